@@ -1,0 +1,1 @@
+"""Gateway of the child-protection chat service: channels, screening, handoff, console."""

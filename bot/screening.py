@@ -1,0 +1,107 @@
+"""The screening contract between the gateway and any danger detector.
+
+The gateway only knows this module: a screener turns one message into a
+:class:`ScreenResult`, and :func:`escalate`-style functions fold results into a
+conversation's :class:`RiskState`. The real detector lives in ``bot.safety``;
+keeping the contract here lets the gateway run (and be tested) with any screener.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Protocol
+
+
+class Level(str, Enum):
+    """Danger levels, ordered: compare with :attr:`rank`, never with strings."""
+
+    NONE = "none"
+    CONCERN = "concern"
+    HIGH = "high"
+    IMMEDIATE = "immediate"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+    @classmethod
+    def parse(cls, value: str | None) -> "Level":
+        try:
+            return cls(value or "none")
+        except ValueError:
+            return cls.NONE
+
+    def __ge__(self, other: object) -> bool:  # type: ignore[override]
+        if not isinstance(other, Level):
+            return NotImplemented
+        return self.rank >= other.rank
+
+    def __gt__(self, other: object) -> bool:  # type: ignore[override]
+        if not isinstance(other, Level):
+            return NotImplemented
+        return self.rank > other.rank
+
+    def __le__(self, other: object) -> bool:  # type: ignore[override]
+        if not isinstance(other, Level):
+            return NotImplemented
+        return self.rank <= other.rank
+
+    def __lt__(self, other: object) -> bool:  # type: ignore[override]
+        if not isinstance(other, Level):
+            return NotImplemented
+        return self.rank < other.rank
+
+
+_RANK = {Level.NONE: 0, Level.CONCERN: 1, Level.HIGH: 2, Level.IMMEDIATE: 3}
+
+
+@dataclass(frozen=True)
+class ScreenResult:
+    """What one message scored, with the evidence an operator needs to trust it."""
+
+    level: Level = Level.NONE
+    categories: tuple[str, ...] = ()
+    matches: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "level": self.level.value,
+            "categories": list(self.categories),
+            "matches": list(self.matches),
+        }
+
+
+@dataclass
+class RiskState:
+    """A conversation's danger so far: the highest level seen, plus what raised it."""
+
+    level: Level = Level.NONE
+    categories: list[str] = field(default_factory=list)
+    matches: list[str] = field(default_factory=list)
+    concern_streak: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "level": self.level.value,
+            "categories": list(self.categories),
+            "matches": list(self.matches),
+            "concern_streak": self.concern_streak,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> "RiskState":
+        data = data or {}
+        return cls(
+            level=Level.parse(data.get("level")),
+            categories=list(data.get("categories") or []),
+            matches=list(data.get("matches") or []),
+            concern_streak=int(data.get("concern_streak") or 0),
+        )
+
+
+class Screener(Protocol):
+    """Anything that scores a message. Must be fast, pure and never raise on any text."""
+
+    def screen(self, text: str) -> ScreenResult: ...
+
+    def escalate(self, state: RiskState, result: ScreenResult) -> RiskState: ...
