@@ -1,0 +1,52 @@
+# Child-protection chat service. `make help` lists the targets.
+VENV ?= .venv
+RASA_VENV ?= .venv-rasa
+export VENV RASA_VENV
+# Every rasa command reads the same data, domain and config: change them here only.
+RASA_PATHS := --data nlu_data --domain domain --config config.yml
+export RASA_PATHS
+PY := $(VENV)/bin/python
+RASA := $(RASA_VENV)/bin/rasa
+
+.PHONY: help setup run test train validate pytest stories lint bench lock lock-rasa clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+setup:  ## build .venv and .venv-rasa from the lock files (fast when unchanged)
+	@scripts/setup.sh
+
+run:  ## set up, train if needed, start Redis, Rasa, actions and the gateway
+	@scripts/run.sh
+
+train: setup  ## train the Rasa model unless one for this data exists
+	@scripts/train.sh
+
+validate: setup  ## rasa data validate, warnings are failures
+	$(RASA) data validate $(RASA_PATHS) --fail-on-warnings
+
+pytest: setup train  ## the pytest suite (real Redis, real Rasa, Chromium)
+	$(PY) -m pytest
+
+stories: setup train  ## Rasa's story tests; prediction errors are failures
+	$(RASA) test core --stories tests/test_stories.yml --model "$$(cat models/current.txt)" \
+	  --fail-on-prediction-errors --out results/core
+
+test: setup validate train pytest stories  ## everything CI runs
+
+lint:  ## ruff on the Python code
+	$(PY) -m ruff check bot actions tests bench knowledge
+
+bench:  ## the benchmarks (print figures; no pass/fail)
+	$(PY) bench/safety_bench.py
+
+lock:  ## re-resolve requirements/gateway.in into gateway.lock
+	rm -rf /tmp/lock-venv && python3 -m venv /tmp/lock-venv && /tmp/lock-venv/bin/pip install -q -r requirements/gateway.in \
+	  && /tmp/lock-venv/bin/pip freeze > requirements/gateway.lock
+
+lock-rasa:  ## re-resolve requirements/rasa.in into rasa.lock (Python 3.10)
+	rm -rf /tmp/lock-rasa && $$(scripts/setup.sh --print-python310 2>/dev/null || echo python3.10) -m venv /tmp/lock-rasa \
+	  && /tmp/lock-rasa/bin/pip install -q -r requirements/rasa.in && /tmp/lock-rasa/bin/pip freeze > requirements/rasa.lock
+
+clean:  ## remove trained models and test results (keeps the environments)
+	rm -rf models results .pytest_cache

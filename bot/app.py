@@ -1,0 +1,81 @@
+"""The gateway application factory: one aiohttp app holding every channel.
+
+``init_app(settings)`` builds it; Redis, the HTTP client for Rasa and the
+Telegram application start and stop in ``cleanup_ctx``, so tests can build as
+many apps as they like and nothing connects at import time.
+"""
+from __future__ import annotations
+
+import logging
+from typing import AsyncIterator
+
+import aiohttp
+from aiohttp import web
+from redis.asyncio import Redis
+
+from bot import health
+from bot.appkeys import GATEWAY, HTTP, REDIS, SETTINGS
+from bot.config import Settings
+from bot.crypto import Sealer
+from bot.gateway import Gateway
+from bot.intents import load_intents
+from bot.rasa_client import RasaClient
+from bot.screening import Screener
+from bot.store import ConversationStore
+from bot.web import routes as web_routes
+
+log = logging.getLogger(__name__)
+TELEGRAM: web.AppKey = web.AppKey("telegram")
+
+
+def default_screener() -> Screener:
+    from bot.safety import default_screener as load
+
+    return load()
+
+
+def init_app(settings: Settings, *, screener: Screener | None = None) -> web.Application:
+    app = web.Application(client_max_size=64 * 1024)
+    app[SETTINGS] = settings
+    screener = screener or default_screener()
+
+    async def resources(app: web.Application) -> AsyncIterator[None]:
+        redis = Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=3,
+                               health_check_interval=30)
+        http = aiohttp.ClientSession()
+        sealer = Sealer(settings.data_keys)
+        app[REDIS] = redis
+        app[HTTP] = http
+        store = ConversationStore(redis, sealer, settings.retention_seconds)
+        app[GATEWAY] = Gateway(
+            store=store,
+            screener=screener,
+            rasa=RasaClient(http, settings.rasa_url, settings.rasa_token, settings.rasa_timeout),
+            pseudonym_key=settings.pseudonym_key,
+            intents=load_intents(settings.domain_dir),
+            max_chars=settings.max_message_chars,
+        )
+        telegram = None
+        if settings.telegram_enabled:
+            from bot.telegram_channel import TelegramChannel
+
+            telegram = TelegramChannel(settings, app[GATEWAY], redis, sealer)
+            app[TELEGRAM] = telegram
+            await telegram.start()
+        yield
+        if telegram is not None:
+            await telegram.stop()
+        await http.close()
+        await redis.aclose()
+
+    app.cleanup_ctx.append(resources)
+
+    async def telegram_webhook(request: web.Request) -> web.Response:
+        if TELEGRAM not in request.app:
+            return web.Response(status=404)
+        return await request.app[TELEGRAM].webhook(request)
+
+    app.router.add_post("/telegram/webhook", telegram_webhook)
+    health.setup(app)
+    web_routes.setup(app)
+    return app

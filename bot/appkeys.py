@@ -1,0 +1,17 @@
+"""Typed keys for what the aiohttp application holds."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import aiohttp
+from aiohttp import web
+from redis.asyncio import Redis
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.gateway import Gateway
+
+SETTINGS: web.AppKey["Settings"] = web.AppKey("settings")
+REDIS: web.AppKey[Redis] = web.AppKey("redis")
+HTTP: web.AppKey[aiohttp.ClientSession] = web.AppKey("http")
+GATEWAY: web.AppKey["Gateway"] = web.AppKey("gateway")

@@ -1,0 +1,118 @@
+"""All settings, read from the environment in one place and validated at start-up.
+
+Every other module receives a :class:`Settings`; nothing else reads ``os.environ``.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """A required setting is missing or malformed: refuse to start, say which."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime configuration. Field names mirror the environment variables."""
+
+    pseudonym_key: bytes
+    data_keys: tuple[str, ...]
+    host: str = "127.0.0.1"
+    port: int = 8080
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: str = ""
+    action_server_url: str = "http://127.0.0.1:5055"
+    rasa_timeout: float = 10.0
+    telegram_token: str = ""
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_webhook_url: str = ""
+    telegram_webhook_secret: str = ""
+    operator_api_token: str = ""
+    retention_days: int = 30
+    report_retention_days: int = 365
+    hotline_phone: str = ""
+    max_message_chars: int = 4096
+    public_url: str = ""
+    log_level: str = "INFO"
+    domain_dir: Path = field(default=ROOT / "domain")
+
+    @property
+    def retention_seconds(self) -> int:
+        return self.retention_days * 86400
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return bool(self.telegram_token)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        """Build settings from ``env`` (default ``os.environ``); raise ConfigError if unusable."""
+        env = os.environ if env is None else env
+        key = env.get("PSEUDONYM_KEY", "").strip()
+        if len(key) < 32:
+            raise ConfigError(
+                "PSEUDONYM_KEY is missing or shorter than 32 characters: set a long random "
+                "secret (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`). "
+                "`make run` generates one under var/secrets.env."
+            )
+        data_keys = tuple(k.strip() for k in env.get("DATA_ENCRYPTION_KEYS", "").split(",") if k.strip())
+        if not data_keys:
+            raise ConfigError(
+                "DATA_ENCRYPTION_KEYS is missing: set one or more comma-separated Fernet keys "
+                "(newest first; `python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'`). It must differ from PSEUDONYM_KEY."
+            )
+        if key in data_keys:
+            raise ConfigError("DATA_ENCRYPTION_KEYS must not reuse PSEUDONYM_KEY")
+        webhook_url = env.get("TELEGRAM_WEBHOOK_URL", "").strip()
+        webhook_secret = env.get("TELEGRAM_WEBHOOK_SECRET", "").strip()
+        if webhook_url and len(webhook_secret) < 16:
+            raise ConfigError("TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET (16+ characters)")
+        return cls(
+            pseudonym_key=key.encode(),
+            data_keys=data_keys,
+            host=env.get("HOST", "127.0.0.1").strip() or "127.0.0.1",
+            port=_int(env, "PORT", 8080),
+            redis_url=env.get("REDIS_URL", "").strip() or "redis://127.0.0.1:6379/0",
+            rasa_url=(env.get("RASA_URL", "").strip() or "http://127.0.0.1:5005").rstrip("/"),
+            rasa_token=env.get("RASA_TOKEN", "").strip(),
+            action_server_url=(env.get("ACTION_SERVER_URL", "").strip() or "http://127.0.0.1:5055").rstrip("/"),
+            rasa_timeout=_float(env, "RASA_TIMEOUT", 10.0),
+            telegram_token=env.get("TELEGRAM_BOT_TOKEN", "").strip(),
+            telegram_api_base_url=env.get("TELEGRAM_API_BASE_URL", "").strip() or "https://api.telegram.org/bot",
+            telegram_webhook_url=webhook_url,
+            telegram_webhook_secret=webhook_secret,
+            operator_api_token=env.get("OPERATOR_API_TOKEN", "").strip(),
+            retention_days=_int(env, "RETENTION_DAYS", 30),
+            report_retention_days=_int(env, "REPORT_RETENTION_DAYS", 365),
+            hotline_phone=env.get("HOTLINE_PHONE", "").strip(),
+            max_message_chars=_int(env, "MAX_MESSAGE_CHARS", 4096),
+            public_url=env.get("PUBLIC_URL", "").strip(),
+            log_level=env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO",
+        )

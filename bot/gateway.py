@@ -1,0 +1,311 @@
+"""The one path every inbound message takes, whatever the channel.
+
+screen -> record -> (emergency reply) -> (handoff) -> Rasa -> replies.
+Screening runs first and needs nothing but this process, so a child in danger
+gets 112 even when Rasa, the action server or the queue is down.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable, Protocol
+
+from bot import language, texts
+from bot.ids import pseudonymise
+from bot.rasa_client import BotMessage, RasaClient, RasaUnavailable
+from bot.screening import Level, RiskState, Screener, ScreenResult
+from bot.store import BOT, PERSON, SYSTEM, TO_STAFF, Conversation, ConversationStore, State
+
+log = logging.getLogger(__name__)
+
+Button = tuple[str, str]  # (title, payload)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message to the person."""
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass
+class Inbound:
+    """A message from a person, as any channel hands it over.
+
+    ``chat_id`` is the channel's raw id: it is turned into the pseudonymous id at
+    once and only stored sealed, as the delivery route.
+    """
+
+    channel: str
+    chat_id: str
+    text: str | None = None
+    payload: str | None = None
+    kind: str = "text"
+    route: dict[str, Any] | None = None
+    message_id: int | None = None
+
+
+@dataclass
+class Outcome:
+    pid: str
+    state: State
+    replies: list[Reply] = field(default_factory=list)
+    screening: ScreenResult = field(default_factory=ScreenResult)
+    cursor: int = 0
+
+
+class Handoff(Protocol):
+    """What the gateway needs from the operator queue (built in ``bot.handoff``)."""
+
+    async def request(self, conv: Conversation, *, reason: str, skill: str | None) -> list[Reply]:
+        """Queue the conversation (or raise its priority); return what to tell the person."""
+
+    async def person_wrote(self, conv: Conversation, seq: int, result: ScreenResult) -> list[Reply]:
+        """A message arrived while queued or live: notify operators; maybe reply."""
+
+
+# Typed commands the bot understands, mapped to what they mean. Everything else
+# that starts with "/" loses its slash: Rasa would read it as an intent command
+# (a typed "/restart" un-pauses a paused tracker).
+COMMANDS: dict[str, str] = {
+    "start": "/greet",
+    "help": "/ask_help",
+    "segitseg": "/ask_help",
+    "segítség": "/ask_help",
+    "operator": "handoff",
+    "ember": "handoff",
+    "munkatars": "handoff",
+    "munkatárs": "handoff",
+    "torles": "erase",
+    "törlés": "erase",
+    "delete": "erase",
+}
+_PAYLOAD = re.compile(r"^/([a-z][a-z0-9_]{0,63})$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+NEVER_FORWARD = frozenset({"restart", "session_start", "back", "out_of_scope_internal"})
+HANDOFF_INTENTS = frozenset({"talk_to_human"})
+
+
+def clean_text(raw: str) -> str:
+    """Drop control characters (keep newlines and tabs) and surrounding blanks."""
+    return _CONTROL.sub("", raw).strip()
+
+
+def interpret_command(text: str, intents: frozenset[str]) -> tuple[str, str]:
+    """Classify typed text: ``("text", t)``, ``("intent", "/x")`` or ``("handoff"|"erase", "")``."""
+    if not text.startswith("/"):
+        return "text", text
+    word, _, rest = text[1:].partition(" ")
+    word = word.split("@", 1)[0].lower()  # Telegram appends @botname in groups
+    mapped = COMMANDS.get(word)
+    if mapped in ("handoff", "erase"):
+        return mapped, ""
+    if mapped and mapped[1:] in intents:
+        return "intent", mapped
+    stripped = text.lstrip("/").strip()
+    return "text", stripped
+
+
+class Gateway:
+    """Takes an inbound message from any channel and decides who answers it."""
+
+    def __init__(
+        self,
+        *,
+        store: ConversationStore,
+        screener: Screener,
+        rasa: RasaClient,
+        pseudonym_key: bytes,
+        intents: frozenset[str],
+        max_chars: int = 4096,
+        handoff: Handoff | None = None,
+        erase_hook: Callable[[str, dict[str, Any] | None], Awaitable[None]] | None = None,
+    ) -> None:
+        self.store = store
+        self.screener = screener
+        self.rasa = rasa
+        self.handoff = handoff
+        self._key = pseudonym_key
+        self._intents = intents
+        self._max_chars = max_chars
+        self._erase_hook = erase_hook
+        # channel name -> coroutine delivering replies to a stored route (push channels only)
+        self.deliverers: dict[str, Callable[[str, dict[str, Any], list[Reply]], Awaitable[None]]] = {}
+
+    def pid(self, channel: str, chat_id: str | int) -> str:
+        return pseudonymise(self._key, channel, chat_id)
+
+    async def handle(self, msg: Inbound) -> Outcome:
+        started = time.perf_counter()
+        pid = self.pid(msg.channel, msg.chat_id)
+        conv = await self.store.load(pid)
+        if conv.state == State.CLOSED:
+            # A closed conversation that gets a new message starts again with the bot.
+            await self.store.move(conv, State.BOT, (State.CLOSED,))
+        if msg.route is not None:
+            await self.store.set_route(pid, msg.route)
+        outcome = Outcome(pid=pid, state=conv.state)
+        if not conv.channel:
+            await self.store.save(conv, channel=msg.channel)
+
+        if msg.kind != "text":
+            outcome.replies = await self._non_text(conv, msg.kind)
+        else:
+            await self._text(conv, msg, outcome)
+        outcome.state = conv.state
+        outcome.cursor = await self.store.last_seq(pid)
+        log.info(
+            "message handled",
+            extra={
+                "conv": pid,
+                "channel": msg.channel,
+                "kind": msg.kind,
+                "level": outcome.screening.level.value,
+                "state": conv.state.value,
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
+        return outcome
+
+    async def _non_text(self, conv: Conversation, kind: str) -> list[Reply]:
+        await self.store.append(conv.pid, PERSON, f"[{kind}]", meta={"kind": kind})
+        if conv.with_human:
+            # The operator sees that something arrived; the bot stays silent.
+            seq = await self.store.last_seq(conv.pid)
+            if self.handoff:
+                return await self.handoff.person_wrote(conv, seq, ScreenResult())
+            return []
+        return await self._say(conv, [Reply(texts.text("non_text", conv.language))])
+
+    async def _text(self, conv: Conversation, msg: Inbound, outcome: Outcome) -> None:
+        raw = msg.text or ""
+        text = clean_text(raw)
+        payload = (msg.payload or "").strip()
+        intent_payload: str | None = None
+        if payload:
+            m = _PAYLOAD.match(payload)
+            if m and m.group(1) in self._intents and m.group(1) not in NEVER_FORWARD:
+                intent_payload = payload
+            else:
+                text = clean_text(payload.lstrip("/"))
+        if not text and not intent_payload:
+            await self.store.append(conv.pid, PERSON, "", meta={"kind": "empty"})
+            outcome.replies = await self._say(conv, [Reply(texts.text("empty", conv.language))])
+            return
+
+        # 1. Screen every word the person wrote, before anything else.
+        result = self.screener.screen(text) if text else ScreenResult()
+        outcome.screening = result
+        risk = self.screener.escalate(conv.risk, result)
+        lang = language.detect(text, conv.language) if text else conv.language
+        await self.store.save(conv, risk=risk, language=lang)
+        seq = await self.store.append(
+            conv.pid, PERSON, text or intent_payload or "",
+            meta={"level": result.level.value, "categories": list(result.categories),
+                  "matches": list(result.matches), **({"payload": intent_payload} if intent_payload else {})},
+        )
+        replies: list[Reply] = []
+        if result.level == Level.IMMEDIATE:
+            replies += await self._say(conv, [Reply(texts.text("emergency", lang))])
+
+        # 2. Commands that never reach Rasa; erasing works in every state.
+        kind, value = ("intent", intent_payload) if intent_payload else interpret_command(text, self._intents)
+        if kind == "erase":
+            await self.erase(conv)
+            conv.state = State.BOT
+            outcome.replies = [Reply(texts.text("erased", lang))]
+            return
+
+        # 3. With a human already: the bot stays silent; operators hear of it.
+        if conv.with_human:
+            if self.handoff:
+                replies += await self.handoff.person_wrote(conv, seq, result)
+            outcome.replies = replies
+            return
+        wants_person = kind == "handoff" or (kind == "intent" and value[1:] in HANDOFF_INTENTS)
+
+        # 4. Danger or an explicit request: straight to the queue, no Rasa.
+        if risk.level >= Level.HIGH or wants_person:
+            reason = "danger" if risk.level >= Level.HIGH else "requested"
+            replies += await self._handoff(conv, reason=reason, skill=None, announce=result.level != Level.IMMEDIATE)
+            outcome.replies = replies
+            return
+
+        # 5. Otherwise the bot answers.
+        if len(value) > self._max_chars:
+            value = value[: self._max_chars]
+            replies.append(Reply(texts.text("too_long", lang)))
+        replies += await self._ask_rasa(conv, value)
+        outcome.replies = replies
+
+    async def _ask_rasa(self, conv: Conversation, text: str) -> list[Reply]:
+        try:
+            if conv.rasa_language != conv.language:
+                await self.rasa.set_slot(conv.pid, "language", conv.language)
+                await self.store.save(conv, rasa_language=conv.language)
+            answer = await self.rasa.send(conv.pid, text, {"language": conv.language, "channel": conv.channel})
+        except RasaUnavailable as exc:
+            log.error("rasa unavailable", extra={"conv": conv.pid, "error": str(exc)})
+            await self.store.append(conv.pid, SYSTEM, "bot unavailable", audience=TO_STAFF, meta={"error": str(exc)})
+            return await self._say(conv, [self._unavailable(conv.language)])
+        replies: list[Reply] = []
+        handoff: dict[str, Any] | None = None
+        for m in answer:
+            if isinstance(m.custom.get("handoff"), dict):
+                handoff = m.custom["handoff"]
+            if m.text or m.buttons:
+                replies.append(self._reply(m))
+        replies = await self._say(conv, replies)
+        if handoff is not None:
+            replies += await self._handoff(
+                conv, reason=str(handoff.get("reason") or "requested"),
+                skill=handoff.get("skill") or None, announce=False,
+            )
+        return replies
+
+    @staticmethod
+    def _reply(m: BotMessage) -> Reply:
+        return Reply(text=m.text, buttons=tuple(m.buttons))
+
+    def _unavailable(self, lang: str) -> Reply:
+        return Reply(texts.text("bot_unavailable", lang), ((texts.text("talk_to_person_button", lang), "/talk_to_human"),))
+
+    async def _handoff(self, conv: Conversation, *, reason: str, skill: str | None, announce: bool) -> list[Reply]:
+        replies: list[Reply] = []
+        if announce:
+            replies += await self._say(conv, [Reply(texts.text("handoff_started", conv.language))])
+        if self.handoff is None:
+            log.error("no handoff configured", extra={"conv": conv.pid})
+            return replies
+        replies += await self.handoff.request(conv, reason=reason, skill=skill)
+        return replies
+
+    async def _say(self, conv: Conversation, replies: list[Reply]) -> list[Reply]:
+        """Record the bot's replies in the transcript, then hand them back for delivery."""
+        for r in replies:
+            await self.store.append(conv.pid, BOT, r.text, buttons=r.buttons)
+        return replies
+
+    async def send_to_person(
+        self, pid: str, sender: str, text: str, buttons: tuple[Button, ...] = (), meta: dict[str, Any] | None = None
+    ) -> int:
+        """Record a message to the person and push it to their channel if it pushes.
+
+        Web chat pulls (``GET /api/chat/{session}/messages``); Telegram is pushed
+        through its outbox. Used for operator messages and anything said later.
+        """
+        seq = await self.store.append(pid, sender, text, buttons=buttons, meta=meta)
+        route = await self.store.get_route(pid)
+        if route and route.get("channel") in self.deliverers:
+            await self.deliverers[route["channel"]](pid, route, [Reply(text, buttons)])
+        return seq
+
+    async def erase(self, conv: Conversation) -> None:
+        route = await self.store.get_route(conv.pid)
+        if self._erase_hook:
+            await self._erase_hook(conv.pid, route)
+        await self.store.erase(conv.pid)
+        log.info("conversation erased", extra={"conv": conv.pid})

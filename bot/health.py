@@ -1,0 +1,39 @@
+"""``GET /healthz``: 200 only when Redis, Rasa and the action server all answer."""
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+from redis.exceptions import RedisError
+
+from bot.appkeys import GATEWAY, HTTP, REDIS, SETTINGS
+from bot.rasa_client import action_server_healthy
+
+
+async def _redis(request: web.Request) -> tuple[bool, str]:
+    try:
+        await asyncio.wait_for(request.app[REDIS].ping(), timeout=2)
+        return True, "ok"
+    except (RedisError, OSError, asyncio.TimeoutError) as exc:
+        return False, type(exc).__name__
+
+
+async def healthz(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    redis, rasa, actions = await asyncio.gather(
+        _redis(request),
+        request.app[GATEWAY].rasa.healthy(),
+        action_server_healthy(request.app[HTTP], settings.action_server_url),
+    )
+    checks = {"redis": redis, "rasa": rasa, "action_server": actions}
+    ok = all(v[0] for v in checks.values())
+    body = {
+        "status": "ok" if ok else "degraded",
+        "checks": {name: {"ok": v[0], "detail": v[1]} for name, v in checks.items()},
+        "failed": [name for name, v in checks.items() if not v[0]],
+    }
+    return web.json_response(body, status=200 if ok else 503)
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/healthz", healthz)

@@ -1,0 +1,39 @@
+"""Tell Hungarian from English in a chat message, cheaply and without a model.
+
+Wrong guesses are cheap (the conversation keeps its language until a message is
+clearly in the other one), so a word list and the Hungarian letters serve.
+"""
+from __future__ import annotations
+
+import re
+
+_WORD = re.compile(r"[a-záéíóöőúüű']+")
+_HU_LETTERS = set("őűáéíóöúü")
+_HU = frozenset(
+    "a az és es hogy nem van vagyok vagy szia szeretnék szeretnek segítség segitseg "
+    "mert de meg is egy ez mi ki hol mit kell tudok tudom engem nekem velem apa anya "
+    "apám apam anyám anyam gyerek gyermek otthon itthon most már mar csak jó jo köszönöm "
+    "koszonom koszi köszi kérem kerem igen hello helló hali sziasztok jónapot jonapot "
+    "tanár tanar iskola bánt bant vert ver félek felek hova hová kihez".split()
+)
+_EN = frozenset(
+    "the and is i im i'm am my me you your to of it in on what please can help hello hi "
+    "hey not don't dont do does with he she they we want need talk someone school mum mom "
+    "dad father mother home scared afraid thanks thank yes no where who how report child "
+    "kid hurt hits hit".split()
+)
+
+
+def detect(text: str, previous: str | None = None) -> str:
+    """``hu`` or ``en``; keeps ``previous`` when the message does not say clearly."""
+    lowered = text.lower()
+    if any(ch in _HU_LETTERS for ch in lowered):
+        return "hu"
+    words = _WORD.findall(lowered)
+    hu = sum(w in _HU for w in words)
+    en = sum(w in _EN for w in words)
+    if en > hu:
+        return "en"
+    if hu > en:
+        return "hu"
+    return previous or "hu"

@@ -1,0 +1,218 @@
+"""Conversation state, transcript and delivery route, all in Redis.
+
+The gateway, not Rasa, is the authority on whether the bot may answer: a new
+Rasa session or a typed ``/restart`` un-pauses a Rasa tracker, so the state
+lives here, in Redis, where every gateway replica sees the same thing.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from redis.asyncio import Redis
+
+from bot import keys
+from bot.crypto import Sealer
+from bot.screening import RiskState
+
+
+class State(str, Enum):
+    BOT = "bot"
+    QUEUED = "queued"
+    LIVE = "live"
+    CLOSED = "closed"
+
+
+# Who wrote an entry of the transcript, and who may see it.
+PERSON, BOT, OPERATOR, SYSTEM = "person", "bot", "operator", "system"
+TO_ALL, TO_STAFF = "all", "staff"
+
+
+@dataclass
+class Conversation:
+    """What the gateway knows of one conversation (no text, no raw ids)."""
+
+    pid: str
+    channel: str = ""
+    state: State = State.BOT
+    language: str = "hu"
+    rasa_language: str = ""
+    skill: str = ""
+    risk: RiskState = field(default_factory=RiskState)
+    created: float = 0.0
+    updated: float = 0.0
+
+    @property
+    def with_human(self) -> bool:
+        return self.state in (State.QUEUED, State.LIVE)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One transcript line. ``text`` and ``buttons`` are sealed before they reach Redis."""
+
+    seq: int
+    sender: str
+    text: str
+    audience: str = TO_ALL
+    buttons: tuple[tuple[str, str], ...] = ()
+    ts: float = 0.0
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def public(self) -> dict[str, Any]:
+        """The shape the web chat client receives."""
+        return {
+            "seq": self.seq,
+            "from": self.sender,
+            "text": self.text,
+            "buttons": [{"title": t, "payload": p} for t, p in self.buttons],
+            "ts": self.ts,
+        }
+
+
+# INCR the counter and XADD with id "<seq>-0" in one step, so the integer cursor
+# and the stream order can never disagree; refresh every expiry on the way.
+_APPEND = """
+local seq = redis.call('INCR', KEYS[2])
+redis.call('XADD', KEYS[1], seq .. '-0', 's', ARGV[1], 'a', ARGV[2], 'd', ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+redis.call('EXPIRE', KEYS[3], ARGV[4])
+return seq
+"""
+
+# Compare-and-set of the state field: only move if the current state is allowed.
+_SET_STATE = """
+local cur = redis.call('HGET', KEYS[1], 'state')
+if not cur then cur = 'bot' end
+for i = 2, #ARGV do
+  if ARGV[i] == cur then
+    redis.call('HSET', KEYS[1], 'state', ARGV[1])
+    return 1
+  end
+end
+return 0
+"""
+
+
+class ConversationStore:
+    """Reads and writes conversations; every key expires after the retention period."""
+
+    def __init__(self, redis: Redis, sealer: Sealer, retention_seconds: int) -> None:
+        self.redis = redis
+        self._sealer = sealer
+        self._ttl = retention_seconds
+        self._append = redis.register_script(_APPEND)
+        self._set_state = redis.register_script(_SET_STATE)
+
+    async def load(self, pid: str) -> Conversation:
+        raw = await self.redis.hgetall(keys.conv(pid))
+        if not raw:
+            return Conversation(pid=pid)
+        data = {k.decode(): v.decode() for k, v in raw.items()}
+        return Conversation(
+            pid=pid,
+            channel=data.get("channel", ""),
+            state=State(data.get("state", "bot")),
+            language=data.get("language", "hu"),
+            rasa_language=data.get("rasa_language", ""),
+            skill=data.get("skill", ""),
+            risk=RiskState.from_dict(json.loads(data["risk"])) if data.get("risk") else RiskState(),
+            created=float(data.get("created", 0) or 0),
+            updated=float(data.get("updated", 0) or 0),
+        )
+
+    async def save(self, conv: Conversation, **fields: Any) -> None:
+        """Write the given fields (and the timestamps) of ``conv``; never the state.
+
+        The state moves only through :meth:`move`, so two replicas cannot race it.
+        """
+        now = time.time()
+        mapping: dict[str, str] = {"updated": str(now)}
+        if not conv.created:
+            conv.created = now
+            mapping["created"] = str(now)
+        for name, value in fields.items():
+            setattr(conv, name, value)
+            if name == "risk":
+                mapping[name] = json.dumps(value.to_dict())
+            elif name == "state":
+                raise ValueError("use move() to change the state")
+            else:
+                mapping[name] = str(value)
+        key = keys.conv(conv.pid)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping=mapping)
+            pipe.expire(key, self._ttl)
+            await pipe.execute()
+
+    async def move(self, conv: Conversation, to: State, allowed_from: tuple[State, ...]) -> bool:
+        """Atomically change the state if it is one of ``allowed_from``."""
+        ok = await self._set_state(
+            keys=[keys.conv(conv.pid)], args=[to.value, *[s.value for s in allowed_from]]
+        )
+        if ok:
+            conv.state = to
+            await self.redis.expire(keys.conv(conv.pid), self._ttl)
+        return bool(ok)
+
+    async def append(
+        self,
+        pid: str,
+        sender: str,
+        text: str,
+        *,
+        audience: str = TO_ALL,
+        buttons: tuple[tuple[str, str], ...] = (),
+        meta: dict[str, Any] | None = None,
+    ) -> int:
+        """Add an entry to the transcript; returns its sequence number (the cursor)."""
+        sealed = self._sealer.seal(
+            {"t": text, "b": [list(b) for b in buttons], "ts": time.time(), "m": meta or {}}
+        )
+        seq = await self._append(
+            keys=[keys.log(pid), keys.log_seq(pid), keys.conv(pid)],
+            args=[sender, audience, sealed, self._ttl],
+        )
+        return int(seq)
+
+    async def read(self, pid: str, after: int = 0, *, staff: bool = False, limit: int = 500) -> list[Entry]:
+        """Entries with a sequence number above ``after``; staff-only ones only for staff."""
+        rows = await self.redis.xrange(keys.log(pid), min=f"{max(after, 0) + 1}-0", max="+", count=limit)
+        out: list[Entry] = []
+        for entry_id, fields in rows:
+            audience = fields[b"a"].decode()
+            if audience == TO_STAFF and not staff:
+                continue
+            body = self._sealer.open(fields[b"d"])
+            out.append(
+                Entry(
+                    seq=int(entry_id.decode().split("-")[0]),
+                    sender=fields[b"s"].decode(),
+                    text=body["t"],
+                    audience=audience,
+                    buttons=tuple((b[0], b[1]) for b in body.get("b", [])),
+                    ts=float(body.get("ts", 0)),
+                    meta=body.get("m") or {},
+                )
+            )
+        return out
+
+    async def last_seq(self, pid: str) -> int:
+        value = await self.redis.get(keys.log_seq(pid))
+        return int(value) if value else 0
+
+    async def set_route(self, pid: str, route: dict[str, Any]) -> None:
+        """Remember, sealed, where to deliver messages that arrive later (operator replies)."""
+        await self.redis.set(keys.route(pid), self._sealer.seal(route), ex=self._ttl)
+
+    async def get_route(self, pid: str) -> dict[str, Any] | None:
+        raw = await self.redis.get(keys.route(pid))
+        return self._sealer.open(raw) if raw else None
+
+    async def erase(self, pid: str) -> int:
+        """Delete everything of one conversation (the person's right to leave no trace)."""
+        return int(await self.redis.delete(*keys.conversation_keys(pid)))

@@ -1,0 +1,1 @@
+"""The web chat channel: a small page and its JSON API."""

