@@ -37,7 +37,7 @@ install_lock() {
   fi
   echo "setup: installing $lock into $venv"
   [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
-  "$venv/bin/python" -m pip install -q --upgrade "pip<26" >/dev/null
+  "$venv/bin/python" -m pip install -q --upgrade "pip<26" >/dev/null 2>&1 || true
   "$venv/bin/python" -m pip install -q -r "$lock"
   echo "$want" > "$stamp"
 }
