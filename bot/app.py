@@ -13,7 +13,7 @@ import aiohttp
 from aiohttp import web
 from redis.asyncio import Redis
 
-from bot import health
+from bot import health, metrics
 from bot.appkeys import GATEWAY, HTTP, REDIS, SETTINGS
 from bot.config import Settings
 from bot.crypto import Sealer
@@ -54,6 +54,7 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
             pseudonym_key=settings.pseudonym_key,
             intents=load_intents(settings.domain_dir),
             max_chars=settings.max_message_chars,
+            rate_limit=(settings.rate_limit_messages, settings.rate_limit_window),
         )
         telegram = None
         if settings.telegram_enabled:
@@ -77,5 +78,6 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
 
     app.router.add_post("/telegram/webhook", telegram_webhook)
     health.setup(app)
+    metrics.setup(app)
     web_routes.setup(app)
     return app

@@ -54,10 +54,15 @@ class Settings:
     telegram_webhook_url: str = ""
     telegram_webhook_secret: str = ""
     operator_api_token: str = ""
+    console_secure_cookies: bool = False
+    console_session_hours: int = 12
+    operator_grace_seconds: int = 45
     retention_days: int = 30
     report_retention_days: int = 365
     hotline_phone: str = ""
     max_message_chars: int = 4096
+    rate_limit_messages: int = 8
+    rate_limit_window: int = 10
     public_url: str = ""
     log_level: str = "INFO"
     domain_dir: Path = field(default=ROOT / "domain")
@@ -109,10 +114,15 @@ class Settings:
             telegram_webhook_url=webhook_url,
             telegram_webhook_secret=webhook_secret,
             operator_api_token=env.get("OPERATOR_API_TOKEN", "").strip(),
+            console_secure_cookies=env.get("CONSOLE_SECURE_COOKIES", "").strip().lower() in ("1", "true", "yes"),
+            console_session_hours=_int(env, "CONSOLE_SESSION_HOURS", 12),
+            operator_grace_seconds=_int(env, "OPERATOR_GRACE_SECONDS", 45),
             retention_days=_int(env, "RETENTION_DAYS", 30),
             report_retention_days=_int(env, "REPORT_RETENTION_DAYS", 365),
             hotline_phone=env.get("HOTLINE_PHONE", "").strip(),
             max_message_chars=_int(env, "MAX_MESSAGE_CHARS", 4096),
+            rate_limit_messages=_int(env, "RATE_LIMIT_MESSAGES", 8),
+            rate_limit_window=_int(env, "RATE_LIMIT_WINDOW", 10),
             public_url=env.get("PUBLIC_URL", "").strip(),
             log_level=env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO",
         )

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Protocol
 
-from bot import language, texts
+from bot import keys, language, metrics, texts
 from bot.ids import pseudonymise
 from bot.rasa_client import BotMessage, RasaClient, RasaUnavailable
 from bot.screening import Level, RiskState, Screener, ScreenResult
@@ -121,6 +121,7 @@ class Gateway:
         pseudonym_key: bytes,
         intents: frozenset[str],
         max_chars: int = 4096,
+        rate_limit: tuple[int, int] = (8, 10),
         handoff: Handoff | None = None,
         erase_hook: Callable[[str, dict[str, Any] | None], Awaitable[None]] | None = None,
     ) -> None:
@@ -131,6 +132,7 @@ class Gateway:
         self._key = pseudonym_key
         self._intents = intents
         self._max_chars = max_chars
+        self._rate_count, self._rate_window = rate_limit
         self._erase_hook = erase_hook
         # channel name -> coroutine delivering replies to a stored route (push channels only)
         self.deliverers: dict[str, Callable[[str, dict[str, Any], list[Reply]], Awaitable[None]]] = {}
@@ -157,6 +159,12 @@ class Gateway:
             await self._text(conv, msg, outcome)
         outcome.state = conv.state
         outcome.cursor = await self.store.last_seq(pid)
+        elapsed = time.perf_counter() - started
+        metrics.MESSAGES.labels(msg.channel, msg.kind).inc()
+        metrics.REPLY_LATENCY.labels(msg.channel).observe(elapsed)
+        if outcome.screening.level != Level.NONE:
+            for category in outcome.screening.categories or ("uncategorised",):
+                metrics.SCREEN_HITS.labels(category, outcome.screening.level.value).inc()
         log.info(
             "message handled",
             extra={
@@ -165,7 +173,7 @@ class Gateway:
                 "kind": msg.kind,
                 "level": outcome.screening.level.value,
                 "state": conv.state.value,
-                "ms": round((time.perf_counter() - started) * 1000, 1),
+                "ms": round(elapsed * 1000, 1),
             },
         )
         return outcome
@@ -234,12 +242,30 @@ class Gateway:
             outcome.replies = replies
             return
 
-        # 5. Otherwise the bot answers.
+        # 5. A flood slows the bot down, kindly; screening and handoff above never wait.
+        over = await self._flooding(conv.pid)
+        if over:
+            metrics.RATE_LIMITED.inc()
+            # Said once per window; the messages themselves are all kept in the transcript.
+            slow = [Reply(texts.text("slow_down", lang))] if over == 1 else []
+            outcome.replies = replies + await self._say(conv, slow)
+            return
+
+        # 6. Otherwise the bot answers.
         if len(value) > self._max_chars:
             value = value[: self._max_chars]
             replies.append(Reply(texts.text("too_long", lang)))
         replies += await self._ask_rasa(conv, value)
         outcome.replies = replies
+
+    async def _flooding(self, pid: str) -> int:
+        """How far over the allowed messages in this window (0: not flooding)."""
+        key = keys.rate(pid)
+        async with self.store.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, self._rate_window, nx=True)
+            count, _ = await pipe.execute()
+        return max(0, int(count) - self._rate_count)
 
     async def _ask_rasa(self, conv: Conversation, text: str) -> list[Reply]:
         try:
@@ -249,6 +275,7 @@ class Gateway:
             answer = await self.rasa.send(conv.pid, text, {"language": conv.language, "channel": conv.channel})
         except RasaUnavailable as exc:
             log.error("rasa unavailable", extra={"conv": conv.pid, "error": str(exc)})
+            metrics.ERRORS.labels("rasa_unavailable").inc()
             await self.store.append(conv.pid, SYSTEM, "bot unavailable", audience=TO_STAFF, meta={"error": str(exc)})
             return await self._say(conv, [self._unavailable(conv.language)])
         replies: list[Reply] = []
@@ -280,6 +307,7 @@ class Gateway:
         if self.handoff is None:
             log.error("no handoff configured", extra={"conv": conv.pid})
             return replies
+        metrics.HANDOFFS.labels(conv.risk.level.value, reason).inc()
         replies += await self.handoff.request(conv, reason=reason, skill=skill)
         return replies
 

@@ -41,6 +41,71 @@ def telegram_outbox() -> str:
 TELEGRAM_OUTBOX_GROUP = "senders"
 
 
+# -- Live handoff to operators (bot.handoff, bot.console) ----------------------------
+HANDOFF_SKILLS = ("child", "adult", "professional")
+
+
+def handoff_queue(skill: str) -> str:
+    """Sorted set of waiting conversations of one skill; score = priority rank * 1e10 +
+    enqueue time (lowest first). No TTL: members leave when claimed, returned or closed."""
+    return f"{PREFIX}:ho:queue:{skill}"
+
+
+def handoff_ticket(pid: str) -> str:
+    """Hash: a conversation's handoff (skill, priority, reason, enqueued, operator, claimed,
+    told_pos, told_at, note_seq). TTL: retention."""
+    return f"{PREFIX}:conv:{pid}:ho"
+
+
+def handoff_events() -> str:
+    """Stream of handoff events (queue changed, message, claim, presence) that every
+    replica's console hub reads; ids only, no text. Trimmed to ~10 000, no TTL."""
+    return f"{PREFIX}:ho:events"
+
+
+def handoff_claims(skill: str) -> str:
+    """Sorted set of recent claims of a skill (member ``pid:ts``, score = claim time),
+    for the honest wait estimate. Trimmed to the last hour on write, TTL 1 h."""
+    return f"{PREFIX}:ho:claims:{skill}"
+
+
+def handoff_online() -> str:
+    """Sorted set of operators with a console open: member name, score = heartbeat expiry.
+    Entries past their expiry count as offline and are pruned. No TTL."""
+    return f"{PREFIX}:ho:online"
+
+
+def operator_chats(name: str) -> str:
+    """Set of conversation ids an operator is live with. No TTL (emptied on close/transfer)."""
+    return f"{PREFIX}:op:{name}:chats"
+
+
+def operator_account(name: str) -> str:
+    """Hash: argon2 password hash, role, skills, created. No TTL (staff accounts)."""
+    return f"{PREFIX}:op:{name}:account"
+
+
+def operator_accounts() -> str:
+    """Set of operator account names. No TTL."""
+    return f"{PREFIX}:op:accounts"
+
+
+def operator_session(token_hash: str) -> str:
+    """Hash: a console session (operator, role, csrf), keyed by the SHA-256 of the cookie
+    value so a Redis dump holds no usable session. TTL: sliding, CONSOLE_SESSION_HOURS."""
+    return f"{PREFIX}:op:session:{token_hash}"
+
+
+def operator_login_failures(name: str) -> str:
+    """Counter of failed log-ins for one account name (lock-out). TTL: 15 min."""
+    return f"{PREFIX}:op:loginfail:{name}"
+
+
 def conversation_keys(pid: str) -> list[str]:
     """All keys that hold one conversation's data, for erasure."""
-    return [conv(pid), log(pid), log_seq(pid), route(pid), telegram_ids(pid)]
+    return [conv(pid), log(pid), log_seq(pid), route(pid), telegram_ids(pid), handoff_ticket(pid)]
+
+
+def rate(pid: str) -> str:
+    """Counter of a conversation's messages in the current flood window. TTL: the window."""
+    return f"{PREFIX}:conv:{pid}:rate"

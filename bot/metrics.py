@@ -1,0 +1,41 @@
+"""Prometheus metrics, served at ``/metrics``. Labels never carry ids or text."""
+from __future__ import annotations
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from aiohttp import web
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+MESSAGES = Counter("chat_messages_total", "Inbound messages by channel and kind", ["channel", "kind"], registry=REGISTRY)
+SCREEN_HITS = Counter("screening_hits_total", "Messages flagged by the danger screen, by category and level",
+                      ["category", "level"], registry=REGISTRY)
+HANDOFFS = Counter("handoffs_total", "Conversations handed to the operator queue, by level and reason",
+                   ["level", "reason"], registry=REGISTRY)
+ERRORS = Counter("errors_total", "Errors by kind", ["kind"], registry=REGISTRY)
+RATE_LIMITED = Counter("rate_limited_total", "Messages slowed by the per-conversation flood limit", registry=REGISTRY)
+REPLY_LATENCY = Histogram(
+    "reply_latency_seconds", "Time from a message arriving to the gateway's answer, by channel",
+    ["channel"], buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10), registry=REGISTRY,
+)
+QUEUE_LENGTH = Gauge("queue_length", "Conversations waiting for an operator, by level and skill",
+                     ["level", "skill"], registry=REGISTRY)
+QUEUE_WAIT = Histogram(
+    "queue_wait_seconds", "Time waited in the queue until an operator took the chat",
+    buckets=(5, 15, 30, 60, 120, 300, 600, 1200, 3600), registry=REGISTRY,
+)
+
+
+async def metrics_view(request: web.Request) -> web.Response:
+    refresh = request.app.get(QUEUE_REFRESH)
+    if refresh is not None:
+        await refresh(request.app)
+    return web.Response(body=generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+# An optional coroutine ``refresh(app)`` that sets QUEUE_LENGTH from Redis at scrape time
+# (installed by the handoff service, which knows the queue's shape).
+QUEUE_REFRESH: web.AppKey = web.AppKey("metrics_queue_refresh")
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/metrics", metrics_view)
