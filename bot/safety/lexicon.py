@@ -1,0 +1,361 @@
+"""Load and validate the human-reviewed lexicon (``lexicon.yml``).
+
+The lexicon is data, not code: reviewers change words, levels and examples in
+YAML; this module refuses anything malformed with a message naming the entry,
+so a typo in review never silently disables a danger word.
+
+Pattern syntax (one string, elements separated by spaces; see lexicon.yml):
+  ``@NAME``   a word class from ``words``
+  ``foo``     the word foo exactly (accents optional: all matching is folded)
+  ``foo*``    foo followed by up to 10 more letters (Hungarian suffixes)
+  ``~foo*``   the same after any verbal prefix (meg-, el-, ki-, szét- ...)
+  ``a|b*``    alternatives
+  ``re:RX``   a regular expression on the folded word (for tight suffix sets)
+  ``...``     a gap of up to ``max_gap`` words, ``...2`` up to two words
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.screening import Level
+from bot.safety.normalize import fold
+
+CATEGORIES = (
+    "life_threat",
+    "suicide_self_harm",
+    "physical_abuse",
+    "sexual_abuse",
+    "trafficking",
+    "neglect",
+    "domestic_violence",
+    "runaway_homeless",
+    "bullying",
+)
+DEFAULT_PATH = Path(__file__).with_name("lexicon.yml")
+
+
+class LexiconError(ValueError):
+    """The lexicon file is malformed; the message says where."""
+
+
+@dataclass(frozen=True)
+class Element:
+    """One position in a pattern: a compiled test on a folded word."""
+
+    key: str  # canonical spelling, also the cache key
+    regex: re.Pattern[str]
+    ambiguous: bool = False
+    fuzzy_keys: tuple[str, ...] = ()
+    stems: tuple[str, ...] = ()  # literal beginnings, to decide which unknown words deserve Hunspell
+
+
+@dataclass(frozen=True)
+class Gap:
+    max_words: int
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    category: str
+    level: Level
+    patterns: tuple[tuple[Element | Gap, ...], ...]
+    example: str
+    negatable: bool = False
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Suppressor:
+    """An idiom or context ("meghalok a röhögéstől", "a játékban") that disarms matches."""
+
+    id: str
+    patterns: tuple[tuple[Element | Gap, ...], ...]
+    scope: str  # "span": only the words it covers; "clause": the whole clause
+    cap: Level
+    categories: tuple[str, ...]  # empty: all
+    example: str
+
+
+@dataclass(frozen=True)
+class Booster:
+    id: str
+    categories: tuple[str, ...]
+    min_level: Level
+    patterns: tuple[tuple[Element | Gap, ...], ...]
+    raise_to: Level
+    example: str
+
+
+@dataclass(frozen=True)
+class Combo:
+    id: str
+    all_tags: tuple[str, ...]
+    category: str
+    raise_to: Level
+    example: str
+
+
+@dataclass
+class Lexicon:
+    entries: list[Entry]
+    suppressors: list[Suppressor]
+    boosters: list[Booster]
+    combos: list[Combo]
+    negators: frozenset[str]
+    verb_prefixes: tuple[str, ...]
+    max_gap: int
+    concern_streak_to_high: int
+    elements: dict[str, Element] = field(default_factory=dict)
+
+
+_ENTRY_FIELDS = {"id", "category", "level", "match", "example", "negatable", "tags", "note", "fuzzy"}
+_SUPP_FIELDS = {"id", "match", "scope", "cap", "categories", "example", "note"}
+_BOOST_FIELDS = {"id", "categories", "min_level", "match", "raise_to", "example", "note"}
+_COMBO_FIELDS = {"id", "all_tags", "category", "raise_to", "example", "note"}
+_WORD_FIELDS = {"forms", "ambiguous", "fuzzy", "note"}
+_TOP_FIELDS = {"version", "settings", "words", "entries", "suppressors", "boosters", "combos"}
+_SETTINGS_FIELDS = {"max_gap", "concern_streak_to_high", "negators", "verb_prefixes"}
+
+
+def _check_fields(where: str, data: Any, allowed: set[str], required: set[str]) -> None:
+    if not isinstance(data, dict):
+        raise LexiconError(f"{where}: expected a mapping, got {type(data).__name__}")
+    unknown = set(data) - allowed
+    if unknown:
+        raise LexiconError(f"{where}: unknown field(s) {sorted(unknown)}")
+    missing = {k for k in required if data.get(k) in (None, "", [])}
+    if missing:
+        raise LexiconError(f"{where}: missing field(s) {sorted(missing)}")
+
+
+def _level(where: str, value: Any) -> Level:
+    try:
+        return Level(value)
+    except ValueError:
+        raise LexiconError(f"{where}: unknown level {value!r}") from None
+
+
+def _category(where: str, value: Any) -> str:
+    if value not in CATEGORIES:
+        raise LexiconError(f"{where}: unknown category {value!r}")
+    return value
+
+
+def _as_list(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    raise LexiconError(f"expected a string or list of strings, got {value!r}")
+
+
+class _Compiler:
+    def __init__(self, words: dict[str, Any], prefixes: tuple[str, ...], max_gap: int):
+        self.raw_words = words
+        self.prefix_rx = "(?:" + "|".join(sorted((re.escape(p) for p in prefixes), key=len, reverse=True)) + ")?"
+        self.max_gap = max_gap
+        self.elements: dict[str, Element] = {}
+
+    def _alt_regex(self, alt: str) -> tuple[str, str | None]:
+        """One alternative -> (regex source, literal stem usable for fuzzy matching)."""
+        if alt.startswith("re:"):
+            return alt[3:], None
+        prefixed = alt.startswith("~")
+        body = fold(alt.lstrip("~").lower())
+        star = body.endswith("*")
+        stem = body.rstrip("*")
+        if not stem or not re.fullmatch(r"[a-z0-9]+", stem):
+            raise LexiconError(f"bad word form {alt!r} (letters, one trailing *, optional leading ~)")
+        rx = re.escape(stem) + ("[a-z0-9]{0,10}" if star else "")
+        if prefixed:
+            rx = self.prefix_rx + rx
+        return rx, stem
+
+    @staticmethod
+    def _split(spec: str) -> list[str]:
+        """'a|b*|@X' -> alternatives; a 're:' form is one regex, never split."""
+        return [spec] if spec.startswith("re:") else spec.split("|")
+
+    def _expand(self, spec: str, where: str, seen: tuple[str, ...] = ()) -> tuple[list[str], bool, bool]:
+        """Alternatives of a spec with word classes expanded -> (alts, ambiguous, fuzzy)."""
+        alts: list[str] = []
+        ambiguous = fuzzy = False
+        for alt in self._split(spec):
+            if not alt.startswith("@"):
+                if " " in alt:
+                    raise LexiconError(f"{where}: form {alt!r} has a space; forms are single words")
+                alts.append(alt)
+                continue
+            name = alt[1:]
+            data = self.raw_words.get(name)
+            if data is None:
+                raise LexiconError(f"{where}: unknown word class {alt}")
+            if name in seen:
+                raise LexiconError(f"{where}: word class {alt} refers to itself")
+            _check_fields(f"words.{name}", data, _WORD_FIELDS, {"forms"})
+            for form in _as_list(data["forms"]):
+                sub, amb, fz = self._expand(form, f"words.{name}", seen + (name,))
+                alts.extend(sub)
+                ambiguous |= amb or bool(data.get("ambiguous", False))
+                fuzzy |= fz or bool(data.get("fuzzy", False))
+        return alts, ambiguous, fuzzy
+
+    def element(self, spec: str, where: str) -> Element:
+        if spec in self.elements:
+            return self.elements[spec]
+        alts, ambiguous, fuzzy = self._expand(spec, where)
+        sources, stems, all_stems = [], [], []
+        for alt in alts:
+            try:
+                rx, stem = self._alt_regex(alt)
+            except LexiconError as exc:
+                raise LexiconError(f"{where}: {exc}") from None
+            sources.append(rx)
+            if stem:
+                all_stems.append(stem)
+            if stem and len(stem) >= 6:
+                stems.append(stem)
+        try:
+            regex = re.compile("(?:" + "|".join(sources) + r")\Z")
+        except re.error as exc:
+            raise LexiconError(f"{where}: bad regular expression in {spec!r}: {exc}") from None
+        el = Element(spec, regex, ambiguous, tuple(stems) if fuzzy else (), tuple(all_stems))
+        self.elements[spec] = el
+        return el
+
+    def pattern(self, text: str, where: str) -> tuple[Element | Gap, ...]:
+        out: list[Element | Gap] = []
+        for part in text.split():
+            if part.startswith("..."):
+                n = part[3:]
+                if not out or (n and not n.isdigit()):
+                    raise LexiconError(f"{where}: misplaced or bad gap {part!r} in {text!r}")
+                out.append(Gap(int(n) if n else self.max_gap))
+            else:
+                out.append(self.element(part, where))
+        if not out or isinstance(out[-1], Gap):
+            raise LexiconError(f"{where}: pattern {text!r} is empty or ends in a gap")
+        return tuple(out)
+
+    def patterns(self, value: Any, where: str, allow_ambiguous_alone: bool = False) -> tuple:
+        try:
+            texts = _as_list(value)
+        except LexiconError as exc:
+            raise LexiconError(f"{where}: {exc}") from None
+        pats = tuple(self.pattern(t, where) for t in texts)
+        if not allow_ambiguous_alone:
+            for p in pats:
+                if len(p) == 1 and p[0].ambiguous:  # type: ignore[union-attr]
+                    raise LexiconError(f"{where}: ambiguous word class {p[0].key} may only be used inside a phrase")
+        return pats
+
+
+def load(path: Path | str = DEFAULT_PATH) -> Lexicon:
+    """Read, validate and compile the lexicon. Raises LexiconError on any problem."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise LexiconError(f"{path}: not valid YAML: {exc}") from None
+    return compile_data(data)
+
+
+def compile_data(data: Any) -> Lexicon:
+    _check_fields("top level", data, _TOP_FIELDS, {"entries"})
+    settings = data.get("settings") or {}
+    _check_fields("settings", settings, _SETTINGS_FIELDS, set())
+    max_gap = int(settings.get("max_gap", 4))
+    prefixes = tuple(fold(p) for p in settings.get("verb_prefixes", ["meg", "el", "ki", "be", "fel", "le"]))
+    comp = _Compiler(data.get("words") or {}, prefixes, max_gap)
+    seen: set[str] = set()
+
+    def ident(where: str, item: dict) -> str:
+        i = str(item["id"])
+        if i in seen:
+            raise LexiconError(f"{where}: duplicate id {i!r}")
+        seen.add(i)
+        return i
+
+    entries = []
+    for n, item in enumerate(data.get("entries") or []):
+        where = f"entries[{n}]" + (f" ({item.get('id')})" if isinstance(item, dict) else "")
+        _check_fields(where, item, _ENTRY_FIELDS, {"id", "category", "level", "match", "example"})
+        lvl = _level(where, item["level"])
+        if lvl is Level.NONE:
+            raise LexiconError(f"{where}: an entry's level must be above none")
+        entries.append(
+            Entry(
+                id=ident(where, item),
+                category=_category(where, item["category"]),
+                level=lvl,
+                patterns=comp.patterns(item["match"], where),
+                example=str(item["example"]),
+                negatable=bool(item.get("negatable", False)),
+                tags=tuple(_as_list(item.get("tags") or [])),
+            )
+        )
+    suppressors = []
+    for n, item in enumerate(data.get("suppressors") or []):
+        where = f"suppressors[{n}]"
+        _check_fields(where, item, _SUPP_FIELDS, {"id", "match", "example"})
+        scope = item.get("scope", "span")
+        if scope not in ("span", "clause"):
+            raise LexiconError(f"{where}: scope must be 'span' or 'clause'")
+        suppressors.append(
+            Suppressor(
+                id=ident(where, item),
+                patterns=comp.patterns(item["match"], where, allow_ambiguous_alone=True),
+                scope=scope,
+                cap=_level(where, item.get("cap", "none")),
+                categories=tuple(_category(where, c) for c in _as_list(item.get("categories") or [])),
+                example=str(item["example"]),
+            )
+        )
+    boosters = []
+    for n, item in enumerate(data.get("boosters") or []):
+        where = f"boosters[{n}]"
+        _check_fields(where, item, _BOOST_FIELDS, {"id", "categories", "match", "raise_to", "example"})
+        boosters.append(
+            Booster(
+                id=ident(where, item),
+                categories=tuple(_category(where, c) for c in _as_list(item["categories"])),
+                min_level=_level(where, item.get("min_level", "high")),
+                patterns=comp.patterns(item["match"], where, allow_ambiguous_alone=True),
+                raise_to=_level(where, item["raise_to"]),
+                example=str(item["example"]),
+            )
+        )
+    combos = []
+    for n, item in enumerate(data.get("combos") or []):
+        where = f"combos[{n}]"
+        _check_fields(where, item, _COMBO_FIELDS, {"id", "all_tags", "category", "raise_to", "example"})
+        combos.append(
+            Combo(
+                id=ident(where, item),
+                all_tags=tuple(_as_list(item["all_tags"])),
+                category=_category(where, item["category"]),
+                raise_to=_level(where, item["raise_to"]),
+                example=str(item["example"]),
+            )
+        )
+    known_tags = {t for e in entries for t in e.tags}
+    for c in combos:
+        missing = set(c.all_tags) - known_tags
+        if missing:
+            raise LexiconError(f"combo {c.id}: no entry carries tag(s) {sorted(missing)}")
+    return Lexicon(
+        entries=entries,
+        suppressors=suppressors,
+        boosters=boosters,
+        combos=combos,
+        negators=frozenset(fold(w) for w in settings.get("negators", ["nem", "sosem", "soha"])),
+        verb_prefixes=prefixes,
+        max_gap=max_gap,
+        concern_streak_to_high=int(settings.get("concern_streak_to_high", 3)),
+        elements=comp.elements,
+    )

@@ -1,0 +1,73 @@
+"""The labelled evaluation set: recall and false-alarm targets of issue 3.
+
+Targets (on the tuned and the held-out part together, and on each part):
+recall of `immediate` >= 0.95, recall of `high`-or-above >= 0.97, share of
+`none` messages scored `high` or above <= 0.03. Run this file with `-s` to see
+the figures and every miss.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.safety import default_screener
+from bot.screening import Level
+
+DATA = Path(__file__).parent / "data"
+PARTS = {"tune": DATA / "safety_eval_tune.tsv", "heldout": DATA / "safety_eval_heldout.tsv"}
+
+
+def load_part(path: Path) -> list[tuple[Level, str, str]]:
+    rows = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        level, category, text = line.split("\t", 2)
+        rows.append((Level(level), category, text))
+    return rows
+
+
+def metrics(rows: list[tuple[Level, str, str]]) -> dict:
+    screener = default_screener()
+    got = [(want, screener.screen(text).level, text) for want, _cat, text in rows]
+    imm = [g for w, g, _ in got if w is Level.IMMEDIATE]
+    hi = [g for w, g, _ in got if w >= Level.HIGH]
+    none = [g for w, g, _ in got if w is Level.NONE]
+    return {
+        "n": len(rows),
+        "recall_immediate": sum(g is Level.IMMEDIATE for g in imm) / len(imm),
+        "recall_high_plus": sum(g >= Level.HIGH for g in hi) / len(hi),
+        "false_alarm_none": sum(g >= Level.HIGH for g in none) / len(none),
+        "misses": [(w.value, g.value, t) for w, g, t in got if w >= Level.HIGH and (g < Level.HIGH or (w is Level.IMMEDIATE and g is not Level.IMMEDIATE))],
+        "false_alarms": [(w.value, g.value, t) for w, g, t in got if w is Level.NONE and g >= Level.HIGH],
+    }
+
+
+def report(name: str, m: dict) -> None:
+    print(f"\n[{name}] n={m['n']} recall(immediate)={m['recall_immediate']:.3f} "
+          f"recall(high+)={m['recall_high_plus']:.3f} none->high+={m['false_alarm_none']:.3f}")
+    for w, g, t in m["misses"]:
+        print(f"  MISS want={w} got={g}: {t}")
+    for w, g, t in m["false_alarms"]:
+        print(f"  FALSE ALARM got={g}: {t}")
+
+
+def test_eval_set_is_big_and_mixed() -> None:
+    rows = [r for p in PARTS.values() for r in load_part(p)]
+    hungarian = [t for _l, _c, t in rows if not t.isascii() or " a " in f" {t} " or " es " in f" {t} "]
+    assert len(rows) >= 400
+    unaccented = [t for _l, _c, t in rows if t.isascii()]
+    assert len(unaccented) >= len(rows) / 3 * 0.9  # about a third typed without accents (includes English)
+    assert {lv for lv, _c, _t in rows} == set(Level)
+    assert len(hungarian) > 300
+
+
+@pytest.mark.parametrize("part", ["tune", "heldout", "all"])
+def test_targets(part: str) -> None:
+    rows = [r for p in PARTS.values() for r in load_part(p)] if part == "all" else load_part(PARTS[part])
+    m = metrics(rows)
+    report(part, m)
+    assert m["recall_immediate"] >= 0.95, m["misses"]
+    assert m["recall_high_plus"] >= 0.97, m["misses"]
+    assert m["false_alarm_none"] <= 0.03, m["false_alarms"]
