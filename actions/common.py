@@ -1,0 +1,110 @@
+"""Shared helpers: the knowledge store, language, messages and buttons.
+
+Privacy: nothing here logs message text, slot values or ids; log lines carry
+only action names, counts and reasons.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Tracker
+
+import knowledge
+from knowledge import Knowledge
+
+logger = logging.getLogger(__name__)
+
+
+class KnowledgeStore:
+    """Loads the YAML once; re-reads only the office file when it changes.
+
+    Services and routing change with a deploy; offices are imported by operators
+    while the server runs, so their mtime is checked (a cheap stat, done in a
+    worker thread to keep the event loop free).
+    """
+
+    def __init__(self) -> None:
+        self._knowledge: Knowledge = knowledge.load()
+        self._offices_path: Path = knowledge.offices_path()
+        self._offices_mtime: float = self._mtime()
+        self._lock = asyncio.Lock()
+
+    def _mtime(self) -> float:
+        try:
+            return self._offices_path.stat().st_mtime
+        except OSError:
+            return 0.0
+
+    def _reload_offices_if_changed(self) -> None:
+        mtime = self._mtime()
+        if mtime != self._offices_mtime:
+            self._knowledge.offices = knowledge.load_offices(self._offices_path)
+            self._offices_mtime = mtime
+            logger.info("office directory reloaded: %d rows", len(self._knowledge.offices))
+
+    async def get(self) -> Knowledge:
+        """The current knowledge, with a fresh office list if the file changed."""
+        async with self._lock:
+            await asyncio.to_thread(self._reload_offices_if_changed)
+        return self._knowledge
+
+
+STORE = KnowledgeStore()
+
+
+def language(tracker: Tracker) -> Text:
+    """The gateway-set language slot; Hungarian unless it says English."""
+    return "en" if tracker.get_slot("language") == "en" else "hu"
+
+
+def message(k: Knowledge, key: Text, lang: Text, persona: Optional[Text] = None) -> Text:
+    """A text from knowledge/messages.yml in the person's language and register."""
+    entry: Dict[Text, Any] = k.messages[key]
+    if "hu" in entry:
+        return entry[lang]
+    variant = entry.get(persona or "") or entry.get("default") or entry.get("adult")
+    return variant[lang]
+
+
+def standard_buttons(k: Knowledge, lang: Text, consultation: bool = False) -> List[Dict[Text, Text]]:
+    """Next steps offered after an answer (payloads: plain /intent only)."""
+    buttons = [
+        {"title": message(k, "button_human", lang), "payload": "/talk_to_human"},
+        {"title": message(k, "button_report", lang), "payload": "/report_start"},
+        {"title": message(k, "button_numbers", lang), "payload": "/emergency_numbers"},
+    ]
+    if consultation:
+        buttons.insert(0, {"title": message(k, "button_consultation", lang),
+                           "payload": "/ask_consultation"})
+    return buttons
+
+
+def persona_buttons(k: Knowledge, lang: Text) -> List[Dict[Text, Text]]:
+    """Who-is-writing buttons; each payload is an intent that sets the persona slot."""
+    return [
+        {"title": message(k, "button_persona_child", lang), "payload": "/persona_child"},
+        {"title": message(k, "button_persona_adult", lang), "payload": "/persona_adult"},
+        {"title": message(k, "button_persona_professional", lang), "payload": "/persona_professional"},
+    ]
+
+
+def latest_intent(tracker: Tracker) -> Optional[Text]:
+    """Name of the intent NLU gave the last user message."""
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def format_offices(k: Knowledge, offices: List[Dict[str, Any]], lang: Text) -> Text:
+    """Office lines with the source and date of each contact, so staff can verify them."""
+    lines = [message(k, "office_found", lang)]
+    for office in offices:
+        service = k.services.get(office["service"], {})
+        name = (service.get("name") or {}).get(lang, office["service"])
+        parts = [p for p in (office.get("address"), office.get("phone")) if p]
+        src = "forrás" if lang == "hu" else "source"
+        lines.append(f"• {name}: {', '.join(parts)} ({src}: {office['source']}, {office['date']})")
+    if any(o.get("sample") for o in offices):
+        lines.append(message(k, "office_sample_warning", lang))
+    return "\n".join(lines)

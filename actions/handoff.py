@@ -1,0 +1,53 @@
+"""action_handoff_start: ask the gateway to bring a human colleague in.
+
+Contract with the gateway (bot/): a bot message whose ``custom`` payload is
+``{"handoff": {"reason": ..., "skill": ...}}`` plus a normal text in the
+person's language. The gateway owns the conversation state, so no
+ConversationPaused event is emitted here.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from .common import STORE, language, latest_intent, message
+from .persona import handoff_skill
+
+logger = logging.getLogger(__name__)
+
+REASON_BY_INTENT = {
+    "talk_to_human": "requested",
+    "affirm": "requested",
+    "ask_consultation": "consultation",
+    "report_start": "report",
+    "nlu_fallback": "fallback",
+}
+TEXT_BY_REASON = {
+    "requested": "handoff_requested",
+    "consultation": "handoff_consultation",
+    "report": "handoff_report",
+    "fallback": "handoff_fallback",
+}
+
+
+class ActionHandoffStart(Action):
+    """Emit the handoff payload and tell the person a colleague is being asked to join."""
+
+    def name(self) -> Text:
+        return "action_handoff_start"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        k = await STORE.get()
+        reason = REASON_BY_INTENT.get(latest_intent(tracker) or "", "requested")
+        skill = handoff_skill(tracker)
+        if reason == "consultation" and tracker.get_slot("persona") is None:
+            skill = "professional"
+        lang = language(tracker)
+        dispatcher.utter_message(text=message(k, TEXT_BY_REASON[reason], lang, skill))
+        dispatcher.utter_message(json_message={"handoff": {"reason": reason, "skill": skill}})
+        logger.info("handoff requested: reason=%s", reason)
+        return []

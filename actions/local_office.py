@@ -1,0 +1,53 @@
+"""action_local_office: answer with the local office from the directory, or explain how to find it.
+
+Contacts come only from knowledge/offices.yml (each row with source and date),
+so updating a number needs no retraining. Sample rows never reach users unless
+KNOWLEDGE_ALLOW_SAMPLE=1 (tests).
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from knowledge import Knowledge
+
+from .common import STORE, format_offices, language, message, standard_buttons
+
+
+def local_office_reply(k: Knowledge, tracker: Tracker, dispatcher: CollectingDispatcher,
+                       text: Optional[Text] = None) -> List[Dict[Text, Any]]:
+    """Look the settlement up in the text (or slot) and answer; never invent a contact.
+
+    Shared by action_local_office and action_fallback (an unknown village name
+    often comes back from NLU as a fallback right after the bot asked for it).
+    """
+    lang = language(tracker)
+    candidates = [t for t in (text, tracker.get_slot("settlement")) if t]
+    offices: List[Dict[str, Any]] = []
+    for candidate in candidates:
+        offices = k.find_offices(candidate)
+        if offices:
+            break
+    if offices:
+        dispatcher.utter_message(text=format_offices(k, offices, lang),
+                                 buttons=standard_buttons(k, lang))
+        return [SlotSet("awaiting_settlement", False),
+                SlotSet("settlement", offices[0]["settlement"])]
+    dispatcher.utter_message(text=message(k, "office_not_found", lang),
+                             buttons=standard_buttons(k, lang))
+    return [SlotSet("awaiting_settlement", False)]
+
+
+class ActionLocalOffice(Action):
+    """Reply to a settlement name ("Pécsen lakunk") with the local contact if we have one."""
+
+    def name(self) -> Text:
+        return "action_local_office"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        k = await STORE.get()
+        return local_office_reply(k, tracker, dispatcher, tracker.latest_message.get("text"))

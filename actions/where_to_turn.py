@@ -1,0 +1,93 @@
+"""action_where_to_turn: tell the person which service fits their problem.
+
+The answer is composed from knowledge/routing.yml and services.yml (data, not
+code), in the person's language and register: a child gets a short warm text,
+an adult the services and what happens next, a professional the procedure and
+a consultation offer. If it is unclear who writes, it asks with buttons first.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from knowledge import Knowledge
+
+from .common import (STORE, format_offices, language, latest_intent, message,
+                     persona_buttons, standard_buttons)
+from .persona import infer_persona
+
+
+def service_line(k: Knowledge, route: Dict[str, Any], lang: Text) -> Text:
+    """'• Name (phone, note): why' with phone numbers only from services.yml."""
+    service = k.services[route["id"]]
+    contacts = [c for c in service.get("contacts") or [] if c["kind"] == "phone"]
+    via = service.get("via")
+    if not contacts and via:
+        contacts = [c for c in k.services[via].get("contacts") or [] if c["kind"] == "phone"]
+    detail = ""
+    if contacts:
+        first = contacts[0]
+        note = (first.get("note") or {}).get(lang)
+        detail = f" ({first['value']}{', ' + note if note else ''})"
+    return f"• {service['name'][lang]}{detail}: {route['why'][lang]}"
+
+
+def compose(k: Knowledge, problem: Text, persona: Text, lang: Text) -> Text:
+    """The answer text for one problem, persona and language."""
+    entry = k.routing[problem]
+    if persona == "child":
+        return f"{entry['child'][lang]}\n\n{entry['danger_now'][lang]}"
+    parts = [entry[persona][lang], "", message(k, "services_heading", lang)]
+    parts += [service_line(k, route, lang) for route in entry["services"]]
+    parts += ["", entry["what_happens"][lang], entry["danger_now"][lang]]
+    if persona == "professional":
+        parts.append(message(k, "consultation_offer", lang))
+    return "\n".join(parts)
+
+
+class ActionWhereToTurn(Action):
+    """Answer a where-to-turn problem (or re-answer it once the persona is known)."""
+
+    def name(self) -> Text:
+        return "action_where_to_turn"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        k = await STORE.get()
+        lang = language(tracker)
+        intent = latest_intent(tracker)
+        problem: Optional[Text] = k.problem_for_intent(intent) or tracker.get_slot("problem")
+        events: List[Dict[Text, Any]] = []
+
+        persona = infer_persona(tracker)
+        if persona is None and problem == "professional_stuck":
+            persona = "professional"
+        if persona and persona != tracker.get_slot("persona"):
+            events.append(SlotSet("persona", persona))
+
+        if not problem or problem not in k.routing:
+            dispatcher.utter_message(text=message(k, "ask_problem", lang))
+            return events
+        events.append(SlotSet("problem", problem))
+
+        if persona is None:
+            dispatcher.utter_message(text=message(k, "ask_persona", lang),
+                                     buttons=persona_buttons(k, lang))
+            return events
+
+        dispatcher.utter_message(
+            text=compose(k, problem, persona, lang),
+            buttons=standard_buttons(k, lang, consultation=persona == "professional"),
+        )
+        if k.routing[problem].get("local"):
+            settlement = tracker.get_slot("settlement")
+            offices = k.find_offices(settlement) if settlement else []
+            if offices:
+                dispatcher.utter_message(text=format_offices(k, offices, lang))
+            elif not tracker.get_slot("awaiting_settlement"):
+                dispatcher.utter_message(text=message(k, "ask_settlement", lang, persona))
+                events.append(SlotSet("awaiting_settlement", True))
+        return events
