@@ -1,0 +1,81 @@
+"""The lexicon file: validation errors are clear, and every entry's example scores its level."""
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+
+from bot.safety import LexiconScreener, default_screener
+from bot.safety.lexicon import DEFAULT_PATH, LexiconError, compile_data, load
+from bot.screening import Level
+
+RAW = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+LEX = load()
+
+
+@pytest.mark.parametrize("entry", LEX.entries, ids=lambda e: e.id)
+def test_every_entry_example_scores_at_least_its_level(entry) -> None:
+    result = default_screener().screen(entry.example)
+    assert result.level >= entry.level, (entry.id, entry.example, result)
+
+
+@pytest.mark.parametrize("sup", LEX.suppressors, ids=lambda s: s.id)
+def test_every_suppressor_example_is_disarmed(sup) -> None:
+    result = default_screener().screen(sup.example)
+    if result.level >= Level.HIGH:
+        # A category-scoped suppressor ("megölöm magam" is suicide, not a threat to others)
+        # may leave another category high, but never its own.
+        assert sup.categories and result.categories[0] not in sup.categories, result
+
+
+@pytest.mark.parametrize("boost", LEX.boosters, ids=lambda b: b.id)
+def test_every_booster_example_is_raised(boost) -> None:
+    assert default_screener().screen(boost.example).level >= boost.raise_to
+
+
+@pytest.mark.parametrize("combo", LEX.combos, ids=lambda c: c.id)
+def test_every_combo_example_is_raised(combo) -> None:
+    assert default_screener().screen(combo.example).level >= combo.raise_to
+
+
+def _broken(mutate) -> dict:
+    data = copy.deepcopy(RAW)
+    mutate(data)
+    return data
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda d: d["entries"][0].pop("example"), "missing field(s) ['example']"),
+        (lambda d: d["entries"][0].pop("category"), "missing field(s) ['category']"),
+        (lambda d: d["entries"][0].pop("level"), "missing field(s) ['level']"),
+        (lambda d: d["entries"][0].update(colour="red"), "unknown field(s) ['colour']"),
+        (lambda d: d["entries"][0].update(category="sadness"), "unknown category 'sadness'"),
+        (lambda d: d["entries"][0].update(level="urgent"), "unknown level 'urgent'"),
+        (lambda d: d["entries"][0].update(match="@NO_SUCH"), "unknown word class @NO_SUCH"),
+        (lambda d: d["entries"][0].update(match="@BEAT_AMB"), "may only be used inside a phrase"),
+        (lambda d: d["entries"][1].update(id=d["entries"][0]["id"]), "duplicate id"),
+        (lambda d: d.update(extra=1), "unknown field(s) ['extra']"),
+        (lambda d: d["entries"][0].update(match="ver ..."), "ends in a gap"),
+    ],
+)
+def test_loader_rejects_malformed_lexicon(mutate, message) -> None:
+    with pytest.raises(LexiconError, match=message.replace("[", r"\[").replace("(", r"\(").replace(")", r"\)")):
+        compile_data(_broken(mutate))
+
+
+def test_entry_error_names_the_entry() -> None:
+    data = _broken(lambda d: d["entries"][0].pop("example"))
+    with pytest.raises(LexiconError, match=RAW["entries"][0]["id"]):
+        compile_data(data)
+
+
+def test_works_without_hunspell() -> None:
+    """Degraded mode: lexicon forms + fuzzy only; core cases still caught."""
+    bare = LexiconScreener(stemmer=None)
+    assert not bare.uses_hunspell
+    assert bare.screen("megvertek otthon").level >= Level.HIGH
+    assert bare.screen("ongyilkos leszek ma este").level is Level.IMMEDIATE
+    assert bare.screen("majd meghalok a röhögéstől").level is Level.NONE

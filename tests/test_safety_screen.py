@@ -1,0 +1,137 @@
+"""screen(): the issue's hard cases, robustness (hypothesis) and escalation."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.safety import LexiconScreener, default_screener
+from bot.safety.escalation import CONCERN_STREAK_TO_HIGH
+from bot.screening import Level, RiskState, ScreenResult
+
+
+@pytest.fixture(scope="module")
+def screener() -> LexiconScreener:
+    return default_screener()
+
+
+@pytest.mark.parametrize(
+    "text, at_least",
+    [
+        ("vernek otthon", Level.HIGH),
+        ("megvert apa", Level.HIGH),
+        ("megverte a kistesomat apa", Level.HIGH),
+        ("apa verni fog ha hazamegyek", Level.HIGH),
+        ("ongyilkos leszek", Level.HIGH),
+        ("öngy\u200dilkos leszek", Level.HIGH),  # zero-width joiner inside the word
+        ("öngy\u00adilkos leszek", Level.HIGH),  # soft hyphen
+        ("\u202eöngyilkos leszek\u202c", Level.HIGH),  # bidi override
+        ("ÖNGYILKOS LESZEK", Level.HIGH),
+        ("öngyikos leszek", Level.HIGH),  # typo: fuzzy
+        ("meg fogom ölni magam", Level.HIGH),
+        ("ma éjjel megölöm magam", Level.IMMEDIATE),
+        ("be vagyok zárva", Level.IMMEDIATE),
+        ("a fogdosott mostohaapám", Level.HIGH),
+        ("i want to die", Level.HIGH),
+    ],
+)
+def test_catches(screener, text, at_least) -> None:
+    assert screener.screen(text).level >= at_least
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "majd meghalok a röhögéstől",
+        "a játékban megöltem a sárkányt",
+        "apa megverte sakkban",
+        "meghalok az unalomtól",
+        "megöl a matek",
+        "kinyírom a tesómat ha megeszi a csokimat",
+        "vért vettek tőlem",
+        "verseny volt a suliban",
+    ],
+)
+def test_idioms_are_not_alarms(screener, text) -> None:
+    assert screener.screen(text).level < Level.HIGH
+
+
+def test_fuzzy_alone_never_immediate(screener) -> None:
+    result = screener.screen("onygilkos leszek ma este")  # only a typo guess carries the danger word
+    assert result.level is Level.HIGH
+    assert any(m.startswith("~") for m in result.matches)
+
+
+def test_result_explains_itself(screener) -> None:
+    r = screener.screen("apa most veri anyut")
+    assert r.level is Level.IMMEDIATE
+    assert "domestic_violence" in r.categories
+    assert r.matches and all(isinstance(m, str) for m in r.matches)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", " ", "😭😭😭", "\x00\x01\x1b[31m", "a" * 20_000, "megver " * 3000, "\ud800", "\u200d" * 50, "🏳️‍🌈" * 100],
+)
+def test_edge_inputs_never_raise(screener, text) -> None:
+    assert isinstance(screener.screen(text), ScreenResult)
+
+
+def test_long_text_still_seen(screener) -> None:
+    assert screener.screen("bla " * 6000 + "ma este megölöm magam").level is Level.IMMEDIATE
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_never_raises_and_is_deterministic(text) -> None:
+    s = default_screener()
+    first = s.screen(text)
+    assert isinstance(first.level, Level)
+    assert s.screen(text) == first
+    assert LexiconScreener(s.lexicon, stemmer=None).screen(text).level.rank >= 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["megvert", "öngyilkos", "ma", "este", "játék", "meg", "ölni", "\u200d", "xd", "nem"]), max_size=12))
+def test_word_soup_is_deterministic(words) -> None:
+    text = " ".join(words)
+    assert default_screener().screen(text) == default_screener().screen(text)
+
+
+# ---- escalation ---------------------------------------------------------------
+def _r(level: Level, cat: str = "bullying", match: str = "x") -> ScreenResult:
+    return ScreenResult(level, (cat,) if level is not Level.NONE else (), (match,) if level is not Level.NONE else ())
+
+
+def test_escalate_keeps_highest_and_is_pure(screener) -> None:
+    s0 = RiskState()
+    s1 = screener.escalate(s0, _r(Level.HIGH, "physical_abuse", "megvert"))
+    s2 = screener.escalate(s1, _r(Level.NONE))
+    assert s0 == RiskState()  # not mutated
+    assert s1.level is Level.HIGH and s2.level is Level.HIGH
+    assert s2.categories == ["physical_abuse"] and s2.matches == ["megvert"]
+
+
+def test_concern_streak_raises_to_high(screener) -> None:
+    state = RiskState()
+    for i in range(CONCERN_STREAK_TO_HIGH):
+        assert state.level is not Level.HIGH
+        state = screener.escalate(state, _r(Level.CONCERN, match=f"m{i}"))
+    assert state.level is Level.HIGH
+    assert state.concern_streak == CONCERN_STREAK_TO_HIGH
+
+
+def test_none_breaks_the_streak(screener) -> None:
+    state = RiskState()
+    for lvl in (Level.CONCERN, Level.CONCERN, Level.NONE, Level.CONCERN):
+        state = screener.escalate(state, _r(lvl))
+    assert state.level is Level.CONCERN and state.concern_streak == 1
+
+
+def test_merge_dedups_and_caps(screener) -> None:
+    state = RiskState()
+    for i in range(50):
+        state = screener.escalate(state, ScreenResult(Level.CONCERN, ("bullying",), (f"m{i}", f"m{i}")))
+    assert state.categories == ["bullying"]
+    assert len(state.matches) <= 20 and len(set(state.matches)) == len(state.matches)
+    assert RiskState.from_dict(state.to_dict()) == state
