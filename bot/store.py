@@ -6,7 +6,6 @@ lives here, in Redis, where every gateway replica sees the same thing.
 """
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from enum import Enum
@@ -120,7 +119,7 @@ class ConversationStore:
             language=data.get("language", "hu"),
             rasa_language=data.get("rasa_language", ""),
             skill=data.get("skill", ""),
-            risk=RiskState.from_dict(json.loads(data["risk"])) if data.get("risk") else RiskState(),
+            risk=RiskState.from_dict(self._sealer.open(raw[b"risk"])) if raw.get(b"risk") else RiskState(),
             created=float(data.get("created", 0) or 0),
             updated=float(data.get("updated", 0) or 0),
         )
@@ -138,7 +137,8 @@ class ConversationStore:
         for name, value in fields.items():
             setattr(conv, name, value)
             if name == "risk":
-                mapping[name] = json.dumps(value.to_dict())
+                # Sealed: the matched phrases are fragments of what the person wrote.
+                mapping[name] = self._sealer.seal(value.to_dict()).decode()
             elif name == "state":
                 raise ValueError("use move() to change the state")
             else:

@@ -1,0 +1,93 @@
+"""The Telegram channel against the local fake Bot API (no internet, no Rasa needed:
+Rasa's URL points at a closed port, so the bot path answers with the fallback)."""
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+
+from bot import texts
+from tests.conftest import free_port
+from tests.fake_telegram import FakeBotAPI
+
+
+def tg_env(api: FakeBotAPI, **extra: str) -> dict[str, str]:
+    dead = f"http://127.0.0.1:{free_port()}"
+    return {"TELEGRAM_BOT_TOKEN": "123456:TEST", "TELEGRAM_API_BASE_URL": api.url,
+            "RASA_URL": dead, "ACTION_SERVER_URL": dead, **extra}
+
+
+async def test_sticker_gets_a_kind_text_only_answer(gateway_factory, fake_telegram: FakeBotAPI) -> None:
+    await gateway_factory(**tg_env(fake_telegram))
+    fake_telegram.user_message(700001, None, sticker={
+        "file_id": "x", "file_unique_id": "y", "type": "regular", "width": 1, "height": 1,
+        "is_animated": False, "is_video": False})
+    sent = await fake_telegram.wait_for(700001, 1)
+    assert sent[0] == texts.text("non_text", "hu")
+
+
+async def test_immediate_danger_gets_112_first(gateway_factory, fake_telegram: FakeBotAPI) -> None:
+    await gateway_factory(**tg_env(fake_telegram))
+    fake_telegram.user_message(700002, "meg akarom ölni magam ma éjjel, megvannak a gyógyszerek")
+    sent = await fake_telegram.wait_for(700002, 1)
+    assert "112" in sent[0] and "116 111" in sent[0]
+
+
+async def test_rasa_down_answer_offers_a_person_button(gateway_factory, fake_telegram: FakeBotAPI) -> None:
+    await gateway_factory(**tg_env(fake_telegram))
+    fake_telegram.user_message(700003, "szia")
+    await fake_telegram.wait_for(700003, 1)
+    msg = [m for m in fake_telegram.sent if int(m["chat_id"]) == 700003][0]
+    assert "112" in msg["text"]
+    assert "talk_to_human" in str(msg.get("reply_markup"))
+
+
+async def test_flood_control_429_is_retried_not_lost(gateway_factory, fake_telegram: FakeBotAPI) -> None:
+    await gateway_factory(**tg_env(fake_telegram))
+    fake_telegram.fail_next = [(429, {"parameters": {"retry_after": 1}}), (502, {})]
+    fake_telegram.user_message(700004, "szia")
+    sent = await fake_telegram.wait_for(700004, 1, timeout=20)
+    assert len(sent) == 1  # delivered once, after the 429 and the 502
+    assert fake_telegram.fail_next == []
+
+
+async def test_webhook_without_secret_is_refused(gateway_factory, fake_telegram: FakeBotAPI, http) -> None:
+    gw = await gateway_factory(**tg_env(fake_telegram, TELEGRAM_WEBHOOK_URL="https://example.invalid/telegram/webhook",
+                                         TELEGRAM_WEBHOOK_SECRET="s3cret-s3cret-s3cret"))
+    update = {"update_id": 1, "message": {"message_id": 1, "date": 0, "chat": {"id": 700005, "type": "private"},
+                                          "text": "szia"}}
+    async with http.post(f"{gw.url}/telegram/webhook", json=update) as resp:
+        assert resp.status == 403
+    async with http.post(f"{gw.url}/telegram/webhook", json=update,
+                         headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}) as resp:
+        assert resp.status == 403
+    assert fake_telegram.webhook and fake_telegram.webhook.get("secret_token") == "s3cret-s3cret-s3cret"
+    async with http.post(f"{gw.url}/telegram/webhook", json=update,
+                         headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-s3cret-s3cret"}) as resp:
+        assert resp.status == 200
+    sent = await fake_telegram.wait_for(700005, 1)
+    assert "112" in sent[0]
+
+
+async def test_raw_chat_id_never_reaches_redis(gateway_factory, fake_telegram: FakeBotAPI, redis) -> None:
+    await gateway_factory(**tg_env(fake_telegram))
+    fake_telegram.user_message(987650001, "apam megvert tegnap")
+    await fake_telegram.wait_for(987650001, 1)
+    await asyncio.sleep(0.2)
+    blob = b""
+    async for key in redis.scan_iter("*"):
+        blob += key
+        kind = (await redis.type(key)).decode()
+        if kind == "string":
+            blob += await redis.get(key) or b""
+        elif kind == "hash":
+            blob += b"".join(k + v for k, v in (await redis.hgetall(key)).items())
+        elif kind == "stream":
+            for _, fields in await redis.xrange(key):
+                blob += b"".join(fields.values())
+        elif kind == "list":
+            blob += b"".join(await redis.lrange(key, 0, -1))
+        elif kind == "zset":
+            blob += b"".join(m for m, _ in await redis.zrange(key, 0, -1, withscores=True))
+    assert b"987650001" not in blob
+    assert b"megvert" not in blob
