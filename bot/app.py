@@ -14,10 +14,13 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from bot import health, metrics
-from bot.appkeys import GATEWAY, HTTP, REDIS, SETTINGS
+from bot.appkeys import GATEWAY, HANDOFF, HTTP, HUB, REDIS, SETTINGS
+from bot.console import web as console_web
 from bot.config import Settings
 from bot.crypto import Sealer
 from bot.gateway import Gateway
+from bot.handoff.events import Hub
+from bot.handoff.service import HandoffService
 from bot.intents import load_intents
 from bot.rasa_client import RasaClient
 from bot.screening import Screener
@@ -47,6 +50,8 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
         app[REDIS] = redis
         app[HTTP] = http
         store = ConversationStore(redis, sealer, settings.retention_seconds)
+        handoff = HandoffService(redis, store, settings, http)
+        app[HANDOFF] = handoff
         app[GATEWAY] = Gateway(
             store=store,
             screener=screener,
@@ -55,7 +60,12 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
             intents=load_intents(settings.domain_dir),
             max_chars=settings.max_message_chars,
             rate_limit=(settings.rate_limit_messages, settings.rate_limit_window),
+            handoff=handoff,
         )
+        handoff.gateway = app[GATEWAY]
+        hub = Hub(redis, handoff)
+        app[HUB] = hub
+        await hub.start()
         telegram = None
         if settings.telegram_enabled:
             from bot.telegram_channel import TelegramChannel
@@ -64,6 +74,8 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
             app[TELEGRAM] = telegram
             await telegram.start()
         yield
+        await hub.stop()
+        await handoff.stop()
         if telegram is not None:
             await telegram.stop()
         await http.close()
@@ -80,4 +92,5 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
     health.setup(app)
     metrics.setup(app)
     web_routes.setup(app)
+    console_web.setup(app)
     return app

@@ -15,3 +15,10 @@ SETTINGS: web.AppKey["Settings"] = web.AppKey("settings")
 REDIS: web.AppKey[Redis] = web.AppKey("redis")
 HTTP: web.AppKey[aiohttp.ClientSession] = web.AppKey("http")
 GATEWAY: web.AppKey["Gateway"] = web.AppKey("gateway")
+
+if TYPE_CHECKING:
+    from bot.handoff.events import Hub
+    from bot.handoff.service import HandoffService
+
+HANDOFF: web.AppKey["HandoffService"] = web.AppKey("handoff")
+HUB: web.AppKey["Hub"] = web.AppKey("handoff_hub")

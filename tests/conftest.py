@@ -244,3 +244,59 @@ async def fake_telegram() -> AsyncIterator[FakeBotAPI]:
     await api.start(free_port())
     yield api
     await api.stop()
+
+
+# -- Live handoff (bot.handoff, bot.console): operator accounts and a logged-in console.
+class ConsoleClient:
+    """An operator logged in to the console over HTTP (cookie jar of its own)."""
+
+    def __init__(self, base_url: str, session: aiohttp.ClientSession) -> None:
+        self.url, self.http, self.csrf = base_url, session, ""
+
+    async def login(self, name: str, password: str) -> "ConsoleClient":
+        import re as _re
+
+        async with self.http.get(f"{self.url}/console/login") as resp:
+            token = _re.search(r'name="csrf" value="([^"]+)"', await resp.text()).group(1)
+        async with self.http.post(f"{self.url}/console/login", data={"csrf": token, "name": name, "password": password},
+                                  allow_redirects=False) as resp:
+            assert resp.status == 303, await resp.text()
+        async with self.http.get(f"{self.url}/console/") as resp:
+            self.csrf = _re.search(r'name="csrf-token" content="([^"]+)"', await resp.text()).group(1)
+        return self
+
+    async def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        async with self.http.request(method, f"{self.url}{path}", json=body,
+                                     headers={"X-CSRF-Token": self.csrf}) as resp:
+            return resp.status, await resp.json(content_type=None)
+
+    async def ws(self) -> aiohttp.ClientWebSocketResponse:
+        return await self.http.ws_connect(f"{self.url}/console/ws", headers={"Origin": self.url})
+
+
+@pytest.fixture
+async def console_login() -> AsyncIterator[Any]:
+    """``await console_login(url, name, password)`` -> a logged-in ConsoleClient."""
+    sessions: list[aiohttp.ClientSession] = []
+
+    async def login(url: str, name: str, password: str) -> ConsoleClient:
+        s = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+        sessions.append(s)
+        return await ConsoleClient(url, s).login(name, password)
+
+    yield login
+    for s in sessions:
+        await s.close()
+
+
+@pytest.fixture
+async def operator_account(redis: Redis) -> Any:
+    """``await operator_account(name, role="operator", skills=())`` -> the password."""
+    from bot.console.accounts import add_operator
+
+    async def make(name: str, role: str = "operator", skills: tuple[str, ...] = ()) -> str:
+        password = f"pw-{name}-0123456789"
+        await add_operator(redis, name, password, role, skills)
+        return password
+
+    return make

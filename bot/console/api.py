@@ -1,0 +1,148 @@
+"""The operator API. The first four paths are a contract used by outside checks:
+
+``GET  /api/operator/queue`` -> ``{"waiting": [{"id", "level", "categories", "skill",
+      "waiting_seconds", "position", ...}]}`` in priority order (position within the skill);
+``POST /api/operator/chats/{id}/claim``; ``POST /api/operator/chats/{id}/messages``
+``{"text"}``; ``POST /api/operator/chats/{id}/close`` (optional ``{"outcome"}``).
+
+The console uses the same routes (session cookie + CSRF header), plus the chat view,
+notes, transfer and return-to-bot. Bearer token: ``OPERATOR_API_TOKEN``.
+"""
+from __future__ import annotations
+
+import re
+import time
+from typing import Any, Awaitable, Callable
+
+from aiohttp import web
+
+from bot.appkeys import HANDOFF
+from bot.keys import HANDOFF_SKILLS
+from bot.console.auth import operator_for_api
+from bot.handoff import data
+from bot.handoff.service import HandoffError, HandoffService, Operator
+
+_PID = re.compile(r"^[a-z]{2}-[0-9a-f]{32}$")
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    if not request.can_read_body:
+        return {}
+    try:
+        body = await request.json()
+    except ValueError:
+        raise web.HTTPBadRequest(text='{"error": "body must be JSON"}', content_type="application/json")
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text='{"error": "body must be a JSON object"}', content_type="application/json")
+    return body
+
+
+Handler = Callable[[web.Request, HandoffService, Operator, str], Awaitable[Any]]
+
+
+def _chat_route(fn: Handler) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def handler(request: web.Request) -> web.Response:
+        op = await operator_for_api(request)
+        pid = request.match_info["id"]
+        if not _PID.match(pid):
+            return _error(404, "no such conversation")
+        try:
+            result = await fn(request, request.app[HANDOFF], op, pid)
+        except HandoffError as exc:
+            return _error(exc.status, str(exc))
+        return web.json_response(result)
+
+    return handler
+
+
+async def get_queue(request: web.Request) -> web.Response:
+    await operator_for_api(request)
+    return web.json_response(await request.app[HANDOFF].queue_json())
+
+
+async def _claim(request: web.Request, svc: HandoffService, op: Operator, pid: str) -> Any:
+    return await svc.claim(pid, op)
+
+
+async def _message(request: web.Request, svc: HandoffService, op: Operator, pid: str) -> Any:
+    body = await _body(request)
+    if not isinstance(body.get("text"), str):
+        raise HandoffError("text must be a string")
+    return {"seq": await svc.send(pid, op, body["text"])}
+
+
+async def _note(request: web.Request, svc: HandoffService, op: Operator, pid: str) -> Any:
+    body = await _body(request)
+    if not isinstance(body.get("text"), str):
+        raise HandoffError("text must be a string")
+    return {"seq": await svc.note(pid, op, body["text"])}
+
+
+async def _close(request: web.Request, svc: HandoffService, op: Operator, pid: str) -> Any:
+    body = await _body(request)
+    outcome = body.get("outcome")
+    if outcome is not None and not isinstance(outcome, str):
+        raise HandoffError("outcome must be a string")
+    return await svc.close(pid, op, outcome)
+
+
+async def _return(request: web.Request, svc: HandoffService, op: Operator, pid: str) -> Any:
+    return await svc.return_to_bot(pid, op)
+
+
+async def _transfer(request: web.Request, svc: HandoffService, op: Operator, pid: str) -> Any:
+    body = await _body(request)
+    to_op, to_skill, note = body.get("operator"), body.get("skill"), body.get("note", "")
+    if not all(v is None or isinstance(v, str) for v in (to_op, to_skill, note)):
+        raise HandoffError("operator, skill and note must be strings")
+    return await svc.transfer(pid, op, to_operator=to_op or None, to_skill=to_skill or None, note=note or "")
+
+
+async def _chat(request: web.Request, svc: HandoffService, op: Operator, pid: str) -> Any:
+    try:
+        after = max(0, int(request.query.get("after", "0")))
+    except ValueError:
+        raise HandoffError("after must be an integer")
+    return await svc.chat(pid, op, after)
+
+
+async def get_lists(request: web.Request) -> web.Response:
+    """Outcome categories and canned replies for the console's menus."""
+    await operator_for_api(request)
+    return web.json_response({"outcomes": data.outcomes(), "canned": data.canned(),
+                              "skills": list(HANDOFF_SKILLS)})
+
+
+async def get_operators(request: web.Request) -> web.Response:
+    """Who is online (names and skills), for the transfer menu."""
+    await operator_for_api(request)
+    online = await request.app[HANDOFF].presence.skills_online()
+    return web.json_response({"online": [{"name": n, "skills": sorted(s)} for n, s in sorted(online.items())]})
+
+
+async def get_supervisor(request: web.Request) -> web.Response:
+    op = await operator_for_api(request)
+    if not op.supervisor:
+        return _error(403, "supervisors only")
+    svc = request.app[HANDOFF]
+    snap = await svc.snapshot()
+    return web.json_response(svc.snapshot_for(snap, op, time.time()).get("supervisor", {}))
+
+
+def setup(app: web.Application) -> None:
+    r = app.router
+    r.add_get("/api/operator/queue", get_queue)
+    r.add_post("/api/operator/chats/{id}/claim", _chat_route(_claim))
+    r.add_post("/api/operator/chats/{id}/messages", _chat_route(_message))
+    r.add_post("/api/operator/chats/{id}/close", _chat_route(_close))
+    r.add_get("/api/operator/chats/{id}", _chat_route(_chat))
+    r.add_post("/api/operator/chats/{id}/notes", _chat_route(_note))
+    r.add_post("/api/operator/chats/{id}/transfer", _chat_route(_transfer))
+    r.add_post("/api/operator/chats/{id}/return", _chat_route(_return))
+    r.add_get("/api/operator/lists", get_lists)
+    r.add_get("/api/operator/operators", get_operators)
+    r.add_get("/api/operator/supervisor", get_supervisor)

@@ -1,0 +1,70 @@
+"""Who is asking: a console session (cookie + CSRF token) or the automation bearer token."""
+from __future__ import annotations
+
+import hmac
+
+from aiohttp import web
+
+from bot.appkeys import REDIS, SETTINGS
+from bot.console.accounts import Session, load_session
+from bot.handoff.service import API_OPERATOR, Operator
+
+COOKIE = "console_session"
+LOGIN_COOKIE = "console_login"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SESSION: web.RequestKey[Session] = web.RequestKey("console_session")
+
+
+def session_ttl(request: web.Request) -> int:
+    return request.app[SETTINGS].console_session_hours * 3600
+
+
+def set_cookie(request: web.Request, resp: web.StreamResponse, name: str, value: str, max_age: int | None) -> None:
+    resp.set_cookie(name, value, max_age=max_age, path="/", httponly=True, samesite="Strict",
+                    secure=request.app[SETTINGS].console_secure_cookies)
+
+
+async def current_session(request: web.Request) -> Session | None:
+    if SESSION in request:
+        return request[SESSION]
+    session = await load_session(request.app[REDIS], request.cookies.get(COOKIE), session_ttl(request))
+    if session is not None:
+        request[SESSION] = session
+    return session
+
+
+def same_origin(request: web.Request) -> bool:
+    """Browsers send Origin on POST and websocket requests; it must be us (if present)."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    return origin in (f"{request.scheme}://{request.host}", f"http://{request.host}", f"https://{request.host}")
+
+
+def _bearer_ok(request: web.Request) -> bool:
+    token = request.app[SETTINGS].operator_api_token
+    header = request.headers.get("Authorization", "")
+    if not token or not header.startswith("Bearer "):
+        return False
+    return hmac.compare_digest(header[7:].strip().encode(), token.encode())
+
+
+async def operator_for_api(request: web.Request) -> Operator:
+    """The caller of an ``/api/operator/*`` route, or an HTTP error.
+
+    Bearer token (automation, acts as supervisor ``api``), or a console session
+    whose state-changing requests carry the session's CSRF token.
+    """
+    if "Authorization" in request.headers:
+        if _bearer_ok(request):
+            return Operator(API_OPERATOR, "supervisor")
+        raise web.HTTPUnauthorized(text='{"error": "bad token"}', content_type="application/json")
+    session = await current_session(request)
+    if session is None:
+        raise web.HTTPUnauthorized(text='{"error": "log in first"}', content_type="application/json")
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not same_origin(request) or not hmac.compare_digest(sent.encode(), session.csrf.encode()):
+            raise web.HTTPForbidden(text='{"error": "missing or wrong CSRF token"}', content_type="application/json")
+    return session.operator

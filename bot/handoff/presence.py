@@ -1,0 +1,58 @@
+"""Which operators have a console open: a heartbeat per operator with an expiry.
+
+``chv:ho:online`` holds each operator with the time their heartbeat runs out; the
+console's websocket refreshes it while it is open. A dropped browser stays "online"
+for the grace period (OPERATOR_GRACE_SECONDS), long enough to reconnect.
+"""
+from __future__ import annotations
+
+import time
+
+from redis.asyncio import Redis
+
+from bot import keys
+
+
+class Presence:
+    def __init__(self, redis: Redis, grace_seconds: int) -> None:
+        self.redis = redis
+        self.grace = max(5, grace_seconds)
+
+    async def heartbeat(self, name: str) -> bool:
+        """Refresh ``name``; True when they were offline until now (just came online)."""
+        now = time.time()
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.zscore(keys.handoff_online(), name)
+            pipe.zadd(keys.handoff_online(), {name: now + self.grace})
+            prev, _ = await pipe.execute()
+        return prev is None or float(prev) < now
+
+    async def offline(self, name: str) -> None:
+        await self.redis.zrem(keys.handoff_online(), name)
+
+    async def online(self) -> list[str]:
+        now = time.time()
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zremrangebyscore(keys.handoff_online(), "-inf", now - 3600)
+            pipe.zrangebyscore(keys.handoff_online(), now, "+inf")
+            _, names = await pipe.execute()
+        return [n.decode() for n in names]
+
+    async def skills_online(self) -> dict[str, set[str]]:
+        """Online operator -> the skills they serve (an account without skills serves all)."""
+        names = await self.online()
+        if not names:
+            return {}
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for n in names:
+                pipe.hget(keys.operator_account(n), "skills")
+            raw = await pipe.execute()
+        out: dict[str, set[str]] = {}
+        for n, skills in zip(names, raw):
+            listed = {s for s in (skills or b"").decode().split(",") if s}
+            out[n] = listed or set(keys.HANDOFF_SKILLS)
+        return out
+
+    @staticmethod
+    def serves(online: dict[str, set[str]], skill: str) -> bool:
+        return any(skill in skills for skills in online.values())

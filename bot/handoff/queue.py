@@ -1,0 +1,345 @@
+"""The operator queue in Redis: one sorted set per skill, changed only by Lua scripts.
+
+Score = priority band * 1e10 + the time the conversation first entered the queue, so
+``immediate`` < ``high`` < ``requested`` < ``other`` and, within a band, the longest
+waiting comes first. Raising the priority keeps the original enqueue time.
+
+Every script changes the conversation's ``state`` field (the gateway's authority on
+whether the bot may answer) together with the queue and the ticket, in one step:
+two operators clicking "take" at once cannot both win, and a crash cannot leave a
+conversation ``queued`` but absent from the queue.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from redis.asyncio import Redis
+
+from bot import keys
+from bot.screening import Level
+
+PRIORITIES = ("immediate", "high", "requested", "other")
+RANK = {name: i for i, name in enumerate(PRIORITIES)}
+BAND = 10_000_000_000  # seconds; far beyond any epoch time
+SKILLS = keys.HANDOFF_SKILLS
+DEFAULT_SKILL = "child"
+SKILL_ALIASES = {
+    "child": "child", "children": "child", "gyerek": "child", "gyermek": "child", "kid": "child",
+    "adult": "adult", "parent": "adult", "felnott": "adult", "felnőtt": "adult", "reporter": "adult",
+    "report": "adult", "bejelento": "adult", "bejelentő": "adult",
+    "professional": "professional", "expert": "professional", "consultation": "professional",
+    "szakember": "professional", "szakmai": "professional", "konzultacio": "professional",
+}
+
+
+def normalise_skill(value: str | None) -> str | None:
+    return SKILL_ALIASES.get((value or "").strip().lower())
+
+
+def priority_for(level: Level, reason: str) -> str:
+    """The queue band for a conversation with danger ``level`` queued for ``reason``."""
+    if level >= Level.IMMEDIATE:
+        return "immediate"
+    if level >= Level.HIGH or reason == "danger":
+        return "high"
+    if reason in ("requested", "talk_to_human", "operator", ""):
+        return "requested"
+    return "other"
+
+
+# KEYS: conv, ticket, queue:<skill> for each of SKILLS (in order)
+# ARGV: pid, rank, now, skill, reason, ttl, band, skills... (names, in KEYS order)
+# Returns {status, rank, skill}: status 'fresh' (bot/closed -> queued), 'queued'
+# (already waiting; priority raised if asked), 'live' (untouched).
+ENQUEUE = """
+local state = redis.call('HGET', KEYS[1], 'state') or 'bot'
+if state == 'live' then return {'live', -1, ''} end
+local rank = tonumber(ARGV[2])
+local status = 'queued'
+if state ~= 'queued' then
+  redis.call('DEL', KEYS[2])
+  redis.call('HSET', KEYS[1], 'state', 'queued')
+  redis.call('HSET', KEYS[2], 'enqueued', ARGV[3], 'skill', ARGV[4], 'reason', ARGV[5], 'rank', rank)
+  status = 'fresh'
+else
+  local cur = tonumber(redis.call('HGET', KEYS[2], 'rank') or '99')
+  if cur < rank then rank = cur end
+  redis.call('HSET', KEYS[2], 'rank', rank)
+  redis.call('HSETNX', KEYS[2], 'enqueued', ARGV[3])
+  redis.call('HSETNX', KEYS[2], 'skill', ARGV[4])
+  redis.call('HSETNX', KEYS[2], 'reason', ARGV[5])
+end
+local skill = redis.call('HGET', KEYS[2], 'skill')
+local enq = tonumber(redis.call('HGET', KEYS[2], 'enqueued'))
+for i = 8, #ARGV do
+  if ARGV[i] == skill then
+    redis.call('ZADD', KEYS[i - 5], rank * tonumber(ARGV[7]) + enq, ARGV[1])
+  else
+    redis.call('ZREM', KEYS[i - 5], ARGV[1])
+  end
+end
+redis.call('EXPIRE', KEYS[1], ARGV[6])
+redis.call('EXPIRE', KEYS[2], ARGV[6])
+return {status, rank, skill}
+"""
+
+# KEYS: conv, ticket, operator_chats(op), queue:<skill>...
+# ARGV: pid, operator, now, ttl
+# Returns 1 if this caller took the conversation, 0 if it was not waiting (any more).
+CLAIM = """
+if redis.call('HGET', KEYS[1], 'state') ~= 'queued' then return 0 end
+for i = 4, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end
+redis.call('HSET', KEYS[1], 'state', 'live')
+redis.call('HSET', KEYS[2], 'operator', ARGV[2], 'claimed', ARGV[3])
+redis.call('SADD', KEYS[3], ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+return 1
+"""
+
+# KEYS: conv, ticket, operator_chats(current op), queue:<skill>...
+# ARGV: pid, new state, expected operator ('' = any), allowed states...
+# Returns {1, operator, skill, enqueued, claimed} or {0}.
+RELEASE = """
+local state = redis.call('HGET', KEYS[1], 'state') or 'bot'
+local ok = false
+for i = 4, #ARGV do if ARGV[i] == state then ok = true end end
+if not ok then return {0} end
+local op = redis.call('HGET', KEYS[2], 'operator') or ''
+if ARGV[3] ~= '' and op ~= ARGV[3] then return {0} end
+local t = redis.call('HMGET', KEYS[2], 'skill', 'enqueued', 'claimed')
+for i = 4, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end
+redis.call('SREM', KEYS[3], ARGV[1])
+redis.call('HSET', KEYS[1], 'state', ARGV[2])
+redis.call('DEL', KEYS[2])
+return {1, op, t[1] or '', t[2] or '', t[3] or ''}
+"""
+
+# KEYS: conv, ticket, operator_chats(from), operator_chats(to)
+# ARGV: pid, from ('' = whoever has it, checked against KEYS[3]'s owner by the caller), to, now
+# Live conversation moves from one operator to another. Returns 1 or 0.
+REASSIGN = """
+if redis.call('HGET', KEYS[1], 'state') ~= 'live' then return 0 end
+local op = redis.call('HGET', KEYS[2], 'operator') or ''
+if op ~= ARGV[2] then return 0 end
+redis.call('SREM', KEYS[3], ARGV[1])
+redis.call('SADD', KEYS[4], ARGV[1])
+redis.call('HSET', KEYS[2], 'operator', ARGV[3], 'claimed', ARGV[4])
+return 1
+"""
+
+# KEYS: conv, ticket, operator_chats(from), queue:<skill>...
+# ARGV: pid, from, new skill, band, skills... (names in KEYS order from 4)
+# A live conversation goes back to the queue of another skill, keeping its band and
+# original enqueue time (it does not lose its place for being transferred).
+REQUEUE = """
+if redis.call('HGET', KEYS[1], 'state') ~= 'live' then return 0 end
+local op = redis.call('HGET', KEYS[2], 'operator') or ''
+if ARGV[2] ~= '' and op ~= ARGV[2] then return 0 end
+redis.call('SREM', KEYS[3], ARGV[1])
+redis.call('HDEL', KEYS[2], 'operator', 'claimed', 'told_pos', 'told_at')
+redis.call('HSET', KEYS[2], 'skill', ARGV[3])
+local rank = tonumber(redis.call('HGET', KEYS[2], 'rank') or '3')
+local enq = tonumber(redis.call('HGET', KEYS[2], 'enqueued'))
+for i = 5, #ARGV do
+  if ARGV[i] == ARGV[3] then redis.call('ZADD', KEYS[i - 1], rank * tonumber(ARGV[4]) + enq, ARGV[1]) end
+end
+redis.call('HSET', KEYS[1], 'state', 'queued')
+return 1
+"""
+
+# KEYS: ticket. ARGV: position, now, min interval, operators online (0/1)
+# Decides, once across all replicas, whether the person hears a new position:
+# returns 'first'/'better'/'worse'/'online' and records it, or '' (nothing to say).
+TELL_POSITION = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return '' end
+if redis.call('HEXISTS', KEYS[1], 'operator') == 1 then return '' end
+local pos = tonumber(ARGV[1])
+local now = tonumber(ARGV[2])
+local told = tonumber(redis.call('HGET', KEYS[1], 'told_pos') or '-1')
+local at = tonumber(redis.call('HGET', KEYS[1], 'told_at') or '0')
+if ARGV[4] == '0' then
+  if told > 0 then redis.call('HSET', KEYS[1], 'told_pos', 0) end
+  return ''
+end
+local kind = ''
+if told == 0 then kind = 'online'
+elseif told < 0 then return ''
+elseif pos == told then return ''
+elseif pos == 1 then kind = 'first'
+elseif now - at < tonumber(ARGV[3]) then return ''
+elseif pos < told then kind = 'better'
+else kind = 'worse' end
+redis.call('HSET', KEYS[1], 'told_pos', pos, 'told_at', now)
+return kind
+"""
+
+
+@dataclass
+class Waiting:
+    """One waiting conversation as operators see it (no text, no raw ids)."""
+
+    pid: str
+    skill: str
+    priority: str
+    position: int
+    enqueued: float
+    score: float
+    reason: str = ""
+    level: str = "none"
+    categories: tuple[str, ...] = ()
+    matches: tuple[str, ...] = ()
+    channel: str = ""
+    language: str = "hu"
+
+    def public(self, now: float | None = None) -> dict[str, Any]:
+        now = time.time() if now is None else now
+        return {
+            "id": self.pid,
+            "short": short_id(self.pid),
+            "level": self.level,
+            "priority": self.priority,
+            "categories": list(self.categories),
+            "matches": list(self.matches),
+            "skill": self.skill,
+            "waiting_seconds": max(0, int(now - self.enqueued)),
+            "position": self.position,
+            "channel": self.channel,
+            "language": self.language,
+            "reason": self.reason,
+        }
+
+
+def short_id(pid: str) -> str:
+    """What a human reads: channel prefix and 8 hex digits of the pseudonymous id."""
+    return pid[:11]
+
+
+class Queue:
+    def __init__(self, redis: Redis, ttl: int, open_risk: Callable[[bytes], dict[str, Any]]) -> None:
+        self.redis = redis
+        self.ttl = ttl
+        self._open_risk = open_risk  # the conversation's risk is sealed (matched phrases)
+        self._enqueue = redis.register_script(ENQUEUE)
+        self._claim = redis.register_script(CLAIM)
+        self._release = redis.register_script(RELEASE)
+        self._reassign = redis.register_script(REASSIGN)
+        self._requeue = redis.register_script(REQUEUE)
+        self._tell = redis.register_script(TELL_POSITION)
+
+    @staticmethod
+    def _queues() -> list[str]:
+        return [keys.handoff_queue(s) for s in SKILLS]
+
+    async def enqueue(self, pid: str, priority: str, skill: str, reason: str) -> tuple[str, str, str]:
+        """Queue (or re-prioritise) ``pid``; returns (status, priority, skill)."""
+        status, rank, skill_now = await self._enqueue(
+            keys=[keys.conv(pid), keys.handoff_ticket(pid), *self._queues()],
+            args=[pid, RANK[priority], f"{time.time():.3f}", skill, reason, self.ttl, BAND, *SKILLS],
+        )
+        status = status.decode() if isinstance(status, bytes) else status
+        skill_now = skill_now.decode() if isinstance(skill_now, bytes) else skill_now
+        rank = int(rank)
+        return status, (PRIORITIES[rank] if rank >= 0 else ""), skill_now
+
+    async def claim(self, pid: str, operator: str) -> bool:
+        ok = await self._claim(
+            keys=[keys.conv(pid), keys.handoff_ticket(pid), keys.operator_chats(operator), *self._queues()],
+            args=[pid, operator, f"{time.time():.3f}", self.ttl],
+        )
+        return bool(ok)
+
+    async def release(
+        self, pid: str, to: str, allowed: tuple[str, ...], *, operator: str, expected: str = ""
+    ) -> dict[str, str] | None:
+        """End the handoff (close / return to bot). ``operator``: whose chat list to clean."""
+        res = await self._release(
+            keys=[keys.conv(pid), keys.handoff_ticket(pid), keys.operator_chats(operator), *self._queues()],
+            args=[pid, to, expected, *allowed],
+        )
+        if not res or int(res[0]) != 1:
+            return None
+        vals = [v.decode() if isinstance(v, bytes) else str(v) for v in res[1:]]
+        return dict(zip(("operator", "skill", "enqueued", "claimed"), vals))
+
+    async def reassign(self, pid: str, from_op: str, to_op: str) -> bool:
+        ok = await self._reassign(
+            keys=[keys.conv(pid), keys.handoff_ticket(pid), keys.operator_chats(from_op), keys.operator_chats(to_op)],
+            args=[pid, from_op, to_op, f"{time.time():.3f}"],
+        )
+        return bool(ok)
+
+    async def requeue(self, pid: str, from_op: str, skill: str) -> bool:
+        ok = await self._requeue(
+            keys=[keys.conv(pid), keys.handoff_ticket(pid), keys.operator_chats(from_op), *self._queues()],
+            args=[pid, from_op, skill, BAND, *SKILLS],
+        )
+        return bool(ok)
+
+    async def ticket(self, pid: str) -> dict[str, str]:
+        raw = await self.redis.hgetall(keys.handoff_ticket(pid))
+        return {k.decode(): v.decode() for k, v in raw.items()}
+
+    async def position(self, pid: str, skill: str) -> int | None:
+        rank = await self.redis.zrank(keys.handoff_queue(skill), pid)
+        return None if rank is None else int(rank) + 1
+
+    async def waiting(self) -> list[Waiting]:
+        """Everything waiting, all skills, in priority order (position counted per skill)."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for q in self._queues():
+                pipe.zrange(q, 0, -1, withscores=True)
+            per_skill = await pipe.execute()
+        items: list[Waiting] = []
+        for skill, rows in zip(SKILLS, per_skill):
+            for i, (member, score) in enumerate(rows):
+                band = min(int(score // BAND), len(PRIORITIES) - 1)
+                items.append(Waiting(pid=member.decode(), skill=skill, priority=PRIORITIES[band],
+                                     position=i + 1, enqueued=score - band * BAND, score=score))
+        if not items:
+            return []
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for w in items:
+                pipe.hmget(keys.conv(w.pid), "state", "risk", "channel", "language")
+                pipe.hget(keys.handoff_ticket(w.pid), "reason")
+            rows = await pipe.execute()
+        out: list[Waiting] = []
+        gone: list[Waiting] = []
+        for idx, w in enumerate(items):
+            state, risk, channel, language = rows[2 * idx]
+            if state is None or state.decode() != "queued":
+                gone.append(w)  # erased or moved on behind our back: drop it
+                continue
+            r = self._open_risk(risk) if risk else {}
+            w.level = r.get("level", "none")
+            w.categories = tuple(r.get("categories") or ())
+            w.matches = tuple(r.get("matches") or ())
+            w.channel = channel.decode() if channel else ""
+            w.language = language.decode() if language else "hu"
+            reason = rows[2 * idx + 1]
+            w.reason = reason.decode() if reason else ""
+            out.append(w)
+        if gone:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for w in gone:
+                    pipe.zrem(keys.handoff_queue(w.skill), w.pid)
+                await pipe.execute()
+            # positions after dropping the stale ones
+            counters: dict[str, int] = {}
+            for w in sorted(out, key=lambda x: x.score):
+                counters[w.skill] = counters.get(w.skill, 0) + 1
+                w.position = counters[w.skill]
+        out.sort(key=lambda w: w.score)
+        return out
+
+    async def tell_position(self, pid: str, position: int, min_interval: float, online: bool) -> str:
+        kind = await self._tell(
+            keys=[keys.handoff_ticket(pid)],
+            args=[position, f"{time.time():.3f}", min_interval, "1" if online else "0"],
+        )
+        return kind.decode() if isinstance(kind, bytes) else (kind or "")
+
+    async def mark_told(self, pid: str, position: int) -> None:
+        await self.redis.hset(keys.handoff_ticket(pid), mapping={"told_pos": position, "told_at": f"{time.time():.3f}"})

@@ -1,0 +1,484 @@
+"""The live handoff: the gateway's ``Handoff`` and everything an operator can do.
+
+State lives in Redis only (conversation hash, ticket, skill queues, transcript), so
+any replica serves any conversation and a restart loses nothing. The person hears
+about the handoff only through reviewed texts (``texts.yml``); everything internal
+(who took it, hand-over notes, outcomes) is written to the transcript as staff-only.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+from redis.asyncio import Redis
+
+from bot import keys
+from bot.config import Settings
+from bot.crypto import Sealer
+from bot.gateway import Reply, clean_text
+from bot.handoff import data
+from bot.handoff.events import Events
+from bot.handoff.presence import Presence
+from bot.handoff.queue import (
+    DEFAULT_SKILL, PRIORITIES, RANK, SKILLS, Queue, normalise_skill, priority_for, short_id,
+)
+from bot.screening import Level, RiskState, ScreenResult
+from bot.store import OPERATOR, SYSTEM, TO_STAFF, Conversation, ConversationStore, Entry, State
+
+if TYPE_CHECKING:
+    from bot.gateway import Gateway
+
+log = logging.getLogger(__name__)
+ESTIMATE_WINDOW = 1800  # seconds of recent claims the wait estimate looks at
+ESTIMATE_MIN_CLAIMS = 3  # fewer than this: we say we cannot estimate
+POSITION_UPDATE_INTERVAL = 20.0  # at most one "your place moved" per this many seconds
+MAX_OPERATOR_TEXT = 4000
+API_OPERATOR = "api"
+
+
+class HandoffError(Exception):
+    status = 400
+
+
+class NotFound(HandoffError):
+    status = 404
+
+
+class Conflict(HandoffError):
+    status = 409
+
+
+class Forbidden(HandoffError):
+    status = 403
+
+
+@dataclass(frozen=True)
+class Operator:
+    name: str
+    role: str = "operator"  # or "supervisor"
+    skills: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def supervisor(self) -> bool:
+        return self.role == "supervisor"
+
+
+class HandoffService:
+    """Implements ``bot.gateway.Handoff`` plus the operator actions."""
+
+    def __init__(self, redis: Redis, store: ConversationStore, settings: Settings,
+                 http: aiohttp.ClientSession | None = None) -> None:
+        self.redis = redis
+        self.store = store
+        self.settings = settings
+        self.http = http
+        self.sealer = Sealer(settings.data_keys)
+        self.queue = Queue(redis, settings.retention_seconds, self.sealer.open)
+        self.events = Events(redis)
+        self.presence = Presence(redis, settings.operator_grace_seconds)
+        self.gateway: Gateway | None = None  # set once the gateway exists (it needs us first)
+        self._background: set[asyncio.Task[Any]] = set()
+
+    async def stop(self) -> None:
+        for t in list(self._background):
+            t.cancel()
+        for t in list(self._background):
+            try:
+                await t
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001
+                pass
+
+    # -- the gateway's side (bot.gateway.Handoff) ------------------------------------
+    async def request(self, conv: Conversation, *, reason: str, skill: str | None) -> list[Reply]:
+        chosen = normalise_skill(skill) or normalise_skill(conv.skill) or DEFAULT_SKILL
+        priority = priority_for(conv.risk.level, reason)
+        status, prio, skill_now = await self.queue.enqueue(conv.pid, priority, chosen, reason)
+        if status == "live":
+            return []
+        conv.state = State.QUEUED
+        if skill_now and skill_now != conv.skill:
+            await self.store.save(conv, skill=skill_now)
+        if status != "fresh":
+            await self.events.publish("priority", conv.pid)
+            return []
+        await self.store.append(
+            conv.pid, SYSTEM, f"queued: {prio}, {skill_now}, {reason}", audience=TO_STAFF,
+            meta={"kind": "queued", "priority": prio, "skill": skill_now, "reason": reason},
+        )
+        log.info("handoff queued", extra={"conv": conv.pid, "level": prio, "skill": skill_now, "reason": reason})
+        self._rasa_event(conv.pid, "pause")
+        replies = [Reply(await self._waiting_text(conv.pid, skill_now, prio, conv.language))]
+        await self._record(conv.pid, replies)
+        await self.events.publish("queued", conv.pid, await self.store.last_seq(conv.pid))
+        return replies
+
+    async def person_wrote(self, conv: Conversation, seq: int, result: ScreenResult) -> list[Reply]:
+        replies: list[Reply] = []
+        if conv.state == State.QUEUED:
+            if conv.risk.level >= Level.HIGH:
+                ticket = await self.queue.ticket(conv.pid)
+                before = ticket.get("rank")
+                status, prio, skill_now = await self.queue.enqueue(
+                    conv.pid, priority_for(conv.risk.level, "danger"), ticket.get("skill") or DEFAULT_SKILL, "danger")
+                if before is not None and str(before) != str(_rank(prio)):
+                    log.info("handoff priority raised", extra={"conv": conv.pid, "level": prio})
+                    await self.events.publish("priority", conv.pid, seq)
+            if await self.redis.hsetnx(keys.handoff_ticket(conv.pid), "acked", "1"):
+                # The first message while waiting is acknowledged; later ones are not echoed.
+                text = data.text("message_received", conv.language)
+                if conv.risk.level >= Level.IMMEDIATE and result.level < Level.IMMEDIATE:
+                    text += "\n" + data.text("immediate_reminder", conv.language)
+                replies.append(Reply(text))
+                await self._record(conv.pid, replies)
+        elif result.level >= Level.HIGH:
+            log.info("danger in a live chat", extra={"conv": conv.pid, "level": result.level.value})
+        await self.events.publish("message", conv.pid, await self.store.last_seq(conv.pid))
+        return replies
+
+    # -- what the person hears ---------------------------------------------------------
+    async def _record(self, pid: str, replies: list[Reply]) -> None:
+        """Replies handed back to the channel are also part of the transcript."""
+        for r in replies:
+            await self.store.append(pid, SYSTEM, r.text, buttons=r.buttons)
+
+    async def _waiting_text(self, pid: str, skill: str, priority: str, lang: str, lead: str = "") -> str:
+        position = await self.queue.position(pid, skill) or 1
+        online = await self.presence.skills_online()
+        parts = [lead] if lead else []
+        if not Presence.serves(online, skill):
+            parts.append(data.text("no_operator", lang, position=position))
+            await self.queue.mark_told(pid, 0)
+        else:
+            parts.append(data.text("queued", lang, position=position))
+            parts.append(await self.estimate_text(skill, position, lang))
+            parts.append(data.text("waiting_kind", lang))
+            if priority == "immediate":
+                parts.append(data.text("immediate_reminder", lang))
+            await self.queue.mark_told(pid, position)
+        return "\n".join(parts)
+
+    async def estimate_seconds(self, skill: str, position: int) -> float | None:
+        """Position divided by the recent pace of claims in this skill; None when unknown."""
+        now = time.time()
+        recent = await self.redis.zcount(keys.handoff_claims(skill), now - ESTIMATE_WINDOW, "+inf")
+        if recent < ESTIMATE_MIN_CLAIMS:
+            return None
+        return position * ESTIMATE_WINDOW / recent
+
+    async def estimate_text(self, skill: str, position: int, lang: str) -> str:
+        seconds = await self.estimate_seconds(skill, position)
+        if seconds is None:
+            return data.text("estimate_unknown", lang)
+        if seconds < 90:
+            return data.text("estimate_soon", lang)
+        minutes = math.ceil(seconds / 60)
+        if minutes > 10:
+            minutes = int(math.ceil(minutes / 5) * 5)
+        return data.text("estimate_minutes", lang, minutes=minutes)
+
+    async def update_positions(self) -> None:
+        """Tell each waiting person when their place changed (once, whichever replica runs it)."""
+        waiting = await self.queue.waiting()
+        if not waiting:
+            return
+        online = await self.presence.skills_online()
+        for w in waiting:
+            serves = Presence.serves(online, w.skill)
+            kind = await self.queue.tell_position(w.pid, w.position, POSITION_UPDATE_INTERVAL, serves)
+            if not kind:
+                continue
+            lang = w.language
+            if kind == "first":
+                parts = [data.text("position_update_first", lang)]
+            elif kind == "online":
+                parts = [data.text("operator_online", lang, position=w.position),
+                         await self.estimate_text(w.skill, w.position, lang)]
+            elif kind == "worse":
+                parts = [data.text("position_worse", lang, position=w.position)]
+            else:
+                parts = [data.text("position_update", lang, position=w.position),
+                         await self.estimate_text(w.skill, w.position, lang)]
+            if w.priority == "immediate":
+                parts.append(data.text("immediate_reminder", lang))
+            await self._tell(w.pid, "\n".join(parts))
+
+    async def _tell(self, pid: str, text: str) -> int:
+        assert self.gateway is not None, "HandoffService.gateway is not set"
+        seq = await self.gateway.send_to_person(pid, SYSTEM, text)
+        await self.events.publish("message", pid, seq)
+        return seq
+
+    # -- operator actions --------------------------------------------------------------
+    async def _conv(self, pid: str) -> Conversation:
+        if not await self.redis.exists(keys.conv(pid)):
+            raise NotFound("no such conversation")
+        return await self.store.load(pid)
+
+    async def _owned(self, pid: str, op: Operator) -> tuple[Conversation, dict[str, str]]:
+        conv = await self._conv(pid)
+        if conv.state != State.LIVE:
+            raise Conflict(f"conversation is {conv.state.value}, not live")
+        ticket = await self.queue.ticket(pid)
+        if ticket.get("operator") != op.name and not op.supervisor:
+            raise Forbidden("another operator has this conversation")
+        return conv, ticket
+
+    async def claim(self, pid: str, op: Operator) -> dict[str, Any]:
+        conv = await self._conv(pid)
+        if not await self.queue.claim(pid, op.name):
+            raise Conflict(f"conversation is {(await self.store.load(pid)).state.value}, not waiting")
+        ticket = await self.queue.ticket(pid)
+        now = time.time()
+        waited = now - float(ticket.get("enqueued") or now)
+        skill = ticket.get("skill") or DEFAULT_SKILL
+        claims = keys.handoff_claims(skill)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zadd(claims, {f"{pid}:{now:.3f}": now})
+            pipe.zremrangebyscore(claims, "-inf", now - 3600)
+            pipe.expire(claims, 3600)
+            await pipe.execute()
+        await self.store.append(pid, SYSTEM, f"taken by {op.name} after {int(waited)} s", audience=TO_STAFF,
+                                meta={"kind": "claimed", "operator": op.name, "waited": int(waited)})
+        await self._tell(pid, data.text("operator_joined", conv.language))
+        await self.events.publish("claimed", pid)
+        log.info("handoff claimed", extra={"conv": pid, "operator": op.name, "ms": int(waited * 1000)})
+        return {"id": pid, "state": State.LIVE.value, "operator": op.name, "waited_seconds": int(waited)}
+
+    async def send(self, pid: str, op: Operator, text: str) -> int:
+        text = clean_text(text or "")[:MAX_OPERATOR_TEXT]
+        if not text:
+            raise HandoffError("text is empty")
+        await self._owned(pid, op)
+        assert self.gateway is not None
+        seq = await self.gateway.send_to_person(pid, OPERATOR, text, meta={"operator": op.name})
+        await self.events.publish("message", pid, seq)
+        return seq
+
+    async def note(self, pid: str, op: Operator, text: str) -> int:
+        text = clean_text(text or "")[:MAX_OPERATOR_TEXT]
+        if not text:
+            raise HandoffError("text is empty")
+        conv = await self._conv(pid)
+        if not conv.with_human:
+            raise Conflict(f"conversation is {conv.state.value}")
+        seq = await self.store.append(pid, OPERATOR, text, audience=TO_STAFF,
+                                      meta={"kind": "note", "operator": op.name})
+        await self.events.publish("message", pid, seq)
+        return seq
+
+    async def transfer(self, pid: str, op: Operator, *, to_operator: str | None = None,
+                       to_skill: str | None = None, note: str = "") -> dict[str, Any]:
+        """Warm transfer: a hand-over note for staff; the person hears a colleague joins."""
+        conv, ticket = await self._owned(pid, op)
+        owner = ticket.get("operator", "")
+        note = clean_text(note or "")[:MAX_OPERATOR_TEXT]
+        if to_operator:
+            if to_operator == owner:
+                raise HandoffError("that operator already has this conversation")
+            if not await self.redis.exists(keys.operator_account(to_operator)):
+                raise NotFound("no such operator")
+            if to_operator not in await self.presence.online():
+                raise Conflict("that operator is not online")
+            if not await self.queue.reassign(pid, owner, to_operator):
+                raise Conflict("the conversation changed meanwhile")
+            await self.store.append(pid, OPERATOR, note or "(no hand-over note)", audience=TO_STAFF,
+                                    meta={"kind": "transfer", "operator": op.name, "from": owner, "to": to_operator})
+            await self._tell(pid, data.text("colleague_joins", conv.language))
+            await self.events.publish("transferred", pid)
+            log.info("handoff transferred", extra={"conv": pid, "operator": to_operator})
+            return {"id": pid, "state": State.LIVE.value, "operator": to_operator}
+        skill = normalise_skill(to_skill)
+        if not skill:
+            raise HandoffError(f"give an operator or a skill ({', '.join(SKILLS)})")
+        if not await self.queue.requeue(pid, owner, skill):
+            raise Conflict("the conversation changed meanwhile")
+        conv.state = State.QUEUED
+        await self.store.save(conv, skill=skill)
+        await self.store.append(pid, OPERATOR, note or "(no hand-over note)", audience=TO_STAFF,
+                                meta={"kind": "transfer", "operator": op.name, "from": owner, "to_skill": skill})
+        ticket = await self.queue.ticket(pid)
+        prio = _priority(ticket.get("rank"))
+        await self._tell(pid, await self._waiting_text(pid, skill, prio, conv.language,
+                                                       lead=data.text("transfer_waiting", conv.language)))
+        await self.events.publish("queued", pid)
+        log.info("handoff transferred to skill", extra={"conv": pid, "skill": skill})
+        return {"id": pid, "state": State.QUEUED.value, "skill": skill}
+
+    async def _end(self, pid: str, op: Operator, to: State) -> tuple[Conversation, dict[str, str]]:
+        conv = await self._conv(pid)
+        ticket = await self.queue.ticket(pid)
+        owner = ticket.get("operator", "")
+        if conv.state == State.LIVE and owner != op.name and not op.supervisor:
+            raise Forbidden("another operator has this conversation")
+        if conv.state == State.QUEUED and not op.supervisor:
+            raise Forbidden("take the conversation first")
+        released = await self.queue.release(
+            pid, to.value, (State.LIVE.value, State.QUEUED.value), operator=owner,
+            expected="" if op.supervisor else op.name,
+        )
+        if released is None:
+            raise Conflict(f"conversation is {(await self.store.load(pid)).state.value}")
+        conv.state = to
+        self._rasa_event(pid, "resume")
+        return conv, released
+
+    async def return_to_bot(self, pid: str, op: Operator) -> dict[str, Any]:
+        conv, _ = await self._end(pid, op, State.BOT)
+        await self.store.append(pid, SYSTEM, f"returned to the bot by {op.name}", audience=TO_STAFF,
+                                meta={"kind": "returned", "operator": op.name})
+        await self._tell(pid, data.text("returned_to_bot", conv.language))
+        await self.events.publish("returned", pid)
+        log.info("handoff returned to bot", extra={"conv": pid, "operator": op.name})
+        return {"id": pid, "state": State.BOT.value}
+
+    async def close(self, pid: str, op: Operator, outcome: str | None) -> dict[str, Any]:
+        outcome = outcome or "other"
+        if outcome not in data.outcome_ids():
+            raise HandoffError(f"unknown outcome {outcome!r}")
+        conv, released = await self._end(pid, op, State.CLOSED)
+        handled = time.time() - float(released.get("claimed") or released.get("enqueued") or time.time())
+        await self.store.append(pid, SYSTEM, f"closed by {op.name}: {outcome}", audience=TO_STAFF,
+                                meta={"kind": "closed", "operator": op.name, "outcome": outcome,
+                                      "handled": int(handled)})
+        await self._tell(pid, data.text("closed", conv.language))
+        await self.events.publish("closed", pid)
+        log.info("handoff closed", extra={"conv": pid, "operator": op.name, "outcome": outcome})
+        return {"id": pid, "state": State.CLOSED.value, "outcome": outcome}
+
+    # -- what consoles see -------------------------------------------------------------
+    @staticmethod
+    def entry_json(e: Entry) -> dict[str, Any]:
+        m = e.meta or {}
+        out: dict[str, Any] = {"seq": e.seq, "from": e.sender, "text": e.text, "staff": e.audience == TO_STAFF,
+                               "ts": e.ts, "buttons": [t for t, _ in e.buttons]}
+        for k in ("level", "categories", "matches", "kind", "operator", "outcome", "to", "to_skill", "from"):
+            if k in m and m[k] not in (None, "", []):
+                out["by" if k == "from" else k] = m[k]
+        return out
+
+    async def chat(self, pid: str, op: Operator, after: int = 0) -> dict[str, Any]:
+        conv = await self._conv(pid)
+        ticket = await self.queue.ticket(pid)
+        entries = await self.store.read(pid, after, staff=True, limit=5000)
+        return {
+            **self._summary(conv, ticket),
+            "entries": [self.entry_json(e) for e in entries],
+            "cursor": entries[-1].seq if entries else after,
+        }
+
+    @staticmethod
+    def _summary(conv: Conversation, ticket: dict[str, str]) -> dict[str, Any]:
+        return {
+            "id": conv.pid, "short": short_id(conv.pid), "state": conv.state.value,
+            "channel": conv.channel, "language": conv.language,
+            "skill": ticket.get("skill") or conv.skill or DEFAULT_SKILL,
+            "priority": _priority(ticket.get("rank")) if ticket.get("rank") is not None else "",
+            "level": conv.risk.level.value, "categories": list(conv.risk.categories),
+            "matches": list(conv.risk.matches), "operator": ticket.get("operator", ""),
+            "enqueued": float(ticket.get("enqueued") or 0), "claimed": float(ticket.get("claimed") or 0),
+        }
+
+    async def snapshot(self) -> dict[str, Any]:
+        """Queue, live chats and presence, computed once per change for all consoles."""
+        waiting = await self.queue.waiting()
+        names = [n.decode() for n in await self.redis.smembers(keys.operator_accounts())]
+        if API_OPERATOR not in names:
+            names.append(API_OPERATOR)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for n in names:
+                pipe.smembers(keys.operator_chats(n))
+            chats_per_op = await pipe.execute()
+        live: list[dict[str, Any]] = []
+        pairs = [(n, p.decode()) for n, members in zip(names, chats_per_op) for p in members]
+        if pairs:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for _, pid in pairs:
+                    pipe.hmget(keys.conv(pid), "state", "risk", "channel", "language")
+                    pipe.hmget(keys.handoff_ticket(pid), "operator", "skill", "claimed", "rank")
+                rows = await pipe.execute()
+            for i, (name, pid) in enumerate(pairs):
+                state, risk, channel, language = rows[2 * i]
+                owner, skill, claimed, rank = rows[2 * i + 1]
+                if state is None or state.decode() != "live" or (owner or b"").decode() != name:
+                    await self.redis.srem(keys.operator_chats(name), pid)  # stale membership
+                    continue
+                r = RiskState.from_dict(self.sealer.open(risk) if risk else None)
+                live.append({
+                    "id": pid, "short": short_id(pid), "operator": name, "level": r.level.value,
+                    "categories": r.categories, "skill": (skill or b"").decode(),
+                    "channel": (channel or b"").decode(), "language": (language or b"hu").decode(),
+                    "claimed": float(claimed or 0), "priority": _priority(rank.decode() if rank else None),
+                })
+        online = await self.presence.skills_online()
+        load: dict[str, int] = {n: 0 for n in online}
+        for c in live:
+            load[c["operator"]] = load.get(c["operator"], 0) + 1
+        return {"waiting": waiting, "live": live, "online": online, "load": load}
+
+    @staticmethod
+    def snapshot_for(snap: dict[str, Any], op: Operator, now: float) -> dict[str, Any]:
+        waiting = [w.public(now) for w in snap["waiting"]]
+        out: dict[str, Any] = {
+            "type": "queue", "now": now, "waiting": waiting,
+            "live": [c for c in snap["live"] if op.supervisor or c["operator"] == op.name],
+            "online": sorted(snap["online"]),
+        }
+        if op.supervisor:
+            out["supervisor"] = {
+                "operators": [{"name": n, "skills": sorted(s), "load": snap["load"].get(n, 0)}
+                              for n, s in sorted(snap["online"].items())],
+                "busy_offline": [{"name": n, "load": k} for n, k in sorted(snap["load"].items())
+                                 if n not in snap["online"]],
+                "waiting": len(waiting),
+                "longest_wait": max((w["waiting_seconds"] for w in waiting), default=0),
+                "live": len(snap["live"]),
+            }
+        return out
+
+    async def queue_json(self) -> dict[str, Any]:
+        now = time.time()
+        return {"waiting": [w.public(now) for w in await self.queue.waiting()]}
+
+    # -- Rasa, second guard ------------------------------------------------------------
+    def _rasa_event(self, pid: str, event: str) -> None:
+        """Pause (or resume) the Rasa tracker too; best effort, in the background.
+
+        The gateway's own state is the authority (a new Rasa session un-pauses a
+        tracker); this only keeps Rasa from acting on a stray message on its own.
+        """
+        if self.http is None or self.http.closed:
+            return
+
+        async def post() -> None:
+            url = f"{self.settings.rasa_url}/conversations/{pid}/tracker/events"
+            params = {"token": self.settings.rasa_token} if self.settings.rasa_token else {}
+            try:
+                async with self.http.post(url, json=[{"event": event}], params=params,
+                                          timeout=aiohttp.ClientTimeout(total=5)) as resp:
+                    if resp.status != 200:
+                        log.warning("rasa tracker event refused", extra={"conv": pid, "status": resp.status})
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                log.warning("rasa tracker event failed", extra={"conv": pid, "error": type(exc).__name__})
+
+        task = asyncio.create_task(post())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+
+def _rank(priority: str) -> int:
+    return RANK.get(priority, 3)
+
+
+def _priority(rank: Any) -> str:
+    try:
+        return PRIORITIES[int(rank)]
+    except (TypeError, ValueError, IndexError):
+        return "other"
+
+
+__all__ = ["HandoffService", "Operator", "HandoffError", "NotFound", "Conflict", "Forbidden"]
