@@ -76,7 +76,7 @@
     li.setAttribute("data-testid", waiting ? "queue-item" : "mine-item");
     if (c.id === current) li.classList.add("active");
     const line = el("div", "line");
-    line.appendChild(el("span", "badge " + c.level, LEVEL_HU[c.level] || c.level));
+    if (c.level && c.level !== "none") line.appendChild(el("span", "badge " + c.level, LEVEL_HU[c.level] || c.level));
     if (c.priority && c.priority !== c.level) line.appendChild(el("span", "badge", LEVEL_HU[c.priority] || c.priority));
     line.appendChild(el("strong", "", c.short));
     line.appendChild(el("span", "small", `${SKILL_HU[c.skill] || c.skill} · ${c.channel || "?"}`));
@@ -134,7 +134,7 @@
   function refreshHead() {
     const w = lastQueue.waiting.find((c) => c.id === current);
     const l = lastQueue.live.find((c) => c.id === current);
-    if (w) head = Object.assign({}, head, { state: "queued", level: w.level, categories: w.categories });
+    if (w) head = Object.assign({}, head, { state: "queued", level: w.level, categories: w.categories, matches: w.matches });
     else if (l) head = Object.assign({}, head, { state: "live", operator: l.operator, level: l.level, categories: l.categories });
     else if (head && (head.state === "queued" || head.state === "live")) {
       // It left the lists: closed, returned, or someone else took it. Ask.
@@ -150,6 +150,7 @@
     const bits = [LEVEL_HU[head.level] || head.level, SKILL_HU[head.skill] || head.skill, head.channel, head.language];
     if (head.categories && head.categories.length) bits.push(head.categories.join(", "));
     if (head.operator) bits.push("operátor: " + head.operator);
+    if (head.matches && head.matches.length) bits.push("„" + head.matches.slice(0, 5).join("”, „") + "”");
     $("chat-meta").textContent = bits.filter(Boolean).join(" · ");
     const mine = head.state === "live" && (head.operator === ME || SUPERVISOR);
     $("take").classList.toggle("hidden", head.state !== "queued");

@@ -1,0 +1,137 @@
+"""The operator console in a real Chromium (Debian's, driven by Playwright).
+
+An operator logs in, sees a danger chat at the top of the queue, takes it, exchanges
+messages with a person using the real web chat page, hands it over (warm transfer)
+to a colleague, who closes it with an outcome. Saves docs/console.png on the way.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, AsyncIterator
+
+import aiohttp
+import pytest
+
+from bot.config import ROOT
+from bot.handoff import data
+from tests.conftest import free_port
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+DANGER = "meg akarom ölni magam ma éjjel, megvannak a gyógyszerek"
+TIMEOUT = 15_000  # ms; the web chat polls every 2 s
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        b = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        await b.close()
+
+
+async def login(browser: Any, url: str, name: str, password: str) -> Any:
+    ctx = await browser.new_context(viewport={"width": 1360, "height": 820}, locale="hu-HU")
+    page = await ctx.new_page()
+    await page.goto(f"{url}/console/")
+    assert page.url.endswith("/console/login")
+    await page.fill("#name", name)
+    await page.fill("#password", password)
+    await page.click("button[type=submit]")
+    await page.wait_for_url(f"{url}/console/")
+    await page.locator("#conn:not(.off)").wait_for(timeout=TIMEOUT)
+    return page
+
+
+async def test_operator_takes_danger_chat_talks_transfers_and_closes(
+    browser: Any, gateway_factory: Any, http: aiohttp.ClientSession, operator_account: Any
+) -> None:
+    gw = await gateway_factory(RASA_URL=f"http://127.0.0.1:{free_port()}")
+    anna_pw = await operator_account("anna")
+    bence_pw = await operator_account("bence", role="supervisor")
+    # Someone asked for a person a little earlier: the danger chat must still come first.
+    async with http.post(f"{gw.url}/api/chat", json={"session": "earlier-request-1", "text": "/operator"}) as r:
+        assert r.status == 200
+
+    anna = await login(browser, gw.url, "anna", anna_pw)
+    bence = await login(browser, gw.url, "bence", bence_pw)
+    await anna.locator("[data-testid=queue-item]").first.wait_for(timeout=TIMEOUT)
+
+    # A child writes in the real web chat page.
+    child_ctx = await browser.new_context(locale="hu-HU")
+    child = await child_ctx.new_page()
+    await child.goto(f"{gw.url}/")
+    await child.fill("#text", DANGER)
+    await child.press("#text", "Enter")
+    await child.locator("#log .msg", has_text="112").first.wait_for(timeout=TIMEOUT)
+
+    # It is at the top of Anna's queue, pushed live, with level, category and phrases.
+    top = anna.locator("[data-testid=queue-item]").first
+    await top.filter(has_text="azonnali").wait_for(timeout=TIMEOUT)
+    assert await anna.locator("[data-testid=queue-item]").count() == 2
+    top_text = await top.inner_text()
+    assert "suicide_self_harm" in top_text and "ölni magam" in top_text
+    assert "earlier-request" not in await anna.content()  # no raw session ids, ever
+    await top.click()
+    await anna.locator("[data-testid=entry-person]", has_text="gyógyszerek").wait_for(timeout=TIMEOUT)
+    await anna.click("[data-testid=take]")
+    await anna.locator("[data-testid=chat-state]", has_text="élő").wait_for(timeout=TIMEOUT)
+    await child.locator("#log .msg", has_text=data.text("operator_joined", "hu")).wait_for(timeout=TIMEOUT)
+
+    # Operator -> person, with a canned reply and a typed one.
+    await anna.select_option("[data-testid=canned]", "greeting")
+    await anna.click("[data-testid=send]")
+    await anna.fill("[data-testid=compose]", "Most biztonságban vagy?")
+    await anna.click("[data-testid=send]")
+    await child.locator("#log .msg.operator", has_text="Most biztonságban vagy?").wait_for(timeout=TIMEOUT)
+    assert await child.locator("#log .msg.operator", has_text="Itt vagyok").count() == 1
+
+    # Person -> operator, live over the websocket.
+    await child.fill("#text", "Igen, a szobámban vagyok.")
+    await child.press("#text", "Enter")
+    await anna.locator("[data-testid=entry-person]", has_text="a szobámban vagyok").wait_for(timeout=TIMEOUT)
+    await anna.fill("[data-testid=note]", "Gyógyszerek a közelben, kérdezni a felnőttekről.")
+    await anna.click("[data-testid=add-note]")
+    await anna.locator("[data-testid=entry-staff]", has_text="Gyógyszerek a közelben").wait_for(timeout=TIMEOUT)
+    docs = ROOT / "docs"
+    docs.mkdir(exist_ok=True)
+    await anna.screenshot(path=str(docs / "console.png"))
+
+    # Warm transfer to Bence with a hand-over note; the child sees a colleague joins.
+    await anna.select_option("[data-testid=transfer-to]", "op:bence")
+    await anna.fill("[data-testid=transfer-note]", "Önsértés veszélye, gyógyszerek; maradj vele.")
+    await anna.click("[data-testid=transfer]")
+    await child.locator("#log .msg", has_text=data.text("colleague_joins", "hu")[:40]).wait_for(timeout=TIMEOUT)
+    mine = bence.locator("[data-testid=mine-item]", has_text="azonnali")
+    await mine.wait_for(timeout=TIMEOUT)
+    await mine.click()
+    await bence.locator("[data-testid=entry-staff]", has_text="maradj vele").wait_for(timeout=TIMEOUT)
+    await bence.fill("[data-testid=compose]", "Szia, Bence vagyok, itt maradok veled.")
+    await bence.click("[data-testid=send]")
+    await child.locator("#log .msg.operator", has_text="Bence vagyok").wait_for(timeout=TIMEOUT)
+    # The child never saw the internal note or the hand-over note.
+    child_log = await child.locator("#log").inner_text()
+    assert "Gyógyszerek a közelben" not in child_log and "maradj vele" not in child_log
+
+    # Close with an outcome (CHI category); the child is told kindly, with the numbers.
+    await bence.select_option("[data-testid=outcome]", "mental_health")
+    await bence.click("[data-testid=close]")
+    await bence.locator("[data-testid=chat-state]", has_text="lezárva").wait_for(timeout=TIMEOUT)
+    await child.locator("#log .msg", has_text="Köszönjük, hogy írtál nekünk").wait_for(timeout=TIMEOUT)
+    async with http.get(f"{gw.url}/api/operator/queue",
+                        headers={"Authorization": "Bearer test-operator-token-0123456789"}) as r:
+        waiting = (await r.json())["waiting"]
+    assert len(waiting) == 1  # only the earlier request is left
+
+    # The supervisor view shows who is online and their load.
+    sup = await bence.locator("[data-testid=supervisor]").inner_text()
+    assert "anna" in sup and "bence" in sup and re.search(r"Várakozik: 1", sup)
+    for ctx in (anna.context, bence.context, child_ctx):
+        await ctx.close()
