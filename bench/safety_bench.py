@@ -20,7 +20,7 @@ from bot.safety import LexiconScreener, normalize  # noqa: E402
 
 def messages() -> list[str]:
     out = []
-    for name in ("safety_eval_tune.tsv", "safety_eval_heldout.tsv"):
+    for name in ("safety_eval_tune.tsv", "safety_eval_heldout.tsv", "safety_eval_blind.tsv"):
         for line in (ROOT / "tests" / "data" / name).read_text(encoding="utf-8").splitlines():
             if line and not line.startswith("#"):
                 out.append(line.split("\t", 2)[2])

@@ -135,3 +135,60 @@ def test_merge_dedups_and_caps(screener) -> None:
     assert state.categories == ["bullying"]
     assert len(state.matches) <= 20 and len(set(state.matches)) == len(state.matches)
     assert RiskState.from_dict(state.to_dict()) == state
+
+
+# ---- round 2: the known weak spots ---------------------------------------------
+@pytest.mark.parametrize(
+    "text, level",
+    [
+        ("a tesomat megszurtak az utcan es sok ver folyik", Level.IMMEDIATE),  # bleeding in a phrase
+        ("a férjem fojtogat, elbújtam a fürdőben", Level.IMMEDIATE),  # hiding now
+        ("most ugrok le a 10. emeletrol", Level.IMMEDIATE),  # split verb, ordinal full stop
+        ("itt állok a 9. emeleti ablakban", Level.IMMEDIATE),
+        ("egy felnőtt férfi akar találkozni velem, a neten ismertem meg", Level.HIGH),
+        ("egy 25 eves srac ir nekem instan, talalkozni akar", Level.HIGH),
+        ("apa megvert, most mit csináljak?", Level.HIGH),  # a question about now, not an event now
+        ("apu mindig ver, de most nincs itthon", Level.HIGH),
+        ("megint vagdostam magam az este", Level.HIGH),  # last night, not tonight
+        ("apa megvert a jatek miatt", Level.HIGH),  # the game is the reason, not the setting
+        ("a fifában nyertem, de apa megvert", Level.HIGH),  # the game context stops at the comma / "de"
+        ("kinyírom a tesómat ha megeszi a csokimat", Level.NONE),
+        ("leugrok a boltba, mindjárt jövök", Level.NONE),
+        ("nagyi megöli a csirkét vasárnapra", Level.NONE),
+        ("vagdosom a zöldséget", Level.NONE),
+    ],
+)
+def test_round2_levels(screener, text, level) -> None:
+    assert screener.screen(text).level is level
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a nagypapám kórházban van, meg fog halni?", "dolgozatot írok az öngyilkosság megelőzéséről",
+     "a hídon vagyok, nézzük a tűzijátékot", "kill me now, monday again", "ez a dal megöl"],
+)
+def test_round2_not_alarms(screener, text) -> None:
+    assert screener.screen(text).level < Level.HIGH
+
+
+def test_ordinal_full_stop_is_not_a_clause_break() -> None:
+    from bot.safety.normalize import tokenize
+
+    toks = tokenize("a 10. emeletrol. Segits")
+    assert [t.clause for t in toks] == [0, 0, 0, 1]
+
+
+def test_long_message_is_fast_cold() -> None:
+    """Patterns are only tried where their first word occurs: 20k chars stay well under 25 ms."""
+    import time
+
+    from bot.safety import normalize
+
+    s = default_screener()
+    words = [f"szo{i} megvert apa jatekban" if i % 50 == 0 else f"xq{i}z" for i in range(3000)]
+    text = " ".join(words)[:20_000]
+    s._matcher._cache.clear()
+    normalize._FOLD_CACHE.clear()
+    t = time.perf_counter()
+    s.screen(text)
+    assert time.perf_counter() - t < 0.25  # generous for CI; the bench reports the real figure

@@ -12,6 +12,12 @@ Pattern syntax (one string, elements separated by spaces; see lexicon.yml):
   ``a|b*``    alternatives
   ``re:RX``   a regular expression on the folded word (for tight suffix sets)
   ``...``     a gap of up to ``max_gap`` words, ``...2`` up to two words
+
+Suppressors disarm matches in their ``scope``: ``span`` (the words they cover),
+``near`` (their words and ``window`` words either side, same clause) or
+``clause``. Suppressors and boosters may list ``unless`` patterns: a match that
+shares a word with an ``unless`` match does not count ("a játék miatt megvert"
+is a reason, not a game; "most mit csináljak" is a question, not "now").
 """
 from __future__ import annotations
 
@@ -76,10 +82,12 @@ class Suppressor:
 
     id: str
     patterns: tuple[tuple[Element | Gap, ...], ...]
-    scope: str  # "span": only the words it covers; "clause": the whole clause
+    scope: str  # "span": only the words it covers; "near": plus `window` words around; "clause": the whole clause
     cap: Level
     categories: tuple[str, ...]  # empty: all
     example: str
+    window: int = 0
+    unless: tuple[tuple[Element | Gap, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,7 @@ class Booster:
     patterns: tuple[tuple[Element | Gap, ...], ...]
     raise_to: Level
     example: str
+    unless: tuple[tuple[Element | Gap, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,8 +124,8 @@ class Lexicon:
 
 
 _ENTRY_FIELDS = {"id", "category", "level", "match", "example", "negatable", "tags", "note", "fuzzy"}
-_SUPP_FIELDS = {"id", "match", "scope", "cap", "categories", "example", "note"}
-_BOOST_FIELDS = {"id", "categories", "min_level", "match", "raise_to", "example", "note"}
+_SUPP_FIELDS = {"id", "match", "scope", "cap", "categories", "example", "note", "window", "unless"}
+_BOOST_FIELDS = {"id", "categories", "min_level", "match", "raise_to", "example", "note", "unless"}
 _COMBO_FIELDS = {"id", "all_tags", "category", "raise_to", "example", "note"}
 _WORD_FIELDS = {"forms", "ambiguous", "fuzzy", "note"}
 _TOP_FIELDS = {"version", "settings", "words", "entries", "suppressors", "boosters", "combos"}
@@ -304,8 +313,11 @@ def compile_data(data: Any) -> Lexicon:
         where = f"suppressors[{n}]"
         _check_fields(where, item, _SUPP_FIELDS, {"id", "match", "example"})
         scope = item.get("scope", "span")
-        if scope not in ("span", "clause"):
-            raise LexiconError(f"{where}: scope must be 'span' or 'clause'")
+        if scope not in ("span", "near", "clause"):
+            raise LexiconError(f"{where}: scope must be 'span', 'near' or 'clause'")
+        window = item.get("window", 3 if scope == "near" else 0)
+        if not isinstance(window, int) or isinstance(window, bool) or not 0 <= window <= 20:
+            raise LexiconError(f"{where}: window must be a whole number from 0 to 20")
         suppressors.append(
             Suppressor(
                 id=ident(where, item),
@@ -314,6 +326,8 @@ def compile_data(data: Any) -> Lexicon:
                 cap=_level(where, item.get("cap", "none")),
                 categories=tuple(_category(where, c) for c in _as_list(item.get("categories") or [])),
                 example=str(item["example"]),
+                window=window,
+                unless=comp.patterns(item["unless"], where, allow_ambiguous_alone=True) if item.get("unless") else (),
             )
         )
     boosters = []
@@ -328,6 +342,7 @@ def compile_data(data: Any) -> Lexicon:
                 patterns=comp.patterns(item["match"], where, allow_ambiguous_alone=True),
                 raise_to=_level(where, item["raise_to"]),
                 example=str(item["example"]),
+                unless=comp.patterns(item["unless"], where, allow_ambiguous_alone=True) if item.get("unless") else (),
             )
         )
     combos = []

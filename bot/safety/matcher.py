@@ -9,7 +9,13 @@ suppressors, negation, urgency boosters and tag combinations.
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass
+
+try:  # the regex parser, to learn which letters a word matching an element can start with
+    from re import _parser as _sre_parse  # type: ignore[attr-defined]  # Python >= 3.11
+except ImportError:  # pragma: no cover
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -23,6 +29,78 @@ MAX_MATCHES = 10
 SLOW_LOOKUPS_PER_MESSAGE = 48  # Hunspell/fuzzy look-ups for uncached words; bounds cold latency
 _CACHE_LIMIT = 200_000
 _LEVELS = (Level.NONE, Level.CONCERN, Level.HIGH, Level.IMMEDIATE)
+_ALPHABET = frozenset(string.ascii_lowercase + string.digits)  # folded words are [a-z0-9] plus rare letters
+
+
+def _heads(pattern: str, k: int = 2) -> frozenset[str] | None:
+    """The first ``k`` letters (fewer if the match is shorter) a match of ``pattern`` can start with.
+
+    None if unknown (the element is then tried on every word). An over-approximation
+    is always safe: it only decides which regexes are tried on a word.
+    """
+    try:
+        heads = _seq(_sre_parse.parse(pattern), {""}, k)
+    except Exception:  # noqa: BLE001 - an unanalysable regex is simply always tried
+        return None
+    return frozenset(heads) if heads is not None and all(set(h) <= _ALPHABET for h in heads) else None
+
+
+def _seq(items, starts: set[str], k: int) -> set[str] | None:
+    """Extend each partial head in ``starts`` by a parsed sequence of regex items."""
+    cur = set(starts)
+    for op, av in items:
+        open_ = {h for h in cur if len(h) < k}
+        if not open_:
+            break
+        done = cur - open_
+        nxt = _item(str(op), av, open_, k)
+        if nxt is None or len(nxt) > 5000:
+            return None
+        cur = done | nxt
+    return cur
+
+
+def _item(name: str, av, starts: set[str], k: int) -> set[str] | None:
+    if name == "LITERAL":
+        return {h + chr(av) for h in starts}
+    if name == "IN":
+        chars: set[str] = set()
+        for iop, iav in av:
+            iname = str(iop)
+            if iname == "LITERAL":
+                chars.add(chr(iav))
+            elif iname == "RANGE":
+                chars.update(chr(c) for c in range(iav[0], iav[1] + 1))
+            else:
+                return None
+        return {h + c for h in starts for c in chars}
+    if name == "SUBPATTERN":
+        return _seq(av[-1], starts, k)
+    if name == "BRANCH":
+        out: set[str] = set()
+        for branch in av[1]:
+            got = _seq(branch, starts, k)
+            if got is None:
+                return None
+            out |= got
+        return out
+    if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+        lo, hi, sub = av
+        out = set(starts) if lo == 0 else set()
+        cur = set(starts)
+        for n in range(1, k + 1):  # k repetitions are enough to fill k letters
+            if hi is not None and hi != _sre_parse.MAXREPEAT and n > hi:
+                break
+            got = _seq(sub, {h for h in cur if len(h) < k}, k)
+            if got is None:
+                return None
+            cur = got | {h for h in cur if len(h) >= k}
+            if n >= lo:
+                out |= cur
+        return out
+    if name == "AT":
+        return set(starts)
+    return None
 
 
 @dataclass(frozen=True)
@@ -39,7 +117,7 @@ class Hit:
     category: str
     level: Level
     fuzzy: bool
-    text: str
+    span: tuple[int, int] | str  # (first, last) word positions, or ready-made evidence text
     tags: tuple[str, ...]
     entry: str
     used: tuple[int, ...] = ()
@@ -55,7 +133,23 @@ class Matcher:
         self.stemmer = stemmer
         self.elements: list[Element] = list(lexicon.elements.values())
         self.index = {el.key: i for i, el in enumerate(self.elements)}
-        self.any_rx = re.compile("(?:" + "|".join(el.regex.pattern for el in self.elements) + ")")
+        # Pre-filter: per first two letters, only the elements a word starting so can match.
+        by_head: dict[str, list[int]] = {}
+        anyhead: list[int] = []
+        for i, el in enumerate(self.elements):
+            heads = _heads(el.regex.pattern)
+            if heads is None:
+                anyhead.append(i)
+                continue
+            for h in heads:
+                by_head.setdefault(h, []).append(i)
+        keys = set(by_head) | {a + b for a in _ALPHABET for b in _ALPHABET} | set(_ALPHABET)
+        # A word's key is its first two letters; a short head ("a") also serves longer words.
+        self._by_head = {
+            key: self._chunks(sorted(set(by_head.get(key, [])) | set(by_head.get(key[:1], [])) | set(anyhead)))
+            for key in keys
+        }
+        self._all_ids = self._chunks(list(range(len(self.elements))))
         self.prefix_rx = re.compile("(?:" + "|".join(lexicon.verb_prefixes) + ")")
         self.stem_heads = frozenset(s[:3] for el in self.elements for s in el.stems if len(s) >= 3)
         keys = sorted({k for el in self.elements for k in el.fuzzy_keys})
@@ -72,9 +166,19 @@ class Matcher:
 
     # ---- words -------------------------------------------------------------
     def _direct(self, word: str) -> frozenset[int]:
-        if self.any_rx.match(word) is None:  # one combined test rejects most words
-            return frozenset()
-        return frozenset(i for i, el in enumerate(self.elements) if el.regex.match(word))
+        els = self.elements
+        out: list[int] = []
+        for rx, ids in self._by_head.get(word[:2], self._all_ids):
+            if rx.match(word) is not None:  # one test for a chunk of elements; most chunks miss
+                out.extend(i for i in ids if els[i].regex.match(word))
+        return frozenset(out)
+
+    def _chunks(self, ids: list[int], size: int = 8) -> tuple[tuple[re.Pattern[str], tuple[int, ...]], ...]:
+        out = []
+        for k in range(0, len(ids), size):
+            part = tuple(ids[k : k + size])
+            out.append((re.compile("(?:" + "|".join(self.elements[i].regex.pattern for i in part) + ")"), part))
+        return tuple(out)
 
     def _worth_slow_lookup(self, folded: str) -> bool:
         if len(folded) < 4:
@@ -138,12 +242,14 @@ class Matcher:
         return info
 
     # ---- phrases -----------------------------------------------------------
-    def _find(self, pat: tuple, toks: list[Token], infos: list[WordInfo], start_at: int = 0):
-        """All (first, last, used indices) where pattern matches, within one clause."""
-        first = self.index[pat[0].key]
-        for i in range(start_at, len(toks)):
-            if first not in infos[i].elements:
-                continue
+    def _find(self, pat: tuple, toks: list[Token], infos: list[WordInfo], pos: dict[int, list[int]]):
+        """All (first, last, used indices) where pattern matches, within one clause.
+
+        ``pos`` maps an element id to the word positions that carry it, so a
+        pattern is only tried where its first word actually occurs (a long
+        message costs its length once, not once per pattern).
+        """
+        for i in pos.get(self.index[pat[0].key], ()):
             found = self._extend(pat, 1, i, [i], toks, infos)
             if found is not None:
                 yield i, found[-1], found
@@ -168,15 +274,34 @@ class Matcher:
                     return got
         return None
 
+    def _needs(self, pat: tuple) -> frozenset[int]:
+        return frozenset(self.index[x.key] for x in pat if isinstance(x, Element))
+
+    def _unless_words(self, pats: tuple, toks, infos, pos, present) -> set[int]:
+        """Word positions covered by any ``unless`` pattern."""
+        out: set[int] = set()
+        for pat in pats:
+            if self._needs(pat) <= present:
+                for _f, _l, used in self._find(pat, toks, infos, pos):
+                    out.update(used)
+        return out
+
     def screen(self, text: str) -> ScreenResult:
         toks = tokenize(text)
         if not toks:
             return ScreenResult()
         budget = [SLOW_LOOKUPS_PER_MESSAGE]
-        infos = [self.word(t, budget) for t in toks]
-        present: set[int] = set()
-        for inf in infos:
-            present |= inf.elements
+        cache = self._cache
+        infos = [cache.get(t.raw) or self.word(t, budget) for t in toks]
+        pos: dict[int, list[int]] = {}
+        fuzzy_at: set[int] = set()
+        for i, inf in enumerate(infos):
+            if inf.elements:
+                for el in inf.elements:
+                    pos.setdefault(el, []).append(i)
+                if inf.fuzzy:
+                    fuzzy_at.add(i)
+        present = set(pos)
         if not present:
             return ScreenResult()
 
@@ -185,56 +310,82 @@ class Matcher:
             for pat, needed in pats:
                 if not needed <= present:
                     continue
-                for first, last, used in self._find(pat, toks, infos):
+                # Every occurrence counts: the first may sit in a game or an idiom, a later one may not.
+                for first, last, used in self._find(pat, toks, infos, pos):
                     level = entry.level
-                    fuzzy = any(infos[u].fuzzy for u in used)
+                    fuzzy = bool(fuzzy_at) and not fuzzy_at.isdisjoint(used)
                     if entry.negatable and any(
                         toks[j].folded in self.lex.negators and toks[j].clause == toks[first].clause
                         for j in range(max(0, first - 2), first)
                     ):
                         level = _min(level, Level.CONCERN)
-                    shown = self._show(toks, first, last)
-                    hits.append(Hit(entry.category, level, fuzzy, shown, entry.tags, entry.id, tuple(used)))
-                    break  # one hit per pattern is enough evidence
+                    hits.append(Hit(entry.category, level, fuzzy, (first, last), entry.tags, entry.id, tuple(used)))
         if not hits:
             return ScreenResult()
 
-        self._suppress(hits, toks, infos, present)
+        self._suppress(hits, toks, infos, pos, present)
         hits = [h for h in hits if h.level is not Level.NONE]
         if not hits:
             return ScreenResult()
-        extra = self._boost(hits, toks, infos, present)
-        return self._result(hits, extra)
+        extra = self._boost(hits, toks, infos, pos, present)
+        return self._result(hits, extra, toks)
 
     def _show(self, toks: list[Token], first: int, last: int) -> str:
         shown = " ".join(t.raw for t in toks[first : last + 1])
         return shown if len(shown) <= 60 else shown[:57] + "..."
 
-    def _suppress(self, hits: list[Hit], toks, infos, present) -> None:
+    def _suppress(self, hits: list[Hit], toks, infos, pos, present) -> None:
+        # Caps are collected per word (span/near) or per clause, then applied to each hit once:
+        # linear in the message, however many hits and contexts a long message has.
+        at_word: dict[int, list[tuple[Level, tuple[str, ...]]]] = {}
+        at_clause: dict[int, list[tuple[Level, tuple[str, ...]]]] = {}
         for sup in self.lex.suppressors:
+            unless: set[int] | None = None
+            rule = (sup.cap, sup.categories)
             for pat in sup.patterns:
-                if not all(self.index[x.key] in present for x in pat if isinstance(x, Element)):
+                if not self._needs(pat) <= present:
                     continue
-                for first, last, _used in self._find(pat, toks, infos):
+                for first, last, used in self._find(pat, toks, infos, pos):
+                    if sup.unless:
+                        if unless is None:
+                            unless = self._unless_words(sup.unless, toks, infos, pos, present)
+                        if unless.intersection(used):
+                            continue  # "a játék miatt": the context word is a reason, not the setting
                     if sup.scope == "clause":
-                        clause = toks[first].clause
-                        span = {i for i, t in enumerate(toks) if t.clause == clause}
+                        lst = at_clause.setdefault(toks[first].clause, [])
+                        if rule not in lst:
+                            lst.append(rule)
+                        continue
+                    if sup.scope == "near":  # the context's words and `window` around them, same piece
+                        parts = {toks[u].part for u in used}
+                        lo, hi = max(0, first - sup.window), min(len(toks) - 1, last + sup.window)
+                        span = [i for i in range(lo, hi + 1) if toks[i].part in parts]
                     else:
-                        span = set(range(first, last + 1))
-                    for h in hits:
-                        if (not sup.categories or h.category in sup.categories) and span.intersection(h.used):
-                            h.level = _min(h.level, sup.cap)
+                        span = range(first, last + 1)
+                    for i in span:
+                        lst = at_word.setdefault(i, [])
+                        if rule not in lst:
+                            lst.append(rule)
+        if not at_word and not at_clause:
+            return
+        for h in hits:
+            rules = [r for u in h.used for r in at_word.get(u, ())]
+            rules += [r for c in {toks[u].clause for u in h.used} for r in at_clause.get(c, ())]
+            for cap, cats in rules:
+                if not cats or h.category in cats:
+                    h.level = _min(h.level, cap)
 
-    def _boost(self, hits: list[Hit], toks, infos, present) -> list[str]:
+    def _boost(self, hits: list[Hit], toks, infos, pos, present) -> list[str]:
         shown: list[str] = []
         for b in self.lex.boosters:
             targets = [h for h in hits if h.category in b.categories and h.level >= b.min_level and h.level < b.raise_to]
             if not targets:
                 continue
+            unless = self._unless_words(b.unless, toks, infos, pos, present) if b.unless else set()
             for pat in b.patterns:
-                if not all(self.index[x.key] in present for x in pat if isinstance(x, Element)):
+                if not self._needs(pat) <= present:
                     continue
-                found = next(self._find(pat, toks, infos), None)
+                found = next((f for f in self._find(pat, toks, infos, pos) if not unless.intersection(f[2])), None)
                 if found is None:
                     continue
                 raised = False
@@ -248,11 +399,16 @@ class Matcher:
         tags = {t for h in hits if not h.fuzzy and h.level > Level.NONE for t in h.tags}
         for c in self.lex.combos:
             if set(c.all_tags) <= tags:
-                src = [h for h in hits if set(h.tags) & set(c.all_tags)]
-                hits.append(Hit(c.category, c.raise_to, False, " + ".join(h.text for h in src[:3]), (), c.id))
+                want = set(c.all_tags)
+                src = [h for h in hits if want.intersection(h.tags)][:3]
+                text = " + ".join(self._text(h, toks) for h in src)
+                hits.append(Hit(c.category, c.raise_to, False, text, (), c.id))
         return shown
 
-    def _result(self, hits: list[Hit], extra: list[str]) -> ScreenResult:
+    def _text(self, h: Hit, toks: list[Token]) -> str:
+        return h.span if isinstance(h.span, str) else self._show(toks, h.span[0], h.span[1])
+
+    def _result(self, hits: list[Hit], extra: list[str], toks: list[Token]) -> ScreenResult:
         level = max((h.level for h in hits), key=lambda lv: lv.rank)
         order = sorted(range(len(hits)), key=lambda i: (-hits[i].level.rank, i))
         cats: list[str] = []
@@ -261,7 +417,9 @@ class Matcher:
             h = hits[i]
             if h.category not in cats:
                 cats.append(h.category)
-            text = ("~" + h.text) if h.fuzzy else h.text
+            if len(matches) >= MAX_MATCHES:
+                continue  # enough evidence; keep going only to list every category
+            text = ("~" if h.fuzzy else "") + self._text(h, toks)
             if text not in matches:
                 matches.append(text)
         for e in extra:

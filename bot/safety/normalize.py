@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from typing import NamedTuple
 
-_CLAUSE_BREAK = re.compile(r"[.!?;\n\r]+")
+# A full stop after a digit is an ordinal ("a 10. emeletről", "a 8.b-vel"), not the end of a clause.
+_CLAUSE_BREAK = re.compile(r"(?:[!?;\n\r]|(?<![0-9])\.)[.!?;\n\r]*")
 _WORD = re.compile(r"[^\W_]+")
 _RUNS = re.compile(r"([a-z])\1{2,}")  # "segitseeeeg" -> "segitseg"; Hungarian never triples a letter
 # Letters NFKD does not decompose but that children might use.
@@ -19,20 +20,39 @@ _EXTRA = str.maketrans({"ß": "ss", "ø": "o", "đ": "d", "ł": "l", "æ": "ae",
 _FOLD_CACHE: dict[str, str] = {}
 
 
+def _special(ch: str) -> str:
+    cat = unicodedata.category(ch)
+    if cat == "Cf":  # zero-width, soft hyphen, bidi controls: invisible, inside words
+        return ""
+    if cat in ("Cc", "Cs", "Co", "Cn", "Zl", "Zp"):
+        return "\n" if ch in "\n\r\u2028\u2029" else " "
+    return ch
+
+
+def _special_bmp_class() -> str:
+    """A character class of every BMP character _special changes, plus all astral ones."""
+    ranges: list[tuple[int, int]] = []
+    for cp in range(0x10000):
+        ch = chr(cp)
+        if _special(ch) != ch:
+            if ranges and ranges[-1][1] == cp - 1:
+                ranges[-1] = (ranges[-1][0], cp)
+            else:
+                ranges.append((cp, cp))
+    parts = [re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in ranges]
+    return "[" + "".join(parts) + "\U00010000-\U0010ffff]"
+
+
+_SPECIAL = re.compile(_special_bmp_class())
+
+
 def clean(text: str) -> str:
     """NFKC, lower case, format/control characters removed (not turned into breaks)."""
     text = unicodedata.normalize("NFKC", text)
-    out = []
-    for ch in text:
-        cat = unicodedata.category(ch)
-        if cat == "Cf":  # zero-width, soft hyphen, bidi controls: invisible, inside words
-            continue
-        if cat in ("Cc", "Cs", "Co", "Cn", "Zl", "Zp"):
-            out.append("\n" if ch in "\n\r\u2028\u2029" else " ")
-            continue
-        out.append(ch)
+    # Only the rare special (or astral: emoji) characters go through the per-character check.
+    text = _SPECIAL.sub(lambda m: _special(m.group()), text)
     # "don't" -> "dont": apostrophes join, they do not split words
-    return "".join(out).lower().replace("'", "").replace("\u2019", "")
+    return text.lower().replace("'", "").replace("\u2019", "")
 
 
 def fold(word: str) -> str:
@@ -52,22 +72,38 @@ def fold(word: str) -> str:
     return folded
 
 
-@dataclass(frozen=True)
-class Token:
-    """One word: as typed (lower case, for Hunspell) and folded (for matching)."""
+class Token(NamedTuple):
+    """One word: as typed (lower case, for Hunspell) and folded (for matching). A tuple: cheap to make."""
 
     raw: str
     folded: str
     clause: int
+    part: int = 0  # comma-separated piece; a game/idiom context reaches only within its piece
 
 
 def tokenize(text: str) -> list[Token]:
     """Words with their clause number; patterns never reach across clauses."""
     tokens: list[Token] = []
+    append = tokens.append
+    cache = _FOLD_CACHE
+    part = 0
     for clause_no, clause in enumerate(_CLAUSE_BREAK.split(clean(text))):
+        commas = clause.count(",")
+        end = 0
         for m in _WORD.finditer(clause):
+            start = m.start()
+            if commas and "," in clause[end:start]:
+                part += 1
+            end = m.end()
             raw = m.group()
-            folded = fold(raw)
+            folded = cache.get(raw) or fold(raw)
             if folded:
-                tokens.append(Token(raw, folded, clause_no))
+                if folded in _JOINERS:
+                    part += 1
+                append(Token(raw, folded, clause_no, part))
+        part += 1
     return tokens
+
+
+# Conjunctions that start a new thought: "a meccsen kikaptunk, de apa megvert" is two things.
+_JOINERS = frozenset({"de", "mert", "aztan", "utana", "viszont", "pedig", "but", "because", "then"})
