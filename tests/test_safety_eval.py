@@ -83,9 +83,20 @@ def test_blind_set_is_big_and_mixed() -> None:
                     "neglect", "domestic_violence", "runaway_homeless", "bullying"}
 
 
-@pytest.mark.parametrize("part", ["tune", "heldout", "blind", "all"])
+FRESH = DATA / "safety_eval_fresh.tsv"
+FRESH_BELOW_TARGET = pytest.mark.xfail(
+    strict=False,
+    reason="fresh part (63 msgs, committed after round 2, never tuned on): immediate 0.667, high+ 0.872, "
+    "none->high+ 0.067 - the honest generalisation figure; kept untuned so it stays honest",
+)
+
+
+@pytest.mark.parametrize("part", ["tune", "heldout", "blind", "all", pytest.param("fresh", marks=FRESH_BELOW_TARGET)])
 def test_targets(part: str) -> None:
-    rows = [r for p in PARTS.values() for r in load_part(p)] if part == "all" else load_part(PARTS[part])
+    if part == "all":
+        rows = [r for p in PARTS.values() for r in load_part(p)]
+    else:
+        rows = load_part(FRESH if part == "fresh" else PARTS[part])
     m = metrics(rows)
     report(part, m)
     assert m["recall_immediate"] >= 0.95, m["misses"]
