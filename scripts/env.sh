@@ -14,7 +14,9 @@ print(f"OPERATOR_API_TOKEN={secrets.token_urlsafe(32)}")
 PY
   echo "env: generated var/secrets.env (keys for this machine only)" >&2
 fi
-while IFS='=' read -r name value; do
+while read -r line; do
+  # split at the first "=" only: Fernet keys end in "=" padding
+  name=${line%%=*} value=${line#*=}
   [ -n "$name" ] && [ -z "${!name:-}" ] && export "$name=$value"
 done < var/secrets.env
 
