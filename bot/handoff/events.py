@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MAXLEN = 10_000
+POSITIONS_DEBOUNCE = 0.5  # seconds
 QUEUE_KINDS = frozenset({"queued", "claimed", "transferred", "returned", "closed", "presence", "priority"})
 
 
@@ -187,6 +188,9 @@ class Hub:
         async def run() -> None:
             while True:
                 self._positions_again = False
+                # People hear of a new place within a second; a burst of queue changes
+                # costs one pass, not one per change.
+                await asyncio.sleep(POSITIONS_DEBOUNCE)
                 try:
                     await self.service.update_positions()
                 except RedisError as exc:

@@ -222,12 +222,23 @@ class Queue:
         self.redis = redis
         self.ttl = ttl
         self._open_risk = open_risk  # the conversation's risk is sealed (matched phrases)
+        self._risk_cache: dict[bytes, dict[str, Any]] = {}
         self._enqueue = redis.register_script(ENQUEUE)
         self._claim = redis.register_script(CLAIM)
         self._release = redis.register_script(RELEASE)
         self._reassign = redis.register_script(REASSIGN)
         self._requeue = redis.register_script(REQUEUE)
         self._tell = redis.register_script(TELL_POSITION)
+
+    def risk(self, sealed: bytes) -> dict[str, Any]:
+        """Open a sealed risk, remembering the last few hundred (snapshots re-read them all)."""
+        hit = self._risk_cache.get(sealed)
+        if hit is None:
+            hit = self._open_risk(sealed)
+            if len(self._risk_cache) >= 2000:
+                self._risk_cache.clear()
+            self._risk_cache[sealed] = hit
+        return hit
 
     @staticmethod
     def _queues() -> list[str]:
@@ -312,7 +323,7 @@ class Queue:
             if state is None or state.decode() != "queued":
                 gone.append(w)  # erased or moved on behind our back: drop it
                 continue
-            r = self._open_risk(risk) if risk else {}
+            r = self.risk(risk) if risk else {}
             w.level = r.get("level", "none")
             w.categories = tuple(r.get("categories") or ())
             w.matches = tuple(r.get("matches") or ())
@@ -334,12 +345,18 @@ class Queue:
         out.sort(key=lambda w: w.score)
         return out
 
-    async def tell_position(self, pid: str, position: int, min_interval: float, online: bool) -> str:
-        kind = await self._tell(
-            keys=[keys.handoff_ticket(pid)],
-            args=[position, f"{time.time():.3f}", min_interval, "1" if online else "0"],
-        )
-        return kind.decode() if isinstance(kind, bytes) else (kind or "")
+    async def tell_positions(self, items: list[tuple[str, int, bool]], min_interval: float) -> list[str]:
+        """For each (pid, position, operators online): what to tell, decided atomically per
+        ticket (so two replicas never both tell); one round trip for the lot."""
+        if not items:
+            return []
+        now = f"{time.time():.3f}"
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for pid, position, online in items:
+                await self._tell(keys=[keys.handoff_ticket(pid)],
+                                 args=[position, now, min_interval, "1" if online else "0"], client=pipe)
+            raw = await pipe.execute()
+        return [k.decode() if isinstance(k, bytes) else (k or "") for k in raw]
 
     async def mark_told(self, pid: str, position: int) -> None:
         await self.redis.hset(keys.handoff_ticket(pid), mapping={"told_pos": position, "told_at": f"{time.time():.3f}"})

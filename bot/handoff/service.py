@@ -187,9 +187,9 @@ class HandoffService:
         if not waiting:
             return
         online = await self.presence.skills_online()
-        for w in waiting:
-            serves = Presence.serves(online, w.skill)
-            kind = await self.queue.tell_position(w.pid, w.position, POSITION_UPDATE_INTERVAL, serves)
+        kinds = await self.queue.tell_positions(
+            [(w.pid, w.position, Presence.serves(online, w.skill)) for w in waiting], POSITION_UPDATE_INTERVAL)
+        for w, kind in zip(waiting, kinds):
             if not kind:
                 continue
             lang = w.language
@@ -407,7 +407,7 @@ class HandoffService:
                 if state is None or state.decode() != "live" or (owner or b"").decode() != name:
                     await self.redis.srem(keys.operator_chats(name), pid)  # stale membership
                     continue
-                r = RiskState.from_dict(self.sealer.open(risk) if risk else None)
+                r = RiskState.from_dict(self.queue.risk(risk) if risk else None)
                 live.append({
                     "id": pid, "short": short_id(pid), "operator": name, "level": r.level.value,
                     "categories": r.categories, "skill": (skill or b"").decode(),
