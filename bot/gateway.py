@@ -6,11 +6,15 @@ gets 112 even when Rasa, the action server or the queue is down.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Protocol
+
+from redis.exceptions import RedisError
 
 from bot import keys, language, metrics, texts
 from bot.ids import pseudonymise
@@ -134,6 +138,8 @@ class Gateway:
         self._max_chars = max_chars
         self._rate_count, self._rate_window = rate_limit
         self._erase_hook = erase_hook
+        # Messages that arrived while Redis was down, processed when it is back.
+        self._pending: deque[Inbound] = deque(maxlen=10_000)
         # Anonymous reports and follow-up by case code (bot.reports.followup.ReportDesk).
         self.reports: Any = None
         # channel name -> coroutine delivering replies to a stored route (push channels only)
@@ -143,6 +149,55 @@ class Gateway:
         return pseudonymise(self._key, channel, chat_id)
 
     async def handle(self, msg: Inbound) -> Outcome:
+        """Process one message; if Redis is down, still answer and keep it for later.
+
+        Screening needs nothing but this process, so even then an immediate danger
+        gets the emergency reply; the message waits in memory (bounded) and is
+        processed, replies and all, as soon as Redis answers again.
+        """
+        try:
+            return await self._process(msg)
+        except (RedisError, OSError) as exc:
+            metrics.ERRORS.labels("redis_unavailable").inc()
+            pid = self.pid(msg.channel, msg.chat_id)
+            log.error("redis unavailable; message kept for retry", extra={"conv": pid, "error": type(exc).__name__})
+            result = self.screener.screen(msg.text or "") if msg.kind == "text" and msg.text else ScreenResult()
+            kept = len(self._pending) < self._pending.maxlen  # type: ignore[operator]
+            if kept:
+                self._pending.append(msg)
+            lang = language.detect(msg.text or "", "hu")
+            name = "store_unavailable" if kept else "store_unavailable_lost"
+            replies = [Reply(texts.text("emergency", lang))] if result.level == Level.IMMEDIATE else []
+            replies.append(Reply(texts.text(name, lang)))
+            return Outcome(pid=pid, state=State.BOT, replies=replies, screening=result)
+
+    async def replay_pending(self) -> int:
+        """Process messages kept while Redis was down; deliver their replies. Returns how many."""
+        done = 0
+        while self._pending:
+            msg = self._pending[0]
+            outcome = await self._process(msg)  # raises again if Redis is still down
+            self._pending.popleft()
+            done += 1
+            route = msg.route or {}
+            if outcome.replies and route.get("channel") in self.deliverers:
+                await self.deliverers[route["channel"]](outcome.pid, route, outcome.replies)
+        if done:
+            log.info("kept messages processed", extra={"count": done})
+        return done
+
+    async def replay_loop(self, interval: float = 1.0) -> None:
+        """Background task: retry kept messages until Redis is back."""
+        while True:
+            await asyncio.sleep(interval)
+            if not self._pending:
+                continue
+            try:
+                await self.replay_pending()
+            except (RedisError, OSError):
+                continue
+
+    async def _process(self, msg: Inbound) -> Outcome:
         started = time.perf_counter()
         pid = self.pid(msg.channel, msg.chat_id)
         conv = await self.store.load(pid)

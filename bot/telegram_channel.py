@@ -198,9 +198,13 @@ class TelegramChannel:
         for reply in replies:
             body = {"pid": pid, "chat_id": route["chat_id"], "text": reply.text,
                     "buttons": [list(b) for b in reply.buttons]}
-            await self.redis.xadd(
-                keys.telegram_outbox(), {"d": self.sealer.seal(body)}, maxlen=OUTBOX_MAXLEN, approximate=True
-            )
+            try:
+                await self.redis.xadd(
+                    keys.telegram_outbox(), {"d": self.sealer.seal(body)}, maxlen=OUTBOX_MAXLEN, approximate=True
+                )
+            except (RedisError, OSError):
+                # No outbox without Redis: send now, so the person is not left waiting.
+                await self._send_one(body, remember=False)
 
     async def _send_loop(self) -> None:
         stream, group = keys.telegram_outbox(), keys.TELEGRAM_OUTBOX_GROUP
@@ -239,7 +243,7 @@ class TelegramChannel:
                 await self.redis.xack(stream, group, entry_id)
                 await self.redis.xdel(stream, entry_id)
 
-    async def _send_one(self, body: dict[str, Any]) -> bool | None:
+    async def _send_one(self, body: dict[str, Any], remember: bool = True) -> bool | None:
         """Send one message with retries. True sent, False refused for good, None retry later."""
         buttons = tuple((b[0], b[1]) for b in body.get("buttons", []))
         parts = _chunks(body["text"] or " ")
@@ -250,7 +254,8 @@ class TelegramChannel:
                         chat_id=body["chat_id"], text=part,
                         reply_markup=_markup(buttons) if i == len(parts) - 1 else None,
                     )
-                    await self._remember_id(body["chat_id"], sent.message_id)
+                    if remember:
+                        await self._remember_id(body["chat_id"], sent.message_id)
                 parts = []
                 return True
             except RetryAfter as exc:
