@@ -1,0 +1,163 @@
+"""NLU data, domain and action code checks that need no Rasa install (.venv).
+
+Numbers from the brief: >= 40 examples per intent (retrieval sub-intents
+counted on their own), a third of the Hungarian examples written without
+accents, English examples for every intent, responses with a Hungarian default
+and an English variation, plain /intent button payloads.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+ACCENTED = re.compile(r"[áéíóöőúüű]", re.IGNORECASE)
+PAYLOAD = re.compile(r"^/[a-z_]+$")
+
+
+def load_nlu():
+    """{intent: {"hu": [...], "en": [...]}} plus lookups and synonyms."""
+    examples: dict = defaultdict(lambda: {"hu": [], "en": []})
+    lookups: dict = defaultdict(list)
+    synonyms: dict = defaultdict(list)
+    for path in sorted((ROOT / "nlu_data").glob("*/nlu.yml")):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []:
+            items = [line[2:].strip() for line in block["examples"].splitlines() if line.startswith("- ")]
+            if "intent" in block:
+                lang = (block.get("metadata") or {}).get("language", "hu")
+                examples[block["intent"]][lang] += items
+            elif "lookup" in block:
+                lookups[block["lookup"]] += items
+            elif "synonym" in block:
+                synonyms[block["synonym"]] += items
+    return examples, lookups, synonyms
+
+
+def load_domain():
+    domain: dict = {"intents": [], "responses": {}, "actions": []}
+    for path in sorted((ROOT / "domain").glob("*.yml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        domain["intents"] += [i if isinstance(i, str) else next(iter(i)) for i in doc.get("intents") or []]
+        domain["responses"].update(doc.get("responses") or {})
+        domain["actions"] += doc.get("actions") or []
+    return domain
+
+
+EXAMPLES, LOOKUPS, SYNONYMS = load_nlu()
+DOMAIN = load_domain()
+
+
+def test_every_domain_intent_has_data_and_vice_versa():
+    base_intents = {name.split("/")[0] for name in EXAMPLES}
+    assert base_intents == set(DOMAIN["intents"])
+
+
+@pytest.mark.parametrize("intent", sorted(EXAMPLES))
+def test_at_least_40_examples_per_intent(intent):
+    total = len(EXAMPLES[intent]["hu"]) + len(EXAMPLES[intent]["en"])
+    assert total >= 40, f"{intent}: {total}"
+
+
+@pytest.mark.parametrize("intent", sorted(EXAMPLES))
+def test_a_third_of_hungarian_examples_without_accents(intent):
+    hu = EXAMPLES[intent]["hu"]
+    plain = [e for e in hu if not ACCENTED.search(e)]
+    assert len(plain) * 3 >= len(hu), f"{intent}: {len(plain)}/{len(hu)} without accents"
+
+
+@pytest.mark.parametrize("intent", sorted(EXAMPLES))
+def test_english_examples_for_every_intent(intent):
+    assert len(EXAMPLES[intent]["en"]) >= 10, intent
+
+
+def test_no_example_is_repeated():
+    seen: dict = {}
+    for intent, langs in EXAMPLES.items():
+        for text in langs["hu"] + langs["en"]:
+            key = text.lower()
+            assert key not in seen, f"{text!r} in {intent} and {seen[key]}"
+            seen[key] = intent
+
+
+def test_each_lookup_entry_maps_to_one_canonical_value():
+    owner: dict = {}
+    for canonical, items in SYNONYMS.items():
+        for item in items:
+            assert item.lower() not in owner, f"{item!r} -> {canonical} and {owner[item.lower()]}"
+            owner[item.lower()] = canonical
+    for item in LOOKUPS["persona"]:
+        assert owner.get(item.lower()) in {"child", "adult", "professional"}, item
+    services = set(yaml.safe_load((ROOT / "knowledge" / "services.yml").read_text(encoding="utf-8"))["services"])
+    for item in LOOKUPS["service_type"]:
+        value = owner.get(item.lower(), item.lower())
+        assert value in services, f"{item!r} -> {value!r} is not a service id in knowledge/services.yml"
+
+
+def test_persona_and_relation_lookups_do_not_share_spellings():
+    assert not {i.lower() for i in LOOKUPS["persona"]} & {i.lower() for i in LOOKUPS["relation"]}
+
+
+@pytest.mark.parametrize("name", sorted(DOMAIN["responses"]))
+def test_every_response_has_hungarian_default_and_english_variation(name):
+    variants = DOMAIN["responses"][name]
+    defaults = [v for v in variants if not v.get("condition")]
+    english = [v for v in variants if v.get("condition") == [{"type": "slot", "name": "language", "value": "en"}]]
+    assert defaults and english, name
+    assert ACCENTED.search(defaults[0]["text"]) or name.startswith("utter_faq/"), f"{name}: default not Hungarian?"
+
+
+def test_button_payloads_are_plain_existing_intents():
+    payloads = [b["payload"] for variants in DOMAIN["responses"].values()
+                for v in variants for b in v.get("buttons") or []]
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "actions").glob("*.py"))
+    payloads += re.findall(r'"payload": "([^"]+)"', source)
+    assert payloads
+    for payload in payloads:
+        assert PAYLOAD.match(payload), payload
+        assert payload[1:] in DOMAIN["intents"], payload
+
+
+def _action_classes():
+    found = {}
+    for path in (ROOT / "actions").glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                for item in node.body:
+                    if isinstance(item, ast.FunctionDef) and item.name == "name":
+                        ret = [n for n in ast.walk(item) if isinstance(n, ast.Return)]
+                        found[ret[0].value.value] = (node, path)
+    return found
+
+
+def test_action_classes_are_named_after_their_rasa_names_and_async():
+    classes = _action_classes()
+    assert set(DOMAIN["actions"]) == set(classes)
+    for rasa_name, (node, _) in classes.items():
+        camel = "".join(part.capitalize() for part in rasa_name.split("_"))
+        assert node.name == camel, (rasa_name, node.name)
+        run = [i for i in node.body if getattr(i, "name", "") == "run"]
+        assert run and isinstance(run[0], ast.AsyncFunctionDef), f"{node.name}.run must be async"
+        assert ast.get_docstring(node), f"{node.name} needs a docstring"
+
+
+def test_actions_never_log_texts_or_slots():
+    for path in (ROOT / "actions").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") in {
+                    "debug", "info", "warning", "error", "exception", "critical"}:
+                dumped = ast.dump(node)
+                for banned in ("get_slot", "latest_message", "'text'", "events", "sender_id", "skill"):
+                    assert banned not in dumped, f"{path.name}: log call uses {banned}"
+
+
+def test_story_tests_cover_every_problem_path():
+    stories = (ROOT / "tests" / "test_stories.yml").read_text(encoding="utf-8")
+    for intent in DOMAIN["intents"]:
+        if intent.startswith("where_"):
+            assert f"intent: {intent}" in stories, intent
