@@ -6,12 +6,18 @@ many apps as they like and nothing connects at import time.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import AsyncIterator
 
 import aiohttp
 from aiohttp import web
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot import health, metrics
 from bot.appkeys import GATEWAY, HANDOFF, HTTP, HUB, REDIS, SETTINGS
@@ -25,6 +31,8 @@ from bot.intents import load_intents
 from bot.rasa_client import RasaClient
 from bot.screening import Screener
 from bot.store import ConversationStore
+from bot.reports import api as reports_api
+from bot.reports import wire as reports_wire
 from bot.web import routes as web_routes
 
 log = logging.getLogger(__name__)
@@ -37,14 +45,35 @@ def default_screener() -> Screener:
     return load()
 
 
+@web.middleware
+async def store_errors(request: web.Request, handler):  # type: ignore[no-untyped-def]
+    """A request that needs Redis while it is down gets a clear 503, never a bare 500."""
+    try:
+        return await handler(request)
+    except RedisError as exc:
+        resource = request.match_info.route.resource
+        # the route template, never the path: paths carry session ids
+        route = resource.canonical if resource is not None else "?"
+        log.error("redis unavailable", extra={"url": route, "error": type(exc).__name__})
+        from bot import texts
+
+        return web.json_response(
+            {"error": "temporarily unavailable", "message": texts.text("store_unavailable_lost", "hu")}, status=503
+        )
+
+
 def init_app(settings: Settings, *, screener: Screener | None = None) -> web.Application:
-    app = web.Application(client_max_size=64 * 1024)
+    app = web.Application(client_max_size=64 * 1024, middlewares=[store_errors])
     app[SETTINGS] = settings
     screener = screener or default_screener()
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
+        # Retry a few times on a dropped connection: after a Redis restart the pool still
+        # holds sockets the server closed.
         redis = Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=3,
-                               health_check_interval=30)
+                               health_check_interval=30,
+                               retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 3),
+                               retry_on_error=[RedisConnectionError, RedisTimeoutError])
         http = aiohttp.ClientSession()
         sealer = Sealer(settings.data_keys)
         app[REDIS] = redis
@@ -52,6 +81,7 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
         store = ConversationStore(redis, sealer, settings.retention_seconds)
         handoff = HandoffService(redis, store, settings, http)
         app[HANDOFF] = handoff
+        report_desk, eraser = reports_wire.build(settings, redis)
         app[GATEWAY] = Gateway(
             store=store,
             screener=screener,
@@ -60,12 +90,14 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
             intents=load_intents(settings.domain_dir),
             max_chars=settings.max_message_chars,
             rate_limit=(settings.rate_limit_messages, settings.rate_limit_window),
+            erase_hook=eraser,
             handoff=handoff,
         )
         handoff.gateway = app[GATEWAY]
         hub = Hub(redis, handoff)
         app[HUB] = hub
         await hub.start()
+        reports_wire.attach(app, app[GATEWAY], report_desk)
         telegram = None
         if settings.telegram_enabled:
             from bot.telegram_channel import TelegramChannel
@@ -73,7 +105,10 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
             telegram = TelegramChannel(settings, app[GATEWAY], redis, sealer)
             app[TELEGRAM] = telegram
             await telegram.start()
+            eraser.telegram_bot = telegram.app.bot
+        replay = asyncio.create_task(app[GATEWAY].replay_loop(), name="replay-kept-messages")
         yield
+        replay.cancel()
         await hub.stop()
         await handoff.stop()
         if telegram is not None:
@@ -90,6 +125,7 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
 
     app.router.add_post("/telegram/webhook", telegram_webhook)
     health.setup(app)
+    reports_api.setup(app)
     metrics.setup(app)
     web_routes.setup(app)
     console_web.setup(app)

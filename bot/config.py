@@ -59,6 +59,9 @@ class Settings:
     operator_grace_seconds: int = 45
     retention_days: int = 30
     report_retention_days: int = 365
+    # Reports (bot.reports) are sealed under their own Fernet key ring, newest first;
+    # empty: reports are refused (the person is offered an operator instead).
+    report_keys: tuple[str, ...] = ()
     hotline_phone: str = ""
     max_message_chars: int = 4096
     rate_limit_messages: int = 8
@@ -70,6 +73,10 @@ class Settings:
     @property
     def retention_seconds(self) -> int:
         return self.retention_days * 86400
+
+    @property
+    def report_retention_seconds(self) -> int:
+        return self.report_retention_days * 86400
 
     @property
     def telegram_enabled(self) -> bool:
@@ -95,6 +102,16 @@ class Settings:
             )
         if key in data_keys:
             raise ConfigError("DATA_ENCRYPTION_KEYS must not reuse PSEUDONYM_KEY")
+        report_keys = tuple(k.strip() for k in env.get("REPORT_ENCRYPTION_KEYS", "").split(",") if k.strip())
+        if key in report_keys or set(report_keys) & set(data_keys):
+            raise ConfigError("REPORT_ENCRYPTION_KEYS must differ from DATA_ENCRYPTION_KEYS and PSEUDONYM_KEY")
+        try:
+            from cryptography.fernet import Fernet
+
+            for k in report_keys:
+                Fernet(k.encode())
+        except ValueError as exc:
+            raise ConfigError("REPORT_ENCRYPTION_KEYS must be comma-separated Fernet keys") from exc
         webhook_url = env.get("TELEGRAM_WEBHOOK_URL", "").strip()
         webhook_secret = env.get("TELEGRAM_WEBHOOK_SECRET", "").strip()
         if webhook_url and len(webhook_secret) < 16:
@@ -119,6 +136,7 @@ class Settings:
             operator_grace_seconds=_int(env, "OPERATOR_GRACE_SECONDS", 45),
             retention_days=_int(env, "RETENTION_DAYS", 30),
             report_retention_days=_int(env, "REPORT_RETENTION_DAYS", 365),
+            report_keys=report_keys,
             hotline_phone=env.get("HOTLINE_PHONE", "").strip(),
             max_message_chars=_int(env, "MAX_MESSAGE_CHARS", 4096),
             rate_limit_messages=_int(env, "RATE_LIMIT_MESSAGES", 8),

@@ -101,9 +101,69 @@ def operator_login_failures(name: str) -> str:
     return f"{PREFIX}:op:loginfail:{name}"
 
 
+# -- Anonymous reports (bot.reports) -------------------------------------------------
+# ``rid`` is a keyed HMAC of the case code: the code itself never appears in Redis.
+
+
+def report(rid: str) -> str:
+    """A report, sealed with the report key ring. TTL: REPORT_RETENTION_DAYS from creation."""
+    return f"{PREFIX}:report:{rid}"
+
+
+def report_link(rid: str) -> str:
+    """Sealed ``{"pid"}``: which conversation to answer. TTL: retention; deleted at close
+    and on /torles."""
+    return f"{PREFIX}:report:{rid}:link"
+
+
+def reports_index() -> str:
+    """Sorted set of report ids by creation time. TTL: report retention, refreshed on each
+    report; entries older than the retention are pruned when listed."""
+    return f"{PREFIX}:reports"
+
+
+def reports_audit() -> str:
+    """Stream of who opened, changed or exported which report (rid, operator, action).
+    Capped at 100k entries; TTL: report retention, refreshed on each entry."""
+    return f"{PREFIX}:reports:audit"
+
+
+def conv_reports(pid: str) -> str:
+    """Sealed list of the report ids linked to a conversation, so /torles can unlink them.
+    TTL: retention."""
+    return f"{PREFIX}:conv:{pid}:reports"
+
+
+def conv_followup(pid: str) -> str:
+    """Sealed ``{"rid"}``: the reporter asked to add information to this case; the next
+    message is the addition. TTL: 30 min."""
+    return f"{PREFIX}:conv:{pid}:followup"
+
+
+def conv_code_failures(pid: str) -> str:
+    """Counter of wrong case codes typed in a conversation (guessing brake). TTL: 1 h."""
+    return f"{PREFIX}:conv:{pid}:codefail"
+
+
+# Rasa's RedisTrackerStore and RedisLockStore keys (endpoints.yml ``key_prefix: rasa``):
+# ``<prefix>:tracker:<sender_id>`` and ``<prefix>lock:lock:<sender_id>``; the sender id
+# is our pid. TTL: the tracker's record_exp (TRACKER_EXPIRY_SECONDS = retention).
+RASA_KEY_PREFIX = "rasa"
+RASA_LOCK_KEY_PREFIX = "rasalock"
+
+
+def rasa_tracker(pid: str) -> str:
+    return f"{RASA_KEY_PREFIX}:tracker:{pid}"
+
+
+def rasa_lock(pid: str) -> str:
+    return f"{RASA_LOCK_KEY_PREFIX}:lock:{pid}"
+
+
 def conversation_keys(pid: str) -> list[str]:
     """All keys that hold one conversation's data, for erasure."""
-    return [conv(pid), log(pid), log_seq(pid), route(pid), telegram_ids(pid), handoff_ticket(pid)]
+    return [conv(pid), log(pid), log_seq(pid), route(pid), telegram_ids(pid), handoff_ticket(pid),
+            conv_reports(pid), conv_followup(pid), conv_code_failures(pid), rasa_tracker(pid), rasa_lock(pid)]
 
 
 def rate(pid: str) -> str:

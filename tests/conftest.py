@@ -246,6 +246,10 @@ async def fake_telegram() -> AsyncIterator[FakeBotAPI]:
     await api.stop()
 
 
+# -- Anonymous reports (bot.reports): their own key ring, separate from the transcript's.
+KEYS["REPORT_ENCRYPTION_KEYS"] = Fernet.generate_key().decode()
+
+
 # -- Live handoff (bot.handoff, bot.console): operator accounts and a logged-in console.
 class ConsoleClient:
     """An operator logged in to the console over HTTP (cookie jar of its own)."""

@@ -1,0 +1,280 @@
+"""Operator JSON API for reports, under ``/api/operator/reports``.
+
+Authentication: ``Authorization: Bearer <OPERATOR_API_TOKEN>`` (the operators'
+automation token) plus the operator's name, for the audit log, in the
+``X-Operator`` header (percent-encoded UTF-8 allowed). Every read of a report,
+every change and every export is written to the audit log.
+
+``GET    /api/operator/reports[?status=received|forwarded|closed]``  list (summaries)
+``POST   /api/operator/reports``                        {fields..., "language"?}: a report taken by phone
+``POST   /api/operator/reports/lookup``                 {"code"}: find by case code (code in body, not URL)
+``GET    /api/operator/reports/{rid}``                  the full report (audited "opened")
+``POST   /api/operator/reports/{rid}/notes``            {"text"}: what the operator learned on the phone
+``GET    /api/operator/reports/{rid}/authorities``      candidates from the knowledge directory
+``POST   /api/operator/reports/{rid}/authority``        {"service": id} | {"office": n} | {"name", "address"?, "email"?}
+``POST   /api/operator/reports/{rid}/immediate``        {"immediate": bool}
+``POST   /api/operator/reports/{rid}/checklist``        {"step": police|welfare_centre|parents, "note"?}
+``POST   /api/operator/reports/{rid}/status``           {"status": received|forwarded|closed}
+``POST   /api/operator/reports/{rid}/messages``         {"text"}: message for the reporter
+``GET    /api/operator/reports/{rid}/pdf``              the written report (audited "exported pdf")
+``GET    /api/operator/reports/{rid}/audit``            the audit entries of one report
+``GET    /api/operator/reports-audit``                  the whole audit log (newest first)
+"""
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+from typing import Any, Awaitable, Callable
+from urllib.parse import unquote
+
+from aiohttp import web
+
+from bot.appkeys import SETTINGS
+from bot.reports import pdf
+from bot.reports.followup import ReportDesk
+from bot.reports.store import Report, ReportError, ReportStore
+
+log = logging.getLogger(__name__)
+DESK: web.AppKey[ReportDesk] = web.AppKey("report_desk")
+_RID = re.compile(r"^[0-9a-f]{32}$")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _error(status: int, reason: str) -> web.Response:
+    return web.json_response({"error": reason}, status=status)
+
+
+def operator_of(request: web.Request) -> str | None:
+    """The authenticated operator's name, or None if the request is not authorised."""
+    token = request.app[SETTINGS].operator_api_token
+    given = request.headers.get("Authorization", "")
+    if not token or not given.startswith("Bearer "):
+        return None
+    if not hmac.compare_digest(given[7:].strip().encode(), token.encode()):
+        return None
+    name = unquote(request.headers.get("X-Operator", "")).strip()
+    return name[:100] or None
+
+
+def guarded(handler: Callable[[web.Request, ReportStore, str], Awaitable[web.StreamResponse]]) -> Handler:
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        operator = operator_of(request)
+        if operator is None:
+            return _error(401, "bearer OPERATOR_API_TOKEN and an X-Operator name are required")
+        desk = request.app.get(DESK)
+        if desk is None or desk.reports is None:
+            return _error(503, "reports are not configured (REPORT_ENCRYPTION_KEYS)")
+        rid = request.match_info.get("rid")
+        if rid is not None and not _RID.match(rid):
+            return _error(404, "no such report")
+        try:
+            return await handler(request, desk.reports, operator)
+        except KeyError:
+            return _error(404, "no such report")
+        except ReportError as exc:
+            return _error(409, str(exc))
+    return wrapped
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise web.HTTPBadRequest(text='{"error": "body must be JSON"}', content_type="application/json")
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text='{"error": "body must be a JSON object"}', content_type="application/json")
+    return body
+
+
+def summary(r: Report) -> dict[str, Any]:
+    return {"rid": r.rid, "ref": r.ref, "status": r.status, "created": r.created, "updated": r.updated,
+            "immediate": r.immediate, "settlement": r.fields.get("settlement"),
+            "child_age": r.fields.get("child_age"), "additions": len(r.additions),
+            "authority": (r.authority or {}).get("name")}
+
+
+async def detail(r: Report, store: ReportStore) -> dict[str, Any]:
+    out = r.to_dict()
+    out.update({"rid": r.rid, "ref": r.ref, "checklist_steps": r.checklist_steps() if r.immediate else [],
+                "linked": await store.linked_pid(r.rid) is not None})
+    return out
+
+
+async def get_report(store: ReportStore, rid: str) -> Report:
+    report = await store.get(rid)
+    if report is None:
+        raise KeyError(rid)
+    return report
+
+
+@guarded
+async def list_reports(request: web.Request, store: ReportStore, operator: str) -> web.Response:
+    status = request.query.get("status") or None
+    reports = await store.list(status)
+    return web.json_response({"reports": [summary(r) for r in reports]})
+
+
+@guarded
+async def create_report(request: web.Request, store: ReportStore, operator: str) -> web.Response:
+    body = await _body(request)
+    report = await store.create(body, language=str(body.get("language") or "hu")[:2])
+    await store.audit(report.rid, operator, "created")
+    return web.json_response(await detail(report, store), status=201)
+
+
+@guarded
+async def lookup(request: web.Request, store: ReportStore, operator: str) -> web.Response:
+    body = await _body(request)
+    report = await store.by_code(str(body.get("code") or ""))
+    if report is None:
+        return _error(404, "no such report")
+    await store.audit(report.rid, operator, "opened")
+    return web.json_response(await detail(report, store))
+
+
+@guarded
+async def show(request: web.Request, store: ReportStore, operator: str) -> web.Response:
+    report = await get_report(store, request.match_info["rid"])
+    await store.audit(report.rid, operator, "opened")
+    return web.json_response(await detail(report, store))
+
+
+def _text(body: dict[str, Any]) -> str:
+    text = body.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ReportError("text is required")
+    return text
+
+
+@guarded
+async def add_note(request: web.Request, store: ReportStore, operator: str) -> web.Response:
+    report = await store.add_note(request.match_info["rid"], _text(await _body(request)), operator)
+    await store.audit(report.rid, operator, "added note")
+    return web.json_response(await detail(report, store))
+
+
+def _knowledge() -> Any:
+    try:
+        import knowledge
+    except ImportError:
+        return None
+    try:
+        return knowledge.load()
+    except (OSError, ValueError):
+        return None
+
+
+@guarded
+async def authorities(request: web.Request, store: ReportStore, operator: str) -> web.Response:
+    report = await get_report(store, request.match_info["rid"])
+    k = _knowledge()
+    if k is None:
+        return web.json_response({"services": [], "offices": [], "free_text": True})
+    services = [{"service": sid, "name": s.get("name", {}).get("hu", sid)} for sid, s in k.services.items()
+                if sid not in ("hotline", "okit", "crisis_home")]
+    offices = []
+    settlement = report.fields.get("settlement") or ""
+    for i, o in enumerate(k.offices):
+        if settlement and o in k.find_offices(settlement):
+            offices.append({"office": i, **{f: o.get(f) for f in ("settlement", "service", "address", "phone")}})
+    return web.json_response({"services": services, "offices": offices, "free_text": True})
+
+
+@guarded
+async def set_authority(request: web.Request, store: ReportStore, operator: str) -> web.Response:
+    body = await _body(request)
+    chosen: dict[str, Any]
+    k = _knowledge() if ("service" in body or "office" in body) else None
+    if "service" in body:
+        service = (k.services if k else {}).get(str(body["service"]))
+        if not service:
+            raise ReportError("unknown service id")
+        chosen = {"id": str(body["service"]), "kind": "service", "name": service.get("name", {}).get("hu", ""),
+                  "address": body.get("address"), "email": body.get("email")}
+    elif "office" in body:
+        try:
+            office = (k.offices if k else [])[int(body["office"])]
+        except (ValueError, IndexError, TypeError):
+            raise ReportError("unknown office")
+        chosen = {"id": f"office:{body['office']}", "kind": "office",
+                  "name": f"{office.get('service', '')} ({office.get('settlement', '')})",
+                  "address": office.get("address"), "phone": office.get("phone")}
+    else:
+        chosen = {"kind": "free_text", "name": body.get("name"), "address": body.get("address"),
+                  "email": body.get("email")}
+    report = await store.set_authority(request.match_info["rid"], chosen, operator)
+    await store.audit(report.rid, operator, "chose authority")
+    return web.json_response(await detail(report, store))
+
+
+@guarded
+async def set_immediate(request: web.Request, store: ReportStore, operator: str) -> web.Response:
+    body = await _body(request)
+    report = await store.set_immediate(request.match_info["rid"], bool(body.get("immediate")), operator)
+    await store.audit(report.rid, operator, f"immediate={report.immediate}")
+    return web.json_response(await detail(report, store))
+
+
+@guarded
+async def check_step(request: web.Request, store: ReportStore, operator: str) -> web.Response:
+    body = await _body(request)
+    report = await store.check_step(request.match_info["rid"], str(body.get("step") or ""), operator,
+                                    str(body.get("note") or ""))
+    await store.audit(report.rid, operator, f"checklist {body.get('step')}")
+    return web.json_response(await detail(report, store))
+
+
+@guarded
+async def set_status(request: web.Request, store: ReportStore, operator: str) -> web.Response:
+    body = await _body(request)
+    report = await store.set_status(request.match_info["rid"], str(body.get("status") or ""), operator)
+    await store.audit(report.rid, operator, f"status {report.status}")
+    return web.json_response(await detail(report, store))
+
+
+@guarded
+async def message(request: web.Request, store: ReportStore, operator: str) -> web.Response:
+    text = _text(await _body(request))
+    rid = request.match_info["rid"]
+    await get_report(store, rid)
+    delivered = await request.app[DESK].message_reporter(rid, text, operator)
+    return web.json_response({"delivered_now": delivered})
+
+
+@guarded
+async def export_pdf(request: web.Request, store: ReportStore, operator: str) -> web.StreamResponse:
+    report = await get_report(store, request.match_info["rid"])
+    body = pdf.render(report)
+    await store.audit(report.rid, operator, "exported pdf")
+    return web.Response(body=body, content_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="jelzes-{report.ref}.pdf"', "Cache-Control": "no-store"})
+
+
+@guarded
+async def report_audit(request: web.Request, store: ReportStore, operator: str) -> web.Response:
+    return web.json_response({"audit": await store.audit_log(request.match_info["rid"])})
+
+
+@guarded
+async def all_audit(request: web.Request, store: ReportStore, operator: str) -> web.Response:
+    return web.json_response({"audit": await store.audit_log()})
+
+
+def setup(app: web.Application) -> None:
+    base = "/api/operator/reports"
+    r = app.router
+    r.add_get(base, list_reports)
+    r.add_post(base, create_report)
+    r.add_post(f"{base}/lookup", lookup)
+    r.add_get(f"{base}/{{rid}}", show)
+    r.add_post(f"{base}/{{rid}}/notes", add_note)
+    r.add_get(f"{base}/{{rid}}/authorities", authorities)
+    r.add_post(f"{base}/{{rid}}/authority", set_authority)
+    r.add_post(f"{base}/{{rid}}/immediate", set_immediate)
+    r.add_post(f"{base}/{{rid}}/checklist", check_step)
+    r.add_post(f"{base}/{{rid}}/status", set_status)
+    r.add_post(f"{base}/{{rid}}/messages", message)
+    r.add_get(f"{base}/{{rid}}/pdf", export_pdf)
+    r.add_get(f"{base}/{{rid}}/audit", report_audit)
+    r.add_get("/api/operator/reports-audit", all_audit)

@@ -1,0 +1,83 @@
+"""Case codes: easy to write down, read aloud and type; hard to guess.
+
+Format ``K7M-4QX-9TB``: nine characters from a 31-character alphabet without the
+look-alikes 0/O, 1/I/L, in three groups. Eight are drawn with :mod:`secrets`
+(31**8, about 8.5e11 codes, ~39.6 bits); the ninth is a check character
+(weighted sum modulo the prime 31, weights 1..9, total 0), which catches every
+single mistyped character and every swap of two neighbours, so a typo is told
+apart from a code that does not exist. Every code contains at least one digit,
+so an ordinary nine-letter word in a message is never taken for a code.
+
+The code is a secret of the reporter: it is never logged and never used as a
+Redis key as such (see :func:`bot.reports.store.ReportStore.rid`).
+"""
+from __future__ import annotations
+
+import re
+import secrets
+
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+BASE = len(ALPHABET)  # 31, a prime
+_VALUE = {c: i for i, c in enumerate(ALPHABET)}
+DATA_LEN = 8
+LENGTH = DATA_LEN + 1
+_DIGITS = frozenset("23456789")
+# Candidates in free text: three groups of three, separated by nothing, a space,
+# a dash or a dot; not part of a longer word.
+_IN_TEXT = re.compile(
+    r"(?<![0-9A-Za-z])([0-9A-Za-z]{3})[ .\-‐–]?([0-9A-Za-z]{3})[ .\-‐–]?([0-9A-Za-z]{3})(?![0-9A-Za-z])"
+)
+
+
+def _check_char(data: str) -> str:
+    total = sum((i + 1) * _VALUE[c] for i, c in enumerate(data))
+    # Choose c so that total + LENGTH * c == 0 (mod BASE); LENGTH is invertible mod a prime.
+    c = (-total * pow(LENGTH, -1, BASE)) % BASE
+    return ALPHABET[c]
+
+
+def _valid_compact(code: str) -> bool:
+    if len(code) != LENGTH or any(c not in _VALUE for c in code):
+        return False
+    return sum((i + 1) * _VALUE[c] for i, c in enumerate(code)) % BASE == 0
+
+
+def format_code(compact: str) -> str:
+    return f"{compact[0:3]}-{compact[3:6]}-{compact[6:9]}"
+
+
+def new_code() -> str:
+    """A fresh random code in display form, e.g. ``K7M-4QX-9TB``."""
+    while True:
+        data = "".join(secrets.choice(ALPHABET) for _ in range(DATA_LEN))
+        if _DIGITS.intersection(data):
+            return format_code(data + _check_char(data))
+
+
+def normalise(raw: str) -> str | None:
+    """The display form of what a person typed, or None if it is not a valid code.
+
+    Accepts lower case, spaces, dashes and dots anywhere (``k7m 4qx 9tb``).
+    """
+    compact = re.sub(r"[\s.\-‐–_]", "", raw or "").upper()
+    if not _valid_compact(compact):
+        return None
+    return format_code(compact)
+
+
+def find_code(text: str) -> str | None:
+    """The first valid code inside free text (it must contain a digit), else None."""
+    for m in _IN_TEXT.finditer(text or ""):
+        compact = "".join(m.groups()).upper()
+        if _DIGITS.intersection(compact) and _valid_compact(compact):
+            return format_code(compact)
+    return None
+
+
+def looks_like_code(text: str) -> bool:
+    """True if the text holds something shaped like a code (valid or not): a likely typo."""
+    for m in _IN_TEXT.finditer(text or ""):
+        compact = "".join(m.groups()).upper()
+        if _DIGITS.intersection(compact) and m.group(0).count("-") == 2:
+            return True
+    return False

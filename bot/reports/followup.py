@@ -1,0 +1,187 @@
+"""The reporter's side of a report: confirming it, and coming back with the case code.
+
+``ReportDesk`` is what the gateway calls:
+
+- :meth:`submit` when the Rasa form hands over a confirmed report
+  (``{"report": {...fields...}}``): stores it (sealed), links it to the
+  conversation (sealed, apart), answers with the case code;
+- :meth:`intercept` before Rasa, for every message: ``/ugy K7M-4QX-9TB`` or any text
+  holding a valid code shows the status and the operator's messages; the
+  "add information" button makes the next message an addition to the case;
+- :meth:`message_reporter` for the operator: the message is kept in the report and
+  delivered at once if the conversation link still exists (pushed on Telegram,
+  into the transcript the web chat polls), otherwise when the reporter next
+  comes back with the code.
+
+Nothing here logs text, codes or ids: only the pseudonymous conversation id.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import time
+from typing import TYPE_CHECKING, Any
+
+from redis.asyncio import Redis
+
+from bot import keys, texts
+from bot.crypto import Sealer
+from bot.reports import codes
+from bot.reports.store import CLOSED, Report, ReportError, ReportStore
+
+if TYPE_CHECKING:
+    from bot.gateway import Gateway, Reply
+    from bot.store import Conversation
+
+log = logging.getLogger(__name__)
+
+ADD_PAYLOAD = "/ugy_kiegeszites"
+ERASE_PAYLOAD = "/torles"
+FOLLOWUP_TTL = 30 * 60
+CODE_FAIL_WINDOW = 3600
+CODE_FAIL_MAX = 10
+# Only as a command: "ugy" without accents is also "úgy" ("so"), common in plain text.
+_UGY = re.compile(r"^/(?:ügy|ugy|case|kod|kód|code)(?:@\w+)?(?:\s+(.*))?$", re.IGNORECASE | re.DOTALL)
+_ADD = re.compile(r"^/ugy_kiegeszites(?:@\w+)?$", re.IGNORECASE)
+_CANCEL = frozenset({"mégsem", "megsem", "cancel", "nem", "no", "stop", "mégse", "megse"})
+
+
+def _fmt_date(ts: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
+
+
+class ReportDesk:
+    def __init__(self, reports: ReportStore | None, redis: Redis, sealer: Sealer) -> None:
+        """``reports`` None: no report key ring is configured; reports are refused."""
+        self.reports = reports
+        self.redis = redis
+        self._sealer = sealer  # the report key ring (follow-up state holds a report id)
+        self.gateway: Gateway | None = None
+
+    def _reply(self, text: str, buttons: tuple[tuple[str, str], ...] = ()) -> "Reply":
+        from bot.gateway import Reply
+
+        return Reply(text, buttons)
+
+    # -- confirmed report from the form -------------------------------------------
+    async def submit(self, conv: "Conversation", fields: dict[str, Any]) -> list["Reply"]:
+        lang = conv.language
+        if self.reports is None:
+            log.error("report refused: no REPORT_ENCRYPTION_KEYS", extra={"conv": conv.pid})
+            return [self._reply(texts.text("report_unavailable", lang),
+                                ((texts.text("talk_to_person_button", lang), "/talk_to_human"),))]
+        report = await self.reports.create(fields, language=lang, pid=conv.pid)
+        await self.reports.audit(report.rid, "reporter", "created")
+        log.info("report created", extra={"conv": conv.pid, "outcome": "immediate" if report.immediate else "normal"})
+        return [self._reply(texts.text("report_saved", lang).format(code=report.code),
+                            ((texts.text("erase_button", lang), ERASE_PAYLOAD),))]
+
+    # -- follow-up ---------------------------------------------------------------------
+    async def intercept(self, conv: "Conversation", text: str) -> list["Reply"] | None:
+        """Replies if this message is about a report; None to let the bot answer it."""
+        if self.reports is None or not text:
+            return None
+        lang = conv.language
+        state = await self._followup(conv.pid)
+        stripped = text.strip()
+        if state and state.get("mode") == "add":
+            await self.redis.delete(keys.conv_followup(conv.pid))
+            if stripped.lower().strip(".!") in _CANCEL:
+                return [self._reply(texts.text("report_add_cancelled", lang))]
+            try:
+                await self.reports.add_addition(state["rid"], stripped)
+            except KeyError:
+                return [self._reply(texts.text("report_code_unknown", lang))]
+            except ReportError:
+                return [self._reply(texts.text("report_closed_no_add", lang))]
+            await self.reports.audit(state["rid"], "reporter", "added information")
+            log.info("report addition", extra={"conv": conv.pid})
+            return [self._reply(texts.text("report_added", lang))]
+        if _ADD.match(stripped):
+            if not state:
+                return [self._reply(texts.text("report_code_ask", lang))]
+            report = await self.reports.get(state["rid"])
+            if report is None:
+                return [self._reply(texts.text("report_code_unknown", lang))]
+            if report.status == CLOSED:
+                return [self._reply(texts.text("report_closed_no_add", lang))]
+            await self._set_followup(conv.pid, state["rid"], "add")
+            return [self._reply(texts.text("report_add_prompt", lang))]
+
+        command = _UGY.match(stripped)
+        code = codes.find_code(stripped)
+        if code is None:
+            if command is not None and not (command.group(1) or "").strip():
+                return [self._reply(texts.text("report_code_ask", lang))]
+            if command is None and not codes.looks_like_code(stripped):
+                return None
+            if await self._count_failure(conv.pid):
+                return [self._reply(texts.text("report_code_blocked", lang))]
+            return [self._reply(texts.text("report_code_typo", lang))]
+        if await self._blocked(conv.pid):
+            return [self._reply(texts.text("report_code_blocked", lang))]
+        report = await self.reports.by_code(code)
+        if report is None:
+            await self._count_failure(conv.pid)
+            return [self._reply(texts.text("report_code_unknown", lang))]
+        await self.reports.audit(report.rid, "reporter", "viewed status")
+        log.info("report follow-up", extra={"conv": conv.pid, "status": report.status})
+        return await self._status_replies(conv, report)
+
+    async def _status_replies(self, conv: "Conversation", report: Report) -> list["Reply"]:
+        lang = conv.language
+        status = texts.text(f"report_status_{report.status}", lang)
+        lines = [texts.text("report_status", lang).format(code=report.code, status=status)]
+        for m in report.messages[-5:]:
+            lines.append(texts.text("report_operator_message", lang).format(date=_fmt_date(m["ts"]), text=m["text"]))
+        if report.messages and not all(m.get("delivered") for m in report.messages):
+            await self.reports.mark_delivered(report.rid)
+        buttons: tuple[tuple[str, str], ...] = ()
+        if report.status != CLOSED:
+            await self._set_followup(conv.pid, report.rid, "shown")
+            buttons = ((texts.text("report_add_button", lang), ADD_PAYLOAD),)
+        buttons += ((texts.text("erase_button", lang), ERASE_PAYLOAD),)
+        return [self._reply("\n\n".join(lines), buttons)]
+
+    async def _followup(self, pid: str) -> dict[str, Any] | None:
+        raw = await self.redis.get(keys.conv_followup(pid))
+        return self._sealer.open(raw) if raw else None
+
+    async def _set_followup(self, pid: str, rid: str, mode: str) -> None:
+        await self.redis.set(keys.conv_followup(pid), self._sealer.seal({"rid": rid, "mode": mode}), ex=FOLLOWUP_TTL)
+
+    async def _blocked(self, pid: str) -> bool:
+        value = await self.redis.get(keys.conv_code_failures(pid))
+        return bool(value) and int(value) >= CODE_FAIL_MAX
+
+    async def _count_failure(self, pid: str) -> bool:
+        """Count a wrong code; True when this conversation is now blocked from trying."""
+        key = keys.conv_code_failures(pid)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, CODE_FAIL_WINDOW, nx=True)
+            count, _ = await pipe.execute()
+        return int(count) > CODE_FAIL_MAX
+
+    # -- operator -> reporter --------------------------------------------------------
+    async def message_reporter(self, rid: str, text: str, operator: str) -> bool:
+        """Keep the message in the report; deliver it now if the link still exists.
+
+        Returns True if it was delivered to the conversation now.
+        """
+        assert self.reports is not None
+        report = await self.reports.add_message(rid, text, operator)
+        await self.reports.audit(rid, operator, "message to reporter")
+        pid = await self.reports.linked_pid(rid)
+        if pid is None or self.gateway is None:
+            return False
+        conv = await self.gateway.store.load(pid)
+        if not conv.created:
+            return False  # the conversation expired or was erased
+        body = texts.text("report_pushed_message", report.language).format(text=text.strip())
+        await self.gateway.send_to_person(
+            pid, "operator", body, ((texts.text("erase_button", report.language), ERASE_PAYLOAD),),
+            meta={"kind": "report_message"},
+        )
+        await self.reports.mark_delivered(rid, len(report.messages) - 1)
+        return True

@@ -1,0 +1,38 @@
+"""Hook reports and erasure into the gateway app (called from ``bot.app``)."""
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from redis.asyncio import Redis
+
+from bot.config import Settings
+from bot.crypto import Sealer
+from bot.gateway import Gateway
+from bot.reports import api
+from bot.reports.erase import Eraser
+from bot.reports.followup import ReportDesk
+from bot.reports.store import ReportStore
+
+log = logging.getLogger(__name__)
+
+
+def build(settings: Settings, redis: Redis) -> tuple[ReportDesk, Eraser]:
+    """The report desk and the erase hook; reports are refused without their key ring."""
+    store: ReportStore | None = None
+    sealer = None
+    if settings.report_keys:
+        sealer = Sealer(settings.report_keys)
+        store = ReportStore(redis, sealer, settings.pseudonym_key,
+                            retention_seconds=settings.report_retention_seconds,
+                            link_seconds=settings.retention_seconds)
+    else:
+        log.warning("REPORT_ENCRYPTION_KEYS not set: reports are refused", extra={"component": "reports"})
+    desk = ReportDesk(store, redis, sealer or Sealer(settings.data_keys))
+    return desk, Eraser(redis, store)
+
+
+def attach(app: web.Application, gateway: Gateway, desk: ReportDesk) -> None:
+    gateway.reports = desk
+    desk.gateway = gateway
+    app[api.DESK] = desk

@@ -1,0 +1,90 @@
+"""Helpers for the report tests (no tests here): a scripted stand-in for Rasa's REST
+webhook that plays the report form's last step, and a dump of every Redis value.
+
+The stand-in writes its tracker where Rasa's RedisTrackerStore does
+(``rasa:tracker:<sender>``, see keys.rasa_tracker) with the same kind of expiry,
+so erasure and expiry can be checked without the slow real stack; the real form
+is exercised by tests/test_e2e_rasa.py when a model is trained.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+from redis.asyncio import Redis
+
+from bot import keys
+
+SUBMIT = "igen, küldd el"
+REPORT_FIELDS = {
+    "what": "A szomszéd Kovács Béla minden este veri a fiát, Petikét; ma is ütötte.",
+    "child_age": "kb. 9",
+    "settlement": "Kecskemét",
+    "address": "Fő utca 12.",
+    "danger_now": "no",
+    "relation": "mostohaapa",
+    "since": "fél éve",
+    "others_know": "unknown",
+}
+
+
+class FakeRasa:
+    def __init__(self, redis_url: str, fields: dict[str, Any] | None = None) -> None:
+        self.fields = dict(fields or REPORT_FIELDS)
+        self.senders: list[str] = []
+        self.redis = Redis.from_url(redis_url)
+        self.runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        sender, text = body["sender"], body["message"]
+        self.senders.append(sender)
+        await self.redis.set(keys.rasa_tracker(sender), json.dumps({"events": [{"text": text}]}), ex=3600)
+        if text == SUBMIT:
+            return web.json_response([
+                {"recipient_id": sender, "text": "Köszönöm."},
+                {"recipient_id": sender, "custom": {"report": self.fields}},
+            ])
+        return web.json_response([{"recipient_id": sender, "text": "Mi történt?"}])
+
+    async def events(self, request: web.Request) -> web.Response:
+        return web.json_response({})
+
+    async def start(self, port: int) -> None:
+        app = web.Application()
+        app.router.add_post("/webhooks/rest/webhook", self.webhook)
+        app.router.add_post("/conversations/{sender}/tracker/events", self.events)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        await web.TCPSite(self.runner, "127.0.0.1", port).start()
+        self.url = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        await self.redis.aclose()
+        if self.runner:
+            await self.runner.cleanup()
+
+
+async def dump_redis(redis: Redis) -> dict[bytes, bytes]:
+    """Every key with every byte of its value, whatever the type."""
+    out: dict[bytes, bytes] = {}
+    async for key in redis.scan_iter("*"):
+        kind = (await redis.type(key)).decode()
+        blob = b""
+        if kind == "string":
+            blob = await redis.get(key) or b""
+        elif kind == "hash":
+            blob = b"".join(k + b"=" + v for k, v in (await redis.hgetall(key)).items())
+        elif kind == "stream":
+            for entry_id, fields in await redis.xrange(key):
+                blob += entry_id + b"".join(k + v for k, v in fields.items())
+        elif kind == "list":
+            blob = b"".join(await redis.lrange(key, 0, -1))
+        elif kind == "set":
+            blob = b"".join(await redis.smembers(key))
+        elif kind == "zset":
+            blob = b"".join(m for m, _ in await redis.zrange(key, 0, -1, withscores=True))
+        out[key] = blob
+    return out
