@@ -1,0 +1,150 @@
+"""The custom actions against the knowledge files, run in .venv-rasa.
+
+pytest runs in .venv, which has no rasa_sdk, so each case runs a small script
+with .venv-rasa/bin/python and checks its JSON output: the handoff payload
+contract with the gateway, language and persona handling, the fallback, and
+that sample offices never reach users unless KNOWLEDGE_ALLOW_SAMPLE=1.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
+
+SCRIPT = r'''
+import asyncio, json, sys
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from actions.handoff import ActionHandoffStart
+from actions.where_to_turn import ActionWhereToTurn
+from actions.fallback import ActionFallback
+from actions.local_office import ActionLocalOffice
+
+case = json.loads(sys.argv[1])
+ACTIONS = {a().name(): a for a in (ActionHandoffStart, ActionWhereToTurn, ActionFallback, ActionLocalOffice)}
+slots = {"language": None, "persona": None, "problem": None, "settlement": None,
+         "awaiting_settlement": False, **case.get("slots", {})}
+latest = {"text": case.get("text", ""), "intent": {"name": case["intent"], "confidence": 0.9},
+          "entities": case.get("entities", [])}
+events = [{"event": "user", "text": t} for t in case.get("history", [])] + [{"event": "user", "text": latest["text"]}]
+tracker = Tracker("test", slots, latest, events, False, None, {}, "action_listen")
+dispatcher = CollectingDispatcher()
+result = asyncio.run(ACTIONS[case["action"]]().run(dispatcher, tracker, {}))
+print(json.dumps({"messages": dispatcher.messages, "events": result}))
+'''
+
+
+def run(case: dict, **env: str) -> dict:
+    if not PYTHON.exists():
+        pytest.skip("no .venv-rasa here")
+    full_env = {k: v for k, v in os.environ.items() if k != "KNOWLEDGE_ALLOW_SAMPLE"}
+    full_env.update(env)
+    out = subprocess.run([str(PYTHON), "-c", SCRIPT, json.dumps(case)], cwd=ROOT,
+                         capture_output=True, text=True, env=full_env, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def customs(result: dict) -> list:
+    return [m["custom"] for m in result["messages"] if m.get("custom")]
+
+
+def texts(result: dict) -> str:
+    return "\n".join(m.get("text") or "" for m in result["messages"])
+
+
+@pytest.mark.parametrize("intent,reason", [
+    ("talk_to_human", "requested"), ("ask_consultation", "consultation"),
+    ("report_start", "report"), ("nlu_fallback", "fallback")])
+def test_handoff_payload_contract(intent, reason):
+    result = run({"action": "action_handoff_start", "intent": intent, "text": "x",
+                  "slots": {"persona": "adult"}})
+    assert customs(result) == [{"handoff": {"reason": reason, "skill": "adult"}}]
+    assert texts(result).strip(), "a text must go with the payload"
+    assert not any(e.get("event") == "pause" for e in result["events"])
+
+
+def test_handoff_skill_unknown_persona_child_wording_and_english():
+    result = run({"action": "action_handoff_start", "intent": "talk_to_human",
+                  "text": "i want a human", "history": ["my dad hit me again"],
+                  "slots": {"language": "en"}})
+    assert customs(result) == [{"handoff": {"reason": "requested", "skill": "child"}}]
+    assert "colleague" in texts(result)
+
+
+def test_handoff_skill_unknown_persona_defaults_to_adult():
+    result = run({"action": "action_handoff_start", "intent": "report_start",
+                  "text": "bejelentést szeretnék tenni"})
+    assert customs(result)[0]["handoff"]["skill"] == "adult"
+    assert "kolléga" in texts(result)
+
+
+def test_where_to_turn_child_is_short_and_asks_settlement():
+    result = run({"action": "action_where_to_turn", "intent": "where_physical_abuse",
+                  "text": "apam megint megvert",
+                  "entities": [{"entity": "relation", "value": "apa", "start": 0, "end": 4}]})
+    assert "Nem a te hibád" in texts(result) and "112" in texts(result)
+    assert {"event": "slot", "timestamp": None, "name": "persona", "value": "child"} in result["events"]
+    assert any(e.get("name") == "awaiting_settlement" and e.get("value") is True for e in result["events"])
+    payloads = [b["payload"] for m in result["messages"] for b in m.get("buttons") or []]
+    assert {"/talk_to_human", "/report_start", "/emergency_numbers"} <= set(payloads)
+
+
+def test_where_to_turn_unclear_persona_asks_with_buttons():
+    result = run({"action": "action_where_to_turn", "intent": "where_neglect",
+                  "text": "a gyerekek éheznek"})
+    payloads = [b["payload"] for m in result["messages"] for b in m.get("buttons") or []]
+    assert payloads == ["/persona_child", "/persona_adult", "/persona_professional"]
+
+
+def test_where_to_turn_professional_english_lists_services_and_consultation():
+    result = run({"action": "action_where_to_turn", "intent": "where_domestic_violence_parent",
+                  "text": "x", "slots": {"persona": "professional", "language": "en"}})
+    body = texts(result)
+    assert "Where to turn:" in body and "06 80 20 55 20" in body and "4 weeks" in body
+    payloads = [b["payload"] for m in result["messages"] for b in m.get("buttons") or []]
+    assert payloads[0] == "/ask_consultation"
+
+
+def test_fallback_says_so_and_offers_person_and_numbers():
+    result = run({"action": "action_fallback", "intent": "nlu_fallback", "text": "blorp"})
+    body = texts(result)
+    assert "112" in body and "116 111" in body
+    payloads = [b["payload"] for m in result["messages"] for b in m.get("buttons") or []]
+    assert "/talk_to_human" in payloads
+
+
+def _sample_offices(tmp_path: Path) -> str:
+    import sys
+    sys.path.insert(0, str(ROOT))
+    import knowledge
+    out = tmp_path / "offices.yml"
+    knowledge.import_offices(ROOT / "knowledge" / "offices.sample.csv", out)
+    return str(out)
+
+
+def test_sample_offices_are_refused_by_default(tmp_path):
+    result = run({"action": "action_local_office", "intent": "inform_settlement",
+                  "text": "Mintafalván lakunk"}, KNOWLEDGE_OFFICES_FILE=_sample_offices(tmp_path))
+    assert "Mintafalva" not in texts(result) and "SAMPLE" not in texts(result)
+    assert "polgármesteri hivatal" in texts(result)
+
+
+def test_sample_offices_shown_only_with_env_and_marked(tmp_path):
+    result = run({"action": "action_local_office", "intent": "inform_settlement",
+                  "text": "Mintafalván lakunk"}, KNOWLEDGE_OFFICES_FILE=_sample_offices(tmp_path),
+                 KNOWLEDGE_ALLOW_SAMPLE="1")
+    body = texts(result)
+    assert "SAMPLE" in body and "MINTAADAT" in body and "forrás" in body
+
+
+def test_unknown_village_after_settlement_question_goes_to_lookup_not_fallback():
+    result = run({"action": "action_fallback", "intent": "nlu_fallback", "text": "Kisnémedi",
+                  "slots": {"awaiting_settlement": True}})
+    assert "polgármesteri hivatal" in texts(result)
