@@ -85,6 +85,9 @@ class TelegramChannel:
             .base_url(settings.telegram_api_base_url)
             .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
         )
+        # Updates are handled concurrently (the library's default is one at a time, which
+        # capped the channel near 15 messages/s); a per-chat lock keeps each chat in order.
+        builder = builder.concurrent_updates(256)
         if settings.telegram_webhook_url:
             builder = builder.updater(None)
         self.app: Application = builder.build()
@@ -92,6 +95,7 @@ class TelegramChannel:
         self.app.add_handler(MessageHandler(filters.ALL, self._on_message))
         self.app.add_error_handler(self._on_error)
         self._worker: asyncio.Task[None] | None = None
+        self._chat_locks: dict[int, list] = {}  # chat id -> [lock, users]
         gateway.deliverers[CHANNEL] = self.deliver
 
     # -- lifecycle ---------------------------------------------------------------
@@ -153,7 +157,6 @@ class TelegramChannel:
         text = msg.text if kind == "text" else None
         if update.edited_message is not None:
             kind = "text" if text is not None else kind
-        await self._remember_id(chat.id, msg.message_id)
         await self._handle(Inbound(
             channel=CHANNEL, chat_id=str(chat.id), text=text, kind=kind,
             route={"channel": CHANNEL, "chat_id": chat.id}, message_id=msg.message_id,
@@ -174,9 +177,19 @@ class TelegramChannel:
         ), chat.id)
 
     async def _handle(self, inbound: Inbound, chat_id: int) -> None:
-        outcome = await self.gateway.handle(inbound)
-        if outcome.replies:
-            await self.deliver(outcome.pid, {"channel": CHANNEL, "chat_id": chat_id}, outcome.replies)
+        entry = self._chat_locks.setdefault(chat_id, [asyncio.Lock(), 0])
+        entry[1] += 1  # users of this lock: drop it only when the last one is done
+        try:
+            async with entry[0]:
+                if inbound.message_id is not None:
+                    await self._remember_id(chat_id, inbound.message_id)
+                outcome = await self.gateway.handle(inbound)
+                if outcome.replies:
+                    await self.deliver(outcome.pid, {"channel": CHANNEL, "chat_id": chat_id}, outcome.replies)
+        finally:
+            entry[1] -= 1
+            if entry[1] == 0:
+                self._chat_locks.pop(chat_id, None)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("telegram handler failed", exc_info=context.error, extra={"component": "telegram"})

@@ -229,7 +229,9 @@ async def gateway_factory(redis: Redis, redis_server: RedisServer) -> AsyncItera
 
     yield factory
     for running in started:
-        await running.runner.cleanup()
+        # In a task with a bound: awaited directly, this cleanup hung after a failed
+        # test (pytest-asyncio finaliser); a hang must never eat CI's time.
+        await asyncio.wait_for(running.runner.cleanup(), 30)
 
 
 @pytest.fixture

@@ -68,3 +68,17 @@ async def test_rasa_down_still_answers_with_emergency_numbers(gateway_factory, h
         assert resp.status == 503
         assert {"rasa", "action_server"} <= set(health["failed"])
         assert "redis" not in health["failed"]
+
+
+async def test_custom_action_answers_where_to_turn(rasa_stack, gateway_factory, http) -> None:
+    """A where-to-turn answer comes from the action server (catches a broken action_endpoint)."""
+    gw = await gateway_factory(**rasa_env(rasa_stack))
+    body = await chat(http, gw.url, "e2e-web-session-action",
+                      "a válás óta a volt férjem nem engedi, hogy lássam a gyereket, hova fordulhatok?")
+    replies = [r["text"] for r in body["replies"] if r["text"]]
+    assert replies and not FALLBACKS & set(replies), replies
+    assert body["state"] == "bot"
+    # The action either answers with the services or first asks who is writing (with buttons).
+    named_service = any(w in " ".join(replies).lower() for w in ("gyámhivatal", "gyámhatóság", "bíróság", "szolgálat"))
+    asks_persona = any(r["buttons"] for r in body["replies"])
+    assert named_service or asks_persona, body

@@ -91,3 +91,19 @@ async def test_raw_chat_id_never_reaches_redis(gateway_factory, fake_telegram: F
             blob += b"".join(m for m, _ in await redis.zrange(key, 0, -1, withscores=True))
     assert b"987650001" not in blob
     assert b"megvert" not in blob
+
+
+async def test_one_chat_keeps_its_order_while_chats_run_concurrently(gateway_factory, fake_telegram: FakeBotAPI,
+                                                                       redis) -> None:
+    gw = await gateway_factory(**tg_env(fake_telegram))
+    for i in range(5):
+        fake_telegram.user_message(700100, f"uzenet {i}")
+        fake_telegram.user_message(700200 + i, "szia")
+    await fake_telegram.wait_for(700100, 5)
+    for i in range(5):
+        await fake_telegram.wait_for(700200 + i, 1)
+    from bot.appkeys import GATEWAY
+    gateway = gw.app[GATEWAY]
+    entries = await gateway.store.read(gateway.pid("telegram", 700100), staff=True)
+    person = [e.text for e in entries if e.sender == "person"]
+    assert person == [f"uzenet {i}" for i in range(5)]
