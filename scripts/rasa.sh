@@ -4,5 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
 RASA_VENV=${RASA_VENV:-.venv-rasa}
-exec "$RASA_VENV/bin/rasa" run --model "$(cat models/current.txt)" --enable-api --auth-token "$RASA_TOKEN" \
+exec "$RASA_VENV/bin/python" scripts/rasa_main.py run --model "$(cat models/current.txt)" --enable-api --auth-token "$RASA_TOKEN" \
   -i 127.0.0.1 -p "${RASA_PORT:-5005}" --endpoints endpoints.yml --credentials credentials.yml
