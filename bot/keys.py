@@ -163,7 +163,8 @@ def rasa_lock(pid: str) -> str:
 def conversation_keys(pid: str) -> list[str]:
     """All keys that hold one conversation's data, for erasure."""
     return [conv(pid), log(pid), log_seq(pid), route(pid), telegram_ids(pid), handoff_ticket(pid),
-            conv_reports(pid), conv_followup(pid), conv_code_failures(pid), rasa_tracker(pid), rasa_lock(pid)]
+            conv_reports(pid), conv_followup(pid), conv_code_failures(pid), rasa_tracker(pid), rasa_lock(pid),
+            rate(pid)]
 
 
 def rate(pid: str) -> str:

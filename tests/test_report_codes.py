@@ -54,3 +54,12 @@ def test_finding_a_code_in_free_text() -> None:
     assert codes.find_code(bad) is None
     assert codes.looks_like_code(bad)
     assert not codes.looks_like_code("engem megvertek tegnap este")
+
+
+def test_a_neighbouring_word_never_wins_over_the_code() -> None:
+    # Find words that happen to form a valid run with the code's first groups.
+    for _ in range(300):
+        code = codes.new_code()
+        groups = code.split("-")
+        for text in (f"ugy {' '.join(groups)}", f"kód: {code}", f"abc {code.lower()}", f"xyz {' '.join(groups)}"):
+            assert codes.find_code(text) == code, text

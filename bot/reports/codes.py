@@ -22,11 +22,6 @@ _VALUE = {c: i for i, c in enumerate(ALPHABET)}
 DATA_LEN = 8
 LENGTH = DATA_LEN + 1
 _DIGITS = frozenset("23456789")
-# Candidates in free text: three groups of three, separated by nothing, a space,
-# a dash or a dot; not part of a longer word.
-_IN_TEXT = re.compile(
-    r"(?<![0-9A-Za-z])([0-9A-Za-z]{3})[ .\-‐–]?([0-9A-Za-z]{3})[ .\-‐–]?([0-9A-Za-z]{3})(?![0-9A-Za-z])"
-)
 
 
 def _check_char(data: str) -> str:
@@ -65,19 +60,45 @@ def normalise(raw: str) -> str | None:
     return format_code(compact)
 
 
+def _candidates(text: str) -> list[tuple[str, bool]]:
+    """Nine-character runs made of one to three whole alphanumeric tokens in a row
+    (``K7M4QX9TB``, ``K7M-4QX-9TB``, ``k7m 4qx9tb``), each with whether it was dashed."""
+    tokens = [(m.group(0), m.start(), m.end()) for m in re.finditer(r"[0-9A-Za-z]+", text or "")]
+    out = []
+    for i in range(len(tokens)):
+        joined, dashed = "", True
+        for j in range(i, min(i + 3, len(tokens))):
+            if j > i:
+                gap = text[tokens[j - 1][2]:tokens[j][1]]
+                if len(gap) > 1 or gap not in " .-‐–":
+                    break
+                dashed = dashed and gap in "-‐–"
+            joined += tokens[j][0]
+            if len(joined) == LENGTH:
+                out.append((joined, dashed and j - i == 2))
+            if len(joined) >= LENGTH:
+                break
+    return out
+
+
 def find_code(text: str) -> str | None:
-    """The first valid code inside free text (it must contain a digit), else None."""
-    for m in _IN_TEXT.finditer(text or ""):
-        compact = "".join(m.groups()).upper()
+    """A valid code inside free text (it must contain a digit), else None.
+
+    A word next to the code can form another valid-looking run by chance (1 in 31),
+    so when several are valid, a dashed one wins, then one typed in capitals, then
+    the last one (a code usually ends the message).
+    """
+    best: tuple[tuple[bool, bool, int], str] | None = None
+    for pos, (raw, dashed) in enumerate(_candidates(text)):
+        compact = raw.upper()
         if _DIGITS.intersection(compact) and _valid_compact(compact):
-            return format_code(compact)
-    return None
+            rank = (dashed, raw == compact, pos)
+            if best is None or rank > best[0]:
+                best = (rank, compact)
+    return format_code(best[1]) if best else None
 
 
 def looks_like_code(text: str) -> bool:
-    """True if the text holds something shaped like a code (valid or not): a likely typo."""
-    for m in _IN_TEXT.finditer(text or ""):
-        compact = "".join(m.groups()).upper()
-        if _DIGITS.intersection(compact) and m.group(0).count("-") == 2:
-            return True
-    return False
+    """True if the text holds something written like a code (``XXX-XXX-XXX`` with a digit),
+    valid or not: a likely typo worth pointing out."""
+    return any(dashed and _DIGITS.intersection(c.upper()) for c, dashed in _candidates(text))

@@ -109,7 +109,8 @@ class ReportDesk:
             return [self._reply(texts.text("report_add_prompt", lang))]
 
         command = _UGY.match(stripped)
-        code = codes.find_code(stripped)
+        code = codes.normalise(command.group(1) or "") if command else None
+        code = code or codes.find_code(stripped)
         if code is None:
             if command is not None and not (command.group(1) or "").strip():
                 return [self._reply(texts.text("report_code_ask", lang))]
@@ -158,9 +159,9 @@ class ReportDesk:
         """Count a wrong code; True when this conversation is now blocked from trying."""
         key = keys.conv_code_failures(pid)
         async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(key, 0, ex=CODE_FAIL_WINDOW, nx=True)  # the window starts at the first failure
             pipe.incr(key)
-            pipe.expire(key, CODE_FAIL_WINDOW, nx=True)
-            count, _ = await pipe.execute()
+            _, count = await pipe.execute()
         return int(count) > CODE_FAIL_MAX
 
     # -- operator -> reporter --------------------------------------------------------
