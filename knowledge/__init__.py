@@ -33,6 +33,14 @@ ROUTING_KEYS = {"intent", "local", "services", "child", "adult", "professional",
 ROUTE_SERVICE_KEYS = {"id", "why"}
 OFFICE_KEYS = set(OFFICE_FIELDS) | {"sample"}
 
+# Hungarian case endings after a settlement name, accents stripped ("Pécsen",
+# "Győrben", "Szegedről", "Pécsett"); anything else (e.g. "Pécsvárad") is
+# another place and must not match.
+CASE_SUFFIXES = frozenset({
+    "", "i", "n", "en", "on", "an", "ben", "ban", "be", "ba", "bol", "rol", "ra", "re",
+    "hoz", "hez", "tol", "nal", "nel", "ig", "val", "vel", "nak", "nek", "ett", "ott", "et", "ot",
+    "ert", "iak", "iek", "ra", "on", "en",
+})
 _DATE_RE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 # A phone-like run: digits joined by spaces, slashes or hyphens, at least 3 digits.
 PHONE_RE = re.compile(r"(?<!\d)\+?\d(?:[\d /-]*\d)?(?!\d)")
@@ -117,7 +125,9 @@ class Knowledge:
                 continue
             for i in range(len(words) - len(name) + 1):
                 window = words[i:i + len(name)]
-                if window[:-1] == name[:-1] and window[-1].startswith(name[-1]):
+                last, stem = window[-1], name[-1]
+                if (window[:-1] == name[:-1] and last.startswith(stem)
+                        and last[len(stem):] in CASE_SUFFIXES):
                     hits.append(office)
                     break
         return hits
