@@ -82,3 +82,13 @@ async def test_every_conversation_key_expires(gateway_factory, fake_telegram: Fa
         if name.startswith("chv:report"):
             assert ttl <= 90 * 86400, name
     assert seen >= 8
+
+
+async def test_web_chat_answers_are_never_cached_by_the_browser(gateway_factory, rasa: FakeRasa, http) -> None:
+    gw = await gateway_factory(**env(rasa))
+    async with http.post(f"{gw.url}/api/chat", json={"session": "websession-cache-01", "text": "szia"}) as resp:
+        assert resp.headers.get("Cache-Control") == "no-store"
+    async with http.get(f"{gw.url}/api/chat/websession-cache-01/messages?after=0") as resp:
+        assert resp.status == 200 and resp.headers.get("Cache-Control") == "no-store"
+    async with http.get(f"{gw.url}/") as resp:
+        assert "no-store" in resp.headers.get("Cache-Control", "")

@@ -261,7 +261,14 @@ async def all_audit(request: web.Request, store: ReportStore, operator: str) -> 
     return web.json_response({"audit": await store.audit_log()})
 
 
+async def _no_store(request: web.Request, response: web.StreamResponse) -> None:
+    """Nothing the API answers (chat messages, reports) is kept in a browser's cache."""
+    if request.path.startswith("/api/"):
+        response.headers["Cache-Control"] = "no-store"
+
+
 def setup(app: web.Application) -> None:
+    app.on_response_prepare.append(_no_store)
     base = "/api/operator/reports"
     r = app.router
     r.add_get(base, list_reports)
