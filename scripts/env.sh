@@ -2,18 +2,33 @@
 # Secrets are generated once into var/secrets.env (never committed); anything
 # already set in the environment wins. Derives what Rasa's endpoints.yml needs.
 mkdir -p var
-if [ ! -f var/secrets.env ]; then
-  umask 077
-  "${VENV:-.venv}/bin/python" - > var/secrets.env <<'PY'
-import secrets
+# Each secret is generated once, if missing (new secrets can be added to an old file).
+"${VENV:-.venv}/bin/python" - <<'PY'
+import os, secrets
 from cryptography.fernet import Fernet
-print(f"PSEUDONYM_KEY={secrets.token_urlsafe(48)}")
-print(f"DATA_ENCRYPTION_KEYS={Fernet.generate_key().decode()}")
-print(f"RASA_TOKEN={secrets.token_urlsafe(24)}")
-print(f"OPERATOR_API_TOKEN={secrets.token_urlsafe(32)}")
+path = "var/secrets.env"
+have = {}
+if os.path.exists(path):
+    for line in open(path):
+        name, _, value = line.strip().partition("=")
+        if name:
+            have[name] = value
+make = {
+    "PSEUDONYM_KEY": lambda: secrets.token_urlsafe(48),
+    "DATA_ENCRYPTION_KEYS": lambda: Fernet.generate_key().decode(),
+    "REPORT_ENCRYPTION_KEYS": lambda: Fernet.generate_key().decode(),
+    "RASA_TOKEN": lambda: secrets.token_urlsafe(24),
+    "OPERATOR_API_TOKEN": lambda: secrets.token_urlsafe(32),
+}
+missing = [n for n in make if n not in have]
+if missing:
+    old = os.umask(0o077)
+    with open(path, "a") as f:
+        for name in missing:
+            f.write(f"{name}={make[name]()}\n")
+    os.umask(old)
+    print(f"env: generated {', '.join(missing)} into {path} (keys for this machine only)", file=__import__("sys").stderr)
 PY
-  echo "env: generated var/secrets.env (keys for this machine only)" >&2
-fi
 while read -r line; do
   # split at the first "=" only: Fernet keys end in "=" padding
   name=${line%%=*} value=${line#*=}
