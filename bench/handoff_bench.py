@@ -110,10 +110,10 @@ async def run(n: int, rounds: int, rate: float) -> None:
     env = {**os.environ, "PSEUDONYM_KEY": pkey, "DATA_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
            "REPORT_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "OPERATOR_API_TOKEN": TOKEN,
            "REDIS_URL": redis_server.url, "PORT": str(port), "RASA_URL": f"http://127.0.0.1:{free_port()}",
-           "TELEGRAM_BOT_TOKEN": "123:abc", "TELEGRAM_API_BASE_URL": fake.url, "LOG_LEVEL": "ERROR",
+           "TELEGRAM_BOT_TOKEN": "123:abc", "TELEGRAM_API_BASE_URL": fake.url, "LOG_LEVEL": "WARNING",
            "RATE_LIMIT_MESSAGES": "100000"}
     gateway = subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               stdout=subprocess.DEVNULL, stderr=open(os.environ.get("BENCH_GATEWAY_LOG", os.devnull), "ab"))
     url = f"http://127.0.0.1:{port}"
     redis = Redis.from_url(redis_server.url)
     http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100))
@@ -213,15 +213,21 @@ async def run(n: int, rounds: int, rate: float) -> None:
         # -- 3. operator -> person, Telegram -----------------------------------------------
         chats = [700_000_000 + i for i in range(n)]
         tg = {pseudonymise(pkey.encode(), "telegram", str(c)): c for c in chats}
-        for c in chats:
+        for c in chats:  # arriving at the same rate (a burst of 200 at once exhausts redis-py's pool of 100)
             fake.user_message(c, "/operator")
+            await asyncio.sleep(1 / rate)
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline:  # noqa: ASYNC110
             async with http.get(f"{url}/api/operator/queue", headers=AUTH) as r:
-                waiting = {w["id"] for w in (await r.json())["waiting"]}
+                body = await r.json(content_type=None)
+                if r.status != 200:
+                    raise RuntimeError(f"queue answered {r.status}: {body}")
+                waiting = {w["id"] for w in body["waiting"]}
             if set(tg) <= waiting:
                 break
             await asyncio.sleep(0.2)
+        else:
+            raise RuntimeError(f"only {len(set(tg) & waiting)} of {n} Telegram conversations reached the queue")
         await asyncio.gather(*(claim(p) for p in tg))
         while sum(1 for t in fake.texts_to_all() if t.startswith("Egy munkatársunk csatlakozott")) < n:
             await asyncio.sleep(0.1)  # the "a colleague joined" messages go out first

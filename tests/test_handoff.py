@@ -353,3 +353,12 @@ async def test_console_on_another_replica_sees_the_queue_at_once(
         if msg["type"] == "entries":
             got += [e["text"] for e in msg["entries"]]
     await ws.close()
+
+
+def test_lua_key_layout_matches_bot_keys() -> None:
+    """The WAITING script builds conversation keys itself; they must be bot.keys' keys."""
+    from bot.handoff.queue import WAITING
+
+    assert "ARGV[1] .. ':conv:' .. pid" in WAITING and "conv .. ':ho'" in WAITING
+    assert keys.conv("p") == f"{keys.PREFIX}:conv:p"
+    assert keys.handoff_ticket("p") == keys.conv("p") + ":ho"

@@ -169,6 +169,8 @@ class Hub:
             pid = fields.get(b"p", b"").decode()
             if kind in QUEUE_KINDS:
                 queue_changed = True
+            if kind == "presence":
+                self.service.presence.forget()  # someone logged in or out, maybe on another replica
             if pid:
                 touched.add(pid)
         if queue_changed:

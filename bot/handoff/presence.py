@@ -17,6 +17,7 @@ class Presence:
     def __init__(self, redis: Redis, grace_seconds: int) -> None:
         self.redis = redis
         self.grace = max(5, grace_seconds)
+        self._cache: tuple[float, dict[str, set[str]]] | None = None
 
     async def heartbeat(self, name: str) -> bool:
         """Refresh ``name``; True when they were offline until now (just came online)."""
@@ -25,9 +26,13 @@ class Presence:
             pipe.zscore(keys.handoff_online(), name)
             pipe.zadd(keys.handoff_online(), {name: now + self.grace})
             prev, _ = await pipe.execute()
-        return prev is None or float(prev) < now
+        came = prev is None or float(prev) < now
+        if came:
+            self._cache = None
+        return came
 
     async def offline(self, name: str) -> None:
+        self._cache = None
         await self.redis.zrem(keys.handoff_online(), name)
 
     async def online(self) -> list[str]:
@@ -38,8 +43,22 @@ class Presence:
             _, names = await pipe.execute()
         return [n.decode() for n in names]
 
-    async def skills_online(self) -> dict[str, set[str]]:
-        """Online operator -> the skills they serve (an account without skills serves all)."""
+    async def skills_online(self, max_age: float = 1.0) -> dict[str, set[str]]:
+        """Online operator -> the skills they serve (an account without skills serves all).
+
+        Remembered for ``max_age`` seconds: every queued message asks, presence rarely changes.
+        """
+        now = time.monotonic()
+        if self._cache is not None and now - self._cache[0] < max_age:
+            return self._cache[1]
+        result = await self._skills_online()
+        self._cache = (now, result)
+        return result
+
+    def forget(self) -> None:
+        self._cache = None
+
+    async def _skills_online(self) -> dict[str, set[str]]:
         names = await self.online()
         if not names:
             return {}

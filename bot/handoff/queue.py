@@ -217,6 +217,39 @@ def short_id(pid: str) -> str:
     return pid[:11]
 
 
+# KEYS: queue:<skill>... ARGV: key prefix, skills... (KEYS order)
+# Returns, per skill, a flat list: pid, score, position, risk (sealed), channel, language,
+# reason. Reads conversation keys it builds itself: fine on one Redis (not a cluster).
+WAITING = """
+local out = {}
+for q = 1, #KEYS do
+  local rows = redis.call('ZRANGE', KEYS[q], 0, -1, 'WITHSCORES')
+  local list = {}
+  local pos = 0
+  for i = 1, #rows, 2 do
+    local pid = rows[i]
+    local conv = ARGV[1] .. ':conv:' .. pid
+    local f = redis.call('HMGET', conv, 'state', 'risk', 'channel', 'language')
+    if f[1] ~= 'queued' then
+      redis.call('ZREM', KEYS[q], pid)
+    else
+      pos = pos + 1
+      local reason = redis.call('HGET', conv .. ':ho', 'reason')
+      table.insert(list, pid)
+      table.insert(list, rows[i + 1])
+      table.insert(list, pos)
+      table.insert(list, f[2] or false)
+      table.insert(list, f[3] or false)
+      table.insert(list, f[4] or false)
+      table.insert(list, reason or false)
+    end
+  end
+  out[q] = list
+end
+return out
+"""
+
+
 class Queue:
     def __init__(self, redis: Redis, ttl: int, open_risk: Callable[[bytes], dict[str, Any]]) -> None:
         self.redis = redis
@@ -229,6 +262,7 @@ class Queue:
         self._reassign = redis.register_script(REASSIGN)
         self._requeue = redis.register_script(REQUEUE)
         self._tell = redis.register_script(TELL_POSITION)
+        self._waiting = redis.register_script(WAITING)
 
     def risk(self, sealed: bytes) -> dict[str, Any]:
         """Open a sealed risk, remembering the last few hundred (snapshots re-read them all)."""
@@ -298,50 +332,28 @@ class Queue:
         return None if rank is None else int(rank) + 1
 
     async def waiting(self) -> list[Waiting]:
-        """Everything waiting, all skills, in priority order (position counted per skill)."""
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for q in self._queues():
-                pipe.zrange(q, 0, -1, withscores=True)
-            per_skill = await pipe.execute()
-        items: list[Waiting] = []
-        for skill, rows in zip(SKILLS, per_skill):
-            for i, (member, score) in enumerate(rows):
-                band = min(int(score // BAND), len(PRIORITIES) - 1)
-                items.append(Waiting(pid=member.decode(), skill=skill, priority=PRIORITIES[band],
-                                     position=i + 1, enqueued=score - band * BAND, score=score))
-        if not items:
-            return []
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for w in items:
-                pipe.hmget(keys.conv(w.pid), "state", "risk", "channel", "language")
-                pipe.hget(keys.handoff_ticket(w.pid), "reason")
-            rows = await pipe.execute()
+        """Everything waiting, all skills, in priority order (position counted per skill).
+
+        One Lua call reads the queues and each member's fields, so a snapshot of a long
+        queue costs one round trip; members whose conversation is gone (erased) or no
+        longer queued are dropped from the queue on the way.
+        """
+        raw = await self._waiting(keys=self._queues(), args=[keys.PREFIX, *SKILLS])
         out: list[Waiting] = []
-        gone: list[Waiting] = []
-        for idx, w in enumerate(items):
-            state, risk, channel, language = rows[2 * idx]
-            if state is None or state.decode() != "queued":
-                gone.append(w)  # erased or moved on behind our back: drop it
-                continue
-            r = self.risk(risk) if risk else {}
-            w.level = r.get("level", "none")
-            w.categories = tuple(r.get("categories") or ())
-            w.matches = tuple(r.get("matches") or ())
-            w.channel = channel.decode() if channel else ""
-            w.language = language.decode() if language else "hu"
-            reason = rows[2 * idx + 1]
-            w.reason = reason.decode() if reason else ""
-            out.append(w)
-        if gone:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for w in gone:
-                    pipe.zrem(keys.handoff_queue(w.skill), w.pid)
-                await pipe.execute()
-            # positions after dropping the stale ones
-            counters: dict[str, int] = {}
-            for w in sorted(out, key=lambda x: x.score):
-                counters[w.skill] = counters.get(w.skill, 0) + 1
-                w.position = counters[w.skill]
+        for skill_idx, rows in enumerate(raw):
+            skill = SKILLS[skill_idx]
+            for i in range(0, len(rows), 7):
+                member, score, pos, risk, channel, language, reason = rows[i:i + 7]
+                score = float(score)
+                band = min(int(score // BAND), len(PRIORITIES) - 1)
+                r = self.risk(risk) if risk else {}
+                out.append(Waiting(
+                    pid=member.decode(), skill=skill, priority=PRIORITIES[band], position=int(pos),
+                    enqueued=score - band * BAND, score=score, reason=reason.decode() if reason else "",
+                    level=r.get("level", "none"), categories=tuple(r.get("categories") or ()),
+                    matches=tuple(r.get("matches") or ()), channel=channel.decode() if channel else "",
+                    language=language.decode() if language else "hu",
+                ))
         out.sort(key=lambda w: w.score)
         return out
 

@@ -137,6 +137,7 @@ class HandoffService:
                 await self._record(conv.pid, replies)
         elif result.level >= Level.HIGH:
             log.info("danger in a live chat", extra={"conv": conv.pid, "level": result.level.value})
+            await self.events.publish("priority", conv.pid, seq)  # consoles redraw the level
         await self.events.publish("message", conv.pid, await self.store.last_seq(conv.pid))
         return replies
 

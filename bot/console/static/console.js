@@ -211,7 +211,13 @@
     ev.preventDefault();
     const text = $("text").value.trim();
     if (!text) return;
-    act(async () => { await api("POST", `/api/operator/chats/${current}/messages`, { text }); $("text").value = ""; });
+    // Cleared at once, so a slow reply never wipes what the operator types next;
+    // put back if sending failed and nothing new was typed.
+    $("text").value = "";
+    act(async () => {
+      try { await api("POST", `/api/operator/chats/${current}/messages`, { text }); }
+      catch (e) { if (!$("text").value) $("text").value = text; throw e; }
+    });
   });
   $("text").addEventListener("keydown", (ev) => {
     if (ev.key === "Enter" && !ev.shiftKey) { ev.preventDefault(); $("send-form").requestSubmit(); }
@@ -228,7 +234,11 @@
     ev.preventDefault();
     const text = $("note").value.trim();
     if (!text) return;
-    act(async () => { await api("POST", `/api/operator/chats/${current}/notes`, { text }); $("note").value = ""; });
+    $("note").value = "";
+    act(async () => {
+      try { await api("POST", `/api/operator/chats/${current}/notes`, { text }); }
+      catch (e) { if (!$("note").value) $("note").value = text; throw e; }
+    });
   });
   $("transfer-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
