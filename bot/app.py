@@ -20,7 +20,7 @@ from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot import health, metrics
-from bot.appkeys import GATEWAY, HANDOFF, HTTP, HUB, REDIS, SETTINGS
+from bot.appkeys import GATEWAY, HANDOFF, HTTP, HUB, REDIS, SETTINGS, WARMER
 from bot.console import web as console_web
 from bot.config import Settings
 from bot.crypto import Sealer
@@ -33,6 +33,7 @@ from bot.screening import Screener
 from bot.store import ConversationStore
 from bot.reports import api as reports_api
 from bot.reports import wire as reports_wire
+from bot.warmup import RasaWarmer
 from bot.web import routes as web_routes
 
 log = logging.getLogger(__name__)
@@ -107,7 +108,10 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
             await telegram.start()
             eraser.telegram_bot = telegram.app.bot
         replay = asyncio.create_task(app[GATEWAY].replay_loop(), name="replay-kept-messages")
+        app[WARMER] = RasaWarmer(app[GATEWAY].rasa, settings.rasa_warmup_conversations)
+        warming = asyncio.create_task(app[WARMER].run(), name="rasa-warmup")
         yield
+        warming.cancel()
         replay.cancel()
         await hub.stop()
         await handoff.stop()

@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 if TYPE_CHECKING:
     from bot.config import Settings
     from bot.gateway import Gateway
+    from bot.warmup import RasaWarmer
 
 SETTINGS: web.AppKey["Settings"] = web.AppKey("settings")
 REDIS: web.AppKey[Redis] = web.AppKey("redis")
@@ -22,3 +23,4 @@ if TYPE_CHECKING:
 
 HANDOFF: web.AppKey["HandoffService"] = web.AppKey("handoff")
 HUB: web.AppKey["Hub"] = web.AppKey("handoff_hub")
+WARMER: web.AppKey["RasaWarmer"] = web.AppKey("warmer")

@@ -65,6 +65,7 @@ class Settings:
     hotline_phone: str = ""
     max_message_chars: int = 4096
     rate_limit_messages: int = 8
+    rasa_warmup_conversations: int = 24
     rate_limit_window: int = 10
     public_url: str = ""
     log_level: str = "INFO"
@@ -140,6 +141,7 @@ class Settings:
             hotline_phone=env.get("HOTLINE_PHONE", "").strip(),
             max_message_chars=_int(env, "MAX_MESSAGE_CHARS", 4096),
             rate_limit_messages=_int(env, "RATE_LIMIT_MESSAGES", 8),
+            rasa_warmup_conversations=_int(env, "RASA_WARMUP_CONVERSATIONS", 24),
             rate_limit_window=_int(env, "RATE_LIMIT_WINDOW", 10),
             public_url=env.get("PUBLIC_URL", "").strip(),
             log_level=env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO",

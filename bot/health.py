@@ -6,7 +6,7 @@ import asyncio
 from aiohttp import web
 from redis.exceptions import RedisError
 
-from bot.appkeys import GATEWAY, HTTP, REDIS, SETTINGS
+from bot.appkeys import GATEWAY, HTTP, REDIS, SETTINGS, WARMER
 from bot.rasa_client import action_server_healthy
 
 
@@ -25,6 +25,9 @@ async def healthz(request: web.Request) -> web.Response:
         request.app[GATEWAY].rasa.healthy(),
         action_server_healthy(request.app[HTTP], settings.action_server_url),
     )
+    warmer = request.app.get(WARMER)
+    if rasa[0] and warmer is not None and not warmer.warm:
+        rasa = (False, "warming up")
     checks = {"redis": redis, "rasa": rasa, "action_server": actions}
     ok = all(v[0] for v in checks.values())
     body = {
