@@ -63,6 +63,13 @@ async def store_errors(request: web.Request, handler):  # type: ignore[no-untype
         )
 
 
+async def refresh_queue_metrics(app: web.Application) -> None:
+    """Set the queue-length gauge from Redis at scrape time (by level and skill)."""
+    metrics.QUEUE_LENGTH.clear()
+    for w in await app[HANDOFF].queue.waiting():
+        metrics.QUEUE_LENGTH.labels(w.level, w.skill).inc()
+
+
 def init_app(settings: Settings, *, screener: Screener | None = None) -> web.Application:
     app = web.Application(client_max_size=64 * 1024, middlewares=[store_errors])
     app[SETTINGS] = settings
@@ -131,6 +138,7 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
     health.setup(app)
     reports_api.setup(app)
     metrics.setup(app)
+    app[metrics.QUEUE_REFRESH] = refresh_queue_metrics
     web_routes.setup(app)
     console_web.setup(app)
     return app
