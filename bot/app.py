@@ -12,7 +12,7 @@ from typing import AsyncIterator
 
 import aiohttp
 from aiohttp import web
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -78,10 +78,15 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
     async def resources(app: web.Application) -> AsyncIterator[None]:
         # Retry a few times on a dropped connection: after a Redis restart the pool still
         # holds sockets the server closed.
-        redis = Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=3,
-                               health_check_interval=30,
-                               retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 3),
-                               retry_on_error=[RedisConnectionError, RedisTimeoutError])
+        # A blocking pool: a burst of concurrent updates waits for a connection instead of
+        # failing with MaxConnectionsError (the default pool raised at 100).
+        pool = BlockingConnectionPool.from_url(
+            settings.redis_url, max_connections=settings.redis_max_connections, timeout=10,
+            socket_timeout=5, socket_connect_timeout=3, health_check_interval=30,
+            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 3),
+            retry_on_error=[RedisConnectionError, RedisTimeoutError],
+        )
+        redis = Redis(connection_pool=pool)
         http = aiohttp.ClientSession()
         sealer = Sealer(settings.data_keys)
         app[REDIS] = redis

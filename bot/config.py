@@ -66,6 +66,7 @@ class Settings:
     max_message_chars: int = 4096
     rate_limit_messages: int = 8
     rasa_warmup_conversations: int = 24
+    redis_max_connections: int = 400
     rate_limit_window: int = 10
     public_url: str = ""
     log_level: str = "INFO"
@@ -142,6 +143,7 @@ class Settings:
             max_message_chars=_int(env, "MAX_MESSAGE_CHARS", 4096),
             rate_limit_messages=_int(env, "RATE_LIMIT_MESSAGES", 8),
             rasa_warmup_conversations=_int(env, "RASA_WARMUP_CONVERSATIONS", 24),
+            redis_max_connections=_int(env, "REDIS_MAX_CONNECTIONS", 400),
             rate_limit_window=_int(env, "RATE_LIMIT_WINDOW", 10),
             public_url=env.get("PUBLIC_URL", "").strip(),
             log_level=env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO",
