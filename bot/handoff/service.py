@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 from redis.asyncio import Redis
 
-from bot import keys
+from bot import keys, metrics
 from bot.config import Settings
 from bot.crypto import Sealer
 from bot.gateway import Reply, clean_text
@@ -237,6 +237,7 @@ class HandoffService:
         now = time.time()
         waited = now - float(ticket.get("enqueued") or now)
         skill = ticket.get("skill") or DEFAULT_SKILL
+        metrics.QUEUE_WAIT.observe(waited)
         claims = keys.handoff_claims(skill)
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.zadd(claims, {f"{pid}:{now:.3f}": now})
