@@ -217,6 +217,9 @@ class Hub:
                     came = await self.service.presence.heartbeat(name) or came
                 if came:
                     await self.service.events.publish("presence")
+                # Chats of operators gone past the grace period return to the queue.
+                if await self.service.requeue_orphans():
+                    await self.push_snapshot()
                 now = time.monotonic()
                 if now - last_positions >= 15:
                     last_positions = now

@@ -311,6 +311,31 @@ class HandoffService:
         log.info("handoff transferred to skill", extra={"conv": pid, "skill": skill})
         return {"id": pid, "state": State.QUEUED.value, "skill": skill}
 
+    async def requeue_orphans(self) -> int:
+        """Chats of operators whose console has been gone past the grace period go back
+        to the queue (keeping their level and original wait, so they come first), and the
+        person is told. The automation API's operator ("api") has no console and is exempt."""
+        online = set(await self.presence.online())
+        names = {n.decode() for n in await self.redis.smembers(keys.operator_accounts())}
+        moved = 0
+        for name in sorted(names - online - {API_OPERATOR}):
+            for raw in await self.redis.smembers(keys.operator_chats(name)):
+                pid = raw.decode()
+                ticket = await self.queue.ticket(pid)
+                skill = ticket.get("skill") or DEFAULT_SKILL
+                if not await self.queue.requeue(pid, name, skill):
+                    continue
+                conv = await self._conv(pid)
+                await self.store.append(pid, SYSTEM, f"{name} disconnected; back in the queue", audience=TO_STAFF,
+                                        meta={"kind": "orphaned", "operator": name})
+                prio = _priority(ticket.get("rank"))
+                await self._tell(pid, await self._waiting_text(pid, skill, prio, conv.language,
+                                                               lead=data.text("operator_lost", conv.language)))
+                await self.events.publish("queued", pid)
+                log.warning("operator gone; chat requeued", extra={"conv": pid, "operator": name})
+                moved += 1
+        return moved
+
     async def _end(self, pid: str, op: Operator, to: State) -> tuple[Conversation, dict[str, str]]:
         conv = await self._conv(pid)
         ticket = await self.queue.ticket(pid)
