@@ -237,6 +237,8 @@ class Gateway:
 
     async def _non_text(self, conv: Conversation, kind: str) -> list[Reply]:
         await self.store.append(conv.pid, PERSON, f"[{kind}]", meta={"kind": kind})
+        if await self.store.redis.exists(keys.blocked(conv.pid)):
+            return []
         if conv.with_human:
             # The operator sees that something arrived; the bot stays silent.
             seq = await self.store.last_seq(conv.pid)
@@ -284,6 +286,14 @@ class Gateway:
             await self.erase(conv)
             conv.state = State.BOT
             outcome.replies = [Reply(texts.text("erased", lang))]
+            return
+
+        # A conversation a supervisor blocked (abuse) gets no bot and no queue for 24 h,
+        # except that immediate danger still reaches a human: safety over blocking.
+        if await self.store.redis.exists(keys.blocked(conv.pid)):
+            if result.level == Level.IMMEDIATE and not conv.with_human:
+                replies += await self._handoff(conv, reason="danger", skill=None, announce=False)
+            outcome.replies = replies
             return
 
         # 3. With a human already: the bot stays silent; operators hear of it.

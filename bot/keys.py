@@ -162,7 +162,7 @@ def rasa_lock(pid: str) -> str:
 
 def conversation_keys(pid: str) -> list[str]:
     """All keys that hold one conversation's data, for erasure."""
-    return [conv(pid), log(pid), log_seq(pid), route(pid), telegram_ids(pid), handoff_ticket(pid),
+    return [conv(pid), log(pid), log_seq(pid), route(pid), telegram_ids(pid), blocked(pid), handoff_ticket(pid),
             conv_reports(pid), conv_followup(pid), conv_code_failures(pid), rasa_tracker(pid), rasa_lock(pid),
             rate(pid)]
 
@@ -170,3 +170,15 @@ def conversation_keys(pid: str) -> list[str]:
 def rate(pid: str) -> str:
     """Counter of a conversation's messages in the current flood window. TTL: the window."""
     return f"{PREFIX}:conv:{pid}:rate"
+
+
+def blocked(pid: str) -> str:
+    """Set by a supervisor for an abusive conversation: the bot and queue ignore it
+    (immediate danger excepted). TTL: the block's length (24 h)."""
+    return f"{PREFIX}:conv:{pid}:blocked"
+
+
+def audit_blocks() -> str:
+    """Stream: who blocked which conversation (pseudonymous id), when, why. Trimmed to
+    ~100 000 entries, no TTL."""
+    return f"{PREFIX}:audit:blocks"

@@ -90,6 +90,14 @@ async def _close(request: web.Request, svc: HandoffService, op: Operator, pid: s
     return await svc.close(pid, op, outcome)
 
 
+async def _block(request: web.Request, svc: HandoffService, op: Operator, pid: str) -> Any:
+    body = await _body(request)
+    reason = body.get("reason", "")
+    if not isinstance(reason, str):
+        raise HandoffError("reason must be a string")
+    return await svc.block(pid, op, reason)
+
+
 async def _return(request: web.Request, svc: HandoffService, op: Operator, pid: str) -> Any:
     return await svc.return_to_bot(pid, op)
 
@@ -143,6 +151,7 @@ def setup(app: web.Application) -> None:
     r.add_post("/api/operator/chats/{id}/notes", _chat_route(_note))
     r.add_post("/api/operator/chats/{id}/transfer", _chat_route(_transfer))
     r.add_post("/api/operator/chats/{id}/return", _chat_route(_return))
+    r.add_post("/api/operator/chats/{id}/block", _chat_route(_block))
     r.add_get("/api/operator/lists", get_lists)
     r.add_get("/api/operator/operators", get_operators)
     r.add_get("/api/operator/supervisor", get_supervisor)

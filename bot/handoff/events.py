@@ -88,11 +88,10 @@ class Hub:
         tasks = [*self._tasks, *([self._positions] if self._positions else [])]
         for t in tasks:
             t.cancel()
-        for t in tasks:
-            try:
-                await t
-            except (asyncio.CancelledError, Exception):  # noqa: BLE001 - shutting down
-                pass
+        if tasks:
+            # Bounded, and without swallowing our own cancellation: a task stuck in a
+            # blocking Redis read must not hold up shutdown.
+            await asyncio.wait(tasks, timeout=3)
 
     # -- sockets -------------------------------------------------------------------
     async def add(self, sock: ConsoleSocket) -> None:

@@ -85,13 +85,11 @@ class HandoffService:
         self._background: set[asyncio.Task[Any]] = set()
 
     async def stop(self) -> None:
-        for t in list(self._background):
+        tasks = list(self._background)
+        for t in tasks:
             t.cancel()
-        for t in list(self._background):
-            try:
-                await t
-            except (asyncio.CancelledError, Exception):  # noqa: BLE001
-                pass
+        if tasks:
+            await asyncio.wait(tasks, timeout=3)  # bounded; never swallows our own cancellation
 
     # -- the gateway's side (bot.gateway.Handoff) ------------------------------------
     async def request(self, conv: Conversation, *, reason: str, skill: str | None) -> list[Reply]:
@@ -310,6 +308,30 @@ class HandoffService:
         await self.events.publish("queued", pid)
         log.info("handoff transferred to skill", extra={"conv": pid, "skill": skill})
         return {"id": pid, "state": State.QUEUED.value, "skill": skill}
+
+    async def block(self, pid: str, op: Operator, reason: str = "", hours: int = 24) -> dict[str, Any]:
+        """Supervisor: pause an abusive conversation for ``hours``, with an audit entry.
+
+        It leaves the queue or the operator; the person is told once, with 112. A message
+        screened as immediate danger still reaches the queue (see Gateway)."""
+        if not op.supervisor:
+            raise Forbidden("supervisors only")
+        conv = await self._conv(pid)
+        reason = clean_text(reason or "")[:200]
+        await self.redis.set(keys.blocked(pid), "1", ex=hours * 3600)
+        await self.redis.xadd(keys.audit_blocks(), {"by": op.name, "conv": pid, "hours": hours, "reason": reason,
+                                                    "ts": f"{time.time():.0f}"}, maxlen=100_000, approximate=True)
+        if conv.state in (State.QUEUED, State.LIVE):
+            ticket = await self.queue.ticket(pid)
+            await self.queue.release(pid, State.CLOSED.value, (State.LIVE.value, State.QUEUED.value),
+                                     operator=ticket.get("operator", ""), expected="")
+            self._rasa_event(pid, "resume")
+        await self.store.append(pid, SYSTEM, f"blocked for {hours} h by {op.name}", audience=TO_STAFF,
+                                meta={"kind": "blocked", "operator": op.name, "reason": reason})
+        await self._tell(pid, data.text("blocked", conv.language))
+        await self.events.publish("closed", pid)
+        log.warning("conversation blocked", extra={"conv": pid, "operator": op.name})
+        return {"id": pid, "blocked_hours": hours}
 
     async def requeue_orphans(self) -> int:
         """Chats of operators whose console has been gone past the grace period go back
