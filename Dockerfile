@@ -26,10 +26,12 @@ COPY --chown=app:app config.yml endpoints.yml credentials.yml ./
 COPY --chown=app:app domain domain
 COPY --chown=app:app actions actions
 COPY --chown=app:app knowledge knowledge
+COPY --chown=app:app rasa_addons rasa_addons
+COPY --chown=app:app scripts/rasa_main.py scripts/rasa_main.py
 USER app
 ENV PYTHONUNBUFFERED=1
 EXPOSE 5005 5055
-CMD ["sh", "-c", "exec /app/.venv-rasa/bin/rasa run --model \"$(cat models/current.txt)\" --enable-api --auth-token \"$RASA_TOKEN\" -i 0.0.0.0 -p 5005 --endpoints endpoints.yml --credentials credentials.yml"]
+CMD ["sh", "-c", "exec /app/.venv-rasa/bin/python scripts/rasa_main.py run --model \"$(cat models/current.txt)\" --enable-api --auth-token \"$RASA_TOKEN\" -i 0.0.0.0 -p 5005 --endpoints endpoints.yml --credentials credentials.yml"]
 
 # ---- Gateway ------------------------------------------------------------------
 FROM python:3.12-slim-bookworm AS gateway-build

@@ -244,7 +244,8 @@ class BenchRasa(RasaStack):
     def start_rasa(self) -> None:
         model = (ROOT / "models" / "current.txt").read_text().strip()
         self.procs.append(subprocess.Popen(
-            [str(RASA_VENV / "bin" / "rasa"), "run", "--model", model, "--enable-api", "--auth-token", self.token,
+            [str(RASA_VENV / "bin" / "python"), "scripts/rasa_main.py", "run", "--model", model,
+             "--enable-api", "--auth-token", self.token,
              "-i", "127.0.0.1", "-p", str(self.rasa_port), "--endpoints", self.endpoints,
              "--credentials", "credentials.yml"],
             cwd=ROOT, env=self.env(), stdout=open(self.logs / "rasa.log", "ab"), stderr=subprocess.STDOUT,

@@ -17,6 +17,7 @@ make = {
     "PSEUDONYM_KEY": lambda: secrets.token_urlsafe(48),
     "DATA_ENCRYPTION_KEYS": lambda: Fernet.generate_key().decode(),
     "REPORT_ENCRYPTION_KEYS": lambda: Fernet.generate_key().decode(),
+    "TRACKER_ENCRYPTION_KEYS": lambda: Fernet.generate_key().decode(),
     "RASA_TOKEN": lambda: secrets.token_urlsafe(24),
     "OPERATOR_API_TOKEN": lambda: secrets.token_urlsafe(32),
 }

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import sys
+from pathlib import Path
+
 import rasa.utils.log_utils as log_utils
+
+# The repository root, so endpoints.yml can name rasa_addons.* (Rasa would otherwise
+# fall back silently to an in-memory tracker store when the module is not found).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 # The keys Rasa's own anonymiser would treat (rasa/utils/log_utils.py), plus the sender id.
 SENSITIVE = frozenset({

@@ -112,6 +112,8 @@ def make_settings(**env: Any) -> Settings:
 
 
 # -- The Rasa stack -----------------------------------------------------------------
+TRACKER_KEY = Fernet.generate_key().decode()
+
 class RasaStack:
     def __init__(self, redis_server: RedisServer) -> None:
         self.rasa_port = free_port()
@@ -135,6 +137,7 @@ class RasaStack:
             "ACTION_SERVER_URL": self.action_url, "RASA_REDIS_HOST": "127.0.0.1",
             "RASA_REDIS_PORT": str(self.redis.port), "RASA_REDIS_DB": "0", "RASA_REDIS_PASSWORD": "",
             "TRACKER_EXPIRY_SECONDS": "3600", "SANIC_HOST": "127.0.0.1", "KNOWLEDGE_ALLOW_SAMPLE": "1",
+            "TRACKER_ENCRYPTION_KEYS": TRACKER_KEY,
         })
         return env
 
