@@ -4,6 +4,7 @@ Runs in .venv (no rasa_sdk): only the `knowledge` package and the YAML files.
 """
 from __future__ import annotations
 
+import ast
 import os
 import re
 import shutil
@@ -70,8 +71,18 @@ def domain_intents() -> set:
 def all_user_facing_texts(k: knowledge.Knowledge) -> list[str]:
     texts = [str(v.get("text", "")) for variants in domain_responses().values() for v in variants]
     texts += list(knowledge.iter_texts(k.routing, k.messages))
-    texts += [p.read_text(encoding="utf-8") for p in (ROOT / "actions").glob("*.py")]
+    texts += action_strings()
     return texts
+
+
+def action_strings() -> list[str]:
+    """String literals of the action code (what it can send); numbers like 200 in code are not texts."""
+    found = []
+    for path in (ROOT / "actions").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                found.append(node.value)
+    return found
 
 
 def test_shipped_data_is_valid(k):
