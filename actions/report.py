@@ -1,0 +1,616 @@
+"""The anonymous report form (issue 6): validation, confirmation, submit, danger now.
+
+Flow (rules in nlu_data/report/rules.yml, texts in domain/report.yml):
+``report_start`` -> ``action_report_reset`` -> intro -> ``report_form`` asks what
+happened, the child's age, the settlement, whether they want to give an address
+(and then the address), whether the child is in danger right now, who causes the
+harm, since when, whether others know, and finally shows a summary and asks
+"send it?" -> ``action_report_submit``.
+
+Why the answers are read here and not by NLU: every question takes free text, and a
+long answer that NLU happens to classify as "skip" or "stop" must still be kept.
+So a message counts as skip / "I don't know" / stop only if it is a button payload,
+a known short phrase, or a short message with that intent. "Stop" jumps to the
+confirmation: what was given is kept only if the reporter then says yes (issue 6).
+
+"Yes, in danger right now" (the affirm intent at that question) is not mapped to
+the slot, so the form rejects it and a rule runs ``action_report_danger_now``:
+112 first, then an operator takes over (the gateway queues the chat).
+
+Privacy: slots are reset as soon as the report is sent or discarded; nothing here
+logs answers, slot values or ids, only outcomes and counts.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from knowledge import normalise
+
+from .common import language, latest_intent
+from .persona import handoff_skill
+
+logger = logging.getLogger(__name__)
+
+SKIPPED = "skipped"
+UNKNOWN = "unknown"
+
+# Gateway field name (bot/reports/store.py FIELDS) -> slot, in the form's order.
+FIELD_SLOTS: Dict[Text, Text] = {
+    "what": "report_what",
+    "child_age": "report_child_age",
+    "settlement": "report_settlement",
+    "address": "report_address",
+    "danger_now": "report_danger_now",
+    "relation": "report_relation",
+    "since": "report_since",
+    "others_know": "report_others_know",
+}
+ALL_SLOTS: List[Text] = [
+    "report_what", "report_child_age", "report_settlement", "report_wants_address",
+    "report_address", "report_danger_now", "report_relation", "report_since",
+    "report_others_know", "report_confirm", "report_stopped",
+]
+# Caps: long enough for a real account, short enough that a pasted wall of text
+# cannot bloat the tracker and the sealed report.
+MAX_CHARS: Dict[Text, int] = {
+    "report_what": 1000,
+    "report_child_age": 60,
+    "report_settlement": 100,
+    "report_address": 200,
+    "report_relation": 200,
+    "report_since": 200,
+    "report_others_know": 300,
+}
+SHORT_WORDS = 4  # a message this short with a skip/don't-know/stop intent is that intent
+
+# Normalised (no accents, lowercase, no punctuation) short phrases, in case NLU
+# misreads a one-word answer; the payloads of the buttons are matched by intent.
+SKIP_PHRASES = frozenset({"kihagyom", "kihagy", "passz", "skip", "pass", "tovabb", "next", "ugorjuk"})
+UNKNOWN_PHRASES = frozenset({
+    "nem tudom", "nemtom", "nem tom", "nemtudom", "fogalmam sincs", "nem tudom sajnos",
+    "sajnos nem tudom", "i don t know", "i dont know", "dont know", "don t know", "no idea",
+    "idk", "dunno", "not sure",
+})
+STOP_PHRASES = frozenset({
+    "megallok", "allj", "alljunk meg", "stop", "megsem", "megse", "inkabb megsem",
+    "abbahagyom", "befejezem", "cancel", "quit",
+})
+YES_WORDS = frozenset({"igen", "ige", "aha", "persze", "yes", "yeah", "yep"})
+NO_WORDS = frozenset({"nem", "ne", "no", "nope", "nincs"})
+_AGE_NUMBER = re.compile(r"\b([0-9]{1,2})\b")
+_ADDRESS_HINT = re.compile(r"\d|\b(utca|u|ut|ter|korut|koz|sor|street|st|road|rd|avenue)\b")
+
+
+def _text(value: Any) -> Text:
+    return str(value).strip() if value is not None else ""
+
+
+def classify(tracker: Tracker, value: Any) -> Text:
+    """What an answer is: "skip", "unknown", "stop", "payload" (another button) or "text"."""
+    text = _text(value)
+    norm = normalise(text)
+    intent = latest_intent(tracker) or ""
+    is_payload = text.startswith("/")
+    short = is_payload or len(norm.split()) <= SHORT_WORDS
+    if norm in SKIP_PHRASES or (intent == "report_skip" and short):
+        return "skip"
+    if norm in UNKNOWN_PHRASES or (intent == "report_dont_know" and short):
+        return "unknown"
+    if norm in STOP_PHRASES or (intent == "report_stop" and short):
+        return "stop"
+    if is_payload or not norm:
+        return "payload"
+    return "text"
+
+
+def yes_no(tracker: Tracker, value: Any) -> Optional[Text]:
+    """"yes" / "no" from a mapped value, the intent or the first words; None if unclear."""
+    text = _text(value)
+    if text in ("yes", "no"):
+        return text
+    intent = latest_intent(tracker)
+    words = normalise(text).split()[:3]
+    if intent == "affirm" or (words and words[0] in YES_WORDS):
+        return "yes"
+    if intent == "deny" or (words and words[0] in NO_WORDS):
+        return "no"
+    return None
+
+
+def given(tracker: Tracker) -> int:
+    """How many report fields hold something other than "skipped" (not logged as values)."""
+    return sum(1 for slot in FIELD_SLOTS.values() if tracker.get_slot(slot) not in (None, SKIPPED))
+
+
+def reset_events() -> List[EventType]:
+    """Forget every report slot: the tracker keeps none of it longer than needed."""
+    return [SlotSet(slot, None) for slot in ALL_SLOTS]
+
+
+# -- texts ------------------------------------------------------------------------------
+# Here and not in the domain: Rasa 3.6's `data validate --fail-on-warnings` flags
+# responses only a form or an action utters. "te": the bot's usual warm register
+# (children are most writers; also the default when the persona is unknown);
+# "on": adults and professionals ("Ön"); "en": English has one register.
+TEXTS: Dict[Text, Dict[Text, Text]] = {
+    "report_what": {
+        "te": "Mi történt? Írd le a saját szavaiddal, annyit, amennyit szeretnél.",
+        "on": "Kérem, írja le a saját szavaival, mi történt, annyit, amennyit szeretne.",
+        "en": "What happened? Tell me in your own words, as much as you want.",
+    },
+    "report_child_age": {
+        "te": "Körülbelül hány éves a gyerek? Ha rólad van szó, a te korod. Elég egy becslés is, "
+              "például „kb. 10” vagy „tinédzser”.",
+        "on": "Körülbelül hány éves a gyermek? Elég egy becslés is, például „kb. 10 éves” vagy „tinédzser”.",
+        "en": "Roughly how old is the child? If it's about you, your age. A guess is fine, "
+              "e.g. \"about 10\" or \"teenager\".",
+    },
+    "report_settlement": {
+        "te": "Melyik településen történik? Város, falu vagy budapesti kerület is jó.",
+        "on": "Melyik településen történik? Kérem, adja meg a várost, községet vagy a budapesti kerületet.",
+        "en": "In which town or village does it happen? A Budapest district is fine too.",
+    },
+    "report_wants_address": {
+        "te": "Szeretnél pontos címet is megadni? Nem kötelező.",
+        "on": "Szeretne pontos címet is megadni? Nem kötelező.",
+        "en": "Would you like to give an exact address too? You don't have to.",
+    },
+    "report_address": {
+        "te": "Mi a cím? Utca, házszám: amennyit tudsz.",
+        "on": "Kérem, adja meg a címet (utca, házszám), amennyit tud.",
+        "en": "What's the address? Street and number, as much as you know.",
+    },
+    "report_danger_now": {
+        "te": "Most, ebben a percben is veszélyben van a gyerek?",
+        "on": "Most, ebben a percben is veszélyben van a gyermek?",
+        "en": "Is the child in danger right now, at this moment?",
+    },
+    "report_relation": {
+        "te": "Ki bántja a gyereket, vagy ki okozza a bajt? Elég, ha leírod, ki ő a gyereknek "
+              "(például apa, mostohaapa, tanár, osztálytárs). Nevet nem kell írnod.",
+        "on": "Ki okozza a bántalmazást vagy a bajt? Elég, ha leírja, ki ő a gyermeknek "
+              "(például apa, élettárs, tanár); nevet nem kell megadnia.",
+        "en": "Who is causing the harm? Just say who they are to the child "
+              "(e.g. father, stepfather, teacher, classmate). No name needed.",
+    },
+    "report_since": {
+        "te": "Mióta tart ez? Például „tegnap óta”, „fél éve” vagy „régóta”.",
+        "on": "Mióta tart ez? Például „tegnap óta”, „fél éve” vagy „évek óta”.",
+        "en": "How long has this been going on? E.g. \"since yesterday\", \"half a year\" or \"for years\".",
+    },
+    "report_others_know": {
+        "te": "Tud erről valaki más? Például tanár, rokon, orvos vagy a rendőrség.",
+        "on": "Tud erről más is? Például az iskola, rokon, orvos, védőnő vagy a rendőrség.",
+        "en": "Does anyone else know about this? E.g. a teacher, a relative, a doctor or the police.",
+    },
+    "confirm": {
+        "te": "Ezt adtad meg:\n{summary}\n\nElküldjem a bejelentést? Ha nem, elvetem, és nem kerül sehová.",
+        "on": "Ezt adta meg:\n{summary}\n\nElküldjem a bejelentést? Ha nem, elvetem, és nem kerül sehová.",
+        "en": "Here is what you gave:\n{summary}\n\nShall I send the report? If not, I'll discard it "
+              "and it goes nowhere.",
+    },
+    "stopped": {
+        "te": "Rendben, itt megállunk.",
+        "on": "Rendben, itt megállunk.",
+        "en": "All right, we'll stop here.",
+    },
+    "discarded": {
+        "te": "Rendben, nem küldtem el semmit, a bejelentést elvetettem. Bármikor újrakezdheted, "
+              "vagy beszélhetsz egy munkatársunkkal. Ha valaki veszélyben van, hívd a 112-t.",
+        "on": "Rendben, nem küldtem el semmit, a bejelentést elvetettem. Bármikor újrakezdheti, "
+              "vagy beszélhet egy munkatársunkkal. Ha valaki veszélyben van, hívja a 112-t.",
+        "en": "All right, nothing was sent: I've discarded the report. You can start again any time "
+              "or talk to a colleague. If someone is in danger, call 112.",
+    },
+}
+BUTTONS: Dict[Text, List[tuple]] = {
+    # (payload, hu "te", hu "Ön", en)
+    "free": [("/report_skip", "Kihagyom", "Kihagyom", "Skip"),
+             ("/report_dont_know", "Nem tudom", "Nem tudom", "I don't know"),
+             ("/report_stop", "Megállok", "Megállok", "Stop")],
+    "yesno": [("/affirm", "Igen", "Igen", "Yes"), ("/deny", "Nem", "Nem", "No"),
+              ("/report_stop", "Megállok", "Megállok", "Stop")],
+    "danger": [("/affirm", "Igen, most is", "Igen, most is", "Yes, right now"), ("/deny", "Nem", "Nem", "No"),
+               ("/report_dont_know", "Nem tudom", "Nem tudom", "I don't know"),
+               ("/report_skip", "Kihagyom", "Kihagyom", "Skip"),
+               ("/report_stop", "Megállok", "Megállok", "Stop")],
+    "confirm": [("/affirm", "Igen, küldd el", "Igen, küldje el", "Yes, send it"),
+                ("/deny", "Nem, ne küldd el", "Nem, ne küldje el", "No, don't send it")],
+    "after": [("/talk_to_human", "Emberrel beszélnék", "Emberrel beszélnék", "Talk to a person"),
+              ("/emergency_numbers", "112 és segélyszámok", "112 és segélyszámok", "112 and helplines")],
+}
+BUTTON_KIND = {"report_wants_address": "yesno", "report_danger_now": "danger"}
+
+
+def register(tracker: Tracker) -> Text:
+    """"en", or the Hungarian register: "on" for adults and professionals, else "te"."""
+    if language(tracker) == "en":
+        return "en"
+    return "on" if tracker.get_slot("persona") in ("adult", "professional") else "te"
+
+
+def say(dispatcher: CollectingDispatcher, tracker: Tracker, key: Text, buttons: Optional[Text] = None,
+        **values: Text) -> None:
+    """Utter one of TEXTS in the person's language and register, with its buttons."""
+    reg = register(tracker)
+    text = TEXTS[key][reg].format(**values) if values else TEXTS[key][reg]
+    col = {"te": 1, "on": 2, "en": 3}[reg]
+    rows = [{"title": b[col], "payload": b[0]} for b in BUTTONS[buttons]] if buttons else []
+    dispatcher.utter_message(text=text, buttons=rows)
+
+
+class _AskReport(Action):
+    """Shared body of the question actions (Rasa calls action_ask_<slot> to ask a slot)."""
+
+    slot: Text = ""
+
+    async def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
+        say(dispatcher, tracker, self.slot, BUTTON_KIND.get(self.slot, "free"))
+        return []
+
+
+
+class ActionAskReportWhat(_AskReport):
+    """Asks what happened."""
+
+    slot = "report_what"
+
+    def name(self) -> Text:
+        return "action_ask_report_what"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        return await self.ask(dispatcher, tracker)
+
+
+class ActionAskReportChildAge(_AskReport):
+    """Asks the child's approximate age."""
+
+    slot = "report_child_age"
+
+    def name(self) -> Text:
+        return "action_ask_report_child_age"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        return await self.ask(dispatcher, tracker)
+
+
+class ActionAskReportSettlement(_AskReport):
+    """Asks the settlement."""
+
+    slot = "report_settlement"
+
+    def name(self) -> Text:
+        return "action_ask_report_settlement"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        return await self.ask(dispatcher, tracker)
+
+
+class ActionAskReportWantsAddress(_AskReport):
+    """Asks whether they want to give an address."""
+
+    slot = "report_wants_address"
+
+    def name(self) -> Text:
+        return "action_ask_report_wants_address"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        return await self.ask(dispatcher, tracker)
+
+
+class ActionAskReportAddress(_AskReport):
+    """Asks the address (only after a yes)."""
+
+    slot = "report_address"
+
+    def name(self) -> Text:
+        return "action_ask_report_address"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        return await self.ask(dispatcher, tracker)
+
+
+class ActionAskReportDangerNow(_AskReport):
+    """Asks whether the child is in danger right now."""
+
+    slot = "report_danger_now"
+
+    def name(self) -> Text:
+        return "action_ask_report_danger_now"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        return await self.ask(dispatcher, tracker)
+
+
+class ActionAskReportRelation(_AskReport):
+    """Asks who causes the harm."""
+
+    slot = "report_relation"
+
+    def name(self) -> Text:
+        return "action_ask_report_relation"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        return await self.ask(dispatcher, tracker)
+
+
+class ActionAskReportSince(_AskReport):
+    """Asks since when."""
+
+    slot = "report_since"
+
+    def name(self) -> Text:
+        return "action_ask_report_since"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        return await self.ask(dispatcher, tracker)
+
+
+class ActionAskReportOthersKnow(_AskReport):
+    """Asks whether others know."""
+
+    slot = "report_others_know"
+
+    def name(self) -> Text:
+        return "action_ask_report_others_know"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        return await self.ask(dispatcher, tracker)
+
+
+class ValidateReportForm(FormValidationAction):
+    """Normalises skip / "I don't know" / stop, caps free text, asks the address only on request."""
+
+    def name(self) -> Text:
+        return "validate_report_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        """Only delegates; defined so every action in actions/ has an async run (tests)."""
+        return await super().run(dispatcher, tracker, domain)
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+        """The address only if they want to give one; nothing after "in danger right now: yes"."""
+        slots = list(domain_slots)
+        if tracker.get_slot("report_wants_address") != "yes" and "report_address" in slots:
+            slots.remove("report_address")
+        if tracker.get_slot("report_danger_now") == "yes" and "report_danger_now" in slots:
+            # A yes typed in words (not the affirm intent): end the form here; the
+            # submit action then takes the danger path, as the rule does for affirm.
+            slots = slots[: slots.index("report_danger_now") + 1]
+        asked = [n for n in slots if n in FIELD_SLOTS.values()]
+        if "report_confirm" in slots and all(tracker.get_slot(n) is not None for n in asked) \
+                and all(tracker.get_slot(n) == SKIPPED for n in asked):
+            # Every question skipped: nothing to confirm; the submit action says nothing was sent.
+            slots.remove("report_confirm")
+        return slots
+
+    # -- helpers -----------------------------------------------------------------------
+    def _stop(self, slot: Text, tracker: Tracker) -> Dict[Text, Any]:
+        """Stop: every unasked question counts as skipped; the confirmation comes next.
+
+        If nothing at all was given there is nothing to confirm: the form ends and
+        the submit action says nothing was sent.
+        """
+        out: Dict[Text, Any] = {"report_stopped": True}
+        for name in FIELD_SLOTS.values():
+            if tracker.get_slot(name) is None or name == slot:
+                out[name] = SKIPPED
+        if tracker.get_slot("report_wants_address") is None or slot == "report_wants_address":
+            out["report_wants_address"] = "no"
+        if slot == "report_confirm" or not any(
+                tracker.get_slot(n) not in (None, SKIPPED) for n in FIELD_SLOTS.values() if n != slot):
+            out["report_confirm"] = "no"
+        return out
+
+    def _free(self, slot: Text, value: Any, tracker: Tracker) -> Dict[Text, Any]:
+        kind = classify(tracker, value)
+        if kind == "skip":
+            return {slot: SKIPPED}
+        if kind == "unknown":
+            return {slot: UNKNOWN}
+        if kind == "stop":
+            return self._stop(slot, tracker)
+        if kind == "payload":
+            return {slot: None}  # another button (e.g. an old one): ask again
+        return {slot: _text(value)[: MAX_CHARS[slot]]}
+
+    # -- free-text questions -------------------------------------------------------------
+    async def validate_report_what(self, value: Any, dispatcher: CollectingDispatcher,
+                                   tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """What happened: the reporter's own words, capped."""
+        return self._free("report_what", value, tracker)
+
+    async def validate_report_child_age(self, value: Any, dispatcher: CollectingDispatcher,
+                                        tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """Age: kept as the short raw text ("kb 10", "tinédzser"); a bare number gets "év"/"years"."""
+        out = self._free("report_child_age", value, tracker)
+        age = out.get("report_child_age")
+        if age and age not in (SKIPPED, UNKNOWN) and age.isdigit() and _AGE_NUMBER.fullmatch(age):
+            out["report_child_age"] = f"{age} {'years' if language(tracker) == 'en' else 'év'}"
+        return out
+
+    async def validate_report_settlement(self, value: Any, dispatcher: CollectingDispatcher,
+                                         tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """Settlement: free text, capped (operators look it up in the office directory)."""
+        return self._free("report_settlement", value, tracker)
+
+    async def validate_report_address(self, value: Any, dispatcher: CollectingDispatcher,
+                                      tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """Address: only asked after a yes; free text, capped."""
+        return self._free("report_address", value, tracker)
+
+    async def validate_report_relation(self, value: Any, dispatcher: CollectingDispatcher,
+                                       tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """Who causes the harm: the relation in their words (the store spots parents in it)."""
+        return self._free("report_relation", value, tracker)
+
+    async def validate_report_since(self, value: Any, dispatcher: CollectingDispatcher,
+                                    tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """Since when: free text, capped."""
+        return self._free("report_since", value, tracker)
+
+    async def validate_report_others_know(self, value: Any, dispatcher: CollectingDispatcher,
+                                          tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """Whether others know: free text ("igen, a tanára"), capped."""
+        return self._free("report_others_know", value, tracker)
+
+    # -- yes/no questions ----------------------------------------------------------------
+    async def validate_report_wants_address(self, value: Any, dispatcher: CollectingDispatcher,
+                                            tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """Yes / no; skip or "I don't know" mean no; an address typed straight away is taken."""
+        kind = classify(tracker, value)
+        if kind == "stop":
+            return self._stop("report_wants_address", tracker)
+        if kind in ("skip", "unknown"):
+            return {"report_wants_address": "no"}
+        answer = yes_no(tracker, value)
+        if answer:
+            return {"report_wants_address": answer}
+        text = _text(value)
+        if kind == "text" and _ADDRESS_HINT.search(normalise(text)):
+            return {"report_wants_address": "yes", "report_address": text[: MAX_CHARS["report_address"]]}
+        return {"report_wants_address": None}
+
+    async def validate_report_danger_now(self, value: Any, dispatcher: CollectingDispatcher,
+                                         tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """yes / no / unknown / skipped; anything unclear is asked again (it matters)."""
+        kind = classify(tracker, value)
+        if kind == "stop":
+            return self._stop("report_danger_now", tracker)
+        if kind == "skip":
+            return {"report_danger_now": SKIPPED}
+        if kind == "unknown":
+            return {"report_danger_now": UNKNOWN}
+        return {"report_danger_now": yes_no(tracker, value)}
+
+    async def validate_report_confirm(self, value: Any, dispatcher: CollectingDispatcher,
+                                      tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """Send only on a clear yes; stop or skip mean no; anything else is asked again."""
+        kind = classify(tracker, value)
+        if kind in ("stop", "skip"):
+            return {"report_confirm": "no"}
+        return {"report_confirm": yes_no(tracker, value)}
+
+
+# -- the summary --------------------------------------------------------------------------
+LABELS: Dict[Text, Dict[Text, Text]] = {
+    "hu": {"what": "Mi történt", "child_age": "Életkor", "settlement": "Település", "address": "Cím",
+           "danger_now": "Most is veszélyben", "relation": "Ki okozza", "since": "Mióta",
+           "others_know": "Tud róla más", SKIPPED: "(kihagyva)", UNKNOWN: "nem tudom",
+           "yes": "igen", "no": "nem"},
+    "en": {"what": "What happened", "child_age": "Age", "settlement": "Settlement", "address": "Address",
+           "danger_now": "In danger right now", "relation": "Who causes it", "since": "Since when",
+           "others_know": "Others know", SKIPPED: "(skipped)", UNKNOWN: "I don't know",
+           "yes": "yes", "no": "no"},
+}
+
+
+def summary(tracker: Tracker, lang: Text) -> Text:
+    """One line per question, the reporter's own words; skipped ones marked as such."""
+    labels = LABELS[lang]
+    lines = []
+    for field, slot in FIELD_SLOTS.items():
+        if field == "address" and tracker.get_slot("report_wants_address") != "yes":
+            continue
+        value = tracker.get_slot(slot)
+        shown = labels.get(value, value) if value in (None, SKIPPED, UNKNOWN, "yes", "no") else value
+        lines.append(f"• {labels[field]}: {shown if shown is not None else labels[SKIPPED]}")
+    return "\n".join(lines)
+
+
+class ActionAskReportConfirm(Action):
+    """Shows what they gave and asks "send it?": nothing leaves without this yes."""
+
+    def name(self) -> Text:
+        return "action_ask_report_confirm"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if tracker.get_slot("report_stopped"):
+            say(dispatcher, tracker, "stopped")
+        say(dispatcher, tracker, "confirm", "confirm", summary=summary(tracker, language(tracker)))
+        return []
+
+
+def report_payload(tracker: Tracker) -> Dict[Text, Text]:
+    """The gateway's report fields: the value, "unknown", or "skipped" (never None)."""
+    out: Dict[Text, Text] = {}
+    for field, slot in FIELD_SLOTS.items():
+        value = tracker.get_slot(slot)
+        if field == "address" and tracker.get_slot("report_wants_address") != "yes":
+            value = None
+        out[field] = SKIPPED if value in (None, "") else str(value)
+    return out
+
+
+def danger_now(dispatcher: CollectingDispatcher, tracker: Tracker, utter: bool) -> List[EventType]:
+    """112 first, then the handoff payload; what was given goes with the chat, not as a report.
+
+    ``utter``: say the 112 text here (the typed-yes path); the rule path says it first.
+    """
+    if utter:
+        dispatcher.utter_message(response="utter_report_danger")
+    dispatcher.utter_message(json_message={"handoff": {"reason": "report", "skill": handoff_skill(tracker)}})
+    logger.info("report form: danger now, handed off")
+    return [ActiveLoop(None), SlotSet("requested_slot", None)] + reset_events()
+
+
+class ActionReportSubmit(Action):
+    """After the form: sends the report on a yes, otherwise discards it; resets the slots."""
+
+    def name(self) -> Text:
+        return "action_report_submit"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if tracker.get_slot("report_danger_now") == "yes":
+            return danger_now(dispatcher, tracker, utter=True)
+        count = given(tracker)
+        if tracker.get_slot("report_confirm") == "yes" and count:
+            # The gateway stores it (sealed), answers with the case code and queues it.
+            dispatcher.utter_message(json_message={"report": report_payload(tracker)})
+            logger.info("report form: sent, %d of %d fields given", count, len(FIELD_SLOTS))
+        else:
+            say(dispatcher, tracker, "discarded", "after")
+            logger.info("report form: discarded")
+        return reset_events()
+
+
+class ActionReportDangerNow(Action):
+    """"In danger right now: yes": 112 first, then an operator, who takes the report over."""
+
+    def name(self) -> Text:
+        return "action_report_danger_now"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        return danger_now(dispatcher, tracker, utter=False)
+
+
+class ActionReportReset(Action):
+    """Clears leftovers of an unfinished report before a new one, so no old answer is reused."""
+
+    def name(self) -> Text:
+        return "action_report_reset"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        return reset_events()
