@@ -16,6 +16,9 @@ from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
+from bot.jsonapi import error as _error
+from bot.jsonapi import json_body as _body
+
 from bot.appkeys import HANDOFF
 from bot.keys import HANDOFF_SKILLS
 from bot.console.auth import operator_for_api
@@ -25,20 +28,6 @@ from bot.handoff.service import HandoffError, HandoffService, Operator
 _PID = re.compile(r"^[a-z]{2}-[0-9a-f]{32}$")
 
 
-def _error(status: int, message: str) -> web.Response:
-    return web.json_response({"error": message}, status=status)
-
-
-async def _body(request: web.Request) -> dict[str, Any]:
-    if not request.can_read_body:
-        return {}
-    try:
-        body = await request.json()
-    except ValueError:
-        raise web.HTTPBadRequest(text='{"error": "body must be JSON"}', content_type="application/json")
-    if not isinstance(body, dict):
-        raise web.HTTPBadRequest(text='{"error": "body must be a JSON object"}', content_type="application/json")
-    return body
 
 
 Handler = Callable[[web.Request, HandoffService, Operator, str], Awaitable[Any]]

@@ -30,6 +30,9 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
+from bot.jsonapi import error as _error
+from bot.jsonapi import json_body as _body
+
 from bot.appkeys import SETTINGS
 from bot.reports import pdf
 from bot.reports.followup import ReportDesk
@@ -40,9 +43,6 @@ DESK: web.AppKey[ReportDesk] = web.AppKey("report_desk")
 _RID = re.compile(r"^[0-9a-f]{32}$")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-
-def _error(status: int, reason: str) -> web.Response:
-    return web.json_response({"error": reason}, status=status)
 
 
 def operator_of(request: web.Request) -> str | None:
@@ -76,15 +76,6 @@ def guarded(handler: Callable[[web.Request, ReportStore, str], Awaitable[web.Str
             return _error(409, str(exc))
     return wrapped
 
-
-async def _body(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError:
-        raise web.HTTPBadRequest(text='{"error": "body must be JSON"}', content_type="application/json")
-    if not isinstance(body, dict):
-        raise web.HTTPBadRequest(text='{"error": "body must be a JSON object"}', content_type="application/json")
-    return body
 
 
 def summary(r: Report) -> dict[str, Any]:
