@@ -7,10 +7,10 @@ happened, the child's age, the settlement, whether they want to give an address
 harm, since when, whether others know, and finally shows a summary and asks
 "send it?" -> ``action_report_submit``.
 
-Why the answers are read here and not by NLU: every question takes free text, and a
-long answer that NLU happens to classify as "skip" or "stop" must still be kept.
-So a message counts as skip / "I don't know" / stop only if it is a button payload,
-a known short phrase, or a short message with that intent. "Stop" jumps to the
+Why the answers are read here and not by NLU: every question takes free text, and an
+answer that NLU happens to classify as "skip" or "stop" must still be kept. So a
+message counts as skip / "I don't know" / stop only if it is a button payload or
+one of those intents' training phrases. "Stop" jumps to the
 confirmation: what was given is kept only if the reporter then says yes (issue 6).
 
 "Yes, in danger right now" (the affirm intent at that question) is not mapped to
@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Dict, List, Optional, Text
+from pathlib import Path
+from typing import Any, Dict, FrozenSet, List, Optional, Set, Text
 
+import yaml
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -68,20 +70,37 @@ MAX_CHARS: Dict[Text, int] = {
     "report_since": 200,
     "report_others_know": 300,
 }
-SHORT_WORDS = 4  # a message this short with a skip/don't-know/stop intent is that intent
+# A typed message counts as skip / "I don't know" / stop only if it is one of the
+# intents' training phrases (normalised: no accents, lowercase, no punctuation), never
+# on NLU's guess alone: it read "a tanára tudja" as "don't know" and could read
+# "Szeged" as "stop". A missed phrase is merely kept as text, which the reporter sees
+# in the summary; a wrong guess would lose an answer or end the report.
+KIND = {"report_skip": "skip", "report_dont_know": "unknown", "report_stop": "stop"}
+_BUILTIN: Dict[Text, Set[Text]] = {
+    "report_skip": {"kihagyom", "passz", "skip", "pass", "tovabb", "next"},
+    "report_dont_know": {"nem tudom", "nemtom", "fogalmam sincs", "i don t know", "dont know", "no idea"},
+    "report_stop": {"megallok", "allj", "stop", "megsem", "megse", "cancel", "quit"},
+}
 
-# Normalised (no accents, lowercase, no punctuation) short phrases, in case NLU
-# misreads a one-word answer; the payloads of the buttons are matched by intent.
-SKIP_PHRASES = frozenset({"kihagyom", "kihagy", "passz", "skip", "pass", "tovabb", "next", "ugorjuk"})
-UNKNOWN_PHRASES = frozenset({
-    "nem tudom", "nemtom", "nem tom", "nemtudom", "fogalmam sincs", "nem tudom sajnos",
-    "sajnos nem tudom", "i don t know", "i dont know", "dont know", "don t know", "no idea",
-    "idk", "dunno", "not sure",
-})
-STOP_PHRASES = frozenset({
-    "megallok", "allj", "alljunk meg", "stop", "megsem", "megse", "inkabb megsem",
-    "abbahagyom", "befejezem", "cancel", "quit",
-})
+
+def _phrases() -> Dict[Text, FrozenSet[Text]]:
+    """The training examples of the three intents, normalised (built-in lists if unreadable)."""
+    found: Dict[Text, Set[Text]] = {k: set(v) for k, v in _BUILTIN.items()}
+    try:
+        data = yaml.safe_load(NLU_FILE.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        logger.warning("report form: %s unreadable, built-in phrase lists only", NLU_FILE.name)
+        return {k: frozenset(v) for k, v in found.items()}
+    for block in data.get("nlu") or []:
+        if block.get("intent") in found:
+            for line in str(block.get("examples") or "").splitlines():
+                if line.strip().startswith("- "):
+                    found[block["intent"]].add(normalise(line.strip()[2:]))
+    return {k: frozenset(v) for k, v in found.items()}
+
+
+NLU_FILE = Path(__file__).resolve().parent.parent / "nlu_data" / "report" / "nlu.yml"
+PHRASES = _phrases()
 YES_WORDS = frozenset({"igen", "ige", "aha", "persze", "yes", "yeah", "yep"})
 NO_WORDS = frozenset({"nem", "ne", "no", "nope", "nincs"})
 _AGE_NUMBER = re.compile(r"\b([0-9]{1,2})\b")
@@ -96,17 +115,15 @@ def classify(tracker: Tracker, value: Any) -> Text:
     """What an answer is: "skip", "unknown", "stop", "payload" (another button) or "text"."""
     text = _text(value)
     norm = normalise(text)
-    intent = latest_intent(tracker) or ""
-    is_payload = text.startswith("/")
-    short = is_payload or len(norm.split()) <= SHORT_WORDS
-    if norm in SKIP_PHRASES or (intent == "report_skip" and short):
-        return "skip"
-    if norm in UNKNOWN_PHRASES or (intent == "report_dont_know" and short):
-        return "unknown"
-    if norm in STOP_PHRASES or (intent == "report_stop" and short):
-        return "stop"
-    if is_payload or not norm:
+    name = latest_intent(tracker) or ""
+    if text.startswith("/"):
+        # A button: its payload is the intent (Rasa parses "/x" with confidence 1).
+        return KIND.get(name, "payload")
+    if not norm:
         return "payload"
+    for kind_intent, kind in KIND.items():
+        if norm in PHRASES[kind_intent]:
+            return kind
     return "text"
 
 
@@ -246,8 +263,11 @@ def say(dispatcher: CollectingDispatcher, tracker: Tracker, key: Text, buttons: 
     dispatcher.utter_message(text=text, buttons=rows)
 
 
-class _AskReport(Action):
-    """Shared body of the question actions (Rasa calls action_ask_<slot> to ask a slot)."""
+class _AskReport:
+    """Shared body of the question actions (Rasa calls action_ask_<slot> to ask a slot).
+
+    Not an Action itself: rasa_sdk registers every Action subclass by its name().
+    """
 
     slot: Text = ""
 
@@ -257,7 +277,7 @@ class _AskReport(Action):
 
 
 
-class ActionAskReportWhat(_AskReport):
+class ActionAskReportWhat(_AskReport, Action):
     """Asks what happened."""
 
     slot = "report_what"
@@ -270,7 +290,7 @@ class ActionAskReportWhat(_AskReport):
         return await self.ask(dispatcher, tracker)
 
 
-class ActionAskReportChildAge(_AskReport):
+class ActionAskReportChildAge(_AskReport, Action):
     """Asks the child's approximate age."""
 
     slot = "report_child_age"
@@ -283,7 +303,7 @@ class ActionAskReportChildAge(_AskReport):
         return await self.ask(dispatcher, tracker)
 
 
-class ActionAskReportSettlement(_AskReport):
+class ActionAskReportSettlement(_AskReport, Action):
     """Asks the settlement."""
 
     slot = "report_settlement"
@@ -296,7 +316,7 @@ class ActionAskReportSettlement(_AskReport):
         return await self.ask(dispatcher, tracker)
 
 
-class ActionAskReportWantsAddress(_AskReport):
+class ActionAskReportWantsAddress(_AskReport, Action):
     """Asks whether they want to give an address."""
 
     slot = "report_wants_address"
@@ -309,7 +329,7 @@ class ActionAskReportWantsAddress(_AskReport):
         return await self.ask(dispatcher, tracker)
 
 
-class ActionAskReportAddress(_AskReport):
+class ActionAskReportAddress(_AskReport, Action):
     """Asks the address (only after a yes)."""
 
     slot = "report_address"
@@ -322,7 +342,7 @@ class ActionAskReportAddress(_AskReport):
         return await self.ask(dispatcher, tracker)
 
 
-class ActionAskReportDangerNow(_AskReport):
+class ActionAskReportDangerNow(_AskReport, Action):
     """Asks whether the child is in danger right now."""
 
     slot = "report_danger_now"
@@ -335,7 +355,7 @@ class ActionAskReportDangerNow(_AskReport):
         return await self.ask(dispatcher, tracker)
 
 
-class ActionAskReportRelation(_AskReport):
+class ActionAskReportRelation(_AskReport, Action):
     """Asks who causes the harm."""
 
     slot = "report_relation"
@@ -348,7 +368,7 @@ class ActionAskReportRelation(_AskReport):
         return await self.ask(dispatcher, tracker)
 
 
-class ActionAskReportSince(_AskReport):
+class ActionAskReportSince(_AskReport, Action):
     """Asks since when."""
 
     slot = "report_since"
@@ -361,7 +381,7 @@ class ActionAskReportSince(_AskReport):
         return await self.ask(dispatcher, tracker)
 
 
-class ActionAskReportOthersKnow(_AskReport):
+class ActionAskReportOthersKnow(_AskReport, Action):
     """Asks whether others know."""
 
     slot = "report_others_know"
