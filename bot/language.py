@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 
-_WORD = re.compile(r"[a-záéíóöőúüű']+")
+# A word is letters not glued to digits: "5MY" in a case code is not the English "my".
+_WORD = re.compile(r"(?<![\w])[a-záéíóöőúüű']+(?![\w])")
 _HU_LETTERS = set("őűáéíóöúü")
 _HU = frozenset(
     "a az és es hogy nem van vagyok vagy szia szeretnék szeretnek segítség segitseg "
@@ -27,6 +28,9 @@ _EN = frozenset(
 def detect(text: str, previous: str | None = None) -> str:
     """``hu`` or ``en``; keeps ``previous`` when the message does not say clearly."""
     lowered = text.lower()
+    if lowered.startswith("/"):
+        # A bot command and its argument (a case code) say nothing about the language.
+        return previous or "hu"
     if any(ch in _HU_LETTERS for ch in lowered):
         return "hu"
     words = _WORD.findall(lowered)

@@ -1,0 +1,25 @@
+"""Language guess: case codes and commands must not flip a conversation to English."""
+from __future__ import annotations
+
+import pytest
+
+from bot import language
+
+
+@pytest.mark.parametrize("text, previous, expected", [
+    ("szia, segítség kell", None, "hu"),
+    ("vernek otthon", None, "hu"),
+    ("my dad hits me", None, "en"),
+    ("hello can you help me", "hu", "en"),
+    # A case code is not English: "5MY" is not the word "my" (CI saw this flip a reply).
+    ("TTQ TYD 5MY", "hu", "hu"),
+    ("/ugy TTQ TYD 5MY", "hu", "hu"),
+    ("/ugy ABC DEF GHI", None, "hu"),
+    # A command keeps whatever the conversation already spoke.
+    ("/start", "en", "en"),
+    ("/torles", "hu", "hu"),
+    # Nothing telling: keep the previous language.
+    ("ok", "en", "en"),
+])
+def test_detect(text: str, previous: str | None, expected: str) -> None:
+    assert language.detect(text, previous) == expected
