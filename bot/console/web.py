@@ -28,7 +28,8 @@ HERE = Path(__file__).parent
 STATIC = HERE / "static"
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
 _PID = re.compile(r"^[a-z]{2}-[0-9a-f]{32}$")
-_STATIC_FILES = {"console.js": "application/javascript", "console.css": "text/css"}
+_STATIC_FILES = {"console.js": "application/javascript", "reports.js": "application/javascript",
+                 "console.css": "text/css"}
 NONCE: web.RequestKey[str] = web.RequestKey("csp_nonce")
 
 
@@ -118,6 +119,14 @@ async def console_page(request: web.Request) -> web.Response:
     return _render(request, "console.html", operator=session.operator, csrf=session.csrf)
 
 
+async def reports_page(request: web.Request) -> web.Response:
+    """The reports view: list, details, authority, checklist, PDF (calls /api/operator/reports)."""
+    session = await current_session(request)
+    if session is None:
+        raise web.HTTPSeeOther("/console/login")
+    return _render(request, "reports.html", operator=session.operator, csrf=session.csrf)
+
+
 async def console_redirect(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther("/console/")
 
@@ -175,6 +184,7 @@ def setup(app: web.Application) -> None:
     r = app.router
     r.add_get("/console", console_redirect)
     r.add_get("/console/", console_page)
+    r.add_get("/console/reports", reports_page)
     r.add_get("/console/login", get_login)
     r.add_post("/console/login", post_login)
     r.add_post("/console/logout", post_logout)

@@ -2,7 +2,9 @@
 
 Authentication: ``Authorization: Bearer <OPERATOR_API_TOKEN>`` (the operators'
 automation token) plus the operator's name, for the audit log, in the
-``X-Operator`` header (percent-encoded UTF-8 allowed). Every read of a report,
+``X-Operator`` header (percent-encoded UTF-8 allowed); or a logged-in console
+session (the console's report view at ``/console/reports``), whose POSTs carry the
+session's ``X-CSRF-Token``. Every read of a report,
 every change and every export is written to the audit log.
 
 ``GET    /api/operator/reports[?status=received|forwarded|closed]``  list (summaries)
@@ -34,6 +36,7 @@ from bot.jsonapi import error as _error
 from bot.jsonapi import json_body as _body
 
 from bot.appkeys import SETTINGS
+from bot.console.auth import CSRF_HEADER, SAFE_METHODS, current_session, same_origin
 from bot.reports import pdf
 from bot.reports.followup import ReportDesk
 from bot.reports.store import Report, ReportError, ReportStore
@@ -45,8 +48,22 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 
-def operator_of(request: web.Request) -> str | None:
-    """The authenticated operator's name, or None if the request is not authorised."""
+async def operator_of(request: web.Request) -> str | None:
+    """The authenticated operator's name, or None if the request is not authorised.
+
+    Either the automation token with the operator's name in ``X-Operator``, or a
+    console session (the console's report view), whose changes carry its CSRF token.
+    """
+    if "Authorization" not in request.headers:
+        session = await current_session(request)
+        if session is None:
+            return None
+        if request.method not in SAFE_METHODS:
+            sent = request.headers.get(CSRF_HEADER, "")
+            if not same_origin(request) or not hmac.compare_digest(sent.encode(), session.csrf.encode()):
+                raise web.HTTPForbidden(text='{"error": "missing or wrong CSRF token"}',
+                                        content_type="application/json")
+        return session.operator.name
     token = request.app[SETTINGS].operator_api_token
     given = request.headers.get("Authorization", "")
     if not token or not given.startswith("Bearer "):
@@ -59,9 +76,9 @@ def operator_of(request: web.Request) -> str | None:
 
 def guarded(handler: Callable[[web.Request, ReportStore, str], Awaitable[web.StreamResponse]]) -> Handler:
     async def wrapped(request: web.Request) -> web.StreamResponse:
-        operator = operator_of(request)
+        operator = await operator_of(request)
         if operator is None:
-            return _error(401, "bearer OPERATOR_API_TOKEN and an X-Operator name are required")
+            return _error(401, "log in to the console, or send the bearer OPERATOR_API_TOKEN and an X-Operator name")
         desk = request.app.get(DESK)
         if desk is None or desk.reports is None:
             return _error(503, "reports are not configured (REPORT_ENCRYPTION_KEYS)")

@@ -288,5 +288,15 @@
     for (const c of d.canned) { const opt = el("option", "", c.hu.slice(0, 60)); opt.value = c.id; can.appendChild(opt); }
     renderQueue(lastQueue.now ? lastQueue : { waiting: [], live: [], online: [], now: Date.now() / 1000 });
   }).catch(() => {});
+  // Reports waiting to be handled: a count on the "Bejelentések" tab.
+  function countReports() {
+    api("GET", "/api/operator/reports?status=received").then((d) => {
+      const n = d.reports.length;
+      $("new-reports").textContent = String(n);
+      $("new-reports").classList.toggle("hidden", n === 0);
+    }).catch(() => {});
+  }
+  countReports();
+  setInterval(countReports, 30000);
   connect();
 })();

@@ -1,0 +1,238 @@
+// Reports view of the operator console: the list, one report, notes, the competent
+// authority, the immediate-danger checklist, status, messages for the reporter, the PDF.
+// Everything from the server is inserted as text (textContent), never as HTML.
+(function () {
+  "use strict";
+  const $ = (id) => document.getElementById(id);
+  const CSRF = document.querySelector('meta[name="csrf-token"]').content;
+  const BASE = "/api/operator/reports";
+  const STATUS_HU = { received: "beérkezett", forwarded: "továbbítva", closed: "lezárva" };
+  const FIELD_HU = {
+    what: "Mi történt", child_age: "A gyermek életkora", settlement: "Település", address: "Cím",
+    danger_now: "Most veszélyben van?", relation: "Ki bántja (kapcsolat)", since: "Mióta", others_know: "Tudnak-e róla mások",
+  };
+  const VALUE_HU = { unknown: "nem tudja", yes: "igen", no: "nem" };
+  const STEP_HU = {
+    police: "Rendőrség értesítése (112)",
+    welfare_centre: "Család- és gyermekjóléti központ értesítése",
+    parents: "A szülők értesítése",
+  };
+  const ACTION_HU = {
+    opened: "megnyitotta", "added note": "jegyzetet írt", "chose authority": "hatóságot választott",
+    "exported pdf": "PDF-et exportált", created: "létrehozta",
+  };
+
+  let current = null; // rid of the open report
+  let report = null;
+
+  function el(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+  const when = (ts) => new Date(ts * 1000).toLocaleString("hu-HU");
+  function showError(msg) { $("error").textContent = msg || ""; }
+
+  async function api(method, path, body) {
+    const resp = await fetch(path, {
+      method, credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": CSRF },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (resp.status === 401) { window.location.assign("/console/login"); throw new Error("login"); }
+    const data = await resp.json().catch(() => ({}));
+    if (!resp.ok) throw new Error(data.error || ("HTTP " + resp.status));
+    return data;
+  }
+  async function act(fn) {
+    showError("");
+    try { await fn(); } catch (e) { showError(e.message); }
+  }
+
+  // -- the list -------------------------------------------------------------------
+  async function loadList() {
+    const status = $("status-filter").value;
+    const d = await api("GET", BASE + (status ? "?status=" + encodeURIComponent(status) : ""));
+    const items = d.reports.map((r) => {
+      const li = el("li", r.immediate ? "immediate" : "");
+      li.dataset.rid = r.rid;
+      li.setAttribute("data-testid", "report-item");
+      if (r.rid === current) li.classList.add("active");
+      const line = el("div", "line");
+      if (r.immediate) line.appendChild(el("span", "badge immediate", "azonnali"));
+      line.appendChild(el("strong", "", r.ref));
+      line.appendChild(el("span", "badge", STATUS_HU[r.status] || r.status));
+      li.appendChild(line);
+      const bits = [r.settlement, r.child_age ? r.child_age + " éves" : "", when(r.created)];
+      li.appendChild(el("div", "small", bits.filter(Boolean).join(" · ")));
+      if (r.additions) li.appendChild(el("div", "small", `${r.additions} kiegészítés a bejelentőtől`));
+      if (r.authority) li.appendChild(el("div", "small", "→ " + r.authority));
+      li.addEventListener("click", () => act(() => open(r.rid)));
+      return li;
+    });
+    $("reports").replaceChildren(...items);
+    $("report-count").textContent = String(items.length);
+    $("reports-empty").classList.toggle("hidden", items.length > 0);
+  }
+
+  // -- one report -----------------------------------------------------------------
+  async function open(rid) {
+    const d = await api("GET", `${BASE}/${rid}`);
+    show(d);
+  }
+
+  function show(d) {
+    const switched = d.rid !== current;
+    if (switched) $("r-message-state").textContent = "";
+    current = d.rid; report = d;
+    $("placeholder").classList.add("hidden");
+    $("report").classList.remove("hidden");
+    for (const li of document.querySelectorAll("#reports li")) li.classList.toggle("active", li.dataset.rid === current);
+    $("r-ref").textContent = "Jelzés " + d.ref;
+    $("r-status").textContent = STATUS_HU[d.status] || d.status;
+    $("r-immediate").classList.toggle("hidden", !d.immediate);
+    const meta = [`beérkezett: ${when(d.created)}`, d.language === "en" ? "angolul" : "magyarul",
+      d.linked ? "a bejelentő elérhető az ügyszámon és a beszélgetésen át" : "a bejelentő csak az ügyszámmal tér vissza"];
+    $("r-meta").textContent = meta.join(" · ");
+
+    const dl = $("r-fields");
+    dl.replaceChildren();
+    for (const [name, label] of Object.entries(FIELD_HU)) {
+      dl.appendChild(el("dt", "", label));
+      const v = d.fields[name];
+      dl.appendChild(el("dd", v ? "" : "muted", v ? (VALUE_HU[v] || v) : "(kihagyta)"));
+    }
+    $("r-additions-box").classList.toggle("hidden", !d.additions.length);
+    $("r-additions").replaceChildren(...d.additions.map((a) => el("li", "", `${when(a.ts)}: ${a.text}`)));
+    $("r-notes").replaceChildren(...d.notes.map((n) => el("li", "", `${when(n.ts)} · ${n.by}: ${n.text}`)));
+    $("r-messages").replaceChildren(...d.messages.map((m) =>
+      el("li", "", `${when(m.ts)} · ${m.by}: ${m.text}` + (m.delivered ? " (kézbesítve)" : " (a bejelentő még nem látta)"))));
+
+    const a = d.authority;
+    $("r-authority").textContent = a
+      ? [a.name, a.address, a.email, a.phone].filter(Boolean).join(" · ") + ` (választotta: ${a.by})`
+      : "Még nincs kiválasztva.";
+    $("r-status-select").value = d.status;
+    $("r-pdf").href = `${BASE}/${d.rid}/pdf`;
+
+    $("r-immediate-toggle").checked = !!d.immediate;
+    const steps = d.checklist_steps || [];
+    const next = steps.find((s) => !s.done);
+    $("checklist").replaceChildren(...steps.map((s) => {
+      const li = el("li", s.done ? "done" : "");
+      li.setAttribute("data-testid", "step-" + s.step);
+      li.appendChild(el("strong", "", STEP_HU[s.step] || s.step));
+      if (s.done) {
+        const r = s.record;
+        const how = r.skipped ? "kihagyva: a szülők a veszély forrásai" : "megtörtént";
+        li.appendChild(el("span", "small", ` · ${how} · ${when(r.ts)} · ${r.by}` + (r.note ? ` · ${r.note}` : "")));
+      } else {
+        if (s.not_applicable) li.appendChild(el("span", "small", " · a bejelentés szerint a szülők a veszély forrásai"));
+        if (next && next.step === s.step) {
+          const form = el("form", "row");
+          const note = el("input");
+          note.placeholder = "Megjegyzés (pl. ki vette fel, mikor)";
+          note.setAttribute("data-testid", "step-note");
+          const btn = el("button", "", s.not_applicable ? "Kihagyom (a szülők a forrás)" : "Megtörtént");
+          btn.type = "submit";
+          btn.setAttribute("data-testid", "step-done");
+          form.append(note, btn);
+          form.addEventListener("submit", (ev) => {
+            ev.preventDefault();
+            act(async () => show(await api("POST", `${BASE}/${current}/checklist`, { step: s.step, note: note.value.trim() })));
+          });
+          li.appendChild(form);
+        }
+      }
+      return li;
+    }));
+    // The candidates depend on the report's settlement only: fetched once per report, so a
+    // choice being made is never reset by a refresh.
+    if (switched) loadAuthorities().catch((e) => showError(e.message));
+    loadAudit().catch(() => {});
+  }
+
+  async function loadAuthorities() {
+    const rid = current;
+    const d = await api("GET", `${BASE}/${rid}/authorities`);
+    if (rid !== current) return;
+    const sel = $("authority");
+    sel.replaceChildren(el("option", "", "Illetékes szerv a jegyzékből…"));
+    sel.firstChild.value = "";
+    for (const o of d.offices) {
+      const opt = el("option", "", `${o.service} · ${o.settlement}` + (o.address ? ` · ${o.address}` : ""));
+      opt.value = "office:" + o.office; sel.appendChild(opt);
+    }
+    for (const s of d.services) {
+      const opt = el("option", "", s.name); opt.value = "service:" + s.service; sel.appendChild(opt);
+    }
+  }
+
+  async function loadAudit() {
+    const rid = current;
+    const d = await api("GET", `${BASE}/${rid}/audit`);
+    if (rid !== current) return;
+    $("r-audit").replaceChildren(...d.audit.slice(0, 50).map((e) =>
+      el("li", "", `${when(e.ts)} · ${e.by} · ${ACTION_HU[e.action] || e.action}`)));
+  }
+
+  // -- actions --------------------------------------------------------------------
+  function post(path, body) { return act(async () => { show(await api("POST", `${BASE}/${current}/${path}`, body)); await loadList(); }); }
+
+  $("r-note-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const text = $("r-note").value.trim();
+    if (!text) return;
+    $("r-note").value = "";
+    post("notes", { text });
+  });
+  $("authority-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const v = $("authority").value;
+    if (!v) { showError("Válaszd ki a szervet."); return; }
+    post("authority", v.startsWith("office:") ? { office: Number(v.slice(7)) } : { service: v.slice(8) });
+  });
+  $("authority-free-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const name = $("authority-name").value.trim();
+    if (!name) { showError("Írd be a szerv nevét."); return; }
+    const extra = $("authority-address").value.trim();
+    post("authority", extra.includes("@") ? { name, email: extra } : { name, address: extra || undefined });
+    $("authority-name").value = ""; $("authority-address").value = "";
+  });
+  $("r-status-set").addEventListener("click", () => post("status", { status: $("r-status-select").value }));
+  $("r-immediate-toggle").addEventListener("change", () => post("immediate", { immediate: $("r-immediate-toggle").checked }));
+  $("r-message-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const text = $("r-message").value.trim();
+    if (!text) return;
+    act(async () => {
+      const rid = current;
+      const d = await api("POST", `${BASE}/${rid}/messages`, { text });
+      $("r-message").value = "";
+      if (rid === current) await open(rid);
+      $("r-message-state").textContent = d.delivered_now ? "Elküldve Telegramon." : "Megkapja, amikor legközelebb ír.";
+    });
+  });
+  // The export is a plain download; the audit entry it writes shows up a moment later.
+  $("r-pdf").addEventListener("click", () => setTimeout(() => loadAudit().catch(() => {}), 1500));
+  $("lookup-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const code = $("lookup-code").value.trim();
+    if (!code) return;
+    act(async () => {
+      try {
+        show(await api("POST", `${BASE}/lookup`, { code }));
+        if ($("lookup-code").value.trim() === code) $("lookup-code").value = "";
+      }
+      catch (e) { throw new Error(e.message === "no such report" ? "Nincs ilyen ügyszámú bejelentés." : e.message); }
+    });
+  });
+  $("status-filter").addEventListener("change", () => act(loadList));
+  $("reload").addEventListener("click", () => act(loadList));
+
+  act(loadList);
+  // New reports arrive while the page is open: refresh the list now and then.
+  setInterval(() => loadList().catch(() => {}), 30000);
+})();
