@@ -8,7 +8,7 @@ export RASA_PATHS
 PY := $(VENV)/bin/python
 RASA := $(RASA_VENV)/bin/rasa
 
-.PHONY: help setup run test train validate pytest stories lint bench lock lock-rasa clean
+.PHONY: operator help setup run test train validate pytest stories lint bench lock lock-rasa clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -18,6 +18,10 @@ setup:  ## build .venv and .venv-rasa from the lock files (fast when unchanged)
 
 run:  ## set up, train if needed, start Redis, Rasa, actions and the gateway
 	@scripts/run.sh
+
+operator: setup  ## add a console account to the running service: make operator NAME=anna [ROLE=supervisor]
+	@test -n "$(NAME)" || { echo 'usage: make operator NAME=anna [ROLE=supervisor]'; exit 2; }
+	@. scripts/env.sh && $(PY) -m bot.console add-operator "$(NAME)" --role "$(or $(ROLE),operator)"
 
 train: setup  ## train the Rasa model unless one for this data exists
 	@scripts/train.sh
