@@ -108,7 +108,7 @@ class HandoffService:
             conv.pid, SYSTEM, f"queued: {prio}, {skill_now}, {reason}", audience=TO_STAFF,
             meta={"kind": "queued", "priority": prio, "skill": skill_now, "reason": reason},
         )
-        log.info("handoff queued", extra={"conv": conv.pid, "level": prio, "skill": skill_now, "reason": reason})
+        log.info("handoff queued", extra={"conv": conv.pid, "risk": prio, "skill": skill_now, "reason": reason})
         self._rasa_event(conv.pid, "pause")
         replies = [Reply(await self._waiting_text(conv.pid, skill_now, prio, conv.language))]
         await self._record(conv.pid, replies)
@@ -124,7 +124,7 @@ class HandoffService:
                 status, prio, skill_now = await self.queue.enqueue(
                     conv.pid, priority_for(conv.risk.level, "danger"), ticket.get("skill") or DEFAULT_SKILL, "danger")
                 if before is not None and str(before) != str(_rank(prio)):
-                    log.info("handoff priority raised", extra={"conv": conv.pid, "level": prio})
+                    log.info("handoff priority raised", extra={"conv": conv.pid, "risk": prio})
                     await self.events.publish("priority", conv.pid, seq)
             if await self.redis.hsetnx(keys.handoff_ticket(conv.pid), "acked", "1"):
                 # The first message while waiting is acknowledged; later ones are not echoed.
@@ -134,7 +134,7 @@ class HandoffService:
                 replies.append(Reply(text))
                 await self._record(conv.pid, replies)
         elif result.level >= Level.HIGH:
-            log.info("danger in a live chat", extra={"conv": conv.pid, "level": result.level.value})
+            log.info("danger in a live chat", extra={"conv": conv.pid, "risk": result.level.value})
             await self.events.publish("priority", conv.pid, seq)  # consoles redraw the level
         await self.events.publish("message", conv.pid, await self.store.last_seq(conv.pid))
         return replies
