@@ -80,6 +80,7 @@ async def test_operator_takes_danger_chat_talks_transfers_and_closes(
     top_text = await top.inner_text()
     assert "suicide_self_harm" in top_text and "ölni magam" in top_text
     assert "earlier-request" not in await anna.content()  # no raw session ids, ever
+    assert await anna.title() == "(2!) Operátori konzol"  # seen from a background tab too
     await top.click()
     await anna.locator("[data-testid=entry-person]", has_text="gyógyszerek").wait_for(timeout=TIMEOUT)
     await anna.click("[data-testid=take]")

@@ -95,8 +95,31 @@
     return li;
   }
 
+  // A new immediate-danger chat must be noticed even when the console is in a background tab
+  // at 3 a.m.: the tab title counts the waiting ("!" when one is immediate) and a short tone plays.
+  const seenUrgent = new Set();
+  let audio = null;
+  document.addEventListener("click", () => {
+    try { audio = audio || new AudioContext(); if (audio.state === "suspended") audio.resume(); } catch (e) { audio = null; }
+  }, { once: true });
+  function tone() {
+    if (!audio || audio.state !== "running") return;
+    const osc = audio.createOscillator(), gain = audio.createGain();
+    osc.frequency.value = 880; gain.gain.value = 0.15;
+    osc.connect(gain); gain.connect(audio.destination);
+    osc.start(); osc.stop(audio.currentTime + 0.35);
+  }
+  function alertUrgent(waiting) {
+    const urgent = waiting.filter((c) => c.level === "immediate" || c.priority === "immediate");
+    document.title = (waiting.length ? `(${waiting.length}${urgent.length ? "!" : ""}) ` : "") + "Operátori konzol";
+    let fresh = false;
+    for (const c of urgent) if (!seenUrgent.has(c.id)) { seenUrgent.add(c.id); fresh = true; }
+    if (fresh) tone();
+  }
+
   function renderQueue(msg) {
     lastQueue = msg;
+    alertUrgent(msg.waiting);
     serverSkew = Date.now() / 1000 - msg.now;
     const q = $("queue");
     q.replaceChildren(...msg.waiting.map((c) => item(c, true)));
