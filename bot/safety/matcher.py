@@ -190,7 +190,7 @@ class Matcher:
 
     def _fuzzy(self, folded: str) -> str | None:
         """Best typo correction of the word's beginning to a fuzzy stem, or None."""
-        best: tuple[int, str] | None = None
+        best: tuple[int, str, int] | None = None
         n = len(folded)
         for length, keys in self.fuzzy_by_len.items():
             if n < length - 1:
@@ -205,8 +205,8 @@ class Matcher:
                 key, dist = got[0], int(got[1])
                 if dist == 0 or key[0] != folded[0]:
                     continue
-                if best is None or dist < best[0]:
-                    best = (dist, key + folded[sl:])
+                if best is None or dist < best[0] or (dist == best[0] and len(key) > best[2]):
+                    best = (dist, key + folded[sl:], len(key))  # equal distance: the longer stem explains more
         return best[1] if best else None
 
     def word(self, tok: Token, budget: list[int]) -> WordInfo:
@@ -376,6 +376,15 @@ class Matcher:
                     h.level = _min(h.level, cap)
 
     def _boost(self, hits: list[Hit], toks, infos, pos, present) -> list[str]:
+        # Combos first: a combination that makes a message `high` ("an adult from the internet" +
+        # "is coming to pick me up") can then be raised by "tonight" like any other high hit.
+        tags = {t for h in hits if not h.fuzzy and h.level > Level.NONE for t in h.tags}
+        for c in self.lex.combos:
+            if set(c.all_tags) <= tags:
+                want = set(c.all_tags)
+                src = [h for h in hits if want.intersection(h.tags)][:3]
+                text = " + ".join(self._text(h, toks) for h in src)
+                hits.append(Hit(c.category, c.raise_to, False, text, (), c.id))
         shown: list[str] = []
         for b in self.lex.boosters:
             targets = [h for h in hits if h.category in b.categories and h.level >= b.min_level and h.level < b.raise_to]
@@ -396,13 +405,6 @@ class Matcher:
                 if raised:
                     shown.append(self._show(toks, found[0], found[1]))
                 break
-        tags = {t for h in hits if not h.fuzzy and h.level > Level.NONE for t in h.tags}
-        for c in self.lex.combos:
-            if set(c.all_tags) <= tags:
-                want = set(c.all_tags)
-                src = [h for h in hits if want.intersection(h.tags)][:3]
-                text = " + ".join(self._text(h, toks) for h in src)
-                hits.append(Hit(c.category, c.raise_to, False, text, (), c.id))
         return shown
 
     def _text(self, h: Hit, toks: list[Token]) -> str:
