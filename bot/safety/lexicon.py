@@ -13,6 +13,9 @@ Pattern syntax (one string, elements separated by spaces; see lexicon.yml):
   ``re:RX``   a regular expression on the folded word (for tight suffix sets)
   ``...``     a gap of up to ``max_gap`` words, ``...2`` up to two words
 
+An entry with ``level: none`` and ``tags`` is a context marker: it never raises a
+message by itself, it only lets a combo fire ("a baby" + "for two days").
+
 Suppressors disarm matches in their ``scope``: ``span`` (the words they cover),
 ``near`` (their words and ``window`` words either side, same clause) or
 ``clause``. Suppressors and boosters may list ``unless`` patterns: a match that
@@ -295,8 +298,10 @@ def compile_data(data: Any) -> Lexicon:
         where = f"entries[{n}]" + (f" ({item.get('id')})" if isinstance(item, dict) else "")
         _check_fields(where, item, _ENTRY_FIELDS, {"id", "category", "level", "match", "example"})
         lvl = _level(where, item["level"])
-        if lvl is Level.NONE:
-            raise LexiconError(f"{where}: an entry's level must be above none")
+        if lvl is Level.NONE and not item.get("tags"):
+            # level none: a context marker ("two days", "an adult from the internet") that
+            # matters only in a combo; without tags it would do nothing
+            raise LexiconError(f"{where}: an entry's level must be above none (or none with tags: a context marker)")
         entries.append(
             Entry(
                 id=ident(where, item),

@@ -121,6 +121,8 @@ class Hit:
     tags: tuple[str, ...]
     entry: str
     used: tuple[int, ...] = ()
+    marker: bool = False  # a context marker (entry level none): only its tags count, in combos
+    disarmed: bool = False  # a suppressor covered it (markers: their tags no longer count)
 
 
 def _min(a: Level, b: Level) -> Level:
@@ -319,15 +321,17 @@ class Matcher:
                         for j in range(max(0, first - 2), first)
                     ):
                         level = _min(level, Level.CONCERN)
-                    hits.append(Hit(entry.category, level, fuzzy, (first, last), entry.tags, entry.id, tuple(used)))
+                    hits.append(Hit(entry.category, level, fuzzy, (first, last), entry.tags, entry.id, tuple(used),
+                                    marker=entry.level is Level.NONE))
         if not hits:
             return ScreenResult()
 
         self._suppress(hits, toks, infos, pos, present)
+        markers = [h for h in hits if h.marker and not h.fuzzy and not h.disarmed]
         hits = [h for h in hits if h.level is not Level.NONE]
         if not hits:
             return ScreenResult()
-        extra = self._boost(hits, toks, infos, pos, present)
+        extra = self._boost(hits, toks, infos, pos, present, markers)
         return self._result(hits, extra, toks)
 
     def _show(self, toks: list[Token], first: int, last: int) -> str:
@@ -374,15 +378,18 @@ class Matcher:
             for cap, cats in rules:
                 if not cats or h.category in cats:
                     h.level = _min(h.level, cap)
+                    h.disarmed = True
 
-    def _boost(self, hits: list[Hit], toks, infos, pos, present) -> list[str]:
+    def _boost(self, hits: list[Hit], toks, infos, pos, present, markers: list[Hit] | None = None) -> list[str]:
         # Combos first: a combination that makes a message `high` ("an adult from the internet" +
         # "is coming to pick me up") can then be raised by "tonight" like any other high hit.
+        markers = markers or []
         tags = {t for h in hits if not h.fuzzy and h.level > Level.NONE for t in h.tags}
+        tags.update(t for h in markers for t in h.tags)
         for c in self.lex.combos:
             if set(c.all_tags) <= tags:
                 want = set(c.all_tags)
-                src = [h for h in hits if want.intersection(h.tags)][:3]
+                src = [h for h in hits + markers if want.intersection(h.tags)][:3]
                 text = " + ".join(self._text(h, toks) for h in src)
                 hits.append(Hit(c.category, c.raise_to, False, text, (), c.id))
         shown: list[str] = []
