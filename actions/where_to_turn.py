@@ -78,6 +78,13 @@ class ActionWhereToTurn(Action):
                                      buttons=persona_buttons(k, lang))
             return events
 
+        answered = f"{problem}:{persona}"
+        if (intent or "").startswith("persona_") and tracker.get_slot("answered") == answered:
+            # Already answered for this very persona: a word of thanks, not the same answer twice.
+            dispatcher.utter_message(text=message(k, "persona_noted", lang, persona),
+                                     buttons=standard_buttons(k, lang, consultation=persona == "professional"))
+            return events
+        events.append(SlotSet("answered", answered))
         dispatcher.utter_message(
             text=compose(k, problem, persona, lang),
             buttons=standard_buttons(k, lang, consultation=persona == "professional"),

@@ -28,7 +28,7 @@ from actions.local_office import ActionLocalOffice
 
 case = json.loads(sys.argv[1])
 ACTIONS = {a().name(): a for a in (ActionHandoffStart, ActionWhereToTurn, ActionFallback, ActionLocalOffice)}
-slots = {"language": None, "persona": None, "problem": None, "settlement": None,
+slots = {"language": None, "persona": None, "problem": None, "settlement": None, "answered": None,
          "awaiting_settlement": False, **case.get("slots", {})}
 latest = {"text": case.get("text", ""), "intent": {"name": case["intent"], "confidence": 0.9},
           "entities": case.get("entities", [])}
@@ -148,3 +148,20 @@ def test_unknown_village_after_settlement_question_goes_to_lookup_not_fallback()
     result = run({"action": "action_fallback", "intent": "nlu_fallback", "text": "Kisnémedi",
                   "slots": {"awaiting_settlement": True}})
     assert "polgármesteri hivatal" in texts(result)
+
+
+def test_persona_after_the_answer_gets_thanks_not_the_same_answer_twice():
+    first = run({"action": "action_where_to_turn", "intent": "where_physical_abuse",
+                 "text": "tanar vagyok, egy diakomat otthon verik", "slots": {"persona": "professional"}})
+    answered = [e["value"] for e in first["events"] if e.get("name") == "answered"]
+    assert answered == ["physical_abuse:professional"]
+    again = run({"action": "action_where_to_turn", "intent": "persona_professional", "text": "pedagógus vagyok",
+                 "slots": {"persona": "professional", "problem": "physical_abuse", "answered": answered[0]}})
+    assert len(again["messages"]) == 1 and "konzultál" in texts(again)
+    assert len(texts(again)) < len(texts(first)) / 2
+    assert [b["payload"] for b in again["messages"][0]["buttons"]][0] == "/ask_consultation"
+    # A persona that changes the answer (a child, not a professional) gets the answer again.
+    child = run({"action": "action_where_to_turn", "intent": "persona_child", "text": "en vagyok a gyerek",
+                 "slots": {"persona": "child", "problem": "physical_abuse", "answered": answered[0]}})
+    assert "Nem a te hibád" in texts(child)
+    assert any(e.get("name") == "answered" and e["value"] == "physical_abuse:child" for e in child["events"])
