@@ -141,6 +141,29 @@ def yes_no(tracker: Tracker, value: Any) -> Optional[Text]:
     return None
 
 
+FAQ_CONFIDENCE = 0.8
+FAQ_MAX_WORDS = 12
+
+
+def faq_question(tracker: Tracker) -> Optional[Text]:
+    """The FAQ response to utter if the answer is really a question about the service.
+
+    "Is it anonymous?" typed at "how old is the child?" must be answered, not stored as
+    the age. Only a short message with a question mark that NLU reads as an FAQ with
+    high confidence counts; anything else is kept as the reporter's answer.
+    """
+    latest = tracker.latest_message or {}
+    text = _text(latest.get("text"))
+    intent = latest.get("intent") or {}
+    if intent.get("name") != "faq" or float(intent.get("confidence") or 0) < FAQ_CONFIDENCE:
+        return None
+    if "?" not in text or len(text.split()) > FAQ_MAX_WORDS:
+        return None
+    selected = ((latest.get("response_selector") or {}).get("faq") or {}).get("response") or {}
+    key = selected.get("intent_response_key")
+    return f"utter_{key}" if key else None
+
+
 def given(tracker: Tracker) -> int:
     """How many report fields hold something other than "skipped" (not logged as values)."""
     return sum(1 for slot in FIELD_SLOTS.values() if tracker.get_slot(slot) not in (None, SKIPPED))
@@ -440,7 +463,20 @@ class ValidateReportForm(FormValidationAction):
             out["report_confirm"] = "no"
         return out
 
-    def _free(self, slot: Text, value: Any, tracker: Tracker) -> Dict[Text, Any]:
+    @staticmethod
+    def _answered_question(slot: Text, dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+        """Answer an FAQ asked instead of an answer; the form then asks its question again."""
+        response = faq_question(tracker)
+        if response is None:
+            return False
+        logger.info("report form: question answered inside the form")
+        dispatcher.utter_message(response=response)
+        return True
+
+    def _free(self, slot: Text, value: Any, tracker: Tracker,
+              dispatcher: Optional[CollectingDispatcher] = None) -> Dict[Text, Any]:
+        if dispatcher is not None and self._answered_question(slot, dispatcher, tracker):
+            return {slot: None}
         kind = classify(tracker, value)
         if kind == "skip":
             return {slot: SKIPPED}
@@ -456,12 +492,12 @@ class ValidateReportForm(FormValidationAction):
     async def validate_report_what(self, value: Any, dispatcher: CollectingDispatcher,
                                    tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         """What happened: the reporter's own words, capped."""
-        return self._free("report_what", value, tracker)
+        return self._free("report_what", value, tracker, dispatcher)
 
     async def validate_report_child_age(self, value: Any, dispatcher: CollectingDispatcher,
                                         tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         """Age: kept as the short raw text ("kb 10", "tinédzser"); a bare number gets "év"/"years"."""
-        out = self._free("report_child_age", value, tracker)
+        out = self._free("report_child_age", value, tracker, dispatcher)
         age = out.get("report_child_age")
         if age and age not in (SKIPPED, UNKNOWN) and age.isdigit() and _AGE_NUMBER.fullmatch(age):
             out["report_child_age"] = f"{age} {'years' if language(tracker) == 'en' else 'év'}"
@@ -470,32 +506,34 @@ class ValidateReportForm(FormValidationAction):
     async def validate_report_settlement(self, value: Any, dispatcher: CollectingDispatcher,
                                          tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         """Settlement: free text, capped (operators look it up in the office directory)."""
-        return self._free("report_settlement", value, tracker)
+        return self._free("report_settlement", value, tracker, dispatcher)
 
     async def validate_report_address(self, value: Any, dispatcher: CollectingDispatcher,
                                       tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         """Address: only asked after a yes; free text, capped."""
-        return self._free("report_address", value, tracker)
+        return self._free("report_address", value, tracker, dispatcher)
 
     async def validate_report_relation(self, value: Any, dispatcher: CollectingDispatcher,
                                        tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         """Who causes the harm: the relation in their words (the store spots parents in it)."""
-        return self._free("report_relation", value, tracker)
+        return self._free("report_relation", value, tracker, dispatcher)
 
     async def validate_report_since(self, value: Any, dispatcher: CollectingDispatcher,
                                     tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         """Since when: free text, capped."""
-        return self._free("report_since", value, tracker)
+        return self._free("report_since", value, tracker, dispatcher)
 
     async def validate_report_others_know(self, value: Any, dispatcher: CollectingDispatcher,
                                           tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         """Whether others know: free text ("igen, a tanára"), capped."""
-        return self._free("report_others_know", value, tracker)
+        return self._free("report_others_know", value, tracker, dispatcher)
 
     # -- yes/no questions ----------------------------------------------------------------
     async def validate_report_wants_address(self, value: Any, dispatcher: CollectingDispatcher,
                                             tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         """Yes / no; skip or "I don't know" mean no; an address typed straight away is taken."""
+        if self._answered_question("report_wants_address", dispatcher, tracker):
+            return {"report_wants_address": None}
         kind = classify(tracker, value)
         if kind == "stop":
             return self._stop("report_wants_address", tracker)
@@ -512,6 +550,8 @@ class ValidateReportForm(FormValidationAction):
     async def validate_report_danger_now(self, value: Any, dispatcher: CollectingDispatcher,
                                          tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         """yes / no / unknown / skipped; anything unclear is asked again (it matters)."""
+        if self._answered_question("report_danger_now", dispatcher, tracker):
+            return {"report_danger_now": None}
         kind = classify(tracker, value)
         if kind == "stop":
             return self._stop("report_danger_now", tracker)
@@ -524,6 +564,8 @@ class ValidateReportForm(FormValidationAction):
     async def validate_report_confirm(self, value: Any, dispatcher: CollectingDispatcher,
                                       tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         """Send only on a clear yes; stop or skip mean no; anything else is asked again."""
+        if self._answered_question("report_confirm", dispatcher, tracker):
+            return {"report_confirm": None}
         kind = classify(tracker, value)
         if kind in ("stop", "skip"):
             return {"report_confirm": "no"}

@@ -70,6 +70,10 @@ async def test_report_through_the_real_form_is_stored_without_identifiers(
 
     replies = await say(http, gw, session, WHAT)
     assert "hány éves" in joined(replies), replies
+    # A question about the service instead of an answer is answered, and the form asks again.
+    replies = await say(http, gw, session, "kiderül, hogy én jelentettem?")
+    assert "nem derülhet ki" in joined(replies) and "hány éves" in joined(replies), replies
+    assert (await report_slots(http, rasa_stack, pid))["report_child_age"] is None
     replies = await say(http, gw, session, "kb 8")
     assert "településen" in joined(replies), replies
     replies = await say(http, gw, session, "Szeged")
