@@ -28,6 +28,7 @@ from bot.safety.stemmer import Stemmer
 MAX_MATCHES = 10
 SLOW_LOOKUPS_PER_MESSAGE = 48  # Hunspell/fuzzy look-ups for uncached words; bounds cold latency
 _CACHE_LIMIT = 200_000
+_CHUNK_RX: dict[str, re.Pattern[str]] = {}  # compiled pre-filter chunks, shared by every Matcher
 _LEVELS = (Level.NONE, Level.CONCERN, Level.HIGH, Level.IMMEDIATE)
 _ALPHABET = frozenset(string.ascii_lowercase + string.digits)  # folded words are [a-z0-9] plus rare letters
 
@@ -165,6 +166,12 @@ class Matcher:
             (e, [(p, frozenset(self.index[x.key] for x in p if isinstance(x, Element))) for p in e.patterns])
             for e in lexicon.entries
         ]
+        # Patterns by their first element: a message only tries the patterns that can start in it.
+        self._by_first: dict[int, list[tuple[int, int]]] = {}
+        for ei, (_e, pats) in enumerate(self._entry_pats):
+            for pi, (p, _needed) in enumerate(pats):
+                self._by_first.setdefault(self.index[p[0].key], []).append((ei, pi))
+        self._needs_cache: dict[int, frozenset[int]] = {}
 
     # ---- words -------------------------------------------------------------
     def _direct(self, word: str) -> frozenset[int]:
@@ -179,7 +186,11 @@ class Matcher:
         out = []
         for k in range(0, len(ids), size):
             part = tuple(ids[k : k + size])
-            out.append((re.compile("(?:" + "|".join(self.elements[i].regex.pattern for i in part) + ")"), part))
+            src = "(?:" + "|".join(self.elements[i].regex.pattern for i in part) + ")"
+            rx = _CHUNK_RX.get(src)
+            if rx is None:  # re's own cache holds 512: more chunks than that would recompile on every load
+                rx = _CHUNK_RX[src] = re.compile(src)
+            out.append((rx, part))
         return tuple(out)
 
     def _worth_slow_lookup(self, folded: str) -> bool:
@@ -277,7 +288,10 @@ class Matcher:
         return None
 
     def _needs(self, pat: tuple) -> frozenset[int]:
-        return frozenset(self.index[x.key] for x in pat if isinstance(x, Element))
+        got = self._needs_cache.get(id(pat))
+        if got is None:  # patterns live as long as the lexicon: their id is a stable key
+            got = self._needs_cache[id(pat)] = frozenset(self.index[x.key] for x in pat if isinstance(x, Element))
+        return got
 
     def _unless_words(self, pats: tuple, toks, infos, pos, present) -> set[int]:
         """Word positions covered by any ``unless`` pattern."""
@@ -308,30 +322,35 @@ class Matcher:
             return ScreenResult()
 
         hits: list[Hit] = []
-        for entry, pats in self._entry_pats:
-            for pat, needed in pats:
-                if not needed <= present:
-                    continue
-                # Every occurrence counts: the first may sit in a game or an idiom, a later one may not.
-                for first, last, used in self._find(pat, toks, infos, pos):
-                    level = entry.level
-                    fuzzy = bool(fuzzy_at) and not fuzzy_at.isdisjoint(used)
-                    if entry.negatable and any(
-                        toks[j].folded in self.lex.negators and toks[j].clause == toks[first].clause
-                        for j in range(max(0, first - 2), first)
-                    ):
-                        level = _min(level, Level.CONCERN)
-                    hits.append(Hit(entry.category, level, fuzzy, (first, last), entry.tags, entry.id, tuple(used),
-                                    marker=entry.level is Level.NONE))
+        by_first = self._by_first
+        cands = sorted({c for el in present for c in by_first.get(el, ())})  # lexicon order: stable output
+        for ei, pi in cands:
+            entry, pats = self._entry_pats[ei]
+            pat, needed = pats[pi]
+            if not needed <= present:
+                continue
+            # Every occurrence counts: the first may sit in a game or an idiom, a later one may not.
+            for first, last, used in self._find(pat, toks, infos, pos):
+                level = entry.level
+                fuzzy = bool(fuzzy_at) and not fuzzy_at.isdisjoint(used)
+                if entry.negatable and any(
+                    toks[j].folded in self.lex.negators and toks[j].clause == toks[first].clause
+                    for j in range(max(0, first - 2), first)
+                ):
+                    level = _min(level, Level.CONCERN)
+                hits.append(Hit(entry.category, level, fuzzy, (first, last), entry.tags, entry.id, tuple(used),
+                                marker=entry.level is Level.NONE))
         if not hits:
             return ScreenResult()
 
         self._suppress(hits, toks, infos, pos, present)
         markers = [h for h in hits if h.marker and not h.fuzzy and not h.disarmed]
         hits = [h for h in hits if h.level is not Level.NONE]
-        if not hits:
+        if not hits and len(markers) < 2:  # a combo needs two things at least
             return ScreenResult()
         extra = self._boost(hits, toks, infos, pos, present, markers)
+        if not hits:
+            return ScreenResult()
         return self._result(hits, extra, toks)
 
     def _show(self, toks: list[Token], first: int, last: int) -> str:
