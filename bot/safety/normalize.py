@@ -100,10 +100,30 @@ def tokenize(text: str) -> list[Token]:
             if folded:
                 if folded in _JOINERS:
                     part += 1
+                if folded[:2] in _FUSED_HEADS and len(folded) > 5:
+                    split = _FUSED.fullmatch(folded)
+                    if split is not None:  # "megakarok" -> "meg" "akarok", "nemakarok" -> "nem" "akarok"
+                        head = split.group(1) or split.group(3)
+                        tail = split.group(2) or split.group(4)
+                        cut = len(head)
+                        head_raw, tail_raw = (raw[:cut], raw[cut:]) if fold(raw[:cut]) == head else (head, tail)
+                        append(Token(head_raw, head, clause_no, part))
+                        append(Token(tail_raw, tail, clause_no, part))
+                        continue
                 append(Token(raw, folded, clause_no, part))
         part += 1
     return tokens
 
+
+# Words children run together: a verbal prefix or "nem" glued to the auxiliary that follows it
+# ("megakarok halni", "nemakarok elni", "leakarok ugrani"). Not "fog" (megfog = grab) and
+# not whole verbs: only auxiliaries, so a real prefixed verb is never split.
+_FUSED = re.compile(
+    r"(nem|meg|el|fel|le|ki|be|ossze|szet|ra|at)"
+    r"(akar(?:ok|sz|ja|nak|unk|tam|t|ta|tak|nek|nak|om)?|szeretne(?:k|m|d|nek)?|kell(?:ene|ett)?|kene|probal(?:ok|om|tam|ta|ja|tak)?)"
+    r"|(nem)(birom|birok|birja|tudok|tudom|tom|merek|mertem|fogok|lesz|vagyok)"
+)
+_FUSED_HEADS = frozenset({"ne", "me", "el", "fe", "le", "ki", "be", "os", "sz", "ra", "at"})
 
 # Conjunctions that start a new thought: "a meccsen kikaptunk, de apa megvert" is two things.
 _JOINERS = frozenset({"de", "mert", "aztan", "utana", "viszont", "pedig", "but", "because", "then"})
