@@ -353,7 +353,7 @@ class Gateway:
         except RasaUnavailable as exc:
             log.error("rasa unavailable", extra={"conv": conv.pid, "error": str(exc)})
             metrics.ERRORS.labels("rasa_unavailable").inc()
-            await self.store.append(conv.pid, SYSTEM, "bot unavailable", audience=TO_STAFF, meta={"error": str(exc)})
+            await self.store.append(conv.pid, SYSTEM, "A bot nem érhető el", audience=TO_STAFF, meta={"error": str(exc)})
             return await self._say(conv, [self._unavailable(conv.language)])
         replies: list[Reply] = []
         handoff: dict[str, Any] | None = None

@@ -173,7 +173,7 @@ async def test_no_raw_ids_and_no_internal_events_reach_the_person(gw: Any, http:
     await api(http, "POST", gw.url, f"/api/operator/chats/{pid}/close", {"outcome": "mental_health"})
     everything = await person_inbox(http, gw.url, s)
     blob = json.dumps(everything, ensure_ascii=False)
-    for internal in ("BELSO", "taken by", "queued:", "closed by", "mental_health", "api"):
+    for internal in ("BELSO", "átvette", "Sorba került", "lezárta", "mental_health", "api"):
         assert internal not in blob
     assert any(data.text("closed", "hu") == m["text"] for m in everything)
     status, chat = await api(http, "GET", gw.url, f"/api/operator/chats/{pid}")

@@ -41,6 +41,23 @@ MAX_OPERATOR_TEXT = 4000
 API_OPERATOR = "api"
 
 
+
+# Staff-only transcript lines are read by Hungarian operators: written in Hungarian.
+_LEVEL_HU = {"immediate": "azonnali", "high": "magas", "requested": "kérte", "concern": "aggodalom", "none": "nincs"}
+_SKILL_HU = {"child": "gyermek", "adult": "felnőtt bejelentő", "professional": "szakmai konzultáció"}
+_REASON_HU = {"danger": "veszély", "requested": "emberrel szeretne beszélni", "consultation": "konzultáció",
+              "report": "bejelentés", "fallback": "a bot nem értette"}
+
+
+def _staff_queued(prio: str, skill: str, reason: str) -> str:
+    return (f"Sorba került: {_LEVEL_HU.get(prio, prio)}, {_SKILL_HU.get(skill, skill)}, "
+            f"ok: {_REASON_HU.get(reason, reason)}")
+
+
+def _outcome_hu() -> dict[str, str]:
+    return {o["id"]: o.get("hu", o["id"]) for o in data.outcomes()}
+
+
 class HandoffError(Exception):
     status = 400
 
@@ -105,7 +122,7 @@ class HandoffService:
             await self.events.publish("priority", conv.pid)
             return []
         await self.store.append(
-            conv.pid, SYSTEM, f"queued: {prio}, {skill_now}, {reason}", audience=TO_STAFF,
+            conv.pid, SYSTEM, _staff_queued(prio, skill_now, reason), audience=TO_STAFF,
             meta={"kind": "queued", "priority": prio, "skill": skill_now, "reason": reason},
         )
         log.info("handoff queued", extra={"conv": conv.pid, "risk": prio, "skill": skill_now, "reason": reason})
@@ -242,7 +259,7 @@ class HandoffService:
             pipe.zremrangebyscore(claims, "-inf", now - 3600)
             pipe.expire(claims, 3600)
             await pipe.execute()
-        await self.store.append(pid, SYSTEM, f"taken by {op.name} after {int(waited)} s", audience=TO_STAFF,
+        await self.store.append(pid, SYSTEM, f"{op.name} átvette, {int(waited)} mp várakozás után", audience=TO_STAFF,
                                 meta={"kind": "claimed", "operator": op.name, "waited": int(waited)})
         await self._tell(pid, data.text("operator_joined", conv.language))
         await self.events.publish("claimed", pid)
@@ -286,7 +303,7 @@ class HandoffService:
                 raise Conflict("that operator is not online")
             if not await self.queue.reassign(pid, owner, to_operator):
                 raise Conflict("the conversation changed meanwhile")
-            await self.store.append(pid, OPERATOR, note or "(no hand-over note)", audience=TO_STAFF,
+            await self.store.append(pid, OPERATOR, note or "(nincs átadási jegyzet)", audience=TO_STAFF,
                                     meta={"kind": "transfer", "operator": op.name, "from": owner, "to": to_operator})
             await self._tell(pid, data.text("colleague_joins", conv.language))
             await self.events.publish("transferred", pid)
@@ -299,7 +316,7 @@ class HandoffService:
             raise Conflict("the conversation changed meanwhile")
         conv.state = State.QUEUED
         await self.store.save(conv, skill=skill)
-        await self.store.append(pid, OPERATOR, note or "(no hand-over note)", audience=TO_STAFF,
+        await self.store.append(pid, OPERATOR, note or "(nincs átadási jegyzet)", audience=TO_STAFF,
                                 meta={"kind": "transfer", "operator": op.name, "from": owner, "to_skill": skill})
         ticket = await self.queue.ticket(pid)
         prio = _priority(ticket.get("rank"))
@@ -326,7 +343,7 @@ class HandoffService:
             await self.queue.release(pid, State.CLOSED.value, (State.LIVE.value, State.QUEUED.value),
                                      operator=ticket.get("operator", ""), expected="")
             self._rasa_event(pid, "resume")
-        await self.store.append(pid, SYSTEM, f"blocked for {hours} h by {op.name}", audience=TO_STAFF,
+        await self.store.append(pid, SYSTEM, f"{op.name} letiltotta {hours} órára", audience=TO_STAFF,
                                 meta={"kind": "blocked", "operator": op.name, "reason": reason})
         await self._tell(pid, data.text("blocked", conv.language))
         await self.events.publish("closed", pid)
@@ -348,7 +365,7 @@ class HandoffService:
                 if not await self.queue.requeue(pid, name, skill):
                     continue
                 conv = await self._conv(pid)
-                await self.store.append(pid, SYSTEM, f"{name} disconnected; back in the queue", audience=TO_STAFF,
+                await self.store.append(pid, SYSTEM, f"{name} kapcsolata megszakadt; újra a sorban", audience=TO_STAFF,
                                         meta={"kind": "orphaned", "operator": name})
                 prio = _priority(ticket.get("rank"))
                 await self._tell(pid, await self._waiting_text(pid, skill, prio, conv.language,
@@ -378,7 +395,7 @@ class HandoffService:
 
     async def return_to_bot(self, pid: str, op: Operator) -> dict[str, Any]:
         conv, _ = await self._end(pid, op, State.BOT)
-        await self.store.append(pid, SYSTEM, f"returned to the bot by {op.name}", audience=TO_STAFF,
+        await self.store.append(pid, SYSTEM, f"{op.name} visszaadta a botnak", audience=TO_STAFF,
                                 meta={"kind": "returned", "operator": op.name})
         await self._tell(pid, data.text("returned_to_bot", conv.language))
         await self.events.publish("returned", pid)
@@ -391,7 +408,7 @@ class HandoffService:
             raise HandoffError(f"unknown outcome {outcome!r}")
         conv, released = await self._end(pid, op, State.CLOSED)
         handled = time.time() - float(released.get("claimed") or released.get("enqueued") or time.time())
-        await self.store.append(pid, SYSTEM, f"closed by {op.name}: {outcome}", audience=TO_STAFF,
+        await self.store.append(pid, SYSTEM, f"{op.name} lezárta: {_outcome_hu().get(outcome, outcome)}", audience=TO_STAFF,
                                 meta={"kind": "closed", "operator": op.name, "outcome": outcome,
                                       "handled": int(handled)})
         await self._tell(pid, data.text("closed", conv.language))
