@@ -13,7 +13,11 @@ the matcher was read; first figures immediate 0.482, high+ 0.643, none->high+
 0.057). Round 3 then used the misses of ``fresh`` and ``fresh2`` (as word
 families, phrase shapes and context rules, not their exact words), so both are
 tuned sets now. ``fresh3`` (117 msgs) was written after round 3 and measured once:
-that figure, below target, is the honest generalisation figure of round 3.
+immediate 0.500, high+ 0.567, none->high+ 0.100; round 4 then used its misses, so
+it is tuned too. ``fresh4`` (95 msgs) was written after round 4 and measured once:
+immediate 0.500, high+ 0.492, none->high+ 0.100 - the honest generalisation figure
+now, and the lesson of rounds 3 and 4: each round fixes what it has seen, while
+the figure on wording nobody has seen stays near one half.
 
 Targets (on all parts together, and on each part):
 recall of `immediate` >= 0.95, recall of `high`-or-above >= 0.97, share of
@@ -92,17 +96,23 @@ def test_blind_set_is_big_and_mixed() -> None:
                     "neglect", "domestic_violence", "runaway_homeless", "bullying"}
 
 
-FRESH = {name: DATA / f"safety_eval_{name}.tsv" for name in ("fresh", "fresh2", "fresh3")}
+FRESH = {name: DATA / f"safety_eval_{name}.tsv" for name in ("fresh", "fresh2", "fresh3", "fresh4")}
 FRESH3_BELOW_TARGET = pytest.mark.xfail(
     strict=False,
-    reason="fresh3 part (117 msgs, committed after round 3, never tuned on), measured once: immediate 0.500, "
-    "high+ 0.567, none->high+ 0.100 - the honest generalisation figure of the round-3 screen",
+    reason="fresh3 part (117 msgs): measured once after round 3 immediate 0.500, high+ 0.567, none->high+ 0.100; "
+    "round 4 was tuned on its misses and reaches immediate 0.923, high+ 0.985, none->high+ 0.000",
+)
+FRESH4_BELOW_TARGET = pytest.mark.xfail(
+    strict=False,
+    reason="fresh4 part (95 msgs, committed after round 4, never tuned on), measured once: immediate 0.500, "
+    "high+ 0.492, none->high+ 0.100 - the honest generalisation figure of the round-4 screen",
 )
 
 
 @pytest.mark.parametrize(
     "part",
-    ["tune", "heldout", "blind", "all", "fresh", "fresh2", pytest.param("fresh3", marks=FRESH3_BELOW_TARGET)],
+    ["tune", "heldout", "blind", "all", "fresh", "fresh2",
+     pytest.param("fresh3", marks=FRESH3_BELOW_TARGET), pytest.param("fresh4", marks=FRESH4_BELOW_TARGET)],
 )
 def test_targets(part: str) -> None:
     if part == "all":
@@ -116,7 +126,7 @@ def test_targets(part: str) -> None:
     assert m["false_alarm_none"] <= 0.03, m["false_alarms"]
 
 
-@pytest.mark.parametrize("part, at_least", [("fresh2", 200), ("fresh3", 80)])
+@pytest.mark.parametrize("part, at_least", [("fresh2", 200), ("fresh3", 80), ("fresh4", 80)])
 def test_fresh_parts_are_big_and_mixed(part: str, at_least: int) -> None:
     rows = load_part(FRESH[part])
     assert len(rows) >= at_least
