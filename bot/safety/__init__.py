@@ -6,12 +6,21 @@
     state = screener.escalate(state, result)
 
 See lexicon.yml for the reviewed word list and escalation.py for the streak rule.
+
+A second, statistical signal (classifier.py, weights in classifier.json) can raise a
+message the lexicon scored `none`/`concern`: to `high` (category `unclassified_danger`,
+match "classifier:0.87") at t_high, `none` to `concern` at t_concern. It never makes a
+message `immediate`, never lowers a level, and never raises to `high` a message in
+which the lexicon matched an idiom/context suppressor or a negation. It is a
+constructor flag, ``LexiconScreener(classifier=...)``, default CLASSIFIER_DEFAULT.
 """
 from __future__ import annotations
 
+import logging
 import threading
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.screening import Level, RiskState, ScreenResult
 from bot.safety.escalation import escalate as _escalate
@@ -19,25 +28,56 @@ from bot.safety.lexicon import DEFAULT_PATH, Lexicon, LexiconError, load
 from bot.safety.matcher import Matcher
 from bot.safety.stemmer import Stemmer, load_stemmer
 
+if TYPE_CHECKING:
+    from bot.safety import classifier as _clf
+
 __all__ = ["LexiconScreener", "default_screener", "LexiconError", "Level", "RiskState", "ScreenResult"]
 
 MAX_CHARS = 20_000  # longer text is screened in full, in slices of this size
+CLASSIFIER_DEFAULT = False  # see the note in bench/README.md: off until it earns its place
+CLASSIFIER_CATEGORY = "unclassified_danger"
+_log = logging.getLogger(__name__)
+_warned = False
+
+
+def _load_classifier(path) -> "_clf.Classifier | None":
+    global _warned
+    from bot.safety import classifier as _clf  # late: `python -m bot.safety.classifier` imports this package
+
+    try:
+        return _clf.Classifier.load(path)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        if not _warned:
+            _warned = True
+            _log.warning("safety classifier not loaded (%s); the lexicon screens alone", type(exc).__name__)
+        return None
 
 
 class LexiconScreener:
     """Implements bot.screening.Screener. screen() is pure, fast and never raises."""
 
-    def __init__(self, lexicon: Lexicon | None = None, stemmer: Stemmer | None | bool = True) -> None:
+    def __init__(self, lexicon: Lexicon | None = None, stemmer: Stemmer | None | bool = True,
+                 classifier: "bool | Path | str | _clf.Classifier | None" = None) -> None:
+        """``classifier``: None = CLASSIFIER_DEFAULT; True = load classifier.json; a path or a
+        Classifier; False = lexicon only. A missing or unreadable file means lexicon only."""
         self.lexicon = lexicon if lexicon is not None else load(DEFAULT_PATH)
         if stemmer is True:
             stemmer = load_stemmer()
         self.stemmer: Stemmer | None = stemmer or None
         self._matcher = Matcher(self.lexicon, self.stemmer)
         self._lock = threading.Lock()  # caches are shared; keep them consistent across threads
+        if classifier is None:
+            classifier = CLASSIFIER_DEFAULT
+        if classifier is True:
+            classifier = Path(__file__).with_name("classifier.json")
+        if isinstance(classifier, (str, Path)):
+            classifier = _load_classifier(classifier)
+        self.classifier: "_clf.Classifier | None" = classifier or None
 
     @classmethod
-    def from_path(cls, path: Path | str, stemmer: Stemmer | None | bool = True) -> "LexiconScreener":
-        return cls(load(path), stemmer)
+    def from_path(cls, path: Path | str, stemmer: Stemmer | None | bool = True,
+                  classifier: "bool | Path | str | _clf.Classifier | None" = None) -> "LexiconScreener":
+        return cls(load(path), stemmer, classifier)
 
     @property
     def uses_hunspell(self) -> bool:
@@ -47,17 +87,33 @@ class LexiconScreener:
         try:
             if not isinstance(text, str):
                 text = "" if text is None else str(text)
-            if len(text) <= MAX_CHARS:
-                with self._lock:
-                    return self._matcher.screen(text)
-            results = []
-            for i in range(0, len(text), MAX_CHARS - 200):  # overlap so no phrase is cut in two
-                with self._lock:
-                    results.append(self._matcher.screen(text[i : i + MAX_CHARS]))
-            return _combine(results)
+            return self.screen_detail(text)[0]
         except Exception:  # noqa: BLE001 - a screening bug must not drop a child's message
             # Fail safe, not silent: an unscreenable message is flagged for a human to read.
             return ScreenResult(Level.CONCERN, (), ("screening error",))
+
+    def screen_detail(self, text: str) -> tuple[ScreenResult, bool]:
+        """The lexicon's result (with the classifier's raise, if on) and whether a suppressor matched."""
+        if len(text) <= MAX_CHARS:
+            with self._lock:
+                result, suppressed = self._matcher.screen_detail(text)
+        else:
+            parts = []
+            for i in range(0, len(text), MAX_CHARS - 200):  # overlap so no phrase is cut in two
+                with self._lock:
+                    parts.append(self._matcher.screen_detail(text[i : i + MAX_CHARS]))
+            result, suppressed = _combine([r for r, _s in parts]), any(s for _r, s in parts)
+        clf = self.classifier
+        if clf is None or result.level >= Level.HIGH:
+            return result, suppressed
+        with self._lock:
+            p = clf.probability(text[: MAX_CHARS * 5])
+        if p >= clf.t_high and not suppressed:
+            return ScreenResult(Level.HIGH, (CLASSIFIER_CATEGORY, *result.categories),
+                                (f"classifier:{p:.2f}", *result.matches)), suppressed
+        if p >= clf.t_concern and result.level is Level.NONE:
+            return ScreenResult(Level.CONCERN, (CLASSIFIER_CATEGORY,), (f"classifier:{p:.2f}",)), suppressed
+        return result, suppressed
 
     def escalate(self, state: RiskState, result: ScreenResult) -> RiskState:
         return _escalate(state, result, self.lexicon.concern_streak_to_high)
@@ -75,7 +131,7 @@ _default_lock = threading.Lock()
 
 @lru_cache(maxsize=1)
 def _default() -> LexiconScreener:
-    return LexiconScreener()
+    return LexiconScreener()  # classifier: CLASSIFIER_DEFAULT
 
 
 def default_screener() -> LexiconScreener:

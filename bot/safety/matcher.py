@@ -303,9 +303,13 @@ class Matcher:
         return out
 
     def screen(self, text: str) -> ScreenResult:
+        return self.screen_detail(text)[0]
+
+    def screen_detail(self, text: str) -> tuple[ScreenResult, bool]:
+        """The result, and whether an idiom/context suppressor or a negation lowered a hit."""
         toks = tokenize(text)
         if not toks:
-            return ScreenResult()
+            return ScreenResult(), False
         budget = [SLOW_LOOKUPS_PER_MESSAGE]
         cache = self._cache
         infos = [cache.get(t.raw) or self.word(t, budget) for t in toks]
@@ -319,9 +323,10 @@ class Matcher:
                     fuzzy_at.add(i)
         present = set(pos)
         if not present:
-            return ScreenResult()
+            return ScreenResult(), False
 
         hits: list[Hit] = []
+        negated = False
         by_first = self._by_first
         cands = sorted({c for el in present for c in by_first.get(el, ())})  # lexicon order: stable output
         for ei, pi in cands:
@@ -338,20 +343,22 @@ class Matcher:
                     for j in range(max(0, first - 2), first)
                 ):
                     level = _min(level, Level.CONCERN)
+                    negated = True
                 hits.append(Hit(entry.category, level, fuzzy, (first, last), entry.tags, entry.id, tuple(used),
                                 marker=entry.level is Level.NONE))
         if not hits:
-            return ScreenResult()
+            return ScreenResult(), False
 
         self._suppress(hits, toks, infos, pos, present)
+        suppressed = negated or any(h.disarmed for h in hits)
         markers = [h for h in hits if h.marker and not h.fuzzy and not h.disarmed]
         hits = [h for h in hits if h.level is not Level.NONE]
         if not hits and len(markers) < 2:  # a combo needs two things at least
-            return ScreenResult()
+            return ScreenResult(), suppressed
         extra = self._boost(hits, toks, infos, pos, present, markers)
         if not hits:
-            return ScreenResult()
-        return self._result(hits, extra, toks)
+            return ScreenResult(), suppressed
+        return self._result(hits, extra, toks), suppressed
 
     def _show(self, toks: list[Token], first: int, last: int) -> str:
         shown = " ".join(t.raw for t in toks[first : last + 1])
