@@ -17,7 +17,11 @@ immediate 0.500, high+ 0.567, none->high+ 0.100; round 4 then used its misses, s
 it is tuned too. ``fresh4`` (95 msgs) was written after round 4 and measured once:
 immediate 0.500, high+ 0.492, none->high+ 0.100 - the honest generalisation figure
 now, and the lesson of rounds 3 and 4: each round fixes what it has seen, while
-the figure on wording nobody has seen stays near one half.
+the figure on wording nobody has seen stays near one half. The statistical second
+signal (bot/safety/classifier.py, trained on every part but fresh4, off by default)
+measured once on fresh4: high+ 0.508 at its guarded threshold, 0.794 at its CV
+threshold but with none->high+ 0.150 and ordinary NLU examples raised (tests here use
+the default screener: lexicon only).
 
 Targets (on all parts together, and on each part):
 recall of `immediate` >= 0.95, recall of `high`-or-above >= 0.97, share of

@@ -1,0 +1,133 @@
+"""The statistical second signal (bot/safety/classifier.py) and how the screener uses it."""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+import bot.safety as safety
+from bot.safety import LexiconScreener
+from bot.safety import classifier as C
+from bot.screening import Level
+
+DATA = Path(__file__).parent / "data"
+EVAL = sorted(DATA.glob("safety_eval_*.tsv"))
+
+
+@pytest.fixture(scope="module")
+def lexicon_only() -> LexiconScreener:
+    return LexiconScreener(classifier=False)
+
+
+@pytest.fixture(scope="module")
+def model() -> C.Classifier:
+    return C.Classifier.load()
+
+
+def _screener(clf: C.Classifier, t_high: float, t_concern: float) -> LexiconScreener:
+    return LexiconScreener(classifier=C.Classifier(clf.bias, clf.weights, t_high, t_concern))
+
+
+def _texts() -> list[str]:
+    return [t for _l, _c, t in C.load_rows(EVAL)]
+
+
+def test_training_is_deterministic(tmp_path) -> None:
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    C.train([DATA / "safety_eval_tune.tsv"], a, verbose=False, guard=False)
+    C.train([DATA / "safety_eval_tune.tsv"], b, verbose=False, guard=False)
+    assert a.read_bytes() == b.read_bytes()
+    m = json.loads(a.read_text())
+    assert m["weights"] and 0.5 <= m["t_concern"] <= m["t_high"] < 1.0
+
+
+def test_default_training_leaves_fresh4_out() -> None:
+    names = [p.name for p in C.default_paths()]
+    assert "safety_eval_fresh4.tsv" not in names and "safety_eval_tune.tsv" in names
+
+
+def test_committed_weights_are_compact_and_held_out(model) -> None:
+    path = C.DEFAULT_PATH
+    assert path.stat().st_size < 2_000_000
+    meta = json.loads(path.read_text())
+    assert "safety_eval_fresh4.tsv" not in meta["trained_on"]
+    assert meta["t_high"] >= meta["t_high_cv"] and meta["t_high"] >= meta["t_high_guard"]
+    assert model.t_concern <= model.t_high
+    assert all(abs(w) >= C.PRUNE for w in model.weights.values())
+
+
+def test_off_by_default() -> None:
+    assert safety.CLASSIFIER_DEFAULT is False
+    assert LexiconScreener().classifier is None
+    assert LexiconScreener(classifier=True).classifier is not None
+
+
+@pytest.mark.parametrize("text", ["apam minden este megver az ovvel", "meg akarok halni, senki nem szeret"])
+def test_clear_danger_scores_high(model, text) -> None:
+    assert model.probability(text) >= model.t_concern
+
+
+@pytest.mark.parametrize("text", ["szia", "köszi", "is it free?", "jó napot", "hova forduljak ha valaszt a szuleim?",
+                                  "majd meghalok a röhögéstől", "this homework is killing me"])
+def test_ordinary_chat_never_high(model, text) -> None:
+    s = LexiconScreener(classifier=model)
+    assert s.screen(text).level < Level.HIGH
+    assert model.probability("") == 0.0
+
+
+def test_raise_is_explained(lexicon_only, model) -> None:
+    # "they keep my passport and make me work": the lexicon alone misses it in this wording
+    text = "they keep my passport and make me work"
+    if lexicon_only.screen(text).level >= Level.HIGH:
+        pytest.skip("the lexicon now catches it")
+    got = _screener(model, 0.5, 0.5).screen(text)
+    assert got.level is Level.HIGH
+    assert got.categories[0] == safety.CLASSIFIER_CATEGORY
+    assert got.matches[0].startswith("classifier:")
+
+
+def test_never_immediate_never_lower(lexicon_only, model) -> None:
+    # With thresholds at zero the classifier raises everything it may: still never immediate,
+    # and never a level below the lexicon's.
+    eager = _screener(model, 0.0, 0.0)
+    for text in _texts():
+        lex = lexicon_only.screen(text)
+        got = eager.screen(text)
+        assert got.level >= lex.level
+        if lex.level is not Level.IMMEDIATE:
+            assert got.level is not Level.IMMEDIATE, text
+
+
+@pytest.mark.parametrize("text", ["a játékban megöltem a sárkányt", "a filmben lelőtték a rendőrt", "apa megverte sakkban", "ez a házi megöl"])
+def test_suppressors_win(lexicon_only, model, text) -> None:
+    result, suppressed = lexicon_only.screen_detail(text)
+    assert suppressed and result.level < Level.HIGH
+    assert _screener(model, 0.0, 0.0).screen(text).level < Level.HIGH
+
+
+def test_missing_weights_same_as_lexicon(tmp_path, lexicon_only, caplog, monkeypatch) -> None:
+    monkeypatch.setattr(safety, "_warned", False)
+    with caplog.at_level(logging.WARNING, logger="bot.safety"):
+        s = LexiconScreener(classifier=tmp_path / "missing.json")
+        LexiconScreener(classifier=tmp_path / "missing.json")
+    assert s.classifier is None
+    assert sum("classifier not loaded" in r.getMessage() for r in caplog.records) == 1  # once
+    for text in _texts()[:300]:
+        assert s.screen(text) == lexicon_only.screen(text)
+
+
+def test_inference_is_fast(model) -> None:
+    import statistics
+    import time
+
+    texts = _texts()
+    for t in texts:
+        model.probability(t)
+    times = []
+    for t in texts:
+        c = time.thread_time()
+        model.probability(t)
+        times.append(time.thread_time() - c)
+    assert statistics.median(times) < 0.001
