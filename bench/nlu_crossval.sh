@@ -4,23 +4,27 @@
 # FallbackClassifier threshold in config.yml.
 #
 # The run uses a copy of config.yml whose FallbackClassifier threshold is 0.05,
-# so the reports hold DIET's raw confidences; the script then simulates each
+# so the reports hold the raw intent confidences; the script then simulates each
 # candidate threshold (a prediction below it becomes nlu_fallback = a miss)
 # and prints macro-F1 at the threshold configured in config.yml.
 #
 # Usage: bench/nlu_crossval.sh [OUT_DIR]   (default /tmp/nlu_crossval)
-# Takes a while (5 trainings, ~10-15 min on 2 shared cores); don't run two
+#        CONFIG=other.yml NLU=other_dir bench/nlu_crossval.sh ...  (compare configs / data)
+# Takes a while (5 trainings, ~10 min on 2 shared cores); don't run two
 # trainings at once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT="${1:-/tmp/nlu_crossval}"
 RASA="${RASA:-.venv-rasa/bin/rasa}"
 PY="${PY:-.venv-rasa/bin/python}"
+CONFIG="${CONFIG:-config.yml}"
+NLU="${NLU:-nlu_data}"
+export CONFIG
 mkdir -p "$OUT"
 "$PY" - "$OUT" <<'PY'
-import sys, yaml
+import os, sys, yaml
 from pathlib import Path
-cfg = yaml.safe_load(Path("config.yml").read_text())
+cfg = yaml.safe_load(Path(os.environ["CONFIG"]).read_text())
 for comp in cfg["pipeline"]:
     if comp["name"] == "FallbackClassifier":
         comp["threshold"] = 0.05
@@ -28,15 +32,15 @@ for comp in cfg["pipeline"]:
 Path(sys.argv[1], "config.bench.yml").write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False))
 PY
 start=$(date +%s)
-"$RASA" test nlu --nlu nlu_data --config "$OUT/config.bench.yml" --cross-validation --folds 5 \
+"$RASA" test nlu --nlu "$NLU" --config "$OUT/config.bench.yml" --cross-validation --folds 5 \
     --successes --out "$OUT" > "$OUT/rasa_test_nlu.log" 2>&1
 elapsed=$(( $(date +%s) - start ))
 "$PY" - "$OUT" "$elapsed" <<'PY'
-import json, sys, yaml
+import json, os, sys, yaml
 from collections import Counter
 from pathlib import Path
 out, elapsed = Path(sys.argv[1]), int(sys.argv[2])
-configured = next(c for c in yaml.safe_load(Path("config.yml").read_text())["pipeline"]
+configured = next(c for c in yaml.safe_load(Path(os.environ["CONFIG"]).read_text())["pipeline"]
                   if c["name"] == "FallbackClassifier")["threshold"]
 report = json.loads((out / "intent_report.json").read_text())
 print(f"cross-validation: 5 folds in {elapsed // 60} min {elapsed % 60} s")
@@ -74,7 +78,7 @@ def macro_f1(threshold):
 wrong = [c for g, p, c in rows if g != p]
 right = [c for g, p, c in rows if g == p]
 print(f"{len(rows)} test predictions, {len(wrong)} wrong")
-for t in (0.3, 0.4, 0.5, 0.55, 0.6, 0.7, 0.8):
+for t in (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 0.8):
     print(f"threshold {t:.2f}: catches {sum(c < t for c in wrong)}/{len(wrong)} wrong, "
           f"sends {sum(c < t for c in right)}/{len(right)} right ones to fallback, "
           f"macro-F1 {macro_f1(t):.3f}")

@@ -12,7 +12,7 @@ Run from the repository root with Rasa's environment:
    languages' spellings and cost nothing when unused).
 2. Runs `rasa test nlu --cross-validation --folds 5` on each with config.yml
    (FallbackClassifier threshold lowered to 0.05, as bench/nlu_crossval.sh does,
-   so the reports hold DIET's raw confidences) and prints per-language intent
+   so the reports hold the raw intent confidences) and prints per-language intent
    macro-F1, raw and at the configured threshold.
 3. Reads the mixed model's cross-validation (bench/nlu_crossval.sh's output,
    --mixed-out) and maps each held-out example's text back to its language in
