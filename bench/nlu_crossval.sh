@@ -10,7 +10,7 @@
 #
 # Usage: bench/nlu_crossval.sh [OUT_DIR]   (default /tmp/nlu_crossval)
 #        CONFIG=other.yml NLU=other_dir bench/nlu_crossval.sh ...  (compare configs / data)
-# Takes a while (5 trainings, ~10 min on 2 shared cores); don't run two
+# Takes a while (5 trainings, ~7 min on 2 shared cores); don't run two
 # trainings at once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
