@@ -364,6 +364,17 @@ def line(label: str, ms: list[float]) -> str:
             f"p95 {pct(ms, 0.95):7.1f} ms   max {max(ms):7.1f} ms")
 
 
+def timeline(phase: Phase, window: float = 10.0) -> str:
+    """Median / p95 of ordinary replies per window of send time: where the slow ones cluster."""
+    buckets: dict[int, list[float]] = collections.defaultdict(list)
+    for r in phase.results:
+        if r.kind == "ordinary" and r.ms is not None:
+            buckets[int((r.sent_at - phase.first_send) // window)].append(r.ms)
+    cells = [f"{int(b * window):>3}-{int((b + 1) * window):<3}s {statistics.median(v):5.0f}/{pct(v, 0.95):5.0f}"
+             for b, v in sorted(buckets.items())]
+    return "  by send time, median/p95 ms: " + " | ".join(cells)
+
+
 def rates(phase: Phase) -> tuple[float, float, float]:
     """Offered msgs/s; sustained (answered msgs / first send to last reply); lowest 5 s of replies.
 
@@ -660,6 +671,7 @@ def report(args: argparse.Namespace, out: dict[str, Any], sampler: Sampler, work
             print(line(key.replace("/", " "), og[key]))
     print(f"  outcomes: {ours['statuses']}")
     print(f"  LOST (no reply within {args.lost_after:g} s, or an error): {ours['lost']}")
+    print(timeline(out["ours"]))
     if out["handed_off"]:
         print(f"  ordinary conversations Rasa handed to the operator queue (then retired): {out['handed_off']}")
     if "telegram" in out["channels"]:
@@ -673,6 +685,7 @@ def report(args: argparse.Namespace, out: dict[str, Any], sampler: Sampler, work
     print(line("rasa ordinary", dg.get("rasa/ordinary", [])))
     print(f"  outcomes: {direct['statuses']}")
     print(f"  lost: {direct['lost']}")
+    print(timeline(out["direct"]))
 
     ratio = float("nan")
     rasa_ms = dg.get("rasa/ordinary", [])

@@ -346,7 +346,9 @@ class Gateway:
 
     async def _ask_rasa(self, conv: Conversation, text: str) -> list[Reply]:
         try:
-            if conv.rasa_language != conv.language:
+            # A new tracker's language slot is empty, which Rasa's responses and our actions
+            # read as Hungarian: only English, or a switch back, costs the extra tracker call.
+            if (conv.rasa_language or "hu") != conv.language:
                 await self.rasa.set_slot(conv.pid, "language", conv.language)
                 await self.store.save(conv, rasa_language=conv.language)
             answer = await self.rasa.send(conv.pid, text, {"language": conv.language, "channel": conv.channel})

@@ -41,6 +41,16 @@ async def test_web_chat_english_greeting_answers_in_english(rasa_stack, gateway_
     assert language.detect(" ".join(replies)) == "en", replies
 
 
+async def test_language_follows_the_person_both_ways(rasa_stack, gateway_factory, http) -> None:
+    """Hungarian needs no slot call (the empty slot reads as Hungarian); English and back do."""
+    gw = await gateway_factory(**rasa_env(rasa_stack))
+    for text, lang in (("szia", "hu"), ("hello, can you help me please", "en"), ("köszönöm szépen", "hu")):
+        body = await chat(http, gw.url, "e2e-web-session-switch", text)
+        replies = [r["text"] for r in body["replies"] if r["text"]]
+        assert replies and not FALLBACKS & set(replies), (text, body)
+        assert language.detect(" ".join(replies)) == lang, (text, replies)
+
+
 async def test_telegram_message_comes_back_from_rasa(rasa_stack, gateway_factory, fake_telegram: FakeBotAPI) -> None:
     await gateway_factory(TELEGRAM_BOT_TOKEN="123456:TEST", TELEGRAM_API_BASE_URL=fake_telegram.url,
                           **rasa_env(rasa_stack))
