@@ -466,7 +466,7 @@ async def wait_http(http: aiohttp.ClientSession, url: str, timeout: float, alive
 async def run(args: argparse.Namespace, procs: Processes, sampler: Sampler, workdir: Path) -> dict[str, Any]:
     channels = ["web", "telegram"] if args.channel == "both" else [args.channel]
     run_id = uuid.uuid4().hex[:8]
-    redis_server = RedisServer()
+    redis_server = RedisServer(fsync=args.fsync)
     procs.cleanups.append(lambda: shutil.rmtree(redis_server.dir, ignore_errors=True))
     redis_server.start()
     assert redis_server.proc is not None
@@ -761,6 +761,8 @@ def main() -> int:
                     help="RATE_LIMIT_MESSAGES for the gateway (default: the gateway's own, 8 per 10 s)")
     ap.add_argument("--endpoints", default="endpoints.yml", help="Rasa's endpoints file (default: the repository's)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--fsync", choices=("always", "everysec"), default="always",
+                    help="Redis appendfsync: always (as the tests; strictest) or everysec (as scripts/redis.sh and docker-compose run it)")
     ap.add_argument("--json", help="also write the figures to this file")
     ap.add_argument("--keep-logs", action="store_true", help="keep the processes' logs (they hold no message text "
                     "at INFO) and say where")

@@ -36,7 +36,9 @@ SENTENCES = [
 class RasaWarmer:
     """Tracks whether Rasa is up and warmed; warms it whenever it comes (back) up."""
 
-    def __init__(self, rasa: RasaClient, conversations: int = 24, turns: int = 6, concurrency: int = 8) -> None:
+    def __init__(self, rasa: RasaClient, conversations: int = 24, turns: int = 6, concurrency: int = 8,
+                 gone_after: int = 3) -> None:
+        self.gone_after = gone_after
         self.rasa = rasa
         self.conversations = conversations
         self.turns = turns
@@ -65,11 +67,16 @@ class RasaWarmer:
         """Background task: watch Rasa; after each (re)start, warm it before reporting healthy."""
         if self.conversations == 0:
             return
+        failures = 0
         while True:
             healthy, _ = await self.rasa.healthy()
+            failures = 0 if healthy else failures + 1
             if healthy and not self.warm:
                 await self.warm_up()
                 self.warm = True
-            elif not healthy and self.warm:
-                self.warm = False  # it went away: warm it again when it is back
+            elif failures >= self.gone_after and self.warm:
+                # Gone for several checks in a row (restarted or down): warm it again when it
+                # is back. One slow answer under load is not a restart, and a warm-up burst
+                # then would only add to the load.
+                self.warm = False
             await asyncio.sleep(interval)

