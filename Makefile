@@ -21,7 +21,8 @@ run:  ## set up, train if needed, start Redis, Rasa, actions and the gateway
 
 operator: setup  ## add a console account to the running service: make operator NAME=anna [ROLE=supervisor]
 	@test -n "$(NAME)" || { echo 'usage: make operator NAME=anna [ROLE=supervisor]'; exit 2; }
-	@. scripts/env.sh && $(PY) -m bot.console add-operator "$(NAME)" --role "$(or $(ROLE),operator)"
+	@bash -c '. scripts/env.sh && exec "$$0" -m bot.console add-operator "$$1" --role "$$2"' \
+	  "$(PY)" "$(NAME)" "$(or $(ROLE),operator)"
 
 train: setup  ## train the Rasa model unless one for this data exists
 	@scripts/train.sh
