@@ -15,22 +15,14 @@ import pypdf
 import pytest
 
 from bot.config import ROOT
-from tests.conftest import free_port
 from tests.test_console_browser import CHROMIUM, TIMEOUT, browser, login  # noqa: F401  (fixture)
 from tests.test_report_flow import CODE, env, web_say
+from tests.test_report_flow import rasa  # noqa: F401  pytest fixture
 from tests.test_report_support import SUBMIT, FakeRasa
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                 reason="Debian's chromium is not installed")
 SESSION = "websession-cccc-0003"
-
-
-@pytest.fixture
-async def rasa(redis_server):
-    fake = FakeRasa(redis_server.url)
-    await fake.start(free_port())
-    yield fake
-    await fake.stop()
 
 
 async def test_operator_handles_a_report_in_the_console(

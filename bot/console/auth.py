@@ -44,7 +44,7 @@ def same_origin(request: web.Request) -> bool:
     return origin in (f"{request.scheme}://{request.host}", f"http://{request.host}", f"https://{request.host}")
 
 
-def _bearer_ok(request: web.Request) -> bool:
+def bearer_ok(request: web.Request) -> bool:
     token = request.app[SETTINGS].operator_api_token
     header = request.headers.get("Authorization", "")
     if not token or not header.startswith("Bearer "):
@@ -59,14 +59,20 @@ async def operator_for_api(request: web.Request) -> Operator:
     whose state-changing requests carry the session's CSRF token.
     """
     if "Authorization" in request.headers:
-        if _bearer_ok(request):
+        if bearer_ok(request):
             return Operator(API_OPERATOR, "supervisor")
         raise web.HTTPUnauthorized(text='{"error": "bad token"}', content_type="application/json")
     session = await current_session(request)
     if session is None:
         raise web.HTTPUnauthorized(text='{"error": "log in first"}', content_type="application/json")
-    if request.method not in SAFE_METHODS:
-        sent = request.headers.get(CSRF_HEADER, "")
-        if not same_origin(request) or not hmac.compare_digest(sent.encode(), session.csrf.encode()):
-            raise web.HTTPForbidden(text='{"error": "missing or wrong CSRF token"}', content_type="application/json")
+    check_csrf(request, session)
     return session.operator
+
+
+def check_csrf(request: web.Request, session: Session) -> None:
+    """A state-changing request of a console session must come from our origin with its CSRF token."""
+    if request.method in SAFE_METHODS:
+        return
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not same_origin(request) or not hmac.compare_digest(sent.encode(), session.csrf.encode()):
+        raise web.HTTPForbidden(text='{"error": "missing or wrong CSRF token"}', content_type="application/json")

@@ -28,7 +28,8 @@ HERE = Path(__file__).parent
 STATIC = HERE / "static"
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
 _PID = re.compile(r"^[a-z]{2}-[0-9a-f]{32}$")
-_STATIC_FILES = {"console.js": "application/javascript", "reports.js": "application/javascript",
+_STATIC_FILES = {"common.js": "application/javascript", "console.js": "application/javascript",
+                 "reports.js": "application/javascript",
                  "console.css": "text/css"}
 NONCE: web.RequestKey[str] = web.RequestKey("csp_nonce")
 

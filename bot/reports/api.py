@@ -24,7 +24,6 @@ every change and every export is written to the audit log.
 """
 from __future__ import annotations
 
-import hmac
 import logging
 import re
 from typing import Any, Awaitable, Callable
@@ -35,8 +34,7 @@ from aiohttp import web
 from bot.jsonapi import error as _error
 from bot.jsonapi import json_body as _body
 
-from bot.appkeys import SETTINGS
-from bot.console.auth import CSRF_HEADER, SAFE_METHODS, current_session, same_origin
+from bot.console.auth import bearer_ok, check_csrf, current_session
 from bot.reports import pdf
 from bot.reports.followup import ReportDesk
 from bot.reports.store import Report, ReportError, ReportStore
@@ -58,17 +56,9 @@ async def operator_of(request: web.Request) -> str | None:
         session = await current_session(request)
         if session is None:
             return None
-        if request.method not in SAFE_METHODS:
-            sent = request.headers.get(CSRF_HEADER, "")
-            if not same_origin(request) or not hmac.compare_digest(sent.encode(), session.csrf.encode()):
-                raise web.HTTPForbidden(text='{"error": "missing or wrong CSRF token"}',
-                                        content_type="application/json")
+        check_csrf(request, session)
         return session.operator.name
-    token = request.app[SETTINGS].operator_api_token
-    given = request.headers.get("Authorization", "")
-    if not token or not given.startswith("Bearer "):
-        return None
-    if not hmac.compare_digest(given[7:].strip().encode(), token.encode()):
+    if not bearer_ok(request):
         return None
     name = unquote(request.headers.get("X-Operator", "")).strip()
     return name[:100] or None

@@ -3,9 +3,8 @@
 // Everything from the server is inserted as text (textContent), never as HTML.
 (function () {
   "use strict";
-  const $ = (id) => document.getElementById(id);
+  const { $, el, showError, api, act } = window.ConsoleCommon;
   const meta = (n) => document.querySelector(`meta[name="${n}"]`).content;
-  const CSRF = meta("csrf-token");
   const ME = meta("operator");
   const SUPERVISOR = meta("role") === "supervisor";
   const LEVEL_HU = { immediate: "azonnali", high: "magas", concern: "aggodalom", none: "nincs", requested: "kérte" };
@@ -21,31 +20,13 @@
   let lists = { outcomes: [], canned: [], skills: [] };
   let serverSkew = 0;
 
-  function el(tag, cls, text) {
-    const e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined) e.textContent = text;
-    return e;
-  }
   function fmtWait(s) {
     s = Math.max(0, Math.floor(s));
     if (s < 60) return s + " mp";
     if (s < 3600) return Math.floor(s / 60) + " perc " + (s % 60) + " mp";
     return Math.floor(s / 3600) + " óra " + Math.floor((s % 3600) / 60) + " perc";
   }
-  function showError(msg) { $("error").textContent = msg || ""; }
 
-  async function api(method, path, body) {
-    const resp = await fetch(path, {
-      method, credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": CSRF },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (resp.status === 401) { window.location.assign("/console/login"); throw new Error("login"); }
-    const data = await resp.json().catch(() => ({}));
-    if (!resp.ok) throw new Error(data.error || ("HTTP " + resp.status));
-    return data;
-  }
 
   // -- websocket ----------------------------------------------------------------
   function connect() {
@@ -221,10 +202,6 @@
     if (ws && ws.readyState === 1) ws.send(JSON.stringify({ type: "subscribe", id, after: cursor }));
   }
 
-  async function act(fn) {
-    showError("");
-    try { await fn(); } catch (e) { showError(e.message); }
-  }
 
   $("take").addEventListener("click", () => act(async () => {
     const d = await api("POST", `/api/operator/chats/${current}/claim`);

@@ -3,8 +3,7 @@
 // Everything from the server is inserted as text (textContent), never as HTML.
 (function () {
   "use strict";
-  const $ = (id) => document.getElementById(id);
-  const CSRF = document.querySelector('meta[name="csrf-token"]').content;
+  const { $, el, showError, api, act } = window.ConsoleCommon;
   const BASE = "/api/operator/reports";
   const STATUS_HU = { received: "beérkezett", forwarded: "továbbítva", closed: "lezárva" };
   const FIELD_HU = {
@@ -23,32 +22,9 @@
   };
 
   let current = null; // rid of the open report
-  let report = null;
 
-  function el(tag, cls, text) {
-    const e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined) e.textContent = text;
-    return e;
-  }
   const when = (ts) => new Date(ts * 1000).toLocaleString("hu-HU");
-  function showError(msg) { $("error").textContent = msg || ""; }
 
-  async function api(method, path, body) {
-    const resp = await fetch(path, {
-      method, credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": CSRF },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (resp.status === 401) { window.location.assign("/console/login"); throw new Error("login"); }
-    const data = await resp.json().catch(() => ({}));
-    if (!resp.ok) throw new Error(data.error || ("HTTP " + resp.status));
-    return data;
-  }
-  async function act(fn) {
-    showError("");
-    try { await fn(); } catch (e) { showError(e.message); }
-  }
 
   // -- the list -------------------------------------------------------------------
   async function loadList() {
@@ -85,7 +61,7 @@
   function show(d) {
     const switched = d.rid !== current;
     if (switched) $("r-message-state").textContent = "";
-    current = d.rid; report = d;
+    current = d.rid;
     $("placeholder").classList.add("hidden");
     $("report").classList.remove("hidden");
     for (const li of document.querySelectorAll("#reports li")) li.classList.toggle("active", li.dataset.rid === current);
