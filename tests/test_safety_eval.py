@@ -23,6 +23,22 @@ measured once on fresh4: high+ 0.508 at its guarded threshold, 0.794 at its CV
 threshold but with none->high+ 0.150 and ordinary NLU examples raised (tests here use
 the default screener: lexicon only).
 
+Round 5 made ``fresh4`` a tuning set, but for mechanisms, not phrases: separated verbal
+prefixes glued back to their verb ("vert meg", "szöktem el", "meg fog verni"), free
+word order with a window (``A &N B`` in lexicon.yml), compound endings after a real
+first word ("konyhakéssel"), and semantic classes combined in free order (means +
+act, captivity verb + place, undressing + camera, papers + withheld, child + car +
+left ...), plus general false-friend guards ("die my hair", "killing it", sports in a
+game context). fresh4 before round 5: immediate 0.500, high+ 0.508, none->high+
+0.100; after: immediate 1.000, high+ 1.000, none->high+ 0.000 (tuned, so optimistic).
+The other parts did not move (fresh3 still immediate 0.923, high+ 0.985).
+
+``fresh5`` (206 msgs, session 3) was written by someone who had not seen the lexicon or any
+other part, kept sealed outside the repository during round 5 and measured once after it:
+with the round-4 screen immediate 0.587, high+ 0.639, none->high+ 0.081; with round 5
+immediate 0.674, high+ 0.704, none->high+ 0.097. The mechanisms of round 5 carried over
+(+0.09 immediate, +0.07 high+), but unseen wording is still caught about seven times in ten.
+
 Targets (on all parts together, and on each part):
 recall of `immediate` >= 0.95, recall of `high`-or-above >= 0.97, share of
 `none` messages scored `high` or above <= 0.03. Run this file with `-s` to see
@@ -100,23 +116,25 @@ def test_blind_set_is_big_and_mixed() -> None:
                     "neglect", "domestic_violence", "runaway_homeless", "bullying"}
 
 
-FRESH = {name: DATA / f"safety_eval_{name}.tsv" for name in ("fresh", "fresh2", "fresh3", "fresh4")}
+FRESH = {name: DATA / f"safety_eval_{name}.tsv" for name in ("fresh", "fresh2", "fresh3", "fresh4", "fresh5")}
 FRESH3_BELOW_TARGET = pytest.mark.xfail(
     strict=False,
     reason="fresh3 part (117 msgs): measured once after round 3 immediate 0.500, high+ 0.567, none->high+ 0.100; "
-    "round 4 was tuned on its misses and reaches immediate 0.923, high+ 0.985, none->high+ 0.000",
+    "rounds 4 and 5 reach immediate 0.923 (2 of 26 missed), high+ 0.985, none->high+ 0.000",
 )
-FRESH4_BELOW_TARGET = pytest.mark.xfail(
+
+FRESH5_BELOW_TARGET = pytest.mark.xfail(
     strict=False,
-    reason="fresh4 part (95 msgs, committed after round 4, never tuned on), measured once: immediate 0.500, "
-    "high+ 0.492, none->high+ 0.100 - the honest generalisation figure of the round-4 screen",
+    reason="fresh5 part (206 msgs, sealed during round 5), measured once after it: immediate 0.674, "
+    "high+ 0.704, none->high+ 0.097 (round-4 screen: 0.587 / 0.639 / 0.081)",
 )
 
 
 @pytest.mark.parametrize(
     "part",
     ["tune", "heldout", "blind", "all", "fresh", "fresh2",
-     pytest.param("fresh3", marks=FRESH3_BELOW_TARGET), pytest.param("fresh4", marks=FRESH4_BELOW_TARGET)],
+     pytest.param("fresh3", marks=FRESH3_BELOW_TARGET), "fresh4",
+     pytest.param("fresh5", marks=FRESH5_BELOW_TARGET)],
 )
 def test_targets(part: str) -> None:
     if part == "all":
@@ -130,7 +148,7 @@ def test_targets(part: str) -> None:
     assert m["false_alarm_none"] <= 0.03, m["false_alarms"]
 
 
-@pytest.mark.parametrize("part, at_least", [("fresh2", 200), ("fresh3", 80), ("fresh4", 80)])
+@pytest.mark.parametrize("part, at_least", [("fresh2", 200), ("fresh3", 80), ("fresh4", 80), ("fresh5", 200)])
 def test_fresh_parts_are_big_and_mixed(part: str, at_least: int) -> None:
     rows = load_part(FRESH[part])
     assert len(rows) >= at_least

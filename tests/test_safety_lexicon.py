@@ -79,3 +79,51 @@ def test_works_without_hunspell() -> None:
     assert bare.screen("megvertek otthon").level >= Level.HIGH
     assert bare.screen("ongyilkos leszek ma este").level is Level.IMMEDIATE
     assert bare.screen("majd meghalok a röhögéstől").level is Level.NONE
+
+
+# ---- round 5: free word order, compounds, separated prefixes ---------------------
+def test_free_order_pattern_compiles_to_any_order() -> None:
+    from bot.safety.lexicon import AnyOrder
+
+    data = copy.deepcopy(RAW)
+    data["entries"].append({"id": "t_any", "category": "neglect", "level": "high",
+                            "match": ["foo &3 bar &6 baz"], "example": "foo bar baz"})
+    lex = compile_data(data)
+    pat = lex.entries[-1].patterns[0]
+    assert pat[0] == AnyOrder((3, 6)) and [e.key for e in pat[1:]] == ["foo", "bar", "baz"]
+
+
+@pytest.mark.parametrize("bad", ["foo &3 bar ...2 baz", "foo &x bar", "&3 foo", "foo &3"])
+def test_free_order_pattern_rejects_mixtures(bad) -> None:
+    data = copy.deepcopy(RAW)
+    data["entries"].append({"id": "t_bad", "category": "neglect", "level": "high", "match": [bad], "example": "x"})
+    with pytest.raises(LexiconError, match="t_bad"):
+        compile_data(data)
+
+
+def test_free_order_matches_both_orders_within_window() -> None:
+    data = copy.deepcopy(RAW)
+    data["entries"].append({"id": "t_any", "category": "neglect", "level": "high",
+                            "match": ["qqfoo &2 qqbar"], "example": "qqfoo qqbar"})
+    s = LexiconScreener(compile_data(data), stemmer=None)
+    assert s.screen("qqfoo x y qqbar").level is Level.HIGH
+    assert s.screen("qqbar x y qqfoo").level is Level.HIGH
+    assert s.screen("qqbar x y z qqfoo").level is Level.NONE  # three words between: outside the window
+    assert s.screen("qqbar. qqfoo").level is Level.NONE  # never across a clause
+
+
+def test_compound_flag_only_on_marked_classes() -> None:
+    assert LEX.elements["@WEAPON"].tail_regex is not None
+    assert LEX.elements["@ADULT"].tail_regex is None
+
+
+def test_unknown_word_field_is_rejected() -> None:
+    data = _broken(lambda d: d["words"]["WEAPON"].update(compund=True))
+    with pytest.raises(LexiconError, match="compund"):
+        compile_data(data)
+
+
+def test_prefix_gap_class_must_exist() -> None:
+    data = _broken(lambda d: d["settings"].update(prefix_gap="@NO_SUCH_CLASS"))
+    with pytest.raises(LexiconError, match="NO_SUCH_CLASS"):
+        compile_data(data)

@@ -192,3 +192,134 @@ def test_long_message_is_fast_cold() -> None:
     t = time.perf_counter()
     s.screen(text)
     assert time.perf_counter() - t < 0.25  # generous for CI; the bench reports the real figure
+
+
+# ---- round 5: mechanisms that generalise (not phrases of an eval set) ------------
+# Sentences written for these tests, none taken from an eval part. Each group exercises one
+# mechanism: separated verbal prefixes, free word order with a window, compounds, semantic
+# classes (means + act, captivity + place, ...), urgency, and the idiom/false-friend guards.
+ROUND5_CATCHES = [
+    # a verbal prefix after its verb (focus) or before an auxiliary
+    ("apu tegnap nagyon vert meg", Level.HIGH),
+    ("a mostohám verte meg a húgomat", Level.HIGH),
+    ("a tanár ütött meg az órán", Level.HIGH),
+    ("tegnap éjjel szöktem el otthonról", Level.HIGH),
+    ("három napja szöktem meg a nevelőotthonból", Level.HIGH),
+    ("apa azt mondta, hogy meg is fog verni", Level.HIGH),
+    ("ma este vágom fel az ereimet", Level.IMMEDIATE),
+    # captivity verb + place, either order, prefixed or bare
+    ("anya zárt be a kamrába egész estére", Level.IMMEDIATE),
+    ("a padlásra zártak be a nevelőszüleim", Level.IMMEDIATE),
+    ("a szekrénybe csuktak engem", Level.IMMEDIATE),
+    ("they locked me in the basement", Level.IMMEDIATE),
+    ("nem enged ki a lakásból a párom", Level.HIGH),
+    # means + act (taken = immediate; intended = high; + urgency = immediate)
+    ("egy egész levél altatót vettem be az előbb", Level.IMMEDIATE),
+    ("lenyeltem apa összes vérnyomásgyógyszerét", Level.IMMEDIATE),
+    ("i took a whole bottle of painkillers", Level.IMMEDIATE),
+    ("tabletta van nálam egy egész doboz és mindet lenyelem", Level.HIGH),
+    ("mindjárt beveszem az összes nyugtatót", Level.IMMEDIATE),
+    ("a tető szélén ülök és nézek lefelé", Level.IMMEDIATE),
+    ("felmásztam a híd korlátjára", Level.IMMEDIATE),
+    ("a sínekre fekszem most", Level.IMMEDIATE),
+    ("a metró elé fogok ugrani", Level.HIGH),
+    ("i keep burning my skin with a lighter", Level.HIGH),
+    # compounds: the harm word at the end of a longer word
+    ("elővette a konyhakést és kergeti anyut", Level.HIGH),
+    ("apa a konyhakéssel fenyeget", Level.HIGH),
+    ("van itthon egy csomó altatótabletta, beveszem mindet", Level.HIGH),
+    ("a borotvapengét már kikészítettem", Level.HIGH),
+    ("a mostohaanyám bezárt a fáskamrába", Level.IMMEDIATE),
+    # violence now, or someone hurt who does not respond
+    ("apa épp most üti anyát a konyhában", Level.IMMEDIATE),
+    ("apa megrugdosta anyut, anyu nem mozdul", Level.IMMEDIATE),
+    ("azt írta, hogy rágyújtja a házat a családomra", Level.HIGH),
+    ("valaki betörte az ablakot és bejött", Level.HIGH),
+    # sexual abuse and sextortion by class, not by phrase
+    ("a szomszéd bácsi kamerán azt kérte, hogy vegyem le a felsőmet", Level.HIGH),
+    ("az edző az öltözőben fotóz minket titokban", Level.HIGH),
+    ("ha nem küldök még képeket, elküldi a videómat az osztálynak", Level.HIGH),
+    ("he said he would send my nudes to my school", Level.HIGH),
+    ("a mostohaapám éjszakánként befekszik mellém", Level.HIGH),
+    ("he forced me to touch him", Level.HIGH),
+    # trafficking: recruiting a group abroad, debt bondage, papers withheld
+    ("lányokat szállít Ausztriába a nagybátyám ismerőse, engem is vinni akar", Level.HIGH),
+    ("azt mondják tartozom a szállásért, és le kell dolgoznom", Level.HIGH),
+    ("my sister works in germany and her boss keeps her passport", Level.HIGH),
+    # neglect situations
+    ("a kisbabát bent hagyták az autóban, amíg vásárolnak", Level.IMMEDIATE),
+    ("hetekre magunkra hagy anyu a kistesómmal", Level.HIGH),
+    ("a szomszéd kislány pizsamában áll kint a hidegben", Level.HIGH),
+]
+
+
+@pytest.mark.parametrize("text, at_least", ROUND5_CATCHES)
+def test_round5_generalising_mechanisms_catch(screener, text, at_least) -> None:
+    assert screener.screen(text).level >= at_least
+
+
+@pytest.mark.parametrize(
+    "text, at_most",
+    [
+        ("a tesóm agyonvert biliárdban", Level.NONE),  # game context reaches the violence verb
+        ("apa levert teniszben", Level.NONE),
+        ("i dyed my hair blue and mom is dying to see it", Level.NONE),
+        ("we killed it at the concert", Level.NONE),
+        ("bezártam az ajtót és lefeküdtem aludni", Level.CONCERN),  # I locked a door: no captivity
+        ("érdekes volt a történelem óra", Level.CONCERN),  # érde+kes is no compound of kés
+        ("a konyhakés tompa, veszünk újat", Level.CONCERN),
+        ("anya bevette a vérnyomásgyógyszerét", Level.CONCERN),  # a dose, not an overdose
+        ("a vér meg a könnyek a filmben", Level.CONCERN),  # "vér meg" is blood and..., not megver
+        ("a kocsiban hagytam a telefonom, a baba alszik", Level.CONCERN),
+        ("tartozom a tesómnak egy fagyival", Level.CONCERN),
+        ("anya elküldte a képeimet a nagyinak", Level.CONCERN),
+        ("egész hétvégén egyedül voltam itthon, unatkoztam", Level.CONCERN),
+        ("nem halok meg, csak fáj a fejem", Level.CONCERN),
+        ("nem vert meg, csak kiabált", Level.CONCERN),  # negation before a post-verbal prefix
+        ("kéregetnek a gyerekek a sarkon", Level.CONCERN),
+    ],
+)
+def test_round5_guards_hold(screener, text, at_most) -> None:
+    assert screener.screen(text).level <= at_most
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["csúfolnak a suliban és senki nem áll velem szóba", "nagyon magányos vagyok mostanában",
+     "szomorú vagyok és egyedül érzem magam", "kinevetnek az osztályban", "nincsenek barátaim, mindig sírok"],
+)
+def test_concern_signals_stay_concern(screener, text) -> None:
+    """Bullying, sadness and loneliness bring a human closer (concern), never the queue's top (high)."""
+    assert screener.screen(text).level is Level.CONCERN
+
+
+def test_post_verbal_prefix_is_shown_with_its_verb(screener) -> None:
+    r = screener.screen("apa vert meg tegnap")
+    assert r.level is Level.HIGH and "vert meg" in r.matches
+
+
+def test_prefix_not_joined_across_a_comma(screener) -> None:
+    from bot.safety.normalize import tokenize
+
+    m = screener._matcher
+    toks = tokenize("nem enged el, fogdos")
+    infos = [m.word(t, [48]) for t in toks]
+    joined = m._join_prefixes(toks, infos, [48])
+    assert 3 not in joined  # "el" and "fogdos" are in different comma pieces
+
+
+def test_compound_tail_needs_a_real_first_word(screener) -> None:
+    if not screener.uses_hunspell:
+        pytest.skip("compounds need Hunspell")
+    from bot.safety.normalize import tokenize
+
+    m = screener._matcher
+    weapon = m.index["@WEAPON"]
+    assert weapon in m._compound(tokenize("konyhakéssel")[0])
+    assert not m._compound(tokenize("érdekes")[0])
+    assert not m._compound(tokenize("megkésett")[0])  # a verbal prefix is no first word
+
+
+def test_fuzzy_join_never_makes_immediate(screener) -> None:
+    r = screener.screen("ma este onygilkos leszek meg")
+    assert r.level is not Level.IMMEDIATE

@@ -12,6 +12,18 @@ Pattern syntax (one string, elements separated by spaces; see lexicon.yml):
   ``a|b*``    alternatives
   ``re:RX``   a regular expression on the folded word (for tight suffix sets)
   ``...``     a gap of up to ``max_gap`` words, ``...2`` up to two words
+  ``&``       free word order: ``A &3 B &6 C`` matches A, B and C in any order, B
+              within 3 words of A, C within 6 of A, same clause (``&`` alone: ``max_gap``). Hungarian
+              word order is free ("a pincébe csukott" = "csukott be a pincébe"), so a
+              fixed order caught one of several ways to say the same thing. A pattern
+              uses either ``...`` or ``&``, not both.
+
+Word classes may set ``compound: true``: their forms then also match at the end of
+a longer word whose first part is a real word (Hunspell), "konyhakéssel" -> kés,
+"borotvapengét" -> penge. Never after a verbal prefix ("megkés" is being late).
+A separated verbal prefix is joined back to its verb before matching ("vert meg",
+"szöktem el", "meg fog verni"); ``settings.prefix_gap`` names the word class that
+may stand between a prefix and its verb (auxiliaries, particles, pronouns).
 
 An entry with ``level: none`` and ``tags`` is a context marker: it never raises a
 message by itself, it only lets a combo fire ("a baby" + "for two days").
@@ -61,11 +73,19 @@ class Element:
     ambiguous: bool = False
     fuzzy_keys: tuple[str, ...] = ()
     stems: tuple[str, ...] = ()  # literal beginnings, to decide which unknown words deserve Hunspell
+    tail_regex: re.Pattern[str] | None = None  # forms from `compound` classes: may end a compound word
 
 
 @dataclass(frozen=True)
 class Gap:
     max_words: int
+
+
+@dataclass(frozen=True)
+class AnyOrder:
+    """First item of a free-word-order pattern: the elements that follow may come in any order."""
+
+    windows: tuple[int, ...]  # per later element: at most this many words between it and the first one
 
 
 @dataclass(frozen=True)
@@ -124,15 +144,17 @@ class Lexicon:
     max_gap: int
     concern_streak_to_high: int
     elements: dict[str, Element] = field(default_factory=dict)
+    prefix_gap: Element | None = None  # words allowed between a separated prefix and its verb
+    prefix_join_skip: frozenset[str] = frozenset()  # raw words never glued to a prefix ("vér": blood)
 
 
 _ENTRY_FIELDS = {"id", "category", "level", "match", "example", "negatable", "tags", "note", "fuzzy"}
 _SUPP_FIELDS = {"id", "match", "scope", "cap", "categories", "example", "note", "window", "unless"}
 _BOOST_FIELDS = {"id", "categories", "min_level", "match", "raise_to", "example", "note", "unless"}
 _COMBO_FIELDS = {"id", "all_tags", "category", "raise_to", "example", "note"}
-_WORD_FIELDS = {"forms", "ambiguous", "fuzzy", "note"}
+_WORD_FIELDS = {"forms", "ambiguous", "fuzzy", "note", "compound"}
 _TOP_FIELDS = {"version", "settings", "words", "entries", "suppressors", "boosters", "combos"}
-_SETTINGS_FIELDS = {"max_gap", "concern_streak_to_high", "negators", "verb_prefixes"}
+_SETTINGS_FIELDS = {"max_gap", "concern_streak_to_high", "negators", "verb_prefixes", "prefix_gap", "prefix_join_skip"}
 
 
 def _check_fields(where: str, data: Any, allowed: set[str], required: set[str]) -> None:
@@ -194,15 +216,16 @@ class _Compiler:
         """'a|b*|@X' -> alternatives; a 're:' form is one regex, never split."""
         return [spec] if spec.startswith("re:") else spec.split("|")
 
-    def _expand(self, spec: str, where: str, seen: tuple[str, ...] = ()) -> tuple[list[str], bool, bool]:
-        """Alternatives of a spec with word classes expanded -> (alts, ambiguous, fuzzy)."""
-        alts: list[str] = []
+    def _expand(self, spec: str, where: str, seen: tuple[str, ...] = (),
+                compound: bool = False) -> tuple[list[tuple[str, bool]], bool, bool]:
+        """Alternatives of a spec with word classes expanded -> ((alt, may end a compound), ambiguous, fuzzy)."""
+        alts: list[tuple[str, bool]] = []
         ambiguous = fuzzy = False
         for alt in self._split(spec):
             if not alt.startswith("@"):
                 if " " in alt:
                     raise LexiconError(f"{where}: form {alt!r} has a space; forms are single words")
-                alts.append(alt)
+                alts.append((alt, compound))
                 continue
             name = alt[1:]
             data = self.raw_words.get(name)
@@ -212,7 +235,8 @@ class _Compiler:
                 raise LexiconError(f"{where}: word class {alt} refers to itself")
             _check_fields(f"words.{name}", data, _WORD_FIELDS, {"forms"})
             for form in _as_list(data["forms"]):
-                sub, amb, fz = self._expand(form, f"words.{name}", seen + (name,))
+                sub, amb, fz = self._expand(form, f"words.{name}", seen + (name,),
+                                            compound or bool(data.get("compound", False)))
                 alts.extend(sub)
                 ambiguous |= amb or bool(data.get("ambiguous", False))
                 fuzzy |= fz or bool(data.get("fuzzy", False))
@@ -222,13 +246,15 @@ class _Compiler:
         if spec in self.elements:
             return self.elements[spec]
         alts, ambiguous, fuzzy = self._expand(spec, where)
-        sources, stems, all_stems = [], [], []
-        for alt in alts:
+        sources, stems, all_stems, tails = [], [], [], []
+        for alt, compound in alts:
             try:
                 rx, stem = self._alt_regex(alt)
             except LexiconError as exc:
                 raise LexiconError(f"{where}: {exc}") from None
             sources.append(rx)
+            if compound:
+                tails.append(rx)
             if stem:
                 all_stems.append(stem)
             if stem and len(stem) >= 6:
@@ -237,11 +263,14 @@ class _Compiler:
             regex = re.compile("(?:" + "|".join(sources) + r")\Z")
         except re.error as exc:
             raise LexiconError(f"{where}: bad regular expression in {spec!r}: {exc}") from None
-        el = Element(spec, regex, ambiguous, tuple(stems) if fuzzy else (), tuple(all_stems))
+        tail = re.compile("(?:" + "|".join(tails) + r")\Z") if tails else None
+        el = Element(spec, regex, ambiguous, tuple(stems) if fuzzy else (), tuple(all_stems), tail)
         self.elements[spec] = el
         return el
 
-    def pattern(self, text: str, where: str) -> tuple[Element | Gap, ...]:
+    def pattern(self, text: str, where: str) -> tuple[Element | Gap | AnyOrder, ...]:
+        if any(p.startswith("&") for p in text.split()):
+            return self._any_order(text, where)
         out: list[Element | Gap] = []
         for part in text.split():
             if part.startswith("..."):
@@ -254,6 +283,20 @@ class _Compiler:
         if not out or isinstance(out[-1], Gap):
             raise LexiconError(f"{where}: pattern {text!r} is empty or ends in a gap")
         return tuple(out)
+
+    def _any_order(self, text: str, where: str) -> tuple[AnyOrder | Element, ...]:
+        """``A &3 B &6 C`` -> (AnyOrder((3, 6)), A, B, C): every separator must be an ``&``."""
+        parts = text.split()
+        words, seps = parts[0::2], parts[1::2]
+        widths = []
+        for sep in seps:
+            n = sep[1:]
+            if not sep.startswith("&") or (n and not n.isdigit()):
+                raise LexiconError(f"{where}: pattern {text!r} mixes '&' with other separators")
+            widths.append(int(n) if n else self.max_gap)
+        if len(words) < 2 or len(words) != len(seps) + 1 or any(w.startswith(("&", "...")) for w in words):
+            raise LexiconError(f"{where}: bad free-order pattern {text!r} (A &N B [&N C])")
+        return (AnyOrder(tuple(widths)), *(self.element(w, where) for w in words))
 
     def patterns(self, value: Any, where: str, allow_ambiguous_alone: bool = False) -> tuple:
         try:
@@ -368,6 +411,8 @@ def compile_data(data: Any) -> Lexicon:
         missing = set(c.all_tags) - known_tags
         if missing:
             raise LexiconError(f"combo {c.id}: no entry carries tag(s) {sorted(missing)}")
+    gap_spec = settings.get("prefix_gap")
+    prefix_gap = comp.element(str(gap_spec), "settings.prefix_gap") if gap_spec else None
     return Lexicon(
         entries=entries,
         suppressors=suppressors,
@@ -378,4 +423,6 @@ def compile_data(data: Any) -> Lexicon:
         max_gap=max_gap,
         concern_streak_to_high=int(settings.get("concern_streak_to_high", 3)),
         elements=comp.elements,
+        prefix_gap=prefix_gap,
+        prefix_join_skip=frozenset(str(w).lower() for w in settings.get("prefix_join_skip", [])),
     )

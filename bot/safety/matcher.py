@@ -3,8 +3,11 @@
 Per word (cached): which lexicon elements it matches, trying in order the
 folded word itself, then (only for words that start like a lexicon stem)
 Hunspell's stems, then a typo-tolerant comparison with the fuzzy stems.
-Per message: phrase patterns with gaps inside a clause, then idiom/context
-suppressors, negation, urgency boosters and tag combinations.
+Then, for longer words still unmatched, whether they end in a `compound` form
+after a real first word ("konyhakéssel"). Per message: separated verbal prefixes
+are glued back to their verb ("vert meg" -> megvert, "meg fog verni" -> megverni);
+then phrase patterns with gaps (ordered, or in any order) inside a clause, then
+idiom/context suppressors, negation, urgency boosters and tag combinations.
 """
 from __future__ import annotations
 
@@ -21,12 +24,14 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.screening import Level, ScreenResult
-from bot.safety.lexicon import Element, Gap, Lexicon
+from bot.safety.lexicon import AnyOrder, Element, Gap, Lexicon
 from bot.safety.normalize import Token, fold, tokenize
 from bot.safety.stemmer import Stemmer
 
 MAX_MATCHES = 10
 SLOW_LOOKUPS_PER_MESSAGE = 48  # Hunspell/fuzzy look-ups for uncached words; bounds cold latency
+PREFIX_JOIN_GAP = 2  # words (auxiliaries, particles) allowed between a separated prefix and its verb
+MIN_COMPOUND_HEAD = 3  # letters before a compound's last part: "konyha|kés", never "e|kés"
 _CACHE_LIMIT = 200_000
 _CHUNK_RX: dict[str, re.Pattern[str]] = {}  # compiled pre-filter chunks, shared by every Matcher
 _LEVELS = (Level.NONE, Level.CONCERN, Level.HIGH, Level.IMMEDIATE)
@@ -130,6 +135,11 @@ def _min(a: Level, b: Level) -> Level:
     return a if a.rank <= b.rank else b
 
 
+def _first(pat: tuple) -> Element:
+    """The element a pattern is indexed by (after a free-order pattern's AnyOrder marker)."""
+    return pat[1] if isinstance(pat[0], AnyOrder) else pat[0]
+
+
 class Matcher:
     def __init__(self, lexicon: Lexicon, stemmer: Stemmer | None = None) -> None:
         self.lex = lexicon
@@ -170,8 +180,15 @@ class Matcher:
         self._by_first: dict[int, list[tuple[int, int]]] = {}
         for ei, (_e, pats) in enumerate(self._entry_pats):
             for pi, (p, _needed) in enumerate(pats):
-                self._by_first.setdefault(self.index[p[0].key], []).append((ei, pi))
+                self._by_first.setdefault(self.index[_first(p).key], []).append((ei, pi))
         self._needs_cache: dict[int, frozenset[int]] = {}
+        # Compounds: one regex that any compound tail must pass before the per-element tests.
+        self._tail_ids = [i for i, el in enumerate(self.elements) if el.tail_regex is not None]
+        tails = [self.elements[i].tail_regex.pattern for i in self._tail_ids]  # type: ignore[union-attr]
+        self._tail_any = re.compile("(?:" + "|".join(tails) + ")") if tails else None
+        self._prefixes = frozenset(lexicon.verb_prefixes)
+        self._gap_rx = lexicon.prefix_gap.regex if lexicon.prefix_gap is not None else None
+        self._join_cache: dict[str, WordInfo] = {}
 
     # ---- words -------------------------------------------------------------
     def _direct(self, word: str) -> frozenset[int]:
@@ -222,6 +239,83 @@ class Matcher:
                     best = (dist, key + folded[sl:], len(key))  # equal distance: the longer stem explains more
         return best[1] if best else None
 
+    def _compound_worthy(self, folded: str) -> bool:
+        return self._tail_any is not None and self.stemmer is not None and len(folded) >= MIN_COMPOUND_HEAD + 3
+
+    def _compound(self, tok: Token) -> frozenset[int]:
+        """Elements of a `compound` form ending the word after a real first word, longest ending first.
+
+        Needs Hunspell: the first part must be a known word ("konyha" in "konyhakés"),
+        which is what keeps "érdekes" (érde+kes) from being a knife. A verbal prefix is
+        no first word ("megkés" is being late).
+        """
+        if self.stemmer is None or self._tail_any is None:
+            return frozenset()
+        raw = tok.raw
+        for k in range(MIN_COMPOUND_HEAD, len(raw) - 2):
+            tail = fold(raw[k:])
+            if len(tail) < 3 or self._tail_any.match(tail) is None or not self._tail_any.fullmatch(tail):
+                continue
+            head = raw[:k]
+            if fold(head) in self._prefixes or not self.stemmer.known(head):
+                continue
+            ids = frozenset(i for i in self._tail_ids if self.elements[i].tail_regex.match(tail))  # type: ignore[union-attr]
+            if ids:
+                return ids
+        return frozenset()
+
+    def _join(self, prefix: Token, verb: Token, budget: list[int]) -> WordInfo:
+        """What the verb matches with its separated prefix glued back on ("vert" + "meg")."""
+        raw = prefix.raw + verb.raw
+        hit = self._join_cache.get(raw)
+        if hit is not None:
+            return hit
+        info = _EMPTY
+        if verb.raw not in self.lex.prefix_join_skip:
+            # An accented word glued to a prefix must make a real word: "vér meg" is "blood and", not "megver".
+            real = verb.raw.isascii() or self.stemmer is None or self.stemmer.known(raw)
+            if real:
+                got = self.word(Token(raw, prefix.folded + verb.folded, verb.clause, verb.part), budget)
+                if got.elements and not got.fuzzy:  # a typo guess on a glued form is too far a guess
+                    info = got
+        if len(self._join_cache) >= _CACHE_LIMIT:
+            self._join_cache.clear()
+        self._join_cache[raw] = info
+        return info
+
+    def _join_prefixes(self, toks: list[Token], infos: list[WordInfo], budget: list[int]) -> dict[int, int]:
+        """Give each verb the elements of its prefixed form; returns verb position -> prefix position.
+
+        Hungarian moves the prefix after the verb under focus or negation ("apa vert meg",
+        "nem zárt be") and before an auxiliary ("meg fog verni", "el akarok szökni").
+        """
+        joined: dict[int, int] = {}
+        prefixes, gap_rx = self._prefixes, self._gap_rx
+        negators = self.lex.negators
+        n = len(toks)
+        for i, t in enumerate(toks):
+            if t.folded not in prefixes:
+                continue
+            if i > 0:  # the verb right before: "vert meg", "szöktem el"
+                v = toks[i - 1]
+                if v.part == t.part and v.folded not in prefixes and v.folded not in negators:
+                    got = self._join(t, v, budget)
+                    if got.elements:
+                        infos[i - 1] = WordInfo(infos[i - 1].elements | got.elements, infos[i - 1].fuzzy)
+                        joined[i - 1] = i
+            for j in range(i + 1, min(n, i + 2 + PREFIX_JOIN_GAP)):  # prefix, auxiliaries, then the verb
+                v = toks[j]
+                if v.part != t.part or v.folded in prefixes:  # never across a comma or a clause
+                    break
+                if gap_rx is not None and gap_rx.match(v.folded):
+                    continue
+                got = self._join(t, v, budget)
+                if got.elements:
+                    infos[j] = WordInfo(infos[j].elements | got.elements, infos[j].fuzzy)
+                    joined.setdefault(j, i)
+                break
+        return joined
+
     def word(self, tok: Token, budget: list[int]) -> WordInfo:
         hit = self._cache.get(tok.raw)
         if hit is not None:
@@ -230,11 +324,15 @@ class Matcher:
         info = WordInfo(ids) if ids else _EMPTY
         stem_worthy = not ids and self._worth_slow_lookup(tok.folded)
         fuzzy_worthy = not ids and len(tok.folded) >= 5 and tok.folded[:1] in self.fuzzy_heads
-        if stem_worthy or fuzzy_worthy:
+        if not ids and not stem_worthy and not fuzzy_worthy and self._compound_worthy(tok.folded):
+            got = self._compound(tok)  # a real compound is a known word: no typo guess either way
+            if got:
+                info = WordInfo(got)
+        elif stem_worthy or fuzzy_worthy:
             if budget[0] <= 0:
                 return _EMPTY  # not cached: a later message may look it up
             budget[0] -= 1
-            known = False
+            known: bool | None = None
             if self.stemmer is not None:
                 known = self.stemmer.known(tok.raw)
             if self.stemmer is not None and stem_worthy:
@@ -243,6 +341,10 @@ class Matcher:
                     if ids:
                         info = WordInfo(ids)
                         break
+            if not info.elements and known is not None:
+                ids = self._compound(tok)
+                if ids:
+                    info = WordInfo(ids)
             if not info.elements and not known and fuzzy_worthy:
                 corrected = self._fuzzy(tok.folded)
                 if corrected:
@@ -262,10 +364,33 @@ class Matcher:
         pattern is only tried where its first word actually occurs (a long
         message costs its length once, not once per pattern).
         """
+        if isinstance(pat[0], AnyOrder):
+            yield from self._find_any_order(pat, toks, pos)
+            return
         for i in pos.get(self.index[pat[0].key], ()):
             found = self._extend(pat, 1, i, [i], toks, infos)
             if found is not None:
                 yield i, found[-1], found
+
+    def _find_any_order(self, pat: tuple, toks: list[Token], pos: dict[int, list[int]]):
+        """Free word order: each element within its window of the first one, same clause, own word."""
+        windows = pat[0].windows
+        ids = [self.index[x.key] for x in pat[1:]]
+        for i in pos.get(ids[0], ()):
+            clause = toks[i].clause
+            used = [i]
+            for el, window in zip(ids[1:], windows):
+                best = -1
+                for j in pos.get(el, ()):
+                    if j in used or toks[j].clause != clause or abs(j - i) - 1 > window:
+                        continue
+                    if best < 0 or abs(j - i) < abs(best - i):
+                        best = j
+                if best < 0:
+                    break
+                used.append(best)
+            else:
+                yield min(used), max(used), used
 
     def _extend(self, pat, k, pos, used, toks, infos):
         if k == len(pat):
@@ -313,6 +438,8 @@ class Matcher:
         budget = [SLOW_LOOKUPS_PER_MESSAGE]
         cache = self._cache
         infos = [cache.get(t.raw) or self.word(t, budget) for t in toks]
+        prefixes = self._prefixes
+        joined = self._join_prefixes(toks, infos, budget) if any(t.folded in prefixes for t in toks) else {}
         pos: dict[int, list[int]] = {}
         fuzzy_at: set[int] = set()
         for i, inf in enumerate(infos):
@@ -344,6 +471,9 @@ class Matcher:
                 ):
                     level = _min(level, Level.CONCERN)
                     negated = True
+                if joined:  # show "vert meg", not only "vert" (negation above looked before the verb itself)
+                    ends = [joined[u] for u in used if u in joined]
+                    first, last = min([first, *ends]), max([last, *ends])
                 hits.append(Hit(entry.category, level, fuzzy, (first, last), entry.tags, entry.id, tuple(used),
                                 marker=entry.level is Level.NONE))
         if not hits:
