@@ -36,12 +36,12 @@ start=$(date +%s)
     --successes --out "$OUT" > "$OUT/rasa_test_nlu.log" 2>&1
 elapsed=$(( $(date +%s) - start ))
 "$PY" - "$OUT" "$elapsed" <<'PY'
-import json, os, sys, yaml
-from collections import Counter
+import json, os, sys
 from pathlib import Path
 out, elapsed = Path(sys.argv[1]), int(sys.argv[2])
-configured = next(c for c in yaml.safe_load(Path(os.environ["CONFIG"]).read_text())["pipeline"]
-                  if c["name"] == "FallbackClassifier")["threshold"]
+sys.path.insert(0, "bench")
+from nlu_scores import configured_threshold, macro_f1, rows as read_rows
+configured = configured_threshold(Path(os.environ["CONFIG"]))
 report = json.loads((out / "intent_report.json").read_text())
 print(f"cross-validation: 5 folds in {elapsed // 60} min {elapsed % 60} s")
 print(f"intent macro-F1 (raw, no fallback): {report['macro avg']['f1-score']:.3f}")
@@ -52,28 +52,7 @@ rs = out / "response_selection_report.json"
 if rs.exists():
     print(f"response selector (faq/*) macro-F1: {json.loads(rs.read_text())['macro avg']['f1-score']:.3f}")
 
-rows = []
-for name in ("intent_successes.json", "intent_errors.json"):
-    path = out / name
-    if path.exists():
-        rows += [(e["intent"], e["intent_prediction"]["name"], e["intent_prediction"]["confidence"])
-                 for e in json.loads(path.read_text())]
-
-def macro_f1(threshold):
-    tp, fp, fn = Counter(), Counter(), Counter()
-    for gold, pred, conf in rows:
-        pred = pred if conf >= threshold else "nlu_fallback"
-        if pred == gold:
-            tp[gold] += 1
-        else:
-            fn[gold] += 1
-            fp[pred] += 1
-    scores = []
-    for label in {g for g, _, _ in rows}:
-        p = tp[label] / (tp[label] + fp[label]) if tp[label] + fp[label] else 0.0
-        r = tp[label] / (tp[label] + fn[label]) if tp[label] + fn[label] else 0.0
-        scores.append(2 * p * r / (p + r) if p + r else 0.0)
-    return sum(scores) / len(scores)
+rows = read_rows(out)
 
 wrong = [c for g, p, c in rows if g != p]
 right = [c for g, p, c in rows if g == p]
@@ -81,8 +60,8 @@ print(f"{len(rows)} test predictions, {len(wrong)} wrong")
 for t in (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 0.8):
     print(f"threshold {t:.2f}: catches {sum(c < t for c in wrong)}/{len(wrong)} wrong, "
           f"sends {sum(c < t for c in right)}/{len(right)} right ones to fallback, "
-          f"macro-F1 {macro_f1(t):.3f}")
-final = macro_f1(configured)
+          f"macro-F1 {macro_f1(rows, t):.3f}")
+final = macro_f1(rows, configured)
 print(f"intent macro-F1 with the configured threshold {configured}: {final:.3f} (target >= 0.90)")
 sys.exit(0 if final >= 0.90 else 1)
 PY
