@@ -127,3 +127,22 @@ def test_prefix_gap_class_must_exist() -> None:
     data = _broken(lambda d: d["settings"].update(prefix_gap="@NO_SUCH_CLASS"))
     with pytest.raises(LexiconError, match="NO_SUCH_CLASS"):
         compile_data(data)
+
+
+# ---- round 6: fuzzy_skip, farewell markers only count in combinations ---------------
+def test_fuzzy_skip_is_folded_and_loaded() -> None:
+    data = copy.deepcopy(RAW)
+    data["settings"]["fuzzy_skip"] = ["Megéri"]
+    assert "megeri" in compile_data(data).fuzzy_skip
+
+
+def test_farewell_marker_alone_is_not_an_alarm() -> None:
+    s = default_screener()
+    assert s.screen("ennyi volt, megyek haza").level is Level.NONE  # a marker, no means, no intent
+    assert s.screen("ennyi volt, a kötél már fent van").level is Level.IMMEDIATE  # means + farewell
+
+
+def test_markers_added_in_round6_carry_tags() -> None:
+    ids = {e.id: e for e in LEX.entries}
+    for marker in ("m_pretend_sleep", "m_clients", "m_earnings_taken", "m_meeting_alone", "m_tried", "m_means_place"):
+        assert ids[marker].level is Level.NONE and ids[marker].tags, marker

@@ -323,3 +323,128 @@ def test_compound_tail_needs_a_real_first_word(screener) -> None:
 def test_fuzzy_join_never_makes_immediate(screener) -> None:
     r = screener.screen("ma este onygilkos leszek meg")
     assert r.level is not Level.IMMEDIATE
+
+
+# ---- round 6: families of indirect wording (not phrases of an eval set) ------------
+# Sentences written for these tests, none taken from an eval part. Groups: night + adult +
+# the child's bed/room, payment for access to a child, threats to publish, self-harm without
+# the word, means + farewell/urgency, repeated injuries and cover stories, a door being forced,
+# young children + hour + cold, sleeping rough, grooming talk.
+ROUND6_CATCHES = [
+    # night + adult + child's bed/room
+    ("múlt éjjel megint átjött a szobámba a nevelőapám", Level.HIGH),
+    ("tegnap este is bebújt mellém az ágyba a nagybátyám", Level.HIGH),
+    ("a bátyám barátja átmászik hozzám az ágyba, én meg úgy csinálok, mintha aludnék", Level.HIGH),
+    ("ott fogdos, ahol nem szabadna", Level.HIGH),
+    ("a tanár megkért, hogy csináljak neki dolgokat, és azt mondta, ez titok", Level.HIGH),
+    # payment for access
+    ("apám pénzt kér a barátaitól, hogy velem lehessenek éjszakára", Level.HIGH),
+    ("my stepdad gets paid by men to spend time with me", Level.HIGH),
+    ("kedvesnek kell lennem apa haverjaival ma este különben kidob", Level.IMMEDIATE),
+    ("mum's boyfriend says i have to be nice to his friends this weekend", Level.HIGH),
+    ("ügyfeleket kell fogadnom, mert tartozom a szállásért", Level.HIGH),
+    ("a pénzt mind ő kapja, és nem mehetek haza amíg nem törlesztek", Level.HIGH),
+    # threat to publish
+    ("if you dont pay he says he will post my photos everywhere", Level.HIGH),
+    ("she said if i stop sending pics she'll share the old ones with my class", Level.HIGH),
+    ("kiszivárogtatta a meztelen képeimet a volt barátom", Level.HIGH),
+    ("lefényképezett a zuhany alatt a mostohabátyám", Level.HIGH),
+    # cutting / self-harm without the word
+    ("started cutting again last week", Level.HIGH),
+    ("karcolgatom a combomat egy pengével", Level.HIGH),
+    ("i cut my stomach so nobody sees", Level.HIGH),
+    # means + farewell / euphemism / urgency
+    ("összegyűjtöttem a nyugtatókat, ma éjjel beveszem", Level.IMMEDIATE),
+    ("a kötelet már felkötöttem a garázsban", Level.HIGH),
+    ("örökre el akarok aludni, ne keressetek", Level.IMMEDIATE),
+    ("a zsilett a kezemben van és nem tudok leállni", Level.IMMEDIATE),
+    ("már egyszer megpróbáltam tavaly, most sem bírom ki", Level.HIGH),
+    # repeated marks / cover story
+    ("megint monoklival jött suliba a kisfiú", Level.HIGH),
+    ("anya azt mondta, mondjam a doktornak, hogy elestem a biciklivel", Level.HIGH),
+    ("a nyakán lila foltok vannak megint", Level.HIGH),
+    ("otthon ütnek engem ha rossz jegyet hozok", Level.HIGH),
+    ("a párja megtépte anyut tegnap este", Level.HIGH),
+    ("he broke her arm last month", Level.HIGH),
+    # door forced / weapon approaching
+    ("részegen rángatja a kilincset és ordít, bezárkóztam", Level.IMMEDIATE),
+    ("bottal jön felém a mostohám", Level.HIGH),
+    ("szétrúgja az ajtót most a szomszéd", Level.IMMEDIATE),
+    ("holnap megkésel, bicska van nála", Level.IMMEDIATE),
+    # neglect: young child + time + cold; baby crying since
+    ("egy ovis kisfiú áll a bolt előtt este 9 kor, a szülei nem elérhetők, fagy van", Level.IMMEDIATE),
+    ("hajnal óta sír a csecsemő a szomszédban, senki nincs otthon", Level.IMMEDIATE),
+    ("the twins next door are alone at night and begging for food", Level.HIGH),
+    # homeless
+    ("egy hete egy lépcsőházban alszom", Level.HIGH),
+    ("kirúgtak otthonról, már sötét van és a parkban ülök", Level.IMMEDIATE),
+    ("megszöktem az intézetből két napja", Level.HIGH),
+    # grooming in English
+    ("my tutor says im really mature for my age and wants me to visit his place alone", Level.HIGH),
+]
+
+
+@pytest.mark.parametrize("text, at_least", ROUND6_CATCHES)
+def test_round6_families_catch(screener, text, at_least) -> None:
+    assert screener.screen(text).level >= at_least
+
+
+# Games, scores, food, one tablet for a symptom, a sibling's joke with laughter, escape rooms,
+# quarrels with a closed door, real words typed without accents, accidents, definitions.
+ROUND6_GUARDS = [
+    ("lelőttem a főgonoszt a játékban végre", Level.CONCERN),
+    ("megvertük őket 3-1-re a döntőben", Level.CONCERN),
+    ("véres hurka volt ebédre a nagyinál", Level.CONCERN),
+    ("bevettem egy paracetamolt lázra", Level.CONCERN),
+    ("took a painkiller for my headache", Level.CONCERN),
+    ("a húgom megfojt ha megtudja 😂", Level.CONCERN),
+    ("a tesóm megöl ha meglátja a szobáját xd", Level.CONCERN),
+    ("escape roomban voltunk, bezártak minket egy szobába", Level.CONCERN),
+    ("a szüleim néha kiabálnak, olyankor bezárkózom és olvasok", Level.CONCERN),
+    ("megéri ma este elmenni a moziba?", Level.NONE),
+    ("ez a könyv megéri az árát", Level.NONE),
+    ("véletlenül megvágtam a kezem krumplipucolás közben", Level.CONCERN),
+    ("a kutyám mindig bebújik mellém az ágyba", Level.CONCERN),
+    ("a baba kicsit sovány, de a doki szerint rendben van", Level.CONCERN),
+    ("ez már bántalmazásnak számít?", Level.CONCERN),
+    ("a kötél fent van a tornateremben a mászáshoz", Level.CONCERN),
+    ("kicsit fáradt vagyok, ma este korán elalszom", Level.NONE),
+    ("ügyfeleket kell fogadnom holnap a munkahelyen, ki viszi a gyereket oviba?", Level.CONCERN),
+    ("a pénzt ő kapja a nagyitól a születésnapjára", Level.CONCERN),
+    ("the tournament final was brutal, we killed them 4-0", Level.CONCERN),
+    ("be nice to your friends at school", Level.NONE),
+    ("megint kék folt van a térdemen a focitól", Level.CONCERN),
+    ("mondjam el, hogy elestem a lépcsőn a suliban? nagyon ciki", Level.CONCERN),
+]
+
+
+@pytest.mark.parametrize("text, at_most", ROUND6_GUARDS)
+def test_round6_guards_hold(screener, text, at_most) -> None:
+    assert screener.screen(text).level <= at_most
+
+
+def test_urgency_lifts_a_high_match_to_immediate(screener) -> None:
+    calm = screener.screen("a netes ismerősöm azt írta, ha nem megyek el, kiteszi a képeimet")
+    now = screener.screen("a netes ismerősöm azt írta, ha nem megyek el, kiteszi a képeimet, 10 perc múlva ott lesz")
+    assert calm.level is Level.HIGH and now.level is Level.IMMEDIATE
+
+
+def test_laughing_face_is_a_joke_marker_but_crying_is_not() -> None:
+    from bot.safety.normalize import tokenize
+
+    assert [t.folded for t in tokenize("haha \U0001F602")] == ["haha", "xd"]
+    assert [t.folded for t in tokenize("segits \U0001F62D")] == ["segits"]
+
+
+def test_laughter_never_caps_physical_abuse(screener) -> None:
+    assert screener.screen("apa megvert tegnap \U0001F602").level >= Level.HIGH
+
+
+def test_medicine_purpose_needs_a_single_dose(screener) -> None:
+    assert screener.screen("bevettem egy algopyrint fejfájásra").level <= Level.CONCERN
+    assert screener.screen("bevettem az összes algopyrint fejfájásra").level is Level.IMMEDIATE
+
+
+def test_fuzzy_skip_word_is_never_typo_corrected(screener) -> None:
+    assert screener.screen("megeri").level is Level.NONE
+    assert screener.screen("megveri anyut").level >= Level.HIGH

@@ -146,6 +146,7 @@ class Lexicon:
     elements: dict[str, Element] = field(default_factory=dict)
     prefix_gap: Element | None = None  # words allowed between a separated prefix and its verb
     prefix_join_skip: frozenset[str] = frozenset()  # raw words never glued to a prefix ("vér": blood)
+    fuzzy_skip: frozenset[str] = frozenset()  # folded real words never typo-corrected ("megeri" is megéri)
 
 
 _ENTRY_FIELDS = {"id", "category", "level", "match", "example", "negatable", "tags", "note", "fuzzy"}
@@ -154,7 +155,7 @@ _BOOST_FIELDS = {"id", "categories", "min_level", "match", "raise_to", "example"
 _COMBO_FIELDS = {"id", "all_tags", "category", "raise_to", "example", "note"}
 _WORD_FIELDS = {"forms", "ambiguous", "fuzzy", "note", "compound"}
 _TOP_FIELDS = {"version", "settings", "words", "entries", "suppressors", "boosters", "combos"}
-_SETTINGS_FIELDS = {"max_gap", "concern_streak_to_high", "negators", "verb_prefixes", "prefix_gap", "prefix_join_skip"}
+_SETTINGS_FIELDS = {"max_gap", "concern_streak_to_high", "negators", "verb_prefixes", "prefix_gap", "prefix_join_skip", "fuzzy_skip"}
 
 
 def _check_fields(where: str, data: Any, allowed: set[str], required: set[str]) -> None:
@@ -425,4 +426,5 @@ def compile_data(data: Any) -> Lexicon:
         elements=comp.elements,
         prefix_gap=prefix_gap,
         prefix_join_skip=frozenset(str(w).lower() for w in settings.get("prefix_join_skip", [])),
+        fuzzy_skip=frozenset(fold(str(w).lower()) for w in settings.get("fuzzy_skip", [])),
     )

@@ -323,7 +323,9 @@ class Matcher:
         ids = self._direct(tok.folded)
         info = WordInfo(ids) if ids else _EMPTY
         stem_worthy = not ids and self._worth_slow_lookup(tok.folded)
-        fuzzy_worthy = not ids and len(tok.folded) >= 5 and tok.folded[:1] in self.fuzzy_heads
+        # A real word typed without accents ("megeri") is no typo of a danger word.
+        fuzzy_worthy = (not ids and len(tok.folded) >= 5 and tok.folded[:1] in self.fuzzy_heads
+                        and tok.folded not in self.lex.fuzzy_skip)
         if not ids and not stem_worthy and not fuzzy_worthy and self._compound_worthy(tok.folded):
             got = self._compound(tok)  # a real compound is a known word: no typo guess either way
             if got:

@@ -20,7 +20,15 @@ _EXTRA = str.maketrans({"ß": "ss", "ø": "o", "đ": "d", "ł": "l", "æ": "ae",
 _FOLD_CACHE: dict[str, str] = {}
 
 
+# Laughing faces mark a joke the way "xd" or "haha" does ("megfojt ha rájön 😂"): they become
+# the word "xd", so the lexicon's joke guards see them. Crying or skull faces stay out: a child
+# in distress uses them too.
+_LAUGH = frozenset("\U0001F602\U0001F923\U0001F606\U0001F639")
+
+
 def _special(ch: str) -> str:
+    if ch in _LAUGH:
+        return " xd "
     cat = unicodedata.category(ch)
     if cat == "Cf":  # zero-width, soft hyphen, bidi controls: invisible, inside words
         return ""
