@@ -36,32 +36,35 @@ def _texts() -> list[str]:
 
 def test_training_is_deterministic(tmp_path) -> None:
     a, b = tmp_path / "a.json", tmp_path / "b.json"
-    C.train([DATA / "safety_eval_tune.tsv"], a, verbose=False, guard=False)
-    C.train([DATA / "safety_eval_tune.tsv"], b, verbose=False, guard=False)
+    C.train([DATA / "safety_eval_tune.tsv"], a, verbose=False, ordinary=False)
+    C.train([DATA / "safety_eval_tune.tsv"], b, verbose=False, ordinary=False)
     assert a.read_bytes() == b.read_bytes()
     m = json.loads(a.read_text())
     assert m["weights"] and 0.5 <= m["t_concern"] <= m["t_high"] < 1.0
 
 
-def test_default_training_leaves_fresh4_out() -> None:
+def test_default_training_leaves_the_sealed_set_out() -> None:
     names = [p.name for p in C.default_paths()]
-    assert "safety_eval_fresh4.tsv" not in names and "safety_eval_tune.tsv" in names
+    assert C.HELD_OUT == ("fresh6",)
+    assert "safety_eval_fresh6.tsv" not in names and "safety_eval_tune.tsv" in names
 
 
 def test_committed_weights_are_compact_and_held_out(model) -> None:
     path = C.DEFAULT_PATH
     assert path.stat().st_size < 2_000_000
     meta = json.loads(path.read_text())
-    assert "safety_eval_fresh4.tsv" not in meta["trained_on"]
+    assert "safety_eval_fresh6.tsv" not in meta["trained_on"]
+    assert any("ordinary chat" in name for name in meta["trained_on"])
+    assert meta["cv"]["ordinary"] > 2000
     assert meta["t_high"] >= meta["t_high_cv"] and meta["t_high"] >= meta["t_high_guard"]
     assert model.t_concern <= model.t_high
     assert all(abs(w) >= C.PRUNE for w in model.weights.values())
 
 
-def test_off_by_default() -> None:
-    assert safety.CLASSIFIER_DEFAULT is False
-    assert LexiconScreener().classifier is None
-    assert LexiconScreener(classifier=True).classifier is not None
+def test_on_by_default() -> None:
+    assert safety.CLASSIFIER_DEFAULT is True
+    assert LexiconScreener().classifier is not None
+    assert LexiconScreener(classifier=False).classifier is None
 
 
 @pytest.mark.parametrize("text", ["apam minden este megver az ovvel", "meg akarok halni, senki nem szeret"])
@@ -70,7 +73,10 @@ def test_clear_danger_scores_high(model, text) -> None:
 
 
 @pytest.mark.parametrize("text", ["szia", "köszi", "is it free?", "jó napot", "hova forduljak ha valaszt a szuleim?",
-                                  "majd meghalok a röhögéstől", "this homework is killing me"])
+                                  "majd meghalok a röhögéstől", "this homework is killing me",
+                                  # a child's voice alone is not danger (it was, before ordinary chat
+                                  # became a negative: 0.92 for "még csak 10 éves vagyok")
+                                  "még csak 10 éves vagyok", "most nem", "do i have to pay", "i'm 14 and writing about myself"])
 def test_ordinary_chat_never_high(model, text) -> None:
     s = LexiconScreener(classifier=model)
     assert s.screen(text).level < Level.HIGH
@@ -118,16 +124,16 @@ def test_missing_weights_same_as_lexicon(tmp_path, lexicon_only, caplog, monkeyp
         assert s.screen(text) == lexicon_only.screen(text)
 
 
-def test_inference_is_fast(model) -> None:
-    import statistics
-    import time
+def test_ordinary_chat_nobody_trained_on_rarely_reaches_the_queue() -> None:
+    # tests/data/nlu_heldout.yml was written without seeing any training data; its ordinary
+    # intents (greetings, FAQ, personas, report answers ...) are what most of the traffic is.
+    import yaml
 
-    texts = _texts()
-    for t in texts:
-        model.probability(t)
-    times = []
-    for t in texts:
-        c = time.thread_time()
-        model.probability(t)
-        times.append(time.thread_time() - c)
-    assert statistics.median(times) < 0.001
+    texts = []
+    for block in yaml.safe_load((DATA / "nlu_heldout.yml").read_text(encoding="utf-8"))["nlu"]:
+        if block["intent"].split("/")[0] in C.ORDINARY_INTENTS:
+            texts += [l[2:].strip() for l in block["examples"].splitlines() if l.startswith("- ")]
+    assert len(texts) > 200
+    screener = LexiconScreener()
+    raised = [t for t in texts if screener.screen(t).level >= Level.HIGH]
+    assert len(raised) <= 0.02 * len(texts), raised

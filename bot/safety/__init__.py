@@ -12,7 +12,9 @@ message the lexicon scored `none`/`concern`: to `high` (category `unclassified_d
 match "classifier:0.87") at t_high, `none` to `concern` at t_concern. It never makes a
 message `immediate`, never lowers a level, and never raises to `high` a message in
 which the lexicon matched an idiom/context suppressor or a negation. It is a
-constructor flag, ``LexiconScreener(classifier=...)``, default CLASSIFIER_DEFAULT.
+constructor flag, ``LexiconScreener(classifier=...)``, default CLASSIFIER_DEFAULT (on):
+the lexicon explains and decides `immediate`; the classifier catches wording the
+lexicon has never seen and hands it to a human.
 """
 from __future__ import annotations
 
@@ -34,7 +36,10 @@ if TYPE_CHECKING:
 __all__ = ["LexiconScreener", "default_screener", "LexiconError", "Level", "RiskState", "ScreenResult"]
 
 MAX_CHARS = 20_000  # longer text is screened in full, in slices of this size
-CLASSIFIER_DEFAULT = False  # see the note in bench/README.md: off until it earns its place
+# On since session 3: trained with ordinary chat as negatives, left-one-part-out on fresh5
+# (a set neither signal had seen) it lifted high+ recall 0.704 -> 0.972 for false alarms
+# 0.097 -> 0.145 on deliberately tricky none messages (bench/README.md, tests/test_safety_eval.py).
+CLASSIFIER_DEFAULT = True
 CLASSIFIER_CATEGORY = "unclassified_danger"
 _log = logging.getLogger(__name__)
 _warned = False

@@ -11,20 +11,22 @@ by the square root of how many features it emitted, so the score is
 and a word's summed weight can be cached: inference is a few dictionary look-ups.
 
 One binary logistic regression: danger (`high` or `immediate`) against the rest,
-trained by plain SGD (fixed seed, fixed epochs, classes weighted to balance).
+trained by plain SGD (fixed seed, fixed epochs, classes weighted to balance). The
+negatives are the eval sets' `none` and `concern` rows AND ordinary chat: the NLU
+examples of the bot's everyday intents (greetings, FAQ, personas, report form answers,
+...: ORDINARY_INTENTS). Without ordinary chat it learned "a child's voice means danger"
+("15 éves vagyok", "most nem" scored 0.9).
 
-    python -m bot.safety.classifier train [TSV ...]   # default: every eval set but fresh4
+    python -m bot.safety.classifier train [TSV ...]   # default: every eval set but HELD_OUT
     python -m bot.safety.classifier cv [TSV ...]      # 5-fold cross-validation figures only
 
-``train`` runs a 5-fold cross-validation first and sets the thresholds from it:
-``t_high`` keeps the cross-validated share of `none` messages the classifier
-would raise to high (the lexicon below high and no suppressor) at or below 3 %,
-``t_concern`` does the same at 10 % for `concern`. Then it trains on all rows, raises
-``t_high`` above the score of every NLU example of the bot's ordinary intents
-(greetings, thanks, FAQ, where-to-turn: GUARD_INTENTS) that the lexicon leaves below
-high - normal traffic must not flood the operator queue - and writes
-``classifier.json`` next to this file (``t_high_cv`` and ``t_high_guard`` are kept
-there too). The held-out set (fresh4) is never read.
+``train`` runs a 5-fold cross-validation first and sets the thresholds from the
+out-of-fold scores: ``t_high`` raises at most 3 % of the eval sets' `none` messages
+(mostly false friends: games, idioms, sport - the hard negatives), ``t_concern`` at
+most 10 %; ``t_high`` then goes above the out-of-fold score of every ordinary chat
+example the lexicon leaves below high (``t_high_guard``) - normal traffic must not
+flood the operator queue. Then it trains on all rows and writes ``classifier.json``
+next to this file. The held-out sets (HELD_OUT) are never read.
 """
 from __future__ import annotations
 
@@ -42,10 +44,17 @@ DEFAULT_PATH = Path(__file__).with_name("classifier.json")
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
 NLU = ROOT / "nlu_data"
-# The bot's ordinary traffic: no example of these intents may be raised to high.
-GUARD_INTENTS = ("greet", "goodbye", "thanks", "affirm", "deny", "bot_challenge", "ask_help")
-GUARD_PREFIXES = ("faq", "where_")
-HELD_OUT = ("fresh4",)  # the sets the classifier is never trained or tuned on
+# The bot's ordinary traffic: negatives in training, and none may be raised to high.
+# Not the where_* intents about abuse or neglect: "apa megver, hova forduljak?" is danger.
+ORDINARY_INTENTS = (
+    "greet", "goodbye", "thanks", "affirm", "deny", "bot_challenge", "ask_help", "talk_to_human",
+    "faq", "out_of_scope", "emergency_numbers", "persona_child", "persona_adult", "persona_professional",
+    "inform_settlement", "report_start", "report_stop", "report_skip", "report_dont_know",
+    "ask_consultation", "where_divorce_contact", "where_child_maintenance", "where_professional_stuck",
+    "where_non_hungarian_family",
+)
+ORDINARY = "ordinary"  # the category of the ordinary chat rows
+HELD_OUT = ("fresh6",)  # the sets the classifier is never trained or tuned on (sealed, measured once)
 BITS = 20
 MASK = (1 << BITS) - 1
 NGRAMS = (2, 3, 4, 5)
@@ -210,18 +219,29 @@ def _threshold(scores: list[float], n_total: int, share: float) -> float:
 
 def cv_report(rows: list[tuple[str, str, str]], probs: list[float], lexicon_levels: list[str],
               suppressed: list[bool]) -> dict:
-    """Thresholds and cross-validated figures (classifier alone and with the lexicon)."""
-    none_idx = [i for i, r in enumerate(rows) if r[0] == "none"]
-    # On the classifier's own scores, not only where the lexicon leaves room: the lexicon was
-    # tuned on these very sets, so its suppressors look better here than on new wording.
+    """Thresholds and cross-validated figures (classifier alone and with the lexicon).
+
+    Thresholds come from the eval sets' `none` rows (hard negatives); the ordinary chat
+    rows (category ORDINARY) give the guard: the lowest t_high that raises none of them
+    out of fold where the lexicon leaves room."""
+    ev = [i for i, r in enumerate(rows) if r[1] != ORDINARY]
+    none_idx = [i for i in ev if rows[i][0] == "none"]
     scores = [probs[i] for i in none_idx]
-    t_high = _threshold(scores, len(none_idx), NONE_TO_HIGH_MAX)
+    t_cv = _threshold(scores, len(none_idx), NONE_TO_HIGH_MAX)
+    ordinary = [probs[i] for i, r in enumerate(rows)
+                if r[1] == ORDINARY and lexicon_levels[i] in ("none", "concern") and not suppressed[i]]
+    top = max(ordinary, default=0.0)
+    t_guard = round(math.floor(top * 10**DIGITS) / 10**DIGITS + 10**-DIGITS, DIGITS) if ordinary else 0.0
+    t_high = max(t_cv, t_guard)
     t_concern = min(t_high, _threshold(scores, len(none_idx), NONE_TO_CONCERN_MAX))
-    out = {"t_high": t_high, "t_concern": t_concern, "n": len(rows)}
-    out["combined"] = figures(rows, [combine_level(lexicon_levels[i], probs[i], suppressed[i], t_high, t_concern)
-                                     for i in range(len(rows))])
-    out["lexicon"] = figures(rows, lexicon_levels)
-    out["classifier_alone"] = figures(rows, ["high" if p >= t_high else "none" for p in probs])
+    out = {"t_high": t_high, "t_concern": t_concern, "t_high_cv": t_cv, "t_high_guard": t_guard,
+           "n": len(ev), "ordinary": len(rows) - len(ev),
+           "ordinary_raised_at_t_cv": sum(p >= t_cv for p in ordinary)}
+    evr = [rows[i] for i in ev]
+    out["combined"] = figures(evr, [combine_level(lexicon_levels[i], probs[i], suppressed[i], t_high, t_concern)
+                                    for i in ev])
+    out["lexicon"] = figures(evr, [lexicon_levels[i] for i in ev])
+    out["classifier_alone"] = figures(evr, ["high" if probs[i] >= t_high else "none" for i in ev])
     return out
 
 
@@ -257,8 +277,8 @@ def _lexicon_view(rows):
     return [r.level.value for r, _sup in out], [sup for _r, sup in out]
 
 
-def guard_texts(root: Path = NLU) -> list[str]:
-    """NLU examples of the ordinary intents (greetings, FAQ, where-to-turn ...), entity markup removed."""
+def ordinary_texts(root: Path = NLU) -> list[str]:
+    """NLU examples of the ordinary intents (greetings, FAQ, personas ...), entity markup removed."""
     import re
 
     import yaml
@@ -266,8 +286,7 @@ def guard_texts(root: Path = NLU) -> list[str]:
     out: list[str] = []
     for f in sorted(Path(root).glob("*/nlu.yml")):
         for item in (yaml.safe_load(f.read_text(encoding="utf-8")) or {}).get("nlu", []) or []:
-            it = item.get("intent") or ""
-            if it in GUARD_INTENTS or it.startswith(GUARD_PREFIXES):
+            if (item.get("intent") or "").split("/")[0] in ORDINARY_INTENTS:
                 for line in str(item.get("examples", "")).splitlines():
                     line = line.strip()
                     if line.startswith("- "):
@@ -275,44 +294,37 @@ def guard_texts(root: Path = NLU) -> list[str]:
     return out
 
 
-def guard_threshold(b: float, w: dict[int, float], texts: list[str]) -> tuple[float, int]:
-    """Lowest t_high at which no guard text the lexicon leaves below high (and unsuppressed) is raised."""
-    if not texts:
-        return 0.0, 0
-    levels, suppressed = _lexicon_view([("none", "", t) for t in texts])
-    clf = Classifier(b, w, 1.0, 1.0)
-    ps = [clf.probability(t) for t, lv, sup in zip(texts, levels, suppressed) if lv in ("none", "concern") and not sup]
-    top = max(ps, default=0.0)
-    return round(math.floor(top * 10**DIGITS) / 10**DIGITS + 10**-DIGITS, DIGITS), len(ps)
-
-
-def train(paths: list[Path], out: Path = DEFAULT_PATH, verbose: bool = True, guard: bool = True) -> dict:
+def training_rows(paths: list[Path], ordinary: bool = True) -> list[tuple[str, str, str]]:
+    """The eval rows of ``paths`` plus, as negatives, the ordinary chat examples."""
     rows = load_rows(paths)
+    if ordinary:
+        rows += [("none", ORDINARY, t) for t in ordinary_texts()]
+    return rows
+
+
+def train(paths: list[Path], out: Path = DEFAULT_PATH, verbose: bool = True, ordinary: bool = True) -> dict:
+    rows = training_rows(paths, ordinary)
     probs = cross_validate(rows)
     levels, suppressed = _lexicon_view(rows)
     rep = cv_report(rows, probs, levels, suppressed)
     b, w = compact(*fit([features(t) for _l, _c, t in rows], [is_danger(l) for l, _c, _t in rows]))
-    t_cv = rep["t_high"]
-    t_guard, n_guard = guard_threshold(b, w, guard_texts()) if guard else (0.0, 0)
     model = {
         "format": 1,
         "about": "bot/safety/classifier.py: hashed char 2-5-grams + words + word pairs, logistic regression, "
-                 "danger = high|immediate; thresholds from 5-fold CV on the training sets",
-        "trained_on": [Path(p).name for p in paths],
+                 "danger = high|immediate; negatives include ordinary chat; thresholds from 5-fold CV",
+        "trained_on": [Path(p).name for p in paths] + ([f"nlu_data ({rep['ordinary']} ordinary chat examples)"]
+                                                        if ordinary else []),
         "bits": BITS,
         "ngrams": list(NGRAMS),
-        "t_high": max(t_cv, t_guard),
-        "t_concern": rep["t_concern"],
-        "t_high_cv": t_cv,
-        "t_high_guard": t_guard,
-        "guard_examples": n_guard,
-        "cv": {k: rep[k] for k in ("n", "lexicon", "classifier_alone", "combined")},
+        **{k: rep[k] for k in ("t_high", "t_concern", "t_high_cv", "t_high_guard")},
+        "cv": {k: rep[k] for k in ("n", "ordinary", "ordinary_raised_at_t_cv", "lexicon", "classifier_alone",
+                                   "combined")},
         "bias": b,
         "weights": [[j, v] for j, v in sorted(w.items())],
     }
     Path(out).write_text(json.dumps(model, separators=(",", ":")) + "\n", encoding="utf-8")
     if verbose:
-        keys = ("trained_on", "t_high", "t_concern", "t_high_cv", "t_high_guard", "guard_examples", "cv")
+        keys = ("trained_on", "t_high", "t_concern", "t_high_cv", "t_high_guard", "cv")
         print(json.dumps({k: model[k] for k in keys}, indent=1))
         print(f"weights: {len(w)}; file {Path(out).stat().st_size / 1024:.0f} KiB")
     return model
@@ -373,7 +385,7 @@ def main(argv: list[str]) -> int:
     if argv[0] == "train":
         train(paths)
         return 0
-    rows = load_rows(paths)
+    rows = training_rows(paths)
     probs = cross_validate(rows)
     levels, suppressed = _lexicon_view(rows)
     print(json.dumps(cv_report(rows, probs, levels, suppressed), indent=1))
