@@ -21,7 +21,7 @@ the figure on wording nobody has seen stays near one half. The statistical secon
 signal (bot/safety/classifier.py, trained on every part but fresh4, off by default)
 measured once on fresh4: high+ 0.508 at its guarded threshold, 0.794 at its CV
 threshold but with none->high+ 0.150 and ordinary NLU examples raised (tests here use
-the default screener: lexicon only).
+the default screener, which was the lexicon alone then).
 
 Round 5 made ``fresh4`` a tuning set, but for mechanisms, not phrases: separated verbal
 prefixes glued back to their verb ("vert meg", "szöktem el", "meg fog verni"), free
@@ -60,6 +60,18 @@ is the honest one). fresh3 moved from immediate 0.923 to 0.962 (a trafficking bo
 or clients coming "este"/tonight to a child who is held); the other parts did not move. The round-6 unit-test sentences (written for
 the tests, not taken from any part, but by the author of the rules) held 39 of 40 catches and
 21 of 23 guards on their first run: a check of the mechanisms, not an unseen-wording figure.
+
+The classifier (session 3) is on by default now, trained with ordinary chat as negatives on
+every part but ``fresh6``; these tests measure the default screen, so on the parts it was
+trained on they are optimistic twice over. ``fresh6`` (204 msgs) was written by someone who had
+seen neither the lexicon nor any part, kept sealed outside the repository during round 6 and
+the classifier's training, and measured once after both: lexicon alone immediate 0.511, high+
+0.523, none->high+ 0.097, concern->high+ 0.171; default screen (lexicon + classifier)
+immediate 0.511, high+ 0.888, none->high+ 0.145, concern->high+ 0.486, and 0.972 of the high+
+messages scored at least concern. The lesson of rounds 3-6: tuning the lexicon does not carry
+over to new wording (~0.5 each time); the classifier does (0.52 -> 0.89 high+), at the price of
+more false friends and concern messages in the queue. It never makes a message immediate: 22
+of the 23 immediate messages it caught went to the queue as high, without the 112-first reply.
 
 Targets (on all parts together, and on each part):
 recall of `immediate` >= 0.95, recall of `high`-or-above >= 0.97, share of
@@ -138,7 +150,12 @@ def test_blind_set_is_big_and_mixed() -> None:
                     "neglect", "domestic_violence", "runaway_homeless", "bullying"}
 
 
-FRESH = {name: DATA / f"safety_eval_{name}.tsv" for name in ("fresh", "fresh2", "fresh3", "fresh4", "fresh5")}
+FRESH = {name: DATA / f"safety_eval_{name}.tsv" for name in ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6")}
+FRESH6_BELOW_TARGET = pytest.mark.xfail(
+    strict=False,
+    reason="fresh6 part (204 msgs, sealed during round 6 and the classifier's training), measured once: "
+    "default screen immediate 0.511, high+ 0.888, none->high+ 0.145; lexicon alone 0.511 / 0.523 / 0.097",
+)
 # fresh3 (117 msgs) was measured once after round 3: immediate 0.500, high+ 0.567, none->high+ 0.100;
 # rounds 4 and 5 reached 0.923 / 0.985 / 0.000, round 6 (urgency for trafficking: "este jönnek a
 # férfiak") 0.962 / 0.985 / 0.000, so it meets the targets and is no longer an expected failure.
@@ -151,7 +168,7 @@ FRESH = {name: DATA / f"safety_eval_{name}.tsv" for name in ("fresh", "fresh2", 
 @pytest.mark.parametrize(
     "part",
     ["tune", "heldout", "blind", "all", "fresh", "fresh2",
-     "fresh3", "fresh4", "fresh5"],
+     "fresh3", "fresh4", "fresh5", pytest.param("fresh6", marks=FRESH6_BELOW_TARGET)],
 )
 def test_targets(part: str) -> None:
     if part == "all":
@@ -165,7 +182,7 @@ def test_targets(part: str) -> None:
     assert m["false_alarm_none"] <= 0.03, m["false_alarms"]
 
 
-@pytest.mark.parametrize("part, at_least", [("fresh2", 200), ("fresh3", 80), ("fresh4", 80), ("fresh5", 200)])
+@pytest.mark.parametrize("part, at_least", [("fresh2", 200), ("fresh3", 80), ("fresh4", 80), ("fresh5", 200), ("fresh6", 200)])
 def test_fresh_parts_are_big_and_mixed(part: str, at_least: int) -> None:
     rows = load_part(FRESH[part])
     assert len(rows) >= at_least
