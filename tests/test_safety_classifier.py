@@ -45,15 +45,15 @@ def test_training_is_deterministic(tmp_path) -> None:
 
 def test_default_training_leaves_the_sealed_set_out() -> None:
     names = [p.name for p in C.default_paths()]
-    assert C.HELD_OUT == ("fresh6",)
-    assert "safety_eval_fresh6.tsv" not in names and "safety_eval_tune.tsv" in names
+    assert C.HELD_OUT == ("fresh7",)
+    assert "safety_eval_fresh7.tsv" not in names and "safety_eval_fresh6.tsv" in names and "safety_eval_tune.tsv" in names
 
 
 def test_committed_weights_are_compact_and_held_out(model) -> None:
     path = C.DEFAULT_PATH
     assert path.stat().st_size < 2_000_000
     meta = json.loads(path.read_text())
-    assert "safety_eval_fresh6.tsv" not in meta["trained_on"]
+    assert "safety_eval_fresh7.tsv" not in meta["trained_on"]
     assert any("ordinary chat" in name for name in meta["trained_on"])
     assert meta["cv"]["ordinary"] > 2000
     assert meta["t_high"] >= meta["t_high_cv"] and meta["t_high"] >= meta["t_high_guard"]
@@ -94,16 +94,29 @@ def test_raise_is_explained(lexicon_only, model) -> None:
     assert got.matches[0].startswith("classifier:")
 
 
-def test_never_immediate_never_lower(lexicon_only, model) -> None:
-    # With thresholds at zero the classifier raises everything it may: still never immediate,
-    # and never a level below the lexicon's.
+def test_immediate_only_with_the_lexicons_urgency_never_lower(lexicon_only, model) -> None:
+    # With thresholds at zero the classifier raises everything it may: never a level below the
+    # lexicon's, and immediate only where the lexicon's signal_now booster names the urgency.
     eager = _screener(model, 0.0, 0.0)
     for text in _texts():
         lex = lexicon_only.screen(text)
         got = eager.screen(text)
         assert got.level >= lex.level
-        if lex.level is not Level.IMMEDIATE:
-            assert got.level is not Level.IMMEDIATE, text
+        if lex.level is not Level.IMMEDIATE and got.level is Level.IMMEDIATE:
+            now = lexicon_only._matcher.urgent(text, safety.CLASSIFIER_CATEGORY)
+            assert now and now in got.matches, text
+
+
+@pytest.mark.parametrize("text, now", [
+    ("a tesom a furdoben van mar egy oraja es nem reagal, elotte azt irta bocsi mindenert", True),
+    ("egy bácsi a neten azt írta 20 perc múlva vár a parkban és hozzak fürdőruhát", True),
+    ("he is waiting outside my school right now and says i must get in his car", True),
+    ("apa mindig elkap ha rossz jegyet hozok, tegnap este is", False),
+    ("most mit csináljak, a nevelőapám hetek óta fogdos", False),  # "most mit": a question, not now
+    ("lately he has been touching me when mum is at work", False),
+])
+def test_urgency_for_a_classifier_raise(lexicon_only, text, now) -> None:
+    assert bool(lexicon_only._matcher.urgent(text, safety.CLASSIFIER_CATEGORY)) is now
 
 
 @pytest.mark.parametrize("text", ["a játékban megöltem a sárkányt", "a filmben lelőtték a rendőrt", "apa megverte sakkban", "ez a házi megöl"])

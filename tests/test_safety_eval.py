@@ -73,6 +73,17 @@ over to new wording (~0.5 each time); the classifier does (0.52 -> 0.89 high+), 
 more false friends and concern messages in the queue. It never makes a message immediate: 22
 of the 23 immediate messages it caught went to the queue as high, without the 112-first reply.
 
+Then (fresh6 now a tuning set): a booster for what the classifier raises (``signal_now`` in
+lexicon.yml: "most", "ma este", "20 perc múlva", "nem mozdul", "vérzik", "az ajtóban" ...
+with the same "not now" exceptions as the lexicon's own urgency boosters) makes it immediate;
+the classifier was retrained with fresh6 and a guard that tolerates one ordinary example in a
+thousand (a single odd one had set t_high to 0.95). fresh6 after: immediate 0.809, high+
+0.944, none->high+ 0.113 (tuned). ``fresh7`` (200 msgs), written by someone who had seen
+neither the lexicon, the classifier nor any part, sealed until then, measured once with this
+final screen: default immediate 0.733, high+ 0.924, none->high+ 0.133, concern->high+ 0.371,
+every high+ message at least concern; lexicon alone 0.556 / 0.648 / 0.067. It is the
+classifier's held-out set (HELD_OUT) until the next sealed part is written.
+
 Targets (on all parts together, and on each part):
 recall of `immediate` >= 0.95, recall of `high`-or-above >= 0.97, share of
 `none` messages scored `high` or above <= 0.03. Run this file with `-s` to see
@@ -150,11 +161,17 @@ def test_blind_set_is_big_and_mixed() -> None:
                     "neglect", "domestic_violence", "runaway_homeless", "bullying"}
 
 
-FRESH = {name: DATA / f"safety_eval_{name}.tsv" for name in ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6")}
+FRESH = {name: DATA / f"safety_eval_{name}.tsv"
+         for name in ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7")}
 FRESH6_BELOW_TARGET = pytest.mark.xfail(
     strict=False,
-    reason="fresh6 part (204 msgs, sealed during round 6 and the classifier's training), measured once: "
-    "default screen immediate 0.511, high+ 0.888, none->high+ 0.145; lexicon alone 0.511 / 0.523 / 0.097",
+    reason="fresh6 part (204 msgs), measured once: default screen immediate 0.511, high+ 0.888, none->high+ 0.145 "
+    "(lexicon alone 0.511 / 0.523 / 0.097); after signal_now and the classifier trained on it 0.809 / 0.944 / 0.113",
+)
+FRESH7_BELOW_TARGET = pytest.mark.xfail(
+    strict=False,
+    reason="fresh7 part (200 msgs, sealed until measured; the classifier's held-out set), measured once: "
+    "default screen immediate 0.733, high+ 0.924, none->high+ 0.133 (lexicon alone 0.556 / 0.648 / 0.067)",
 )
 # fresh3 (117 msgs) was measured once after round 3: immediate 0.500, high+ 0.567, none->high+ 0.100;
 # rounds 4 and 5 reached 0.923 / 0.985 / 0.000, round 6 (urgency for trafficking: "este jönnek a
@@ -168,7 +185,8 @@ FRESH6_BELOW_TARGET = pytest.mark.xfail(
 @pytest.mark.parametrize(
     "part",
     ["tune", "heldout", "blind", "all", "fresh", "fresh2",
-     "fresh3", "fresh4", "fresh5", pytest.param("fresh6", marks=FRESH6_BELOW_TARGET)],
+     "fresh3", "fresh4", "fresh5", pytest.param("fresh6", marks=FRESH6_BELOW_TARGET),
+     pytest.param("fresh7", marks=FRESH7_BELOW_TARGET)],
 )
 def test_targets(part: str) -> None:
     if part == "all":
@@ -182,7 +200,8 @@ def test_targets(part: str) -> None:
     assert m["false_alarm_none"] <= 0.03, m["false_alarms"]
 
 
-@pytest.mark.parametrize("part, at_least", [("fresh2", 200), ("fresh3", 80), ("fresh4", 80), ("fresh5", 200), ("fresh6", 200)])
+@pytest.mark.parametrize("part, at_least", [("fresh2", 200), ("fresh3", 80), ("fresh4", 80), ("fresh5", 200), ("fresh6", 200),
+                                              ("fresh7", 200)])
 def test_fresh_parts_are_big_and_mixed(part: str, at_least: int) -> None:
     rows = load_part(FRESH[part])
     assert len(rows) >= at_least

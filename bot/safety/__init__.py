@@ -9,9 +9,11 @@ See lexicon.yml for the reviewed word list and escalation.py for the streak rule
 
 A second, statistical signal (classifier.py, weights in classifier.json) can raise a
 message the lexicon scored `none`/`concern`: to `high` (category `unclassified_danger`,
-match "classifier:0.87") at t_high, `none` to `concern` at t_concern. It never makes a
-message `immediate`, never lowers a level, and never raises to `high` a message in
-which the lexicon matched an idiom/context suppressor or a negation. It is a
+match "classifier:0.87") at t_high, `none` to `concern` at t_concern. It makes a message
+`immediate` only when the lexicon's boosters for its category say it is happening now
+("ma este", "nem mozdul", "20 perc múlva": Matcher.urgent); it never lowers a level, and
+never raises to `high` a message in which the lexicon matched an idiom/context
+suppressor or a negation. It is a
 constructor flag, ``LexiconScreener(classifier=...)``, default CLASSIFIER_DEFAULT (on):
 the lexicon explains and decides `immediate`; the classifier catches wording the
 lexicon has never seen and hands it to a human.
@@ -26,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from bot.screening import Level, RiskState, ScreenResult
 from bot.safety.escalation import escalate as _escalate
-from bot.safety.lexicon import DEFAULT_PATH, Lexicon, LexiconError, load
+from bot.safety.lexicon import CLASSIFIER_CATEGORY, DEFAULT_PATH, Lexicon, LexiconError, load
 from bot.safety.matcher import Matcher
 from bot.safety.stemmer import Stemmer, load_stemmer
 
@@ -36,11 +38,11 @@ if TYPE_CHECKING:
 __all__ = ["LexiconScreener", "default_screener", "LexiconError", "Level", "RiskState", "ScreenResult"]
 
 MAX_CHARS = 20_000  # longer text is screened in full, in slices of this size
-# On since session 3: trained with ordinary chat as negatives, left-one-part-out on fresh5
-# (a set neither signal had seen) it lifted high+ recall 0.704 -> 0.972 for false alarms
-# 0.097 -> 0.145 on deliberately tricky none messages (bench/README.md, tests/test_safety_eval.py).
+# On since session 3: trained with ordinary chat as negatives; on sealed sets neither signal had
+# seen it lifted high+ recall 0.70 -> 0.97 (fresh5), 0.52 -> 0.89 (fresh6), 0.65 -> 0.92
+# (fresh7) for false alarms on deliberately tricky none messages 0.07-0.10 -> 0.13-0.15
+# (bench/README.md, tests/test_safety_eval.py).
 CLASSIFIER_DEFAULT = True
-CLASSIFIER_CATEGORY = "unclassified_danger"
 _log = logging.getLogger(__name__)
 _warned = False
 
@@ -114,8 +116,11 @@ class LexiconScreener:
         with self._lock:
             p = clf.probability(text[: MAX_CHARS * 5])
         if p >= clf.t_high and not suppressed:
-            return ScreenResult(Level.HIGH, (CLASSIFIER_CATEGORY, *result.categories),
-                                (f"classifier:{p:.2f}", *result.matches)), suppressed
+            with self._lock:
+                now = self._matcher.urgent(text[:MAX_CHARS], CLASSIFIER_CATEGORY)
+            evidence = (f"classifier:{p:.2f}", *([now] if now else []), *result.matches)
+            return ScreenResult(Level.IMMEDIATE if now else Level.HIGH, (CLASSIFIER_CATEGORY, *result.categories),
+                                evidence), suppressed
         if p >= clf.t_concern and result.level is Level.NONE:
             return ScreenResult(Level.CONCERN, (CLASSIFIER_CATEGORY,), (f"classifier:{p:.2f}",)), suppressed
         return result, suppressed

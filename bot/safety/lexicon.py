@@ -57,6 +57,9 @@ CATEGORIES = (
     "runaway_homeless",
     "bullying",
 )
+# What the statistical second signal (classifier.py) reports: no lexicon entry has it, but a
+# booster may name it, to lift a message the classifier raised to high when it says "now".
+CLASSIFIER_CATEGORY = "unclassified_danger"
 DEFAULT_PATH = Path(__file__).with_name("lexicon.yml")
 
 
@@ -176,8 +179,8 @@ def _level(where: str, value: Any) -> Level:
         raise LexiconError(f"{where}: unknown level {value!r}") from None
 
 
-def _category(where: str, value: Any) -> str:
-    if value not in CATEGORIES:
+def _category(where: str, value: Any, also: tuple[str, ...] = ()) -> str:
+    if value not in CATEGORIES and value not in also:
         raise LexiconError(f"{where}: unknown category {value!r}")
     return value
 
@@ -386,7 +389,7 @@ def compile_data(data: Any) -> Lexicon:
         boosters.append(
             Booster(
                 id=ident(where, item),
-                categories=tuple(_category(where, c) for c in _as_list(item["categories"])),
+                categories=tuple(_category(where, c, (CLASSIFIER_CATEGORY,)) for c in _as_list(item["categories"])),
                 min_level=_level(where, item.get("min_level", "high")),
                 patterns=comp.patterns(item["match"], where, allow_ambiguous_alone=True),
                 raise_to=_level(where, item["raise_to"]),

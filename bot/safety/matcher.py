@@ -492,6 +492,23 @@ class Matcher:
             return ScreenResult(), suppressed
         return self._result(hits, extra, toks), suppressed
 
+    def urgent(self, text: str, category: str) -> str | None:
+        """The words that make it happen now ("ma este", "nem mozdul", "20 perc múlva") for a
+        message another signal scored high in ``category``, by that category's boosters in
+        lexicon.yml; None when none applies (the message stays high)."""
+        toks = tokenize(text)
+        if not toks:
+            return None
+        budget = [SLOW_LOOKUPS_PER_MESSAGE]
+        infos = [self._cache.get(t.raw) or self.word(t, budget) for t in toks]
+        pos: dict[int, list[int]] = {}
+        for i, inf in enumerate(infos):
+            for el in inf.elements:
+                pos.setdefault(el, []).append(i)
+        hit = Hit(category, Level.HIGH, False, "", (), "signal")
+        shown = self._boost([hit], toks, infos, pos, set(pos), [])
+        return shown[0] if hit.level is Level.IMMEDIATE and shown else None
+
     def _show(self, toks: list[Token], first: int, last: int) -> str:
         shown = " ".join(t.raw for t in toks[first : last + 1])
         return shown if len(shown) <= 60 else shown[:57] + "..."
