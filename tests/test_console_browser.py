@@ -78,7 +78,7 @@ async def test_operator_takes_danger_chat_talks_transfers_and_closes(
     await top.filter(has_text="azonnali").wait_for(timeout=TIMEOUT)
     assert await anna.locator("[data-testid=queue-item]").count() == 2
     top_text = await top.inner_text()
-    assert "suicide_self_harm" in top_text and "ölni magam" in top_text
+    assert "öngyilkosság, önsértés" in top_text and "ölni magam" in top_text  # the category in Hungarian
     assert "earlier-request" not in await anna.content()  # no raw session ids, ever
     assert await anna.title() == "(2!) Operátori konzol"  # seen from a background tab too
     await top.click()

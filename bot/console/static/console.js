@@ -9,6 +9,15 @@
   const SUPERVISOR = meta("role") === "supervisor";
   const LEVEL_HU = { immediate: "azonnali", high: "magas", concern: "aggodalom", none: "nincs", requested: "kérte" };
   const SKILL_HU = { child: "gyermek", adult: "felnőtt bejelentő", professional: "szakmai konzultáció" };
+  // The screen's categories in the operators' words; "classifier:0.93" in the phrases means the
+  // statistical signal (no phrase of the word list) raised it: read the message itself.
+  const CATEGORY_HU = {
+    life_threat: "életveszély", suicide_self_harm: "öngyilkosság, önsértés", physical_abuse: "fizikai bántalmazás",
+    sexual_abuse: "szexuális bántalmazás", trafficking: "emberkereskedelem, kényszerprostitúció", neglect: "elhanyagolás",
+    domestic_violence: "családon belüli erőszak", runaway_homeless: "szökés, utcára került", bullying: "iskolai bántalmazás, zaklatás",
+    unclassified_danger: "veszély (statisztikai jelzés)",
+  };
+  const categoriesHu = (cats) => cats.map((c) => CATEGORY_HU[c] || c).join(", ");
   const WHO_HU = { person: "Személy", bot: "Bot", system: "Rendszer", operator: "Operátor" };
   const STATE_HU = { bot: "bot", queued: "sorban", live: "élő", closed: "lezárva" };
 
@@ -62,7 +71,7 @@
     line.appendChild(el("strong", "", c.short));
     line.appendChild(el("span", "small", `${SKILL_HU[c.skill] || c.skill} · ${c.channel || "?"}`));
     li.appendChild(line);
-    if (c.categories && c.categories.length) li.appendChild(el("div", "small", c.categories.join(", ")));
+    if (c.categories && c.categories.length) li.appendChild(el("div", "small", categoriesHu(c.categories)));
     if (c.matches && c.matches.length) li.appendChild(el("div", "matches", "„" + c.matches.slice(0, 4).join("”, „") + "”"));
     const info = el("div", "small");
     if (waiting) {
@@ -152,7 +161,7 @@
     $("chat-id").textContent = head.short;
     $("chat-state").textContent = STATE_HU[head.state] || head.state;
     const bits = [LEVEL_HU[head.level] || head.level, SKILL_HU[head.skill] || head.skill, head.channel, head.language];
-    if (head.categories && head.categories.length) bits.push(head.categories.join(", "));
+    if (head.categories && head.categories.length) bits.push(categoriesHu(head.categories));
     if (head.operator) bits.push("operátor: " + head.operator);
     if (head.matches && head.matches.length) bits.push("„" + head.matches.slice(0, 5).join("”, „") + "”");
     $("chat-meta").textContent = bits.filter(Boolean).join(" · ");
