@@ -96,6 +96,8 @@ def main() -> None:
     for m in msgs:
         both._matcher._cache.clear()
         both.classifier._cache.clear()
+        if both.urgency is not None:
+            both.urgency._cache.clear()
         normalize._FOLD_CACHE.clear()
         c = time.thread_time()
         both.screen(m)

@@ -27,7 +27,8 @@ def model() -> C.Classifier:
 
 
 def _screener(clf: C.Classifier, t_high: float, t_concern: float) -> LexiconScreener:
-    return LexiconScreener(classifier=C.Classifier(clf.bias, clf.weights, t_high, t_concern))
+    """The danger classifier at these thresholds, without the urgency model (tested apart)."""
+    return LexiconScreener(classifier=C.Classifier(clf.bias, clf.weights, t_high, t_concern), urgency=False)
 
 
 def _texts() -> list[str]:
@@ -150,3 +151,43 @@ def test_ordinary_chat_nobody_trained_on_rarely_reaches_the_queue() -> None:
     screener = LexiconScreener()
     raised = [t for t in texts if screener.screen(t).level >= Level.HIGH]
     assert len(raised) <= 0.02 * len(texts), raised
+
+
+@pytest.fixture(scope="module")
+def urgency() -> C.Classifier:
+    return C.Classifier.load(C.NOW_PATH)
+
+
+def test_urgency_model_is_held_out_and_loaded_by_default(urgency) -> None:
+    meta = json.loads(C.NOW_PATH.read_text())
+    assert "safety_eval_fresh7.tsv" not in meta["trained_on"] and "safety_eval_tune.tsv" in meta["trained_on"]
+    assert meta["cv"]["high_lifted"] <= C.HIGH_TO_NOW_MAX + 0.005
+    assert LexiconScreener().urgency is not None
+    assert LexiconScreener(classifier=False).urgency is None  # the lexicon alone stays the lexicon
+    assert LexiconScreener(urgency=False).urgency is None
+
+
+def test_urgency_lifts_only_high_messages(model, urgency) -> None:
+    # With the urgency threshold at zero it lifts every message it may: only those already high.
+    eager = LexiconScreener(classifier=model, urgency=C.Classifier(urgency.bias, urgency.weights, 0.0, 0.0))
+    plain = LexiconScreener(classifier=model, urgency=False)
+    for text in _texts()[:400]:
+        before, after = plain.screen(text), eager.screen(text)
+        if before.level is Level.HIGH and not all(m.startswith("~") for m in before.matches):
+            assert after.level is Level.IMMEDIATE and after.matches[0].startswith("urgency:"), text
+        else:
+            assert after.level is before.level, text
+
+
+def test_urgency_never_lifts_a_typo_guess_alone(urgency) -> None:
+    eager = LexiconScreener(urgency=C.Classifier(urgency.bias, urgency.weights, 0.0, 0.0))
+    typo_only = safety.ScreenResult(Level.HIGH, ("physical_abuse",), ("~megvert",))
+    assert eager._lift("apa megvert", typo_only) is typo_only
+
+
+@pytest.mark.parametrize("text", [
+    "anyu a fürdőszoba kövén fekszik és nem ébred fel, mellette egy üres gyógyszeres doboz",
+    "he's kicking the door of my room and shouting he'll kill me, I'm hiding under the bed",
+])
+def test_urgency_said_through_the_situation(text) -> None:
+    assert LexiconScreener().screen(text).level is Level.IMMEDIATE

@@ -64,9 +64,12 @@ class LexiconScreener:
     """Implements bot.screening.Screener. screen() is pure, fast and never raises."""
 
     def __init__(self, lexicon: Lexicon | None = None, stemmer: Stemmer | None | bool = True,
-                 classifier: "bool | Path | str | _clf.Classifier | None" = None) -> None:
+                 classifier: "bool | Path | str | _clf.Classifier | None" = None,
+                 urgency: "bool | Path | str | _clf.Classifier" = True) -> None:
         """``classifier``: None = CLASSIFIER_DEFAULT; True = load classifier.json; a path or a
-        Classifier; False = lexicon only. A missing or unreadable file means lexicon only."""
+        Classifier; False = lexicon only. A missing or unreadable file means lexicon only.
+        ``urgency`` (only with a classifier): True = classifier_now.json, a path, a Classifier,
+        or False."""
         self.lexicon = lexicon if lexicon is not None else load(DEFAULT_PATH)
         if stemmer is True:
             stemmer = load_stemmer()
@@ -80,6 +83,12 @@ class LexiconScreener:
         if isinstance(classifier, (str, Path)):
             classifier = _load_classifier(classifier)
         self.classifier: "_clf.Classifier | None" = classifier or None
+        # The urgency model goes with the default weights: a message `high` by either signal
+        # becomes `immediate` when it says "now" through the situation (classifier.train_now).
+        self.urgency: "_clf.Classifier | None" = None
+        if self.classifier is not None and urgency:
+            self.urgency = urgency if not isinstance(urgency, (bool, str, Path)) else _load_classifier(
+                Path(__file__).with_name("classifier_now.json") if urgency is True else urgency)
 
     @classmethod
     def from_path(cls, path: Path | str, stemmer: Stemmer | None | bool = True,
@@ -111,7 +120,11 @@ class LexiconScreener:
                     parts.append(self._matcher.screen_detail(text[i : i + MAX_CHARS]))
             result, suppressed = _combine([r for r, _s in parts]), any(s for _r, s in parts)
         clf = self.classifier
-        if clf is None or result.level >= Level.HIGH:
+        if clf is None:
+            return result, suppressed
+        if result.level is Level.HIGH:
+            return self._lift(text, result), suppressed
+        if result.level >= Level.HIGH:
             return result, suppressed
         with self._lock:
             p = clf.probability(text[: MAX_CHARS * 5])
@@ -119,11 +132,25 @@ class LexiconScreener:
             with self._lock:
                 now = self._matcher.urgent(text[:MAX_CHARS], CLASSIFIER_CATEGORY)
             evidence = (f"classifier:{p:.2f}", *([now] if now else []), *result.matches)
-            return ScreenResult(Level.IMMEDIATE if now else Level.HIGH, (CLASSIFIER_CATEGORY, *result.categories),
-                                evidence), suppressed
+            raised = ScreenResult(Level.IMMEDIATE if now else Level.HIGH, (CLASSIFIER_CATEGORY, *result.categories),
+                                  evidence)
+            return (raised if now else self._lift(text, raised)), suppressed
         if p >= clf.t_concern and result.level is Level.NONE:
             return ScreenResult(Level.CONCERN, (CLASSIFIER_CATEGORY,), (f"classifier:{p:.2f}",)), suppressed
         return result, suppressed
+
+    def _lift(self, text: str, result: ScreenResult) -> ScreenResult:
+        """A `high` message the urgency model reads as happening now becomes `immediate`.
+        Not when the only evidence is a typo guess ("~..."): a fuzzy match never makes a
+        message immediate."""
+        now = self.urgency
+        if now is None or all(m.startswith("~") for m in result.matches):
+            return result
+        with self._lock:
+            q = now.probability(text[: MAX_CHARS * 5])
+        if q < now.t_high:
+            return result
+        return ScreenResult(Level.IMMEDIATE, result.categories, (f"urgency:{q:.2f}", *result.matches))
 
     def escalate(self, state: RiskState, result: ScreenResult) -> RiskState:
         return _escalate(state, result, self.lexicon.concern_streak_to_high)
