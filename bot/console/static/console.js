@@ -18,6 +18,9 @@
     unclassified_danger: "veszély (statisztikai jelzés)",
   };
   const categoriesHu = (cats) => cats.map((c) => CATEGORY_HU[c] || c).join(", ");
+  // The statistical signals' evidence is a score, not a phrase of the message: say so.
+  const matchHu = (m) => m.replace(/^classifier:/, "statisztikai jelzés ").replace(/^urgency:/, "sürgősségi jelzés ");
+  const matchesHu = (ms, n) => "„" + ms.slice(0, n).map(matchHu).join("”, „") + "”";
   const WHO_HU = { person: "Személy", bot: "Bot", system: "Rendszer", operator: "Operátor" };
   const STATE_HU = { bot: "bot", queued: "sorban", live: "élő", closed: "lezárva" };
 
@@ -72,7 +75,7 @@
     line.appendChild(el("span", "small", `${SKILL_HU[c.skill] || c.skill} · ${c.channel || "?"}`));
     li.appendChild(line);
     if (c.categories && c.categories.length) li.appendChild(el("div", "small", categoriesHu(c.categories)));
-    if (c.matches && c.matches.length) li.appendChild(el("div", "matches", "„" + c.matches.slice(0, 4).join("”, „") + "”"));
+    if (c.matches && c.matches.length) li.appendChild(el("div", "matches", matchesHu(c.matches, 4)));
     const info = el("div", "small");
     if (waiting) {
       info.textContent = `vár: ${fmtWait(c.waiting_seconds)} · ${c.position}. a sorban`;
@@ -163,7 +166,7 @@
     const bits = [LEVEL_HU[head.level] || head.level, SKILL_HU[head.skill] || head.skill, head.channel, head.language];
     if (head.categories && head.categories.length) bits.push(categoriesHu(head.categories));
     if (head.operator) bits.push("operátor: " + head.operator);
-    if (head.matches && head.matches.length) bits.push("„" + head.matches.slice(0, 5).join("”, „") + "”");
+    if (head.matches && head.matches.length) bits.push(matchesHu(head.matches, 5));
     $("chat-meta").textContent = bits.filter(Boolean).join(" · ");
     const mine = head.state === "live" && (head.operator === ME || SUPERVISOR);
     $("take").classList.toggle("hidden", head.state !== "queued");
