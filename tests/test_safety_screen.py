@@ -460,3 +460,14 @@ def test_guards_with_the_classifier() -> None:
     default = default_screener()
     to_queue = [t for t, _lvl in ROUND5_GUARDS + ROUND6_GUARDS if default.screen(t).level >= Level.HIGH]
     assert len(to_queue) <= 1, to_queue
+
+
+@pytest.mark.parametrize("text, level", [
+    ("a lányom azt írta, bocsánatot kér mindenért, és azóta nem veszi fel a telefont", Level.IMMEDIATE),
+    ("my brother texted thanks for everything and sorry, now his phone is off", Level.IMMEDIATE),
+    ("a baratom irta h ne keressuk tobbet, azota nem valaszol", Level.IMMEDIATE),
+    ("köszönök mindent, szia", Level.NONE),  # a thank-you to the bot is not a farewell
+    ("anya nem veszi fel a telefont, mit csináljak", Level.NONE),  # silence alone is not danger
+])
+def test_farewell_then_silence(screener, text, level) -> None:
+    assert screener.screen(text).level is level
