@@ -13,10 +13,13 @@ match "classifier:0.87") at t_high, `none` to `concern` at t_concern. It makes a
 `immediate` only when the lexicon's boosters for its category say it is happening now
 ("ma este", "nem mozdul", "20 perc múlva": Matcher.urgent); it never lowers a level, and
 never raises to `high` a message in which the lexicon matched an idiom/context
-suppressor or a negation. It is a
-constructor flag, ``LexiconScreener(classifier=...)``, default CLASSIFIER_DEFAULT (on):
-the lexicon explains and decides `immediate`; the classifier catches wording the
+suppressor or a negation. It is a constructor flag, ``LexiconScreener(classifier=...)``,
+default CLASSIFIER_DEFAULT (on): the lexicon explains; the classifier catches wording the
 lexicon has never seen and hands it to a human.
+
+With the classifier comes the urgency model (classifier_now.json): a message `high` by
+either signal becomes `immediate` (evidence "urgency:0.91") when the situation says it is
+happening now ("hörög", "nem ébred fel"), which no time word in the lexicon names.
 """
 from __future__ import annotations
 
