@@ -362,3 +362,28 @@ def test_lua_key_layout_matches_bot_keys() -> None:
     assert "ARGV[1] .. ':conv:' .. pid" in WAITING and "conv .. ':ho'" in WAITING
     assert keys.conv("p") == f"{keys.PREFIX}:conv:p"
     assert keys.handoff_ticket("p") == keys.conv("p") + ":ho"
+
+
+# -- what only the statistical signals catch ----------------------------------------------
+# Wording the lexicon has no entry for (checked below with the lexicon alone): the default
+# screen's classifier still hands it to a person, and with "20 perc múlva" it is immediate.
+UNSEEN_HIGH = "az edzőnk mindig azt mondja hogy maradjak ott edzés után egyedül vele, és utána olyanokat kér amit nem akarok"
+UNSEEN_NOW = "egy bácsi a neten azt írta 20 perc múlva vár a parkban és hozzak fürdőruhát"
+
+
+async def test_classifier_raise_reaches_the_queue_and_urgency_gets_112_first(
+    gw: Any, http: aiohttp.ClientSession
+) -> None:
+    from bot.safety import LexiconScreener
+    from bot.screening import Level
+
+    lexicon = LexiconScreener(classifier=False)
+    assert lexicon.screen(UNSEEN_HIGH).level < Level.HIGH and lexicon.screen(UNSEEN_NOW).level < Level.HIGH
+    await say(http, gw.url, "sess-unseen-high1", UNSEEN_HIGH)
+    now = await say(http, gw.url, "sess-unseen-now01", UNSEEN_NOW)
+    assert "112" in now["replies"][0]["text"]  # the emergency reply first
+    waiting = {w["id"]: w for w in await queue(http, gw.url)}
+    high, urgent = waiting[pid_of(gw, "sess-unseen-high1")], waiting[pid_of(gw, "sess-unseen-now01")]
+    assert high["level"] == "high" and "unclassified_danger" in high["categories"]
+    assert urgent["level"] == "immediate"
+    assert [w["id"] for w in await queue(http, gw.url)][0] == urgent["id"]  # most urgent first
