@@ -25,13 +25,7 @@ def configured_threshold(config: Path) -> float:
 
 def rows(out: Path) -> list[Row]:
     """Every test prediction (successes and errors) in a rasa test output folder."""
-    found: list[Row] = []
-    for name in ("intent_successes.json", "intent_errors.json"):
-        path = out / name
-        if path.exists():
-            found += [(e["intent"], e["intent_prediction"]["name"], e["intent_prediction"]["confidence"])
-                      for e in json.loads(path.read_text(encoding="utf-8"))]
-    return found
+    return [(gold, pred, conf) for gold, pred, conf, _text in rows_with_text(out)]
 
 
 def per_intent_f1(data: list[Row], threshold: float) -> dict[str, float]:

@@ -308,27 +308,28 @@ def training_rows(paths: list[Path], ordinary: bool = True) -> list[tuple[str, s
     return rows
 
 
+def _save(out: Path, about: str, trained_on: list[str], fields: dict, b: float, w: dict[int, float]) -> dict:
+    """Write a model file (the format Classifier.load reads) and return its content."""
+    model = {"format": 1, "about": about, "trained_on": trained_on, "bits": BITS, "ngrams": list(NGRAMS),
+             **fields, "bias": b, "weights": [[j, v] for j, v in sorted(w.items())]}
+    Path(out).write_text(json.dumps(model, separators=(",", ":")) + "\n", encoding="utf-8")
+    return model
+
+
 def train(paths: list[Path], out: Path = DEFAULT_PATH, verbose: bool = True, ordinary: bool = True) -> dict:
     rows = training_rows(paths, ordinary)
     probs = cross_validate(rows)
     levels, suppressed = _lexicon_view(rows)
     rep = cv_report(rows, probs, levels, suppressed)
     b, w = compact(*fit([features(t) for _l, _c, t in rows], [is_danger(l) for l, _c, _t in rows]))
-    model = {
-        "format": 1,
-        "about": "bot/safety/classifier.py: hashed char 2-5-grams + words + word pairs, logistic regression, "
-                 "danger = high|immediate; negatives include ordinary chat; thresholds from 5-fold CV",
-        "trained_on": [Path(p).name for p in paths] + ([f"nlu_data ({rep['ordinary']} ordinary chat examples)"]
-                                                        if ordinary else []),
-        "bits": BITS,
-        "ngrams": list(NGRAMS),
-        **{k: rep[k] for k in ("t_high", "t_concern", "t_high_cv", "t_high_guard")},
-        "cv": {k: rep[k] for k in ("n", "ordinary", "ordinary_raised_at_t_cv", "lexicon", "classifier_alone",
-                                   "combined")},
-        "bias": b,
-        "weights": [[j, v] for j, v in sorted(w.items())],
-    }
-    Path(out).write_text(json.dumps(model, separators=(",", ":")) + "\n", encoding="utf-8")
+    model = _save(
+        out, "bot/safety/classifier.py: hashed char 2-5-grams + words + word pairs, logistic regression, "
+             "danger = high|immediate; negatives include ordinary chat; thresholds from 5-fold CV",
+        [Path(p).name for p in paths] + ([f"nlu_data ({rep['ordinary']} ordinary chat examples)"] if ordinary else []),
+        {**{k: rep[k] for k in ("t_high", "t_concern", "t_high_cv", "t_high_guard")},
+         "cv": {k: rep[k] for k in ("n", "ordinary", "ordinary_raised_at_t_cv", "lexicon", "classifier_alone",
+                                    "combined")}},
+        b, w)
     if verbose:
         keys = ("trained_on", "t_high", "t_concern", "t_high_cv", "t_high_guard", "cv")
         print(json.dumps({k: model[k] for k in keys}, indent=1))
@@ -401,20 +402,13 @@ def train_now(paths: list[Path], out: Path = NOW_PATH, verbose: bool = True) -> 
     now = [p for p, r in zip(probs, rows) if r[0] == "immediate"]
     t_now = _threshold(high, len(high), HIGH_TO_NOW_MAX)
     b, w = compact(*fit([features(t) for _l, _c, t in rows], [is_now(l) for l, _c, _t in rows]))
-    model = {
-        "format": 1,
-        "about": "bot/safety/classifier.py train_now: immediate vs the rest; lifts a high message to immediate",
-        "trained_on": [Path(p).name for p in paths] + ["nlu_data (ordinary chat)"],
-        "bits": BITS,
-        "ngrams": list(NGRAMS),
-        "t_high": t_now,
-        "t_concern": t_now,
-        "cv": {"high_lifted": round(sum(p >= t_now for p in high) / max(len(high), 1), 3),
-               "immediate_caught": round(sum(p >= t_now for p in now) / max(len(now), 1), 3)},
-        "bias": b,
-        "weights": [[j, v] for j, v in sorted(w.items())],
-    }
-    Path(out).write_text(json.dumps(model, separators=(",", ":")) + "\n", encoding="utf-8")
+    model = _save(
+        out, "bot/safety/classifier.py train_now: immediate vs the rest; lifts a high message to immediate",
+        [Path(p).name for p in paths] + ["nlu_data (ordinary chat)"],
+        {"t_high": t_now, "t_concern": t_now,
+         "cv": {"high_lifted": round(sum(p >= t_now for p in high) / max(len(high), 1), 3),
+                "immediate_caught": round(sum(p >= t_now for p in now) / max(len(now), 1), 3)}},
+        b, w)
     if verbose:
         print(json.dumps({k: model[k] for k in ("t_high", "cv")}, indent=1))
     return model

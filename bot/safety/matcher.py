@@ -438,8 +438,7 @@ class Matcher:
         if not toks:
             return ScreenResult(), False
         budget = [SLOW_LOOKUPS_PER_MESSAGE]
-        cache = self._cache
-        infos = [cache.get(t.raw) or self.word(t, budget) for t in toks]
+        infos = self._infos(toks, budget)
         prefixes = self._prefixes
         joined = self._join_prefixes(toks, infos, budget) if any(t.folded in prefixes for t in toks) else {}
         pos: dict[int, list[int]] = {}
@@ -492,6 +491,11 @@ class Matcher:
             return ScreenResult(), suppressed
         return self._result(hits, extra, toks), suppressed
 
+    def _infos(self, toks: list[Token], budget: list[int]) -> list[WordInfo]:
+        """Each token's lexicon elements, from the word cache when it has them."""
+        cache = self._cache
+        return [cache.get(t.raw) or self.word(t, budget) for t in toks]
+
     def urgent(self, text: str, category: str) -> str | None:
         """The words that make it happen now ("ma este", "nem mozdul", "20 perc múlva") for a
         message another signal scored high in ``category``, by that category's boosters in
@@ -499,8 +503,7 @@ class Matcher:
         toks = tokenize(text)
         if not toks:
             return None
-        budget = [SLOW_LOOKUPS_PER_MESSAGE]
-        infos = [self._cache.get(t.raw) or self.word(t, budget) for t in toks]
+        infos = self._infos(toks, [SLOW_LOOKUPS_PER_MESSAGE])
         pos: dict[int, list[int]] = {}
         for i, inf in enumerate(infos):
             for el in inf.elements:
