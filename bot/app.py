@@ -19,7 +19,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from bot import health, metrics
+from bot import appkeys, health, metrics
 from bot.appkeys import GATEWAY, HANDOFF, HTTP, HUB, REDIS, SETTINGS, WARMER
 from bot.console import web as console_web
 from bot.config import Settings
@@ -30,6 +30,7 @@ from bot.handoff.service import HandoffService
 from bot.intents import load_intents
 from bot.rasa_client import RasaClient
 from bot.screening import Screener
+from bot.spool import Spool
 from bot.store import ConversationStore
 from bot.reports import api as reports_api
 from bot.reports import wire as reports_wire
@@ -37,7 +38,7 @@ from bot.warmup import RasaWarmer
 from bot.web import routes as web_routes
 
 log = logging.getLogger(__name__)
-TELEGRAM: web.AppKey = web.AppKey("telegram")
+TELEGRAM = appkeys.TELEGRAM
 
 
 def default_screener() -> Screener:
@@ -64,10 +65,15 @@ async def store_errors(request: web.Request, handler):  # type: ignore[no-untype
 
 
 async def refresh_queue_metrics(app: web.Application) -> None:
-    """Set the queue-length gauge from Redis at scrape time (by level and skill)."""
+    """Set the queue-length and Telegram backlog gauges from Redis at scrape time."""
     metrics.QUEUE_LENGTH.clear()
     for w in await app[HANDOFF].queue.waiting():
         metrics.QUEUE_LENGTH.labels(w.level, w.skill).inc()
+    if TELEGRAM in app:
+        status = await app[TELEGRAM].outbox_status()
+        metrics.TELEGRAM_OUTBOX_BACKLOG.set(status["backlog"])
+        metrics.TELEGRAM_OUTBOX_AGE.set(status["oldest_age_seconds"])
+        metrics.TELEGRAM_INBOX_BACKLOG.set(status["inbox"])
 
 
 def init_app(settings: Settings, *, screener: Screener | None = None) -> web.Application:
@@ -105,6 +111,7 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
             rate_limit=(settings.rate_limit_messages, settings.rate_limit_window),
             erase_hook=eraser,
             handoff=handoff,
+            spool=Spool(settings.spool_dir, sealer),
         )
         handoff.gateway = app[GATEWAY]
         hub = Hub(redis, handoff)

@@ -24,3 +24,8 @@ if TYPE_CHECKING:
 HANDOFF: web.AppKey["HandoffService"] = web.AppKey("handoff")
 HUB: web.AppKey["Hub"] = web.AppKey("handoff_hub")
 WARMER: web.AppKey["RasaWarmer"] = web.AppKey("warmer")
+
+if TYPE_CHECKING:
+    from bot.telegram_channel import TelegramChannel
+
+TELEGRAM: web.AppKey["TelegramChannel"] = web.AppKey("telegram")

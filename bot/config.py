@@ -71,6 +71,8 @@ class Settings:
     public_url: str = ""
     log_level: str = "INFO"
     domain_dir: Path = field(default=ROOT / "domain")
+    # Messages kept while Redis is down wait here (sealed) until it is back.
+    spool_dir: Path = field(default=ROOT / "var" / "spool")
 
     @property
     def retention_seconds(self) -> int:
@@ -147,4 +149,5 @@ class Settings:
             rate_limit_window=_int(env, "RATE_LIMIT_WINDOW", 10),
             public_url=env.get("PUBLIC_URL", "").strip(),
             log_level=env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO",
+            spool_dir=Path(env.get("SPOOL_DIR", "").strip() or ROOT / "var" / "spool"),
         )

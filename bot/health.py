@@ -6,7 +6,7 @@ import asyncio
 from aiohttp import web
 from redis.exceptions import RedisError
 
-from bot.appkeys import GATEWAY, HTTP, REDIS, SETTINGS, WARMER
+from bot.appkeys import GATEWAY, HTTP, REDIS, SETTINGS, TELEGRAM, WARMER
 from bot.rasa_client import action_server_healthy
 
 
@@ -16,6 +16,20 @@ async def _redis(request: web.Request) -> tuple[bool, str]:
         return True, "ok"
     except (RedisError, OSError, asyncio.TimeoutError) as exc:
         return False, type(exc).__name__
+
+
+async def _outbox(request: web.Request) -> tuple[bool, str]:
+    """Replies must be leaving: the sender runs and nothing waits longer than it should."""
+    from bot.telegram_channel import OUTBOX_STALE_SECONDS
+
+    try:
+        st = await asyncio.wait_for(request.app[TELEGRAM].outbox_status(), timeout=2)
+    except (RedisError, OSError, asyncio.TimeoutError) as exc:
+        return False, type(exc).__name__
+    detail = f"backlog {st['backlog']}, oldest {st['oldest_age_seconds']} s, inbox {st['inbox']}"
+    if not st["sender_running"]:
+        return False, "sender stopped; " + detail
+    return st["oldest_age_seconds"] < OUTBOX_STALE_SECONDS, detail
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -29,6 +43,8 @@ async def healthz(request: web.Request) -> web.Response:
     if rasa[0] and warmer is not None and not warmer.warm:
         rasa = (False, "warming up")
     checks = {"redis": redis, "rasa": rasa, "action_server": actions}
+    if TELEGRAM in request.app:
+        checks["telegram_outbox"] = await _outbox(request)
     ok = all(v[0] for v in checks.values())
     body = {
         "status": "ok" if ok else "degraded",

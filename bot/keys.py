@@ -41,6 +41,26 @@ def telegram_outbox() -> str:
 TELEGRAM_OUTBOX_GROUP = "senders"
 
 
+def telegram_inbox() -> str:
+    """Stream of received updates (sealed), stored before the webhook answers 200 and
+    processed from here (at-least-once). Trimmed, no TTL."""
+    return f"{PREFIX}:tg:inbox"
+
+
+TELEGRAM_INBOX_GROUP = "workers"
+
+
+def telegram_seen(update_id: int) -> str:
+    """Marker: this update id was taken into the inbox (a redelivery adds nothing). TTL: 24 h."""
+    return f"{PREFIX}:tg:seen:{update_id}"
+
+
+def telegram_done(update_id: int) -> str:
+    """Marker: this update was answered (a replayed inbox entry is not answered twice).
+    TTL: 24 h."""
+    return f"{PREFIX}:tg:done:{update_id}"
+
+
 # -- Live handoff to operators (bot.handoff, bot.console) ----------------------------
 HANDOFF_SKILLS = ("child", "adult", "professional")
 
@@ -73,6 +93,12 @@ def handoff_online() -> str:
     """Sorted set of operators with a console open: member name, score = heartbeat expiry.
     Entries past their expiry count as offline and are pruned. No TTL."""
     return f"{PREFIX}:ho:online"
+
+
+def handoff_owners() -> str:
+    """Set of operator names that have held a live chat, removed accounts included, so no
+    chat is stranded with an owner nobody lists. No TTL (staff names only)."""
+    return f"{PREFIX}:ho:owners"
 
 
 def operator_chats(name: str) -> str:
@@ -164,12 +190,24 @@ def conversation_keys(pid: str) -> list[str]:
     """All keys that hold one conversation's data, for erasure."""
     return [conv(pid), log(pid), log_seq(pid), route(pid), telegram_ids(pid), blocked(pid), handoff_ticket(pid),
             conv_reports(pid), conv_followup(pid), conv_code_failures(pid), rasa_tracker(pid), rasa_lock(pid),
-            rate(pid)]
+            rate(pid), deferred(pid)]
 
 
 def rate(pid: str) -> str:
     """Counter of a conversation's messages in the current flood window. TTL: the window."""
     return f"{PREFIX}:conv:{pid}:rate"
+
+
+def deferred(pid: str) -> str:
+    """List of sealed messages a flood deferred, answered in order when the window has
+    room. TTL: retention."""
+    return f"{PREFIX}:conv:{pid}:deferred"
+
+
+def deferred_due() -> str:
+    """Sorted set of conversations with deferred messages, score = when to answer them.
+    No TTL: members leave when drained."""
+    return f"{PREFIX}:deferred"
 
 
 def blocked(pid: str) -> str:

@@ -24,6 +24,12 @@ QUEUE_WAIT = Histogram(
     buckets=(5, 15, 30, 60, 120, 300, 600, 1200, 3600), registry=REGISTRY,
 )
 
+TELEGRAM_OUTBOX_BACKLOG = Gauge("telegram_outbox_backlog", "Replies waiting to be sent to Telegram", registry=REGISTRY)
+TELEGRAM_OUTBOX_AGE = Gauge("telegram_outbox_oldest_age_seconds", "Age of the oldest unsent Telegram reply",
+                            registry=REGISTRY)
+TELEGRAM_INBOX_BACKLOG = Gauge("telegram_inbox_backlog", "Telegram updates stored but not yet answered",
+                               registry=REGISTRY)
+
 
 async def metrics_view(request: web.Request) -> web.Response:
     refresh = request.app.get(QUEUE_REFRESH)

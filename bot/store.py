@@ -6,6 +6,7 @@ lives here, in Redis, where every gateway replica sees the same thing.
 """
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from enum import Enum
@@ -13,9 +14,11 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from bot import keys
-from bot.crypto import Sealer
+from bot import keys, metrics
+from bot.crypto import InvalidToken, Sealer
 from bot.screening import RiskState
+
+log = logging.getLogger(__name__)
 
 
 class State(str, Enum):
@@ -97,6 +100,15 @@ return 0
 """
 
 
+# Lease a due member of a schedule: only if its time has come (one caller wins).
+_TAKE_DUE = """
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not score or tonumber(score) > tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+return 1
+"""
+
+
 class ConversationStore:
     """Reads and writes conversations; every key expires after the retention period."""
 
@@ -106,6 +118,7 @@ class ConversationStore:
         self._ttl = retention_seconds
         self._append = redis.register_script(_APPEND)
         self._set_state = redis.register_script(_SET_STATE)
+        self._take_due = redis.register_script(_TAKE_DUE)
 
     async def load(self, pid: str) -> Conversation:
         raw = await self.redis.hgetall(keys.conv(pid))
@@ -119,10 +132,21 @@ class ConversationStore:
             language=data.get("language", "hu"),
             rasa_language=data.get("rasa_language", ""),
             skill=data.get("skill", ""),
-            risk=RiskState.from_dict(self._sealer.open(raw[b"risk"])) if raw.get(b"risk") else RiskState(),
+            risk=self._risk(pid, raw.get(b"risk")),
             created=float(data.get("created", 0) or 0),
             updated=float(data.get("updated", 0) or 0),
         )
+
+    def _risk(self, pid: str, sealed: bytes | None) -> RiskState:
+        """Open the stored risk; one unreadable record (unknown key) is logged, not fatal."""
+        if not sealed:
+            return RiskState()
+        try:
+            return RiskState.from_dict(self._sealer.open(sealed))
+        except (InvalidToken, ValueError, TypeError):
+            metrics.ERRORS.labels("unreadable_record").inc()
+            log.error("unreadable risk record", extra={"conv": pid})
+            return RiskState()
 
     async def save(self, conv: Conversation, **fields: Any) -> None:
         """Write the given fields (and the timestamps) of ``conv``; never the state.
@@ -212,6 +236,38 @@ class ConversationStore:
     async def get_route(self, pid: str) -> dict[str, Any] | None:
         raw = await self.redis.get(keys.route(pid))
         return self._sealer.open(raw) if raw else None
+
+    async def defer(self, pid: str, text: str, due: float) -> None:
+        """Keep a message a flood held back (sealed), to be answered after ``due``."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.rpush(keys.deferred(pid), self._sealer.seal({"t": text}))
+            pipe.expire(keys.deferred(pid), self._ttl)
+            pipe.zadd(keys.deferred_due(), {pid: due}, nx=True)
+            await pipe.execute()
+
+    async def defer_again(self, pid: str, due: float) -> None:
+        await self.redis.zadd(keys.deferred_due(), {pid: due})
+
+    async def due_deferred(self, now: float, lease: float = 60.0, limit: int = 100) -> list[str]:
+        """Conversations whose deferred messages are due, each leased to one caller: if it
+        dies before finishing, the lease runs out and another caller takes it over."""
+        rows = await self.redis.zrangebyscore(keys.deferred_due(), "-inf", now, start=0, num=limit)
+        return [raw.decode() for raw in rows
+                if await self._take_due(keys=[keys.deferred_due()], args=[raw, now, now + lease])]
+
+    async def peek_deferred(self, pid: str) -> str | None:
+        raw = await self.redis.lindex(keys.deferred(pid), 0)
+        return self._sealer.open(raw)["t"] if raw else None
+
+    async def drop_deferred(self, pid: str) -> None:
+        """The first deferred message was answered; the conversation leaves the schedule
+        once its list is empty."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.lpop(keys.deferred(pid))
+            pipe.llen(keys.deferred(pid))
+            _, left = await pipe.execute()
+        if not left:
+            await self.redis.zrem(keys.deferred_due(), pid)
 
     async def erase(self, pid: str) -> int:
         """Delete everything of one conversation (the person's right to leave no trace)."""

@@ -5,16 +5,25 @@ ignores the webhook secret and drops message ids. Polling locally, webhook with
 ``secret_token`` in production; the Bot API base URL is configurable so tests
 run the whole path against a local fake Bot API.
 
-Everything we send goes through a Redis stream (the outbox) read by a consumer
-group: a reply survives a crash between "decided" and "sent", and 429/5xx
-answers are retried with the wait Telegram asks for.
+Both directions go through Redis streams read by consumer groups:
+- the inbox: an update is stored (sealed, deduplicated by ``update_id``) before the
+  webhook answers 200 or the poller moves on, and processed from there; a crash
+  replays it, a redelivered update is not answered twice;
+- the outbox: a reply survives a crash between "decided" and "sent"; each chat has
+  its own sender, so one chat's 429 ("retry after 25 s") parks that chat only, and
+  the emergency text goes out ahead of other chats' ordinary replies.
+If Redis is down, an update is processed at once (the gateway spools it to disk)
+and replies are sent directly.
 """
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import os
 import socket
+import time
+from collections import deque
 from typing import Any
 
 from aiohttp import web
@@ -23,12 +32,13 @@ from redis.exceptions import RedisError, ResponseError
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
-from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, TypeHandler
 
-from bot import keys
+from bot import keys, metrics, texts
 from bot.config import Settings
 from bot.crypto import Sealer
 from bot.gateway import Gateway, Inbound, Reply
+from bot.screening import Level
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
@@ -37,6 +47,19 @@ MAX_ATTEMPTS = 8
 OUTBOX_MAXLEN = 100_000
 # Message ids we may delete later (/torles); Telegram allows it for 48 hours.
 SENT_IDS_TTL = 48 * 3600
+SEEN_TTL = 24 * 3600  # Telegram redelivers an unconfirmed update within a day at most
+INBOX_MAXLEN = 100_000
+CLAIM_IDLE_MS = 15_000  # an entry a crashed worker took is taken over after this idle time
+MAX_PARALLEL_SENDS = 32
+OUTBOX_STALE_SECONDS = 120.0  # /healthz: an undelivered reply older than this is a failure
+
+# Store an update once: SET NX of its id, then XADD; a redelivered update adds nothing.
+# KEYS: seen marker, inbox stream. ARGV: sealed update, seen TTL, stream max length.
+_ACCEPT = """
+if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[2]) then return 0 end
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'd', ARGV[1])
+return 1
+"""
 
 
 def message_kind(update: Update) -> str:
@@ -51,6 +74,26 @@ def message_kind(update: Update) -> str:
         if getattr(msg, kind, None):
             return kind
     return "unknown"
+
+
+def chat_of(data: dict[str, Any]) -> int | None:
+    """The private chat an update belongs to, from its raw JSON (None: not ours to serve)."""
+    for key in ("message", "edited_message"):
+        msg = data.get(key)
+        if isinstance(msg, dict):
+            chat = msg.get("chat") or {}
+            return chat.get("id") if chat.get("type") == "private" else None
+    query = data.get("callback_query")
+    if isinstance(query, dict):
+        chat = (query.get("message") or {}).get("chat") or {}
+        if chat:
+            return chat.get("id") if chat.get("type") == "private" else None
+        return (query.get("from") or {}).get("id")
+    return None
+
+
+def _urgent(text: str) -> bool:
+    return any(text == texts.text("emergency", lang) for lang in texts.LANGUAGES)
 
 
 def _markup(buttons: tuple[tuple[str, str], ...]) -> InlineKeyboardMarkup | None:
@@ -71,7 +114,7 @@ def _chunks(text: str) -> list[str]:
 
 
 class TelegramChannel:
-    """Receives updates, hands them to the gateway, and sends replies via the outbox."""
+    """Receives updates into the inbox, hands them to the gateway, sends via the outbox."""
 
     def __init__(self, settings: Settings, gateway: Gateway, redis: Redis, sealer: Sealer) -> None:
         self.settings = settings
@@ -85,26 +128,37 @@ class TelegramChannel:
             .base_url(settings.telegram_api_base_url)
             .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
         )
-        # Updates are handled concurrently (the library's default is one at a time, which
-        # capped the channel near 15 messages/s); a per-chat lock keeps each chat in order.
-        builder = builder.concurrent_updates(256)
+        # Polled updates are only stored in the inbox here (about a millisecond each), one
+        # at a time so the inbox keeps Telegram's order; the inbox workers run chats in parallel.
         if settings.telegram_webhook_url:
             builder = builder.updater(None)
         self.app: Application = builder.build()
-        self.app.add_handler(CallbackQueryHandler(self._on_callback))
-        self.app.add_handler(MessageHandler(filters.ALL, self._on_message))
+        # Polled updates only pass through here on their way into the inbox.
+        self.app.add_handler(TypeHandler(Update, self._on_polled), group=-1)
         self.app.add_error_handler(self._on_error)
-        self._worker: asyncio.Task[None] | None = None
-        self._chat_locks: dict[int, list] = {}  # chat id -> [lock, users]
+        self._accept = redis.register_script(_ACCEPT)
+        self._tasks: list[asyncio.Task[None]] = []
+        self._chains: dict[Any, asyncio.Task[None]] = {}  # chat -> its last inbox task (order)
+        self._inflight_in: set[bytes] = set()
+        self._out_queues: dict[Any, deque[tuple[bytes, dict[str, Any]]]] = {}
+        self._out_workers: dict[Any, asyncio.Task[None]] = {}
+        self._inflight_out: set[bytes] = set()
+        self._send_slots = asyncio.Semaphore(MAX_PARALLEL_SENDS)
+        self.sender_beat = 0.0  # loop time of the outbox reader's last round (health)
         gateway.deliverers[CHANNEL] = self.deliver
 
     # -- lifecycle ---------------------------------------------------------------
+    async def _ensure_groups(self) -> None:
+        for stream, group in ((keys.telegram_outbox(), keys.TELEGRAM_OUTBOX_GROUP),
+                              (keys.telegram_inbox(), keys.TELEGRAM_INBOX_GROUP)):
+            try:
+                await self.redis.xgroup_create(stream, group, id="0", mkstream=True)
+            except ResponseError as exc:
+                if "BUSYGROUP" not in str(exc):
+                    raise
+
     async def start(self) -> None:
-        try:
-            await self.redis.xgroup_create(keys.telegram_outbox(), keys.TELEGRAM_OUTBOX_GROUP, id="0", mkstream=True)
-        except ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
+        await self._ensure_groups()
         await self.app.initialize()
         await self.app.start()
         if self.settings.telegram_webhook_url:
@@ -118,13 +172,16 @@ class TelegramChannel:
             assert self.app.updater is not None
             await self.app.updater.start_polling(allowed_updates=["message", "edited_message", "callback_query"])
             log.info("telegram polling started")
-        self._worker = asyncio.create_task(self._send_loop(), name="telegram-outbox")
+        self.sender_beat = asyncio.get_running_loop().time()
+        self._tasks = [asyncio.create_task(self._send_loop(), name="telegram-outbox"),
+                       asyncio.create_task(self._inbox_loop(), name="telegram-inbox")]
 
     async def stop(self) -> None:
-        if self._worker:
-            self._worker.cancel()
+        for t in [*self._tasks, *self._out_workers.values(), *self._chains.values()]:
+            t.cancel()
+        for t in self._tasks:
             try:
-                await self._worker
+                await t
             except asyncio.CancelledError:
                 pass
         if self.app.updater and self.app.updater.running:
@@ -133,69 +190,172 @@ class TelegramChannel:
             await self.app.stop()
         await self.app.shutdown()
 
-    # -- inbound -----------------------------------------------------------------
+    # -- inbound: into the inbox -------------------------------------------------
     async def webhook(self, request: web.Request) -> web.Response:
-        """``POST /telegram/webhook``: refuse anything without the right secret header."""
+        """``POST /telegram/webhook``: 200 only once the update is safe (inbox or processed)."""
         secret = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
-        if not self.settings.telegram_webhook_secret or secret != self.settings.telegram_webhook_secret:
+        expected = self.settings.telegram_webhook_secret
+        if not expected or not hmac.compare_digest(secret.encode(), expected.encode()):
             return web.Response(status=403)
         try:
             data = await request.json()
         except ValueError:
             return web.Response(status=400)
-        await self.app.update_queue.put(Update.de_json(data, self.app.bot))
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            return web.Response(status=400)
+        await self.accept(data)
         return web.Response()
 
-    async def _on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def _on_polled(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.accept(update.to_dict())
+        raise ApplicationHandlerStop
+
+    async def accept(self, data: dict[str, Any]) -> None:
+        """Store the update in the inbox once; without Redis, process it here and now."""
+        try:
+            fresh = await self._accept(
+                keys=[keys.telegram_seen(int(data["update_id"])), keys.telegram_inbox()],
+                args=[self.sealer.seal(data), SEEN_TTL, INBOX_MAXLEN],
+            )
+            if not fresh:
+                metrics.ERRORS.labels("telegram_duplicate_update").inc()
+        except (RedisError, OSError) as exc:
+            log.error("telegram inbox unavailable; processing at once", extra={"error": type(exc).__name__})
+            await self._process(data)
+
+    async def _inbox_loop(self) -> None:
+        stream, group = keys.telegram_inbox(), keys.TELEGRAM_INBOX_GROUP
+        loop = asyncio.get_running_loop()
+        last_claim = 0.0
+        while True:
+            try:
+                if loop.time() - last_claim > CLAIM_IDLE_MS / 3000:
+                    last_claim = loop.time()
+                    _, claimed, *_ = await self.redis.xautoclaim(stream, group, self.consumer,
+                                                                 min_idle_time=CLAIM_IDLE_MS, count=100)
+                    self._dispatch(claimed or [])
+                batch = await self.redis.xreadgroup(group, self.consumer, {stream: ">"}, count=50, block=1000)
+                for _, entries in batch or []:
+                    self._dispatch(entries)
+            except asyncio.CancelledError:
+                raise
+            except ResponseError as exc:
+                await self._recover(exc)
+            except (RedisError, OSError) as exc:
+                log.error("inbox read failed", extra={"component": "telegram", "error": type(exc).__name__})
+                await asyncio.sleep(1)
+
+    async def _recover(self, exc: ResponseError) -> None:
+        """A stream or group that vanished (Redis came back empty) is created again."""
+        if "NOGROUP" in str(exc):
+            log.error("telegram stream group missing; recreated", extra={"component": "telegram"})
+            metrics.ERRORS.labels("telegram_group_recreated").inc()
+            await self._ensure_groups()
+        else:
+            log.error("telegram stream error", extra={"component": "telegram", "error": type(exc).__name__})
+            await asyncio.sleep(1)
+
+    def _dispatch(self, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> None:
+        """Start each entry's work; a chat's entries run one after another, chats in parallel."""
+        for entry_id, fields in entries:
+            if entry_id in self._inflight_in or not fields:
+                continue
+            try:
+                data = self.sealer.open(fields[b"d"])
+            except Exception:  # noqa: BLE001 - an unreadable entry must not stop the others
+                log.error("unreadable inbox entry dropped", extra={"component": "telegram"})
+                metrics.ERRORS.labels("unreadable_record").inc()
+                asyncio.create_task(self._done_in(entry_id, None))
+                continue
+            chat = chat_of(data)
+            self._inflight_in.add(entry_id)
+            prev = self._chains.get(chat)
+            task = asyncio.create_task(self._work(entry_id, data, prev))
+            self._chains[chat] = task
+
+            def _forget(t: asyncio.Task[None], chat: Any = chat) -> None:
+                if self._chains.get(chat) is t:
+                    self._chains.pop(chat, None)
+            task.add_done_callback(_forget)
+
+    async def _work(self, entry_id: bytes, data: dict[str, Any], prev: asyncio.Task[None] | None) -> None:
+        try:
+            if await self.redis.exists(keys.telegram_done(int(data["update_id"]))):
+                await self._done_in(entry_id, None)
+                return
+            await self._process(data, prev)
+            await self._done_in(entry_id, int(data["update_id"]))
+        except (RedisError, OSError) as exc:
+            # Stays pending in the inbox: taken over again once Redis answers.
+            log.error("inbox entry not finished", extra={"component": "telegram", "error": type(exc).__name__})
+        except Exception:  # noqa: BLE001
+            log.exception("inbox entry failed", extra={"component": "telegram"})
+            await self._done_in(entry_id, int(data.get("update_id") or 0) or None)
+        finally:
+            self._inflight_in.discard(entry_id)
+
+    async def _done_in(self, entry_id: bytes, update_id: int | None) -> None:
+        stream, group = keys.telegram_inbox(), keys.TELEGRAM_INBOX_GROUP
+        async with self.redis.pipeline(transaction=False) as pipe:
+            if update_id is not None:
+                pipe.set(keys.telegram_done(update_id), "1", ex=SEEN_TTL)
+            pipe.xack(stream, group, entry_id)
+            pipe.xdel(stream, entry_id)
+            await pipe.execute()
+
+    # -- inbound: to the gateway -------------------------------------------------
+    def _inbound(self, update: Update) -> Inbound | None:
         chat = update.effective_chat
+        if chat is None or chat.type != ChatType.PRIVATE:
+            return None  # group chats are not served: nothing said there is private
+        route = {"channel": CHANNEL, "chat_id": chat.id}
+        if update.callback_query is not None:
+            return Inbound(channel=CHANNEL, chat_id=str(chat.id), payload=update.callback_query.data or "",
+                           kind="text", route=route)
         msg = update.effective_message
-        if chat is None or msg is None:
-            return
-        if chat.type != ChatType.PRIVATE:
-            return  # group chats are not served: nothing said there is private
+        if msg is None:
+            return None
         kind = message_kind(update)
         text = msg.text if kind == "text" else None
-        if update.edited_message is not None:
-            kind = "text" if text is not None else kind
-        await self._handle(Inbound(
-            channel=CHANNEL, chat_id=str(chat.id), text=text, kind=kind,
-            route={"channel": CHANNEL, "chat_id": chat.id}, message_id=msg.message_id,
-        ), chat.id)
+        return Inbound(channel=CHANNEL, chat_id=str(chat.id), text=text, kind=kind, route=route,
+                       message_id=msg.message_id)
 
-    async def _on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        query = update.callback_query
-        chat = update.effective_chat
-        if query is None or chat is None or chat.type != ChatType.PRIVATE:
+    async def _process(self, data: dict[str, Any], prev: asyncio.Task[None] | None = None) -> None:
+        """Answer one update. Immediate danger gets 112 before waiting for the chat's turn."""
+        update = Update.de_json(data, self.app.bot)
+        inbound = self._inbound(update)
+        if inbound is None:
             return
-        try:
-            await query.answer()
-        except (NetworkError, BadRequest):
-            log.warning("callback answer failed", extra={"component": "telegram"})
-        await self._handle(Inbound(
-            channel=CHANNEL, chat_id=str(chat.id), payload=query.data or "", kind="text",
-            route={"channel": CHANNEL, "chat_id": chat.id},
-        ), chat.id)
+        chat_id = int(inbound.chat_id)
+        pid = self.gateway.pid(CHANNEL, chat_id)
+        route = inbound.route or {}
+        result = self.gateway.screen(inbound)
+        urgent_sent = False
+        if result.level == Level.IMMEDIATE:
+            await self.deliver(pid, route, [Reply(texts.text("emergency", self.gateway.guess_language(inbound)))])
+            urgent_sent = True
+        if prev is not None:
+            await asyncio.wait([prev])  # this chat's earlier update first (its failure is its own)
+        if update.callback_query is not None:
+            try:
+                await update.callback_query.answer()
+            except (NetworkError, BadRequest):
+                log.warning("callback answer failed", extra={"component": "telegram"})
 
-    async def _handle(self, inbound: Inbound, chat_id: int) -> None:
-        entry = self._chat_locks.setdefault(chat_id, [asyncio.Lock(), 0])
-        entry[1] += 1  # users of this lock: drop it only when the last one is done
-        try:
-            async with entry[0]:
-                if inbound.message_id is not None:
-                    await self._remember_id(chat_id, inbound.message_id)
-                outcome = await self.gateway.handle(inbound)
-                if outcome.replies:
-                    await self.deliver(outcome.pid, {"channel": CHANNEL, "chat_id": chat_id}, outcome.replies)
-        finally:
-            entry[1] -= 1
-            if entry[1] == 0:
-                self._chat_locks.pop(chat_id, None)
+        async def deliver(replies: list[Reply]) -> None:
+            await self.deliver(pid, route, replies)
+
+        await self.gateway.handle(inbound, deliver, screened=(result, urgent_sent))
+        if inbound.message_id is not None:
+            try:
+                await self._remember_id(chat_id, inbound.message_id)
+            except (RedisError, OSError):
+                log.warning("message id not remembered", extra={"component": "telegram"})
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("telegram handler failed", exc_info=context.error, extra={"component": "telegram"})
         if isinstance(update, Update) and update.effective_chat is not None:
             # Whatever broke, the person is not left without an answer.
-            from bot import texts
             try:
                 await self.deliver(
                     self.gateway.pid(CHANNEL, update.effective_chat.id),
@@ -210,7 +370,7 @@ class TelegramChannel:
         """Queue replies for sending, in order, sealed (they hold text and the chat id)."""
         for reply in replies:
             body = {"pid": pid, "chat_id": route["chat_id"], "text": reply.text,
-                    "buttons": [list(b) for b in reply.buttons]}
+                    "buttons": [list(b) for b in reply.buttons], "urgent": _urgent(reply.text)}
             try:
                 await self.redis.xadd(
                     keys.telegram_outbox(), {"d": self.sealer.seal(body)}, maxlen=OUTBOX_MAXLEN, approximate=True
@@ -225,51 +385,110 @@ class TelegramChannel:
         loop = asyncio.get_running_loop()
         while True:
             try:
+                self.sender_beat = loop.time()
+                if sum(len(q) for q in self._out_queues.values()) > 5_000:
+                    await asyncio.sleep(0.2)  # parked chats hold a lot: read more later
+                    continue
                 if loop.time() - last_claim > 30:
                     # Entries another (crashed) sender took but never acknowledged.
-                    _, claimed, *_ = await self.redis.xautoclaim(stream, group, self.consumer, min_idle_time=30_000, count=100)
+                    _, claimed, *_ = await self.redis.xautoclaim(stream, group, self.consumer,
+                                                                 min_idle_time=30_000, count=100)
                     last_claim = loop.time()
-                    batch = [(stream, claimed)] if claimed else []
-                else:
-                    batch = await self.redis.xreadgroup(group, self.consumer, {stream: ">"}, count=50, block=1000)
+                    self._queue_out(claimed or [])
+                batch = await self.redis.xreadgroup(group, self.consumer, {stream: ">"}, count=50, block=1000)
                 for _, entries in batch or []:
-                    await self._send_batch(entries)
+                    self._queue_out(entries)
             except asyncio.CancelledError:
                 raise
-            except RedisError as exc:
+            except ResponseError as exc:
+                await self._recover(exc)
+            except (RedisError, OSError) as exc:
                 log.error("outbox read failed", extra={"component": "telegram", "error": type(exc).__name__})
                 await asyncio.sleep(1)
 
-    async def _send_batch(self, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> None:
-        """Send a batch: chats in parallel, each chat's messages in order."""
-        by_chat: dict[Any, list[tuple[bytes, dict[str, Any]]]] = {}
+    def _queue_out(self, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> None:
+        """Hand each entry to its chat's sender (one per chat: in order, parked alone on 429)."""
         for entry_id, fields in entries:
-            body = self.sealer.open(fields[b"d"])
-            by_chat.setdefault(body["chat_id"], []).append((entry_id, body))
-        await asyncio.gather(*(self._send_chat(items) for items in by_chat.values()))
+            if entry_id in self._inflight_out or not fields:
+                continue
+            try:
+                body = self.sealer.open(fields[b"d"])
+            except Exception:  # noqa: BLE001
+                log.error("unreadable outbox entry dropped", extra={"component": "telegram"})
+                metrics.ERRORS.labels("unreadable_record").inc()
+                asyncio.create_task(self._done_out(entry_id))
+                continue
+            self._inflight_out.add(entry_id)
+            chat = body["chat_id"]
+            self._out_queues.setdefault(chat, deque()).append((entry_id, body))
+            if chat not in self._out_workers:
+                self._out_workers[chat] = asyncio.create_task(self._chat_sender(chat))
 
-    async def _send_chat(self, items: list[tuple[bytes, dict[str, Any]]]) -> None:
+    async def _chat_sender(self, chat: Any) -> None:
+        queue = self._out_queues[chat]
+        try:
+            while queue:
+                entry_id, body = queue[0]
+                if body.get("urgent"):
+                    ok = await self._send_one(body)  # never waits behind other chats
+                else:
+                    async with self._send_slots:
+                        ok = await self._send_one(body)
+                if ok is None:
+                    continue  # retry later, in order: this chat only stays parked
+                queue.popleft()
+                self._inflight_out.discard(entry_id)
+                try:
+                    await self._done_out(entry_id)
+                except (RedisError, OSError):
+                    log.warning("outbox ack failed", extra={"component": "telegram"})
+        finally:
+            self._out_workers.pop(chat, None)
+            if not queue:
+                self._out_queues.pop(chat, None)
+            else:  # cancelled: what is left stays pending in Redis and is claimed again
+                for entry_id, _ in queue:
+                    self._inflight_out.discard(entry_id)
+                self._out_queues.pop(chat, None)
+
+    async def _done_out(self, entry_id: bytes) -> None:
         stream, group = keys.telegram_outbox(), keys.TELEGRAM_OUTBOX_GROUP
-        for entry_id, body in items:
-            ok = await self._send_one(body)
-            if ok is not None:  # sent, or refused for good: either way, done with it
-                await self.redis.xack(stream, group, entry_id)
-                await self.redis.xdel(stream, entry_id)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.xack(stream, group, entry_id)
+            pipe.xdel(stream, entry_id)
+            await pipe.execute()
+
+    async def outbox_status(self) -> dict[str, Any]:
+        """Backlog and age of the oldest unsent reply, and whether the sender runs."""
+        stream = keys.telegram_outbox()
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.xlen(stream)
+            pipe.xrange(stream, count=1)
+            pipe.xlen(keys.telegram_inbox())
+            backlog, oldest, inbox = await pipe.execute()
+        age = 0.0
+        if oldest:
+            age = max(0.0, time.time() - int(oldest[0][0].decode().split("-")[0]) / 1000)
+        alive = asyncio.get_running_loop().time() - self.sender_beat < 15
+        return {"backlog": int(backlog), "oldest_age_seconds": round(age, 1), "inbox": int(inbox),
+                "sender_running": alive}
 
     async def _send_one(self, body: dict[str, Any], remember: bool = True) -> bool | None:
         """Send one message with retries. True sent, False refused for good, None retry later."""
         buttons = tuple((b[0], b[1]) for b in body.get("buttons", []))
         parts = _chunks(body["text"] or " ")
+        first = int(body.get("sent_parts", 0))  # parts of a long reply already delivered
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                for i, part in enumerate(parts):
+                for i in range(first, len(parts)):
                     sent = await self.app.bot.send_message(
-                        chat_id=body["chat_id"], text=part,
+                        chat_id=body["chat_id"], text=parts[i],
                         reply_markup=_markup(buttons) if i == len(parts) - 1 else None,
                     )
+                    first = i + 1
+                    body["sent_parts"] = first
                     if remember:
                         await self._remember_id(body["chat_id"], sent.message_id)
-                parts = []
                 return True
             except RetryAfter as exc:
                 wait = exc.retry_after if isinstance(exc.retry_after, (int, float)) else exc.retry_after.total_seconds()

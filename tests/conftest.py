@@ -227,6 +227,7 @@ async def gateway_factory(redis: Redis, redis_server: RedisServer) -> AsyncItera
     async def factory(**env: Any) -> Running:
         env.setdefault("REDIS_URL", redis_server.url)
         env.setdefault("PORT", free_port())
+        env.setdefault("SPOOL_DIR", tempfile.mkdtemp(prefix="test-spool-"))
         running = await start_gateway(make_settings(**env))
         started.append(running)
         return running

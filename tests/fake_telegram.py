@@ -26,6 +26,7 @@ class FakeBotAPI:
         self._message_ids = itertools.count(1000)
         self._new_update = asyncio.Event()
         self.fail_next: list[tuple[int, dict[str, Any]]] = []  # (status, extra) for sendMessage
+        self.fail_chat: dict[int, list[tuple[int, dict[str, Any]]]] = {}  # the same, for one chat only
         self._runner: web.AppRunner | None = None
         self.url = ""
 
@@ -50,6 +51,13 @@ class FakeBotAPI:
             "message": {"message_id": next(self._message_ids), "date": int(time.time()),
                         "chat": {"id": chat_id, "type": "private"}, "text": "x"},
         }})
+
+    def update(self, chat_id: int, text: str) -> dict[str, Any]:
+        """A new text update as JSON, not queued (for posting to a webhook)."""
+        return {"update_id": next(self._update_ids), "message": {
+            "message_id": next(self._message_ids), "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private", "first_name": "Teszt"},
+            "from": {"id": chat_id, "is_bot": False, "first_name": "Teszt"}, "text": text}}
 
     def _push(self, update: dict[str, Any]) -> None:
         update["update_id"] = next(self._update_ids)
@@ -107,8 +115,9 @@ class FakeBotAPI:
             self.webhook = params
             return self._ok(True)
         if method == "sendMessage":
-            if self.fail_next:
-                status, extra = self.fail_next.pop(0)
+            per_chat = self.fail_chat.get(int(params.get("chat_id", 0)))
+            if per_chat or self.fail_next:
+                status, extra = (per_chat or self.fail_next).pop(0)
                 body = {"ok": False, "error_code": status, "description": "fake failure", **extra}
                 return web.json_response(body, status=status)
             self.sent.append(params)

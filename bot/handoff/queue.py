@@ -11,14 +11,18 @@ conversation ``queued`` but absent from the queue.
 """
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from cryptography.fernet import InvalidToken
 from redis.asyncio import Redis
 
-from bot import keys
+from bot import keys, metrics
 from bot.screening import Level
+
+log = logging.getLogger(__name__)
 
 PRIORITIES = ("immediate", "high", "requested", "other")
 RANK = {name: i for i, name in enumerate(PRIORITIES)}
@@ -85,15 +89,16 @@ redis.call('EXPIRE', KEYS[2], ARGV[6])
 return {status, rank, skill}
 """
 
-# KEYS: conv, ticket, operator_chats(op), queue:<skill>...
+# KEYS: conv, ticket, operator_chats(op), owners, queue:<skill>...
 # ARGV: pid, operator, now, ttl
 # Returns 1 if this caller took the conversation, 0 if it was not waiting (any more).
 CLAIM = """
 if redis.call('HGET', KEYS[1], 'state') ~= 'queued' then return 0 end
-for i = 4, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end
+for i = 5, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end
 redis.call('HSET', KEYS[1], 'state', 'live')
 redis.call('HSET', KEYS[2], 'operator', ARGV[2], 'claimed', ARGV[3])
 redis.call('SADD', KEYS[3], ARGV[1])
+redis.call('SADD', KEYS[4], ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 redis.call('EXPIRE', KEYS[2], ARGV[4])
 return 1
@@ -117,7 +122,7 @@ redis.call('DEL', KEYS[2])
 return {1, op, t[1] or '', t[2] or '', t[3] or ''}
 """
 
-# KEYS: conv, ticket, operator_chats(from), operator_chats(to)
+# KEYS: conv, ticket, operator_chats(from), operator_chats(to), owners
 # ARGV: pid, from ('' = whoever has it, checked against KEYS[3]'s owner by the caller), to, now
 # Live conversation moves from one operator to another. Returns 1 or 0.
 REASSIGN = """
@@ -126,6 +131,7 @@ local op = redis.call('HGET', KEYS[2], 'operator') or ''
 if op ~= ARGV[2] then return 0 end
 redis.call('SREM', KEYS[3], ARGV[1])
 redis.call('SADD', KEYS[4], ARGV[1])
+redis.call('SADD', KEYS[5], ARGV[3])
 redis.call('HSET', KEYS[2], 'operator', ARGV[3], 'claimed', ARGV[4])
 return 1
 """
@@ -193,6 +199,7 @@ class Waiting:
     matches: tuple[str, ...] = ()
     channel: str = ""
     language: str = "hu"
+    unreadable: bool = False  # its sealed risk could not be opened (unknown key): shown, alerted
 
     def public(self, now: float | None = None) -> dict[str, Any]:
         now = time.time() if now is None else now
@@ -209,6 +216,7 @@ class Waiting:
             "channel": self.channel,
             "language": self.language,
             "reason": self.reason,
+            **({"unreadable": True} if self.unreadable else {}),
         }
 
 
@@ -265,10 +273,19 @@ class Queue:
         self._waiting = redis.register_script(WAITING)
 
     def risk(self, sealed: bytes) -> dict[str, Any]:
-        """Open a sealed risk, remembering the last few hundred (snapshots re-read them all)."""
+        """Open a sealed risk, remembering the last few hundred (snapshots re-read them all).
+
+        A record that cannot be opened (sealed with a key we no longer hold, or damaged)
+        must not take the whole queue down with it: it reads as ``{"unreadable": True}``,
+        and the error is logged and counted for an alert."""
         hit = self._risk_cache.get(sealed)
         if hit is None:
-            hit = self._open_risk(sealed)
+            try:
+                hit = self._open_risk(sealed)
+            except (InvalidToken, ValueError, TypeError):
+                metrics.ERRORS.labels("unreadable_record").inc()
+                log.error("unreadable risk record", extra={"component": "queue"})
+                return {"unreadable": True}
             if len(self._risk_cache) >= 2000:
                 self._risk_cache.clear()
             self._risk_cache[sealed] = hit
@@ -291,7 +308,8 @@ class Queue:
 
     async def claim(self, pid: str, operator: str) -> bool:
         ok = await self._claim(
-            keys=[keys.conv(pid), keys.handoff_ticket(pid), keys.operator_chats(operator), *self._queues()],
+            keys=[keys.conv(pid), keys.handoff_ticket(pid), keys.operator_chats(operator), keys.handoff_owners(),
+                  *self._queues()],
             args=[pid, operator, f"{time.time():.3f}", self.ttl],
         )
         return bool(ok)
@@ -311,7 +329,8 @@ class Queue:
 
     async def reassign(self, pid: str, from_op: str, to_op: str) -> bool:
         ok = await self._reassign(
-            keys=[keys.conv(pid), keys.handoff_ticket(pid), keys.operator_chats(from_op), keys.operator_chats(to_op)],
+            keys=[keys.conv(pid), keys.handoff_ticket(pid), keys.operator_chats(from_op), keys.operator_chats(to_op),
+                  keys.handoff_owners()],
             args=[pid, from_op, to_op, f"{time.time():.3f}"],
         )
         return bool(ok)
@@ -352,7 +371,7 @@ class Queue:
                     enqueued=score - band * BAND, score=score, reason=reason.decode() if reason else "",
                     level=r.get("level", "none"), categories=tuple(r.get("categories") or ()),
                     matches=tuple(r.get("matches") or ()), channel=channel.decode() if channel else "",
-                    language=language.decode() if language else "hu",
+                    language=language.decode() if language else "hu", unreadable=bool(r.get("unreadable")),
                 ))
         out.sort(key=lambda w: w.score)
         return out

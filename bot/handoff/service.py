@@ -46,7 +46,8 @@ API_OPERATOR = "api"
 _LEVEL_HU = {"immediate": "azonnali", "high": "magas", "requested": "kérte", "concern": "aggodalom", "none": "nincs"}
 _SKILL_HU = {"child": "gyermek", "adult": "felnőtt bejelentő", "professional": "szakmai konzultáció"}
 _REASON_HU = {"danger": "veszély", "requested": "emberrel szeretne beszélni", "consultation": "konzultáció",
-              "report": "bejelentés", "fallback": "a bot nem értette"}
+              "report": "bejelentés", "fallback": "a bot nem értette",
+              "blocked_danger": "veszély (korábban letiltva)"}
 
 
 def _staff_queued(prio: str, skill: str, reason: str) -> str:
@@ -350,12 +351,21 @@ class HandoffService:
         log.warning("conversation blocked", extra={"conv": pid, "operator": op.name})
         return {"id": pid, "blocked_hours": hours}
 
+    async def _staff_names(self) -> set[str]:
+        """Every name that may own a live chat: accounts, and past owners (removed ones too)."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.smembers(keys.operator_accounts())
+            pipe.smembers(keys.handoff_owners())
+            accounts, owners = await pipe.execute()
+        return {n.decode() for n in accounts | owners}
+
     async def requeue_orphans(self) -> int:
         """Chats of operators whose console has been gone past the grace period go back
         to the queue (keeping their level and original wait, so they come first), and the
-        person is told. The automation API's operator ("api") has no console and is exempt."""
+        person is told. Whoever the owner was: a removed account's chats too. The automation
+        API's operator ("api") has no console and is exempt."""
         online = set(await self.presence.online())
-        names = {n.decode() for n in await self.redis.smembers(keys.operator_accounts())}
+        names = await self._staff_names()
         moved = 0
         for name in sorted(names - online - {API_OPERATOR}):
             for raw in await self.redis.smembers(keys.operator_chats(name)):
@@ -452,7 +462,7 @@ class HandoffService:
     async def snapshot(self) -> dict[str, Any]:
         """Queue, live chats and presence, computed once per change for all consoles."""
         waiting = await self.queue.waiting()
-        names = [n.decode() for n in await self.redis.smembers(keys.operator_accounts())]
+        names = sorted(await self._staff_names())
         if API_OPERATOR not in names:
             names.append(API_OPERATOR)
         async with self.redis.pipeline(transaction=False) as pipe:

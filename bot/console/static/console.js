@@ -74,6 +74,8 @@
     line.appendChild(el("strong", "", c.short));
     line.appendChild(el("span", "small", `${SKILL_HU[c.skill] || c.skill} · ${c.channel || "?"}`));
     li.appendChild(line);
+    if (c.reason === "blocked_danger") li.appendChild(el("div", "small", "korábban letiltva"));
+    if (c.unreadable) li.appendChild(el("div", "small", "olvashatatlan rekord: szóljon a rendszergazdának"));
     if (c.categories && c.categories.length) li.appendChild(el("div", "small", categoriesHu(c.categories)));
     if (c.matches && c.matches.length) li.appendChild(el("div", "matches", matchesHu(c.matches, 4)));
     const info = el("div", "small");
