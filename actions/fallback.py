@@ -39,4 +39,6 @@ class ActionFallback(Action):
                 {"title": message(k, "button_numbers", lang), "payload": "/emergency_numbers"},
             ],
         )
+        # Tells the gateway this was a "not sure": after a disclosure it answers with support instead.
+        dispatcher.utter_message(json_message={"fallback": True})
         return [SlotSet("awaiting_settlement", False)]

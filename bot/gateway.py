@@ -96,6 +96,20 @@ _PAYLOAD = re.compile(r"^/([a-z][a-z0-9_]{0,63})$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 NEVER_FORWARD = frozenset({"restart", "session_start", "back", "out_of_scope_internal"})
 HANDOFF_INTENTS = frozenset({"talk_to_human"})
+EMERGENCY_REPEAT_AFTER = 3600.0  # seconds: within this, a new danger message gets the short line
+# "I can't phone": the emergency reply must offer what works without a call.
+NO_PHONE = re.compile(
+    r"nem (tudok|merek|akarok|birok|lehet) (telefonalni|hivni|felhivni|telefonon|beszelni)"
+    r"|(meghallja|meghallanak|figyeli a telefonom)|nem akarok 112|nincs telefon"
+    r"|(can'?t|cannot|can not|unable to|don'?t want to) (call|phone|talk)|no phone"
+)
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, for the gateway's own few phrase checks."""
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
 
 
 def clean_text(raw: str) -> str:
@@ -359,9 +373,13 @@ class Gateway:
         )
         replies: list[Reply] = []
         if result.level == Level.IMMEDIATE:
-            said = await self._say(conv, [Reply(texts.text("emergency", lang))])
+            # The full emergency block once; later danger messages get one short line (the
+            # person already has the numbers, and repeating them is not listening).
+            again = time.time() - conv.emergency_told < EMERGENCY_REPEAT_AFTER
+            said = await self._say(conv, [Reply(texts.text("emergency_again" if again else "emergency", lang))])
             if not urgent_sent:  # a push channel already delivered it, before anything else
                 replies += said
+            await self.store.save(conv, emergency_told=time.time())
 
         # 2. Commands that never reach Rasa; erasing works in every state.
         kind, value = ("intent", intent_payload) if intent_payload else interpret_command(text, self._intents)
@@ -381,20 +399,35 @@ class Gateway:
             outcome.replies = replies
             return
 
-        # 3. With a human already: the bot stays silent; operators hear of it.
-        if conv.with_human:
+        # 3. With an operator (live): the bot stays silent; the operator reads everything.
+        if conv.state == State.LIVE:
             if self.handoff:
                 replies += await self.handoff.person_wrote(conv, seq, result)
             outcome.replies = replies
             return
         wants_person = kind == "handoff" or (kind == "intent" and value[1:] in HANDOFF_INTENTS)
+        queued = conv.state == State.QUEUED
+        if queued and self.handoff:
+            # Waiting is not silence: operators hear of the message (maybe at a higher
+            # priority) and the bot goes on answering below.
+            replies += await self.handoff.person_wrote(conv, seq, result, bot_answers=not wants_person)
 
-        # 4. Danger or an explicit request: straight to the queue, no Rasa.
-        if risk.level >= Level.HIGH or wants_person:
-            reason = "danger" if risk.level >= Level.HIGH else "requested"
-            replies += await self._handoff(conv, reason=reason, skill=None, announce=result.level != Level.IMMEDIATE)
+        # 4. Danger or an explicit request: to the queue. A danger an operator already
+        # handled (returned to the bot) re-queues only on a new signal.
+        danger = risk.level >= Level.HIGH and (result.level >= Level.HIGH or risk.level > conv.handled)
+        if wants_person:
+            if not queued:
+                reason = "danger" if danger else "requested"
+                replies += await self._handoff(conv, reason=reason, skill=None, announce=True)
             outcome.replies = replies
             return
+        if danger and not queued:
+            replies += await self._handoff(conv, reason="danger", skill=None,
+                                           announce=result.level != Level.IMMEDIATE)
+        if "missing_child" in result.categories and result.level >= Level.HIGH:
+            replies += await self._say(conv, [Reply(texts.text("missing_child", lang))])
+        if (result.level >= Level.CONCERN or conv.emergency_told) and NO_PHONE.search(fold(text)):
+            replies += await self._say(conv, [Reply(texts.text("no_phone", lang))])
 
         # 4b. Reports (bot.reports): a case code, /ugy, or an addition to a case.
         if self.reports is not None:
@@ -419,7 +452,7 @@ class Gateway:
                 return
 
         # 6. Otherwise the bot answers.
-        replies += await self._ask_rasa(conv, value)
+        replies += await self._ask_rasa(conv, value, distress=max(risk.level, result.level) >= Level.CONCERN)
         outcome.replies = replies
 
     async def drain_deferred(self) -> int:
@@ -455,7 +488,7 @@ class Gateway:
             _, count, waiting = await pipe.execute()
         return max(0, int(count) - self._rate_count), int(waiting)
 
-    async def _ask_rasa(self, conv: Conversation, text: str) -> list[Reply]:
+    async def _ask_rasa(self, conv: Conversation, text: str, distress: bool = False) -> list[Reply]:
         try:
             # A new tracker's language slot is empty, which Rasa's responses and our actions
             # read as Hungarian: only English, or a switch back, costs the extra tracker call.
@@ -471,7 +504,14 @@ class Gateway:
         replies: list[Reply] = []
         handoff: dict[str, Any] | None = None
         report: dict[str, Any] | None = None
+        if distress and any(m.custom.get("fallback") for m in answer):
+            # Never "write it differently" to someone who may have just disclosed harm.
+            answer = [m for m in answer if not m.custom.get("fallback") and not (m.text or m.buttons)
+                      ] + [BotMessage(text=texts.text("support", conv.language),
+                                      buttons=((texts.text("talk_to_person_button", conv.language), "/talk_to_human"),))]
         for m in answer:
+            if m.custom.get("fallback"):
+                continue
             if isinstance(m.custom.get("handoff"), dict):
                 handoff = m.custom["handoff"]
             if isinstance(m.custom.get("report"), dict):

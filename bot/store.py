@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 
 from bot import keys, metrics
 from bot.crypto import InvalidToken, Sealer
-from bot.screening import RiskState
+from bot.screening import Level, RiskState
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,10 @@ class Conversation:
     rasa_language: str = ""
     skill: str = ""
     risk: RiskState = field(default_factory=RiskState)
+    # The danger level an operator has already dealt with (returned the chat to the bot):
+    # only a new signal queues the conversation again.
+    handled: Level = Level.NONE
+    emergency_told: float = 0.0  # when the person was last given the full emergency block
     created: float = 0.0
     updated: float = 0.0
 
@@ -133,6 +137,8 @@ class ConversationStore:
             rasa_language=data.get("rasa_language", ""),
             skill=data.get("skill", ""),
             risk=self._risk(pid, raw.get(b"risk")),
+            handled=Level.parse(data.get("handled")),
+            emergency_told=float(data.get("emergency_told", 0) or 0),
             created=float(data.get("created", 0) or 0),
             updated=float(data.get("updated", 0) or 0),
         )
@@ -165,6 +171,8 @@ class ConversationStore:
                 mapping[name] = self._sealer.seal(value.to_dict()).decode()
             elif name == "state":
                 raise ValueError("use move() to change the state")
+            elif isinstance(value, Level):
+                mapping[name] = value.value
             else:
                 mapping[name] = str(value)
         key = keys.conv(conv.pid)

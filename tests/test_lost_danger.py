@@ -207,6 +207,10 @@ async def test_messages_kept_while_redis_is_down_survive_a_gateway_crash(
     second = await gateway_factory(RASA_URL=dead, ACTION_SERVER_URL=dead, SPOOL_DIR=spool)
     pid = second.app[GATEWAY].pid("web", session)
     assert await wait_state(redis_server.url, pid, "queued") == "queued"
+    for _ in range(50):  # the file goes once its processing is done
+        if not [n for n in os.listdir(spool) if n.endswith(".msg")]:
+            break
+        await asyncio.sleep(0.1)
     assert not [n for n in os.listdir(spool) if n.endswith(".msg")]
 
 

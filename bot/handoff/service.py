@@ -127,13 +127,15 @@ class HandoffService:
             meta={"kind": "queued", "priority": prio, "skill": skill_now, "reason": reason},
         )
         log.info("handoff queued", extra={"conv": conv.pid, "risk": prio, "skill": skill_now, "reason": reason})
-        self._rasa_event(conv.pid, "pause")
         replies = [Reply(await self._waiting_text(conv.pid, skill_now, prio, conv.language))]
         await self._record(conv.pid, replies)
         await self.events.publish("queued", conv.pid, await self.store.last_seq(conv.pid))
         return replies
 
-    async def person_wrote(self, conv: Conversation, seq: int, result: ScreenResult) -> list[Reply]:
+    async def person_wrote(self, conv: Conversation, seq: int, result: ScreenResult,
+                           bot_answers: bool = False) -> list[Reply]:
+        """Operators hear of the message (a higher danger raises the priority). While
+        waiting, the bot answers (``bot_answers``); otherwise the first message is acknowledged."""
         replies: list[Reply] = []
         if conv.state == State.QUEUED:
             if conv.risk.level >= Level.HIGH:
@@ -144,7 +146,7 @@ class HandoffService:
                 if before is not None and str(before) != str(_rank(prio)):
                     log.info("handoff priority raised", extra={"conv": conv.pid, "risk": prio})
                     await self.events.publish("priority", conv.pid, seq)
-            if await self.redis.hsetnx(keys.handoff_ticket(conv.pid), "acked", "1"):
+            if not bot_answers and await self.redis.hsetnx(keys.handoff_ticket(conv.pid), "acked", "1"):
                 # The first message while waiting is acknowledged; later ones are not echoed.
                 text = data.text("message_received", conv.language)
                 if conv.risk.level >= Level.IMMEDIATE and result.level < Level.IMMEDIATE:
@@ -263,6 +265,7 @@ class HandoffService:
         await self.store.append(pid, SYSTEM, f"{op.name} átvette, {int(waited)} mp várakozás után", audience=TO_STAFF,
                                 meta={"kind": "claimed", "operator": op.name, "waited": int(waited)})
         await self._tell(pid, data.text("operator_joined", conv.language))
+        self._rasa_event(pid, "pause")  # live: the operator answers, the bot stays silent
         await self.events.publish("claimed", pid)
         log.info("handoff claimed", extra={"conv": pid, "operator": op.name, "ms": int(waited * 1000)})
         return {"id": pid, "state": State.LIVE.value, "operator": op.name, "waited_seconds": int(waited)}
@@ -323,6 +326,7 @@ class HandoffService:
         prio = _priority(ticket.get("rank"))
         await self._tell(pid, await self._waiting_text(pid, skill, prio, conv.language,
                                                        lead=data.text("transfer_waiting", conv.language)))
+        self._rasa_event(pid, "resume")
         await self.events.publish("queued", pid)
         log.info("handoff transferred to skill", extra={"conv": pid, "skill": skill})
         return {"id": pid, "state": State.QUEUED.value, "skill": skill}
@@ -380,6 +384,7 @@ class HandoffService:
                 prio = _priority(ticket.get("rank"))
                 await self._tell(pid, await self._waiting_text(pid, skill, prio, conv.language,
                                                                lead=data.text("operator_lost", conv.language)))
+                self._rasa_event(pid, "resume")  # waiting again: the bot answers meanwhile
                 await self.events.publish("queued", pid)
                 log.warning("operator gone; chat requeued", extra={"conv": pid, "operator": name})
                 moved += 1
@@ -405,6 +410,7 @@ class HandoffService:
 
     async def return_to_bot(self, pid: str, op: Operator) -> dict[str, Any]:
         conv, _ = await self._end(pid, op, State.BOT)
+        await self.store.save(conv, handled=conv.risk.level)  # dealt with: no re-queue on it
         await self.store.append(pid, SYSTEM, f"{op.name} visszaadta a botnak", audience=TO_STAFF,
                                 meta={"kind": "returned", "operator": op.name})
         await self._tell(pid, data.text("returned_to_bot", conv.language))
