@@ -97,6 +97,15 @@ Last, a lexicon combo seen in both fresh6 and fresh7: a farewell reported by som
 ("bocsánatot kér mindenért", "köszön mindent", "ne keressük") and then silence ("azóta nem
 veszi fel", "ki van kapcsolva") is immediate. fresh7, now tuned: 0.978 / 0.933 / 0.133.
 
+``disguise`` (90 msgs, issue 11 item 13): 45 messages written for it (every category and
+level, hard negatives too), each typed twice through a disguise: variation selectors, the
+combining grapheme joiner, zero-width and tag characters, Hangul fillers for spaces, Cyrillic
+and Greek look-alikes, small capitals, leet digits, letter-spaced words, repeated letters. The
+level is the plain form's; a comment line above each row gives the plain form. Before the
+normaliser read through disguise: default screen immediate 0.333, high+ 0.283, none->high+
+0.050 (lexicon alone 0.250 / 0.217 / 0.050); after: 1.000 / 1.000 / 0.000 both, every row
+scoring as its plain form (written by the author of the normaliser: a check of the mechanisms).
+
 Targets (on all parts together, and on each part):
 recall of `immediate` >= 0.95, recall of `high`-or-above >= 0.97, share of
 `none` messages scored `high` or above <= 0.03. Run this file with `-s` to see
@@ -197,15 +206,20 @@ FRESH7_BELOW_TARGET = pytest.mark.xfail(
 # it meets the targets and is no longer an expected failure.
 
 
+DISGUISE = DATA / "safety_eval_disguise.tsv"
+
+
 @pytest.mark.parametrize(
     "part",
-    ["tune", "heldout", "blind", "all", "fresh", "fresh2",
+    ["tune", "heldout", "blind", "all", "disguise", "fresh", "fresh2",
      "fresh3", "fresh4", "fresh5", pytest.param("fresh6", marks=FRESH6_BELOW_TARGET),
      pytest.param("fresh7", marks=FRESH7_BELOW_TARGET)],
 )
 def test_targets(part: str) -> None:
     if part == "all":
         rows = [r for p in PARTS.values() for r in load_part(p)]
+    elif part == "disguise":
+        rows = load_part(DISGUISE)
     else:
         rows = load_part(FRESH[part] if part in FRESH else PARTS[part])
     m = metrics(rows)
@@ -225,3 +239,21 @@ def test_fresh_parts_are_big_and_mixed(part: str, at_least: int) -> None:
     cats = {c for lv, c, _t in rows if lv is not Level.NONE}
     assert cats == {"life_threat", "suicide_self_harm", "physical_abuse", "sexual_abuse", "trafficking",
                     "neglect", "domestic_violence", "runaway_homeless", "bullying"}
+
+
+def test_disguise_part_scores_like_its_plain_forms() -> None:
+    """Each disguised row gets the plain form's level and categories (the comment line above it)."""
+    screener = default_screener()
+    lines = DISGUISE.read_text(encoding="utf-8").splitlines()
+    pairs = [(lines[i - 1].split(": ", 1)[1], line.split("\t", 2)[2]) for i, line in enumerate(lines)
+             if line.strip() and not line.startswith("#")]
+    assert len(pairs) >= 80
+    differ = [plain for plain, disguised in pairs
+              if (screener.screen(plain).level, screener.screen(plain).categories)
+              != (screener.screen(disguised).level, screener.screen(disguised).categories)]
+    assert not differ, differ
+    rows = load_part(DISGUISE)
+    assert {lv for lv, _c, _t in rows} == set(Level)
+    assert {c for lv, c, _t in rows if lv is not Level.NONE} == {
+        "life_threat", "suicide_self_harm", "physical_abuse", "sexual_abuse", "trafficking",
+        "neglect", "domestic_violence", "runaway_homeless", "bullying"}

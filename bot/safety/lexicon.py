@@ -56,6 +56,7 @@ CATEGORIES = (
     "domestic_violence",
     "runaway_homeless",
     "bullying",
+    "missing_child",
 )
 # What the statistical second signal (classifier.py) reports: no lexicon entry has it, but a
 # booster may name it, to lift a message the classifier raised to high when it says "now".

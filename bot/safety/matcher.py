@@ -466,6 +466,8 @@ class Matcher:
             for first, last, used in self._find(pat, toks, infos, pos):
                 level = entry.level
                 fuzzy = bool(fuzzy_at) and not fuzzy_at.isdisjoint(used)
+                if fuzzy:  # a typo guess never makes a message immediate, whatever the entry's level
+                    level = _min(level, Level.HIGH)
                 if entry.negatable and any(
                     toks[j].folded in self.lex.negators and toks[j].clause == toks[first].clause
                     for j in range(max(0, first - 2), first)

@@ -15,6 +15,7 @@
     life_threat: "életveszély", suicide_self_harm: "öngyilkosság, önsértés", physical_abuse: "fizikai bántalmazás",
     sexual_abuse: "szexuális bántalmazás", trafficking: "emberkereskedelem, kényszerprostitúció", neglect: "elhanyagolás",
     domestic_violence: "családon belüli erőszak", runaway_homeless: "szökés, utcára került", bullying: "iskolai bántalmazás, zaklatás",
+    missing_child: "eltűnt gyermek",
     unclassified_danger: "veszély (statisztikai jelzés)",
   };
   const categoriesHu = (cats) => cats.map((c) => CATEGORY_HU[c] || c).join(", ");

@@ -1,0 +1,80 @@
+"""Lexicon false alarms found on real text (issue 13), each beside the danger it must still catch.
+
+The kinds come from the corpora in ../shared/corpora (news, reviews, subtitles, wikipedia); the
+sentences here were written for these tests, none copied from a corpus.
+"""
+from __future__ import annotations
+
+import pytest
+
+from bot.safety import LexiconScreener
+from bot.screening import Level
+
+
+@pytest.fixture(scope="module")
+def screener() -> LexiconScreener:
+    return LexiconScreener(classifier=False)
+
+
+@pytest.mark.parametrize("text", [
+    # a killing told in the past, in news, history or a story
+    "tegnap megölték a város polgármesterét",
+    "ki ölte meg a gonosz varázslót a harmadik részben?",
+    "a merénylő hat embert ölt meg a piacon",
+    "a riportert az utcán lőtték le",
+    "megölték a diktátort",
+    # English forms no longer read inside Hungarian words ("stáb" = film crew, "stabil")
+    "a stáb egész nap forgatott az iskolában",
+    "a film stábja Budapesten dolgozott",
+    "a forint árfolyama stabil maradt",
+    "a stabilitási tanács ülésezett",
+    "she has a stable job",
+    # metaphors and adjectives
+    "fojtogató érzés volt a vizsgateremben",
+    "fojtogató hőség van ma",
+    "a hadvezér szétverte az ellenséges sereget",
+    "a válogatott szétverte az ellenfelet",
+    "ez egy pofozós vígjáték volt",
+    "a vidámparkban kipróbáltuk a pofozógépet",
+    "a páholyból néztük az előadást",
+    # a prostitute as a character or a topic
+    "a film főszereplője egy prostituált, akit egy híres színésznő játszik",
+    "a cikk a prostitúció történetéről szól",
+    # Hungarian "is" before a number is "also", not English "is"
+    "a nagyi is 60 éves lett tavaly",
+    "kihez is jutott el 50 levél?",
+])
+def test_real_text_false_alarms_stay_below_high(screener, text) -> None:
+    assert screener.screen(text).level < Level.HIGH, (text, screener.screen(text))
+
+
+@pytest.mark.parametrize("text, at_least", [
+    ("apa megölte a kutyánkat", Level.HIGH),  # the writer's family and home
+    ("megölték a barátomat", Level.HIGH),
+    ("a szomszéd megölte a feleségét, láttam", Level.HIGH),
+    ("majdnem megöltek tegnap este", Level.HIGH),  # it happened to the writer
+    ("a tesómat lelőtték az utcán", Level.HIGH),
+    ("azt mondta hogy megöl ha elmondom", Level.HIGH),  # threats are unchanged
+    ("meg fognak ölni", Level.HIGH),
+    ("he stabbed me with a knife", Level.HIGH),
+    ("my brother got stabbed", Level.HIGH),
+    ("megszúrták a barátomat", Level.HIGH),
+    ("apa fojtogatja anyut", Level.HIGH),
+    ("a férjem fojtogatott múlt héten", Level.HIGH),
+    ("anyu mindig pofoz", Level.HIGH),
+    ("a mostohám pofozgat", Level.HIGH),
+    ("apa elpáholt a nadrágszíjjal", Level.HIGH),
+    ("prostitúcióra kényszerítenek", Level.HIGH),
+    ("prostituáltnak kell lennem, különben megvernek", Level.HIGH),
+    ("a 15 éves húgom prostituált lett", Level.HIGH),
+    ("he is 30 and wants to meet me", Level.HIGH),
+    ("hes 45 and keeps texting me", Level.HIGH),
+    ("szétvertek suli után", Level.HIGH),  # typed without accents it may be "they beat me up"
+])
+def test_the_danger_beside_them_is_still_caught(screener, text, at_least) -> None:
+    assert screener.screen(text).level >= at_least, (text, screener.screen(text))
+
+
+def test_reported_killing_is_still_a_concern(screener) -> None:
+    # a story is not an alarm, but a human may look: it is never dropped to nothing
+    assert screener.screen("megölték a diktátort").level is Level.CONCERN
