@@ -1,25 +1,22 @@
-"""The danger screen on real text nobody in the project wrote, and on the project's eval sets.
+"""The danger screen on real text nobody in the project wrote (../shared/corpora, `tune` split).
 
-Run: .venv/bin/python bench/safety_real.py [--default] [--split tune|train|all] [--eval]
+Run: .venv/bin/python bench/safety_real.py [--per-corpus 3000] [--seed 13] [--json OUT]
+                                           [--classifier PATH] [--urgency PATH]
 
-Real text (``../shared/corpora/*.jsonl``, see its README): per corpus (nerkor also per genre),
-the share of lines the screen raises to high-or-above and to immediate. Nearly every line is
-ordinary text, so these are false-alarm shares (a few real danger sentences are inside, which
-is why the target is a small share, not zero). Only three corpora have a ``tune`` split (nerkor,
-tatoeba_hu, tatoeba_en): report those; the others are shown with ``--split train`` or ``all``,
-where r/SuicideWatch and r/depression are real distress (their share is a recall, not an alarm).
-
-``--eval``: recall of immediate and high-or-above and none->high+ on each part of
-tests/data/safety_eval_*.tsv (the figures of tests/test_safety_eval.py).
-
-The lexicon alone by default (``LexiconScreener(classifier=False)``); ``--default`` adds the
-default screen (with the classifier). Prints figures only, never text.
+For each corpus (NerKor per genre, Reddit per group) prints n and the share raised to high+
+and to immediate, by the lexicon alone and by the default screen; pooled real Hungarian text;
+for Reddit the recall (high+) on r/SuicideWatch and r/depression against the false-alarm share
+on the ordinary subreddits. Targets (issue 13): pooled Hungarian <= 0.5 % high+ and <= 0.1 %
+immediate, no corpus above 2 % high+. A corpus bigger than --per-corpus is sampled with a fixed
+seed (the sample size is printed). Figures only: message text is never printed.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -27,94 +24,143 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.safety import LexiconScreener  # noqa: E402
+from bot.safety import corpora  # noqa: E402
 from bot.screening import Level  # noqa: E402
 
-CORPORA = ROOT.parent / "shared" / "corpora"
-if not CORPORA.is_dir():  # a git worktree sits beside the main checkout, not inside it
-    CORPORA = Path("/work/shared/corpora")
-EVAL = ROOT / "tests" / "data"
-DISTRESS = {"suicidewatch", "depression"}
+HU_TARGET_HIGH, HU_TARGET_IMM, CORPUS_MAX = 0.005, 0.001, 0.02
 
 
-def corpus_rows(split: str) -> dict[str, list[str]]:
-    """Lines by (corpus, group) key: 'nerkor/news', 'tatoeba_hu', 'reddit_rmhd/ordinary' ..."""
-    out: dict[str, list[str]] = defaultdict(list)
-    for path in sorted(CORPORA.glob("*.jsonl")):
-        with path.open(encoding="utf-8") as fh:
-            for line in fh:
-                row = json.loads(line)
-                if split != "all" and row["split"] != split:
-                    continue
-                name = row["corpus"]
-                if name == "nerkor":
-                    out[f"nerkor/{row['group']}"].append(row["text"])
-                    out["nerkor"].append(row["text"])
-                elif name == "reddit_rmhd":
-                    kind = "distress" if row["group"].lower() in DISTRESS else "ordinary"
-                    out[f"reddit_rmhd/{kind}"].append(row["text"])
-                else:
-                    out[name].append(row["text"])
-    return out
+def sample(rows: list[corpora.Row], k: int, seed: int) -> list[corpora.Row]:
+    tune = [r for r in rows if r.split == "tune"]
+    if len(tune) <= k:
+        return tune
+    return random.Random(seed).sample(tune, k)
 
 
-def shares(screener: LexiconScreener, texts: list[str]) -> tuple[float, float]:
-    high = imm = 0
-    for t in texts:
-        level = screener.screen(t).level
-        high += level >= Level.HIGH
-        imm += level is Level.IMMEDIATE
-    return high / len(texts), imm / len(texts)
+def shares(levels: list[Level]) -> tuple[float, float]:
+    n = max(len(levels), 1)
+    return sum(lv >= Level.HIGH for lv in levels) / n, sum(lv is Level.IMMEDIATE for lv in levels) / n
 
 
-def eval_parts() -> dict[str, list[tuple[Level, str]]]:
-    parts: dict[str, list[tuple[Level, str]]] = {}
-    for path in sorted(EVAL.glob("safety_eval_*.tsv")):
-        rows = []
+def eval_rows(parts: list[str] | None) -> list[tuple[Level, str]]:
+    """(wanted level, text) of the named eval parts, or of every part but fresh7 (None)."""
+    out = []
+    for path in sorted((ROOT / "tests" / "data").glob("safety_eval_*.tsv")):
+        part = path.stem.removeprefix("safety_eval_")
+        if (parts is None and part == "fresh7") or (parts is not None and part not in parts):
+            continue
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip() and not line.startswith("#"):
                 level, _cat, text = line.split("\t", 2)
-                rows.append((Level(level), text))
-        parts[path.stem.removeprefix("safety_eval_")] = rows
-    return parts
+                out.append((Level(level), text))
+    return out
 
 
-def eval_figures(screener: LexiconScreener, rows: list[tuple[Level, str]]) -> str:
-    got = [(want, screener.screen(text).level) for want, text in rows]
-    imm = [g for w, g in got if w is Level.IMMEDIATE]
-    hi = [g for w, g in got if w >= Level.HIGH]
-    none = [g for w, g in got if w is Level.NONE]
-
-    def r(hits: int, n: int) -> str:
-        return f"{hits / n:.3f}" if n else "  -  "
-
-    return (f"n={len(rows):4d} immediate {r(sum(g is Level.IMMEDIATE for g in imm), len(imm))} "
-            f"high+ {r(sum(g >= Level.HIGH for g in hi), len(hi))} "
-            f"none->high+ {r(sum(g >= Level.HIGH for g in none), len(none))}")
+def eval_figures(rows: list[tuple[Level, str]], got: list[Level]) -> dict:
+    imm = [g for (w, _t), g in zip(rows, got) if w is Level.IMMEDIATE]
+    hi = [g for (w, _t), g in zip(rows, got) if w >= Level.HIGH]
+    none = [g for (w, _t), g in zip(rows, got) if w is Level.NONE]
+    return {"n": len(rows), "immediate": round(sum(g is Level.IMMEDIATE for g in imm) / max(len(imm), 1), 3),
+            "high_plus": round(sum(g >= Level.HIGH for g in hi) / max(len(hi), 1), 3),
+            "none_to_high_plus": round(sum(g >= Level.HIGH for g in none) / max(len(none), 1), 3)}
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--default", action="store_true", help="also the default screen (lexicon + classifier)")
-    ap.add_argument("--split", default="tune", choices=["tune", "train", "all"])
-    ap.add_argument("--eval", action="store_true", help="the eval-set figures instead of real text")
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--per-corpus", type=int, default=3000)
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--json", type=Path, help="write all figures here too")
+    ap.add_argument("--classifier", help="another classifier file for the default screen")
+    ap.add_argument("--urgency", help="another urgency model file for the default screen")
     args = ap.parse_args()
-    screens = {"lexicon": LexiconScreener(classifier=False)}
-    if args.default:
-        screens["default"] = LexiconScreener()
-    if args.eval:
-        for part, rows in eval_parts().items():
-            for name, s in screens.items():
-                print(f"{part:10s} {name:8s} {eval_figures(s, rows)}")
-        return
-    rows = corpus_rows(args.split)
-    print(f"split={args.split}; share of lines raised to high+ / immediate")
-    for key in sorted(rows):
-        figs = []
-        for name, s in screens.items():
-            high, imm = shares(s, rows[key])
-            figs.append(f"{name} {100 * high:6.2f} % / {100 * imm:5.2f} %")
-        print(f"{key:26s} n={len(rows[key]):6d}  " + "   ".join(figs))
+
+    lexicon = LexiconScreener(classifier=False)
+    kwargs: dict = {}
+    if args.classifier:
+        kwargs["classifier"] = args.classifier
+    if args.urgency:
+        kwargs["urgency"] = args.urgency
+    default = LexiconScreener(lexicon=lexicon.lexicon, stemmer=lexicon.stemmer or False, **kwargs)
+
+    t0 = time.perf_counter()
+    groups: dict[str, dict[str, list[Level]]] = defaultdict(lambda: {"lexicon": [], "default": []})
+    table: list[tuple[str, int, str]] = []  # (key, n, lang)
+    for name in corpora.names():
+        rows = sample(corpora.load(name), args.per_corpus, args.seed)
+        if not rows:
+            continue
+        keys_of = (lambda r: [name, f"{name}/{r.group}"]) if name in ("nerkor", "reddit_rmhd") else (lambda r: [name])
+        lang = rows[0].lang
+        seen: set[str] = set()
+        for r in rows:
+            lex = lexicon.screen(r.text).level
+            dflt = default.screen(r.text).level
+            for key in keys_of(r):
+                groups[key]["lexicon"].append(lex)
+                groups[key]["default"].append(dflt)
+                if key not in seen:
+                    seen.add(key)
+                    table.append((key, 0, lang))
+            if lang == "hu":
+                groups["POOLED real Hungarian"]["lexicon"].append(lex)
+                groups["POOLED real Hungarian"]["default"].append(dflt)
+    secs = time.perf_counter() - t0
+
+    out: dict = {"per_corpus": args.per_corpus, "seed": args.seed, "classifier": args.classifier or "default",
+                 "rows": {}}
+    print(f"tune split, at most {args.per_corpus} rows per corpus (seed {args.seed}); "
+          f"corpora shipped without a tune split: {corpora.TUNE_SHARE_PCT} % set aside by text hash")
+    print(f"{'corpus / group':32} {'n':>6} | {'lexicon high+':>13} {'imm':>7} | {'default high+':>13} {'imm':>7}")
+    ordered = sorted({k for k, _n, _l in table}, key=lambda k: (k.split("/")[0], "/" in k, k))
+    for key in ordered + ["POOLED real Hungarian"]:
+        g = groups[key]
+        lh, li = shares(g["lexicon"])
+        dh, di = shares(g["default"])
+        n = len(g["default"])
+        flag = ""
+        if "/" not in key and key not in ("reddit_rmhd", "POOLED real Hungarian") and dh > CORPUS_MAX:
+            flag = "  > 2 %"
+        indent = "  " if "/" in key else ""
+        print(f"{indent + key:32} {n:>6} | {lh:>12.2%} {li:>7.2%} | {dh:>12.2%} {di:>7.2%}{flag}")
+        out["rows"][key] = {"n": n, "lexicon_high_plus": round(lh, 4), "lexicon_immediate": round(li, 4),
+                            "default_high_plus": round(dh, 4), "default_immediate": round(di, 4)}
+
+    pooled = out["rows"]["POOLED real Hungarian"]
+    ok = pooled["default_high_plus"] <= HU_TARGET_HIGH and pooled["default_immediate"] <= HU_TARGET_IMM
+    worst = max((v["default_high_plus"], k) for k, v in out["rows"].items()
+                if "/" not in k and k not in ("reddit_rmhd", "POOLED real Hungarian"))
+    print(f"targets: pooled Hungarian high+ {pooled['default_high_plus']:.2%} (<= 0.5 %), immediate "
+          f"{pooled['default_immediate']:.2%} (<= 0.1 %): {'met' if ok else 'NOT met'}; worst corpus "
+          f"{worst[1]} {worst[0]:.2%} (<= 2 %): {'met' if worst[0] <= CORPUS_MAX else 'NOT met'}")
+
+    red = {k.split("/", 1)[1]: v for k, v in groups.items() if k.startswith("reddit_rmhd/")}
+    if red:
+        print("reddit (English posts): recall = share raised to high+; false alarms on the ordinary subreddits")
+        for label, names in (("r/SuicideWatch", ["suicidewatch"]), ("r/depression", ["depression"]),
+                             ("ordinary subreddits", list(corpora.ORDINARY_GROUPS)),
+                             ("other mental-health subreddits",
+                              [g for g in red if g not in corpora.ORDINARY_GROUPS and g not in corpora.DISTRESS_GROUPS])):
+            lx = [lv for g in names for lv in red.get(g, {}).get("lexicon", [])]
+            df = [lv for g in names for lv in red.get(g, {}).get("default", [])]
+            (lh, li), (dh, di) = shares(lx), shares(df)
+            print(f"  {label:30} n={len(df):>4} | lexicon high+ {lh:6.1%} imm {li:6.1%} | "
+                  f"default high+ {dh:6.1%} imm {di:6.1%}")
+            out["rows"][f"reddit: {label}"] = {"n": len(df), "lexicon_high_plus": round(lh, 4),
+                                               "lexicon_immediate": round(li, 4), "default_high_plus": round(dh, 4),
+                                               "default_immediate": round(di, 4)}
+    print("project eval sets (tests/data): fresh7 is held out from training; the others were trained on")
+    for label, parts in (("fresh7 (held out)", ["fresh7"]), ("all other parts (trained on)", None)):
+        rows = eval_rows(parts)
+        for name, scr in (("lexicon", lexicon), ("default", default)):
+            f = eval_figures(rows, [scr.screen(t).level for _w, t in rows])
+            print(f"  {label:30} {name:8} n={len(rows):>4} immediate {f['immediate']:.3f} high+ {f['high_plus']:.3f} "
+                  f"none->high+ {f['none_to_high_plus']:.3f}")
+            out["rows"][f"eval: {label} {name}"] = f
+    print(f"screened in {secs:.0f} s")
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -106,6 +106,10 @@ normaliser read through disguise: default screen immediate 0.333, high+ 0.283, n
 0.050 (lexicon alone 0.250 / 0.217 / 0.050); after: 1.000 / 1.000 / 0.000 both, every row
 scoring as its plain form (written by the author of the normaliser: a check of the mechanisms).
 
+Issue 13: both models retrained (scikit-learn) with ~64,000 windows of real text as negatives and
+scored per sentence window, thresholds set on the corpora's tune splits (bench/safety_real.py).
+fresh7 (still never trained on): 0.956 / 0.886 / 0.083 - fewer false alarms, lower high+ recall.
+
 Targets (on all parts together, and on each part):
 recall of `immediate` >= 0.95, recall of `high`-or-above >= 0.97, share of
 `none` messages scored `high` or above <= 0.03. Run this file with `-s` to see
@@ -195,7 +199,8 @@ FRESH7_BELOW_TARGET = pytest.mark.xfail(
     reason="fresh7 part (200 msgs, sealed until measured; the classifiers' held-out set), measured once: "
     "default screen immediate 0.733, high+ 0.924, none->high+ 0.133 (lexicon alone 0.556 / 0.648 / 0.067); "
     "with the urgency model (trained without it) immediate 0.956; after the farewell-then-silence combo "
-    "(tuned on it) 0.978 / 0.933 / 0.133",
+    "(tuned on it) 0.978 / 0.933 / 0.133; issue 13 (classifier retrained with real negatives, per-window "
+    "scoring, still never trained on fresh7): 0.956 / 0.886 / 0.083",
 )
 # fresh3 (117 msgs) was measured once after round 3: immediate 0.500, high+ 0.567, none->high+ 0.100;
 # rounds 4 and 5 reached 0.923 / 0.985 / 0.000, round 6 (urgency for trafficking: "este jönnek a

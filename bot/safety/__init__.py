@@ -9,7 +9,9 @@ See lexicon.yml for the reviewed word list and escalation.py for the streak rule
 
 A second, statistical signal (classifier.py, weights in classifier.json) can raise a
 message the lexicon scored `none`/`concern`: to `high` (category `unclassified_danger`,
-match "classifier:0.87") at t_high, `none` to `concern` at t_concern. It makes a message
+match "classifier:0.87 «start of the window»") at t_high, `none` to `concern` at t_concern.
+It scores a long message per window of a few sentences (the maximum counts), so harmless
+sentences cannot add up, and the evidence quotes the window that raised it. It makes a message
 `immediate` only when the lexicon's boosters for its category say it is happening now
 ("ma este", "nem mozdul", "20 perc múlva": Matcher.urgent); it never lowers a level, and
 never raises to `high` a message in which the lexicon matched an idiom/context
@@ -130,16 +132,18 @@ class LexiconScreener:
         if result.level >= Level.HIGH:
             return result, suppressed
         with self._lock:
-            p = clf.probability(text[: MAX_CHARS * 5])
+            p, start, end = clf.best(text[: MAX_CHARS * 5])
         if p >= clf.t_high and not suppressed:
-            with self._lock:
-                now = self._matcher.urgent(text[:MAX_CHARS], CLASSIFIER_CATEGORY)
-            evidence = (f"classifier:{p:.2f}", *([now] if now else []), *result.matches)
+            window = text[start:end]
+            with self._lock:  # "now" must be said where the danger is, not anywhere in a long story
+                now = self._matcher.urgent(window[:MAX_CHARS], CLASSIFIER_CATEGORY)
+            evidence = (f"classifier:{p:.2f} {_fragment(window)}", *([now] if now else []), *result.matches)
             raised = ScreenResult(Level.IMMEDIATE if now else Level.HIGH, (CLASSIFIER_CATEGORY, *result.categories),
                                   evidence)
             return (raised if now else self._lift(text, raised)), suppressed
         if p >= clf.t_concern and result.level is Level.NONE:
-            return ScreenResult(Level.CONCERN, (CLASSIFIER_CATEGORY,), (f"classifier:{p:.2f}",)), suppressed
+            return (ScreenResult(Level.CONCERN, (CLASSIFIER_CATEGORY,), (f"classifier:{p:.2f} {_fragment(text[start:end])}",)),
+                    suppressed)
         return result, suppressed
 
     def _lift(self, text: str, result: ScreenResult) -> ScreenResult:
@@ -157,6 +161,13 @@ class LexiconScreener:
 
     def escalate(self, state: RiskState, result: ScreenResult) -> RiskState:
         return _escalate(state, result, self.lexicon.concern_streak_to_high)
+
+
+def _fragment(window: str, limit: int = 60) -> str:
+    """The start of the window that raised a message, for the operator (sealed with the other
+    evidence, never logged): in a long message it says which sentence to read."""
+    shown = " ".join(window.split())
+    return f"«{shown if len(shown) <= limit else shown[: limit - 1] + '…'}»"
 
 
 def _combine(results: list[ScreenResult]) -> ScreenResult:

@@ -1,45 +1,58 @@
 """A second danger signal: a small statistical classifier next to the lexicon.
 
-Pure Python, deterministic. Features are hashed (CRC-32, never Python's salted
-``hash``) from the normaliser's folded words: character n-grams 2-5 of each word
-padded with spaces (" verni " -> " v", "ve", ..., "erni "), the word itself, and
-each pair of neighbouring words. A message's vector is its feature counts divided
-by the square root of how many features it emitted, so the score is
+Why it looks like this (issue 13): the first model was trained on the project's own short
+messages only and learned that *length means danger* (ordinary forum posts 93 % high+). Now
 
-    z = bias + (sum of the words' weights + sum of the word pairs' weights) / sqrt(n)
+- **Negatives of every length and genre**: besides the eval sets' `none`/`concern` rows and the
+  NLU examples of the everyday intents (ORDINARY_INTENTS), ~60,000 rows of real text written
+  outside the project (``../shared/corpora`` `train` splits through ``bot.safety.corpora``:
+  news, legal text, novels, subtitles, web, Wikipedia, Bible verses, UI strings, everyday
+  sentences, ordinary Reddit posts). A corpus row the lexicon itself scores high+ (a subtitle
+  "Meg akarok halni", a killing in a Bible verse) is *not* taught as harmless: it is left out.
+  Reddit's distress and mental-health groups are left out too (neither harmless nor labelled).
+- **Sentence windows**: text is cut at clause breaks (the normaliser's rule) into windows of
+  consecutive clauses of at most WINDOW_WORDS words; a message scores the *maximum* over its
+  windows, so harmless sentences cannot add up and a danger sentence buried in a story counts.
+  Training uses the same windows.
+- **scikit-learn for training** (`TfidfTransformer` idf, `LogisticRegression` with balanced
+  classes, `StratifiedKFold`), **pure Python for inference**: the gateway needs no numpy.
 
-and a word's summed weight can be cached: inference is a few dictionary look-ups.
+Features are hashed (CRC-32, never Python's salted ``hash``) from the normaliser's folded words:
+character n-grams 2-5 of each word padded with spaces (sklearn's ``char_wb``), the word itself
+and each pair of neighbouring words (word 1-2-grams). A window's vector is count x idf divided
+by the square root of how many features it emitted, so its score is
 
-One binary logistic regression: danger (`high` or `immediate`) against the rest,
-trained by plain SGD (fixed seed, fixed epochs, classes weighted to balance). The
-negatives are the eval sets' `none` and `concern` rows AND ordinary chat: the NLU
-examples of the bot's everyday intents (greetings, FAQ, personas, report form answers,
-...: ORDINARY_INTENTS). Without ordinary chat it learned "a child's voice means danger"
-("15 éves vagyok", "most nem" scored 0.9).
+    z = bias + (sum of the words' weights + sum of the pairs' weights) / sqrt(n)
+
+with the idf folded into the exported weights: a word's summed weight can be cached and
+inference is a few dictionary look-ups per word.
 
     python -m bot.safety.classifier train [TSV ...]   # default: every eval set but HELD_OUT
                                                       # (writes classifier.json and classifier_now.json)
-    python -m bot.safety.classifier cv [TSV ...]      # 5-fold cross-validation figures only
+    python -m bot.safety.classifier cv [TSV ...]      # cross-validated figures only
 
-``train`` runs a 5-fold cross-validation first and sets the thresholds from the
-out-of-fold scores: ``t_high`` raises at most 3 % of the eval sets' `none` messages
-(mostly false friends: games, idioms, sport - the hard negatives), ``t_concern`` at
-most 10 %; ``t_high`` then goes up until at most one in a thousand ordinary chat
-examples the lexicon leaves below high is raised out of fold (``t_high_guard``) - normal
-traffic must not flood the operator queue. Then it trains on all rows and writes ``classifier.json``
-next to this file. The held-out sets (HELD_OUT) are never read.
+Thresholds (``train``; figures and rules recorded in the file's "training" field):
+``t_high`` is the lowest value that raises, among real `tune` rows the lexicon leaves below
+high, at most REAL_TO_HIGH_MAX of the pooled Hungarian text and at most CORPUS_TO_HIGH_MAX of
+any one corpus (Reddit's ordinary groups count as one), and at most NONE_TO_HIGH_MAX of the eval
+sets' `none` rows and ORDINARY_TO_HIGH_MAX of the ordinary chat examples out of fold. The held-out
+eval sets (HELD_OUT) are never read.
 """
 from __future__ import annotations
 
+import base64
 import json
 import math
 import random
 import sys
+import time
 import zlib
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Iterable, NamedTuple
 
-from bot.safety.normalize import tokenize
+from bot.safety.normalize import _CLAUSE_BREAK, tokenize
 
 DEFAULT_PATH = Path(__file__).with_name("classifier.json")
 NOW_PATH = Path(__file__).with_name("classifier_now.json")  # the urgency model (see train_now)
@@ -56,21 +69,32 @@ ORDINARY_INTENTS = (
     "where_non_hungarian_family",
 )
 ORDINARY = "ordinary"  # the category of the ordinary chat rows
+REAL = "real"  # the category of the real-text negatives
 HELD_OUT = ("fresh7",)  # the sets the classifier is never trained or tuned on (sealed, measured once)
+# Sets that test a mechanism, not wording: the disguise rows normalise to their plain twins,
+# so training on them would only count those examples twice.
+NOT_TRAINING = ("disguise",)
+FORMAT = 2
 BITS = 20
 MASK = (1 << BITS) - 1
 NGRAMS = (2, 3, 4, 5)
+WINDOW_WORDS = 40  # every eval message fits one window (longest: 34 words); a long text is cut
 SEED = 20240601
-EPOCHS = 25
-LR0 = 4.0  # chosen by 5-fold CV on the training sets (recall at 3 % none), among 0.4-4.0
-L2 = 1e-4
-PRUNE = 2e-3  # weights smaller than this are dropped from the file
-DIGITS = 4
 FOLDS = 5
+C_REG = 4.0  # LogisticRegression's C; 5-fold CV: C=1 combined high+ 0.976, C=4 0.978 at the rule thresholds
+PRUNE = 0.02  # exported weights (idf folded in) smaller than this are dropped: ~170,000 kept of ~330,000
+DIGITS = 4
+# Real negatives drawn from each corpus' train split (rows; a long Reddit post gives several windows).
+REAL_BUDGET = {"nerkor": 22_000, "bible_ruf": 9_000, "tatoeba_hu": 9_000, "tatoeba_en": 6_000,
+               "mo_catalogs": 8_000, "hucola": 4_000, "hucopa": 1_500, "reddit_rmhd": 2_000}
+REAL_TO_HIGH_MAX = 0.003  # pooled real Hungarian tune text the classifier may add to high+
+CORPUS_TO_HIGH_MAX = 0.012  # any one corpus (the lexicon's own false alarms come on top)
+REAL_TO_CONCERN_MAX = 0.02
 NONE_TO_HIGH_MAX = 0.03
 NONE_TO_CONCERN_MAX = 0.10
-ORDINARY_TO_HIGH_MAX = 0.001
+ORDINARY_TO_HIGH_MAX = 0.005  # the issue's 0.5 % for ordinary text, out of fold (was 0.1 %: 2 of 2,917 set t_high)
 HIGH_TO_NOW_MAX = 0.05  # the urgency model may lift at most 5 % of `high` messages (out of fold)
+REAL_TO_NOW_MAX = 0.001  # ... and at most 0.1 % of the real text (as if it were high)
 _WORD_CACHE_LIMIT = 100_000
 
 
@@ -98,23 +122,52 @@ def words(text: str) -> list[str]:
     return [t.folded for t in tokenize(text)]
 
 
-def features(text: str) -> dict[int, float]:
-    """The sparse vector of a message (training only; inference uses the per-word cache)."""
-    ws = words(text)
-    counts: dict[int, float] = {}
-    total = 0
-    for w in ws:
-        for f in word_features(w):
-            counts[f] = counts.get(f, 0.0) + 1.0
-            total += 1
-    for a, b in zip(ws, ws[1:]):
-        f = pair_feature(a, b)
-        counts[f] = counts.get(f, 0.0) + 1.0
-        total += 1
-    if not total:
-        return {}
-    scale = 1.0 / math.sqrt(total)
-    return {f: c * scale for f, c in counts.items()}
+class Window(NamedTuple):
+    """Consecutive clauses of a message: its folded words and where it sits in the text."""
+
+    start: int
+    end: int
+    words: list[str]
+
+
+def windows(text: str, max_words: int = WINDOW_WORDS) -> list[Window]:
+    """The windows a message is scored on: from each clause, as many following clauses as fit in
+    ``max_words`` words (a longer clause is cut into overlapping pieces). A message of at most
+    ``max_words`` words is one window, the whole message."""
+    clauses: list[tuple[int, int, list[str]]] = []
+    pos = 0
+    for m in _CLAUSE_BREAK.finditer(text + "\n"):
+        ws = words(text[pos : m.start()])
+        if ws:
+            clauses.append((pos, m.start(), ws))
+        pos = m.end()
+    if not clauses:
+        return []
+    if sum(len(c[2]) for c in clauses) <= max_words:
+        return [Window(clauses[0][0], clauses[-1][1], [w for c in clauses for w in c[2]])]
+    out: list[Window] = []
+    last_end = -1
+    for i, (start, end, ws) in enumerate(clauses):
+        if len(ws) > max_words:  # one long clause: pieces of max_words, half overlapping
+            step = max_words // 2
+            for k in range(0, len(ws) - step, step):
+                out.append(Window(start, end, ws[k : k + max_words]))
+            last_end = i
+            continue
+        j, n = i, len(ws)
+        while j + 1 < len(clauses) and n + len(clauses[j + 1][2]) <= max_words:
+            j += 1
+            n += len(clauses[j][2])
+        if j == last_end:  # a suffix of the previous window: already scored inside it
+            continue
+        out.append(Window(start, clauses[j][1], [w for c in clauses[i : j + 1] for w in c[2]]))
+        last_end = j
+    return out
+
+
+def window_texts(text: str) -> list[str]:
+    """The text of each window (training: the same units as inference)."""
+    return [text[w.start : w.end] for w in windows(text)]
 
 
 def _sigmoid(z: float) -> float:
@@ -124,8 +177,77 @@ def _sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
-# ---- training ------------------------------------------------------------------------
-def load_rows(paths: list[Path]) -> list[tuple[str, str, str]]:
+# ---- inference -----------------------------------------------------------------------
+@dataclass
+class Classifier:
+    """Pure-Python inference of an exported model: the gateway never imports scikit-learn."""
+
+    bias: float
+    weights: dict[int, float]
+    t_high: float
+    t_concern: float
+    window_words: int = WINDOW_WORDS
+    _cache: dict[str, float] = field(default_factory=dict, repr=False)
+    _sizes: dict[str, int] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def load(cls, path: Path | str = DEFAULT_PATH) -> "Classifier":
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if data.get("format") != FORMAT or data.get("bits") != BITS or data.get("ngrams") != list(NGRAMS):
+            raise ValueError("classifier file does not match this code's features")
+        idx = array("i", base64.b64decode(data["index"]))
+        val = array("f", base64.b64decode(data["values"]))
+        if sys.byteorder != "little":
+            idx.byteswap()
+            val.byteswap()
+        return cls(float(data["bias"]), dict(zip(idx, (round(v, 6) for v in val))), float(data["t_high"]),
+                   float(data["t_concern"]), int(data.get("window_words", WINDOW_WORDS)))
+
+    def _word(self, word: str) -> tuple[float, int]:
+        got = self._cache.get(word)
+        if got is None:
+            feats = word_features(word)
+            w = self.weights
+            got = sum(w.get(f, 0.0) for f in feats)
+            if len(self._cache) >= _WORD_CACHE_LIMIT:
+                self._cache.clear()
+                self._sizes.clear()
+            self._cache[word] = got
+            self._sizes[word] = len(feats)
+            return got, len(feats)
+        return got, self._sizes[word]
+
+    def score_words(self, ws: list[str]) -> float:
+        """The probability of one window."""
+        if not ws:
+            return 0.0
+        total, n = 0.0, 0
+        for word in ws:
+            s, k = self._word(word)
+            total += s
+            n += k
+        w = self.weights
+        for a, b in zip(ws, ws[1:]):
+            total += w.get(pair_feature(a, b), 0.0)
+            n += 1
+        return _sigmoid(self.bias + total / math.sqrt(n))
+
+    def best(self, text: str) -> tuple[float, int, int]:
+        """The highest-scoring window: (probability, start, end) in ``text``; (0.0, 0, 0) if empty."""
+        top = (0.0, 0, 0)
+        for win in windows(text, self.window_words):
+            p = self.score_words(win.words)
+            if p > top[0]:
+                top = (p, win.start, win.end)
+        return top
+
+    def probability(self, text: str) -> float:
+        """Probability that the message is high or immediate danger: its most dangerous window."""
+        return self.best(text)[0]
+
+
+# ---- training data --------------------------------------------------------------------
+def load_rows(paths: Iterable[Path]) -> list[tuple[str, str, str]]:
     """(level, category, text) rows of the eval TSV files."""
     rows = []
     for path in paths:
@@ -139,148 +261,15 @@ def load_rows(paths: list[Path]) -> list[tuple[str, str, str]]:
 
 def default_paths() -> list[Path]:
     return [p for p in sorted(DATA.glob("safety_eval_*.tsv"))
-            if p.stem.removeprefix("safety_eval_") not in HELD_OUT]
+            if p.stem.removeprefix("safety_eval_") not in HELD_OUT + NOT_TRAINING]
 
 
 def is_danger(level: str) -> int:
     return 1 if level in ("high", "immediate") else 0
 
 
-def fit(xs: list[dict[int, float]], ys: list[int], epochs: int = EPOCHS, seed: int = SEED) -> tuple[float, dict[int, float]]:
-    """SGD on the weighted log loss with L2; deterministic for the same input order."""
-    n = len(ys)
-    npos = sum(ys)
-    nneg = n - npos
-    cw = {1: n / (2.0 * max(npos, 1)), 0: n / (2.0 * max(nneg, 1))}
-    w: dict[int, float] = {}
-    b = 0.0
-    order = list(range(n))
-    rng = random.Random(seed)
-    step = 0
-    for epoch in range(epochs):
-        rng.shuffle(order)
-        for i in order:
-            lr = LR0 / (1.0 + 0.002 * step)
-            step += 1
-            x = xs[i]
-            z = b
-            for j, v in x.items():
-                z += w.get(j, 0.0) * v
-            g = (_sigmoid(z) - ys[i]) * cw[ys[i]]
-            for j, v in x.items():
-                wj = w.get(j, 0.0)
-                w[j] = wj - lr * (g * v + L2 * wj)
-            b -= lr * g
-    return b, w
-
-
-def compact(b: float, w: dict[int, float]) -> tuple[float, dict[int, float]]:
-    """What goes into the file: small weights pruned, the rest rounded."""
-    return round(b, DIGITS), {j: round(v, DIGITS) for j, v in sorted(w.items()) if abs(v) >= PRUNE}
-
-
-def _folds(ys: list[int], k: int = FOLDS, seed: int = SEED) -> list[int]:
-    """Stratified, seeded fold number of each row."""
-    rng = random.Random(seed + 1)
-    fold = [0] * len(ys)
-    for cls in (0, 1):
-        idx = [i for i, y in enumerate(ys) if y == cls]
-        rng.shuffle(idx)
-        for r, i in enumerate(idx):
-            fold[i] = r % k
-    return fold
-
-
-def cross_validate(rows: list[tuple[str, str, str]], label=None) -> list[float]:
-    """Out-of-fold probability of every row (``label``: level -> 0/1, default is_danger)."""
-    label = label or is_danger
-    xs = [features(t) for _l, _c, t in rows]
-    ys = [label(l) for l, _c, _t in rows]
-    fold = _folds(ys)
-    probs = [0.0] * len(rows)
-    for f in range(FOLDS):
-        tr = [i for i in range(len(rows)) if fold[i] != f]
-        b, w = compact(*fit([xs[i] for i in tr], [ys[i] for i in tr]))
-        for i in range(len(rows)):
-            if fold[i] == f:
-                probs[i] = _sigmoid(b + sum(w.get(j, 0.0) * v for j, v in xs[i].items()))
-    return probs
-
-
-def _threshold(scores: list[float], n_total: int, share: float) -> float:
-    """The lowest threshold (a midpoint between scores) that raises at most ``share`` of ``n_total``."""
-    allowed = int(math.floor(share * n_total + 1e-9))
-    s = sorted(scores, reverse=True)
-    if len(s) <= allowed:
-        return 0.5
-    # raising s[0..allowed-1] is allowed; the threshold must sit above s[allowed]
-    hi = s[allowed - 1] if allowed > 0 else 1.0
-    t = (s[allowed] + hi) / 2.0
-    t = round(t, DIGITS)
-    if t <= s[allowed]:  # ties, or rounding: stay strictly above the first score not allowed
-        t = round(s[allowed] + 10 ** -DIGITS, DIGITS)
-    return max(t, 0.5)
-
-
-def cv_report(rows: list[tuple[str, str, str]], probs: list[float], lexicon_levels: list[str],
-              suppressed: list[bool]) -> dict:
-    """Thresholds and cross-validated figures (classifier alone and with the lexicon).
-
-    Thresholds come from the eval sets' `none` rows (hard negatives); the ordinary chat
-    rows (category ORDINARY) give the guard: the lowest t_high that raises none of them
-    out of fold where the lexicon leaves room."""
-    ev = [i for i, r in enumerate(rows) if r[1] != ORDINARY]
-    none_idx = [i for i in ev if rows[i][0] == "none"]
-    scores = [probs[i] for i in none_idx]
-    t_cv = _threshold(scores, len(none_idx), NONE_TO_HIGH_MAX)
-    ordinary = [probs[i] for i, r in enumerate(rows)
-                if r[1] == ORDINARY and lexicon_levels[i] in ("none", "concern") and not suppressed[i]]
-    # one ordinary example in a thousand at most: a single odd one ("my ex never brings the kids
-    # on time", 0.95) would otherwise set the threshold for every message
-    t_guard = _threshold(ordinary, len(ordinary), ORDINARY_TO_HIGH_MAX) if ordinary else 0.0
-    t_high = max(t_cv, t_guard)
-    t_concern = min(t_high, _threshold(scores, len(none_idx), NONE_TO_CONCERN_MAX))
-    out = {"t_high": t_high, "t_concern": t_concern, "t_high_cv": t_cv, "t_high_guard": t_guard,
-           "n": len(ev), "ordinary": len(rows) - len(ev),
-           "ordinary_raised_at_t_cv": sum(p >= t_cv for p in ordinary)}
-    evr = [rows[i] for i in ev]
-    out["combined"] = figures(evr, [combine_level(lexicon_levels[i], probs[i], suppressed[i], t_high, t_concern)
-                                    for i in ev])
-    out["lexicon"] = figures(evr, [lexicon_levels[i] for i in ev])
-    out["classifier_alone"] = figures(evr, ["high" if probs[i] >= t_high else "none" for i in ev])
-    return out
-
-
-def combine_level(lex: str, p: float, suppressed: bool, t_high: float, t_concern: float) -> str:
-    """The rule of LexiconScreener, on level names (for the figures)."""
-    if lex in ("high", "immediate"):
-        return lex
-    if p >= t_high and not suppressed:
-        return "high"
-    if p >= t_concern and lex == "none":
-        return "concern"
-    return lex
-
-
-def figures(rows: list[tuple[str, str, str]], got: list[str]) -> dict:
-    rank = {"none": 0, "concern": 1, "high": 2, "immediate": 3}
-    imm = [g for (l, _c, _t), g in zip(rows, got) if l == "immediate"]
-    hi = [g for (l, _c, _t), g in zip(rows, got) if rank[l] >= 2]
-    none = [g for (l, _c, _t), g in zip(rows, got) if l == "none"]
-    return {
-        "recall_immediate": round(sum(g == "immediate" for g in imm) / max(len(imm), 1), 3),
-        "recall_high_plus": round(sum(rank[g] >= 2 for g in hi) / max(len(hi), 1), 3),
-        "none_to_high_plus": round(sum(rank[g] >= 2 for g in none) / max(len(none), 1), 3),
-        "none_to_concern_plus": round(sum(rank[g] >= 1 for g in none) / max(len(none), 1), 3),
-    }
-
-
-def _lexicon_view(rows):
-    from bot.safety import LexiconScreener  # late: the screener imports this module
-
-    s = LexiconScreener(classifier=False)
-    out = [s.screen_detail(t) for _l, _c, t in rows]
-    return [r.level.value for r, _sup in out], [sup for _r, sup in out]
+def is_now(level: str) -> int:
+    return 1 if level == "immediate" else 0
 
 
 def ordinary_texts(root: Path = NLU) -> list[str]:
@@ -308,109 +297,382 @@ def training_rows(paths: list[Path], ordinary: bool = True) -> list[tuple[str, s
     return rows
 
 
-def _save(out: Path, about: str, trained_on: list[str], fields: dict, b: float, w: dict[int, float]) -> dict:
-    """Write a model file (the format Classifier.load reads) and return its content."""
-    model = {"format": 1, "about": about, "trained_on": trained_on, "bits": BITS, "ngrams": list(NGRAMS),
-             **fields, "bias": b, "weights": [[j, v] for j, v in sorted(w.items())]}
-    Path(out).write_text(json.dumps(model, separators=(",", ":")) + "\n", encoding="utf-8")
-    return model
+def _lexicon():
+    from bot.safety import LexiconScreener  # late: the screener imports this module
+
+    return LexiconScreener(classifier=False)
 
 
-def train(paths: list[Path], out: Path = DEFAULT_PATH, verbose: bool = True, ordinary: bool = True) -> dict:
-    rows = training_rows(paths, ordinary)
-    probs = cross_validate(rows)
-    levels, suppressed = _lexicon_view(rows)
-    rep = cv_report(rows, probs, levels, suppressed)
-    b, w = compact(*fit([features(t) for _l, _c, t in rows], [is_danger(l) for l, _c, _t in rows]))
-    model = _save(
-        out, "bot/safety/classifier.py: hashed char 2-5-grams + words + word pairs, logistic regression, "
-             "danger = high|immediate; negatives include ordinary chat; thresholds from 5-fold CV",
-        [Path(p).name for p in paths] + ([f"nlu_data ({rep['ordinary']} ordinary chat examples)"] if ordinary else []),
-        {**{k: rep[k] for k in ("t_high", "t_concern", "t_high_cv", "t_high_guard")},
-         "cv": {k: rep[k] for k in ("n", "ordinary", "ordinary_raised_at_t_cv", "lexicon", "classifier_alone",
-                                    "combined")}},
-        b, w)
-    if verbose:
-        keys = ("trained_on", "t_high", "t_concern", "t_high_cv", "t_high_guard", "cv")
-        print(json.dumps({k: model[k] for k in keys}, indent=1))
-        print(f"weights: {len(w)}; file {Path(out).stat().st_size / 1024:.0f} KiB")
-    return model
+def _trainable_group(corpus: str, group: str) -> bool:
+    """Reddit's distress and mental-health groups are neither harmless nor labelled: left out."""
+    from bot.safety import corpora
+
+    return corpus != "reddit_rmhd" or group in corpora.ORDINARY_GROUPS
 
 
-# ---- inference -----------------------------------------------------------------------
-@dataclass
-class Classifier:
-    bias: float
-    weights: dict[int, float]
-    t_high: float
-    t_concern: float
-    _cache: dict[str, tuple[float, int]] = field(default_factory=dict, repr=False)
+def real_negatives(lexicon, seed: int = SEED, budget: dict[str, int] | None = None) -> tuple[list[str], dict]:
+    """Windows of real `train` text the lexicon leaves below high, and what was taken from where."""
+    from bot.safety import corpora
+    from bot.screening import Level
 
-    @classmethod
-    def load(cls, path: Path | str = DEFAULT_PATH) -> "Classifier":
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        if data.get("format") != 1 or data.get("bits") != BITS or data.get("ngrams") != list(NGRAMS):
-            raise ValueError("classifier file does not match this code's features")
-        return cls(float(data["bias"]), {int(j): float(v) for j, v in data["weights"]},
-                   float(data["t_high"]), float(data["t_concern"]))
+    budget = REAL_BUDGET if budget is None else budget
+    out: list[str] = []
+    counts: dict = {}
+    for name in corpora.names():
+        if name not in budget:
+            continue
+        rows = [r for r in corpora.load(name) if r.split == "train" and r.text.strip()
+                and _trainable_group(name, r.group)]
+        rng = random.Random(f"{seed}:{name}")
+        rows = rng.sample(rows, min(budget[name], len(rows)))
+        kept = dropped = 0
+        for r in rows:
+            if lexicon.screen(r.text).level >= Level.HIGH:  # maybe real danger: never taught as harmless
+                dropped += 1
+                continue
+            wins = window_texts(r.text)
+            out.extend(wins)
+            kept += 1
+            counts.setdefault(f"{name}:windows", 0)
+            counts[f"{name}:windows"] += len(wins)
+        counts[name] = {"rows": kept, "left_out_lexicon_high": dropped,
+                        "windows": counts.pop(f"{name}:windows", 0)}
+    return out, counts
 
-    def _word(self, word: str) -> tuple[float, int]:
-        got = self._cache.get(word)
-        if got is None:
-            feats = word_features(word)
-            w = self.weights
-            got = (sum(w.get(f, 0.0) for f in feats), len(feats))
-            if len(self._cache) >= _WORD_CACHE_LIMIT:
-                self._cache.clear()
-            self._cache[word] = got
-        return got
 
-    def score_words(self, ws: list[str]) -> float:
-        if not ws:
-            return 0.0
-        total, n = 0.0, 0
-        for word in ws:
-            s, k = self._word(word)
-            total += s
-            n += k
-        w = self.weights
+def real_tune(lexicon) -> list[tuple[str, str, str, bool, bool]]:
+    """(corpus key, lang, text, lexicon high+, suppressed) of every real `tune` row used for thresholds;
+    Reddit's distress and mental-health groups are left out (they are not ordinary text)."""
+    from bot.safety import corpora
+    from bot.screening import Level
+
+    out = []
+    for name in corpora.names():
+        for r in corpora.load(name):
+            if r.split != "tune" or not r.text.strip() or not _trainable_group(name, r.group):
+                continue
+            res, sup = lexicon.screen_detail(r.text)
+            out.append((name, r.lang, r.text, res.level >= Level.HIGH, sup))
+    return out
+
+
+# ---- training --------------------------------------------------------------------------
+def _matrix(texts: list[str]):
+    """Hashed counts (scipy CSR) and each row's feature total n: the same features as inference."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    indptr, indices, data, totals = [0], [], [], []
+    cache: dict[str, list[int]] = {}
+    for t in texts:
+        ws = words(t)
+        counts: dict[int, int] = {}
+        total = 0
+        for w in ws:
+            feats = cache.get(w)
+            if feats is None:
+                feats = cache[w] = word_features(w)
+            for f in feats:
+                counts[f] = counts.get(f, 0) + 1
+            total += len(feats)
         for a, b in zip(ws, ws[1:]):
-            total += w.get(pair_feature(a, b), 0.0)
-            n += 1
-        return _sigmoid(self.bias + total / math.sqrt(n))
+            f = pair_feature(a, b)
+            counts[f] = counts.get(f, 0) + 1
+            total += 1
+        indices.extend(counts)
+        data.extend(counts.values())
+        indptr.append(len(indices))
+        totals.append(max(total, 1))
+    m = csr_matrix((np.array(data, dtype=np.float64), np.array(indices, dtype=np.int32), np.array(indptr)),
+                   shape=(len(texts), 1 << BITS))
+    m.sum_duplicates()
+    return m, np.array(totals, dtype=np.float64)
 
-    def probability(self, text: str) -> float:
-        """Probability that the message is high or immediate danger (0.0 for an empty one)."""
-        return self.score_words(words(text))
+
+def _design(counts, totals, idf):
+    """count x idf / sqrt(n), row by row: what Classifier.score_words computes."""
+    import numpy as np
+    from scipy.sparse import diags
+
+    return (diags(1.0 / np.sqrt(totals)) @ counts @ diags(idf)).tocsr()
 
 
-def is_now(level: str) -> int:
-    return 1 if level == "immediate" else 0
+def _fit(x, y, c_reg: float = C_REG):
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=c_reg, class_weight="balanced", solver="liblinear", max_iter=200,
+                               random_state=SEED)
+    return model.fit(x, y)
 
 
-def train_now(paths: list[Path], out: Path = NOW_PATH, verbose: bool = True) -> dict:
-    """The urgency model: `immediate` against everything else, same features and training.
+def _export(model, idf) -> tuple[float, dict[int, float]]:
+    """Weights with the idf folded in, pruned and rounded: what goes into the file."""
+    import numpy as np
+
+    w = model.coef_[0] * idf
+    keep = np.nonzero(np.abs(w) >= PRUNE)[0]
+    return round(float(model.intercept_[0]), DIGITS), {int(j): round(float(w[j]), DIGITS) for j in keep}
+
+
+def _threshold(scores: list[float], n_total: int, share: float) -> float:
+    """The lowest threshold (a midpoint between scores) that raises at most ``share`` of ``n_total``."""
+    allowed = int(math.floor(share * n_total + 1e-9))
+    s = sorted(scores, reverse=True)
+    if len(s) <= allowed:
+        return 0.5
+    hi = s[allowed - 1] if allowed > 0 else 1.0
+    t = round((s[allowed] + hi) / 2.0, DIGITS)
+    if t <= s[allowed]:  # ties, or rounding: stay strictly above the first score not allowed
+        t = round(s[allowed] + 10 ** -DIGITS, DIGITS)
+    return max(t, 0.5)
+
+
+def figures(rows: list[tuple[str, str, str]], got: list[str]) -> dict:
+    rank = {"none": 0, "concern": 1, "high": 2, "immediate": 3}
+    imm = [g for (l, _c, _t), g in zip(rows, got) if l == "immediate"]
+    hi = [g for (l, _c, _t), g in zip(rows, got) if rank[l] >= 2]
+    none = [g for (l, _c, _t), g in zip(rows, got) if l == "none"]
+    return {
+        "recall_immediate": round(sum(g == "immediate" for g in imm) / max(len(imm), 1), 3),
+        "recall_high_plus": round(sum(rank[g] >= 2 for g in hi) / max(len(hi), 1), 3),
+        "none_to_high_plus": round(sum(rank[g] >= 2 for g in none) / max(len(none), 1), 3),
+        "none_to_concern_plus": round(sum(rank[g] >= 1 for g in none) / max(len(none), 1), 3),
+    }
+
+
+def combine_level(lex: str, p: float, suppressed: bool, t_high: float, t_concern: float) -> str:
+    """The rule of LexiconScreener, on level names (for the figures)."""
+    if lex in ("high", "immediate"):
+        return lex
+    if p >= t_high and not suppressed:
+        return "high"
+    if p >= t_concern and lex == "none":
+        return "concern"
+    return lex
+
+
+@dataclass
+class Data:
+    """Everything one training run reads, built once (both models use it)."""
+
+    rows: list[tuple[str, str, str]]  # project rows: eval sets + ordinary chat
+    unit_rows: list[int]  # for each training unit, its project row (-1: real negative)
+    texts: list[str]
+    real_counts: dict
+    tune: list[tuple[str, str, str, bool, bool]]
+    lex_levels: list[str]
+    lex_suppressed: list[bool]
+    counts: object = None
+    totals: object = None
+    idf: object = None
+
+
+def build(paths: list[Path], ordinary: bool = True, real: bool = True, verbose: bool = False) -> Data:
+    lexicon = _lexicon()
+    rows = training_rows(paths, ordinary)
+    texts, unit_rows = [], []
+    for i, (_l, _c, t) in enumerate(rows):
+        texts.append(t)  # a project row is one unit (all but a few fit one window)
+        unit_rows.append(i)
+    real_counts: dict = {}
+    tune: list = []
+    if real:
+        neg, real_counts = real_negatives(lexicon)
+        texts += neg
+        unit_rows += [-1] * len(neg)
+        tune = real_tune(lexicon)
+    levels, suppressed = [], []
+    for _l, _c, t in rows:
+        res, sup = lexicon.screen_detail(t)
+        levels.append(res.level.value)
+        suppressed.append(sup)
+    data = Data(rows, unit_rows, texts, real_counts, tune, levels, suppressed)
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    data.counts, data.totals = _matrix(texts)
+    data.idf = TfidfTransformer(smooth_idf=True).fit(data.counts).idf_  # unsupervised: all units
+    if verbose:
+        print(f"units: {len(texts)} ({len(rows)} project rows, {len(texts) - len(rows)} real windows)",
+              file=sys.stderr)
+    return data
+
+
+def _labels(data: Data, label: Callable[[str], int]):
+    import numpy as np
+
+    return np.array([label(data.rows[r][0]) if r >= 0 else 0 for r in data.unit_rows])
+
+
+def cross_validate(data: Data, label: Callable[[str], int] = is_danger, c_reg: float = C_REG) -> list[float]:
+    """Out-of-fold probability of every project row (StratifiedKFold; real negatives in every fold)."""
+    import numpy as np
+    from sklearn.model_selection import StratifiedKFold
+
+    x = _design(data.counts, data.totals, data.idf)
+    y = _labels(data, label)
+    proj = np.array([i for i, r in enumerate(data.unit_rows) if r >= 0])
+    real = np.array([i for i, r in enumerate(data.unit_rows) if r < 0], dtype=int)
+    probs = [0.0] * len(data.rows)
+    for tr, te in StratifiedKFold(FOLDS, shuffle=True, random_state=SEED).split(proj, y[proj]):
+        idx = np.concatenate([proj[tr], real])
+        model = _fit(x[idx], y[idx], c_reg)
+        b, w = _export(model, data.idf)
+        clf = Classifier(b, w, 1.0, 1.0)
+        for i in proj[te]:
+            probs[data.unit_rows[i]] = clf.probability(data.texts[i])
+    return probs
+
+
+def _real_scores(clf: Classifier, tune) -> list[float]:
+    return [clf.probability(t) for _k, _lang, t, _hi, _sup in tune]
+
+
+def set_thresholds(data: Data, probs: list[float], clf: Classifier) -> dict:
+    """t_high and t_concern from the real `tune` rows and the project's out-of-fold scores."""
+    rows = data.rows
+    ev = [i for i, r in enumerate(rows) if r[1] != ORDINARY]
+    none_scores = [probs[i] for i in ev if rows[i][0] == "none"]
+    n_none = len(none_scores)
+    rules = {"t_high_eval_none": _threshold(none_scores, n_none, NONE_TO_HIGH_MAX)}
+    ordinary = [probs[i] for i, r in enumerate(rows)
+                if r[1] == ORDINARY and data.lex_levels[i] in ("none", "concern") and not data.lex_suppressed[i]]
+    if ordinary:
+        rules["t_high_ordinary_chat"] = _threshold(ordinary, len(ordinary), ORDINARY_TO_HIGH_MAX)
+    real_scores = _real_scores(clf, data.tune) if data.tune else []
+    by: dict[str, list[float]] = {}
+    n_by: dict[str, int] = {}
+    for (key, lang, _t, hi, sup), p in zip(data.tune, real_scores):
+        for k in (key, "POOLED hu") if lang == "hu" else (key,):
+            n_by[k] = n_by.get(k, 0) + 1
+            if not hi and not sup:  # the classifier can raise only what the lexicon left below high
+                by.setdefault(k, []).append(p)
+    for k, scores in sorted(by.items()):
+        share = REAL_TO_HIGH_MAX if k == "POOLED hu" else CORPUS_TO_HIGH_MAX
+        rules[f"t_high_real:{k}"] = _threshold(scores, n_by[k], share)
+    t_high = max(rules.values())
+    t_concern = _threshold(none_scores, n_none, NONE_TO_CONCERN_MAX)
+    if "POOLED hu" in by:
+        t_concern = max(t_concern, _threshold(by["POOLED hu"], n_by["POOLED hu"], REAL_TO_CONCERN_MAX))
+    t_concern = min(t_high, t_concern)
+    real_fig = {k: {"n": n_by[k], "raised_high": round(sum(p >= t_high for p in by.get(k, [])) / n_by[k], 4),
+                    "raised_concern": round(sum(p >= t_concern for p in by.get(k, [])) / n_by[k], 4)}
+                for k in sorted(n_by)}
+    evr = [rows[i] for i in ev]
+    cv = {
+        "n": len(ev), "ordinary_chat": len(rows) - len(ev),
+        "lexicon": figures(evr, [data.lex_levels[i] for i in ev]),
+        "classifier_alone": figures(evr, ["high" if probs[i] >= t_high else "none" for i in ev]),
+        "combined": figures(evr, [combine_level(data.lex_levels[i], probs[i], data.lex_suppressed[i], t_high,
+                                                t_concern) for i in ev]),
+        "ordinary_chat_raised_high": sum(p >= t_high for p in ordinary),
+    }
+    return {"t_high": t_high, "t_concern": t_concern, "rules": rules, "cv": cv,
+            "real_tune_added_by_classifier": real_fig}
+
+
+def _save(out: Path, about: str, fields: dict, b: float, w: dict[int, float]) -> dict:
+    """Write a model file (the format Classifier.load reads) and return its content."""
+    idx = array("i", sorted(w))
+    val = array("f", (w[j] for j in idx))
+    if sys.byteorder != "little":
+        idx.byteswap()
+        val.byteswap()
+    model = {"format": FORMAT, "about": about, "bits": BITS, "ngrams": list(NGRAMS), "window_words": WINDOW_WORDS,
+             **fields, "bias": b, "n_weights": len(w),
+             "index": base64.b64encode(idx.tobytes()).decode("ascii"),
+             "values": base64.b64encode(val.tobytes()).decode("ascii")}
+    Path(out).write_text(json.dumps(model, separators=(",", ":"), ensure_ascii=False) + "\n", encoding="utf-8")
+    return model
+
+
+def _sources(paths: list[Path], data: Data, ordinary: bool) -> dict:
+    from bot.safety import corpora
+
+    return {"eval_sets": [Path(p).name for p in paths], "held_out": [f"safety_eval_{h}.tsv" for h in HELD_OUT],
+            "ordinary_chat": f"nlu_data ({sum(r[1] == ORDINARY for r in data.rows)} examples of ORDINARY_INTENTS)"
+            if ordinary else None,
+            "real_negatives": {"from": "../shared/corpora train splits (bot/safety/corpora.py)",
+                               "rows_per_corpus_drawn": REAL_BUDGET, "taken": data.real_counts,
+                               "left_out": "rows the lexicon scores high+; Reddit groups other than "
+                                           + ", ".join(corpora.ORDINARY_GROUPS)},
+            "thresholds_on": f"../shared/corpora tune splits ({len(data.tune)} rows; corpora without one: "
+                             f"{corpora.TUNE_SHARE_PCT} % by CRC-32 of the text) + eval sets out of fold"}
+
+
+def _check(clf: Classifier) -> list[list]:
+    """A few fixed texts and their scores: a retrain-free check that the file loads as trained."""
+    texts = ["szia, segítenél?", "apa minden este megver az övvel", "meg akarok halni, senki nem szeret",
+             "A film forgatása tavaly ősszel kezdődött Budapesten.", "i want to kill myself tonight"]
+    return [[t, round(clf.probability(t), 4)] for t in texts]
+
+
+def train(paths: list[Path], out: Path = DEFAULT_PATH, verbose: bool = True, ordinary: bool = True,
+          real: bool = True, data: Data | None = None) -> dict:
+    """Cross-validate, set the thresholds, fit on everything, export."""
+    t0 = time.perf_counter()
+    data = data or build(paths, ordinary, real, verbose)
+    probs = cross_validate(data)
+    x = _design(data.counts, data.totals, data.idf)
+    b, w = _export(_fit(x, _labels(data, is_danger)), data.idf)
+    clf = Classifier(b, w, 1.0, 1.0)
+    th = set_thresholds(data, probs, clf)
+    clf.t_high, clf.t_concern = th["t_high"], th["t_concern"]
+    training = {"sources": _sources(paths, data, ordinary), "seed": SEED, "folds": FOLDS, "C": C_REG,
+                "units": len(data.texts), "positives": int(sum(is_danger(r[0]) for r in data.rows)),
+                "rules": {"REAL_TO_HIGH_MAX": REAL_TO_HIGH_MAX, "CORPUS_TO_HIGH_MAX": CORPUS_TO_HIGH_MAX,
+                          "REAL_TO_CONCERN_MAX": REAL_TO_CONCERN_MAX, "NONE_TO_HIGH_MAX": NONE_TO_HIGH_MAX,
+                          "NONE_TO_CONCERN_MAX": NONE_TO_CONCERN_MAX, "ORDINARY_TO_HIGH_MAX": ORDINARY_TO_HIGH_MAX,
+                          "how": "each threshold is the lowest value meeting every rule; t_high = max of "
+                                 "thresholds_by_rule"},
+                "thresholds_by_rule": th["rules"], "cv": th["cv"],
+                "real_tune_added_by_classifier": th["real_tune_added_by_classifier"],
+                "check": _check(clf)}
+    model = _save(out, "bot/safety/classifier.py: hashed char_wb 2-5-grams + words + word pairs, tf-idf, "
+                       "LogisticRegression (balanced); danger = high|immediate; scored per window (max)",
+                  {"t_high": th["t_high"], "t_concern": th["t_concern"], "training": training}, b, w)
+    if verbose:
+        print(json.dumps({k: v for k, v in training.items() if k not in ("sources",)}, indent=1, ensure_ascii=False))
+        print(f"weights: {len(w)}; file {Path(out).stat().st_size / 1024:.0f} KiB; "
+              f"{time.perf_counter() - t0:.0f} s")  # not in the file: a retrain gives the same bytes
+    return model
+
+
+def train_now(paths: list[Path], out: Path = NOW_PATH, verbose: bool = True, data: Data | None = None) -> dict:
+    """The urgency model: `immediate` against everything else, same features, data and windows.
 
     Why: the lexicon names urgency by time words ("most", "ma este"); children and witnesses
-    often say it through the situation ("hörög", "nem ébred fel, üres üveg mellette", "már félig
-    betörte a zárat"). The screener uses it only on a message already `high`: at ``t_now``
-    it lifts at most HIGH_TO_NOW_MAX of the `high` messages out of fold to `immediate`.
+    often say it through the situation ("hörög", "nem ébred fel, üres üveg mellette"). The
+    screener uses it only on a message already `high`. ``t_high`` lifts at most HIGH_TO_NOW_MAX of
+    the `high` messages out of fold and at most REAL_TO_NOW_MAX of the real `tune` text (as if
+    all of it were high): a false alarm on ordinary text must not become a 112 reply.
     """
-    rows = training_rows(paths)
-    probs = cross_validate(rows, is_now)
-    high = [p for p, r in zip(probs, rows) if r[0] == "high"]
-    now = [p for p, r in zip(probs, rows) if r[0] == "immediate"]
-    t_now = _threshold(high, len(high), HIGH_TO_NOW_MAX)
-    b, w = compact(*fit([features(t) for _l, _c, t in rows], [is_now(l) for l, _c, _t in rows]))
-    model = _save(
-        out, "bot/safety/classifier.py train_now: immediate vs the rest; lifts a high message to immediate",
-        [Path(p).name for p in paths] + ["nlu_data (ordinary chat)"],
-        {"t_high": t_now, "t_concern": t_now,
-         "cv": {"high_lifted": round(sum(p >= t_now for p in high) / max(len(high), 1), 3),
-                "immediate_caught": round(sum(p >= t_now for p in now) / max(len(now), 1), 3)}},
-        b, w)
+    t0 = time.perf_counter()
+    data = data or build(paths, verbose=verbose)
+    probs = cross_validate(data, is_now)
+    x = _design(data.counts, data.totals, data.idf)
+    b, w = _export(_fit(x, _labels(data, is_now)), data.idf)
+    clf = Classifier(b, w, 1.0, 1.0)
+    high = [p for p, r in zip(probs, data.rows) if r[0] == "high"]
+    now = [p for p, r in zip(probs, data.rows) if r[0] == "immediate"]
+    rules = {"t_now_high_lifted": _threshold(high, len(high), HIGH_TO_NOW_MAX)}
+    if data.tune:
+        real = _real_scores(clf, data.tune)
+        rules["t_now_real"] = _threshold(real, len(real), REAL_TO_NOW_MAX)
+    t_now = max(rules.values())
+    cv = {"high_lifted": round(sum(p >= t_now for p in high) / max(len(high), 1), 3),
+          "immediate_caught": round(sum(p >= t_now for p in now) / max(len(now), 1), 3)}
+    if data.tune:
+        cv["real_tune_lifted_if_high"] = round(sum(p >= t_now for p in real) / len(real), 4)
+    clf.t_high = clf.t_concern = t_now
+    training = {"sources": _sources(paths, data, True), "seed": SEED, "folds": FOLDS, "C": C_REG,
+                "rules": {"HIGH_TO_NOW_MAX": HIGH_TO_NOW_MAX, "REAL_TO_NOW_MAX": REAL_TO_NOW_MAX},
+                "thresholds_by_rule": rules, "cv": cv, "check": _check(clf)}
+    model = _save(out, "bot/safety/classifier.py train_now: immediate vs the rest; lifts a high message to "
+                       "immediate; scored per window (max)",
+                  {"t_high": t_now, "t_concern": t_now, "training": training}, b, w)
     if verbose:
-        print(json.dumps({k: model[k] for k in ("t_high", "cv")}, indent=1))
+        print(json.dumps({k: training[k] for k in ("thresholds_by_rule", "cv")}, indent=1))
+        print(f"{time.perf_counter() - t0:.0f} s")
     return model
 
 
@@ -419,14 +681,15 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 2
     paths = [Path(p) for p in argv[1:]] or default_paths()
+    data = build(paths, verbose=True)
     if argv[0] == "train":
-        train(paths)
-        train_now(paths)
+        train(paths, data=data)
+        train_now(paths, data=data)
         return 0
-    rows = training_rows(paths)
-    probs = cross_validate(rows)
-    levels, suppressed = _lexicon_view(rows)
-    print(json.dumps(cv_report(rows, probs, levels, suppressed), indent=1))
+    probs = cross_validate(data)
+    x = _design(data.counts, data.totals, data.idf)
+    b, w = _export(_fit(x, _labels(data, is_danger)), data.idf)
+    print(json.dumps(set_thresholds(data, probs, Classifier(b, w, 1.0, 1.0)), indent=1))
     return 0
 
 
