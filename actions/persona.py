@@ -45,7 +45,20 @@ def infer_persona(tracker: Tracker) -> Optional[Text]:
                 return "child"
     if child_cues([text]):
         return "child"
-    return None
+    return gateway_persona(tracker)
+
+
+def gateway_persona(tracker: Tracker) -> Optional[Text]:
+    """Who the gateway heard writing (bot.register: "Jó napot", "a lányom", "tanár vagyok"),
+    sent as message metadata; None if it could not tell."""
+    meta = (tracker.latest_message or {}).get("metadata") or {}
+    if not meta:
+        for event in reversed(tracker.events):
+            if event.get("event") == "user":
+                meta = event.get("metadata") or {}
+                break
+    persona = meta.get("persona")
+    return persona if persona in PERSONAS else None
 
 
 def recent_user_texts(tracker: Tracker, limit: int = 6) -> list:

@@ -35,9 +35,15 @@ def service_line(k: Knowledge, route: Dict[str, Any], lang: Text) -> Text:
     return f"• {service['name'][lang]}{detail}: {route['why'][lang]}"
 
 
-def compose(k: Knowledge, problem: Text, persona: Text, lang: Text) -> Text:
-    """The answer text for one problem, persona and language."""
+def compose(k: Knowledge, problem: Text, persona: Optional[Text], lang: Text) -> Text:
+    """The answer text for one problem, persona and language (None: a neutral answer that
+    fits anyone: the services and what happens, without a persona's opening words)."""
     entry = k.routing[problem]
+    if persona is None:
+        parts = [message(k, "services_heading", lang)]
+        parts += [service_line(k, route, lang) for route in entry["services"]]
+        parts += ["", entry["what_happens"][lang], entry["danger_now"][lang]]
+        return "\n".join(parts)
     if persona == "child":
         return f"{entry['child'][lang]}\n\n{entry['danger_now'][lang]}"
     parts = [entry[persona][lang], "", message(k, "services_heading", lang)]
@@ -74,7 +80,9 @@ class ActionWhereToTurn(Action):
         events.append(SlotSet("problem", problem))
 
         if persona is None:
-            dispatcher.utter_message(text=message(k, "ask_persona", lang),
+            # Answer first, in a voice that fits anyone; who writes is an optional refinement.
+            dispatcher.utter_message(text=compose(k, problem, None, lang))
+            dispatcher.utter_message(text=message(k, "ask_persona_after", lang),
                                      buttons=persona_buttons(k, lang))
             return events
 

@@ -18,7 +18,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Protocol
 
 from redis.exceptions import RedisError
 
-from bot import keys, language, metrics, texts
+from bot import keys, language, metrics, register, texts
 from bot.ids import pseudonymise
 from bot.rasa_client import BotMessage, RasaClient, RasaUnavailable
 from bot.screening import Level, RiskState, Screener, ScreenResult
@@ -338,7 +338,7 @@ class Gateway:
             if self.handoff:
                 return await self.handoff.person_wrote(conv, seq, ScreenResult())
             return []
-        return await self._say(conv, [Reply(texts.text("non_text", conv.language))])
+        return await self._say(conv, [Reply(texts.text("non_text", conv.voice))])
 
     def _effective(self, msg: Inbound) -> tuple[str, str | None]:
         """What the person said: (text, intent payload of a known button or None)."""
@@ -365,7 +365,10 @@ class Gateway:
         outcome.screening = result
         risk = self.screener.escalate(conv.risk, result)
         lang = language.detect(text, conv.language) if text else conv.language
-        await self.store.save(conv, risk=risk, language=lang)
+        reg = register.detect(text, conv.register) if text else conv.register
+        persona = register.persona(text, reg, conv.persona) if text else conv.persona
+        await self.store.save(conv, risk=risk, language=lang, register=reg, persona=persona)
+        voice = conv.voice  # the language and register every text below is said in
         seq = await self.store.append(
             conv.pid, PERSON, text or intent_payload or "",
             meta={"level": result.level.value, "categories": list(result.categories),
@@ -376,7 +379,7 @@ class Gateway:
             # The full emergency block once; later danger messages get one short line (the
             # person already has the numbers, and repeating them is not listening).
             again = time.time() - conv.emergency_told < EMERGENCY_REPEAT_AFTER
-            said = await self._say(conv, [Reply(texts.text("emergency_again" if again else "emergency", lang))])
+            said = await self._say(conv, [Reply(texts.text("emergency_again" if again else "emergency", voice))])
             if not urgent_sent:  # a push channel already delivered it, before anything else
                 replies += said
             await self.store.save(conv, emergency_told=time.time())
@@ -386,14 +389,14 @@ class Gateway:
         if kind == "erase":
             await self.erase(conv)
             conv.state = State.BOT
-            outcome.replies = [Reply(texts.text("erased", lang))]
+            outcome.replies = [Reply(texts.text("erased", voice))]
             return
 
         # A conversation a supervisor blocked (abuse) gets no bot for 24 h. A block stops
         # abuse, never help: worry and up get the numbers, danger still reaches the queue.
         if await self.store.redis.exists(keys.blocked(conv.pid)):
             if Level.CONCERN <= result.level < Level.IMMEDIATE:
-                replies += await self._say(conv, [Reply(texts.text("blocked_help", lang))])
+                replies += await self._say(conv, [Reply(texts.text("blocked_help", voice))])
             if result.level >= Level.HIGH and not conv.with_human:
                 replies += await self._handoff(conv, reason="blocked_danger", skill=None, announce=False)
             outcome.replies = replies
@@ -418,16 +421,16 @@ class Gateway:
         if wants_person:
             if not queued:
                 reason = "danger" if danger else "requested"
-                replies += await self._handoff(conv, reason=reason, skill=None, announce=True)
+                replies += await self._handoff(conv, reason=reason, skill=persona or None, announce=True)
             outcome.replies = replies
             return
         if danger and not queued:
-            replies += await self._handoff(conv, reason="danger", skill=None,
+            replies += await self._handoff(conv, reason="danger", skill=persona or None,
                                            announce=result.level != Level.IMMEDIATE)
         if "missing_child" in result.categories and result.level >= Level.HIGH:
-            replies += await self._say(conv, [Reply(texts.text("missing_child", lang))])
+            replies += await self._say(conv, [Reply(texts.text("missing_child", voice))])
         if (result.level >= Level.CONCERN or conv.emergency_told) and NO_PHONE.search(fold(text)):
-            replies += await self._say(conv, [Reply(texts.text("no_phone", lang))])
+            replies += await self._say(conv, [Reply(texts.text("no_phone", voice))])
 
         # 4b. Reports (bot.reports): a case code, /ugy, or an addition to a case.
         if self.reports is not None:
@@ -441,13 +444,13 @@ class Gateway:
         # screening and handoff above never wait.
         if len(value) > self._max_chars:
             value = value[: self._max_chars]
-            replies.append(Reply(texts.text("too_long", lang)))
+            replies.append(Reply(texts.text("too_long", voice)))
         if not msg.payload:
             over, waiting = await self._flooding(conv.pid)
             if over or waiting:
                 metrics.RATE_LIMITED.inc()
                 await self.store.defer(conv.pid, value, time.time() + self._rate_window)
-                slow = [Reply(texts.text("slow_down", lang))] if over == 1 else []
+                slow = [Reply(texts.text("slow_down", voice))] if over == 1 else []
                 outcome.replies = replies + await self._say(conv, slow)
                 return
 
@@ -495,19 +498,22 @@ class Gateway:
             if (conv.rasa_language or "hu") != conv.language:
                 await self.rasa.set_slot(conv.pid, "language", conv.language)
                 await self.store.save(conv, rasa_language=conv.language)
-            answer = await self.rasa.send(conv.pid, text, {"language": conv.language, "channel": conv.channel})
+            meta = {"language": conv.language, "channel": conv.channel}
+            if conv.persona:
+                meta["persona"] = conv.persona
+            answer = await self.rasa.send(conv.pid, text, meta)
         except RasaUnavailable as exc:
             log.error("rasa unavailable", extra={"conv": conv.pid, "error": str(exc)})
             metrics.ERRORS.labels("rasa_unavailable").inc()
             await self.store.append(conv.pid, SYSTEM, "A bot nem érhető el", audience=TO_STAFF, meta={"error": str(exc)})
-            return await self._say(conv, [self._unavailable(conv.language)])
+            return await self._say(conv, [self._unavailable(conv.voice)])
         replies: list[Reply] = []
         handoff: dict[str, Any] | None = None
         report: dict[str, Any] | None = None
         if distress and any(m.custom.get("fallback") for m in answer):
             # Never "write it differently" to someone who may have just disclosed harm.
             answer = [m for m in answer if not m.custom.get("fallback") and not (m.text or m.buttons)
-                      ] + [BotMessage(text=texts.text("support", conv.language),
+                      ] + [BotMessage(text=texts.text("support", conv.voice),
                                       buttons=((texts.text("talk_to_person_button", conv.language), "/talk_to_human"),))]
         for m in answer:
             if m.custom.get("fallback"):
@@ -538,7 +544,7 @@ class Gateway:
     async def _handoff(self, conv: Conversation, *, reason: str, skill: str | None, announce: bool) -> list[Reply]:
         replies: list[Reply] = []
         if announce:
-            replies += await self._say(conv, [Reply(texts.text("handoff_started", conv.language))])
+            replies += await self._say(conv, [Reply(texts.text("handoff_started", conv.voice))])
         if self.handoff is None:
             log.error("no handoff configured", extra={"conv": conv.pid})
             return replies

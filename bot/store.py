@@ -48,8 +48,15 @@ class Conversation:
     # only a new signal queues the conversation again.
     handled: Level = Level.NONE
     emergency_told: float = 0.0  # when the person was last given the full emergency block
+    register: str = ""  # "formal" for an adult writing in Hungarian ("Ön"), see bot.register
+    persona: str = ""  # child | adult | professional, as far as the words tell (bot.register)
     created: float = 0.0
     updated: float = 0.0
+
+    @property
+    def voice(self) -> str:
+        """The text variant to answer in: language and register (``hu_formal``)."""
+        return f"{self.language}_formal" if self.register == "formal" and self.language == "hu" else self.language
 
     @property
     def with_human(self) -> bool:
@@ -139,6 +146,8 @@ class ConversationStore:
             risk=self._risk(pid, raw.get(b"risk")),
             handled=Level.parse(data.get("handled")),
             emergency_told=float(data.get("emergency_told", 0) or 0),
+            register=data.get("register", ""),
+            persona=data.get("persona", ""),
             created=float(data.get("created", 0) or 0),
             updated=float(data.get("updated", 0) or 0),
         )

@@ -21,9 +21,12 @@ def _load() -> dict[str, dict[str, str]]:
 
 
 def text(name: str, language: str = "hu") -> str:
-    """The sentence ``name`` in ``language`` (Hungarian when the language is unknown)."""
+    """The sentence ``name`` in ``language`` (Hungarian when the language is unknown).
+
+    ``language`` may name a register too (``hu_formal``, see bot.register); a text without
+    that variant falls back to the plain language."""
     variants = _load()[name]
-    return variants.get(language) or variants["hu"]
+    return variants.get(language) or variants.get(language.split("_")[0]) or variants["hu"]
 
 
 def names() -> list[str]:

@@ -24,7 +24,7 @@ def _texts() -> dict[str, dict[str, str]]:
 def text(name: str, language: str = "hu", **values: Any) -> str:
     """The sentence ``name`` in ``language`` (Hungarian when unknown), placeholders filled."""
     variants = _texts()[name]
-    out = variants.get(language) or variants["hu"]
+    out = variants.get(language) or variants.get(language.split("_")[0]) or variants["hu"]
     return out.format(**values) if values else out
 
 

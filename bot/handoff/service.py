@@ -127,7 +127,7 @@ class HandoffService:
             meta={"kind": "queued", "priority": prio, "skill": skill_now, "reason": reason},
         )
         log.info("handoff queued", extra={"conv": conv.pid, "risk": prio, "skill": skill_now, "reason": reason})
-        replies = [Reply(await self._waiting_text(conv.pid, skill_now, prio, conv.language))]
+        replies = [Reply(await self._waiting_text(conv.pid, skill_now, prio, conv.voice))]
         await self._record(conv.pid, replies)
         await self.events.publish("queued", conv.pid, await self.store.last_seq(conv.pid))
         return replies
@@ -148,9 +148,9 @@ class HandoffService:
                     await self.events.publish("priority", conv.pid, seq)
             if not bot_answers and await self.redis.hsetnx(keys.handoff_ticket(conv.pid), "acked", "1"):
                 # The first message while waiting is acknowledged; later ones are not echoed.
-                text = data.text("message_received", conv.language)
+                text = data.text("message_received", conv.voice)
                 if conv.risk.level >= Level.IMMEDIATE and result.level < Level.IMMEDIATE:
-                    text += "\n" + data.text("immediate_reminder", conv.language)
+                    text += "\n" + data.text("immediate_reminder", conv.voice)
                 replies.append(Reply(text))
                 await self._record(conv.pid, replies)
         elif result.level >= Level.HIGH:
@@ -264,7 +264,7 @@ class HandoffService:
             await pipe.execute()
         await self.store.append(pid, SYSTEM, f"{op.name} átvette, {int(waited)} mp várakozás után", audience=TO_STAFF,
                                 meta={"kind": "claimed", "operator": op.name, "waited": int(waited)})
-        await self._tell(pid, data.text("operator_joined", conv.language))
+        await self._tell(pid, data.text("operator_joined", conv.voice))
         self._rasa_event(pid, "pause")  # live: the operator answers, the bot stays silent
         await self.events.publish("claimed", pid)
         log.info("handoff claimed", extra={"conv": pid, "operator": op.name, "ms": int(waited * 1000)})
@@ -309,7 +309,7 @@ class HandoffService:
                 raise Conflict("the conversation changed meanwhile")
             await self.store.append(pid, OPERATOR, note or "(nincs átadási jegyzet)", audience=TO_STAFF,
                                     meta={"kind": "transfer", "operator": op.name, "from": owner, "to": to_operator})
-            await self._tell(pid, data.text("colleague_joins", conv.language))
+            await self._tell(pid, data.text("colleague_joins", conv.voice))
             await self.events.publish("transferred", pid)
             log.info("handoff transferred", extra={"conv": pid, "operator": to_operator})
             return {"id": pid, "state": State.LIVE.value, "operator": to_operator}
@@ -324,8 +324,8 @@ class HandoffService:
                                 meta={"kind": "transfer", "operator": op.name, "from": owner, "to_skill": skill})
         ticket = await self.queue.ticket(pid)
         prio = _priority(ticket.get("rank"))
-        await self._tell(pid, await self._waiting_text(pid, skill, prio, conv.language,
-                                                       lead=data.text("transfer_waiting", conv.language)))
+        await self._tell(pid, await self._waiting_text(pid, skill, prio, conv.voice,
+                                                       lead=data.text("transfer_waiting", conv.voice)))
         self._rasa_event(pid, "resume")
         await self.events.publish("queued", pid)
         log.info("handoff transferred to skill", extra={"conv": pid, "skill": skill})
@@ -350,7 +350,7 @@ class HandoffService:
             self._rasa_event(pid, "resume")
         await self.store.append(pid, SYSTEM, f"{op.name} letiltotta {hours} órára", audience=TO_STAFF,
                                 meta={"kind": "blocked", "operator": op.name, "reason": reason})
-        await self._tell(pid, data.text("blocked", conv.language))
+        await self._tell(pid, data.text("blocked", conv.voice))
         await self.events.publish("closed", pid)
         log.warning("conversation blocked", extra={"conv": pid, "operator": op.name})
         return {"id": pid, "blocked_hours": hours}
@@ -382,8 +382,8 @@ class HandoffService:
                 await self.store.append(pid, SYSTEM, f"{name} kapcsolata megszakadt; újra a sorban", audience=TO_STAFF,
                                         meta={"kind": "orphaned", "operator": name})
                 prio = _priority(ticket.get("rank"))
-                await self._tell(pid, await self._waiting_text(pid, skill, prio, conv.language,
-                                                               lead=data.text("operator_lost", conv.language)))
+                await self._tell(pid, await self._waiting_text(pid, skill, prio, conv.voice,
+                                                               lead=data.text("operator_lost", conv.voice)))
                 self._rasa_event(pid, "resume")  # waiting again: the bot answers meanwhile
                 await self.events.publish("queued", pid)
                 log.warning("operator gone; chat requeued", extra={"conv": pid, "operator": name})
@@ -413,7 +413,7 @@ class HandoffService:
         await self.store.save(conv, handled=conv.risk.level)  # dealt with: no re-queue on it
         await self.store.append(pid, SYSTEM, f"{op.name} visszaadta a botnak", audience=TO_STAFF,
                                 meta={"kind": "returned", "operator": op.name})
-        await self._tell(pid, data.text("returned_to_bot", conv.language))
+        await self._tell(pid, data.text("returned_to_bot", conv.voice))
         await self.events.publish("returned", pid)
         log.info("handoff returned to bot", extra={"conv": pid, "operator": op.name})
         return {"id": pid, "state": State.BOT.value}
@@ -427,7 +427,7 @@ class HandoffService:
         await self.store.append(pid, SYSTEM, f"{op.name} lezárta: {_outcome_hu().get(outcome, outcome)}", audience=TO_STAFF,
                                 meta={"kind": "closed", "operator": op.name, "outcome": outcome,
                                       "handled": int(handled)})
-        await self._tell(pid, data.text("closed", conv.language))
+        await self._tell(pid, data.text("closed", conv.voice))
         await self.events.publish("closed", pid)
         log.info("handoff closed", extra={"conv": pid, "operator": op.name, "outcome": outcome})
         return {"id": pid, "state": State.CLOSED.value, "outcome": outcome}
