@@ -102,3 +102,10 @@ def looks_like_code(text: str) -> bool:
     """True if the text holds something written like a code (``XXX-XXX-XXX`` with a digit),
     valid or not: a likely typo worth pointing out."""
     return any(dashed and _DIGITS.intersection(c.upper()) for c, dashed in _candidates(text))
+
+
+def fold_words(text: str) -> str:
+    """Lower case without accents, for the follow-up phrases said in words."""
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))

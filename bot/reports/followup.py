@@ -43,6 +43,17 @@ CODE_FAIL_MAX = 10
 # Only as a command: "ugy" without accents is also "úgy" ("so"), common in plain text.
 _UGY = re.compile(r"^/(?:ügy|ugy|case|kod|kód|code)(?:@\w+)?(?:\s+(.*))?$", re.IGNORECASE | re.DOTALL)
 _ADD = re.compile(r"^/ugy_kiegeszites(?:@\w+)?$", re.IGNORECASE)
+# Follow-up asked in words, not with the code: ask for the code (never start a new report).
+_ASK_STATUS = re.compile(
+    r"(hol tart|mi lett|mi tortent|allapot|hogy all|nez\w* meg|ellenoriz\w*)\W+(\w+\W+){0,4}"
+    r"(a |az )?(bejelent|jelzes|ugy)|(status|progress) of (my|the) (report|case)|"
+    r"(check|follow up)( on)? (my|the) (report|case)|where is my (report|case)|what happened (to|with) my report"
+)
+_LOST_CODE = re.compile(
+    r"(elvesztettem|elfelejtettem|nem talalom|nincs meg|elveszett|elhagytam)\W+(\w+\W+){0,3}(a |az )?kod|"
+    r"kod\w*\W+(\w+\W+){0,2}(elveszett|elfelejtettem|nincs meg)|"
+    r"(lost|forgot|can'?t find|cannot find|don'?t have) (my|the) (case )?code"
+)
 _CANCEL = frozenset({"mégsem", "megsem", "cancel", "nem", "no", "stop", "mégse", "megse"})
 
 
@@ -107,6 +118,12 @@ class ReportDesk:
                 return [self._reply(texts.text("report_closed_no_add", lang))]
             await self._set_followup(conv.pid, state["rid"], "add")
             return [self._reply(texts.text("report_add_prompt", lang))]
+
+        folded = codes.fold_words(stripped)
+        if _LOST_CODE.search(folded):
+            return [self._reply(texts.text("report_code_lost", conv.voice))]
+        if _ASK_STATUS.search(folded) and not codes.find_code(stripped):
+            return [self._reply(texts.text("report_code_ask", conv.voice))]
 
         command = _UGY.match(stripped)
         code = codes.normalise(command.group(1) or "") if command else None
