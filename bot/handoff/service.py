@@ -159,6 +159,31 @@ class HandoffService:
         await self.events.publish("message", conv.pid, await self.store.last_seq(conv.pid))
         return replies
 
+    async def person_left(self, pid: str) -> str:
+        """The person used the quick exit: a waiting chat leaves the queue (nobody is
+        there to answer it), a live one stays with its operator, who is told once.
+
+        Idempotent: a second call finds nothing queued and the live chat already marked.
+        Returns the state afterwards."""
+        if not await self.redis.exists(keys.conv(pid)):
+            return State.BOT.value
+        conv = await self.store.load(pid)
+        if conv.state == State.QUEUED:
+            released = await self.queue.release(pid, State.CLOSED.value, (State.QUEUED.value,), operator="")
+            if released is not None:
+                await self.store.append(pid, SYSTEM, "A beszélgető kilépett (gyors kilépés); kivéve a sorból",
+                                        audience=TO_STAFF, meta={"kind": "left", "was": State.QUEUED.value})
+                await self.events.publish("closed", pid, await self.store.last_seq(pid))
+                log.info("person left; chat withdrawn from the queue", extra={"conv": pid, "state": "closed"})
+                return State.CLOSED.value
+        elif conv.state == State.LIVE:
+            if await self.redis.hsetnx(keys.handoff_ticket(pid), "left", "1"):
+                seq = await self.store.append(pid, SYSTEM, "A beszélgető kilépett (gyors kilépés)",
+                                              audience=TO_STAFF, meta={"kind": "left", "was": State.LIVE.value})
+                await self.events.publish("message", pid, seq)
+                log.info("person left a live chat", extra={"conv": pid, "state": "live"})
+        return (await self.store.load(pid)).state.value
+
     # -- what the person hears ---------------------------------------------------------
     async def _record(self, pid: str, replies: list[Reply]) -> None:
         """Replies handed back to the channel are also part of the transcript."""

@@ -2,31 +2,53 @@
 
 ``POST /api/chat`` ``{"session", "text"}`` (or ``"payload"`` for a button) ->
 ``{"replies": [{"text", "buttons": [{"title", "payload"}]}], "state", "cursor"}``;
-``GET /api/chat/{session}/messages?after=N`` -> messages that arrived later.
+``GET /api/chat/{session}/messages?after=N`` -> messages that arrived later (to the
+person only; ``&mine=1`` adds the person's own, so a reloaded page shows both sides);
+``POST /api/chat/{session}/leave`` -> the quick exit withdraws a waiting chat.
 """
 from __future__ import annotations
 
 import logging
 import re
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
-from bot.appkeys import GATEWAY
+from bot.appkeys import GATEWAY, HANDOFF
 from bot.gateway import Inbound, Reply
+from bot.store import PERSON, Entry
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
-_SESSION = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
+# fullmatch: with match() and "$", a trailing newline slipped through (issue 11, item 20).
+_SESSION = re.compile(r"[A-Za-z0-9_-]{8,128}")
+MAX_CURSOR = 2**53  # far beyond any transcript
 CHANNEL = "web"
 
+# The chat page loads only its own script, style and API: no inline script, no framing
+# (a framed chat could be overlaid or read by another site), nothing leaves via Referer.
+PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
 
-def _reply_json(r: Reply) -> dict:
+
+def _reply_json(r: Reply) -> dict[str, Any]:
     return {"text": r.text, "buttons": [{"title": t, "payload": p} for t, p in r.buttons]}
 
 
 def _bad(reason: str) -> web.Response:
     return web.json_response({"error": reason}, status=400)
+
+
+def _valid_session(session: object) -> bool:
+    return isinstance(session, str) and _SESSION.fullmatch(session) is not None
 
 
 async def index(request: web.Request) -> web.StreamResponse:
@@ -43,7 +65,7 @@ async def post_chat(request: web.Request) -> web.Response:
     session = body.get("session")
     text = body.get("text")
     payload = body.get("payload")
-    if not isinstance(session, str) or not _SESSION.match(session):
+    if not _valid_session(session):
         return _bad("session must be 8-128 characters of letters, digits, _ or -")
     if text is not None and not isinstance(text, str):
         return _bad("text must be a string")
@@ -60,25 +82,83 @@ async def post_chat(request: web.Request) -> web.Response:
     )
 
 
+def _with_mine(entries: list[Entry]) -> list[dict[str, Any]]:
+    """Both sides, in transcript order, as the person saw them.
+
+    A button press is stored as its payload ("/talk_to_human"): it is shown with the
+    title of the button that carried it; a payload no button offered (the page's own
+    "/greet") is not something the person wrote, and is left out."""
+    titles: dict[str, str] = {}
+    out: list[dict[str, Any]] = []
+    for e in entries:
+        if e.sender != PERSON:
+            titles.update({p: t for t, p in e.buttons})
+            out.append(e.public())
+            continue
+        payload = (e.meta or {}).get("payload")
+        text = e.text
+        if payload and text == payload:
+            text = titles.get(payload, "")
+        if not text or (e.meta or {}).get("kind"):  # empty, or a photo/sticker placeholder
+            continue
+        out.append({**e.public(), "text": text, "buttons": []})
+    return out
+
+
 async def get_messages(request: web.Request) -> web.Response:
     session = request.match_info["session"]
-    if not _SESSION.match(session):
+    if not _valid_session(session):
         return _bad("bad session")
     try:
         after = max(0, int(request.query.get("after", "0")))
     except ValueError:
         return _bad("after must be an integer")
+    if after > MAX_CURSOR:  # 400 digits must not reach Redis (and read as "Redis down")
+        return _bad("after is out of range")
+    mine = request.query.get("mine", "") in ("1", "true")
     gateway = request.app[GATEWAY]
     pid = gateway.pid(CHANNEL, session)
     entries = await gateway.store.read(pid, after)
     conv = await gateway.store.load(pid)
-    messages = [e.public() for e in entries if e.sender != "person"]
+    if mine:
+        messages = _with_mine(entries)
+    else:
+        messages = [e.public() for e in entries if e.sender != PERSON]
     cursor = entries[-1].seq if entries else max(after, 0)
     return web.json_response({"messages": messages, "cursor": cursor, "state": conv.state.value})
 
 
+async def leave(request: web.Request) -> web.Response:
+    """Quick exit: nobody should be left waiting for someone who has gone."""
+    session = request.match_info["session"]
+    if not _valid_session(session):
+        return _bad("bad session")
+    gateway = request.app[GATEWAY]
+    pid = gateway.pid(CHANNEL, session)
+    async with gateway.conversation_lock(pid):  # not half-way through a message of theirs
+        state = await request.app[HANDOFF].person_left(pid)
+    return web.json_response({"state": state})
+
+
+def _is_web_chat(path: str) -> bool:
+    return path == "/" or path.startswith("/static/") or path == "/api/chat" or path.startswith("/api/chat/")
+
+
+async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """The web chat's page, assets and API answers, errors included."""
+    if not _is_web_chat(request.path):
+        return
+    h = response.headers
+    h.update(SECURITY_HEADERS)
+    h["Content-Security-Policy"] = API_CSP if request.path.startswith("/api/") else PAGE_CSP
+    if request.path == "/" or request.path.startswith("/api/"):
+        h["Cache-Control"] = "no-store"  # a shared computer must not keep the conversation
+
+
 def setup(app: web.Application) -> None:
+    app.on_response_prepare.append(security_headers)
     app.router.add_get("/", index)
     app.router.add_post("/api/chat", post_chat)
     app.router.add_get("/api/chat/{session}/messages", get_messages)
+    app.router.add_post("/api/chat/{session}/leave", leave)
     app.router.add_static("/static/", STATIC, show_index=False)
