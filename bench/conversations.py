@@ -77,6 +77,9 @@ def main() -> int:
           f"{s['checks']} checks, {time.monotonic() - started:.0f} s")
     print(f"checks that hold:        {s['checks_held']}/{s['checks']} = {s['share_checks']:.3f}")
     print(f"conversations all right: {s['fully_right']}/{s['conversations']} = {s['share_conversations']:.3f}")
+    asked, held = runner.first_reply_service(results)
+    if asked:
+        print(f"first reply names a fitting service: {held}/{asked} = {held / asked:.3f}")
     kinds = collections.Counter(c.kind for r in results for c in r.failures())
     by_who = collections.Counter(r.who for r in results if not r.ok)
     print("failed checks by kind:", dict(kinds))

@@ -103,6 +103,15 @@ NO_PHONE = re.compile(
     r"|(meghallja|meghallanak|figyeli a telefonom)|nem akarok 112|nincs telefon"
     r"|(can'?t|cannot|can not|unable to|don'?t want to) (call|phone|talk)|no phone"
 )
+# Feelings and hurt said in plain words: after one of these the bot never answers "write it
+# differently" (the screen may rightly score them below concern).
+DISTRESS = re.compile(
+    r"\b(nincs (egy )?(barat|senkim|kivel)|egyedul|magany|szomoru|felek|felnek|sirok|sirtam|bant|"
+    r"utal(nak|ok)|nem birom|nem boldogul|nehez|rossz nekem|kiabal|csufol|szekal|piszkal|nem szeret|"
+    r"depresszi|szorong|remenytelen|elegem van|nem bir(ok|om)|"
+    r"lonely|alone|no friends|sad\b|scared|afraid|crying|bullied|hate(s)? me|can'?t cope|struggl|"
+    r"depressed|anxious|hopeless|nobody|no one)"
+)
 
 
 def fold(text: str) -> str:
@@ -455,7 +464,8 @@ class Gateway:
                 return
 
         # 6. Otherwise the bot answers.
-        replies += await self._ask_rasa(conv, value, distress=max(risk.level, result.level) >= Level.CONCERN)
+        distress = max(risk.level, result.level) >= Level.CONCERN or bool(DISTRESS.search(fold(text)))
+        replies += await self._ask_rasa(conv, value, distress=distress)
         outcome.replies = replies
 
     async def drain_deferred(self) -> int:
