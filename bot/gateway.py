@@ -438,7 +438,7 @@ class Gateway:
                                            announce=result.level != Level.IMMEDIATE)
         if "missing_child" in result.categories and result.level >= Level.HIGH:
             replies += await self._say(conv, [Reply(texts.text("missing_child", voice))])
-        if (result.level >= Level.CONCERN or conv.emergency_told) and NO_PHONE.search(fold(text)):
+        if (max(risk.level, result.level) >= Level.CONCERN or conv.emergency_told) and NO_PHONE.search(fold(text)):
             replies += await self._say(conv, [Reply(texts.text("no_phone", voice))])
 
         # 4b. Reports (bot.reports): a case code, /ugy, or an addition to a case.
