@@ -16,7 +16,23 @@ from rasa_sdk.executor import CollectingDispatcher
 from .common import STORE, language, message
 from .local_office import local_office_reply
 
-MAX_SETTLEMENT_WORDS = 5
+MAX_SETTLEMENT_WORDS = 4
+# Words that make a short answer a sentence, not a place name ("anyu mindig alszik").
+_SENTENCE_WORDS = frozenset({
+    "nem", "van", "nincs", "mindig", "soha", "is", "meg", "hogy", "mert", "de", "es", "vagy", "mi", "ki",
+    "hol", "mit", "miert", "hogyan", "mikor", "en", "te", "o", "anyu", "apu", "anya", "apa", "engem",
+    "szeretnem", "szeretnek", "tudom", "tudok", "kell", "lehet", "the", "is", "my", "i", "what", "where",
+})
+
+
+def looks_like_a_place(text: Text) -> bool:
+    """A short answer that can be a settlement name: no question, no sentence words."""
+    import unicodedata
+
+    folded = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+    words = folded.replace(",", " ").replace(".", " ").split()
+    return (0 < len(words) <= MAX_SETTLEMENT_WORDS and "?" not in text
+            and not any(w in _SENTENCE_WORDS for w in words))
 
 
 class ActionFallback(Action):
@@ -29,7 +45,7 @@ class ActionFallback(Action):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         k = await STORE.get()
         text = tracker.latest_message.get("text") or ""
-        if tracker.get_slot("awaiting_settlement") and 0 < len(text.split()) <= MAX_SETTLEMENT_WORDS:
+        if tracker.get_slot("awaiting_settlement") and looks_like_a_place(text):
             return local_office_reply(k, tracker, dispatcher, text)
         lang = language(tracker)
         dispatcher.utter_message(
