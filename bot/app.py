@@ -19,7 +19,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from bot import appkeys, health, metrics
+from bot import abuse, appkeys, health, metrics
 from bot.appkeys import GATEWAY, HANDOFF, HTTP, HUB, REDIS, SETTINGS, WARMER
 from bot.console import web as console_web
 from bot.config import Settings
@@ -66,6 +66,10 @@ async def store_errors(request: web.Request, handler):  # type: ignore[no-untype
 
 async def refresh_queue_metrics(app: web.Application) -> None:
     """Set the queue-length and Telegram backlog gauges from Redis at scrape time."""
+    try:
+        await health.redis_memory_ratio(app[REDIS])
+    except (RedisError, OSError, ValueError):
+        pass
     metrics.QUEUE_LENGTH.clear()
     for w in await app[HANDOFF].queue.waiting():
         metrics.QUEUE_LENGTH.labels(w.level, w.skill).inc()
@@ -97,7 +101,8 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
         sealer = Sealer(settings.data_keys)
         app[REDIS] = redis
         app[HTTP] = http
-        store = ConversationStore(redis, sealer, settings.retention_seconds)
+        store = ConversationStore(redis, sealer, settings.retention_seconds,
+                                  max_chars=settings.max_message_chars, max_entries=settings.transcript_max_entries)
         handoff = HandoffService(redis, store, settings, http)
         app[HANDOFF] = handoff
         report_desk, eraser = reports_wire.build(settings, redis)
@@ -114,10 +119,14 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
             spool=Spool(settings.spool_dir, sealer),
         )
         handoff.gateway = app[GATEWAY]
+        guard = abuse.Guard(redis, settings)
+        app[abuse.GUARD] = guard
+        handoff.guard = guard
         hub = Hub(redis, handoff)
         app[HUB] = hub
         await hub.start()
         reports_wire.attach(app, app[GATEWAY], report_desk)
+        report_desk.guard = guard
         telegram = None
         if settings.telegram_enabled:
             from bot.telegram_channel import TelegramChannel

@@ -69,6 +69,23 @@ class Settings:
     redis_max_connections: int = 400
     rate_limit_window: int = 10
     public_url: str = ""
+    # Abuse limits (issue 11): "" = the peer address is the client; "1" or CIDRs: trust
+    # X-Forwarded-For from those proxies. Counts are per ABUSE_WINDOW seconds; 0 = off.
+    trusted_proxy: str = ""
+    abuse_window: int = 600
+    new_chats_per_address: int = 20
+    new_chats_global: int = 600
+    queue_entries_per_address: int = 5
+    queue_entries_global: int = 150
+    # Wrong case codes per hour (the per-conversation brake stays at 10).
+    code_failures_per_address: int = 20
+    code_failures_global: int = 300
+    # /metrics: bearer token; empty: only from loopback.
+    metrics_token: str = ""
+    # Storage bounds: entries kept per transcript stream (approximate trim), and the
+    # embedded Redis's maxmemory (scripts/redis.sh; /healthz warns above 80 %).
+    transcript_max_entries: int = 2000
+    maxmemory: str = "512mb"
     log_level: str = "INFO"
     domain_dir: Path = field(default=ROOT / "domain")
     # Messages kept while Redis is down wait here (sealed) until it is back.
@@ -120,6 +137,15 @@ class Settings:
         webhook_secret = env.get("TELEGRAM_WEBHOOK_SECRET", "").strip()
         if webhook_url and len(webhook_secret) < 16:
             raise ConfigError("TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET (16+ characters)")
+        trusted_proxy = env.get("TRUSTED_PROXY", "").strip()
+        try:
+            from bot.abuse import parse_trusted
+
+            parse_trusted(trusted_proxy)
+        except ValueError as exc:
+            raise ConfigError("TRUSTED_PROXY must be empty, 1, or comma-separated CIDRs") from exc
+        if _int(env, "ABUSE_WINDOW", 600) < 1:
+            raise ConfigError("ABUSE_WINDOW must be at least 1 second")
         return cls(
             pseudonym_key=key.encode(),
             data_keys=data_keys,
@@ -147,7 +173,18 @@ class Settings:
             rasa_warmup_conversations=_int(env, "RASA_WARMUP_CONVERSATIONS", 24),
             redis_max_connections=_int(env, "REDIS_MAX_CONNECTIONS", 400),
             rate_limit_window=_int(env, "RATE_LIMIT_WINDOW", 10),
-            public_url=env.get("PUBLIC_URL", "").strip(),
+            public_url=env.get("PUBLIC_URL", "").strip().rstrip("/"),
+            trusted_proxy=trusted_proxy,
+            abuse_window=_int(env, "ABUSE_WINDOW", 600),
+            new_chats_per_address=_int(env, "NEW_CHATS_PER_ADDRESS", 20),
+            new_chats_global=_int(env, "NEW_CHATS_GLOBAL", 600),
+            queue_entries_per_address=_int(env, "QUEUE_ENTRIES_PER_ADDRESS", 5),
+            queue_entries_global=_int(env, "QUEUE_ENTRIES_GLOBAL", 150),
+            code_failures_per_address=_int(env, "CODE_FAILURES_PER_ADDRESS", 20),
+            code_failures_global=_int(env, "CODE_FAILURES_GLOBAL", 300),
+            metrics_token=env.get("METRICS_TOKEN", "").strip(),
+            transcript_max_entries=_int(env, "TRANSCRIPT_MAX_ENTRIES", 2000),
+            maxmemory=env.get("MAXMEMORY", "").strip() or "512mb",
             log_level=env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO",
             spool_dir=Path(env.get("SPOOL_DIR", "").strip() or ROOT / "var" / "spool"),
         )

@@ -18,6 +18,20 @@ async def _redis(request: web.Request) -> tuple[bool, str]:
         return False, type(exc).__name__
 
 
+MEMORY_ALERT = 0.8  # share of maxmemory above which /healthz warns (writes fail at 100 %)
+
+
+async def redis_memory_ratio(redis) -> float:  # type: ignore[no-untyped-def]
+    """Used memory as a share of Redis's maxmemory (0.0 when it has none); sets the gauge."""
+    from bot import metrics
+
+    info = await redis.info("memory")
+    limit = int(info.get("maxmemory") or 0)
+    ratio = int(info.get("used_memory") or 0) / limit if limit else 0.0
+    metrics.REDIS_MEMORY_RATIO.set(round(ratio, 4))
+    return ratio
+
+
 async def _outbox(request: web.Request) -> tuple[bool, str]:
     """Replies must be leaving: the sender runs and nothing waits longer than it should."""
     from bot.telegram_channel import OUTBOX_STALE_SECONDS
@@ -46,10 +60,23 @@ async def healthz(request: web.Request) -> web.Response:
     if TELEGRAM in request.app:
         checks["telegram_outbox"] = await _outbox(request)
     ok = all(v[0] for v in checks.values())
+    warnings: list[str] = []
+    if redis[0]:
+        # An alert, not a failure: taking the service out of a load balancer would not free
+        # memory; an operator must (retention, maxmemory). Writes fail only at 100 %.
+        try:
+            ratio = await asyncio.wait_for(redis_memory_ratio(request.app[REDIS]), timeout=2)
+        except (RedisError, OSError, asyncio.TimeoutError, ValueError):
+            ratio = 0.0
+        if ratio:
+            checks["redis"] = (True, f"ok; memory {ratio:.0%} of maxmemory")
+        if ratio > MEMORY_ALERT:
+            warnings.append("redis_memory")
     body = {
         "status": "ok" if ok else "degraded",
         "checks": {name: {"ok": v[0], "detail": v[1]} for name, v in checks.items()},
         "failed": [name for name, v in checks.items() if not v[0]],
+        "warnings": warnings,
     }
     return web.json_response(body, status=200 if ok else 503)
 

@@ -127,6 +127,19 @@ def operator_login_failures(name: str) -> str:
     return f"{PREFIX}:op:loginfail:{name}"
 
 
+def operator_login_throttle(client: str, name: str) -> str:
+    """Hash: failed log-ins of one (client address hash, account name) and until when the
+    next try waits (exponential backoff). TTL: 1 day."""
+    return f"{PREFIX}:op:loginthrottle:{client}:{name}"
+
+
+def abuse_counter(limit: str, subject: str) -> str:
+    """Counter of one abuse limit (bot.abuse) for a subject: a keyed hash of a client
+    address, a pseudonymous id, or ``all`` for the global limit (with ``:alerted``: the
+    once-per-window log marker). TTL: the limit's window."""
+    return f"{PREFIX}:abuse:{limit}:{subject}"
+
+
 # -- Anonymous reports (bot.reports) -------------------------------------------------
 # ``rid`` is a keyed HMAC of the case code: the code itself never appears in Redis.
 

@@ -1,8 +1,16 @@
 """Prometheus metrics, served at ``/metrics``. Labels never carry ids or text."""
 from __future__ import annotations
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+import hmac
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics, generate_latest,
+)
 from aiohttp import web
+
+# No ``*_created`` series: their timestamps told within seconds when someone wrote about
+# suicide (issue 11, item 16).
+disable_created_metrics()
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -29,9 +37,29 @@ TELEGRAM_OUTBOX_AGE = Gauge("telegram_outbox_oldest_age_seconds", "Age of the ol
                             registry=REGISTRY)
 TELEGRAM_INBOX_BACKLOG = Gauge("telegram_inbox_backlog", "Telegram updates stored but not yet answered",
                                registry=REGISTRY)
+ABUSE_LIMITED = Counter("abuse_limited_total", "Requests refused or slowed by an abuse limit (supervisor alert)",
+                        ["limit"], registry=REGISTRY)
+REDIS_MEMORY_RATIO = Gauge("redis_memory_used_ratio", "Redis used memory as a share of its maxmemory "
+                           "(0 when no maxmemory is set); alert above 0.8", registry=REGISTRY)
+
+
+def allowed(request: web.Request) -> bool:
+    """With METRICS_TOKEN: only its bearer; without: only a loopback client (a client
+    behind a trusted proxy is judged by its forwarded address, not the proxy's)."""
+    from bot import abuse
+    from bot.appkeys import SETTINGS
+
+    settings = request.app[SETTINGS]
+    if settings.metrics_token:
+        header = request.headers.get("Authorization", "")
+        return header.startswith("Bearer ") and hmac.compare_digest(
+            header[7:].strip().encode(), settings.metrics_token.encode())
+    return abuse.is_loopback(abuse.client_address(request, abuse.parse_trusted(settings.trusted_proxy)))
 
 
 async def metrics_view(request: web.Request) -> web.Response:
+    if not allowed(request):
+        return web.json_response({"error": "metrics need the METRICS_TOKEN bearer (or loopback)"}, status=403)
     refresh = request.app.get(QUEUE_REFRESH)
     if refresh is not None:
         await refresh(request.app)

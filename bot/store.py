@@ -30,6 +30,7 @@ class State(str, Enum):
 
 # Who wrote an entry of the transcript, and who may see it.
 PERSON, BOT, OPERATOR, SYSTEM = "person", "bot", "operator", "system"
+TRUNCATED = " […]"  # marks a transcript text cut at MAX_MESSAGE_CHARS
 TO_ALL, TO_STAFF = "all", "staff"
 
 
@@ -90,7 +91,7 @@ class Entry:
 # and the stream order can never disagree; refresh every expiry on the way.
 _APPEND = """
 local seq = redis.call('INCR', KEYS[2])
-redis.call('XADD', KEYS[1], seq .. '-0', 's', ARGV[1], 'a', ARGV[2], 'd', ARGV[3])
+redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[5], seq .. '-0', 's', ARGV[1], 'a', ARGV[2], 'd', ARGV[3])
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 redis.call('EXPIRE', KEYS[2], ARGV[4])
 redis.call('EXPIRE', KEYS[3], ARGV[4])
@@ -123,8 +124,11 @@ return 1
 class ConversationStore:
     """Reads and writes conversations; every key expires after the retention period."""
 
-    def __init__(self, redis: Redis, sealer: Sealer, retention_seconds: int) -> None:
+    def __init__(self, redis: Redis, sealer: Sealer, retention_seconds: int, *,
+                 max_chars: int = 4096, max_entries: int = 2000) -> None:
         self.redis = redis
+        self._max_chars = max_chars  # a longer text is stored cut, with TRUNCATED after it
+        self._max_entries = max_entries  # per transcript stream (approximate trim)
         self._sealer = sealer
         self._ttl = retention_seconds
         self._append = redis.register_script(_APPEND)
@@ -210,13 +214,18 @@ class ConversationStore:
         buttons: tuple[tuple[str, str], ...] = (),
         meta: dict[str, Any] | None = None,
     ) -> int:
-        """Add an entry to the transcript; returns its sequence number (the cursor)."""
+        """Add an entry to the transcript; returns its sequence number (the cursor).
+
+        At most ``max_chars`` of the text is kept (screening read all of it before)."""
+        if len(text) > self._max_chars:
+            text = text[: self._max_chars] + TRUNCATED
+            meta = {**(meta or {}), "truncated": True}
         sealed = self._sealer.seal(
             {"t": text, "b": [list(b) for b in buttons], "ts": time.time(), "m": meta or {}}
         )
         seq = await self._append(
             keys=[keys.log(pid), keys.log_seq(pid), keys.conv(pid)],
-            args=[sender, audience, sealed, self._ttl],
+            args=[sender, audience, sealed, self._ttl, self._max_entries],
         )
         return int(seq)
 

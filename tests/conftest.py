@@ -67,7 +67,8 @@ class RedisServer:
     def start(self) -> None:
         self.proc = subprocess.Popen(
             [self.binary, "--bind", "127.0.0.1", "--port", str(self.port), "--dir", self.dir,
-             "--appendonly", "yes", "--appendfsync", self.fsync, "--save", ""],
+             "--appendonly", "yes", "--appendfsync", self.fsync, "--save", "",
+             "--maxmemory", "512mb", "--maxmemory-policy", "noeviction"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         wait_port(self.port, 10)

@@ -72,8 +72,11 @@ async def test_login_wrong_password_and_lockout(gw: Any, operator_account: Any, 
         assert "console_session" not in {c.key for c in s.cookie_jar}
         for _ in range(10):
             await attempt("wrong-password-2")
-        assert await attempt(password) == 401  # locked out for a while, even with the right one
-        await redis.delete(keys.operator_login_failures("gabor"))
+        # This address waits out its backoff (issue 11, item 15: no lock-out for everyone;
+        # tests/test_abuse.py tries the operator's own address meanwhile).
+        assert await attempt(password) == 429
+        for key in await redis.keys(keys.operator_login_throttle("*", "*")):
+            await redis.delete(key)
         assert await attempt(password) == 303
 
 

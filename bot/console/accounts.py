@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 import time
@@ -14,11 +15,20 @@ from redis.asyncio import Redis
 from bot import keys
 from bot.handoff.service import Operator
 
+log = logging.getLogger(__name__)
 ROLES = ("operator", "supervisor")
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 MIN_PASSWORD = 10
-MAX_FAILURES = 10  # per account name per 15 minutes
+# Wrong passwords slow down the one who types them, never lock the account for everyone
+# (issue 11, item 15): per (client address, name), after FREE_FAILURES the next try waits
+# 1, 2, 4 ... seconds, at most MAX_BACKOFF; the same per address over all names after
+# FREE_FAILURES_ADDRESS (guessing across accounts). The right password from elsewhere works.
+FREE_FAILURES = 5
+FREE_FAILURES_ADDRESS = 20
+MAX_BACKOFF = 900
+THROTTLE_TTL = 86400
 FAILURE_WINDOW = 900
+ALERT_FAILURES = 50  # per account name per FAILURE_WINDOW: one log line and the abuse counter
 _hasher = PasswordHasher()  # argon2id, library defaults (RFC 9106 low-memory profile)
 # Verified against when the account does not exist, so timing does not reveal names.
 _DUMMY = _hasher.hash(secrets.token_hex(16))
@@ -62,16 +72,50 @@ async def get_operator(redis: Redis, name: str) -> Operator | None:
     return Operator(name, raw[0].decode(), skills)
 
 
-async def verify(redis: Redis, name: str, password: str) -> Operator | None:
-    """The operator if the password is right; None otherwise (also when locked out)."""
+async def _waiting(redis: Redis, key: str) -> bool:
+    until = await redis.hget(key, "until")
+    return bool(until) and float(until) > time.time()
+
+
+async def _fail(redis: Redis, key: str, free: int) -> None:
+    """Count a failure; past ``free`` failures the next try waits, doubling each time."""
+    n = int(await redis.hincrby(key, "n", 1))
+    if n > free:
+        await redis.hset(key, "until", f"{time.time() + min(2 ** (n - free - 1), MAX_BACKOFF):.3f}")
+    await redis.expire(key, THROTTLE_TTL)
+
+
+async def login_wait(redis: Redis, name: str, client: str = "") -> float:
+    """Seconds until this client may try ``name`` again (0: now)."""
+    try:
+        name = check_name(name)
+    except AccountError:
+        name = "-"
+    until = 0.0
+    for key in (keys.operator_login_throttle(client or "-", name), keys.operator_login_throttle(client or "-", "*")):
+        until = max(until, float(await redis.hget(key, "until") or 0))
+    return max(0.0, until - time.time())
+
+
+async def verify(redis: Redis, name: str, password: str, client: str = "") -> Operator | None:
+    """The operator if the password is right; None otherwise (also while this client
+    waits out its backoff: then the password is not even checked, and nothing counts).
+
+    ``client``: a keyed hash of the caller's address (bot.abuse.client_key)."""
     import asyncio
+
+    from bot import metrics
 
     try:
         name = check_name(name)
     except AccountError:
         name = ""
+    pair_key = keys.operator_login_throttle(client or "-", name or "-")
+    addr_key = keys.operator_login_throttle(client or "-", "*")
+    if await _waiting(redis, pair_key) or await _waiting(redis, addr_key):
+        metrics.ABUSE_LIMITED.labels("login").inc()
+        return None
     fail_key = keys.operator_login_failures(name or "-")
-    failures = int(await redis.get(fail_key) or 0)
     stored = await redis.hget(keys.operator_account(name), "hash") if name else None
     loop = asyncio.get_running_loop()
 
@@ -82,13 +126,18 @@ async def verify(redis: Redis, name: str, password: str) -> Operator | None:
             return False
 
     ok = await loop.run_in_executor(None, check)  # ~50 ms of CPU: off the event loop
-    if not ok or stored is None or failures >= MAX_FAILURES:
+    if not ok or stored is None:
+        await _fail(redis, pair_key, FREE_FAILURES)
+        await _fail(redis, addr_key, FREE_FAILURES_ADDRESS)
         async with redis.pipeline(transaction=True) as pipe:
+            pipe.set(fail_key, 0, ex=FAILURE_WINDOW, nx=True)  # alert only: never a lock-out
             pipe.incr(fail_key)
-            pipe.expire(fail_key, FAILURE_WINDOW)
-            await pipe.execute()
+            _, failures = await pipe.execute()
+        if int(failures) == ALERT_FAILURES:
+            metrics.ABUSE_LIMITED.labels("login_name").inc()
+            log.warning("many failed log-ins for one account", extra={"count": ALERT_FAILURES})
         return None
-    await redis.delete(fail_key)
+    await redis.delete(pair_key)
     if _hasher.check_needs_rehash(stored.decode()):
         await redis.hset(keys.operator_account(name), "hash", _hasher.hash(password))
     return await get_operator(redis, name)

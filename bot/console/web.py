@@ -19,7 +19,8 @@ from aiohttp import WSMsgType, web
 
 from bot.appkeys import HUB, REDIS, SETTINGS
 from bot.console import api
-from bot.console.accounts import create_session, end_session, verify
+from bot.abuse import GUARD
+from bot.console.accounts import create_session, end_session, login_wait, verify
 from bot.console.auth import COOKIE, LOGIN_COOKIE, current_session, same_origin, session_ttl, set_cookie
 from bot.handoff.events import ConsoleSocket
 
@@ -81,9 +82,14 @@ async def post_login(request: web.Request) -> web.Response:
     expected = request.cookies.get(LOGIN_COOKIE, "")
     if not same_origin(request) or not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
         return await login_page(request, "A belépési űrlap lejárt; próbáld újra.", status=403)
-    op = await verify(request.app[REDIS], str(form.get("name", "")), str(form.get("password", "")))
+    client = request.app[GUARD].client(request)
+    op = await verify(request.app[REDIS], str(form.get("name", "")), str(form.get("password", "")), client)
     if op is None:
         log.warning("console login failed")
+        wait = await login_wait(request.app[REDIS], str(form.get("name", "")), client)
+        if wait > 0:
+            return await login_page(request, f"Túl sok hibás próbálkozás; próbáld újra {int(wait) + 1} másodperc múlva.",
+                                    status=429)
         return await login_page(request, "Hibás felhasználónév vagy jelszó.", status=401)
     token, _ = await create_session(request.app[REDIS], op, session_ttl(request))
     resp = web.HTTPSeeOther("/console/")

@@ -100,6 +100,7 @@ class HandoffService:
         self.events = Events(redis)
         self.presence = Presence(redis, settings.operator_grace_seconds)
         self.gateway: Gateway | None = None  # set once the gateway exists (it needs us first)
+        self.guard: Any = None  # bot.abuse.Guard: queue-entry limits per client and overall
         self._background: set[asyncio.Task[Any]] = set()
 
     async def stop(self) -> None:
@@ -111,6 +112,18 @@ class HandoffService:
 
     # -- the gateway's side (bot.gateway.Handoff) ------------------------------------
     async def request(self, conv: Conversation, *, reason: str, skill: str | None) -> list[Reply]:
+        if self.guard is not None and not conv.with_human:
+            # A new queue entry counts against the client's (web: its address) and the
+            # overall limit; over it, the person hears the numbers and the bot goes on.
+            # Their 112 reply (immediate danger) was given before this, whatever the limit.
+            from bot import abuse, texts
+
+            if await self.guard.hit_both(self.guard.queue_address, self.guard.queue_global, abuse.CLIENT.get()):
+                replies = [Reply(texts.text("queue_limited", conv.voice))]
+                await self.store.append(conv.pid, SYSTEM, "Sorba állás elutasítva (túl sok új bejegyzés)",
+                                        audience=TO_STAFF, meta={"kind": "queue_limited"})
+                await self._record(conv.pid, replies)
+                return replies
         chosen = normalise_skill(skill) or normalise_skill(conv.skill) or DEFAULT_SKILL
         priority = priority_for(conv.risk.level, reason)
         status, prio, skill_now = await self.queue.enqueue(conv.pid, priority, chosen, reason)

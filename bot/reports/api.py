@@ -92,8 +92,13 @@ def summary(r: Report) -> dict[str, Any]:
             "authority": (r.authority or {}).get("name")}
 
 
-async def detail(r: Report, store: ReportStore) -> dict[str, Any]:
+async def detail(r: Report, store: ReportStore, *, with_code: bool = False) -> dict[str, Any]:
+    """The full report for an operator. Never the case code (the reporter's secret: it
+    opens the case from any chat), except to the caller that just created the report by
+    phone (``with_code``), who must tell it to the reporter."""
     out = r.to_dict()
+    if not with_code:
+        out.pop("code", None)
     out.update({"rid": r.rid, "ref": r.ref, "checklist_steps": r.checklist_steps() if r.immediate else [],
                 "linked": await store.linked_pid(r.rid) is not None})
     return out
@@ -118,7 +123,7 @@ async def create_report(request: web.Request, store: ReportStore, operator: str)
     body = await _body(request)
     report = await store.create(body, language=str(body.get("language") or "hu")[:2])
     await store.audit(report.rid, operator, "created")
-    return web.json_response(await detail(report, store), status=201)
+    return web.json_response(await detail(report, store, with_code=True), status=201)
 
 
 @guarded

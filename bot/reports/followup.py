@@ -68,6 +68,7 @@ class ReportDesk:
         self.redis = redis
         self._sealer = sealer  # the report key ring (follow-up state holds a report id)
         self.gateway: Gateway | None = None
+        self.guard: Any = None  # bot.abuse.Guard: wrong codes per client address and overall
 
     def _reply(self, text: str, buttons: tuple[tuple[str, str], ...] = ()) -> "Reply":
         from bot.gateway import Reply
@@ -169,17 +170,32 @@ class ReportDesk:
         await self.redis.set(keys.conv_followup(pid), self._sealer.seal({"rid": rid, "mode": mode}), ex=FOLLOWUP_TTL)
 
     async def _blocked(self, pid: str) -> bool:
+        """No more tries: this conversation, its client (web: the address; Telegram has
+        only the conversation) or everyone together typed too many wrong codes."""
         value = await self.redis.get(keys.conv_code_failures(pid))
-        return bool(value) and int(value) >= CODE_FAIL_MAX
+        if bool(value) and int(value) >= CODE_FAIL_MAX:
+            return True
+        if self.guard is None:
+            return False
+        from bot import abuse
+
+        return await self.guard.over_either(self.guard.code_address, self.guard.code_global, abuse.CLIENT.get())
 
     async def _count_failure(self, pid: str) -> bool:
-        """Count a wrong code; True when this conversation is now blocked from trying."""
+        """Count a wrong code; True when this conversation is now blocked from trying.
+
+        New sessions do not reset the count: it is kept per client address and overall too."""
         key = keys.conv_code_failures(pid)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.set(key, 0, ex=CODE_FAIL_WINDOW, nx=True)  # the window starts at the first failure
             pipe.incr(key)
             _, count = await pipe.execute()
-        return int(count) > CODE_FAIL_MAX
+        wider = False
+        if self.guard is not None:
+            from bot import abuse
+
+            wider = await self.guard.hit_both(self.guard.code_address, self.guard.code_global, abuse.CLIENT.get())
+        return int(count) > CODE_FAIL_MAX or wider
 
     # -- operator -> reporter --------------------------------------------------------
     async def message_reporter(self, rid: str, text: str, operator: str) -> bool:

@@ -15,8 +15,10 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.appkeys import GATEWAY, HANDOFF
+from bot import abuse, keys, texts
+from bot.appkeys import GATEWAY, HANDOFF, SETTINGS
 from bot.gateway import Inbound, Reply
+from bot.screening import Level
 from bot.store import PERSON, Entry
 
 log = logging.getLogger(__name__)
@@ -55,7 +57,51 @@ async def index(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
 
 
+def _own_origin(request: web.Request) -> bool:
+    """Not a cross-site request: no Origin, ``null`` (our page sends it: Referrer-Policy
+    no-referrer), or the service's own host (PUBLIC_URL's if set, else the Host header).
+    A browser's ``Sec-Fetch-Site: cross-site`` is refused whatever the Origin says."""
+    if request.headers.get("Sec-Fetch-Site", "").lower() == "cross-site":
+        return False
+    origin = request.headers.get("Origin")
+    if origin is None or origin == "null":
+        return True
+    public = request.app[SETTINGS].public_url
+    if public:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(public)
+        return origin == f"{parts.scheme}://{parts.netloc}"
+    return origin in (f"http://{request.host}", f"https://{request.host}")
+
+
+async def _over_new_chat_limit(request: web.Request, inbound: Inbound, client: str) -> web.Response | None:
+    """A new conversation over the per-address or global limit gets a kind 429 with the
+    numbers; a message the screen scores immediate gets the 112 reply first (safety over
+    limits), but no conversation and no queue entry."""
+    gateway = request.app[GATEWAY]
+    guard = request.app[abuse.GUARD]
+    pid = gateway.pid(CHANNEL, inbound.chat_id)
+    if await gateway.store.redis.exists(keys.conv(pid)):
+        return None
+    if not await guard.hit_both(guard.new_chat_address, guard.new_chat_global, client):
+        return None
+    lang = gateway.guess_language(inbound)
+    replies = [Reply(texts.text("too_many_chats", lang))]
+    if gateway.screen(inbound).level == Level.IMMEDIATE:
+        replies.insert(0, Reply(texts.text("emergency", lang)))
+    return web.json_response(
+        {"error": "too many new conversations", "replies": [_reply_json(r) for r in replies], "state": "bot",
+         "cursor": 0}, status=429, headers={"Retry-After": str(guard.new_chat_address.window)})
+
+
 async def post_chat(request: web.Request) -> web.Response:
+    # Only JSON from our own page: a cross-site form or text/plain fetch cannot send it
+    # without a CORS preflight, which this service never answers.
+    if request.content_type != "application/json":
+        return web.json_response({"error": "Content-Type must be application/json"}, status=415)
+    if not _own_origin(request):
+        return web.json_response({"error": "cross-site requests are refused"}, status=403)
     try:
         body = await request.json()
     except ValueError:
@@ -72,10 +118,16 @@ async def post_chat(request: web.Request) -> web.Response:
     if payload is not None and not isinstance(payload, str):
         return _bad("payload must be a string")
     gateway = request.app[GATEWAY]
-    outcome = await gateway.handle(
-        Inbound(channel=CHANNEL, chat_id=session, text=text or "", payload=payload,
-                route={"channel": CHANNEL})
-    )
+    inbound = Inbound(channel=CHANNEL, chat_id=session, text=text or "", payload=payload, route={"channel": CHANNEL})
+    client = request.app[abuse.GUARD].client(request)
+    limited = await _over_new_chat_limit(request, inbound, client)
+    if limited is not None:
+        return limited
+    token = abuse.CLIENT.set(client)  # the queue and the case-code brake count per client
+    try:
+        outcome = await gateway.handle(inbound)
+    finally:
+        abuse.CLIENT.reset(token)
     return web.json_response(
         {"replies": [_reply_json(r) for r in outcome.replies], "state": outcome.state.value,
          "cursor": outcome.cursor}

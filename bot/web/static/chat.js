@@ -77,8 +77,9 @@
       const resp = await fetch("/api/chat", {
         method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
       });
-      if (!resp.ok) throw new Error("HTTP " + resp.status);
-      const data = await resp.json();
+      // A refusal for too many new chats (429) still carries the numbers to show.
+      const data = resp.ok || resp.status === 429 ? await resp.json() : null;
+      if (!data || !Array.isArray(data.replies)) throw new Error("HTTP " + resp.status);
       for (const r of data.replies) show("bot", r.text, r.buttons);
       cursor = Math.max(cursor, data.cursor || 0);
     } catch (e) {
