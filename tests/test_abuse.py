@@ -125,18 +125,22 @@ async def test_global_new_chat_limit(gateway_factory, http) -> None:
 
 
 async def test_queue_entries_are_limited_per_address_and_overall(gateway_factory, http, redis: Redis) -> None:
-    gw = await gateway(gateway_factory, QUEUE_ENTRIES_PER_ADDRESS=2, QUEUE_ENTRIES_GLOBAL=3, TRUSTED_PROXY="1")
+    gw = await gateway(gateway_factory, QUEUE_ENTRIES_PER_ADDRESS=2, QUEUE_ENTRIES_GLOBAL=2, TRUSTED_PROXY="1")
     for i in range(2):
         status, body = await post(http, gw.url, f"queue-a-{i:04d}", "/operator", client="203.0.113.5")
         assert status == 200 and body["state"] == "queued"
-    status, body = await post(http, gw.url, "queue-a-0099", DANGER, client="203.0.113.5")
+    # Over the address's limit a plain request is refused kindly, with the numbers...
+    status, body = await post(http, gw.url, "queue-a-0098", "/operator", client="203.0.113.5")
     assert status == 200 and body["state"] == "bot", body
-    assert body["replies"][0]["text"] == texts.text("emergency", "hu")  # 112 first, limit or not
     assert texts.text("queue_limited", "hu") in joined(body)
     assert await waiting(redis) == 2
-    # Another address has its own budget, up to the overall limit.
-    assert (await post(http, gw.url, "queue-b-0000", "/operator", client="198.51.100.5"))[1]["state"] == "queued"
-    assert (await post(http, gw.url, "queue-c-0000", "/operator", client="198.51.100.6"))[1]["state"] == "bot"
+    # ...but danger always reaches the queue (flagged for the operator), 112 first.
+    status, body = await post(http, gw.url, "queue-a-0099", DANGER, client="203.0.113.5")
+    assert status == 200 and body["state"] == "queued", body
+    assert body["replies"][0]["text"] == texts.text("emergency", "hu")
+    assert await waiting(redis) == 3
+    # Another address has its own budget, but not past the overall limit.
+    assert (await post(http, gw.url, "queue-b-0000", "/operator", client="198.51.100.5"))[1]["state"] == "bot"
     assert await waiting(redis) == 3
     body = await metrics_text(http, gw.url)
     assert 'abuse_limited_total{limit="queue_address"}' in body and 'abuse_limited_total{limit="queue_global"}' in body
@@ -312,3 +316,19 @@ async def test_metrics_need_the_token_and_have_no_created_series(gateway_factory
     async with http.get(f"{proxied.url}/metrics", headers={"X-Forwarded-For": "203.0.113.5"}) as resp:
         assert resp.status == 403
     assert "_created" not in await metrics_text(http, proxied.url)
+
+
+def test_limits_are_on_by_default_and_0_turns_one_off() -> None:
+    from bot.config import Settings
+
+    s = Settings.from_env(KEYS)  # the fixtures turn the limits off (tests/conftest.py LIMITS_OFF)
+    assert (s.new_chats_per_address, s.new_chats_global, s.queue_entries_per_address, s.queue_entries_global,
+            s.code_failures_per_address, s.code_failures_global) == (20, 600, 5, 150, 20, 300)
+    assert s.metrics_token == "" and s.trusted_proxy == "" and s.transcript_max_entries == 2000
+    assert Settings.from_env({**KEYS, "NEW_CHATS_PER_ADDRESS": "0"}).new_chats_per_address == 0
+    import pytest
+
+    from bot.config import ConfigError
+
+    with pytest.raises(ConfigError):
+        Settings.from_env({**KEYS, "TRUSTED_PROXY": "not-a-network"})
