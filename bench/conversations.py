@@ -36,7 +36,9 @@ async def run(sets: list[dict], show: str | None, verbose: bool) -> list[runner.
     try:
         await asyncio.to_thread(stack.wait_ready)
         settings = make_settings(REDIS_URL=redis.url, PORT=free_port(), RASA_URL=stack.url, RASA_TOKEN=stack.token,
-                                 ACTION_SERVER_URL=stack.action_url, RATE_LIMIT_MESSAGES=1000)
+                                 ACTION_SERVER_URL=stack.action_url, RATE_LIMIT_MESSAGES=1000,
+                                 NEW_CHATS_PER_ADDRESS=100_000, NEW_CHATS_GLOBAL=100_000,
+                                 QUEUE_ENTRIES_PER_ADDRESS=100_000, QUEUE_ENTRIES_GLOBAL=100_000)
         gw = await start_gateway(settings)
         key = KEYS["PSEUDONYM_KEY"].encode()
         try:

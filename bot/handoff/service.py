@@ -119,11 +119,15 @@ class HandoffService:
             from bot import abuse, texts
 
             if await self.guard.hit_both(self.guard.queue_address, self.guard.queue_global, abuse.CLIENT.get()):
-                replies = [Reply(texts.text("queue_limited", conv.voice))]
-                await self.store.append(conv.pid, SYSTEM, "Sorba állás elutasítva (túl sok új bejegyzés)",
-                                        audience=TO_STAFF, meta={"kind": "queue_limited"})
-                await self._record(conv.pid, replies)
-                return replies
+                if conv.risk.level < Level.HIGH:
+                    replies = [Reply(texts.text("queue_limited", conv.voice))]
+                    await self.store.append(conv.pid, SYSTEM, "Sorba állás elutasítva (túl sok új bejegyzés)",
+                                            audience=TO_STAFF, meta={"kind": "queue_limited"})
+                    await self._record(conv.pid, replies)
+                    return replies
+                # Danger always reaches the queue, limit or not: operators see the flag and judge.
+                await self.store.append(conv.pid, SYSTEM, "Sok új sorbaállás egyszerre (lehet visszaélés); veszély miatt sorba került",
+                                        audience=TO_STAFF, meta={"kind": "queue_limited_danger"})
         chosen = normalise_skill(skill) or normalise_skill(conv.skill) or DEFAULT_SKILL
         priority = priority_for(conv.risk.level, reason)
         status, prio, skill_now = await self.queue.enqueue(conv.pid, priority, chosen, reason)
