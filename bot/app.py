@@ -135,6 +135,13 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
             app[TELEGRAM] = telegram
             await telegram.start()
             eraser.telegram_bot = telegram.app.bot
+        email = None
+        if settings.email_enabled:
+            from bot.email_channel import EmailChannel
+
+            email = EmailChannel(settings, app[GATEWAY], redis)
+            app[appkeys.EMAIL] = email
+            await email.start()
         replay = asyncio.create_task(app[GATEWAY].replay_loop(), name="replay-kept-messages")
         app[WARMER] = RasaWarmer(app[GATEWAY].rasa, settings.rasa_warmup_conversations)
         warming = asyncio.create_task(app[WARMER].run(), name="rasa-warmup")
@@ -145,6 +152,8 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
         await handoff.stop()
         if telegram is not None:
             await telegram.stop()
+        if email is not None:
+            await email.stop()
         await http.close()
         await redis.aclose()
 

@@ -29,3 +29,8 @@ if TYPE_CHECKING:
     from bot.telegram_channel import TelegramChannel
 
 TELEGRAM: web.AppKey["TelegramChannel"] = web.AppKey("telegram")
+
+if TYPE_CHECKING:
+    from bot.email_channel import EmailChannel
+
+EMAIL: web.AppKey["EmailChannel"] = web.AppKey("email")

@@ -86,6 +86,17 @@ class Settings:
     # embedded Redis's maxmemory (scripts/redis.sh; /healthz warns above 80 %).
     transcript_max_entries: int = 2000
     maxmemory: str = "512mb"
+    # E-mail channel (bot.email_channel): off unless both URLs are set.
+    email_imap_url: str = ""
+    email_smtp_url: str = ""
+    email_user: str = ""
+    email_password: str = ""
+    email_address: str = ""
+    email_poll_seconds: float = 5.0
+    email_idle_seconds: float = 300.0
+    email_disable_idle: bool = False
+    email_max_bytes: int = 1_000_000
+    email_timeout: float = 30.0
     log_level: str = "INFO"
     domain_dir: Path = field(default=ROOT / "domain")
     # Messages kept while Redis is down wait here (sealed) until it is back.
@@ -102,6 +113,10 @@ class Settings:
     @property
     def telegram_enabled(self) -> bool:
         return bool(self.telegram_token)
+
+    @property
+    def email_enabled(self) -> bool:
+        return bool(self.email_imap_url and self.email_smtp_url)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -146,6 +161,17 @@ class Settings:
             raise ConfigError("TRUSTED_PROXY must be empty, 1, or comma-separated CIDRs") from exc
         if _int(env, "ABUSE_WINDOW", 600) < 1:
             raise ConfigError("ABUSE_WINDOW must be at least 1 second")
+        email_imap = env.get("EMAIL_IMAP_URL", "").strip()
+        email_smtp = env.get("EMAIL_SMTP_URL", "").strip()
+        email_user = env.get("EMAIL_USER", "").strip()
+        email_address = env.get("EMAIL_ADDRESS", "").strip() or (email_user if "@" in email_user else "")
+        if bool(email_imap) != bool(email_smtp):
+            raise ConfigError("the e-mail channel needs both EMAIL_IMAP_URL and EMAIL_SMTP_URL (or neither)")
+        if email_imap:
+            if not email_imap.startswith(("imap://", "imaps://")) or not email_smtp.startswith(("smtp://", "smtps://")):
+                raise ConfigError("EMAIL_IMAP_URL must be imap[s]://... and EMAIL_SMTP_URL smtp[s]://...")
+            if "@" not in email_address:
+                raise ConfigError("EMAIL_ADDRESS (the service's own address) is needed when e-mail is on")
         return cls(
             pseudonym_key=key.encode(),
             data_keys=data_keys,
@@ -185,6 +211,16 @@ class Settings:
             metrics_token=env.get("METRICS_TOKEN", "").strip(),
             transcript_max_entries=_int(env, "TRANSCRIPT_MAX_ENTRIES", 2000),
             maxmemory=env.get("MAXMEMORY", "").strip() or "512mb",
+            email_imap_url=email_imap,
+            email_smtp_url=email_smtp,
+            email_user=email_user,
+            email_password=env.get("EMAIL_PASSWORD", ""),
+            email_address=email_address,
+            email_poll_seconds=max(0.2, _float(env, "EMAIL_POLL_SECONDS", 5.0)),
+            email_idle_seconds=max(1.0, min(_float(env, "EMAIL_IDLE_SECONDS", 300.0), 1740.0)),
+            email_disable_idle=env.get("EMAIL_DISABLE_IDLE", "").strip().lower() in ("1", "true", "yes"),
+            email_max_bytes=_int(env, "EMAIL_MAX_BYTES", 1_000_000),
+            email_timeout=_float(env, "EMAIL_TIMEOUT", 30.0),
             log_level=env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO",
             spool_dir=Path(env.get("SPOOL_DIR", "").strip() or ROOT / "var" / "spool"),
         )

@@ -1,0 +1,371 @@
+"""The e-mail channel against real servers: dovecot (IMAP, IDLE) holds the mailbox, an
+aiosmtpd relay takes the answers and delivers them into that same mailbox (so they are
+read back over IMAP, and the channel must not answer its own mails).
+
+Rasa is pointed at a closed port: a mail that reaches the bot path gets the "bot
+unavailable" answer with the numbers, which proves the whole path.
+"""
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+from email.message import EmailMessage
+from email.utils import make_msgid
+from typing import Any, AsyncIterator, Iterator
+
+import pytest
+from redis.asyncio import Redis
+
+from bot import logs, texts
+from bot.appkeys import EMAIL, GATEWAY, HANDOFF
+from bot.email_channel import parse_mail, strip_reply
+from bot.handoff import data
+from bot.handoff.service import Operator
+from tests.conftest import free_port
+from tests.email_servers import Dovecot, SmtpRelay
+
+OURS = "segitseg@hotline.test"
+DANGER = "meg akarok halni ma éjjel, megvannak a gyógyszerek"
+WHERE = "Jó napot! Hova fordulhatok, ha a szomszédban egy gyereket rendszeresen bántanak?"
+
+
+def closed_rasa() -> str:
+    return f"http://127.0.0.1:{free_port()}"
+
+
+def make_mail(sender: str, body: str, subject: str = "Kérdés", *, headers: dict[str, str] | None = None,
+              html: str | None = None, attachment: bytes | None = None, in_reply_to: str = "") -> EmailMessage:
+    m = EmailMessage()
+    m["From"] = f"Teszt Elek <{sender}>"
+    m["To"] = OURS
+    m["Subject"] = subject
+    m["Message-ID"] = make_msgid(domain="example.org")
+    if in_reply_to:
+        m["In-Reply-To"] = in_reply_to
+        m["References"] = in_reply_to
+    for k, v in (headers or {}).items():
+        m[k] = v
+    if body or html is None:
+        m.set_content(body)
+    if html is not None:
+        if body:
+            m.add_alternative(html, subtype="html")
+        else:
+            m.set_content(html, subtype="html")
+    if attachment is not None:
+        m.add_attachment(attachment, maintype="application", subtype="pdf", filename="level.pdf")
+    return m
+
+
+async def imap_search(dovecot: Dovecot, *criteria: str) -> list[str]:
+    import aioimaplib
+
+    client = aioimaplib.IMAP4("127.0.0.1", dovecot.port, timeout=5)
+    await client.wait_hello_from_server()
+    await client.login(dovecot.USER, dovecot.PASSWORD)
+    await client.select("INBOX")
+    resp = await client.uid_search(*criteria)
+    await client.logout()
+    return [u.decode() for u in bytes(resp.lines[0]).split() if u.isdigit()]
+
+
+async def until(check: Any, timeout: float = 15, what: str = "condition") -> Any:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        value = await check()
+        if value:
+            return value
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+# -- fixtures ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def dovecot() -> Iterator[Dovecot]:
+    server = Dovecot()
+    server.start()
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+async def relay(dovecot: Dovecot) -> AsyncIterator[SmtpRelay]:
+    dovecot.empty()
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's: the test server, not ours
+    r = SmtpRelay(dovecot)
+    r.start()
+    yield r
+    r.stop()
+
+
+@pytest.fixture
+async def mail_gw(gateway_factory: Any, dovecot: Dovecot, relay: SmtpRelay) -> Any:
+    async def start(**env: Any) -> Any:
+        env.setdefault("RASA_URL", closed_rasa())
+        env.setdefault("EMAIL_IMAP_URL", dovecot.url)
+        env.setdefault("EMAIL_SMTP_URL", relay.url)
+        env.setdefault("EMAIL_ADDRESS", OURS)
+        env.setdefault("EMAIL_POLL_SECONDS", "0.3")
+        gw = await gateway_factory(**env)
+        await asyncio.wait_for(gw.app[EMAIL].connected.wait(), 15)
+        return gw
+
+    return start
+
+
+def body(mail: EmailMessage) -> str:
+    return mail.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+
+
+# -- reading a mail (no server needed) ----------------------------------------------------
+def test_quotes_attributions_and_signature_are_stripped() -> None:
+    gmail_en = ("Thank you, but where do I go now?\n\nOn Mon, 3 Mar 2025 at 10:12, Segítség chat <\n"
+                "segitseg@hotline.test> wrote:\n> Earlier answer\n> more")
+    assert strip_reply(gmail_en) == "Thank you, but where do I go now?"
+    gmail_hu = ("Köszönöm. Most mit tegyek?\n\nSegítség chat <segitseg@hotline.test> ezt írta "
+                "(időpont: 2025. márc. 3., H, 10:12):\n\n> Korábbi válasz")
+    assert strip_reply(gmail_hu) == "Köszönöm. Most mit tegyek?"
+    outlook = "Igen.\n\n-----Original Message-----\nFrom: x\nSent: y\n\nold text"
+    assert strip_reply(outlook) == "Igen."
+    signed = "Segítsenek kérem.\n> idézet\nMég egy sor.\n-- \nKiss Anna\n+36 30 123 4567"
+    assert strip_reply(signed) == "Segítsenek kérem.\nMég egy sor."
+    # the person's own sentence with "írta:" and no quote after it stays
+    own = "Anyám azt írta:\nne gyere haza"
+    assert strip_reply(own) == own
+
+
+def test_loops_are_recognised() -> None:
+    def skip(**headers: str) -> str:
+        sender = headers.pop("sender", "valaki@example.org")
+        return parse_mail(bytes(make_mail(sender, "szia", headers=headers)), OURS, 4096).skip
+
+    assert skip() == ""
+    assert skip(**{"Auto-Submitted": "no"}) == ""
+    assert skip(**{"Auto-Submitted": "auto-replied"}) == "auto_submitted"
+    assert skip(Precedence="bulk") == "bulk" and skip(Precedence="auto_reply") == "bulk"
+    assert skip(**{"X-Autoreply": "yes"}) == "auto_or_list"
+    assert skip(**{"List-Id": "<list.example.org>"}) == "auto_or_list"
+    assert skip(sender=OURS.upper()) == "own_address"
+    assert skip(sender="MAILER-DAEMON@example.org") == "bounce"
+
+
+def test_html_only_mail_is_read_as_text_without_its_quote() -> None:
+    html = ("<html><head><style>p{color:red}</style></head><body><p>Hova fordulhatok?</p>"
+            "<div>A&nbsp;lányom&nbsp;nem mer hazamenni.<br>Segítsenek.</div>"
+            "<div class=\"gmail_quote\"><div>régi levél</div><blockquote>régi</blockquote></div></body></html>")
+    mail = parse_mail(bytes(make_mail("a@example.org", "", html=html)), OURS, 4096)
+    assert mail.text == "Hova fordulhatok?\n\nA lányom nem mer hazamenni.\nSegítsenek."
+    assert mail.attachments == 0
+
+
+# -- against dovecot and the SMTP relay -----------------------------------------------------
+async def test_where_to_turn_is_answered_in_the_same_thread(mail_gw: Any, dovecot: Dovecot, relay: SmtpRelay) -> None:
+    gw = await mail_gw()
+    sender = "anya.teszt@example.org"
+    first = make_mail(sender, WHERE + "\n\nÜdvözlettel:\nAnna\n-- \nTeszt Anna\n+36 30 999 8877", subject="Kérdés")
+    dovecot.deliver(bytes(first))
+    [answer] = await relay.wait_for(sender)
+    assert answer["In-Reply-To"] == first["Message-ID"]
+    assert first["Message-ID"] in answer["References"]
+    assert answer["Subject"] == "Re: Kérdés"
+    assert answer["Auto-Submitted"] == "auto-replied"
+    assert OURS in answer["From"]
+    text = body(answer)
+    assert texts.text("bot_unavailable", "hu_formal").splitlines()[0] in text  # "Jó napot": Ön
+    assert "112" in text and "116 111" in text
+    # the button became what the person can write instead, and writing it counts
+    assert "- " + texts.text("talk_to_person_button", "hu") in text
+    gateway = gw.app[GATEWAY]
+    pid = gateway.pid("email", sender)
+    person = [e.text for e in await gateway.store.read(pid, staff=True) if e.sender == "person"]
+    assert person == [WHERE + "\n\nÜdvözlettel:\nAnna"]  # no signature, no phone number
+    # the mail is \Seen only now, and the answer (our own) is readable over IMAP, unanswered
+    await until(lambda: _no_unseen(dovecot), what="all mails seen")
+    assert await imap_search(dovecot, "HEADER", "In-Reply-To", first["Message-ID"])
+    # the reply "Beszélnék egy munkatárssal" in the thread = the button: to the operator queue
+    second = make_mail(sender, "Beszélnék egy munkatárssal\n\n" + f"On Mon, 3 Mar 2025, <{OURS}> wrote:\n> "
+                       + text.replace("\n", "\n> "), subject="Re: Kérdés", in_reply_to=answer["Message-ID"])
+    dovecot.deliver(bytes(second))
+    answers = await relay.wait_for(sender, 2)
+    assert answers[1]["In-Reply-To"] == second["Message-ID"]
+    assert answers[1]["Subject"] == "Re: Kérdés"
+    assert (await gateway.store.load(pid)).state.value == "queued"
+    assert len(relay.to(sender)) == 2  # one answer per mail
+
+
+async def _no_unseen(dovecot: Dovecot) -> bool:
+    return not await imap_search(dovecot, "UNSEEN")
+
+
+async def test_immediate_danger_gets_112_first_and_tops_the_queue(mail_gw: Any, dovecot: Dovecot,
+                                                                    relay: SmtpRelay, http: Any) -> None:
+    gw = await mail_gw()
+    # someone already waits (asked for a person, no danger)
+    async with http.post(f"{gw.url}/api/chat", json={"session": "sess-mail-waiting-01", "text": "/operator"}) as r:
+        assert (await r.json())["state"] == "queued"
+    sender = "lany.teszt@example.org"
+    mail = make_mail(sender, DANGER + "\n\n2025. márc. 3. 10:12 időpontban <x@y.hu> ezt írta:\n> régi",
+                     subject="segítség")
+    dovecot.deliver(bytes(mail))
+    [answer] = await relay.wait_for(sender)
+    text = body(answer)
+    assert text.startswith(texts.text("emergency", "hu").splitlines()[0]), text[:200]
+    assert text.index("112") < 120
+    assert answer["In-Reply-To"] == mail["Message-ID"]
+    waiting = await gw.app[HANDOFF].queue.waiting()
+    pid = gw.app[GATEWAY].pid("email", sender)
+    assert waiting[0].pid == pid and waiting[0].priority == "immediate" and waiting[0].channel == "email"
+    assert len(waiting) == 2
+
+
+async def test_operator_reply_arrives_as_a_mail_in_the_thread(mail_gw: Any, dovecot: Dovecot,
+                                                                relay: SmtpRelay) -> None:
+    gw = await mail_gw()
+    sender = "kerdezo.teszt@example.org"
+    mail = make_mail(sender, DANGER, subject="")
+    dovecot.deliver(bytes(mail))
+    await relay.wait_for(sender)
+    pid = gw.app[GATEWAY].pid("email", sender)
+    handoff = gw.app[HANDOFF]
+    op = Operator("anna")
+    await handoff.claim(pid, op)
+    await handoff.send(pid, op, "Szia, Anna vagyok, itt vagyok veled. Biztonságban vagy most?")
+    answers = await relay.wait_for(sender, 3)
+    joined, said = answers[1], answers[2]
+    assert data.text("operator_joined", "hu") in body(joined)
+    assert "Anna vagyok, itt vagyok veled" in body(said)
+    for m in (joined, said):
+        assert m["In-Reply-To"] == mail["Message-ID"]
+        assert m["Subject"] == "Re: " + "Segítség chat"
+        assert m["Auto-Submitted"] is None  # a person wrote it
+    # the person answers in the thread: the operator reads it, the bot stays silent
+    dovecot.deliver(bytes(make_mail(sender, "Igen, bezárkóztam a szobámba.", subject="Re: Segítség chat",
+                                    in_reply_to=said["Message-ID"])))
+    await until(lambda: _person_lines(gw, pid, 2), what="the person's second mail in the transcript")
+    await asyncio.sleep(0.5)
+    assert len(relay.to(sender)) == 3
+
+
+async def _person_lines(gw: Any, pid: str, n: int) -> bool:
+    entries = await gw.app[GATEWAY].store.read(pid, staff=True)
+    return len([e for e in entries if e.sender == "person"]) >= n
+
+
+async def test_auto_replies_bulk_and_our_own_mail_get_no_answer(mail_gw: Any, dovecot: Dovecot,
+                                                                 relay: SmtpRelay) -> None:
+    gw = await mail_gw()
+    auto = "szabadsag.teszt@example.org"
+    dovecot.deliver(bytes(make_mail(auto, "Szabadságon vagyok március 10-ig.", subject="Re: Kérdés",
+                                    headers={"Auto-Submitted": "auto-replied"})))
+    dovecot.deliver(bytes(make_mail(auto, "Hírlevél", headers={"Precedence": "bulk"})))
+    dovecot.deliver(bytes(make_mail(auto, "lista", headers={"List-Id": "<lista.example.org>"})))
+    dovecot.deliver(bytes(make_mail(OURS, "saját levelünk")))
+    control = "kontroll.teszt@example.org"
+    dovecot.deliver(bytes(make_mail(control, "szia, hova fordulhatok?")))
+    await relay.wait_for(control)
+    await until(lambda: _no_unseen(dovecot), what="all mails seen")
+    await asyncio.sleep(0.5)
+    assert [m["To"] for m in relay.received] == [control] or \
+        [str(m["To"]) for m in relay.received] == [control]
+    assert gw.app[EMAIL].stats.skipped >= 5  # the four above and our own answer, read back
+
+
+async def test_attachments_are_refused_kindly_and_never_stored(mail_gw: Any, dovecot: Dovecot,
+                                                                relay: SmtpRelay, redis: Redis) -> None:
+    gw = await mail_gw()
+    sender = "csatolmany.teszt@example.org"
+    secret = b"%PDF-1.4 ATTACHMENT-CONTENT-MARKER-4711"
+    dovecot.deliver(bytes(make_mail(sender, "Elküldöm a levelet, amit kaptam.", attachment=secret)))
+    [answer] = await relay.wait_for(sender)
+    assert "csak a levél szövegét" in body(answer)
+    only = "csakcsatolmany.teszt@example.org"
+    dovecot.deliver(bytes(make_mail(only, "", subject="", attachment=secret)))
+    [answer2] = await relay.wait_for(only)
+    assert texts.text("non_text", "hu").splitlines()[0] in body(answer2)
+    assert b"ATTACHMENT-CONTENT-MARKER" not in await redis_blob(redis)
+
+
+async def test_answer_waits_for_smtp_and_the_mail_stays_unseen_until_then(
+        gateway_factory: Any, dovecot: Dovecot) -> None:
+    dovecot.empty()
+    relay = SmtpRelay(dovecot)  # not started: its port is closed
+    gw = await gateway_factory(RASA_URL=closed_rasa(), EMAIL_IMAP_URL=dovecot.url, EMAIL_SMTP_URL=relay.url,
+                               EMAIL_ADDRESS=OURS, EMAIL_POLL_SECONDS="0.3", EMAIL_TIMEOUT="2")
+    await asyncio.wait_for(gw.app[EMAIL].connected.wait(), 15)
+    sender = "turelmes.teszt@example.org"
+    dovecot.deliver(bytes(make_mail(sender, DANGER)))
+    await until(lambda: _failed(gw), what="a failed send")
+    assert await imap_search(dovecot, "UNSEEN")  # not marked: it will be answered
+    relay.start()
+    try:
+        [answer] = await relay.wait_for(sender, timeout=20)
+        assert "112" in body(answer)
+        await until(lambda: _no_unseen(dovecot), what="all mails seen")
+    finally:
+        relay.stop()
+
+
+async def _failed(gw: Any) -> bool:
+    return gw.app[EMAIL].stats.failed > 0
+
+
+async def test_polling_when_idle_is_off(mail_gw: Any, dovecot: Dovecot, relay: SmtpRelay) -> None:
+    await mail_gw(EMAIL_DISABLE_IDLE="1")
+    sender = "polling.teszt@example.org"
+    dovecot.deliver(bytes(make_mail(sender, "szia, hova fordulhatok?")))
+    [answer] = await relay.wait_for(sender)
+    assert "116 111" in body(answer)
+
+
+async def redis_blob(redis: Redis) -> bytes:
+    blob = b""
+    async for key in redis.scan_iter("*"):
+        blob += key
+        kind = (await redis.type(key)).decode()
+        if kind == "string":
+            blob += await redis.get(key) or b""
+        elif kind == "hash":
+            blob += b"".join(k + v for k, v in (await redis.hgetall(key)).items())
+        elif kind == "stream":
+            for _, fields in await redis.xrange(key):
+                blob += b"".join(fields.values())
+        elif kind == "list":
+            blob += b"".join(await redis.lrange(key, 0, -1))
+        elif kind in ("set",):
+            blob += b"".join(await redis.smembers(key))
+        elif kind == "zset":
+            blob += b"".join(m for m, _ in await redis.zrange(key, 0, -1, withscores=True))
+    return blob
+
+
+async def test_no_address_in_redis_or_in_the_logs(mail_gw: Any, dovecot: Dovecot, relay: SmtpRelay,
+                                                  redis: Redis) -> None:
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    buf = io.StringIO()
+    logs.setup("DEBUG")  # the production configuration, at its most talkative level
+    root.handlers[0].setStream(buf)
+    sender = "rejtett.cim.teszt@example.org"
+    try:
+        gw = await mail_gw()
+        dovecot.deliver(bytes(make_mail(sender, DANGER, subject="Titkos tárgy")))
+        await relay.wait_for(sender)
+        pid = gw.app[GATEWAY].pid("email", sender)
+        op = Operator("bea")
+        await gw.app[HANDOFF].claim(pid, op)
+        await gw.app[HANDOFF].send(pid, op, "Itt vagyok, írj nyugodtan.")
+        await relay.wait_for(sender, 3)
+        dovecot.deliver(bytes(make_mail(sender, "Köszönöm, most jobb.", subject="Re: Titkos tárgy")))
+        await until(lambda: _person_lines(gw, pid, 2), what="the second mail")
+        await until(lambda: _no_unseen(dovecot), what="all mails seen")
+    finally:
+        out = buf.getvalue()
+        root.handlers[:], root.level = saved
+        logging.getLogger().setLevel(saved[1])
+    assert "email mailbox open" in out and "message handled" in out  # the logs did run
+    blob = await redis_blob(redis)
+    for needle in (sender, "rejtett.cim.teszt", "Titkos", "halni", "gyógyszerek", "jobb"):
+        assert needle.encode() not in blob, needle
+        assert needle not in out, needle
