@@ -555,14 +555,13 @@ class Gateway:
         return Reply(texts.text("bot_unavailable", lang), ((texts.text("talk_to_person_button", lang), "/talk_to_human"),))
 
     async def _handoff(self, conv: Conversation, *, reason: str, skill: str | None, announce: bool) -> list[Reply]:
-        replies: list[Reply] = []
-        if announce:
-            replies += await self._say(conv, [Reply(texts.text("handoff_started", conv.voice))])
         if self.handoff is None:
             log.error("no handoff configured", extra={"conv": conv.pid})
-            return replies
+            return []
         metrics.HANDOFFS.labels(conv.risk.level.value, reason).inc()
-        replies += await self.handoff.request(conv, reason=reason, skill=skill)
+        replies = await self.handoff.request(conv, reason=reason, skill=skill)
+        if announce and conv.state == State.QUEUED:  # never "I'm asking a colleague" when refused
+            replies = await self._say(conv, [Reply(texts.text("handoff_started", conv.voice))]) + replies
         return replies
 
     async def _say(self, conv: Conversation, replies: list[Reply]) -> list[Reply]:
