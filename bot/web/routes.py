@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from redis.exceptions import RedisError
 
 from bot import abuse, keys, texts
 from bot.appkeys import GATEWAY, HANDOFF, SETTINGS
@@ -120,7 +121,10 @@ async def post_chat(request: web.Request) -> web.Response:
     gateway = request.app[GATEWAY]
     inbound = Inbound(channel=CHANNEL, chat_id=session, text=text or "", payload=payload, route={"channel": CHANNEL})
     client = request.app[abuse.GUARD].client(request)
-    limited = await _over_new_chat_limit(request, inbound, client)
+    try:
+        limited = await _over_new_chat_limit(request, inbound, client)
+    except (RedisError, OSError):
+        limited = None  # without Redis no limit can be counted: the message still gets its answer
     if limited is not None:
         return limited
     token = abuse.CLIENT.set(client)  # the queue and the case-code brake count per client
