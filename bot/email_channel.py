@@ -476,6 +476,8 @@ class EmailChannel:
             self._inflight.discard(uid)
 
     async def _sweep(self, client: Any) -> None:
+        if not client.has_pending_idle():
+            await client.noop()  # servers (dovecot) look for new mail on NOOP, not on SEARCH
         resp = await client.uid_search("UNSEEN")
         if resp.result != "OK":
             raise RuntimeError("IMAP search refused")

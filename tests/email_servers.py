@@ -186,6 +186,7 @@ class SmtpRelay:
 
     dovecot: Dovecot
     port: int = field(default_factory=_free_port)
+    deliver: bool = True  # into the Maildir (the bench turns it off: answers stay out of the inbox)
     received: list[EmailMessage] = field(default_factory=list)
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
     _controller: object = None
@@ -193,7 +194,8 @@ class SmtpRelay:
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's name)
         raw = envelope.original_content or envelope.content
-        self.dovecot.deliver(raw)
+        if self.deliver:
+            self.dovecot.deliver(raw)
         self.received.append(message_from_bytes(raw, policy=policy.default))  # type: ignore[arg-type]
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 OK"

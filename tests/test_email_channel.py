@@ -369,3 +369,22 @@ async def test_no_address_in_redis_or_in_the_logs(mail_gw: Any, dovecot: Dovecot
     for needle in (sender, "rejtett.cim.teszt", "Titkos", "halni", "gyógyszerek", "jobb"):
         assert needle.encode() not in blob, needle
         assert needle not in out, needle
+
+
+async def test_the_same_mail_twice_is_answered_once_and_a_huge_mail_is_not_downloaded(
+        mail_gw: Any, dovecot: Dovecot, relay: SmtpRelay) -> None:
+    gw = await mail_gw(EMAIL_MAX_BYTES="20000")
+    sender = "ketszer.teszt@example.org"
+    twice = bytes(make_mail(sender, "szia, hova fordulhatok?"))
+    dovecot.deliver(twice)
+    dovecot.deliver(twice)  # a redelivery (same Message-ID)
+    await relay.wait_for(sender)
+    await until(lambda: _no_unseen(dovecot), what="all mails seen")
+    await asyncio.sleep(0.3)
+    assert len(relay.to(sender)) == 1
+    big = "nagy.teszt@example.org"
+    dovecot.deliver(bytes(make_mail(big, "Itt a fénykép.", attachment=b"x" * 100_000)))
+    [answer] = await relay.wait_for(big)
+    assert texts.text("non_text", "hu").splitlines()[0] in body(answer)
+    pid = gw.app[GATEWAY].pid("email", big)
+    assert [e.text for e in await gw.app[GATEWAY].store.read(pid, staff=True) if e.sender == "person"] == ["[document]"]

@@ -1,0 +1,140 @@
+"""E-mail channel benchmark: prints figures, asserts nothing.
+
+Run: .venv/bin/python bench/email_bench.py [--mails 200] [--danger 20] [--poll]
+
+Real servers on this machine: a redis-server, Debian's dovecot (IMAP, IDLE unless
+``--poll``) holding the mailbox, an aiosmtpd server taking the answers (not delivered
+back into the mailbox), and the gateway app with the e-mail channel in this process.
+Rasa is a closed port: every ordinary mail takes the "bot unavailable" path, so the
+figures are the channel's and the gateway's own cost (add Rasa's answer time on top).
+
+1. Throughput: ``--mails`` mails from as many senders dropped into the Maildir at once;
+   mails per second from the drop until the last answer reached the SMTP server, and
+   each mail's drop -> answer time.
+2. Danger: ``--danger`` mails in immediate danger, one at a time, ``--gap`` seconds
+   apart (so the channel waits in IDLE, or between polls, when each arrives); from the mail's
+   arrival in the mailbox until its conversation is in the operator queue
+   (``HandoffService.queue.waiting()``), and until the 112 answer reached the SMTP server.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import random
+import statistics
+import sys
+import tempfile
+import time
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.appkeys import EMAIL, GATEWAY, HANDOFF  # noqa: E402
+from tests.conftest import RedisServer, free_port, make_settings, start_gateway  # noqa: E402
+from tests.email_servers import Dovecot, SmtpRelay  # noqa: E402
+
+OURS = "segitseg@hotline.test"
+ORDINARY = "Jó napot! Hova fordulhatok tanácsért, ha a gyerekem nem akar iskolába járni?"
+DANGER = "meg akarok halni ma éjjel, megvannak a gyógyszerek"
+
+
+def pct(values: list[float], q: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, round(q * (len(s) - 1))))]
+
+
+def line(name: str, ms: list[float]) -> str:
+    return (f"{name:<52} n={len(ms):>4}  median {statistics.median(ms):7.1f} ms  p95 {pct(ms, 0.95):7.1f} ms"
+            f"  max {max(ms):7.1f} ms")
+
+
+def mail(sender: str, text: str) -> bytes:
+    m = EmailMessage()
+    m["From"], m["To"], m["Subject"] = sender, OURS, "Kérdés"
+    m["Message-ID"] = make_msgid(domain="example.org")
+    m.set_content(text)
+    return bytes(m)
+
+
+async def main(args: argparse.Namespace) -> None:
+    logging.disable(logging.CRITICAL)
+    redis_server, dovecot = RedisServer(fsync="everysec"), Dovecot()
+    redis_server.start()
+    dovecot.start()
+    relay = SmtpRelay(dovecot, deliver=False)
+    relay.start()
+    arrived: dict[str, float] = {}
+    orig = relay.handle_DATA
+
+    async def stamp(server, session, envelope):  # type: ignore[no-untyped-def]
+        for rcpt in envelope.rcpt_tos:
+            arrived.setdefault(rcpt, time.perf_counter())
+        return await orig(server, session, envelope)
+
+    relay.handle_DATA = stamp  # type: ignore[method-assign]
+    settings = make_settings(
+        REDIS_URL=redis_server.url, PORT=free_port(), SPOOL_DIR=tempfile.mkdtemp(prefix="bench-spool-"),
+        RASA_URL=f"http://127.0.0.1:{free_port()}", EMAIL_IMAP_URL=dovecot.url, EMAIL_SMTP_URL=relay.url,
+        EMAIL_ADDRESS=OURS, EMAIL_POLL_SECONDS="0.5", RATE_LIMIT_MESSAGES="1000",
+        EMAIL_DISABLE_IDLE="1" if args.poll else "", NEW_CHATS_PER_ADDRESS="0", NEW_CHATS_GLOBAL="0",
+        QUEUE_ENTRIES_PER_ADDRESS="0", QUEUE_ENTRIES_GLOBAL="0",
+    )
+    gw = await start_gateway(settings)
+    try:
+        channel = gw.app[EMAIL]
+        await asyncio.wait_for(channel.connected.wait(), 20)
+        gateway, handoff = gw.app[GATEWAY], gw.app[HANDOFF]
+        mode = "poll 0.5 s" if args.poll else "IDLE"
+
+        # 1. throughput
+        senders = [f"bench-{i:05d}@example.org" for i in range(args.mails)]
+        raws = [mail(s, ORDINARY) for s in senders]
+        dropped: dict[str, float] = {}
+        t0 = time.perf_counter()
+        for s, raw in zip(senders, raws):
+            dovecot.deliver(raw)
+            dropped[s] = time.perf_counter()
+        while len([s for s in senders if s in arrived]) < len(senders):
+            await asyncio.sleep(0.01)
+        elapsed = max(arrived[s] for s in senders) - t0
+        print(f"email channel ({mode}): {args.mails} mails in {elapsed:.2f} s = {args.mails / elapsed:.1f} mails/s "
+              f"(drop into Maildir -> answer at the SMTP server; Rasa down)")
+        print(line("  mail dropped -> answer received by SMTP", [(arrived[s] - dropped[s]) * 1000 for s in senders]))
+
+        # 2. danger -> queue, one at a time
+        rng = random.Random(16)
+        to_queue: list[float] = []
+        to_answer: list[float] = []
+        for i in range(args.danger):
+            await asyncio.sleep(rng.uniform(args.gap, args.gap + 0.5))  # back in IDLE, or anywhere between polls
+            sender = f"danger-{i:04d}@example.org"
+            pid = gateway.pid("email", sender)
+            t = time.perf_counter()
+            dovecot.deliver(mail(sender, DANGER))
+            while pid not in {w.pid for w in await handoff.queue.waiting()}:
+                await asyncio.sleep(0.002)
+            to_queue.append((time.perf_counter() - t) * 1000)
+            while sender not in arrived:
+                await asyncio.sleep(0.002)
+            to_answer.append((arrived[sender] - t) * 1000)
+        print(line("  danger mail in mailbox -> operator queue", to_queue))
+        print(line("  danger mail in mailbox -> 112 answer at SMTP", to_answer))
+        print(f"  answered {channel.stats.answered}, skipped {channel.stats.skipped}, failed {channel.stats.failed}")
+    finally:
+        await asyncio.wait_for(gw.runner.cleanup(), 30)
+        relay.stop()
+        dovecot.cleanup()
+        redis_server.stop()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mails", type=int, default=200)
+    parser.add_argument("--danger", type=int, default=20)
+    parser.add_argument("--gap", type=float, default=1.0, help="seconds between danger mails (+ 0-0.5 s)")
+    parser.add_argument("--poll", action="store_true", help="polling instead of IDLE")
+    asyncio.run(main(parser.parse_args()))
