@@ -27,7 +27,7 @@ import re
 import ssl
 import time
 from datetime import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -327,7 +327,6 @@ class Stats:
     failed: int = 0
     sent: int = 0
     last_answered: float = 0.0
-    waits: list[float] = field(default_factory=list)
 
 
 class EmailChannel:

@@ -190,7 +190,6 @@ class SmtpRelay:
     received: list[EmailMessage] = field(default_factory=list)
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
     _controller: object = None
-    _arrived: asyncio.Event | None = None
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's name)
         raw = envelope.original_content or envelope.content
