@@ -20,6 +20,7 @@ from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot import abuse, appkeys, health, metrics
+from bot.action_watch import ActionServerWatch
 from bot.appkeys import GATEWAY, HANDOFF, HTTP, HUB, REDIS, SETTINGS, WARMER
 from bot.console import web as console_web
 from bot.config import Settings
@@ -106,6 +107,7 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
         handoff = HandoffService(redis, store, settings, http)
         app[HANDOFF] = handoff
         report_desk, eraser = reports_wire.build(settings, redis)
+        watch = ActionServerWatch(http, settings.action_server_url)
         app[GATEWAY] = Gateway(
             store=store,
             screener=screener,
@@ -117,6 +119,7 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
             erase_hook=eraser,
             handoff=handoff,
             spool=Spool(settings.spool_dir, sealer),
+            actions_up=lambda: watch.up,
         )
         handoff.gateway = app[GATEWAY]
         guard = abuse.Guard(redis, settings)
@@ -145,8 +148,10 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
         replay = asyncio.create_task(app[GATEWAY].replay_loop(), name="replay-kept-messages")
         app[WARMER] = RasaWarmer(app[GATEWAY].rasa, settings.rasa_warmup_conversations)
         warming = asyncio.create_task(app[WARMER].run(), name="rasa-warmup")
+        watching = asyncio.create_task(watch.run(), name="action-server-watch")
         yield
         warming.cancel()
+        watching.cancel()
         replay.cancel()
         await hub.stop()
         await handoff.stop()

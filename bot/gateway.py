@@ -157,6 +157,7 @@ class Gateway:
         handoff: Handoff | None = None,
         erase_hook: Callable[[str, dict[str, Any] | None], Awaitable[None]] | None = None,
         spool: Spool | None = None,
+        actions_up: Callable[[], bool] | None = None,
     ) -> None:
         self.store = store
         self.screener = screener
@@ -170,6 +171,7 @@ class Gateway:
         # Messages that arrived while Redis was down, processed when it is back: on disk
         # (sealed, survives a crash of this process); in memory only if the disk fails.
         self._spool = spool
+        self._actions_up = actions_up  # cached action-server health (bot.action_watch)
         self._pending: deque[Inbound] = deque(maxlen=10_000)
         # One lock per conversation for every channel: two messages of one person never
         # interleave their read-modify-write of the conversation (risk, state).
@@ -502,6 +504,11 @@ class Gateway:
         return max(0, int(count) - self._rate_count), int(waiting)
 
     async def _ask_rasa(self, conv: Conversation, text: str, distress: bool = False) -> list[Reply]:
+        if self._actions_up is not None and not self._actions_up():
+            # Rasa without its actions gives half answers: say plainly it is unavailable.
+            metrics.ERRORS.labels("actions_unavailable").inc()
+            await self.store.append(conv.pid, SYSTEM, "Az akciószerver nem érhető el", audience=TO_STAFF)
+            return await self._say(conv, [self._unavailable(conv.voice)])
         try:
             # A new tracker's language slot is empty, which Rasa's responses and our actions
             # read as Hungarian: only English, or a switch back, costs the extra tracker call.

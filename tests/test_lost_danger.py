@@ -333,3 +333,32 @@ async def test_flood_delays_never_drops_and_buttons_are_exempt(gateway_factory, 
             break
         await asyncio.sleep(0.2)
     assert len(answers) == 5  # three at once, the button, and the held message later
+
+
+# 19 (hardening, privacy part) ----------------------------------------------------
+async def test_action_server_down_means_bot_unavailable_not_half_answers(gateway_factory,
+                                                                          http: aiohttp.ClientSession) -> None:
+    """Rasa up, its action server down: no half answer (a report with no first question),
+    but the plain 'bot unavailable' text with the person button; danger still gets 112."""
+    from tests.test_report_support import FakeRasa
+
+    rasa = FakeRasa("redis://127.0.0.1:1/0")  # its Redis is never reached: Rasa is not asked
+    await rasa.start(free_port())
+    try:
+        gw = await gateway_factory(RASA_URL=rasa.url, ACTION_SERVER_URL=dead_url())
+        from bot.appkeys import GATEWAY as _G
+
+        gateway = gw.app[_G]
+        for _ in range(100):  # the watch marks it down after two failed checks
+            if not gateway._actions_up():
+                break
+            await asyncio.sleep(0.1)
+        body = await chat(http, gw.url, "actions-down-000001", "szeretnék bejelenteni valamit")
+        texts_ = [r["text"] for r in body["replies"]]
+        assert texts_ == [texts.text("bot_unavailable", "hu")], texts_
+        assert any(b["payload"] == "/talk_to_human" for r in body["replies"] for b in r["buttons"])
+        assert rasa.senders == []  # Rasa was not asked for a half answer
+        body = await chat(http, gw.url, "actions-down-000002", DANGER)
+        assert body["replies"][0]["text"] == texts.text("emergency", "hu")
+    finally:
+        await rasa.stop()

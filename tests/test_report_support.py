@@ -52,10 +52,14 @@ class FakeRasa:
     async def events(self, request: web.Request) -> web.Response:
         return web.json_response({})
 
+    async def health(self, request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
     async def start(self, port: int) -> None:
         app = web.Application()
         app.router.add_post("/webhooks/rest/webhook", self.webhook)
         app.router.add_post("/conversations/{sender}/tracker/events", self.events)
+        app.router.add_get("/health", self.health)  # it stands in for the action server too
         self.runner = web.AppRunner(app)
         await self.runner.setup()
         await web.TCPSite(self.runner, "127.0.0.1", port).start()

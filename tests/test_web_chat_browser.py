@@ -59,6 +59,7 @@ async def fake_rasa() -> AsyncIterator[str]:
     app = web.Application()
     app.router.add_post("/webhooks/rest/webhook", webhook)
     app.router.add_post("/conversations/{sid}/tracker/events", ok)
+    app.router.add_get("/health", ok)  # it stands in for the action server too
     runner = web.AppRunner(app)
     await runner.setup()
     port = free_port()
@@ -86,7 +87,7 @@ async def until(check: Any, timeout: float = 10.0) -> None:
 
 async def test_greeting_reload_keeps_both_sides_links_and_quick_exit(
         browser: Any, gateway_factory: Any, fake_rasa: str) -> None:
-    gw = await gateway_factory(RASA_URL=fake_rasa, ACTION_SERVER_URL=f"http://127.0.0.1:{free_port()}")
+    gw = await gateway_factory(RASA_URL=fake_rasa, ACTION_SERVER_URL=fake_rasa)
     greet = response("utter_greet")
     ctx = await browser.new_context(locale="hu-HU")
     # The quick exit's neutral site, served here (no internet in tests).
