@@ -25,6 +25,9 @@ COPY --from=rasa-build /app/models /app/models
 COPY --chown=app:app config.yml endpoints.yml credentials.yml ./
 COPY --chown=app:app domain domain
 COPY --chown=app:app actions actions
+# the report form's personal-data detector, shared with the gateway (standard library only)
+COPY --chown=app:app bot/__init__.py bot/__init__.py
+COPY --chown=app:app bot/reports/__init__.py bot/reports/pii.py bot/reports/
 COPY --chown=app:app knowledge knowledge
 COPY --chown=app:app rasa_addons rasa_addons
 COPY --chown=app:app scripts/rasa_main.py scripts/rasa_main.py

@@ -40,6 +40,12 @@ from .persona import handoff_skill
 
 logger = logging.getLogger(__name__)
 
+try:  # standard library only, shared with the gateway (which masks the same spans in the PDF)
+    from bot.reports import pii
+except ImportError:  # pragma: no cover - a deployment without bot/reports/pii.py
+    pii = None  # type: ignore[assignment]
+    logger.error("report form: bot.reports.pii missing, no warning about the reporter's own data")
+
 SKIPPED = "skipped"
 UNKNOWN = "unknown"
 
@@ -235,6 +241,16 @@ TEXTS: Dict[Text, Dict[Text, Text]] = {
         "on": "Ezt adta meg:\n{summary}\n\nElküldjem a bejelentést? Ha nem, elvetem, és nem kerül sehová.",
         "en": "Here is what you gave:\n{summary}\n\nShall I send the report? If not, I'll discard it "
               "and it goes nowhere.",
+    },
+    # Before "send it?" when the answers hold a phone number, an e-mail address or the
+    # reporter's own name (issue 11, item 17): said plainly, never blocking the report.
+    "pii": {
+        "te": "Látom, a válaszaidban {found} is szerepel. A saját nevedre és elérhetőségedre nincs "
+              "szükség: ezeket kitöröljük a bejelentésből, mielőtt továbbítjuk. Így is elküldheted.",
+        "on": "Látom, a válaszaiban {found} is szerepel. A saját nevére és elérhetőségére nincs "
+              "szükség: ezeket kitöröljük a bejelentésből, mielőtt továbbítjuk. Így is elküldheti.",
+        "en": "I see your answers include {found}. We don't need your own name or contact details: "
+              "they will be removed from the report before it is passed on. You can still send it.",
     },
     "stopped": {
         "te": "Rendben, itt megállunk.",
@@ -598,6 +614,24 @@ def summary(tracker: Tracker, lang: Text) -> Text:
     return "\n".join(lines)
 
 
+PII_WORDS: Dict[Text, Dict[Text, Text]] = {
+    "hu": {"phone": "telefonszám", "email": "e-mail-cím", "name": "név", "and": "és"},
+    "en": {"phone": "a phone number", "email": "an e-mail address", "name": "a name", "and": "and"},
+}
+
+
+def pii_found(tracker: Tracker) -> List[Text]:
+    """The kinds of personal data in the answers ("phone", "email", "name"); never their values."""
+    if pii is None:
+        return []
+    return pii.kinds_in(v for v in report_payload(tracker).values() if v not in (SKIPPED, UNKNOWN))
+
+
+def _listed(kinds: List[Text], lang: Text) -> Text:
+    words = [PII_WORDS[lang][k] for k in kinds]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" {PII_WORDS[lang]['and']} " + words[-1]
+
+
 class ActionAskReportConfirm(Action):
     """Shows what they gave and asks "send it?": nothing leaves without this yes."""
 
@@ -608,6 +642,10 @@ class ActionAskReportConfirm(Action):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         if tracker.get_slot("report_stopped"):
             say(dispatcher, tracker, "stopped")
+        kinds = pii_found(tracker)
+        if kinds:
+            say(dispatcher, tracker, "pii", found=_listed(kinds, language(tracker)))
+            logger.info("report form: personal data in the answers (%s)", ",".join(kinds))
         say(dispatcher, tracker, "confirm", "confirm", summary=summary(tracker, language(tracker)))
         return []
 

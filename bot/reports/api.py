@@ -18,7 +18,11 @@ every change and every export is written to the audit log.
 ``POST   /api/operator/reports/{rid}/checklist``        {"step": police|welfare_centre|parents, "note"?}
 ``POST   /api/operator/reports/{rid}/status``           {"status": received|forwarded|closed}
 ``POST   /api/operator/reports/{rid}/messages``         {"text"}: message for the reporter
-``GET    /api/operator/reports/{rid}/pdf``              the written report (audited "exported pdf")
+``POST   /api/operator/reports/{rid}/pii-review``       the operator reviewed the reporter's own data found
+                                                       in the text (audited "reviewed personal data")
+``GET    /api/operator/reports/{rid}/pdf``              the written report (audited "exported pdf"); 409
+                                                       while the text holds the reporter's own phone,
+                                                       e-mail or name not yet reviewed (masked in the PDF)
 ``GET    /api/operator/reports/{rid}/audit``            the audit entries of one report
 ``GET    /api/operator/reports-audit``                  the whole audit log (newest first)
 """
@@ -89,7 +93,7 @@ def summary(r: Report) -> dict[str, Any]:
     return {"rid": r.rid, "ref": r.ref, "status": r.status, "created": r.created, "updated": r.updated,
             "immediate": r.immediate, "settlement": r.fields.get("settlement"),
             "child_age": r.fields.get("child_age"), "additions": len(r.additions),
-            "authority": (r.authority or {}).get("name")}
+            "authority": (r.authority or {}).get("name"), "pii_review_needed": r.needs_pii_review()}
 
 
 async def detail(r: Report, store: ReportStore, *, with_code: bool = False) -> dict[str, Any]:
@@ -100,7 +104,9 @@ async def detail(r: Report, store: ReportStore, *, with_code: bool = False) -> d
     if not with_code:
         out.pop("code", None)
     out.update({"rid": r.rid, "ref": r.ref, "checklist_steps": r.checklist_steps() if r.immediate else [],
-                "linked": await store.linked_pid(r.rid) is not None})
+                "linked": await store.linked_pid(r.rid) is not None,
+                # Kinds only ("phone", "email", "name"), never the values.
+                "pii": {"kinds": r.pii_kinds(), "review_needed": r.needs_pii_review()}})
     return out
 
 
@@ -245,9 +251,26 @@ async def message(request: web.Request, store: ReportStore, operator: str) -> we
     return web.json_response({"delivered_now": delivered})
 
 
+PII_KINDS_EN = {"phone": "phone number", "email": "e-mail address", "name": "name"}
+
+
+@guarded
+async def review_pii(request: web.Request, store: ReportStore, operator: str) -> web.Response:
+    report = await store.review_pii(request.match_info["rid"], operator)
+    kinds = report.pii_review["kinds"] if report.pii_review else []
+    await store.audit(report.rid, operator, "reviewed personal data" + (f" ({', '.join(kinds)})" if kinds else ""))
+    return web.json_response(await detail(report, store))
+
+
 @guarded
 async def export_pdf(request: web.Request, store: ReportStore, operator: str) -> web.StreamResponse:
     report = await get_report(store, request.match_info["rid"])
+    if report.needs_pii_review():
+        found = ", ".join(PII_KINDS_EN[k] for k in report.pii_kinds())
+        await store.audit(report.rid, operator, "pdf refused: review needed")
+        return _error(409, f"review needed before export: the report's text may hold the reporter's own "
+                           f"{found} (masked in the PDF); an operator must review it first "
+                           f"(POST {request.path[:-4]}/pii-review; in the console: the review button)")
     body = pdf.render(report)
     await store.audit(report.rid, operator, "exported pdf")
     return web.Response(body=body, content_type="application/pdf", headers={
@@ -285,6 +308,7 @@ def setup(app: web.Application) -> None:
     r.add_post(f"{base}/{{rid}}/checklist", check_step)
     r.add_post(f"{base}/{{rid}}/status", set_status)
     r.add_post(f"{base}/{{rid}}/messages", message)
+    r.add_post(f"{base}/{{rid}}/pii-review", review_pii)
     r.add_get(f"{base}/{{rid}}/pdf", export_pdf)
     r.add_get(f"{base}/{{rid}}/audit", report_audit)
     r.add_get("/api/operator/reports-audit", all_audit)

@@ -2,7 +2,9 @@
 
 Built from the report's fields alone (plus what the operator added from the phone
 and what the reporter added later): no code, no conversation id, no channel, no
-operator or reporter names. The reference printed on it is ``Report.ref``, a
+operator or reporter names. The reporter's own phone numbers, e-mail addresses and
+self-naming in any free text are masked (``bot.reports.pii``), so the line saying the
+document holds no reporter data is true. The reference printed on it is ``Report.ref``, a
 prefix of the report id, from which the case code cannot be recovered.
 """
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 
 from fpdf import FPDF
 
+from bot.reports import pii
 from bot.reports.store import UNKNOWN, Report
 
 FONT_CANDIDATES = (
@@ -52,7 +55,7 @@ def _value(name: str, report: Report) -> str:
         return "(nem adta meg)"
     if name == "danger_now" or value == UNKNOWN:
         return YES_NO.get(value, value)
-    return value
+    return pii.mask(value)
 
 
 def _date(ts: float) -> str:
@@ -104,10 +107,10 @@ def render(report: Report) -> bytes:
     if report.additions:
         heading("A jelző későbbi kiegészítései")
         for a in report.additions:
-            para(f"{_date(a['ts'])}: {a['text']}")
+            para(f"{_date(a['ts'])}: {pii.mask(a['text'])}")
     if report.notes:
         heading("A hívószám munkatársának kiegészítései (telefonos egyeztetés)")
         for n in report.notes:
-            para(f"{_date(n['ts'])}: {n['text']}")
+            para(f"{_date(n['ts'])}: {pii.mask(n['text'])}")
     para("Gyermekvédő hívószám", 10)
     return bytes(pdf.output())

@@ -30,7 +30,7 @@ from redis.exceptions import WatchError
 
 from bot import keys
 from bot.crypto import InvalidToken, Sealer
-from bot.reports import codes
+from bot.reports import codes, pii
 
 RECEIVED, FORWARDED, CLOSED = "received", "forwarded", "closed"
 STATUSES = (RECEIVED, FORWARDED, CLOSED)
@@ -97,6 +97,9 @@ class Report:
     authority: dict[str, Any] | None = None  # {id?, name, address?, email?, by, ts}
     checklist: dict[str, dict[str, Any]] = field(default_factory=dict)  # step -> {ts, by, note|skipped}
     history: list[dict[str, Any]] = field(default_factory=list)  # status changes {ts, status, by}
+    # An operator's review of the reporter's own contact details / name found in the text
+    # (issue 11, item 17): {ts, by, kinds, additions: how many additions it covered}.
+    pii_review: dict[str, Any] | None = None
 
     @property
     def rid(self) -> str:  # filled in by the store
@@ -115,6 +118,17 @@ class Report:
         r = cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
         r.__dict__["_rid"] = rid
         return r
+
+    def pii_kinds(self) -> list[str]:
+        """What kinds of the reporter's own data its text seems to hold (computed, never stored)."""
+        return pii.kinds_in([*self.fields.values(), *(a.get("text") for a in self.additions)])
+
+    def needs_pii_review(self) -> bool:
+        """Whether an operator must review it before export: found data not covered by a review."""
+        if self.pii_review is None:
+            return bool(self.pii_kinds())
+        covered = int(self.pii_review.get("additions") or 0)
+        return bool(pii.kinds_in(a.get("text") for a in self.additions[covered:]))
 
     def checklist_steps(self) -> list[dict[str, Any]]:
         """The immediate-danger steps in order, each with its state."""
@@ -280,6 +294,13 @@ class ReportStore:
 
         def change(r: Report) -> None:
             r.authority = {**clean, "by": operator, "ts": time.time()}
+        return await self.update(rid, change)
+
+    async def review_pii(self, rid: str, operator: str) -> Report:
+        """An operator has reviewed the reporter's own data found in the report (masked in the PDF)."""
+        def change(r: Report) -> None:
+            r.pii_review = {"ts": time.time(), "by": operator, "kinds": r.pii_kinds(),
+                            "additions": len(r.additions)}
         return await self.update(rid, change)
 
     async def set_immediate(self, rid: str, immediate: bool, operator: str) -> Report:

@@ -19,7 +19,13 @@
   const ACTION_HU = {
     opened: "megnyitotta", "added note": "jegyzetet írt", "chose authority": "hatóságot választott",
     "exported pdf": "PDF-et exportált", created: "létrehozta",
+    "pdf refused: review needed": "PDF-export elutasítva: átnézés kell",
   };
+  // The reporter's own data found in the text (kinds only; the values are never sent apart).
+  const PII_HU = { phone: "telefonszám", email: "e-mail-cím", name: "a bejelentő neve" };
+
+  const actionHu = (a) => ACTION_HU[a] ||
+    (a.startsWith("reviewed personal data") ? "átnézte a bejelentő saját adatait" + a.slice(22) : a);
 
   let current = null; // rid of the open report
 
@@ -44,6 +50,7 @@
       li.appendChild(el("div", "small", bits.filter(Boolean).join(" · ")));
       if (r.additions) li.appendChild(el("div", "small", `${r.additions} kiegészítés a bejelentőtől`));
       if (r.authority) li.appendChild(el("div", "small", "→ " + r.authority));
+      if (r.pii_review_needed) li.appendChild(el("div", "small", "⚠ a bejelentő saját adatai: átnézés kell"));
       li.addEventListener("click", () => act(() => open(r.rid)));
       return li;
     });
@@ -91,6 +98,19 @@
       : "Még nincs kiválasztva.";
     $("r-status-select").value = d.status;
     $("r-pdf").href = `${BASE}/${d.rid}/pdf`;
+    const pii = d.pii || { kinds: [], review_needed: false };
+    const needed = !!pii.review_needed;
+    $("r-pii").classList.toggle("hidden", !pii.kinds.length && !needed);
+    const found = pii.kinds.map((k) => PII_HU[k] || k).join(", ");
+    const rv = d.pii_review;
+    $("r-pii-text").textContent = needed
+      ? `Figyelem: a bejelentés szövege a bejelentő saját adatait tartalmazhatja (${found}). ` +
+        "A PDF-ben ezek törölve jelennek meg; exportálás előtt nézd át a szöveget."
+      : `A bejelentő saját adatai (${found}) a PDF-ben törölve jelennek meg.` +
+        (rv ? ` Átnézte: ${rv.by}, ${when(rv.ts)}.` : "");
+    $("r-pii-review").classList.toggle("hidden", !needed);
+    $("r-pdf").classList.toggle("disabled", needed);
+    $("r-pdf").setAttribute("aria-disabled", needed ? "true" : "false");
 
     $("r-immediate-toggle").checked = !!d.immediate;
     const steps = d.checklist_steps || [];
@@ -150,7 +170,7 @@
     const d = await api("GET", `${BASE}/${rid}/audit`);
     if (rid !== current) return;
     $("r-audit").replaceChildren(...d.audit.slice(0, 50).map((e) =>
-      el("li", "", `${when(e.ts)} · ${e.by} · ${ACTION_HU[e.action] || e.action}`)));
+      el("li", "", `${when(e.ts)} · ${e.by} · ${actionHu(e.action)}`)));
   }
 
   // -- actions --------------------------------------------------------------------
@@ -178,6 +198,7 @@
     $("authority-name").value = ""; $("authority-address").value = "";
   });
   $("r-status-set").addEventListener("click", () => post("status", { status: $("r-status-select").value }));
+  $("r-pii-review").addEventListener("click", () => post("pii-review", {}));
   $("r-immediate-toggle").addEventListener("change", () => post("immediate", { immediate: $("r-immediate-toggle").checked }));
   $("r-message-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
