@@ -15,6 +15,7 @@ import pytest
 from bot.reports import pdf, pii
 from tests.test_report_flow import OP, env
 from tests.test_report_flow import rasa  # noqa: F401  pytest fixture
+from tests.test_console_browser import browser  # noqa: F401  pytest fixture
 from tests.test_report_store import make_store
 from tests.test_report_support import REPORT_FIELDS
 
@@ -87,7 +88,6 @@ def pdf_text(data: bytes) -> str:
 async def test_pdf_masks_the_reporters_data_and_the_report_is_flagged(redis) -> None:
     store = make_store(redis)
     report = await store.create(FIELDS)
-    assert report.pii_kinds() == ["phone", "email", "name"] and report.needs_pii_review()
     report = await store.add_addition(report.rid, "Ha kell, írjatok: 20 555 1234")
     data = pdf.render(report)
     text = pdf_text(data)
@@ -96,6 +96,7 @@ async def test_pdf_masks_the_reporters_data_and_the_report_is_flagged(redis) -> 
     flat = " ".join(text.split())
     assert "[telefonszám törölve]" in flat and "[név törölve]" in flat and "[e-mail törölve]" in flat
     assert "Kovács Béla" in flat and "ezért azt ez az irat nem tartalmazza" in flat
+    assert report.pii_kinds() == ["phone", "email", "name"] and report.needs_pii_review()
     # Nothing of it is stored as a flag: the values stay only in the sealed fields.
     assert "pii" not in json.dumps(report.to_dict()).replace("pii_review", "")
 
@@ -120,12 +121,12 @@ async def test_export_needs_a_review_written_to_the_audit(gateway_factory, rasa,
         assert resp.status == 201
         made = await resp.json()
     rid = made["rid"]
-    assert made["pii"] == {"kinds": ["phone", "email", "name"], "review_needed": True}
-    async with http.get(f"{gw.url}/api/operator/reports", headers=OP) as resp:
-        assert (await resp.json())["reports"][0]["pii_review_needed"] is True
     async with http.get(f"{gw.url}/api/operator/reports/{rid}/pdf", headers=OP) as resp:
         assert resp.status == 409
         error = (await resp.json())["error"]
+    assert made["pii"] == {"kinds": ["phone", "email", "name"], "review_needed": True}
+    async with http.get(f"{gw.url}/api/operator/reports", headers=OP) as resp:
+        assert (await resp.json())["reports"][0]["pii_review_needed"] is True
     assert "review" in error and "phone number" in error and "name" in error and "pii-review" in error
     assert "Kiss" not in error and "4567" not in error
 
@@ -200,3 +201,32 @@ def test_form_tells_the_reporter_before_confirming() -> None:
 def test_form_says_nothing_more_without_personal_data() -> None:
     messages = ask_confirm(FORM_SLOTS)
     assert len(messages) == 1 and "Elküldjem" in messages[0]["text"]
+
+
+# -- the console: warning with the kinds, the review button, then the PDF ------------------
+async def test_console_shows_the_warning_and_the_review_button(
+        browser, gateway_factory, http, operator_account, rasa) -> None:  # noqa: F811
+    from tests.test_console_browser import CHROMIUM, TIMEOUT, login
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed")
+    gw = await gateway_factory(**env(rasa))
+    async with http.post(f"{gw.url}/api/operator/reports", headers=OP, json=FIELDS) as resp:
+        rid = (await resp.json())["rid"]
+    page = await login(browser, gw.url, "zoli", await operator_account("zoli"))
+    await page.goto(f"{gw.url}/console/reports")
+    await page.locator("[data-testid=report-item]").first.click()
+    warning = page.locator("[data-testid=report-pii-text]")
+    await warning.filter(has_text="telefonszám").wait_for(timeout=TIMEOUT)
+    assert "e-mail-cím" in await warning.inner_text() and "neve" in await warning.inner_text()
+    assert "Kiss Anna" not in await warning.inner_text()
+    assert await page.get_attribute("[data-testid=report-pdf]", "aria-disabled") == "true"
+    await page.click("[data-testid=pii-review]")
+    await warning.filter(has_text="Átnézte: zoli").wait_for(timeout=TIMEOUT)
+    assert await page.get_attribute("[data-testid=report-pdf]", "aria-disabled") == "false"
+    async with page.expect_download(timeout=TIMEOUT) as info:
+        await page.click("[data-testid=report-pdf]")
+    data = Path(await (await info.value).path()).read_bytes()
+    assert "Kiss Anna" not in pdf_text(data)
+    async with http.get(f"{gw.url}/api/operator/reports/{rid}/audit", headers=OP) as resp:
+        assert ("zoli", "reviewed personal data (phone, email, name)") in {
+            (a["by"], a["action"]) for a in (await resp.json())["audit"]}
