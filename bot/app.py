@@ -21,6 +21,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot import abuse, appkeys, health, metrics
 from bot.action_watch import ActionServerWatch
+from bot.aof import AofRewriter
 from bot.appkeys import GATEWAY, HANDOFF, HTTP, HUB, REDIS, SETTINGS, WARMER
 from bot.console import web as console_web
 from bot.config import Settings
@@ -122,6 +123,8 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
             actions_up=lambda: watch.up,
         )
         handoff.gateway = app[GATEWAY]
+        rewriter = AofRewriter(redis, settings.erase_rewrite_seconds)
+        app[GATEWAY].aof = rewriter
         guard = abuse.Guard(redis, settings)
         app[abuse.GUARD] = guard
         handoff.guard = guard
@@ -138,6 +141,7 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
             app[TELEGRAM] = telegram
             await telegram.start()
             eraser.telegram_bot = telegram.app.bot
+            eraser.telegram_channel = telegram
         email = None
         if settings.email_enabled:
             from bot.email_channel import EmailChannel
@@ -149,7 +153,9 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
         app[WARMER] = RasaWarmer(app[GATEWAY].rasa, settings.rasa_warmup_conversations)
         warming = asyncio.create_task(app[WARMER].run(), name="rasa-warmup")
         watching = asyncio.create_task(watch.run(), name="action-server-watch")
+        rewriting = asyncio.create_task(rewriter.run(), name="aof-rewrite-after-erase")
         yield
+        rewriting.cancel()
         warming.cancel()
         watching.cancel()
         replay.cancel()

@@ -86,6 +86,9 @@ class Settings:
     # embedded Redis's maxmemory (scripts/redis.sh; /healthz warns above 80 %).
     transcript_max_entries: int = 2000
     maxmemory: str = "512mb"
+    # /torles: at most one AOF rewrite (BGREWRITEAOF) per this many seconds, the first one
+    # this long after an erase, so erased data leaves the append-only file (bot.aof).
+    erase_rewrite_seconds: int = 60
     # E-mail channel (bot.email_channel): off unless both URLs are set.
     email_imap_url: str = ""
     email_smtp_url: str = ""
@@ -211,6 +214,7 @@ class Settings:
             metrics_token=env.get("METRICS_TOKEN", "").strip(),
             transcript_max_entries=_int(env, "TRANSCRIPT_MAX_ENTRIES", 2000),
             maxmemory=env.get("MAXMEMORY", "").strip() or "512mb",
+            erase_rewrite_seconds=max(1, _int(env, "ERASE_REWRITE_SECONDS", 60)),
             email_imap_url=email_imap,
             email_smtp_url=email_smtp,
             email_user=email_user,

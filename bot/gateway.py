@@ -178,6 +178,8 @@ class Gateway:
         self._locks: dict[str, list[Any]] = {}
         # Anonymous reports and follow-up by case code (bot.reports.followup.ReportDesk).
         self.reports: Any = None
+        # Rewrites Redis's append-only file after erasures (bot.aof.AofRewriter).
+        self.aof: Any = None
         # channel name -> coroutine delivering replies to a stored route (push channels only)
         self.deliverers: dict[str, Callable[[str, dict[str, Any], list[Reply]], Awaitable[None]]] = {}
 
@@ -596,4 +598,6 @@ class Gateway:
         if self._erase_hook:
             await self._erase_hook(conv.pid, route)
         await self.store.erase(conv.pid)
+        if self.aof is not None:
+            self.aof.request()  # the erased data leaves the append-only file too (bot.aof)
         log.info("conversation erased", extra={"conv": conv.pid})

@@ -41,6 +41,17 @@ def telegram_outbox() -> str:
 TELEGRAM_OUTBOX_GROUP = "senders"
 
 
+def erased(pid: str) -> str:
+    """Marker set by /torles: the id of the last Telegram outbox entry at the moment of the
+    erase; an outbox entry of this conversation at or below it is never sent (a reply parked
+    by a failing Bot API, or held by another replica). No data, only the pseudonymous id.
+    TTL: 48 h (ERASED_TTL; an outbox entry older than that has long been sent or dropped)."""
+    return f"{PREFIX}:erased:{pid}"
+
+
+ERASED_TTL = 48 * 3600
+
+
 def telegram_inbox() -> str:
     """Stream of received updates (sealed), stored before the webhook answers 200 and
     processed from here (at-least-once). Trimmed, no TTL."""

@@ -92,6 +92,11 @@ def chat_of(data: dict[str, Any]) -> int | None:
     return None
 
 
+def _entry_key(entry_id: str) -> tuple[int, int]:
+    ms, _, seq = entry_id.partition("-")
+    return int(ms), int(seq or 0)
+
+
 def _urgent(text: str) -> bool:
     return any(text == texts.text("emergency", lang) for lang in texts.LANGUAGES)
 
@@ -419,6 +424,7 @@ class TelegramChannel:
                 asyncio.create_task(self._done_out(entry_id))
                 continue
             self._inflight_out.add(entry_id)
+            body["entry"] = entry_id.decode()  # in memory only: checked against /torles
             chat = body["chat_id"]
             self._out_queues.setdefault(chat, deque()).append((entry_id, body))
             if chat not in self._out_workers:
@@ -479,6 +485,8 @@ class TelegramChannel:
         parts = _chunks(body["text"] or " ")
         first = int(body.get("sent_parts", 0))  # parts of a long reply already delivered
         for attempt in range(1, MAX_ATTEMPTS + 1):
+            if await self._erased(body):
+                return False  # /torles came after this reply was queued: never sent
             try:
                 for i in range(first, len(parts)):
                     sent = await self.app.bot.send_message(
@@ -504,6 +512,23 @@ class TelegramChannel:
                 log.warning("telegram send failed", extra={"component": "telegram", "attempt": attempt, "error": type(exc).__name__})
                 await asyncio.sleep(min(30.0, 0.5 * 2 ** attempt))
         return None
+
+    async def _erased(self, body: dict[str, Any]) -> bool:
+        """The conversation was erased after this outbox entry was queued (``keys.erased``)."""
+        if "entry" not in body:
+            return False  # sent directly (Redis down): nothing queued before an erase
+        try:
+            mark = await asyncio.wait_for(self.redis.get(keys.erased(body["pid"])), 1.0)
+        except (RedisError, OSError, asyncio.TimeoutError):
+            return False  # cannot tell: a reply sent beats a reply lost (112 never waits on it)
+        return mark is not None and _entry_key(body["entry"]) <= _entry_key(mark.decode())
+
+    def drop_chat(self, chat_id: Any) -> None:
+        """/torles: forget the chat's replies waiting in memory (the eraser deleted their
+        outbox entries); a send being retried stops now. Its worker's ``finally`` clears up."""
+        worker = self._out_workers.get(chat_id)
+        if worker is not None:
+            worker.cancel()
 
     async def _remember_id(self, chat_id: int, message_id: int) -> None:
         pid = self.gateway.pid(CHANNEL, chat_id)

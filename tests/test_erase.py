@@ -43,8 +43,9 @@ async def test_torles_deletes_telegram_messages_and_all_conversation_data(
                 keys.conv_reports(pid), keys.conv_followup(pid)):
         assert not await redis.exists(key), key
     remaining = [k async for k in redis.scan_iter(f"*{pid}*")]
-    # Only the fresh id list for the "erased" confirmation itself may remain (48 h).
-    assert all(k.decode() in (keys.telegram_ids(pid), keys.conv(pid)) for k in remaining), remaining
+    # Only the fresh id list for the "erased" confirmation itself may remain (48 h), and
+    # the erase marker (an outbox entry id, 48 h) that keeps parked replies from being sent.
+    assert all(k.decode() in (keys.telegram_ids(pid), keys.conv(pid), keys.erased(pid)) for k in remaining), remaining
     report = await store.get(rid)
     assert report is not None and report.fields["settlement"] == "Kecskemét"
     assert await store.linked_pid(rid) is None

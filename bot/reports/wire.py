@@ -29,7 +29,7 @@ def build(settings: Settings, redis: Redis) -> tuple[ReportDesk, Eraser]:
     else:
         log.warning("REPORT_ENCRYPTION_KEYS not set: reports are refused", extra={"component": "reports"})
     desk = ReportDesk(store, redis, sealer or Sealer(settings.data_keys))
-    return desk, Eraser(redis, store)
+    return desk, Eraser(redis, store, Sealer(settings.data_keys))
 
 
 def attach(app: web.Application, gateway: Gateway, desk: ReportDesk) -> None:
