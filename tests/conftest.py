@@ -320,3 +320,48 @@ async def operator_account(redis: Redis) -> Any:
         return password
 
     return make
+
+
+# -- Debian's Chromium driven by Playwright (the console and web chat browser tests) --------
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        b = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        await b.close()
+
+
+# -- What Redis holds, for the privacy tests: every key with every byte of its value --------
+async def dump_redis(redis: Redis) -> dict[bytes, bytes]:
+    """Every key with every byte of its value, whatever the type."""
+    out: dict[bytes, bytes] = {}
+    async for key in redis.scan_iter("*"):
+        kind = (await redis.type(key)).decode()
+        blob = b""
+        if kind == "string":
+            blob = await redis.get(key) or b""
+        elif kind == "hash":
+            blob = b"".join(k + b"=" + v for k, v in (await redis.hgetall(key)).items())
+        elif kind == "stream":
+            for entry_id, fields in await redis.xrange(key):
+                blob += entry_id + b"".join(k + v for k, v in fields.items())
+        elif kind == "list":
+            blob = b"".join(await redis.lrange(key, 0, -1))
+        elif kind == "set":
+            blob = b"".join(await redis.smembers(key))
+        elif kind == "zset":
+            blob = b"".join(m for m, _ in await redis.zrange(key, 0, -1, withscores=True))
+        out[key] = blob
+    return out
+
+
+async def redis_bytes(redis: Redis) -> bytes:
+    """All keys and values as one byte string, to search for what must never be there."""
+    return b"".join(k + v for k, v in (await dump_redis(redis)).items())

@@ -10,32 +10,19 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 import aiohttp
 import pytest
 
 from bot.config import ROOT
 from bot.handoff import data
-from tests.conftest import free_port
+from tests.conftest import CHROMIUM, free_port
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 DANGER = "meg akarom ölni magam ma éjjel, megvannak a gyógyszerek"
 TIMEOUT = 15_000  # ms; the web chat polls every 2 s
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as p:
-        b = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        await b.close()
 
 
 async def login(browser: Any, url: str, name: str, password: str) -> Any:

@@ -15,7 +15,8 @@ import pypdf
 import pytest
 
 from bot.config import ROOT
-from tests.test_console_browser import CHROMIUM, TIMEOUT, browser, login  # noqa: F401  (fixture)
+from tests.conftest import CHROMIUM
+from tests.test_console_browser import TIMEOUT, login
 from tests.test_report_flow import CODE, env, web_say
 from tests.test_report_flow import rasa  # noqa: F401  pytest fixture
 from tests.test_report_support import SUBMIT, FakeRasa

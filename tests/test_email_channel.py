@@ -22,7 +22,7 @@ from bot.appkeys import EMAIL, GATEWAY, HANDOFF
 from bot.email_channel import parse_mail, strip_reply
 from bot.handoff import data
 from bot.handoff.service import Operator
-from tests.conftest import free_port
+from tests.conftest import free_port, redis_bytes
 from tests.email_servers import Dovecot, SmtpRelay
 
 OURS = "segitseg@hotline.test"
@@ -283,7 +283,7 @@ async def test_attachments_are_refused_kindly_and_never_stored(mail_gw: Any, dov
     dovecot.deliver(bytes(make_mail(only, "", subject="", attachment=secret)))
     [answer2] = await relay.wait_for(only)
     assert texts.text("non_text", "hu").splitlines()[0] in body(answer2)
-    assert b"ATTACHMENT-CONTENT-MARKER" not in await redis_blob(redis)
+    assert b"ATTACHMENT-CONTENT-MARKER" not in await redis_bytes(redis)
 
 
 async def test_answer_waits_for_smtp_and_the_mail_stays_unseen_until_then(
@@ -318,25 +318,6 @@ async def test_polling_when_idle_is_off(mail_gw: Any, dovecot: Dovecot, relay: S
     assert "116 111" in body(answer)
 
 
-async def redis_blob(redis: Redis) -> bytes:
-    blob = b""
-    async for key in redis.scan_iter("*"):
-        blob += key
-        kind = (await redis.type(key)).decode()
-        if kind == "string":
-            blob += await redis.get(key) or b""
-        elif kind == "hash":
-            blob += b"".join(k + v for k, v in (await redis.hgetall(key)).items())
-        elif kind == "stream":
-            for _, fields in await redis.xrange(key):
-                blob += b"".join(fields.values())
-        elif kind == "list":
-            blob += b"".join(await redis.lrange(key, 0, -1))
-        elif kind in ("set",):
-            blob += b"".join(await redis.smembers(key))
-        elif kind == "zset":
-            blob += b"".join(m for m, _ in await redis.zrange(key, 0, -1, withscores=True))
-    return blob
 
 
 async def test_no_address_in_redis_or_in_the_logs(mail_gw: Any, dovecot: Dovecot, relay: SmtpRelay,
@@ -364,7 +345,7 @@ async def test_no_address_in_redis_or_in_the_logs(mail_gw: Any, dovecot: Dovecot
         root.handlers[:], root.level = saved
         logging.getLogger().setLevel(saved[1])
     assert "email mailbox open" in out and "message handled" in out  # the logs did run
-    blob = await redis_blob(redis)
+    blob = await redis_bytes(redis)
     for needle in (sender, "rejtett.cim.teszt", "Titkos", "halni", "gyógyszerek", "jobb"):
         assert needle.encode() not in blob, needle
         assert needle not in out, needle

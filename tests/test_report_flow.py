@@ -16,7 +16,8 @@ from bot.crypto import Sealer
 from bot.reports import codes
 from tests.conftest import KEYS, free_port
 from tests.fake_telegram import FakeBotAPI
-from tests.test_report_support import REPORT_FIELDS, SUBMIT, FakeRasa, dump_redis
+from tests.conftest import dump_redis
+from tests.test_report_support import REPORT_FIELDS, SUBMIT, FakeRasa
 
 TOKEN = KEYS["OPERATOR_API_TOKEN"]
 OP = {"Authorization": f"Bearer {TOKEN}", "X-Operator": "Kiss%20%C3%89va"}

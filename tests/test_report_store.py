@@ -10,7 +10,8 @@ from bot import keys
 from bot.crypto import Sealer
 from bot.reports import codes
 from bot.reports.store import CLOSED, FORWARDED, ReportError, ReportStore
-from tests.test_report_support import REPORT_FIELDS, dump_redis
+from tests.conftest import dump_redis
+from tests.test_report_support import REPORT_FIELDS
 
 RING = Fernet.generate_key().decode()
 

@@ -71,24 +71,3 @@ class FakeRasa:
             await self.runner.cleanup()
 
 
-async def dump_redis(redis: Redis) -> dict[bytes, bytes]:
-    """Every key with every byte of its value, whatever the type."""
-    out: dict[bytes, bytes] = {}
-    async for key in redis.scan_iter("*"):
-        kind = (await redis.type(key)).decode()
-        blob = b""
-        if kind == "string":
-            blob = await redis.get(key) or b""
-        elif kind == "hash":
-            blob = b"".join(k + b"=" + v for k, v in (await redis.hgetall(key)).items())
-        elif kind == "stream":
-            for entry_id, fields in await redis.xrange(key):
-                blob += entry_id + b"".join(k + v for k, v in fields.items())
-        elif kind == "list":
-            blob = b"".join(await redis.lrange(key, 0, -1))
-        elif kind == "set":
-            blob = b"".join(await redis.smembers(key))
-        elif kind == "zset":
-            blob = b"".join(m for m, _ in await redis.zrange(key, 0, -1, withscores=True))
-        out[key] = blob
-    return out

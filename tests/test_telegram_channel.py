@@ -7,7 +7,7 @@ import asyncio
 import aiohttp
 
 from bot import texts
-from tests.conftest import free_port
+from tests.conftest import free_port, redis_bytes
 from tests.fake_telegram import FakeBotAPI
 
 
@@ -74,21 +74,7 @@ async def test_raw_chat_id_never_reaches_redis(gateway_factory, fake_telegram: F
     fake_telegram.user_message(987650001, "apam megvert tegnap")
     await fake_telegram.wait_for(987650001, 1)
     await asyncio.sleep(0.2)
-    blob = b""
-    async for key in redis.scan_iter("*"):
-        blob += key
-        kind = (await redis.type(key)).decode()
-        if kind == "string":
-            blob += await redis.get(key) or b""
-        elif kind == "hash":
-            blob += b"".join(k + v for k, v in (await redis.hgetall(key)).items())
-        elif kind == "stream":
-            for _, fields in await redis.xrange(key):
-                blob += b"".join(fields.values())
-        elif kind == "list":
-            blob += b"".join(await redis.lrange(key, 0, -1))
-        elif kind == "zset":
-            blob += b"".join(m for m, _ in await redis.zrange(key, 0, -1, withscores=True))
+    blob = await redis_bytes(redis)
     assert b"987650001" not in blob
     assert b"megvert" not in blob
 

@@ -8,7 +8,6 @@ greeting from domain/greeting.yml), so the test needs no trained model."""
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from pathlib import Path
 from typing import Any, AsyncIterator
@@ -19,11 +18,8 @@ from aiohttp import web
 
 from bot.appkeys import HANDOFF
 from bot.config import ROOT
-from tests.conftest import free_port
+from tests.conftest import CHROMIUM, free_port
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 TIMEOUT = 15_000  # ms
 QUESTION = "Ingyenes ez a szolgáltatás? Kinek szólhatok?"
 HOSTILE = "mit csinál ez: <b>vastag</b>"
@@ -66,16 +62,6 @@ async def fake_rasa() -> AsyncIterator[str]:
     await web.TCPSite(runner, "127.0.0.1", port).start()
     yield f"http://127.0.0.1:{port}"
     await runner.cleanup()
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as p:
-        b = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        await b.close()
 
 
 async def until(check: Any, timeout: float = 10.0) -> None:
