@@ -15,7 +15,6 @@ import pytest
 from bot.reports import pdf, pii
 from tests.test_report_flow import OP, env
 from tests.test_report_flow import rasa  # noqa: F401  pytest fixture
-from tests.test_console_browser import browser  # noqa: F401  pytest fixture
 from tests.test_report_store import make_store
 from tests.test_report_support import REPORT_FIELDS
 
