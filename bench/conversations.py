@@ -3,6 +3,7 @@ conversations fully right, and the failures by kind.
 
     .venv/bin/python bench/conversations.py            # the open set (tests/conversations/*.yml)
     .venv/bin/python bench/conversations.py --sealed   # the sealed set: measure it once per round
+    .venv/bin/python bench/conversations.py --sealed sealed2   # the next round's sealed folder
     .venv/bin/python bench/conversations.py --show ID  # one conversation's transcript
 
 Starts its own Redis, Rasa (the model in models/current.txt), action server and gateway
@@ -67,15 +68,16 @@ async def run(sets: list[dict], show: str | None, verbose: bool) -> list[runner.
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sealed", action="store_true", help="the sealed set (measure once)")
+    parser.add_argument("--sealed", nargs="?", const="sealed", default=None, metavar="FOLDER",
+                        help="a sealed set (default folder `sealed`; e.g. `--sealed sealed2`): measure once")
     parser.add_argument("--show", help="print one conversation's transcript")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every transcript")
     args = parser.parse_args()
-    convs = runner.sealed_set() if args.sealed else runner.open_set()
+    convs = runner.sealed_set(args.sealed) if args.sealed else runner.open_set()
     started = time.monotonic()
     results = asyncio.run(run(convs, args.show, args.verbose))
     s = runner.summary(results)
-    print(f"\n{'sealed' if args.sealed else 'open'} set: {s['conversations']} conversations, "
+    print(f"\n{args.sealed or 'open'} set: {s['conversations']} conversations, "
           f"{s['checks']} checks, {time.monotonic() - started:.0f} s")
     print(f"checks that hold:        {s['checks_held']}/{s['checks']} = {s['share_checks']:.3f}")
     print(f"conversations all right: {s['fully_right']}/{s['conversations']} = {s['share_conversations']:.3f}")

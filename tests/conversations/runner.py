@@ -71,8 +71,9 @@ def open_set() -> list[dict[str, Any]]:
     return load([HERE])
 
 
-def sealed_set() -> list[dict[str, Any]]:
-    return load([HERE / "sealed"])
+def sealed_set(name: str = "sealed") -> list[dict[str, Any]]:
+    """A sealed folder: `sealed` (session 4, measured), `sealed2` (session 5), ..."""
+    return load([HERE / name])
 
 
 def _alternatives(item: Any) -> list[str]:
