@@ -133,6 +133,18 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
         await hub.start()
         reports_wire.attach(app, app[GATEWAY], report_desk)
         report_desk.guard = guard
+        outbox = None
+        if settings.email_smtp_url:
+            from bot.mail_outbox import MailOutbox
+
+            sealers = {"reply": sealer}
+            if settings.report_keys:
+                sealers["report"] = Sealer(settings.report_keys)
+            outbox = MailOutbox(redis, settings, sealers)
+            app[appkeys.MAIL_OUTBOX] = outbox
+            eraser.mail_outbox = outbox
+            await outbox.start()
+        reports_wire.attach_mail(report_desk, settings, outbox)
         telegram = None
         if settings.telegram_enabled:
             from bot.telegram_channel import TelegramChannel
@@ -146,7 +158,7 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
         if settings.email_enabled:
             from bot.email_channel import EmailChannel
 
-            email = EmailChannel(settings, app[GATEWAY], redis)
+            email = EmailChannel(settings, app[GATEWAY], redis, outbox)
             app[appkeys.EMAIL] = email
             await email.start()
         replay = asyncio.create_task(app[GATEWAY].replay_loop(), name="replay-kept-messages")
@@ -165,6 +177,8 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
             await telegram.stop()
         if email is not None:
             await email.stop()
+        if outbox is not None:
+            await outbox.stop()
         await http.close()
         await redis.aclose()
 

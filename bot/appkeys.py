@@ -34,3 +34,8 @@ if TYPE_CHECKING:
     from bot.email_channel import EmailChannel
 
 EMAIL: web.AppKey["EmailChannel"] = web.AppKey("email")
+
+if TYPE_CHECKING:
+    from bot.mail_outbox import MailOutbox
+
+MAIL_OUTBOX: web.AppKey["MailOutbox"] = web.AppKey("mail_outbox")

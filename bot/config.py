@@ -100,6 +100,15 @@ class Settings:
     email_disable_idle: bool = False
     email_max_bytes: int = 1_000_000
     email_timeout: float = 30.0
+    # Written reports to the authority by e-mail (bot.reports.mail): sent over EMAIL_SMTP_URL
+    # from REPORT_MAIL_FROM (off when unset) to addresses of the authority directory only.
+    report_mail_from: str = ""
+    authority_directory: tuple[Path, ...] = ()
+    # The durable mail outbox (bot.mail_outbox): first retry after MAIL_RETRY_SECONDS,
+    # doubling up to MAIL_RETRY_MAX_SECONDS, given up after MAIL_MAX_ATTEMPTS tries.
+    mail_retry_seconds: float = 30.0
+    mail_retry_max_seconds: float = 1800.0
+    mail_max_attempts: int = 30
     log_level: str = "INFO"
     domain_dir: Path = field(default=ROOT / "domain")
     # Messages kept while Redis is down wait here (sealed) until it is back.
@@ -120,6 +129,10 @@ class Settings:
     @property
     def email_enabled(self) -> bool:
         return bool(self.email_imap_url and self.email_smtp_url)
+
+    @property
+    def report_mail_enabled(self) -> bool:
+        return bool(self.email_smtp_url and self.report_mail_from)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -168,13 +181,29 @@ class Settings:
         email_smtp = env.get("EMAIL_SMTP_URL", "").strip()
         email_user = env.get("EMAIL_USER", "").strip()
         email_address = env.get("EMAIL_ADDRESS", "").strip() or (email_user if "@" in email_user else "")
-        if bool(email_imap) != bool(email_smtp):
+        report_mail_from = env.get("REPORT_MAIL_FROM", "").strip()
+        if email_imap and not email_smtp:
             raise ConfigError("the e-mail channel needs both EMAIL_IMAP_URL and EMAIL_SMTP_URL (or neither)")
+        if email_smtp and not (email_imap or report_mail_from):
+            raise ConfigError("EMAIL_SMTP_URL is used by the e-mail channel (with EMAIL_IMAP_URL) "
+                              "or by report mails (with REPORT_MAIL_FROM): set one of them")
+        if email_smtp and not email_smtp.startswith(("smtp://", "smtps://")):
+            raise ConfigError("EMAIL_SMTP_URL must be smtp[s]://...")
         if email_imap:
-            if not email_imap.startswith(("imap://", "imaps://")) or not email_smtp.startswith(("smtp://", "smtps://")):
+            if not email_imap.startswith(("imap://", "imaps://")):
                 raise ConfigError("EMAIL_IMAP_URL must be imap[s]://... and EMAIL_SMTP_URL smtp[s]://...")
             if "@" not in email_address:
                 raise ConfigError("EMAIL_ADDRESS (the service's own address) is needed when e-mail is on")
+        if report_mail_from and "@" not in report_mail_from:
+            raise ConfigError("REPORT_MAIL_FROM must be an e-mail address (the sender of report mails)")
+        authority_directory = tuple(Path(p.strip()) for p in env.get("AUTHORITY_DIRECTORY", "").split(",")
+                                    if p.strip())
+        from bot.reports.directory import Directory, DirectoryError
+
+        try:
+            Directory.load(authority_directory)
+        except DirectoryError as exc:
+            raise ConfigError(str(exc)) from exc
         return cls(
             pseudonym_key=key.encode(),
             data_keys=data_keys,
@@ -225,6 +254,11 @@ class Settings:
             email_disable_idle=env.get("EMAIL_DISABLE_IDLE", "").strip().lower() in ("1", "true", "yes"),
             email_max_bytes=_int(env, "EMAIL_MAX_BYTES", 1_000_000),
             email_timeout=_float(env, "EMAIL_TIMEOUT", 30.0),
+            report_mail_from=report_mail_from,
+            authority_directory=authority_directory,
+            mail_retry_seconds=max(0.05, _float(env, "MAIL_RETRY_SECONDS", 30.0)),
+            mail_retry_max_seconds=max(0.05, _float(env, "MAIL_RETRY_MAX_SECONDS", 1800.0)),
+            mail_max_attempts=max(1, _int(env, "MAIL_MAX_ATTEMPTS", 30)),
             log_level=env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO",
             spool_dir=Path(env.get("SPOOL_DIR", "").strip() or ROOT / "var" / "spool"),
         )

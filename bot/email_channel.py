@@ -332,8 +332,9 @@ class Stats:
 class EmailChannel:
     """Reads the mailbox, hands each mail to the gateway, answers by mail."""
 
-    def __init__(self, settings: Settings, gateway: Gateway, redis: Redis) -> None:
+    def __init__(self, settings: Settings, gateway: Gateway, redis: Redis, outbox: Any = None) -> None:
         self.settings = settings
+        self.outbox = outbox  # bot.mail_outbox.MailOutbox: operators' mails survive an SMTP outage
         self.gateway = gateway
         self.redis = redis
         self.imap = endpoint(settings.email_imap_url, settings.email_user, settings.email_password, (143, 993))
@@ -349,6 +350,8 @@ class EmailChannel:
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
         self.connected = asyncio.Event()
+        self.idle = False
+        self.last_poll = 0.0  # time.time() of the last successful read of the mailbox
         gateway.deliverers[CHANNEL] = self.deliver
 
     # -- lifecycle
@@ -407,6 +410,7 @@ class EmailChannel:
     async def _session(self) -> None:
         client = await self._connect()
         idle = client.has_capability("IDLE") and not self.settings.email_disable_idle
+        self.idle = idle
         self.connected.set()
         log.info("email mailbox open", extra={"channel": CHANNEL, "kind": "idle" if idle else "poll"})
         try:
@@ -481,6 +485,7 @@ class EmailChannel:
         if resp.result != "OK":
             raise RuntimeError("IMAP search refused")
         uids = [u.decode() for line in resp.lines[:1] for u in bytes(line).split() if u.isdigit()]
+        self.last_poll = time.time()
         now = time.monotonic()
         for uid in uids:
             if uid in self._inflight or self._retry_at.get(uid, 0) > now:
@@ -632,12 +637,33 @@ class EmailChannel:
     async def deliver(self, pid: str, route: dict[str, Any], replies: list[Reply]) -> None:
         """Replies decided later (an operator's, the queue's) as a mail in the person's thread.
 
-        Sent in the background with retries, so an operator never waits on SMTP."""
+        Kept in the durable outbox (sealed; retried with backoff until SMTP takes it, and
+        never lost to a restart), so an operator never waits on SMTP. With Redis down,
+        sent from memory with a few retries instead."""
         if not route.get("to"):
             return
         voice = await self._voice(pid)
         msg = compose(route, render(replies, voice, footer=False), self.address, voice, automatic=False)
+        if self.outbox is not None:
+            try:
+                await self.outbox.put("reply", msg, sender=self.address, recipients=[route["to"]], ref=pid,
+                                      ttl=self.settings.retention_seconds, pid=pid)
+                return
+            except (RedisError, OSError) as exc:
+                log.warning("email reply not queued; sending from memory",
+                            extra={"channel": CHANNEL, "conv": pid, "error": type(exc).__name__})
         self._spawn(self._send_with_retries(msg, pid))
+
+    def health(self) -> tuple[bool, str, float]:
+        """(ok, detail, seconds since the last successful read) for /healthz and /metrics."""
+        age = time.time() - self.last_poll if self.last_poll else -1.0
+        wait = self.settings.email_idle_seconds if self.idle else self.settings.email_poll_seconds
+        stale_after = wait + 2 * self.settings.email_timeout + 10
+        if not self.connected.is_set():
+            return False, "IMAP not connected" + (f"; last read {age:.0f} s ago" if age >= 0 else ""), age
+        if age < 0 or age > stale_after:
+            return False, f"connected, but no successful read for {age:.0f} s (expected within {stale_after:.0f} s)", age
+        return True, f"connected ({'IDLE' if self.idle else 'polling'}); last read {age:.0f} s ago", age
 
     async def _send_with_retries(self, msg: EmailMessage, pid: str) -> None:
         for attempt in range(1, SEND_ATTEMPTS + 1):

@@ -244,3 +244,22 @@ def audit_blocks() -> str:
     """Stream: who blocked which conversation (pseudonymous id), when, why. Trimmed to
     ~100 000 entries, no TTL."""
     return f"{PREFIX}:audit:blocks"
+
+
+# -- the mail outbox (bot.mail_outbox) -------------------------------------------------
+def mail_item(mid: str) -> str:
+    """Hash: one mail waiting to be sent: kind, ref (report id or pid), pid (reply mails),
+    body (sealed: sender, recipients, the message), created, attempts, state, error.
+    TTL: the report retention (report mails) or the conversation retention (replies)."""
+    return f"{PREFIX}:mail:item:{mid}"
+
+
+def mail_due() -> str:
+    """Sorted set: mail id -> when it is next due (a send in progress pushes it by a lease).
+    No TTL: members leave when sent, given up or dropped."""
+    return f"{PREFIX}:mail:due"
+
+
+def mail_conv(pid: str) -> str:
+    """Set of a conversation's waiting reply mails, so /torles can drop them. TTL: retention."""
+    return f"{PREFIX}:conv:{pid}:mails"

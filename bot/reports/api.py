@@ -13,7 +13,9 @@ every change and every export is written to the audit log.
 ``GET    /api/operator/reports/{rid}``                  the full report (audited "opened")
 ``POST   /api/operator/reports/{rid}/notes``            {"text"}: what the operator learned on the phone
 ``GET    /api/operator/reports/{rid}/authorities``      candidates from the knowledge directory
-``POST   /api/operator/reports/{rid}/authority``        {"service": id} | {"office": n} | {"name", "address"?, "email"?}
+``POST   /api/operator/reports/{rid}/authority``        {"directory": id} | {"service": id} | {"office": n} |
+                                                       {"name", "address"?, "email"?} (a typed e-mail is
+                                                       printed on the PDF but never mailed to)
 ``POST   /api/operator/reports/{rid}/immediate``        {"immediate": bool}
 ``POST   /api/operator/reports/{rid}/checklist``        {"step": police|welfare_centre|parents, "note"?}
 ``POST   /api/operator/reports/{rid}/status``           {"status": received|forwarded|closed}
@@ -23,6 +25,11 @@ every change and every export is written to the audit log.
 ``GET    /api/operator/reports/{rid}/pdf``              the written report (audited "exported pdf"); 409
                                                        while the text holds the reporter's own phone,
                                                        e-mail or name not yet reviewed (masked in the PDF)
+``POST   /api/operator/reports/{rid}/mail``             send the written report (PDF attached) by e-mail to
+                                                       the chosen authority, which must come from the
+                                                       e-mail directory (202; audited "mail queued to ..."); 409
+                                                       under the same review gate as the PDF
+``POST   /api/operator/reports/{rid}/mail/{mid}/retry`` send a failed mail again now
 ``GET    /api/operator/reports/{rid}/audit``            the audit entries of one report
 ``GET    /api/operator/reports-audit``                  the whole audit log (newest first)
 """
@@ -174,12 +181,21 @@ def _knowledge() -> Any:
         return None
 
 
+def _mail_directory(request: web.Request, report: Report) -> dict[str, Any]:
+    mailer = request.app[DESK].mailer
+    if mailer is None:
+        return {"enabled": False, "directory": []}
+    entries = mailer.directory.for_settlement(report.fields.get("settlement") or "")
+    return {"enabled": mailer.enabled, "directory": [a.public() for a in entries]}
+
+
 @guarded
 async def authorities(request: web.Request, store: ReportStore, operator: str) -> web.Response:
     report = await get_report(store, request.match_info["rid"])
+    mail = _mail_directory(request, report)
     k = _knowledge()
     if k is None:
-        return web.json_response({"services": [], "offices": [], "free_text": True})
+        return web.json_response({"services": [], "offices": [], "free_text": True, "mail": mail})
     services = [{"service": sid, "name": s.get("name", {}).get("hu", sid)} for sid, s in k.services.items()
                 if sid not in ("hotline", "okit", "crisis_home")]
     offices = []
@@ -187,7 +203,7 @@ async def authorities(request: web.Request, store: ReportStore, operator: str) -
     for i, o in enumerate(k.offices):
         if settlement and o in k.find_offices(settlement):
             offices.append({"office": i, **{f: o.get(f) for f in ("settlement", "service", "address", "phone")}})
-    return web.json_response({"services": services, "offices": offices, "free_text": True})
+    return web.json_response({"services": services, "offices": offices, "free_text": True, "mail": mail})
 
 
 @guarded
@@ -195,7 +211,14 @@ async def set_authority(request: web.Request, store: ReportStore, operator: str)
     body = await _body(request)
     chosen: dict[str, Any]
     k = _knowledge() if ("service" in body or "office" in body) else None
-    if "service" in body:
+    if "directory" in body:
+        mailer = request.app[DESK].mailer
+        entry = mailer.directory.get(str(body["directory"])) if mailer is not None else None
+        if entry is None:
+            raise ReportError("unknown directory entry")
+        chosen = {"id": f"dir:{entry.id}", "kind": entry.kind or "directory", "name": entry.name,
+                  "email": entry.email, "settlement": entry.settlement}
+    elif "service" in body:
         service = (k.services if k else {}).get(str(body["service"]))
         if not service:
             raise ReportError("unknown service id")
@@ -278,6 +301,24 @@ async def export_pdf(request: web.Request, store: ReportStore, operator: str) ->
 
 
 @guarded
+async def send_mail(request: web.Request, store: ReportStore, operator: str) -> web.Response:
+    mailer = request.app[DESK].mailer
+    if mailer is None:
+        return _error(503, "report mails are not configured")
+    report = await mailer.send(request.match_info["rid"], operator)
+    return web.json_response(await detail(report, store), status=202)
+
+
+@guarded
+async def retry_mail(request: web.Request, store: ReportStore, operator: str) -> web.Response:
+    mailer = request.app[DESK].mailer
+    if mailer is None:
+        return _error(503, "report mails are not configured")
+    report = await mailer.retry(request.match_info["rid"], request.match_info["mid"][:64], operator)
+    return web.json_response(await detail(report, store), status=202)
+
+
+@guarded
 async def report_audit(request: web.Request, store: ReportStore, operator: str) -> web.Response:
     return web.json_response({"audit": await store.audit_log(request.match_info["rid"])})
 
@@ -310,5 +351,7 @@ def setup(app: web.Application) -> None:
     r.add_post(f"{base}/{{rid}}/messages", message)
     r.add_post(f"{base}/{{rid}}/pii-review", review_pii)
     r.add_get(f"{base}/{{rid}}/pdf", export_pdf)
+    r.add_post(f"{base}/{{rid}}/mail", send_mail)
+    r.add_post(f"{base}/{{rid}}/mail/{{mid}}/retry", retry_mail)
     r.add_get(f"{base}/{{rid}}/audit", report_audit)
     r.add_get("/api/operator/reports-audit", all_audit)

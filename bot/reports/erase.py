@@ -48,6 +48,7 @@ class Eraser:
         self.sealer = sealer  # the data key ring: outbox entries are sealed with it
         self.telegram_bot: Any = None  # telegram.Bot, set once the channel has started
         self.telegram_channel: Any = None  # bot.telegram_channel.TelegramChannel, likewise
+        self.mail_outbox: Any = None  # bot.mail_outbox.MailOutbox, when SMTP is configured
         self._mark = redis.register_script(_MARK)
 
     async def __call__(self, pid: str, route: dict[str, Any] | None) -> None:
@@ -56,6 +57,10 @@ class Eraser:
             if self.telegram_channel is not None:
                 self.telegram_channel.drop_chat(route.get("chat_id"))
             log.info("erase: outbox entries dropped", extra={"conv": pid, "count": dropped})
+        if self.mail_outbox is not None:
+            dropped = await self.mail_outbox.drop_conversation(pid)  # reply mails never sent now
+            if dropped:
+                log.info("erase: mails dropped", extra={"conv": pid, "count": dropped})
         deleted = await self._telegram(pid, route)
         unlinked = await self.reports.unlink_conversation(pid) if self.reports else 0
         await self.redis.delete(keys.rasa_tracker(pid), keys.rasa_lock(pid), keys.conv_followup(pid),

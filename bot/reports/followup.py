@@ -69,6 +69,7 @@ class ReportDesk:
         self._sealer = sealer  # the report key ring (follow-up state holds a report id)
         self.gateway: Gateway | None = None
         self.guard: Any = None  # bot.abuse.Guard: wrong codes per client address and overall
+        self.mailer: Any = None  # bot.reports.mail.ReportMailer: written reports by e-mail
 
     def _reply(self, text: str, buttons: tuple[tuple[str, str], ...] = ()) -> "Reply":
         from bot.gateway import Reply

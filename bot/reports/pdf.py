@@ -62,6 +62,61 @@ def _date(ts: float) -> str:
     return time.strftime("%Y. %m. %d. %H:%M", time.localtime(ts))
 
 
+# The document as blocks (style, text): one source for the PDF and the report mail's
+# body (bot.reports.mail), so both say exactly the same and both are masked.
+Block = tuple[str, str]
+
+
+def blocks(report: Report) -> list[Block]:
+    """The written report's content, built from the report's fields alone (masked)."""
+    out: list[Block] = [("title", "Írásbeli jelzés gyermek veszélyeztetettségéről"),
+                        ("para", f"Hivatkozási szám: {report.ref}    Beérkezett: {_date(report.created)}    "
+                                 f"Kelt: {_date(time.time())}")]
+    if report.authority:
+        lines = [report.authority.get("name", "")]
+        for key in ("address", "email"):
+            if report.authority.get(key):
+                lines.append(report.authority[key])
+        out.append(("recipient", "Címzett: " + "\n".join(lines)))
+    out.append(("para", "A gyermekvédő hívószámhoz érkezett jelzést a gyermek védelme érdekében továbbítjuk. "
+                        "A jelző személye és elérhetősége semmilyen formában nem hozható nyilvánosságra; "
+                        "ezért azt ez az irat nem tartalmazza."))
+    if report.immediate:
+        out.append(("alert", "KÖZVETLEN VESZÉLY: a jelzés szerint a gyermek most is veszélyben van."))
+    out.append(("heading", "A jelzés adatai"))
+    for name, label in LABELS.items():
+        out.append(("label", label + ":"))
+        out.append(("value", _value(name, report)))
+    if report.additions:
+        out.append(("heading", "A jelző későbbi kiegészítései"))
+        out += [("para", f"{_date(a['ts'])}: {pii.mask(a['text'])}") for a in report.additions]
+    if report.notes:
+        out.append(("heading", "A hívószám munkatársának kiegészítései (telefonos egyeztetés)"))
+        out += [("para", f"{_date(n['ts'])}: {pii.mask(n['text'])}") for n in report.notes]
+    out.append(("signature", "Gyermekvédő hívószám"))
+    return out
+
+
+def text(report: Report) -> str:
+    """The same document as plain text (the report mail's body)."""
+    parts: list[str] = []
+    for style, value in blocks(report):
+        if style == "title":
+            parts.append(f"{value}\n{'=' * len(value)}\n")
+        elif style == "heading":
+            parts.append(f"\n{value}\n{'-' * len(value)}\n")
+        elif style == "label":
+            parts.append(value)
+        else:
+            parts.append(value + "\n")
+    return "\n".join(parts).rstrip() + "\n"
+
+
+# PDF: (font size, line height, space after) per style
+_STYLE = {"title": (15, 7, 1), "heading": (12, 7, 1), "para": (10, 5.5, 1.5), "recipient": (11, 5.5, 1.5),
+          "alert": (11, 5.5, 1.5), "label": (9, 5, 0), "value": (11, 5.5, 1.5), "signature": (10, 5.5, 1.5)}
+
+
 def render(report: Report) -> bytes:
     """The PDF bytes of the written report."""
     font = font_path()
@@ -73,44 +128,10 @@ def render(report: Report) -> bytes:
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()
     width = pdf.w - pdf.l_margin - pdf.r_margin
-
-    def heading(text: str, size: int = 12) -> None:
+    for style, value in blocks(report):
+        size, height, after = _STYLE[style]
         pdf.set_font("DejaVu", size=size)
-        pdf.multi_cell(width, 7, text, new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(1)
-
-    def para(text: str, size: int = 10) -> None:
-        pdf.set_font("DejaVu", size=size)
-        pdf.multi_cell(width, 5.5, text, new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(1.5)
-
-    heading("Írásbeli jelzés gyermek veszélyeztetettségéről", 15)
-    para(f"Hivatkozási szám: {report.ref}    Beérkezett: {_date(report.created)}    Kelt: {_date(time.time())}")
-    if report.authority:
-        lines = [report.authority.get("name", "")]
-        for key in ("address", "email"):
-            if report.authority.get(key):
-                lines.append(report.authority[key])
-        para("Címzett: " + "\n".join(lines), 11)
-    para("A gyermekvédő hívószámhoz érkezett jelzést a gyermek védelme érdekében továbbítjuk. "
-         "A jelző személye és elérhetősége semmilyen formában nem hozható nyilvánosságra; "
-         "ezért azt ez az irat nem tartalmazza.")
-    if report.immediate:
-        para("KÖZVETLEN VESZÉLY: a jelzés szerint a gyermek most is veszélyben van.", 11)
-
-    heading("A jelzés adatai")
-    for name, label in LABELS.items():
-        pdf.set_font("DejaVu", size=9)
-        pdf.multi_cell(width, 5, label + ":", new_x="LMARGIN", new_y="NEXT")
-        para(_value(name, report), 11)
-
-    if report.additions:
-        heading("A jelző későbbi kiegészítései")
-        for a in report.additions:
-            para(f"{_date(a['ts'])}: {pii.mask(a['text'])}")
-    if report.notes:
-        heading("A hívószám munkatársának kiegészítései (telefonos egyeztetés)")
-        for n in report.notes:
-            para(f"{_date(n['ts'])}: {pii.mask(n['text'])}")
-    para("Gyermekvédő hívószám", 10)
+        pdf.multi_cell(width, height, value, new_x="LMARGIN", new_y="NEXT")
+        if after:
+            pdf.ln(after)
     return bytes(pdf.output())

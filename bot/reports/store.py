@@ -100,6 +100,9 @@ class Report:
     # An operator's review of the reporter's own contact details / name found in the text
     # (issue 11, item 17): {ts, by, kinds, additions: how many additions it covered}.
     pii_review: dict[str, Any] | None = None
+    # Mails of the written report to an authority (bot.reports.mail): {id, to: {id, name,
+    # email, source}, status: queued|sent|failed|gave_up, attempts, by, queued, sent?, error?, next_try?}.
+    mails: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def rid(self) -> str:  # filled in by the store

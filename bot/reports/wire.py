@@ -6,6 +6,8 @@ import logging
 from aiohttp import web
 from redis.asyncio import Redis
 
+from typing import TYPE_CHECKING
+
 from bot.config import Settings
 from bot.crypto import Sealer
 from bot.gateway import Gateway
@@ -13,6 +15,9 @@ from bot.reports import api
 from bot.reports.erase import Eraser
 from bot.reports.followup import ReportDesk
 from bot.reports.store import ReportStore
+
+if TYPE_CHECKING:
+    from bot.mail_outbox import MailOutbox
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +35,18 @@ def build(settings: Settings, redis: Redis) -> tuple[ReportDesk, Eraser]:
         log.warning("REPORT_ENCRYPTION_KEYS not set: reports are refused", extra={"component": "reports"})
     desk = ReportDesk(store, redis, sealer or Sealer(settings.data_keys))
     return desk, Eraser(redis, store, Sealer(settings.data_keys))
+
+
+def attach_mail(desk: ReportDesk, settings: Settings, outbox: "MailOutbox | None") -> None:
+    """Written reports by e-mail: addresses from the directory only (checked at start-up)."""
+    from bot.reports.directory import Directory
+    from bot.reports.mail import ReportMailer
+
+    if desk.reports is None:
+        return
+    directory = Directory.load(settings.authority_directory)
+    desk.mailer = ReportMailer(desk.reports, outbox if settings.report_mail_enabled else None, directory,
+                               settings.report_mail_from)
 
 
 def attach(app: web.Application, gateway: Gateway, desk: ReportDesk) -> None:

@@ -1,0 +1,261 @@
+"""A durable outbox for mails, in Redis: nothing is lost to an SMTP outage or a crash.
+
+Two kinds of mail go through it: written reports to an authority (``report``, sealed
+under the report key ring) and operators' replies on the e-mail channel (``reply``,
+sealed under the data key ring; they carry the person's address). A mail is stored,
+sealed, before anyone is told it is on its way; a sender loop on every replica takes
+due mails one at a time (a Lua claim that pushes the mail's due time by a lease, so a
+replica that dies mid-send leaves it due again for another), sends it over
+``EMAIL_SMTP_URL`` and deletes it, or counts the failure and retries with exponential
+backoff (``MAIL_RETRY_SECONDS`` doubling up to ``MAIL_RETRY_MAX_SECONDS``) until
+``MAIL_MAX_ATTEMPTS``. Delivery is at-least-once: a crash between the server's "250"
+and the delete sends the mail twice, never zero times.
+
+Each kind may register a handler to hear what became of its mails (the report mailer
+writes the status into the report and its audit log).
+"""
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import random
+import secrets
+import time
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Any, Awaitable, Callable
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from bot import keys, metrics
+from bot.config import Settings
+from bot.crypto import InvalidToken, Sealer
+
+log = logging.getLogger(__name__)
+
+QUEUED, SENT, FAILED, GAVE_UP = "queued", "sent", "failed", "gave_up"
+IDLE_POLL = 1.0  # seconds between looks for mails other replicas queued (own ones wake at once)
+
+# Take the first due mail and push its due time by the lease (it is being sent).
+_CLAIM = """
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 1)
+if #ids == 0 then return false end
+redis.call('ZADD', KEYS[1], ARGV[2], ids[1])
+return ids[1]
+"""
+
+
+@dataclass
+class Outcome:
+    """What became of one attempt: ``sent``, ``failed`` (``next_at`` set) or ``gave_up``."""
+
+    mid: str
+    kind: str
+    ref: str
+    status: str
+    attempts: int
+    error: str = ""
+    next_at: float | None = None
+
+
+Handler = Callable[[Outcome], Awaitable[None]]
+
+
+def kind_of(mid: str) -> str:
+    return mid.split(".", 2)[1] if mid.count(".") >= 2 else "?"
+
+
+class MailOutbox:
+    def __init__(self, redis: Redis, settings: Settings, sealers: dict[str, Sealer]) -> None:
+        from bot.email_channel import endpoint
+
+        self.redis = redis
+        self.settings = settings
+        self.sealers = sealers
+        self.smtp = endpoint(settings.email_smtp_url, settings.email_user, settings.email_password, (587, 465))
+        self.handlers: dict[str, Handler] = {}
+        self.lease = settings.email_timeout * 2 + 30
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._claim = redis.register_script(_CLAIM)
+        self.sending = False  # a send is in progress (tests, status)
+
+    # -- lifecycle
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self.run(), name="mail-outbox")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    # -- queueing
+    async def put(self, kind: str, msg: EmailMessage, *, sender: str, recipients: list[str], ref: str,
+                  ttl: int, pid: str = "") -> str:
+        """Store one mail (sealed) and wake the sender. Raises RedisError when it cannot be kept."""
+        mid = f"{int(time.time() * 1000):013d}.{kind}.{secrets.token_hex(6)}"
+        body = self.sealers[kind].seal({"from": sender, "to": recipients,
+                                        "raw": base64.b64encode(msg.as_bytes()).decode()})
+        now = time.time()
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(keys.mail_item(mid), mapping={"kind": kind, "ref": ref, "pid": pid, "body": body,
+                                                    "created": now, "attempts": 0, "state": QUEUED})
+            pipe.expire(keys.mail_item(mid), ttl)
+            pipe.zadd(keys.mail_due(), {mid: now})
+            if pid:
+                pipe.sadd(keys.mail_conv(pid), mid)
+                pipe.expire(keys.mail_conv(pid), ttl)
+            await pipe.execute()
+        self._wake.set()
+        return mid
+
+    async def retry(self, mid: str) -> bool:
+        """Send a failed (or given-up) mail again now; False if it is gone or already sent."""
+        if not await self.redis.exists(keys.mail_item(mid)):
+            return False
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(keys.mail_item(mid), mapping={"attempts": 0, "state": QUEUED})
+            pipe.zadd(keys.mail_due(), {mid: time.time()})
+            await pipe.execute()
+        self._wake.set()
+        return True
+
+    async def drop_conversation(self, pid: str) -> int:
+        """/torles: the conversation's waiting mails are deleted, never sent."""
+        mids = [m.decode() for m in await self.redis.smembers(keys.mail_conv(pid))]
+        async with self.redis.pipeline(transaction=True) as pipe:
+            for mid in mids:
+                pipe.delete(keys.mail_item(mid))
+                pipe.zrem(keys.mail_due(), mid)
+            pipe.delete(keys.mail_conv(pid))
+            await pipe.execute()
+        return len(mids)
+
+    async def status(self) -> dict[str, Any]:
+        """Backlog (mails not yet sent and not given up) and the age of the oldest, per kind."""
+        mids = [m.decode() for m in await self.redis.zrange(keys.mail_due(), 0, 9999)]
+        now = time.time()
+        by_kind: dict[str, dict[str, float]] = {}
+        for mid in mids:
+            k = by_kind.setdefault(kind_of(mid), {"backlog": 0, "oldest_age_seconds": 0.0})
+            k["backlog"] += 1
+            age = now - int(mid.split(".", 1)[0]) / 1000
+            k["oldest_age_seconds"] = round(max(k["oldest_age_seconds"], age), 1)
+        oldest = max((k["oldest_age_seconds"] for k in by_kind.values()), default=0.0)
+        return {"backlog": len(mids), "oldest_age_seconds": oldest, "kinds": by_kind,
+                "sender_running": self.running}
+
+    # -- sending
+    async def run(self) -> None:
+        backoff = 0.5
+        while True:
+            try:
+                mid = await self._claim(keys=[keys.mail_due()], args=[time.time(), time.time() + self.lease])
+            except asyncio.CancelledError:
+                raise
+            except (RedisError, OSError) as exc:
+                log.warning("mail outbox: redis unavailable", extra={"component": "mail", "error": type(exc).__name__})
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
+                continue
+            backoff = 0.5
+            if mid is None:
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), IDLE_POLL)
+                except asyncio.TimeoutError:
+                    pass
+                continue
+            try:
+                await self._deliver(mid.decode() if isinstance(mid, bytes) else str(mid))
+            except asyncio.CancelledError:
+                raise
+            except (RedisError, OSError) as exc:  # the claim's lease brings the mail back
+                log.warning("mail outbox: step failed", extra={"component": "mail", "error": type(exc).__name__})
+                await asyncio.sleep(backoff)
+
+    async def _deliver(self, mid: str) -> None:
+        item = {k.decode(): v for k, v in (await self.redis.hgetall(keys.mail_item(mid))).items()}
+        if not item:  # expired or dropped (/torles)
+            await self.redis.zrem(keys.mail_due(), mid)
+            return
+        kind, ref, pid = item["kind"].decode(), item["ref"].decode(), item.get("pid", b"").decode()
+        attempts = int(item.get("attempts") or 0) + 1
+        try:
+            body = self.sealers[kind].open(item["body"])
+        except (KeyError, InvalidToken):
+            metrics.ERRORS.labels("unreadable_record").inc()
+            log.error("mail outbox: unreadable mail dropped", extra={"component": "mail", "kind": kind})
+            await self._forget(mid, pid)
+            return
+        self.sending = True
+        try:
+            await self._send(body)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # refused, unreachable, timed out: count it and retry later
+            await self._failed(mid, kind, ref, attempts, type(exc).__name__)
+            return
+        finally:
+            self.sending = False
+        await self._forget(mid, pid)
+        metrics.MAIL_SENT.labels(kind).inc()
+        log.info("mail sent", extra={"component": "mail", "kind": kind, "attempt": attempts})
+        await self._tell(Outcome(mid, kind, ref, SENT, attempts))
+
+    async def _send(self, body: dict[str, Any]) -> None:
+        import aiosmtplib
+
+        await aiosmtplib.send(
+            base64.b64decode(body["raw"]), sender=body["from"], recipients=body["to"],
+            hostname=self.smtp.host, port=self.smtp.port, use_tls=self.smtp.tls,
+            start_tls=None if not self.smtp.tls else False,
+            username=self.smtp.user or None, password=self.smtp.password or None,
+            timeout=self.settings.email_timeout,
+        )
+
+    async def _forget(self, mid: str, pid: str) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.zrem(keys.mail_due(), mid)
+            pipe.delete(keys.mail_item(mid))
+            if pid:
+                pipe.srem(keys.mail_conv(pid), mid)
+            await pipe.execute()
+
+    def delay(self, attempts: int) -> float:
+        base = self.settings.mail_retry_seconds * 2 ** max(0, attempts - 1)
+        return min(base, self.settings.mail_retry_max_seconds) * random.uniform(1.0, 1.1)
+
+    async def _failed(self, mid: str, kind: str, ref: str, attempts: int, error: str) -> None:
+        metrics.MAIL_FAILED.labels(kind).inc()
+        give_up = attempts >= self.settings.mail_max_attempts
+        next_at = None if give_up else time.time() + self.delay(attempts)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(keys.mail_item(mid), mapping={"attempts": attempts, "state": GAVE_UP if give_up else FAILED,
+                                                    "error": error})
+            if give_up:
+                pipe.zrem(keys.mail_due(), mid)
+            else:
+                pipe.zadd(keys.mail_due(), {mid: next_at}, xx=True)
+            await pipe.execute()
+        log.warning("mail not sent" + ("; given up" if give_up else "; will retry"),
+                    extra={"component": "mail", "kind": kind, "attempt": attempts, "error": error})
+        await self._tell(Outcome(mid, kind, ref, GAVE_UP if give_up else FAILED, attempts, error, next_at))
+
+    async def _tell(self, outcome: Outcome) -> None:
+        handler = self.handlers.get(outcome.kind)
+        if handler is None:
+            return
+        try:
+            await handler(outcome)
+        except Exception as exc:  # the mail's fate is settled; a status write may be lost
+            metrics.ERRORS.labels("mail_status").inc()
+            log.error("mail outcome not recorded", extra={"component": "mail", "kind": outcome.kind,
+                                                          "error": type(exc).__name__})
