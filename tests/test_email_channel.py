@@ -18,7 +18,7 @@ import pytest
 from redis.asyncio import Redis
 
 from bot import logs, texts
-from bot.appkeys import EMAIL, GATEWAY, HANDOFF
+from bot.appkeys import EMAIL, GATEWAY, HANDOFF, MAIL_OUTBOX
 from bot.email_channel import parse_mail, strip_reply
 from bot.handoff import data
 from bot.handoff.service import Operator
@@ -368,3 +368,61 @@ async def test_the_same_mail_twice_is_answered_once_and_a_huge_mail_is_not_downl
     assert texts.text("non_text", "hu").splitlines()[0] in body(answer)
     pid = gw.app[GATEWAY].pid("email", big)
     assert [e.text for e in await gw.app[GATEWAY].store.read(pid, staff=True) if e.sender == "person"] == ["[document]"]
+
+
+async def test_an_operator_mail_waits_out_an_smtp_outage_and_a_restart(
+        gateway_factory: Any, dovecot: Dovecot, relay: SmtpRelay, redis: Redis) -> None:
+    env = dict(RASA_URL=closed_rasa(), EMAIL_IMAP_URL=dovecot.url, EMAIL_SMTP_URL=relay.url, EMAIL_ADDRESS=OURS,
+               EMAIL_POLL_SECONDS="0.3", EMAIL_TIMEOUT="2", MAIL_RETRY_SECONDS="0.2", MAIL_RETRY_MAX_SECONDS="0.4")
+    gw = await gateway_factory(**env)
+    await asyncio.wait_for(gw.app[EMAIL].connected.wait(), 15)
+    sender = "kitarto.teszt@example.org"
+    mail = make_mail(sender, DANGER)
+    dovecot.deliver(bytes(mail))
+    await relay.wait_for(sender)
+    relay.stop()  # SMTP goes down
+    pid = gw.app[GATEWAY].pid("email", sender)
+    op = Operator("cili")
+    await gw.app[HANDOFF].claim(pid, op)
+    await gw.app[HANDOFF].send(pid, op, "Itt vagyok, Cili vagyok. Írj, ha tudsz.")
+    outbox = gw.app[MAIL_OUTBOX]
+    await until(lambda: _outbox_failed(redis), what="a failed attempt kept in the outbox")
+    assert (await outbox.status())["kinds"]["reply"]["backlog"] == 2  # "joined" and the message
+    blob = await redis_bytes(redis)
+    assert sender.encode() not in blob and b"Cili vagyok" not in blob  # sealed
+    await asyncio.wait_for(gw.runner.cleanup(), 30)  # this gateway is gone; the mails are not
+    relay.start()
+    await gateway_factory(**env)
+    answers = await relay.wait_for(sender, 3)
+    said = [m for m in answers if "Cili vagyok" in body(m)]
+    assert len(said) == 1 and said[0]["In-Reply-To"] == mail["Message-ID"]
+    await until(lambda: _outbox_empty(redis), what="the outbox emptied")
+
+
+async def _outbox_failed(redis: Redis) -> bool:
+    states = [await redis.hget(k, "state") for k in await redis.keys("chv:mail:item:*")]
+    return b"failed" in states
+
+
+async def _outbox_empty(redis: Redis) -> bool:
+    return not await redis.zcard("chv:mail:due")
+
+
+async def test_erasing_the_conversation_drops_its_waiting_mails(mail_gw: Any, dovecot: Dovecot, relay: SmtpRelay,
+                                                                 redis: Redis) -> None:
+    gw = await mail_gw(EMAIL_TIMEOUT="2", MAIL_RETRY_SECONDS="0.2", MAIL_RETRY_MAX_SECONDS="0.4")
+    sender = "torlo.teszt@example.org"
+    dovecot.deliver(bytes(make_mail(sender, DANGER)))
+    await relay.wait_for(sender)
+    relay.stop()
+    pid = gw.app[GATEWAY].pid("email", sender)
+    op = Operator("dora")
+    await gw.app[HANDOFF].claim(pid, op)
+    await gw.app[HANDOFF].send(pid, op, "Dóra vagyok.")
+    await until(lambda: _outbox_failed(redis), what="a failed attempt")
+    conv = await gw.app[GATEWAY].store.load(pid)
+    await gw.app[GATEWAY].erase(conv)
+    assert await _outbox_empty(redis) and not await redis.keys("chv:mail:item:*")
+    relay.start()
+    await asyncio.sleep(1.0)
+    assert len(relay.to(sender)) == 1  # only the first answer, sent before the erase
