@@ -6,7 +6,7 @@ import asyncio
 from aiohttp import web
 from redis.exceptions import RedisError
 
-from bot.appkeys import GATEWAY, HTTP, REDIS, SETTINGS, TELEGRAM, WARMER
+from bot.appkeys import EMAIL, GATEWAY, HTTP, MAIL_OUTBOX, REDIS, SETTINGS, TELEGRAM, WARMER
 from bot.rasa_client import action_server_healthy
 
 
@@ -46,6 +46,20 @@ async def _outbox(request: web.Request) -> tuple[bool, str]:
     return st["oldest_age_seconds"] < OUTBOX_STALE_SECONDS, detail
 
 
+MAIL_STALE_SECONDS = 900  # a mail waiting longer than this in the outbox is worth a look
+
+
+async def _mail_outbox(request: web.Request) -> tuple[bool, str]:
+    try:
+        st = await asyncio.wait_for(request.app[MAIL_OUTBOX].status(), timeout=2)
+    except (RedisError, OSError, asyncio.TimeoutError) as exc:
+        return False, type(exc).__name__
+    detail = f"backlog {st['backlog']}, oldest {st['oldest_age_seconds']} s"
+    if not st["sender_running"]:
+        return False, "sender stopped; " + detail
+    return st["oldest_age_seconds"] < MAIL_STALE_SECONDS, detail
+
+
 async def healthz(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     redis, rasa, actions = await asyncio.gather(
@@ -61,6 +75,18 @@ async def healthz(request: web.Request) -> web.Response:
         checks["telegram_outbox"] = await _outbox(request)
     ok = all(v[0] for v in checks.values())
     warnings: list[str] = []
+    # The mailbox and the mail outbox are reported but do not fail the check: an unreachable
+    # mail server is not mended by restarting the gateway or by taking it (and the web chat
+    # and Telegram with it) out of the load balancer. They are warnings an operator must see.
+    if EMAIL in request.app:
+        up, detail, _ = request.app[EMAIL].health()
+        checks["email_mailbox"] = (up, detail)
+        if not up:
+            warnings.append("email_mailbox")
+    if MAIL_OUTBOX in request.app:
+        checks["mail_outbox"] = await _mail_outbox(request)
+        if not checks["mail_outbox"][0]:
+            warnings.append("mail_outbox")
     if redis[0]:
         # An alert, not a failure: taking the service out of a load balancer would not free
         # memory; an operator must (retention, maxmemory). Writes fail only at 100 %.
@@ -75,7 +101,7 @@ async def healthz(request: web.Request) -> web.Response:
     body = {
         "status": "ok" if ok else "degraded",
         "checks": {name: {"ok": v[0], "detail": v[1]} for name, v in checks.items()},
-        "failed": [name for name, v in checks.items() if not v[0]],
+        "failed": [name for name, v in checks.items() if not v[0] and name not in warnings],
         "warnings": warnings,
     }
     return web.json_response(body, status=200 if ok else 503)

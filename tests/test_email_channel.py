@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import re
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any, AsyncIterator, Iterator
@@ -426,3 +427,35 @@ async def test_erasing_the_conversation_drops_its_waiting_mails(mail_gw: Any, do
     relay.start()
     await asyncio.sleep(1.0)
     assert len(relay.to(sender)) == 1  # only the first answer, sent before the erase
+
+
+async def test_mailbox_health_and_metrics(mail_gw: Any, gateway_factory: Any, relay: SmtpRelay, http: Any) -> None:
+    gw = await mail_gw()
+    await until(lambda: _polled(gw), what="a first read of the mailbox")
+    async with http.get(f"{gw.url}/healthz") as resp:
+        health = await resp.json()
+    assert health["checks"]["email_mailbox"]["ok"] is True, health
+    assert "connected (IDLE)" in health["checks"]["email_mailbox"]["detail"]
+    assert health["checks"]["mail_outbox"] == {"ok": True, "detail": "backlog 0, oldest 0.0 s"}
+    assert "email_mailbox" not in health["warnings"]
+    async with http.get(f"{gw.url}/metrics") as resp:
+        text = await resp.text()
+    assert "email_mailbox_connected 1.0" in text
+    age = float(re.search(r"^email_mailbox_last_poll_age_seconds (\S+)$", text, re.M).group(1))
+    assert 0 <= age < 10
+    assert 'mail_outbox_backlog{kind="reply"} 0.0' in text
+    # A mailbox that cannot be reached: a warning with the reason, never a failure of the
+    # whole service (the web chat and Telegram stay in the load balancer).
+    down = await gateway_factory(RASA_URL=closed_rasa(), EMAIL_SMTP_URL=relay.url, EMAIL_ADDRESS=OURS,
+                                 EMAIL_IMAP_URL=f"imap://u:p@127.0.0.1:{free_port()}/INBOX")
+    async with http.get(f"{down.url}/healthz") as resp:
+        health = await resp.json()
+    assert health["checks"]["email_mailbox"] == {"ok": False, "detail": "IMAP not connected"}
+    assert "email_mailbox" in health["warnings"] and "email_mailbox" not in health["failed"]
+    async with http.get(f"{down.url}/metrics") as resp:
+        text = await resp.text()
+    assert "email_mailbox_connected 0.0" in text and "email_mailbox_last_poll_age_seconds -1.0" in text
+
+
+async def _polled(gw: Any) -> bool:
+    return gw.app[EMAIL].last_poll > 0
