@@ -223,3 +223,38 @@ def test_the_shipped_directory_holds_only_addresses_of_the_seeds() -> None:
     cited = set(re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", " ".join(p.read_text() for p in seeds.iterdir())))
     shipped = Directory.load(shipped=SHIPPED).entries.values()
     assert shipped and all(a.email in cited and "seeds" in a.source for a in shipped)
+
+
+# -- the console: choose from the directory, review, send, see it sent --------------------------
+async def test_console_sends_the_report_and_shows_its_delivery(
+        browser: Any, gateway_factory: Any, http: Any, operator_account: Any, rasa: FakeRasa,
+        relay: SmtpRelay) -> None:
+    from tests.test_console_browser import CHROMIUM, TIMEOUT, login
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed")
+    # The relay is down at first: the console shows the failure and a retry button.
+    gw = await gateway_factory(**env(rasa, relay, MAIL_RETRY_SECONDS="60", MAIL_RETRY_MAX_SECONDS="60"))
+    await web_report(http, gw, "websession-mail-0004")
+    page = await login(browser, gw.url, "zoli", await operator_account("zoli"))
+    await page.goto(f"{gw.url}/console/reports")
+    await page.locator("[data-testid=report-item]").first.click()
+    hint = page.locator("[data-testid=report-mail-hint]")
+    await hint.filter(has_text="címjegyzékből").wait_for(timeout=TIMEOUT)
+    assert await page.is_disabled("[data-testid=report-mail]")
+    await page.locator("[data-testid=authority-select] option[value='dir:kecskemet-gyam']").wait_for(
+        state="attached", timeout=TIMEOUT)
+    await page.select_option("[data-testid=authority-select]", "dir:kecskemet-gyam")
+    await page.click("[data-testid=set-authority]")
+    await hint.filter(has_text="nézd át").wait_for(timeout=TIMEOUT)
+    await page.click("[data-testid=pii-review]")
+    await page.locator("[data-testid=report-mail]:enabled").wait_for(timeout=TIMEOUT)
+    await page.click("[data-testid=report-mail]")
+    item = page.locator("[data-testid=report-mail-item]")
+    await item.filter(has_text="sikertelen").wait_for(timeout=TIMEOUT)
+    assert AUTHORITY in await item.inner_text() and "zoli" in await item.inner_text()
+    relay.start()
+    await page.click("[data-testid=report-mail-retry]")
+    await item.filter(has_text="elküldve").wait_for(timeout=TIMEOUT)
+    await relay.wait_for(AUTHORITY)
+    audit = page.locator("[data-testid=report-audit]")
+    await audit.filter(has_text="e-mail elküldve: kecskemet-gyam").wait_for(timeout=TIMEOUT)

@@ -24,8 +24,21 @@
   // The reporter's own data found in the text (kinds only; the values are never sent apart).
   const PII_HU = { phone: "telefonszám", email: "e-mail-cím", name: "a bejelentő neve" };
 
-  const actionHu = (a) => ACTION_HU[a] ||
-    (a.startsWith("reviewed personal data") ? "átnézte a bejelentő saját adatait" + a.slice(22) : a);
+  // The report's mails to an authority (bot.reports.mail), as the audit log names them.
+  const MAIL_ACTIONS = [
+    ["mail queued to ", "e-mailt indított: "], ["mail sent to ", "e-mail elküldve: "],
+    ["mail failed to ", "e-mail sikertelen, újrapróbálja: "], ["mail given up to ", "e-mail feladva: "],
+    ["mail retry to ", "e-mail újraküldése: "],
+  ];
+  const actionHu = (a) => {
+    if (ACTION_HU[a]) return ACTION_HU[a];
+    if (a === "mail refused: review needed") return "e-mail elutasítva: átnézés kell";
+    for (const [en, hu] of MAIL_ACTIONS) if (a.startsWith(en)) return hu + a.slice(en.length);
+    return a.startsWith("reviewed personal data") ? "átnézte a bejelentő saját adatait" + a.slice(22) : a;
+  };
+  const MAIL_STATUS_HU = { queued: "küldésre vár", sent: "elküldve", failed: "sikertelen", gave_up: "feladva" };
+  let mailInfo = { enabled: false, directory: [] }; // from .../authorities, per report
+  let mailPoll = null;
 
   let current = null; // rid of the open report
 
@@ -112,6 +125,8 @@
     $("r-pdf").classList.toggle("disabled", needed);
     $("r-pdf").setAttribute("aria-disabled", needed ? "true" : "false");
 
+    showMail(d, needed);
+
     $("r-immediate-toggle").checked = !!d.immediate;
     const steps = d.checklist_steps || [];
     const next = steps.find((s) => !s.done);
@@ -149,13 +164,65 @@
     loadAudit().catch(() => {});
   }
 
+  // Sending the written report by e-mail: only to an address of the directory, after the
+  // personal-data review; the delivery status of each mail, with a retry when it failed.
+  let shown = null;
+  function showMail(d, reviewNeeded) {
+    shown = d;
+    const aid = d.authority && String(d.authority.id || "").startsWith("dir:") ? d.authority.id.slice(4) : "";
+    const pending = (d.mails || []).some((m) => m.status === "queued" || m.status === "failed");
+    $("r-mail-box").classList.toggle("hidden", !mailInfo.enabled && !(d.mails || []).length);
+    let hint = "";
+    if (!mailInfo.enabled) hint = "Az e-mailes küldés nincs bekapcsolva.";
+    else if (!aid) hint = "Előbb válassz hatóságot az e-mail címjegyzékből.";
+    else if (reviewNeeded) hint = "Előbb nézd át a bejelentő saját adatait.";
+    else if (pending) hint = "Egy levél már úton van ehhez a hatósághoz.";
+    $("r-mail").disabled = !!hint;
+    $("r-mail-hint").textContent = hint;
+    $("r-mails").replaceChildren(...(d.mails || []).map((m) => {
+      const li = el("li", "mail-" + m.status);
+      li.setAttribute("data-testid", "report-mail-item");
+      let text = `${m.to.name} <${m.to.email}>: ${MAIL_STATUS_HU[m.status] || m.status}`;
+      if (m.status === "sent" && m.sent) text += ` (${when(m.sent)})`;
+      if (m.status === "failed" && m.next_try) text += ` (${m.error || "hiba"}; újra: ${when(m.next_try)})`;
+      if (m.status === "gave_up") text += ` (${m.error || "hiba"})`;
+      text += ` · indította: ${m.by}, ${when(m.queued)}`;
+      li.appendChild(el("span", "", text));
+      if (m.status === "failed" || m.status === "gave_up") {
+        const btn = el("button", "", "Újraküldés most");
+        btn.type = "button";
+        btn.setAttribute("data-testid", "report-mail-retry");
+        btn.addEventListener("click", () => post(`mail/${encodeURIComponent(m.id)}/retry`, {}));
+        li.appendChild(btn);
+      }
+      return li;
+    }));
+    // While a mail is on its way, refresh so its status changes appear without a click.
+    clearTimeout(mailPoll);
+    if (pending) {
+      const rid = d.rid;
+      mailPoll = setTimeout(() => { if (rid === current) open(rid).catch(() => {}); }, 2000);
+    }
+  }
+
   async function loadAuthorities() {
     const rid = current;
     const d = await api("GET", `${BASE}/${rid}/authorities`);
     if (rid !== current) return;
+    mailInfo = d.mail || { enabled: false, directory: [] };
+    if (shown && shown.rid === rid) showMail(shown, !!(shown.pii && shown.pii.review_needed));
     const sel = $("authority");
     sel.replaceChildren(el("option", "", "Illetékes szerv a jegyzékből…"));
     sel.firstChild.value = "";
+    if (mailInfo.directory.length) {
+      const group = el("optgroup");
+      group.label = "E-mail címjegyzék (forrással)";
+      for (const a of mailInfo.directory) {
+        const opt = el("option", "", `${a.name} · ${a.email}` + (a.note ? ` · ${a.note}` : ""));
+        opt.value = "dir:" + a.id; opt.title = "Forrás: " + a.source + ", " + a.date; group.appendChild(opt);
+      }
+      sel.appendChild(group);
+    }
     for (const o of d.offices) {
       const opt = el("option", "", `${o.service} · ${o.settlement}` + (o.address ? ` · ${o.address}` : ""));
       opt.value = "office:" + o.office; sel.appendChild(opt);
@@ -187,7 +254,8 @@
     ev.preventDefault();
     const v = $("authority").value;
     if (!v) { showError("Válaszd ki a szervet."); return; }
-    post("authority", v.startsWith("office:") ? { office: Number(v.slice(7)) } : { service: v.slice(8) });
+    post("authority", v.startsWith("office:") ? { office: Number(v.slice(7)) }
+      : v.startsWith("dir:") ? { directory: v.slice(4) } : { service: v.slice(8) });
   });
   $("authority-free-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
@@ -199,6 +267,7 @@
   });
   $("r-status-set").addEventListener("click", () => post("status", { status: $("r-status-select").value }));
   $("r-pii-review").addEventListener("click", () => post("pii-review", {}));
+  $("r-mail").addEventListener("click", () => post("mail", {}));
   $("r-immediate-toggle").addEventListener("change", () => post("immediate", { immediate: $("r-immediate-toggle").checked }));
   $("r-message-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
