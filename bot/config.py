@@ -100,6 +100,10 @@ class Settings:
     email_disable_idle: bool = False
     email_max_bytes: int = 1_000_000
     email_timeout: float = 30.0
+    # Answer mails per sender (pseudonym) per window; over it mails are taken but answered
+    # only when they speak of danger (0 = no limit).
+    email_answers_per_sender: int = 20
+    email_sender_window: int = 3600
     # Written reports to the authority by e-mail (bot.reports.mail): sent over EMAIL_SMTP_URL
     # from REPORT_MAIL_FROM (off when unset) to addresses of the authority directory only.
     report_mail_from: str = ""
@@ -254,6 +258,8 @@ class Settings:
             email_disable_idle=env.get("EMAIL_DISABLE_IDLE", "").strip().lower() in ("1", "true", "yes"),
             email_max_bytes=_int(env, "EMAIL_MAX_BYTES", 1_000_000),
             email_timeout=_float(env, "EMAIL_TIMEOUT", 30.0),
+            email_answers_per_sender=max(0, _int(env, "EMAIL_ANSWERS_PER_SENDER", 20)),
+            email_sender_window=max(1, _int(env, "EMAIL_SENDER_WINDOW", 3600)),
             report_mail_from=report_mail_from,
             authority_directory=authority_directory,
             mail_retry_seconds=max(0.05, _float(env, "MAIL_RETRY_SECONDS", 30.0)),

@@ -39,8 +39,10 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot import keys, metrics
+from bot.abuse import Limit, Limiter
 from bot.config import Settings
 from bot.gateway import Gateway, Inbound, Reply, fold
+from bot.screening import Level
 
 log = logging.getLogger(__name__)
 CHANNEL = "email"
@@ -318,6 +320,14 @@ def compose(route: dict[str, Any], body: str, own_address: str, voice: str, *, a
     return msg
 
 
+def _urgent(replies: list[Reply]) -> bool:
+    """Whether the answer carries the emergency text (kept even if screening raised)."""
+    from bot import texts
+
+    heads = {texts.text("emergency", lang).splitlines()[0] for lang in ("hu", "en")}
+    return any(r.text and r.text.splitlines()[0] in heads for r in replies)
+
+
 # -- the channel --------------------------------------------------------------------------
 @dataclass
 class Stats:
@@ -352,6 +362,10 @@ class EmailChannel:
         self.connected = asyncio.Event()
         self.idle = False
         self.last_poll = 0.0  # time.time() of the last successful read of the mailbox
+        # Answers per sender (pseudonym) and window: a flood, or mails forged in someone
+        # else's name, must not make us send that address mail after mail.
+        self.limiter = Limiter(redis)
+        self.sender_limit = Limit("email_sender", settings.email_answers_per_sender, settings.email_sender_window)
         gateway.deliverers[CHANNEL] = self.deliver
 
     # -- lifecycle
@@ -563,7 +577,11 @@ class EmailChannel:
 
         pid = self.gateway.pid(CHANNEL, mail.sender)
         try:
-            await self._answer(mail, route, pid, collected, deliver)
+            over = await self.limiter.hit(self.sender_limit, pid)
+        except (RedisError, OSError):
+            over = False  # cannot count: answer (a reply too many beats a danger unanswered)
+        try:
+            await self._answer(mail, route, pid, collected, deliver, over_limit=over)
         except BaseException:
             if marker:  # free the mail for the retry
                 try:
@@ -581,7 +599,8 @@ class EmailChannel:
         return "answered"
 
     async def _answer(self, mail: Mail, route: dict[str, Any], pid: str, collected: list[Reply],
-                      deliver: Any) -> None:
+                      deliver: Any, *, over_limit: bool = False) -> None:
+        level = Level.NONE
         try:
             if mail.text:
                 payload = await self._button_payload(pid, mail.text)
@@ -590,13 +609,28 @@ class EmailChannel:
             else:
                 inbound = Inbound(channel=CHANNEL, chat_id=mail.sender, kind="document" if mail.attachments
                                   else "text", text="", route=route)
-            await self.gateway.handle(inbound, deliver)
+            level = (await self.gateway.handle(inbound, deliver)).screening.level
         finally:
+            if collected and over_limit and level.rank < Level.HIGH.rank and not _urgent(collected):
+                # Over the sender's limit: taken (screened, in the transcript, an operator
+                # sees it), but not answered by mail; danger is always answered.
+                log.info("email answer withheld: sender over its limit", extra={"channel": CHANNEL, "conv": pid})
+                collected.clear()
             if collected:  # even after a failure: the 112 text went into ``collected`` first
                 voice = await self._voice(pid)
                 body = render(collected, voice, attachments=bool(mail.attachments and mail.text),
                               public_url=self.settings.public_url)
                 await self.send(compose(route, body, self.address, voice, automatic=True))
+
+    async def _bot_answer_withheld(self, pid: str) -> bool:
+        """A later bot answer (a flood's deferred one) to a sender over its limit is not mailed;
+        an operator's (or the queue's) always is."""
+        try:
+            if not await self.limiter.over(self.sender_limit, pid):
+                return False
+            return not (await self.gateway.store.load(pid)).with_human
+        except (RedisError, OSError):
+            return False
 
     async def _voice(self, pid: str) -> str:
         try:
@@ -641,6 +675,9 @@ class EmailChannel:
         never lost to a restart), so an operator never waits on SMTP. With Redis down,
         sent from memory with a few retries instead."""
         if not route.get("to"):
+            return
+        if await self._bot_answer_withheld(pid):
+            log.info("email answer withheld: sender over its limit", extra={"channel": CHANNEL, "conv": pid})
             return
         voice = await self._voice(pid)
         msg = compose(route, render(replies, voice, footer=False), self.address, voice, automatic=False)

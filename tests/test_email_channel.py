@@ -459,3 +459,23 @@ async def test_mailbox_health_and_metrics(mail_gw: Any, gateway_factory: Any, re
 
 async def _polled(gw: Any) -> bool:
     return gw.app[EMAIL].last_poll > 0
+
+
+async def test_a_sender_over_its_limit_is_read_but_answered_only_for_danger(
+        mail_gw: Any, dovecot: Dovecot, relay: SmtpRelay) -> None:
+    gw = await mail_gw(EMAIL_ANSWERS_PER_SENDER="2")
+    sender = "sokat.ir.teszt@example.org"
+    for i in range(3):
+        dovecot.deliver(bytes(make_mail(sender, f"szia, hova fordulhatok? ({i})")))
+        await relay.wait_for(sender, min(i + 1, 2))
+    pid = gw.app[GATEWAY].pid("email", sender)
+    await until(lambda: _person_lines(gw, pid, 3), what="the third mail in the transcript")
+    await until(lambda: _no_unseen(dovecot), what="all mails seen")
+    await asyncio.sleep(0.5)
+    assert len(relay.to(sender)) == 2  # the third is read (the operator sees it), not answered
+    other = "masvalaki.teszt@example.org"
+    dovecot.deliver(bytes(make_mail(other, "szia, hova fordulhatok?")))
+    await relay.wait_for(other)  # others are not limited by it
+    dovecot.deliver(bytes(make_mail(sender, DANGER)))
+    answers = await relay.wait_for(sender, 3)  # danger is always answered, 112 first
+    assert body(answers[2]).startswith(texts.text("emergency", "hu").splitlines()[0])
