@@ -97,10 +97,18 @@ class MailOutbox:
         return self._task is not None and not self._task.done()
 
     # -- queueing
+    @staticmethod
+    def new_id(kind: str) -> str:
+        """A mail id: creation time (ms), kind, random; ids sort by age."""
+        return f"{int(time.time() * 1000):013d}.{kind}.{secrets.token_hex(6)}"
+
     async def put(self, kind: str, msg: EmailMessage, *, sender: str, recipients: list[str], ref: str,
-                  ttl: int, pid: str = "") -> str:
-        """Store one mail (sealed) and wake the sender. Raises RedisError when it cannot be kept."""
-        mid = f"{int(time.time() * 1000):013d}.{kind}.{secrets.token_hex(6)}"
+                  ttl: int, pid: str = "", mid: str = "") -> str:
+        """Store one mail (sealed) and wake the sender. Raises RedisError when it cannot be kept.
+
+        ``mid`` (from :meth:`new_id`) lets the caller record the mail before it can be sent,
+        so an outcome never arrives for a mail the caller does not know yet."""
+        mid = mid or self.new_id(kind)
         body = self.sealers[kind].seal({"from": sender, "to": recipients,
                                         "raw": base64.b64encode(msg.as_bytes()).decode()})
         now = time.time()

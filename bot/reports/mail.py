@@ -90,16 +90,26 @@ class ReportMailer:
             raise ReportError("report mails are off (EMAIL_SMTP_URL and REPORT_MAIL_FROM)")
         assert self.outbox is not None
         msg = compose(report, to, self.sender)
-        mid = await self.outbox.put(KIND, msg, sender=self.sender, recipients=[to.email], ref=rid,
-                                    ttl=self.store.retention)
+        mid = self.outbox.new_id(KIND)
         record = {"id": mid, "to": {"id": to.id, "name": to.name, "email": to.email, "source": to.source},
                   "status": QUEUED, "attempts": 0, "by": operator, "queued": time.time()}
 
-        def change(r: Report) -> None:
+        def add(r: Report) -> None:
             r.mails.append(record)
-        report = await self.store.update(rid, change)
+
+        def remove(r: Report) -> None:
+            r.mails[:] = [m for m in r.mails if m["id"] != mid]
+        # Recorded first: the outbox may send it (and report the outcome) at once.
+        await self.store.update(rid, add)
         await self.store.audit(rid, operator, f"mail queued to {to.id}")
-        return report
+        try:
+            await self.outbox.put(KIND, msg, sender=self.sender, recipients=[to.email], ref=rid,
+                                  ttl=self.store.retention, mid=mid)
+        except BaseException:
+            await self.store.update(rid, remove)
+            await self.store.audit(rid, operator, f"mail not queued to {to.id}")
+            raise
+        return await self.store.get(rid) or report
 
     async def retry(self, rid: str, mid: str, operator: str) -> Report:
         report = await self.store.get(rid)
@@ -108,16 +118,22 @@ class ReportMailer:
         record = next((m for m in report.mails if m["id"] == mid), None)
         if record is None or record["status"] not in (FAILED, GAVE_UP):
             raise ReportError("only a failed mail can be retried")
-        if self.outbox is None or not await self.outbox.retry(mid):
-            raise ReportError("this mail is no longer in the outbox; send the report again")
+        if self.outbox is None:
+            raise ReportError("report mails are off (EMAIL_SMTP_URL and REPORT_MAIL_FROM)")
 
-        def change(r: Report) -> None:
-            for m in r.mails:
-                if m["id"] == mid:
-                    m.update(status=QUEUED, next_try=None)
-        report = await self.store.update(rid, change)
+        def mark(status: str) -> Any:
+            def change(r: Report) -> None:
+                for m in r.mails:
+                    if m["id"] == mid:
+                        m.update(status=status, next_try=None)
+            return change
+        # Marked first: the outbox may send it (and report the outcome) at once.
+        await self.store.update(rid, mark(QUEUED))
+        if not await self.outbox.retry(mid):
+            await self.store.update(rid, mark(record["status"]))
+            raise ReportError("this mail is no longer in the outbox; send the report again")
         await self.store.audit(rid, operator, f"mail retry to {record['to']['id']}")
-        return report
+        return await self.store.get(rid) or report
 
     async def on_outcome(self, outcome: Outcome) -> None:
         """The outbox tells what became of a mail: into the report and its audit log."""

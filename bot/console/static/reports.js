@@ -28,7 +28,7 @@
   const MAIL_ACTIONS = [
     ["mail queued to ", "e-mailt indított: "], ["mail sent to ", "e-mail elküldve: "],
     ["mail failed to ", "e-mail sikertelen, újrapróbálja: "], ["mail given up to ", "e-mail feladva: "],
-    ["mail retry to ", "e-mail újraküldése: "],
+    ["mail retry to ", "e-mail újraküldése: "], ["mail not queued to ", "e-mail nem indult el: "],
   ];
   const actionHu = (a) => {
     if (ACTION_HU[a]) return ACTION_HU[a];
