@@ -1,6 +1,6 @@
 """E-mail channel benchmark: prints figures, asserts nothing.
 
-Run: .venv/bin/python bench/email_bench.py [--mails 200] [--danger 20] [--poll]
+Run: .venv/bin/python bench/email_bench.py [--mails 200] [--danger 20] [--reports 20] [--poll]
 
 Real servers on this machine: a redis-server, Debian's dovecot (IMAP, IDLE unless
 ``--poll``) holding the mailbox, an aiosmtpd server taking the answers (not delivered
@@ -15,6 +15,11 @@ figures are the channel's and the gateway's own cost (add Rasa's answer time on 
    apart (so the channel waits in IDLE, or between polls, when each arrives); from the mail's
    arrival in the mailbox until its conversation is in the operator queue
    (``HandoffService.queue.waiting()``), and until the 112 answer reached the SMTP server.
+3. Operators' mails: an operator answers each danger conversation; how long the operator's
+   call takes and when the mail reaches the SMTP server, sent straight from memory (the
+   old path) and through the durable Redis outbox (the new one), side by side in one run.
+4. Written reports: ``--reports`` reports sent to a (fictional, .invalid) authority of the
+   directory; the send call, and the time until the mail (PDF attached) reached SMTP.
 """
 from __future__ import annotations
 
@@ -34,6 +39,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.appkeys import EMAIL, GATEWAY, HANDOFF  # noqa: E402
+from bot.handoff.service import Operator  # noqa: E402
+from bot.reports.api import DESK  # noqa: E402
 from tests.conftest import RedisServer, free_port, make_settings, start_gateway  # noqa: E402
 from tests.email_servers import Dovecot, SmtpRelay  # noqa: E402
 
@@ -76,7 +83,11 @@ async def main(args: argparse.Namespace) -> None:
         return await orig(server, session, envelope)
 
     relay.handle_DATA = stamp  # type: ignore[method-assign]
+    directory = Path(tempfile.mkdtemp(prefix="bench-authorities-")) / "authorities.yml"
+    directory.write_text('version: 1\nauthorities:\n  - {id: bench, name: "Bench hivatal", '
+                         'email: "bench@authority.invalid", source: "BENCH: fictional", date: "2026-01"}\n')
     settings = make_settings(
+        REPORT_MAIL_FROM="jelzes@hotline.test", AUTHORITY_DIRECTORY=str(directory),
         REDIS_URL=redis_server.url, PORT=free_port(), SPOOL_DIR=tempfile.mkdtemp(prefix="bench-spool-"),
         RASA_URL=f"http://127.0.0.1:{free_port()}", EMAIL_IMAP_URL=dovecot.url, EMAIL_SMTP_URL=relay.url,
         EMAIL_ADDRESS=OURS, EMAIL_POLL_SECONDS="0.5", RATE_LIMIT_MESSAGES="1000",
@@ -124,6 +135,53 @@ async def main(args: argparse.Namespace) -> None:
         print(line("  danger mail in mailbox -> operator queue", to_queue))
         print(line("  danger mail in mailbox -> 112 answer at SMTP", to_answer))
         print(f"  answered {channel.stats.answered}, skipped {channel.stats.skipped}, failed {channel.stats.failed}")
+
+        # 3. operators' mails: straight from memory (old) and through the outbox (new), alternating
+        outbox = channel.outbox
+        calls: dict[str, list[float]] = {"memory": [], "outbox": []}
+        arrive: dict[str, list[float]] = {"memory": [], "outbox": []}
+        ops = [Operator(f"bench{i}") for i in range(args.danger)]  # one chat each (operators' chat limit)
+        for i in range(args.danger):
+            pid = gateway.pid("email", f"danger-{i:04d}@example.org")
+            await handoff.presence.heartbeat(ops[i].name)
+            await handoff.claim(pid, ops[i])
+        await asyncio.sleep(1.0)  # the "a colleague joined" mails go out first
+        for i in range(args.danger):
+            sender = f"danger-{i:04d}@example.org"
+            pid = gateway.pid("email", sender)
+            for path in (("memory", "outbox") if i % 2 else ("outbox", "memory")):
+                channel.outbox = outbox if path == "outbox" else None
+                before = len(relay.to(sender))
+                t = time.perf_counter()
+                await handoff.send(pid, ops[i], f"Itt vagyok veled ({path}).")
+                calls[path].append((time.perf_counter() - t) * 1000)
+                while len(relay.to(sender)) <= before:
+                    await asyncio.sleep(0.001)
+                arrive[path].append((time.perf_counter() - t) * 1000)
+        channel.outbox = outbox
+        for path in ("memory", "outbox"):
+            print(line(f"  operator mail, {path}: the operator's call", calls[path]))
+            print(line(f"  operator mail, {path}: call -> mail at SMTP", arrive[path]))
+
+        # 4. written reports to an authority, PDF attached
+        desk = gw.app[DESK]
+        send_ms: list[float] = []
+        reach_ms: list[float] = []
+        for i in range(args.reports):
+            report = await desk.reports.create({"what": "A szomszéd gyereket minden este bántják.", "child_age": "9",
+                                                "settlement": "Mintafalva"})
+            await desk.reports.set_authority(report.rid, {"id": "dir:bench", "name": "Bench hivatal",
+                                                          "email": "bench@authority.invalid"}, "bench")
+            before = len(relay.to("bench@authority.invalid"))
+            t = time.perf_counter()
+            await desk.mailer.send(report.rid, "bench")
+            send_ms.append((time.perf_counter() - t) * 1000)
+            while len(relay.to("bench@authority.invalid")) <= before:
+                await asyncio.sleep(0.001)
+            reach_ms.append((time.perf_counter() - t) * 1000)
+        if send_ms:
+            print(line("  report mail: the send call (PDF built, sealed, queued)", send_ms))
+            print(line("  report mail: send call -> mail with PDF at SMTP", reach_ms))
     finally:
         await asyncio.wait_for(gw.runner.cleanup(), 30)
         relay.stop()
@@ -136,5 +194,6 @@ if __name__ == "__main__":
     parser.add_argument("--mails", type=int, default=200)
     parser.add_argument("--danger", type=int, default=20)
     parser.add_argument("--gap", type=float, default=1.0, help="seconds between danger mails (+ 0-0.5 s)")
+    parser.add_argument("--reports", type=int, default=20)
     parser.add_argument("--poll", action="store_true", help="polling instead of IDLE")
     asyncio.run(main(parser.parse_args()))

@@ -164,6 +164,7 @@ class MailOutbox:
     async def run(self) -> None:
         backoff = 0.5
         while True:
+            self._wake.clear()  # before the claim: a mail put meanwhile wakes the wait below
             try:
                 mid = await self._claim(keys=[keys.mail_due()], args=[time.time(), time.time() + self.lease])
             except asyncio.CancelledError:
@@ -175,7 +176,6 @@ class MailOutbox:
                 continue
             backoff = 0.5
             if mid is None:
-                self._wake.clear()
                 try:
                     await asyncio.wait_for(self._wake.wait(), IDLE_POLL)
                 except asyncio.TimeoutError:
