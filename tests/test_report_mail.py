@@ -258,3 +258,15 @@ async def test_console_sends_the_report_and_shows_its_delivery(
     await relay.wait_for(AUTHORITY)
     audit = page.locator("[data-testid=report-audit]")
     await audit.filter(has_text="e-mail elküldve: kecskemet-gyam").wait_for(timeout=TIMEOUT)
+
+
+def test_report_mails_need_smtp_and_a_sender_and_work_without_the_channel() -> None:
+    alone = make_settings(EMAIL_SMTP_URL="smtp://127.0.0.1:2525", REPORT_MAIL_FROM=FROM)
+    assert alone.report_mail_enabled and not alone.email_enabled
+    with pytest.raises(ConfigError, match="REPORT_MAIL_FROM"):
+        make_settings(EMAIL_SMTP_URL="smtp://127.0.0.1:2525")  # SMTP for nothing: a mistake
+    with pytest.raises(ConfigError, match="e-mail address"):
+        make_settings(EMAIL_SMTP_URL="smtp://127.0.0.1:2525", REPORT_MAIL_FROM="jelzes")
+    with pytest.raises(ConfigError, match="both"):
+        make_settings(EMAIL_IMAP_URL="imap://u:p@127.0.0.1/INBOX", EMAIL_ADDRESS=FROM)
+    assert not make_settings().report_mail_enabled
