@@ -13,6 +13,8 @@ RUN python -m venv /app/.venv-rasa \
 COPY config.yml ./
 COPY domain domain
 COPY nlu_data nlu_data
+# Rasa's default paths, links to the topic folders as in the repository (a test checks them)
+RUN ln -s nlu_data data && ln -s domain domain.yml
 COPY scripts/model_hash.sh scripts/train.sh scripts/
 RUN RASA_VENV=/app/.venv-rasa scripts/train.sh
 
@@ -22,9 +24,11 @@ RUN apt-get update && apt-get install -y --no-install-recommends curl \
 WORKDIR /app
 COPY --from=rasa-build /app/.venv-rasa /app/.venv-rasa
 COPY --from=rasa-build /app/models /app/models
-COPY --chown=app:app config.yml endpoints.yml credentials.yml ./
+COPY --chown=app:app config.yml endpoints.redis.yml credentials.yml ./
 COPY --chown=app:app domain domain
 COPY --chown=app:app actions actions
+# the report form's answer examples, read by actions/report.py
+COPY --chown=app:app nlu_data/report/nlu.yml nlu_data/report/nlu.yml
 # the report form's personal-data detector, shared with the gateway (standard library only)
 COPY --chown=app:app bot/__init__.py bot/__init__.py
 COPY --chown=app:app bot/reports/__init__.py bot/reports/pii.py bot/reports/
@@ -34,7 +38,7 @@ COPY --chown=app:app scripts/rasa_main.py scripts/rasa_main.py
 USER app
 ENV PYTHONUNBUFFERED=1
 EXPOSE 5005 5055
-CMD ["sh", "-c", "exec /app/.venv-rasa/bin/python scripts/rasa_main.py run --model \"$(cat models/current.txt)\" --enable-api --auth-token \"$RASA_TOKEN\" -i 0.0.0.0 -p 5005 --endpoints endpoints.yml --credentials credentials.yml"]
+CMD ["sh", "-c", "exec /app/.venv-rasa/bin/python scripts/rasa_main.py run --model \"$(cat models/current.txt)\" --enable-api --auth-token \"$RASA_TOKEN\" -i 0.0.0.0 -p 5005 --endpoints endpoints.redis.yml --credentials credentials.yml"]
 
 # ---- Gateway ------------------------------------------------------------------
 FROM python:3.12-slim-bookworm AS gateway-build
@@ -49,6 +53,7 @@ WORKDIR /app
 COPY --from=gateway-build /app/.venv /app/.venv
 COPY --chown=app:app bot bot
 COPY --chown=app:app domain domain
+RUN ln -s domain domain.yml
 COPY --chown=app:app knowledge knowledge
 USER app
 ENV HOST=0.0.0.0 PORT=8080 PYTHONUNBUFFERED=1

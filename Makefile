@@ -2,9 +2,9 @@
 VENV ?= .venv
 RASA_VENV ?= .venv-rasa
 export VENV RASA_VENV
-# Every rasa command reads the same data, domain and config: change them here only.
-RASA_PATHS := --data nlu_data --domain domain --config config.yml
-export RASA_PATHS
+# Every rasa command uses Rasa's default paths: data/ and domain.yml (links to the topic
+# folders nlu_data/ and domain/), config.yml, endpoints.yml, models/. So plain `rasa train`,
+# `rasa data validate`, `rasa shell` work from here too (CONTRIBUTING.md, "Rasa by hand").
 PY := $(VENV)/bin/python
 RASA := $(RASA_VENV)/bin/rasa
 
@@ -28,7 +28,7 @@ train: setup  ## train the Rasa model unless one for this data exists
 	@scripts/train.sh
 
 validate: setup  ## rasa data validate, warnings are failures
-	$(RASA) data validate $(RASA_PATHS) --fail-on-warnings
+	$(RASA) data validate --fail-on-warnings
 
 pytest: setup train  ## the pytest suite (real Redis, real Rasa, Chromium)
 	$(PY) -m pytest

@@ -114,7 +114,8 @@ class Settings:
     mail_retry_max_seconds: float = 1800.0
     mail_max_attempts: int = 30
     log_level: str = "INFO"
-    domain_dir: Path = field(default=ROOT / "domain")
+    # Rasa's default domain path (a link to the topic folder domain/): the one name for it.
+    domain_dir: Path = field(default=ROOT / "domain.yml")
     # Messages kept while Redis is down wait here (sealed) until it is back.
     spool_dir: Path = field(default=ROOT / "var" / "spool")
 

@@ -195,7 +195,7 @@ def conv_code_failures(pid: str) -> str:
     return f"{PREFIX}:conv:{pid}:codefail"
 
 
-# Rasa's RedisTrackerStore and RedisLockStore keys (endpoints.yml ``key_prefix: rasa``):
+# Rasa's RedisTrackerStore and RedisLockStore keys (endpoints.redis.yml ``key_prefix: rasa``):
 # ``<prefix>:tracker:<sender_id>`` and ``<prefix>lock:lock:<sender_id>``; the sender id
 # is our pid. TTL: the tracker's record_exp (TRACKER_EXPIRY_SECONDS = retention).
 RASA_KEY_PREFIX = "rasa"

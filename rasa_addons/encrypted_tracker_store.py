@@ -4,7 +4,7 @@ Redis keeps no secret of its own (its append-only file holds every value in plai
 text), and a tracker holds every message and slot of a conversation — report
 answers included. So the serialised tracker is encrypted with a MultiFernet key
 ring from ``TRACKER_ENCRYPTION_KEYS`` (comma-separated, newest first, so keys can
-rotate). Configured in endpoints.yml with
+rotate). Configured in endpoints.redis.yml with
 ``type: rasa_addons.encrypted_tracker_store.EncryptedRedisTrackerStore``.
 """
 from __future__ import annotations

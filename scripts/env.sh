@@ -1,6 +1,6 @@
 # Sourced by the run scripts: the embedded default's configuration.
 # Secrets are generated once into var/secrets.env (never committed); anything
-# already set in the environment wins. Derives what Rasa's endpoints.yml needs.
+# already set in the environment wins. Derives what Rasa's endpoints.redis.yml needs.
 mkdir -p var
 # Each secret is generated once, if missing (new secrets can be added to an old file).
 "${VENV:-.venv}/bin/python" - <<'PY'
@@ -46,7 +46,7 @@ if [ -z "${REDIS_URL:-}" ]; then
   export EMBEDDED_REDIS=1 REDIS_PORT=${REDIS_PORT:-6379}
   export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 fi
-# Rasa's endpoints.yml takes host/port/db/password separately.
+# Rasa's endpoints.redis.yml takes host/port/db/password separately.
 eval "$("${VENV:-.venv}/bin/python" - <<'PY'
 import os, shlex
 from urllib.parse import urlparse

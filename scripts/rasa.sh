@@ -5,4 +5,4 @@ cd "$(dirname "$0")/.."
 . scripts/env.sh
 RASA_VENV=${RASA_VENV:-.venv-rasa}
 exec "$RASA_VENV/bin/python" scripts/rasa_main.py run --model "$(cat models/current.txt)" --enable-api --auth-token "$RASA_TOKEN" \
-  -i 127.0.0.1 -p "${RASA_PORT:-5005}" --endpoints endpoints.yml --credentials credentials.yml
+  -i 127.0.0.1 -p "${RASA_PORT:-5005}" --endpoints endpoints.redis.yml --credentials credentials.yml

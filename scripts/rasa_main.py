@@ -15,7 +15,7 @@ from pathlib import Path
 
 import rasa.utils.log_utils as log_utils
 
-# The repository root, so endpoints.yml can name rasa_addons.* (Rasa would otherwise
+# The repository root, so endpoints.redis.yml can name rasa_addons.* (Rasa would otherwise
 # fall back silently to an in-memory tracker store when the module is not found).
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
