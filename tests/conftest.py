@@ -11,7 +11,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -31,6 +30,28 @@ from tests.fake_telegram import FakeBotAPI
 RASA_VENV = Path(os.environ.get("RASA_VENV", ROOT / ".venv-rasa"))
 if not RASA_VENV.is_absolute():
     RASA_VENV = ROOT / RASA_VENV
+
+
+# In CI (CI=true, as GitHub Actions and .ci/run set it) a missing tool is a failure, not a
+# skip: a suite that passes because half of it skipped says nothing.
+IN_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def require(ok: bool, what: str) -> None:
+    """Skip on a developer's machine when ``what`` is missing; fail in CI."""
+    if not ok:
+        if IN_CI:
+            pytest.fail(f"{what} (CI=true: a missing tool fails the run)", pytrace=False)
+        pytest.skip(what)
+
+
+RASA_PYTHON = RASA_VENV / "bin" / "python"
+
+
+def require_rasa_venv() -> Path:
+    """The Rasa environment's Python, for tests that run actions in it."""
+    require(RASA_PYTHON.exists(), f"no Rasa environment at {RASA_VENV} (make setup)")
+    return RASA_PYTHON
 
 
 def free_port() -> int:
@@ -161,7 +182,7 @@ class RasaStack:
         model = (ROOT / "models" / "current.txt").read_text().strip()
         self.procs.append(subprocess.Popen(
             [str(RASA_VENV / "bin" / "python"), "scripts/rasa_main.py", "run", "--model", model, "--enable-api", "--auth-token", self.token,
-             "-i", "127.0.0.1", "-p", str(self.rasa_port), "--endpoints", "endpoints.yml",
+             "-i", "127.0.0.1", "-p", str(self.rasa_port), "--endpoints", "endpoints.redis.yml",
              "--credentials", "credentials.yml"],
             cwd=ROOT, env=self.env(), stdout=open(self.logs / "rasa.log", "ab"), stderr=subprocess.STDOUT,
         ))
@@ -211,6 +232,17 @@ def rasa_stack(redis_server: RedisServer) -> Iterator[RasaStack]:
         yield stack
     finally:
         stack.stop()
+
+
+@pytest.fixture
+async def rasa(redis_server: RedisServer) -> AsyncIterator[Any]:
+    """A fake Rasa (REST channel and tracker API) for tests that do not need the real model."""
+    from tests.test_report_support import FakeRasa
+
+    fake = FakeRasa(redis_server.url)
+    await fake.start(free_port())
+    yield fake
+    await fake.stop()
 
 
 # -- The gateway --------------------------------------------------------------------
@@ -332,6 +364,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 async def browser() -> AsyncIterator[Any]:
     from playwright.async_api import async_playwright
 
+    require(Path(CHROMIUM).exists(), f"Chromium is not installed at {CHROMIUM} (.ci/run installs it)")
     async with async_playwright() as p:
         b = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b

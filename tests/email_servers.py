@@ -25,7 +25,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 
-import pytest
+from tests.conftest import require
 
 DOVECOT = shutil.which("dovecot") or ("/usr/sbin/dovecot" if os.path.exists("/usr/sbin/dovecot") else None)
 MISSING = ("dovecot is not installed: the e-mail tests need a real IMAP server "
@@ -33,10 +33,8 @@ MISSING = ("dovecot is not installed: the e-mail tests need a real IMAP server "
 
 
 def require_dovecot() -> str:
-    if DOVECOT is None:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(MISSING, pytrace=False)
-        pytest.skip(MISSING)
+    require(DOVECOT is not None, MISSING)
+    assert DOVECOT is not None
     return DOVECOT
 
 

@@ -13,16 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest
 
 from bot.config import ROOT
 from bot.handoff import data
-from tests.conftest import CHROMIUM, free_port
+from tests.conftest import free_port
 
 DANGER = "meg akarom ölni magam ma éjjel, megvannak a gyógyszerek"
 TIMEOUT = 15_000  # ms; the web chat polls every 2 s
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
 
 
 async def login(browser: Any, url: str, name: str, password: str) -> Any:

@@ -12,17 +12,12 @@ from typing import Any
 
 import aiohttp
 import pypdf
-import pytest
 
 from bot.config import ROOT
-from tests.conftest import CHROMIUM
 from tests.test_console_browser import TIMEOUT, login
 from tests.test_report_flow import CODE, env, web_say
-from tests.test_report_flow import rasa  # noqa: F401  pytest fixture
 from tests.test_report_support import SUBMIT, FakeRasa
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason="Debian's chromium is not installed")
 SESSION = "websession-cccc-0003"
 
 

@@ -8,8 +8,7 @@ from bot import keys
 from bot.appkeys import GATEWAY
 from bot.reports.api import DESK
 from tests.fake_telegram import FakeBotAPI
-from tests.test_report_flow import env, tg_report, web_say  # noqa: F401  (fixture below)
-from tests.test_report_flow import rasa  # noqa: F401  pytest fixture
+from tests.test_report_flow import env, tg_report, web_say
 from tests.test_report_support import FakeRasa
 
 

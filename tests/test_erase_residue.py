@@ -12,7 +12,6 @@ from bot.crypto import Sealer
 from tests.conftest import KEYS, RedisServer
 from tests.fake_telegram import FakeBotAPI
 from tests.test_report_flow import env
-from tests.test_report_flow import rasa  # noqa: F401  pytest fixture
 from tests.test_report_support import FakeRasa
 
 

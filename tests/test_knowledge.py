@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 import knowledge
+from tests.conftest import require_rasa_venv
 from knowledge import KnowledgeError, import_offices, load, phone_digits, validate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -251,9 +252,7 @@ def test_shipped_office_directory_has_no_sample_rows():
 
 
 def test_importable_from_the_rasa_venv():
-    python = ROOT / ".venv-rasa" / "bin" / "python"
-    if not python.exists():
-        pytest.skip("no .venv-rasa here")
+    python = require_rasa_venv()
     result = subprocess.run([str(python), "-c", "import knowledge; print(len(knowledge.load().routing))"],
                             cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 0, result.stderr

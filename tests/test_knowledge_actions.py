@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import require_rasa_venv
+
 ROOT = Path(__file__).resolve().parent.parent
-PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 
 SCRIPT = r'''
 import asyncio, json, sys
@@ -41,11 +42,10 @@ print(json.dumps({"messages": dispatcher.messages, "events": result}))
 
 
 def run(case: dict, **env: str) -> dict:
-    if not PYTHON.exists():
-        pytest.skip("no .venv-rasa here")
+    python = require_rasa_venv()
     full_env = {k: v for k, v in os.environ.items() if k != "KNOWLEDGE_ALLOW_SAMPLE"}
     full_env.update(env)
-    out = subprocess.run([str(PYTHON), "-c", SCRIPT, json.dumps(case)], cwd=ROOT,
+    out = subprocess.run([str(python), "-c", SCRIPT, json.dumps(case)], cwd=ROOT,
                          capture_output=True, text=True, env=full_env, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     return json.loads(out.stdout.strip().splitlines()[-1])

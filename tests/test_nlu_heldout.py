@@ -11,14 +11,14 @@ import re
 import subprocess
 from pathlib import Path
 
-import pytest
+from tests.conftest import require, require_rasa_venv
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_heldout_intent_macro_f1_meets_the_target(tmp_path: Path) -> None:
-    if not (ROOT / ".venv-rasa" / "bin" / "rasa").exists() or not (ROOT / "models" / "current.txt").exists():
-        pytest.skip("needs .venv-rasa and a trained model (make train)")
+    require_rasa_venv()
+    require((ROOT / "models" / "current.txt").exists(), "no trained model (make train)")
     result = subprocess.run(["bash", "bench/nlu_heldout.sh", str(tmp_path)], cwd=ROOT,
                             capture_output=True, text=True, timeout=600)
     found = re.search(r"with the fallback threshold: (\d\.\d+)", result.stdout)

@@ -10,7 +10,6 @@ from bot import logs
 from bot.reports.api import DESK
 from tests.fake_telegram import FakeBotAPI
 from tests.test_report_flow import OP, env, tg_report, web_say
-from tests.test_report_flow import rasa  # noqa: F401  pytest fixture
 from tests.test_report_support import REPORT_FIELDS, FakeRasa
 
 CHAT_ID = 777123456

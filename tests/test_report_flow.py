@@ -9,12 +9,11 @@ import io
 import re
 
 import pypdf
-import pytest
 
 from bot import keys
 from bot.crypto import Sealer
 from bot.reports import codes
-from tests.conftest import KEYS, free_port
+from tests.conftest import KEYS
 from tests.fake_telegram import FakeBotAPI
 from tests.conftest import dump_redis
 from tests.test_report_support import REPORT_FIELDS, SUBMIT, FakeRasa
@@ -22,14 +21,6 @@ from tests.test_report_support import REPORT_FIELDS, SUBMIT, FakeRasa
 TOKEN = KEYS["OPERATOR_API_TOKEN"]
 OP = {"Authorization": f"Bearer {TOKEN}", "X-Operator": "Kiss%20%C3%89va"}
 CODE = re.compile(r"[2-9A-Z]{3}-[2-9A-Z]{3}-[2-9A-Z]{3}")
-
-
-@pytest.fixture
-async def rasa(redis_server):
-    fake = FakeRasa(redis_server.url)
-    await fake.start(free_port())
-    yield fake
-    await fake.stop()
 
 
 def env(rasa: FakeRasa, tg: FakeBotAPI | None = None) -> dict[str, str]:

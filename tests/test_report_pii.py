@@ -13,13 +13,12 @@ import pypdf
 import pytest
 
 from bot.reports import pdf, pii
+from tests.conftest import require_rasa_venv
 from tests.test_report_flow import OP, env
-from tests.test_report_flow import rasa  # noqa: F401  pytest fixture
 from tests.test_report_store import make_store
 from tests.test_report_support import REPORT_FIELDS
 
 ROOT = Path(__file__).resolve().parent.parent
-RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 
 PHONE = "06 30 123 4567"
 WHAT = f"A nevem Kiss Anna, a szomszéd Kovács Béla minden este veri a fiát. Hívjatok: {PHONE}, anna.kiss@example.hu"
@@ -170,9 +169,8 @@ print(json.dumps({"messages": dispatcher.messages}))
 
 
 def ask_confirm(slots: dict) -> list[dict]:
-    if not RASA_PYTHON.exists():
-        pytest.skip("no .venv-rasa here")
-    out = subprocess.run([str(RASA_PYTHON), "-c", SCRIPT, json.dumps({"slots": slots})], cwd=ROOT,
+    python = require_rasa_venv()
+    out = subprocess.run([str(python), "-c", SCRIPT, json.dumps({"slots": slots})], cwd=ROOT,
                          capture_output=True, text=True, env=dict(os.environ), timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "Kiss Anna" not in out.stderr and "4567" not in out.stderr  # nothing of it logged
@@ -205,9 +203,7 @@ def test_form_says_nothing_more_without_personal_data() -> None:
 # -- the console: warning with the kinds, the review button, then the PDF ------------------
 async def test_console_shows_the_warning_and_the_review_button(
         browser, gateway_factory, http, operator_account, rasa) -> None:  # noqa: F811
-    from tests.test_console_browser import CHROMIUM, TIMEOUT, login
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed")
+    from tests.test_console_browser import TIMEOUT, login
     gw = await gateway_factory(**env(rasa))
     async with http.post(f"{gw.url}/api/operator/reports", headers=OP, json=FIELDS) as resp:
         rid = (await resp.json())["rid"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from pathlib import Path
 from typing import Any, AsyncIterator
 
 import pytest
@@ -18,13 +17,12 @@ from aiohttp import web
 
 from bot.appkeys import HANDOFF
 from bot.config import ROOT
-from tests.conftest import CHROMIUM, free_port
+from tests.conftest import free_port
 
 TIMEOUT = 15_000  # ms
 QUESTION = "Ingyenes ez a szolgáltatás? Kinek szólhatok?"
 HOSTILE = "mit csinál ez: <b>vastag</b>"
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
 
 
 def response(name: str) -> dict[str, Any]:
