@@ -12,7 +12,10 @@ cd "$(dirname "$0")/.."
 OUT="${1:-/tmp/nlu_heldout_run}"
 RASA="${RASA:-.venv-rasa/bin/rasa}"
 PY="${PY:-.venv-rasa/bin/python}"
-MODEL="models/$(cat models/current.txt)"
+# current.txt holds the path from the root (models/nlu-core-<hash>.tar.gz). A path that does not
+# exist would make Rasa fall back silently to the newest model, so refuse it instead.
+MODEL="$(cat models/current.txt)"
+[ -f "$MODEL" ] || { echo "nlu_heldout: $MODEL (models/current.txt) does not exist: make train" >&2; exit 2; }
 mkdir -p "$OUT"
 "$RASA" test nlu --nlu tests/data/nlu_heldout.yml --model "$MODEL" --successes --out "$OUT" > "$OUT/rasa_test_nlu.log" 2>&1
 "$PY" - "$OUT" <<'PY'
