@@ -338,3 +338,26 @@ def test_limits_are_on_by_default_and_0_turns_one_off() -> None:
 
     with pytest.raises(ConfigError):
         Settings.from_env({**KEYS, "TRUSTED_PROXY": "not-a-network"})
+
+
+async def test_a_long_message_is_cut_before_screening_and_still_gets_112(gateway_factory, http, monkeypatch) -> None:
+    """The danger screen reads at most the first and last MAX_MESSAGE_CHARS of a web message
+    (cost bounded before any screening), and danger at either end still gets 112 first."""
+    gw = await gateway(gateway_factory, MAX_MESSAGE_CHARS=1000)
+    g = gw.app[GATEWAY]
+    seen: list[int] = []
+    screen = g.screener.screen
+
+    def spy(text: str) -> Any:
+        seen.append(len(text))
+        return screen(text)
+
+    monkeypatch.setattr(g.screener, "screen", spy)  # the screener is shared: undone after the test
+    filler = "Elmeselem, mi tortent a heten az iskolaban es otthon. " * 1000  # ~55,000 chars
+    for n, text in enumerate((filler + DANGER, DANGER + " " + filler)):
+        seen.clear()
+        status, body = await post(http, gw.url, f"long-message-cut-{n}", text)
+        assert status == 200 and seen and max(seen) <= 2 * 1000 + 10, seen
+        said = [r["text"] for r in body["replies"]]
+        assert "112" in said[0], said  # the emergency block first
+        assert any(r == texts.text("too_long", "hu") for r in said), said
