@@ -1,6 +1,7 @@
 """The statistical second signal (bot/safety/classifier.py) and how the screener uses it."""
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from pathlib import Path
@@ -16,9 +17,22 @@ DATA = Path(__file__).parent / "data"
 EVAL = sorted(DATA.glob("safety_eval_*.tsv"))
 
 
+@functools.cache
+def _lexicon_and_stemmer() -> tuple:
+    # Loading the lexicon and the Hunspell stemmer takes seconds; what these tests vary is the
+    # statistical signal, so every screener here shares one lexicon and one stemmer.
+    base = LexiconScreener(classifier=False)
+    return base.lexicon, base.stemmer
+
+
+def _make(**kwargs: object) -> LexiconScreener:
+    lexicon, stemmer = _lexicon_and_stemmer()
+    return LexiconScreener(lexicon, stemmer, **kwargs)  # type: ignore[arg-type]
+
+
 @pytest.fixture(scope="module")
 def lexicon_only() -> LexiconScreener:
-    return LexiconScreener(classifier=False)
+    return _make(classifier=False)
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +42,7 @@ def model() -> C.Classifier:
 
 def _screener(clf: C.Classifier, t_high: float, t_concern: float) -> LexiconScreener:
     """The danger classifier at these thresholds, without the urgency model (tested apart)."""
-    return LexiconScreener(classifier=C.Classifier(clf.bias, clf.weights, t_high, t_concern), urgency=False)
+    return _make(classifier=C.Classifier(clf.bias, clf.weights, t_high, t_concern), urgency=False)
 
 
 def _texts() -> list[str]:
@@ -67,8 +81,8 @@ def test_committed_weights_are_compact_and_held_out(model) -> None:
 
 def test_on_by_default() -> None:
     assert safety.CLASSIFIER_DEFAULT is True
-    assert LexiconScreener().classifier is not None
-    assert LexiconScreener(classifier=False).classifier is None
+    assert _make().classifier is not None
+    assert _make(classifier=False).classifier is None
 
 
 @pytest.mark.parametrize("text", ["apam minden este megver az ovvel", "meg akarok halni, senki nem szeret"])
@@ -82,20 +96,22 @@ def test_clear_danger_scores_high(model, text) -> None:
                                   # became a negative: 0.92 for "még csak 10 éves vagyok")
                                   "még csak 10 éves vagyok", "most nem", "do i have to pay", "i'm 14 and writing about myself"])
 def test_ordinary_chat_never_high(model, text) -> None:
-    s = LexiconScreener(classifier=model)
+    s = _make(classifier=model)
     assert s.screen(text).level < Level.HIGH
     assert model.probability("") == 0.0
 
 
 def test_raise_is_explained(lexicon_only, model) -> None:
-    # "they keep my passport and make me work": the lexicon alone misses it in this wording
-    text = "they keep my passport and make me work"
-    if lexicon_only.screen(text).level >= Level.HIGH:
-        pytest.skip("the lexicon now catches it")
-    got = _screener(model, 0.5, 0.5).screen(text)
-    assert got.level is Level.HIGH
-    assert got.categories[0] == safety.CLASSIFIER_CATEGORY
-    assert got.matches[0].startswith("classifier:")
+    # Every evaluation message that only the classifier raises says so (its category and its
+    # probability); there must be such messages. (A single fixed example skipped silently once
+    # the lexicon learnt its wording.)
+    screener = _screener(model, 0.5, 0.5)
+    raised = [got for got in (screener.screen(t) for t in _texts() if lexicon_only.screen(t).level < Level.HIGH)
+              if got.level >= Level.HIGH]
+    assert len(raised) >= 10
+    for got in raised:
+        assert got.categories[0] == safety.CLASSIFIER_CATEGORY
+        assert got.matches[0].startswith("classifier:")
 
 
 def test_immediate_only_with_the_lexicons_urgency_never_lower(lexicon_only, model) -> None:
@@ -133,8 +149,8 @@ def test_suppressors_win(lexicon_only, model, text) -> None:
 def test_missing_weights_same_as_lexicon(tmp_path, lexicon_only, caplog, monkeypatch) -> None:
     monkeypatch.setattr(safety, "_warned", False)
     with caplog.at_level(logging.WARNING, logger="bot.safety"):
-        s = LexiconScreener(classifier=tmp_path / "missing.json")
-        LexiconScreener(classifier=tmp_path / "missing.json")
+        s = _make(classifier=tmp_path / "missing.json")
+        _make(classifier=tmp_path / "missing.json")
     assert s.classifier is None
     assert sum("classifier not loaded" in r.getMessage() for r in caplog.records) == 1  # once
     for text in _texts()[:300]:
@@ -151,7 +167,7 @@ def test_ordinary_chat_nobody_trained_on_rarely_reaches_the_queue() -> None:
         if block["intent"].split("/")[0] in C.ORDINARY_INTENTS:
             texts += [l[2:].strip() for l in block["examples"].splitlines() if l.startswith("- ")]
     assert len(texts) > 200
-    screener = LexiconScreener()
+    screener = _make()
     raised = [t for t in texts if screener.screen(t).level >= Level.HIGH]
     assert len(raised) <= 0.02 * len(texts), raised
 
@@ -167,15 +183,15 @@ def test_urgency_model_is_held_out_and_loaded_by_default(urgency) -> None:
     assert "safety_eval_fresh7.tsv" not in sources and "safety_eval_tune.tsv" in sources
     assert meta["training"]["cv"]["high_lifted"] <= C.HIGH_TO_NOW_MAX + 0.005
     assert meta["training"]["cv"]["real_tune_lifted_if_high"] <= C.REAL_TO_NOW_MAX
-    assert LexiconScreener().urgency is not None
-    assert LexiconScreener(classifier=False).urgency is None  # the lexicon alone stays the lexicon
-    assert LexiconScreener(urgency=False).urgency is None
+    assert _make().urgency is not None
+    assert _make(classifier=False).urgency is None  # the lexicon alone stays the lexicon
+    assert _make(urgency=False).urgency is None
 
 
 def test_urgency_lifts_only_high_messages(model, urgency) -> None:
     # With the urgency threshold at zero it lifts every message it may: only those already high.
-    eager = LexiconScreener(classifier=model, urgency=C.Classifier(urgency.bias, urgency.weights, 0.0, 0.0))
-    plain = LexiconScreener(classifier=model, urgency=False)
+    eager = _make(classifier=model, urgency=C.Classifier(urgency.bias, urgency.weights, 0.0, 0.0))
+    plain = _make(classifier=model, urgency=False)
     for text in _texts()[:400]:
         before, after = plain.screen(text), eager.screen(text)
         if before.level is Level.HIGH and not all(m.startswith("~") for m in before.matches):
@@ -185,7 +201,7 @@ def test_urgency_lifts_only_high_messages(model, urgency) -> None:
 
 
 def test_urgency_never_lifts_a_typo_guess_alone(urgency) -> None:
-    eager = LexiconScreener(urgency=C.Classifier(urgency.bias, urgency.weights, 0.0, 0.0))
+    eager = _make(urgency=C.Classifier(urgency.bias, urgency.weights, 0.0, 0.0))
     typo_only = safety.ScreenResult(Level.HIGH, ("physical_abuse",), ("~megvert",))
     assert eager._lift("apa megvert", typo_only) is typo_only
 
@@ -195,4 +211,4 @@ def test_urgency_never_lifts_a_typo_guess_alone(urgency) -> None:
     "he's kicking the door of my room and shouting he'll kill me, I'm hiding under the bed",
 ])
 def test_urgency_said_through_the_situation(text) -> None:
-    assert LexiconScreener().screen(text).level is Level.IMMEDIATE
+    assert _make().screen(text).level is Level.IMMEDIATE
