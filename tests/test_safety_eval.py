@@ -189,19 +189,16 @@ def test_blind_set_is_big_and_mixed() -> None:
 
 FRESH = {name: DATA / f"safety_eval_{name}.tsv"
          for name in ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7")}
-FRESH6_BELOW_TARGET = pytest.mark.xfail(
-    strict=False,
-    reason="fresh6 part (204 msgs), measured once: default screen immediate 0.511, high+ 0.888, none->high+ 0.145 "
-    "(lexicon alone 0.511 / 0.523 / 0.097); after signal_now and the classifier trained on it 0.809 / 0.944 / 0.113",
-)
-FRESH7_BELOW_TARGET = pytest.mark.xfail(
-    strict=False,
-    reason="fresh7 part (200 msgs, sealed until measured; the classifiers' held-out set), measured once: "
-    "default screen immediate 0.733, high+ 0.924, none->high+ 0.133 (lexicon alone 0.556 / 0.648 / 0.067); "
-    "with the urgency model (trained without it) immediate 0.956; after the farewell-then-silence combo "
-    "(tuned on it) 0.978 / 0.933 / 0.133; issue 13 (classifier retrained with real negatives, per-window "
-    "scoring, still never trained on fresh7): 0.956 / 0.886 / 0.083",
-)
+# Two sealed parts are below the targets. They are not expected failures (an xfail that cannot
+# fail hides a regression): each has a floor at the figures measured on 2026-12-03, and the
+# test fails if the screen falls under it. Raise a floor when the screen gets better; the
+# history of these parts is in bench/README.md.
+#   fresh6 (204 msgs), measured once: immediate 0.511, high+ 0.888, none->high+ 0.145; after
+#   signal_now and the classifier trained on it 0.809 / 0.944 / 0.113; today 1.000 / 0.991 / 0.097.
+#   fresh7 (200 msgs, the classifiers' held-out set, never trained on), measured once: 0.733 /
+#   0.924 / 0.133; issue 13: 0.956 / 0.886 / 0.083; today the same.
+TARGETS = (0.95, 0.97, 0.03)  # recall immediate, recall high+, none->high+ at most
+FLOORS = {"fresh6": (1.0, 0.990, 0.097), "fresh7": (0.955, 0.885, 0.084)}
 # fresh3 (117 msgs) was measured once after round 3: immediate 0.500, high+ 0.567, none->high+ 0.100;
 # rounds 4 and 5 reached 0.923 / 0.985 / 0.000, round 6 (urgency for trafficking: "este jönnek a
 # férfiak") 0.962 / 0.985 / 0.000, so it meets the targets and is no longer an expected failure.
@@ -217,8 +214,7 @@ DISGUISE = DATA / "safety_eval_disguise.tsv"
 @pytest.mark.parametrize(
     "part",
     ["tune", "heldout", "blind", "all", "disguise", "fresh", "fresh2",
-     "fresh3", "fresh4", "fresh5", pytest.param("fresh6", marks=FRESH6_BELOW_TARGET),
-     pytest.param("fresh7", marks=FRESH7_BELOW_TARGET)],
+     "fresh3", "fresh4", "fresh5", "fresh6", "fresh7"],
 )
 def test_targets(part: str) -> None:
     if part == "all":
@@ -229,9 +225,13 @@ def test_targets(part: str) -> None:
         rows = load_part(FRESH[part] if part in FRESH else PARTS[part])
     m = metrics(rows)
     report(part, m)
-    assert m["recall_immediate"] >= 0.95, m["misses"]
-    assert m["recall_high_plus"] >= 0.97, m["misses"]
-    assert m["false_alarm_none"] <= 0.03, m["false_alarms"]
+    immediate, high_plus, false_alarms = TARGETS
+    if part in FLOORS:  # below the targets: never below today's figures
+        floor = FLOORS[part]
+        immediate, high_plus, false_alarms = min(immediate, floor[0]), min(high_plus, floor[1]), max(false_alarms, floor[2])
+    assert m["recall_immediate"] >= immediate, m["misses"]
+    assert m["recall_high_plus"] >= high_plus, m["misses"]
+    assert m["false_alarm_none"] <= false_alarms, m["false_alarms"]
 
 
 @pytest.mark.parametrize("part, at_least", [("fresh2", 200), ("fresh3", 80), ("fresh4", 80), ("fresh5", 200), ("fresh6", 200),
