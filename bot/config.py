@@ -62,7 +62,6 @@ class Settings:
     # Reports (bot.reports) are sealed under their own Fernet key ring, newest first;
     # empty: reports are refused (the person is offered an operator instead).
     report_keys: tuple[str, ...] = ()
-    hotline_phone: str = ""
     max_message_chars: int = 4096
     rate_limit_messages: int = 8
     rasa_warmup_conversations: int = 24
@@ -230,7 +229,6 @@ class Settings:
             retention_days=_int(env, "RETENTION_DAYS", 30),
             report_retention_days=_int(env, "REPORT_RETENTION_DAYS", 365),
             report_keys=report_keys,
-            hotline_phone=env.get("HOTLINE_PHONE", "").strip(),
             max_message_chars=_int(env, "MAX_MESSAGE_CHARS", 4096),
             rate_limit_messages=_int(env, "RATE_LIMIT_MESSAGES", 8),
             rasa_warmup_conversations=_int(env, "RASA_WARMUP_CONVERSATIONS", 24),

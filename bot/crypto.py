@@ -29,11 +29,5 @@ class Sealer:
             token = token.encode()
         return json.loads(self._fernet.decrypt(token))
 
-    def rotate(self, token: bytes | str) -> bytes:
-        """Re-encrypt with the newest key (for a rotation job)."""
-        if isinstance(token, str):
-            token = token.encode()
-        return self._fernet.rotate(token)
-
 
 __all__ = ["Sealer", "InvalidToken"]

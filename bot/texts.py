@@ -27,7 +27,3 @@ def text(name: str, language: str = "hu") -> str:
     that variant falls back to the plain language."""
     variants = _load()[name]
     return variants.get(language) or variants.get(language.split("_")[0]) or variants["hu"]
-
-
-def names() -> list[str]:
-    return list(_load())

@@ -95,11 +95,6 @@ class LexiconScreener:
             self.urgency = urgency if not isinstance(urgency, (bool, str, Path)) else _load_classifier(
                 Path(__file__).with_name("classifier_now.json") if urgency is True else urgency)
 
-    @classmethod
-    def from_path(cls, path: Path | str, stemmer: Stemmer | None | bool = True,
-                  classifier: "bool | Path | str | _clf.Classifier | None" = None) -> "LexiconScreener":
-        return cls(load(path), stemmer, classifier)
-
     @property
     def uses_hunspell(self) -> bool:
         return self.stemmer is not None
