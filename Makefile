@@ -4,11 +4,11 @@ RASA_VENV ?= .venv-rasa
 export VENV RASA_VENV
 # Every rasa command uses Rasa's default paths: data/ and domain.yml (links to the topic
 # folders nlu_data/ and domain/), config.yml, endpoints.yml, models/. So plain `rasa train`,
-# `rasa data validate`, `rasa shell` work from here too (CONTRIBUTING.md, "Rasa by hand").
+# `rasa data validate`, `rasa shell` work from here too (README: "Rasa by hand").
 PY := $(VENV)/bin/python
 RASA := $(RASA_VENV)/bin/rasa
 
-.PHONY: operator help setup run test train validate pytest stories lint bench lock lock-rasa clean
+.PHONY: operator help setup run test train validate shell interactive pytest stories lint bench lock lock-rasa clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -26,6 +26,12 @@ operator: setup  ## add a console account to the running service: make operator 
 
 train: setup  ## train the Rasa model unless one for this data exists
 	@scripts/train.sh
+
+shell: setup train  ## talk to the bot in the terminal (rasa shell and the action server; no gateway, no screening)
+	@scripts/shell.sh shell
+
+interactive: setup train  ## rasa interactive: correct the bot's predictions and save them as stories
+	@scripts/shell.sh interactive
 
 validate: setup  ## rasa data validate, warnings are failures
 	$(RASA) data validate --fail-on-warnings

@@ -37,7 +37,7 @@ def test_dockerfile_makes_the_same_links() -> None:
 def test_no_script_or_module_names_the_paths_again() -> None:
     """Scripts pass no --data/--domain/--config: Rasa's defaults are the single source."""
     for name in ("Makefile", "scripts/train.sh", "scripts/model_hash.sh", "scripts/rasa.sh",
-                 "scripts/actions.sh", "scripts/run.sh"):
+                 "scripts/actions.sh", "scripts/run.sh", "scripts/shell.sh"):
         text = (ROOT / name).read_text(encoding="utf-8")
         code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
         for flag in ("--data", "--domain", "--config", "nlu_data", "domain/"):
