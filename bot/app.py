@@ -114,7 +114,7 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
         app[HTTP] = http
         store = ConversationStore(redis, sealer, settings.retention_seconds,
                                   max_chars=settings.max_message_chars, max_entries=settings.transcript_max_entries)
-        handoff = HandoffService(redis, store, settings, http)
+        handoff = HandoffService(redis, store, settings, sealer, http)
         app[HANDOFF] = handoff
         report_desk, eraser = reports_wire.build(settings, redis)
         watch = ActionServerWatch(http, settings.action_server_url)

@@ -89,13 +89,13 @@ class Operator:
 class HandoffService:
     """Implements ``bot.gateway.Handoff`` plus the operator actions."""
 
-    def __init__(self, redis: Redis, store: ConversationStore, settings: Settings,
+    def __init__(self, redis: Redis, store: ConversationStore, settings: Settings, sealer: Sealer,
                  http: aiohttp.ClientSession | None = None) -> None:
         self.redis = redis
         self.store = store
         self.settings = settings
         self.http = http
-        self.sealer = Sealer(settings.data_keys)
+        self.sealer = sealer  # the app's one data key ring (routes in the queue are sealed with it)
         self.queue = Queue(redis, settings.retention_seconds, self.sealer.open)
         self.events = Events(redis)
         self.presence = Presence(redis, settings.operator_grace_seconds)
