@@ -759,7 +759,8 @@ def main() -> int:
     ap.add_argument("--lost-after", type=float, default=10.0, help="a message with no reply after this is lost")
     ap.add_argument("--rate-limit", type=int, default=0,
                     help="RATE_LIMIT_MESSAGES for the gateway (default: the gateway's own, 8 per 10 s)")
-    ap.add_argument("--endpoints", default="endpoints.redis.yml", help="Rasa's endpoints file (default: the repository's)")
+    ap.add_argument("--endpoints", default="endpoints.redis.yml",
+                    help="Rasa's endpoints file (default: the service's, endpoints.redis.yml)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--fsync", choices=("always", "everysec"), default="always",
                     help="Redis appendfsync: always (as the tests; strictest) or everysec (as scripts/redis.sh and docker-compose run it)")

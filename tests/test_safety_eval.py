@@ -228,7 +228,8 @@ def test_targets(part: str) -> None:
     immediate, high_plus, false_alarms = TARGETS
     if part in FLOORS:  # below the targets: never below today's figures
         floor = FLOORS[part]
-        immediate, high_plus, false_alarms = min(immediate, floor[0]), min(high_plus, floor[1]), max(false_alarms, floor[2])
+        immediate, high_plus = min(immediate, floor[0]), min(high_plus, floor[1])
+        false_alarms = max(false_alarms, floor[2])
     assert m["recall_immediate"] >= immediate, m["misses"]
     assert m["recall_high_plus"] >= high_plus, m["misses"]
     assert m["false_alarm_none"] <= false_alarms, m["false_alarms"]
