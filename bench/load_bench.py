@@ -59,7 +59,7 @@ from cryptography.fernet import Fernet  # noqa: E402
 
 from bot import texts  # noqa: E402
 from bot.ids import pseudonymise  # noqa: E402
-from tests.conftest import RASA_VENV, RasaStack, RedisServer, free_port  # noqa: E402
+from tests.conftest import RasaStack, RedisServer, free_port  # noqa: E402
 from tests.fake_telegram import FakeBotAPI  # noqa: E402
 
 # Ordinary messages: greetings, where to turn, FAQ, thanks. Each must screen as
@@ -240,16 +240,6 @@ class BenchRasa(RasaStack):
     """The tests' Rasa stack, with a choice of endpoints file (default: the repository's)."""
 
     endpoints = "endpoints.redis.yml"
-
-    def start_rasa(self) -> None:
-        model = (ROOT / "models" / "current.txt").read_text().strip()
-        self.procs.append(subprocess.Popen(
-            [str(RASA_VENV / "bin" / "python"), "scripts/rasa_main.py", "run", "--model", model,
-             "--enable-api", "--auth-token", self.token,
-             "-i", "127.0.0.1", "-p", str(self.rasa_port), "--endpoints", self.endpoints,
-             "--credentials", "credentials.yml"],
-            cwd=ROOT, env=self.env(), stdout=open(self.logs / "rasa.log", "ab"), stderr=subprocess.STDOUT,
-        ))
 
 
 # -- the fake Bot API, timing each chat's replies -------------------------------------------

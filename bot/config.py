@@ -68,7 +68,7 @@ class Settings:
     redis_max_connections: int = 400
     rate_limit_window: int = 10
     public_url: str = ""
-    # Abuse limits (issue 11): "" = the peer address is the client; "1" or CIDRs: trust
+    # Abuse limits: "" = the peer address is the client; "1" or CIDRs: trust
     # X-Forwarded-For from those proxies. Counts are per ABUSE_WINDOW seconds; 0 = off.
     trusted_proxy: str = ""
     abuse_window: int = 600

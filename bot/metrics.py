@@ -9,7 +9,7 @@ from prometheus_client import (
 from aiohttp import web
 
 # No ``*_created`` series: their timestamps told within seconds when someone wrote about
-# suicide (issue 11, item 16).
+# suicide.
 disable_created_metrics()
 
 REGISTRY = CollectorRegistry(auto_describe=True)

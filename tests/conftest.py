@@ -178,11 +178,13 @@ class RasaStack:
             cwd=ROOT, env=self.env(), stdout=open(self.logs / "actions.log", "ab"), stderr=subprocess.STDOUT,
         ))
 
+    endpoints = "endpoints.redis.yml"  # the service's (bench/load_bench.py may choose another)
+
     def start_rasa(self) -> None:
         model = (ROOT / "models" / "current.txt").read_text().strip()
         self.procs.append(subprocess.Popen(
             [str(RASA_VENV / "bin" / "python"), "scripts/rasa_main.py", "run", "--model", model, "--enable-api", "--auth-token", self.token,
-             "-i", "127.0.0.1", "-p", str(self.rasa_port), "--endpoints", "endpoints.redis.yml",
+             "-i", "127.0.0.1", "-p", str(self.rasa_port), "--endpoints", self.endpoints,
              "--credentials", "credentials.yml"],
             cwd=ROOT, env=self.env(), stdout=open(self.logs / "rasa.log", "ab"), stderr=subprocess.STDOUT,
         ))

@@ -19,8 +19,8 @@ log = logging.getLogger(__name__)
 ROLES = ("operator", "supervisor")
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 MIN_PASSWORD = 10
-# Wrong passwords slow down the one who types them, never lock the account for everyone
-# (issue 11, item 15): per (client address, name), after FREE_FAILURES the next try waits
+# Wrong passwords slow down the one who types them, never lock the account for everyone:
+# per (client address, name), after FREE_FAILURES the next try waits
 # 1, 2, 4 ... seconds, at most MAX_BACKOFF; the same per address over all names after
 # FREE_FAILURES_ADDRESS (guessing across accounts). The right password from elsewhere works.
 FREE_FAILURES = 5
