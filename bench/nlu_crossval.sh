@@ -18,7 +18,7 @@ OUT="${1:-/tmp/nlu_crossval}"
 RASA="${RASA:-.venv-rasa/bin/rasa}"
 PY="${PY:-.venv-rasa/bin/python}"
 CONFIG="${CONFIG:-config.yml}"
-NLU="${NLU:-nlu_data}"
+NLU="${NLU:-data}"  # Rasa's default path: a link to nlu_data/
 export CONFIG
 mkdir -p "$OUT"
 "$PY" - "$OUT" <<'PY'

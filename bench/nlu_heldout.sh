@@ -27,7 +27,7 @@ out = Path(sys.argv[1])
 threshold = configured_threshold(Path("config.yml"))
 texts = rows_with_text(out)
 data = [(g, p, c) for g, p, c, _ in texts]
-seen = training_texts(Path("nlu_data"))
+seen = training_texts(Path("data"))  # the training data (Rasa's default path)
 unseen = [(g, p, c) for g, p, c, t in texts if fold(t) not in seen]
 scores = per_intent_f1(data, threshold)
 wrong = sum(g != p for g, p, _ in data)
