@@ -114,7 +114,9 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
         app[HTTP] = http
         store = ConversationStore(redis, sealer, settings.retention_seconds,
                                   max_chars=settings.max_message_chars, max_entries=settings.transcript_max_entries)
-        handoff = HandoffService(redis, store, settings, sealer, http)
+        guard = abuse.Guard(redis, settings)
+        app[abuse.GUARD] = guard
+        handoff = HandoffService(redis, store, settings, sealer, http, guard=guard)
         app[HANDOFF] = handoff
         report_desk, eraser = reports_wire.build(settings, redis)
         watch = ActionServerWatch(http, settings.action_server_url)
@@ -134,9 +136,6 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
         handoff.gateway = app[GATEWAY]
         rewriter = AofRewriter(redis, settings.erase_rewrite_seconds)
         app[GATEWAY].aof = rewriter
-        guard = abuse.Guard(redis, settings)
-        app[abuse.GUARD] = guard
-        handoff.guard = guard
         hub = Hub(redis, handoff)
         app[HUB] = hub
         await hub.start()

@@ -90,7 +90,7 @@ class HandoffService:
     """Implements ``bot.gateway.Handoff`` plus the operator actions."""
 
     def __init__(self, redis: Redis, store: ConversationStore, settings: Settings, sealer: Sealer,
-                 http: aiohttp.ClientSession | None = None) -> None:
+                 http: aiohttp.ClientSession | None = None, guard: Any = None) -> None:
         self.redis = redis
         self.store = store
         self.settings = settings
@@ -100,7 +100,7 @@ class HandoffService:
         self.events = Events(redis)
         self.presence = Presence(redis, settings.operator_grace_seconds)
         self.gateway: Gateway | None = None  # set once the gateway exists (it needs us first)
-        self.guard: Any = None  # bot.abuse.Guard: queue-entry limits per client and overall
+        self.guard: Any = guard  # bot.abuse.Guard: queue-entry limits per client and overall
         self._background: set[asyncio.Task[Any]] = set()
 
     async def stop(self) -> None:
