@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from bot.safety import LexiconScreener, default_screener
 from bot.safety.escalation import CONCERN_STREAK_TO_HIGH
 from bot.screening import Level, RiskState, ScreenResult
+from tests.conftest import require
 
 
 @pytest.fixture(scope="module")
@@ -319,8 +320,7 @@ def test_prefix_not_joined_across_a_comma(screener) -> None:
 
 
 def test_compound_tail_needs_a_real_first_word(screener) -> None:
-    if not screener.uses_hunspell:
-        pytest.skip("compounds need Hunspell")
+    require(screener.uses_hunspell, "compounds need Hunspell (chunspell, in the lock)")
     from bot.safety.normalize import tokenize
 
     m = screener._matcher
