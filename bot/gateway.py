@@ -378,8 +378,9 @@ class Gateway:
         outcome.screening = result
         risk = self.screener.escalate(conv.risk, result)
         lang = language.detect(text, conv.language) if text else conv.language
-        reg = register.detect(text, conv.register) if text else conv.register
-        persona = register.persona(text, reg, conv.persona) if text else conv.persona
+        said = intent_payload or text  # a persona button ("/persona_adult") tells who writes
+        reg = register.detect(said, conv.register) if said else conv.register
+        persona = register.persona(said, reg, conv.persona) if said else conv.persona
         await self.store.save(conv, risk=risk, language=lang, register=reg, persona=persona)
         voice = conv.voice  # the language and register every text below is said in
         seq = await self.store.append(

@@ -5,7 +5,10 @@ professionals with "Ön". The gateway mirrors the person: someone who greets wit
 "Jó napot", writes "kérem" or speaks of "a lányom" or "a tanítványom" is an adult and
 gets "Ön" (and the adult or professional queue); a child's words ("anyu", "a suliban",
 "12 éves vagyok") keep "te". Once decided it stays for the conversation; a child's
-words win over an adult's, so a child is never addressed as a stranger.
+words win over an adult's, so a child is never addressed as a stranger. Two exceptions:
+an adult's own family or profession ("a 15 éves lányom", "a férjem", "háziorvos vagyok")
+outweighs a sibling word both use ("a húgomnál"), and the persona buttons
+("/persona_adult") are the person's own answer, so they override an earlier guess.
 """
 from __future__ import annotations
 
@@ -14,22 +17,40 @@ import unicodedata
 
 FORMAL, INFORMAL = "formal", "informal"
 
+# Words only an adult writes (a partner, "my 6-year-old son", a profession): they outweigh a
+# child's weaker words below, since an adult also has a "húgom".
+_ADULT_STRONG = re.compile(
+    r"\b(a lanyom|a fiam|lanyomat|fiamat|lanyommal|fiammal|lanyomnak|fiamnak|kamasz fiam|kamasz lanyom|"
+    r"(?:[0-9]{1,2}|kis|nagy|kisebbik|nagyobbik|legkisebb) (?:eves )?(?:fiam|lanyom|fiamat|lanyomat|gyerekem|gyermekem)|"
+    r"a gyermekem|a gyerekem|gyerekeim|gyermekeim|a gyerekek velem|unokam|"
+    r"a parom|a volt parom|a ferjem|a volt ferjem|ferjem|a felesegem|a volt felesegem|az elettarsam|elettarsam|"
+    r"sogorom|sogornom|menyem|vejem|"
+    r"tanar vagyok|tanitvany|diakom|diakunk|osztalyomban|ovonokent|ovono vagyok|"
+    r"\w*orvos vagyok|\w*orvoskent|\w*pszichologus vagyok|\w*pszichologuskent|vedono|csaladgondozo|"
+    r"csaladsegito vagyok|szocialis munkas|pedagogus|paciens|betegem|kliens|szakemberkent|"
+    r"osztalyfonok vagyok|igazgato vagyok|rendor vagyok|gyamkent|nevelosulo|felnott vagyok|szakember vagyok)"
+)
+# Politeness an adult uses; weaker than a child's words.
 _ADULT = re.compile(
     r"\b(jo napot|jo estet|jo reggelt|tisztelt|kerem|koszonom szepen|udvozlettel|erdeklodni|"
-    r"on |onnek|ont |onok|ontol|onnel|"
-    r"a lanyom|a fiam|lanyomat|fiamat|lanyommal|fiammal|a gyermekem|a gyerekem|gyerekeim|unokam|"
-    r"a szomszed|szomszedunk|szomszedban|a parom|a ferjem|a felesegem|az elettarsam|a volt ferjem|"
-    r"tanar vagyok|tanitvany|diakom|osztalyomban|ovodas|ovonokent|ovono vagyok|orvos vagyok|vedono|"
-    r"csaladgondozo|szocialis munkas|pedagogus|paciens|kliens)"
+    r"on |onnek|ont |onok|ontol|onnel|a szomszed|szomszedunk|szomszedban)"
 )
 _PROFESSIONAL = re.compile(
-    r"\b(tanar vagyok|tanitvany|diakom|osztalyomban|ovono vagyok|ovonokent|orvos vagyok|vedono|"
-    r"csaladgondozo|szocialis munkas|pedagogus|paciens|kliens|esetmegbeszeles|szakmai)"
+    r"\b(tanar vagyok|tanitvany|diakom|diakunk|osztalyomban|ovono vagyok|ovonokent|\w*orvos vagyok|\w*orvoskent|"
+    r"\w*pszichologus vagyok|\w*pszichologuskent|vedono|csaladgondozo|csaladsegito vagyok|szocialis munkas|"
+    r"pedagogus|paciens|betegem|kliens|esetmegbeszeles|szakmai|szakemberkent|szakember vagyok|osztalyfonok vagyok|"
+    r"igazgato vagyok)"
 )
+# A child's own words: they win over everything ("12 éves vagyok", "anyu", "a suliban").
 _CHILD = re.compile(
-    r"\b(anyu|apu|anyukam|apukam|anyam|apam|tesom|ocsem|hugom|batyam|noverem|osztalytars|"
-    r"a suliban|a suli|tanarno|tanar bacsi|ofo|(?:[4-9]|1[0-7]) eves vagyok|nem vagyok meg 18)"
+    r"\b(anyu|apu|anyukam|apukam|anyam|apam|osztalytars|a suliban|a suli|tanarno|tanar bacsi|ofo|"
+    r"(?:[4-9]|1[0-7]) eves vagyok|nem vagyok meg 18|gyerek vagyok)"
 )
+# Words a child uses more often than an adult ("a húgom", "a tesóm"): they count only when no
+# adult's strong word is there.
+_CHILD_WEAK = re.compile(r"\b(tesom|ocsem|hugom|batyam|noverem)")
+# The persona buttons (their payloads reach the gateway as "/persona_adult").
+_BUTTON = {"persona child": "child", "persona adult": "adult", "persona professional": "professional"}
 
 
 def _fold(text: str) -> str:
@@ -40,15 +61,25 @@ def _fold(text: str) -> str:
 def detect(text: str, current: str = "") -> str:
     """The register after this message: a child's words win, an adult's set "formal"."""
     folded = _fold(text)
+    button = _BUTTON.get(folded.strip())
+    if button:
+        return INFORMAL if button == "child" else FORMAL
     if _CHILD.search(folded):
         return INFORMAL
     if current:
         return current
+    if _ADULT_STRONG.search(folded):
+        return FORMAL
+    if _CHILD_WEAK.search(folded):
+        return INFORMAL
     return FORMAL if _ADULT.search(folded) else ""
 
 
 def persona(text: str, register: str, current: str = "") -> str:
     """child | adult | professional as the words tell ("" if they don't); also the queue."""
+    button = _BUTTON.get(_fold(text).strip())
+    if button:
+        return button
     if register == INFORMAL:
         return "child"
     if register != FORMAL:

@@ -36,3 +36,28 @@ def test_formal_texts_use_on_and_fall_back_to_plain() -> None:
     assert texts.text("erased", "hu_formal") == texts.text("erased", "hu")  # no formal variant yet
     assert "Önnek" in data.text("operator_joined", "hu_formal")
     assert "a(z)" not in data.text("queued", "hu", position=3)
+
+
+@pytest.mark.parametrize("text", ["a 15 éves lányom tegnap óta nem jött haza", "a 6 eves fiam eltunt a plazaban",
+                                  "A sógorom részegen megütötte a fiát", "A volt párom az ajtó előtt áll",
+                                  "A férjem megütött, most a húgomnál vagyunk"])
+def test_an_adults_own_family_words_set_on_even_beside_a_sibling(text: str) -> None:
+    assert register.detect(text) == register.FORMAL
+    assert register.persona(text, register.detect(text)) == "adult"
+
+
+@pytest.mark.parametrize("text", ["Háziorvos vagyok, egy kamasz betegem", "Családsegítő vagyok, egy családnál",
+                                  "Iskolapszichológus vagyok", "szakemberként kérdezném"])
+def test_professions_in_compounds_are_professionals(text: str) -> None:
+    assert register.persona(text, register.detect(text)) == "professional"
+
+
+def test_a_sibling_alone_still_reads_as_a_child() -> None:
+    assert register.detect("a hugom mindig sir") == register.INFORMAL
+
+
+def test_the_persona_buttons_set_register_and_persona_over_an_earlier_guess() -> None:
+    assert register.detect("/persona_adult", register.INFORMAL) == register.FORMAL
+    assert register.persona("/persona_adult", register.FORMAL, "child") == "adult"
+    assert register.detect("/persona_child", register.FORMAL) == register.INFORMAL
+    assert register.persona("/persona_professional", register.FORMAL) == "professional"
