@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from .common import STORE, language, message
 from .local_office import local_office_reply
+from .persona import infer_persona
 
 MAX_SETTLEMENT_WORDS = 4
 # Words that make a short answer a sentence, not a place name ("anyu mindig alszik").
@@ -49,7 +50,7 @@ class ActionFallback(Action):
             return local_office_reply(k, tracker, dispatcher, text)
         lang = language(tracker)
         dispatcher.utter_message(
-            text=message(k, "fallback", lang),
+            text=message(k, "fallback", lang, infer_persona(tracker)),
             buttons=[
                 {"title": message(k, "button_human", lang), "payload": "/talk_to_human"},
                 {"title": message(k, "button_numbers", lang), "payload": "/emergency_numbers"},

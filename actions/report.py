@@ -36,7 +36,7 @@ from rasa_sdk.types import DomainDict
 from knowledge import normalise
 
 from .common import language, latest_intent
-from .persona import handoff_skill
+from .persona import gateway_persona, handoff_skill
 
 logger = logging.getLogger(__name__)
 
@@ -145,6 +145,22 @@ def yes_no(tracker: Tracker, value: Any) -> Optional[Text]:
     if intent == "deny" or (words and words[0] in NO_WORDS):
         return "no"
     return None
+
+
+# "Send it?" answered in words rather than with yes/no: "Küldje el, kérem", "mehet", "send it".
+_SEND = re.compile(r"\b(kuld\w*|elkuld\w*|mehet|send|submit|go ahead)\b")
+_DONT_SEND = re.compile(r"\b(ne|nem|dont|don t|do not)\b.*\b(kuld\w*|elkuld\w*|send)")
+
+
+def send_or_not(tracker: Tracker, value: Any) -> Optional[Text]:
+    """The answer to "send it?": yes / no as yes_no reads it, else a send word (a "don't" first)."""
+    answer = yes_no(tracker, value)
+    if answer:
+        return answer
+    norm = normalise(_text(value))
+    if _DONT_SEND.search(norm):
+        return "no"
+    return "yes" if _SEND.search(norm) else None
 
 
 FAQ_CONFIDENCE = 0.6  # intent confidence (logistic regression; real FAQ questions measured 0.46-0.99)
@@ -289,7 +305,8 @@ def register(tracker: Tracker) -> Text:
     """"en", or the Hungarian register: "on" for adults and professionals, else "te"."""
     if language(tracker) == "en":
         return "en"
-    return "on" if tracker.get_slot("persona") in ("adult", "professional") else "te"
+    persona = tracker.get_slot("persona") or gateway_persona(tracker)
+    return "on" if persona in ("adult", "professional") else "te"
 
 
 def say(dispatcher: CollectingDispatcher, tracker: Tracker, key: Text, buttons: Optional[Text] = None,
@@ -303,134 +320,46 @@ def say(dispatcher: CollectingDispatcher, tracker: Tracker, key: Text, buttons: 
 
 
 class _AskReport:
-    """Shared body of the question actions (Rasa calls action_ask_<slot> to ask a slot).
+    """The body of the question actions (Rasa calls action_ask_<slot> to ask a slot): the
+    text and buttons come from TEXTS and BUTTON_KIND, so one class serves every question.
 
-    Not an Action itself: rasa_sdk registers every Action subclass by its name().
+    Not an Action itself (rasa_sdk registers every Action subclass by its name()): the
+    subclasses below, one per question, are.
     """
 
     slot: Text = ""
 
-    async def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
+    def name(self) -> Text:
+        return f"action_ask_{self.slot}"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         say(dispatcher, tracker, self.slot, BUTTON_KIND.get(self.slot, "free"))
         return []
 
 
-
-class ActionAskReportWhat(_AskReport, Action):
-    """Asks what happened."""
-
-    slot = "report_what"
-
-    def name(self) -> Text:
-        return "action_ask_report_what"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        return await self.ask(dispatcher, tracker)
-
-
-class ActionAskReportChildAge(_AskReport, Action):
-    """Asks the child's approximate age."""
-
-    slot = "report_child_age"
-
-    def name(self) -> Text:
-        return "action_ask_report_child_age"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        return await self.ask(dispatcher, tracker)
+# The form's questions in order (report_confirm has its own action below, with the summary).
+ASKED: Dict[Text, Text] = {
+    "report_what": "Asks what happened.",
+    "report_child_age": "Asks the child's approximate age.",
+    "report_settlement": "Asks the settlement.",
+    "report_wants_address": "Asks whether they want to give an address.",
+    "report_address": "Asks the address (only after a yes).",
+    "report_danger_now": "Asks whether the child is in danger right now.",
+    "report_relation": "Asks who causes the harm.",
+    "report_since": "Asks since when.",
+    "report_others_know": "Asks whether others know.",
+}
 
 
-class ActionAskReportSettlement(_AskReport, Action):
-    """Asks the settlement."""
-
-    slot = "report_settlement"
-
-    def name(self) -> Text:
-        return "action_ask_report_settlement"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        return await self.ask(dispatcher, tracker)
+def _ask_action(slot: Text) -> type:
+    """``ActionAskReportWhat`` for ``report_what``: a named Action class the SDK registers."""
+    class_name = "ActionAsk" + "".join(part.capitalize() for part in slot.split("_"))
+    return type(class_name, (_AskReport, Action), {"slot": slot, "__doc__": ASKED[slot], "__module__": __name__})
 
 
-class ActionAskReportWantsAddress(_AskReport, Action):
-    """Asks whether they want to give an address."""
-
-    slot = "report_wants_address"
-
-    def name(self) -> Text:
-        return "action_ask_report_wants_address"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        return await self.ask(dispatcher, tracker)
-
-
-class ActionAskReportAddress(_AskReport, Action):
-    """Asks the address (only after a yes)."""
-
-    slot = "report_address"
-
-    def name(self) -> Text:
-        return "action_ask_report_address"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        return await self.ask(dispatcher, tracker)
-
-
-class ActionAskReportDangerNow(_AskReport, Action):
-    """Asks whether the child is in danger right now."""
-
-    slot = "report_danger_now"
-
-    def name(self) -> Text:
-        return "action_ask_report_danger_now"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        return await self.ask(dispatcher, tracker)
-
-
-class ActionAskReportRelation(_AskReport, Action):
-    """Asks who causes the harm."""
-
-    slot = "report_relation"
-
-    def name(self) -> Text:
-        return "action_ask_report_relation"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        return await self.ask(dispatcher, tracker)
-
-
-class ActionAskReportSince(_AskReport, Action):
-    """Asks since when."""
-
-    slot = "report_since"
-
-    def name(self) -> Text:
-        return "action_ask_report_since"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        return await self.ask(dispatcher, tracker)
-
-
-class ActionAskReportOthersKnow(_AskReport, Action):
-    """Asks whether others know."""
-
-    slot = "report_others_know"
-
-    def name(self) -> Text:
-        return "action_ask_report_others_know"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        return await self.ask(dispatcher, tracker)
+# slot -> its action class (kept referenced here so the SDK finds every one).
+ASK_ACTIONS: Dict[Text, type] = {slot: _ask_action(slot) for slot in ASKED}
 
 
 class ValidateReportForm(FormValidationAction):
@@ -585,7 +514,7 @@ class ValidateReportForm(FormValidationAction):
         kind = classify(tracker, value)
         if kind in ("stop", "skip"):
             return {"report_confirm": "no"}
-        return {"report_confirm": yes_no(tracker, value)}
+        return {"report_confirm": send_or_not(tracker, value)}
 
 
 # -- the summary --------------------------------------------------------------------------

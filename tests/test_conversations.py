@@ -1,0 +1,45 @@
+"""The conversation suite's floor: a small subset of the open set (tests/conversations/),
+one of each kind of promise issue 12 makes, played through the web chat API against the
+real stack (the session's Rasa and action server, this test's gateway and Redis). Each must
+stay fully right. The whole open set and the sealed one are measured, not asserted, by
+bench/conversations.py.
+"""
+from __future__ import annotations
+
+import pytest
+
+from bot.ids import pseudonymise
+from tests.conftest import KEYS, RasaStack
+from tests.conversations import runner
+
+FLOOR = [
+    "adult_mother_shelter_while_queued",        # queued is not silence; "Ön" in Rasa's answers
+    "adult_where_report_neglect_no_fallback",   # answer first, no "write it differently"
+    "adult_missing_teen_daughter",              # a missing child: no need to wait 24 hours
+    "flow_queued_adult_asks_report_and_anonymity",  # the report form and anonymity while queued
+    "pro_doctor_register_consult",              # a professional is addressed with "Ön" throughout
+    "flow_adult_cannot_phone",                  # the 112 reply listens; "Ön" in the gateway's texts
+]
+
+
+@pytest.fixture
+def conversations() -> list[dict]:
+    by_id = {c["id"]: c for c in runner.open_set()}
+    missing = [i for i in FLOOR if i not in by_id]
+    assert not missing, f"floor conversations gone from the open set: {missing}"
+    return [by_id[i] for i in FLOOR]
+
+
+async def test_the_floor_conversations_are_fully_right(rasa_stack: RasaStack, gateway_factory, http,
+                                                       conversations: list[dict]) -> None:
+    gw = await gateway_factory(RASA_URL=rasa_stack.url, RASA_TOKEN=rasa_stack.token,
+                               ACTION_SERVER_URL=rasa_stack.action_url, RATE_LIMIT_MESSAGES=1000,
+                               NEW_CHATS_PER_ADDRESS=1000, QUEUE_ENTRIES_PER_ADDRESS=1000)
+    key = KEYS["PSEUDONYM_KEY"].encode()
+    play = runner.Runner(http, gw.url, KEYS["OPERATOR_API_TOKEN"], lambda s: pseudonymise(key, "web", s))
+    failed = {}
+    for conv in conversations:
+        result = await play.run(conv)
+        if not result.ok:
+            failed[result.id] = [f"step {c.step + 1} {c.kind}: {c.expected}" for c in result.failures()]
+    assert not failed, failed
