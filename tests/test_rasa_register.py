@@ -31,7 +31,7 @@ async def english(http: aiohttp.ClientSession, stack: RasaStack, sender: str) ->
 
 # (message, a "te" form only the child's text has, the "Ön" form the adult's text has)
 CASES = [
-    ("Névtelen maradhatok?", "megadnod", "megadnia"),
+    ("Éjjel is elérhető a szolgáltatás?", "ha kéred", "ha kéri"),
     ("Van menedékhely bántalmazott anyáknak és gyerekeknek?", "hívd a 112", "hívja a 112"),
     ("Milyen segélyhívó számok vannak?", "telefonodon", "telefonján"),
     ("Névtelen bejelentést szeretnék tenni", "kihagyhatod", "kihagyhatja"),
@@ -66,3 +66,14 @@ async def test_english_keeps_its_one_register_for_an_adult(rasa_stack: RasaStack
     await english(http, rasa_stack, sender)
     reply = await say(http, rasa_stack, sender, "Is there a shelter for mothers and children?", persona="adult")
     assert "call 112" in reply and "hívja" not in reply
+
+
+async def test_anonymity_is_neutral_until_the_bot_knows_who_writes(rasa_stack: RasaStack,
+                                                                   http: aiohttp.ClientSession) -> None:
+    """The unknown writer may be an adult: no "te" to a stranger; a child still gets "te"."""
+    unknown = await say(http, rasa_stack, f"reg-{uuid.uuid4().hex}", "Névtelen maradhatok?")
+    child = await say(http, rasa_stack, f"reg-{uuid.uuid4().hex}", "Névtelen maradhatok?", persona="child")
+    adult = await say(http, rasa_stack, f"reg-{uuid.uuid4().hex}", "Névtelen maradhatok?", persona="adult")
+    assert "Nevet nem kell megadni" in unknown and "megadnod" not in unknown
+    assert "megadnod" in child
+    assert "megadnod" not in adult and "nem derülhet ki" in adult
