@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.conftest import require_rasa_venv
+
 ROOT = Path(__file__).resolve().parent.parent
-RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 
 SCRIPT = r'''
 import asyncio, json, sys
@@ -48,11 +49,10 @@ WHO = {  # key -> (language slot, persona slot, metadata)
 
 @pytest.fixture(scope="module")
 def asked() -> dict:
-    if not RASA_PYTHON.exists():
-        pytest.skip("no .venv-rasa here")
+    python = require_rasa_venv()
     cases = [{"key": f"{slot}/{who}", "action": f"action_ask_{slot}", "language": lang, "persona": persona,
               "metadata": meta} for slot in QUESTIONS for who, (lang, persona, meta) in WHO.items()]
-    out = subprocess.run([str(RASA_PYTHON), "-c", SCRIPT, json.dumps(cases)], cwd=ROOT,
+    out = subprocess.run([str(python), "-c", SCRIPT, json.dumps(cases)], check=False, cwd=ROOT,
                          capture_output=True, text=True, env=dict(os.environ), timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -107,12 +107,11 @@ print(json.dumps(out))
 
 def test_send_it_answered_in_words_is_read_as_yes_or_no() -> None:
     """A reporter who types "Küldje el, kérem" gets the case code; "ne küldje el" sends nothing."""
-    if not RASA_PYTHON.exists():
-        pytest.skip("no .venv-rasa here")
+    python = require_rasa_venv()
     said = {"Küldje el, kérem": "yes", "kérem küldje el": "yes", "mehet": "yes", "please send it": "yes",
             "Igen": "yes", "ne küldje el": "no", "kérem, ne küldje el": "no", "don't send it": "no",
             "Nem": "no", "hát nem tudom": None}
-    out = subprocess.run([str(RASA_PYTHON), "-c", CONFIRM, json.dumps(list(said))], cwd=ROOT,
+    out = subprocess.run([str(python), "-c", CONFIRM, json.dumps(list(said))], check=False, cwd=ROOT,
                          capture_output=True, text=True, env=dict(os.environ), timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert json.loads(out.stdout.strip().splitlines()[-1]) == said
