@@ -1,0 +1,149 @@
+"""SIGTERM stops a gateway with Telegram quickly and loses nothing it kept.
+
+A deploy or a restart sends SIGTERM; a process that takes more than a few seconds to
+stop gets SIGKILLed by its supervisor, and a slow stop also delays the new process
+that would answer. The update the old process was still working on stays in the
+inbox (unacknowledged) and the next process answers it.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from bot.config import ROOT
+from tests.conftest import KEYS, LIMITS_OFF, RedisServer, free_port, wait_port
+from tests.fake_telegram import FakeBotAPI
+
+SECRET = "s3cret-s3cret-s3cret"
+
+
+class HangingRasa:
+    """Rasa and the action server in one: healthy, but a message is never answered."""
+
+    def __init__(self) -> None:
+        self.asked = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def _health(self, request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def _hang(self, request: web.Request) -> web.Response:
+        self.asked.set()
+        await asyncio.sleep(3600)
+        return web.json_response([])
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/health", self._health)
+        app.router.add_get("/", self._health)
+        app.router.add_post("/webhooks/rest/webhook", self._hang)
+        self._runner = web.AppRunner(app, shutdown_timeout=0.1)
+        await self._runner.setup()
+        port = free_port()
+        await web.TCPSite(self._runner, "127.0.0.1", port).start()
+        self.url = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        if self._runner:
+            await self._runner.cleanup()
+
+
+class SwallowingRedis:
+    """The shared client, except that a cancelled XREADGROUP returns normally: what redis-py
+    8.1 did now and then under load (a gateway then took > 10 s to stop, see the module)."""
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+    async def xreadgroup(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await self._real.xreadgroup(*args, **kwargs)
+        except asyncio.CancelledError:
+            return None
+
+
+async def test_telegram_stop_does_not_wait_for_a_loop_whose_cancel_was_swallowed(
+        gateway_factory, fake_telegram: FakeBotAPI) -> None:
+    from bot.app import TELEGRAM
+
+    dead = f"http://127.0.0.1:{free_port()}"
+    gw = await gateway_factory(TELEGRAM_BOT_TOKEN="123456:TEST", TELEGRAM_API_BASE_URL=fake_telegram.url,
+                               RASA_URL=dead, ACTION_SERVER_URL=dead)
+    channel = gw.app[TELEGRAM]
+    real = channel.redis
+    channel.redis = SwallowingRedis(real)
+    await asyncio.sleep(0.3)  # both loops are inside XREADGROUP now
+    started = time.monotonic()
+    stopping = asyncio.create_task(channel.stop())
+    await asyncio.wait([stopping], timeout=8)  # not wait_for: the old stop() ate its cancel too
+    took = time.monotonic() - started if stopping.done() else float("inf")
+    channel.redis = real
+    for task in channel._tasks:  # on the old code the loops still run: end them for teardown
+        task.cancel()
+    await asyncio.wait([stopping], timeout=10)
+    assert took < 2.5, f"stop() took {took:.1f} s"
+    assert all(t.done() for t in channel._tasks)
+
+
+def _start(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env={**os.environ, **env},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait(10)
+
+
+async def _exit_seconds(proc: subprocess.Popen[bytes], limit: float = 20.0) -> float:
+    started = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    while proc.poll() is None and time.monotonic() - started < limit:
+        await asyncio.sleep(0.05)
+    return time.monotonic() - started
+
+
+async def test_sigterm_stops_quickly_and_the_update_in_work_is_answered_after_restart(
+        fake_telegram: FakeBotAPI, redis_server: RedisServer, redis, http: aiohttp.ClientSession) -> None:
+    rasa = HangingRasa()
+    await rasa.start()
+    port = free_port()
+    env = {**KEYS, **LIMITS_OFF, "REDIS_URL": redis_server.url, "PORT": str(port), "LOG_LEVEL": "WARNING",
+           "TELEGRAM_BOT_TOKEN": "123456:TEST", "TELEGRAM_API_BASE_URL": fake_telegram.url,
+           "TELEGRAM_WEBHOOK_URL": "https://example.invalid/telegram/webhook", "TELEGRAM_WEBHOOK_SECRET": SECRET,
+           "RASA_URL": rasa.url, "ACTION_SERVER_URL": rasa.url, "RASA_TIMEOUT": "60",
+           "SPOOL_DIR": tempfile.mkdtemp()}
+    proc = _start(env)
+    try:
+        await asyncio.to_thread(wait_port, port, 30)
+        async with http.post(f"http://127.0.0.1:{port}/telegram/webhook", json=fake_telegram.update(730001, "szia"),
+                             headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}) as resp:
+            assert resp.status == 200
+        await asyncio.wait_for(rasa.asked.wait(), 20)  # the update is being worked on
+        took = await _exit_seconds(proc)
+        assert proc.poll() is not None, "still running 20 s after SIGTERM"
+        assert took < 3.0, f"SIGTERM took {took:.1f} s"
+        assert fake_telegram.texts_to(730001) == []  # not answered yet: the work was interrupted
+
+        dead = f"http://127.0.0.1:{free_port()}"  # the next process: Rasa down, it answers at once
+        proc = _start({**env, "RASA_URL": dead, "ACTION_SERVER_URL": dead})
+        await asyncio.to_thread(wait_port, port, 30)
+        sent = await fake_telegram.wait_for(730001, 1, timeout=40)  # taken over after the claim idle time
+        assert sent
+    finally:
+        _stop(proc)
+        await rasa.stop()
