@@ -26,6 +26,15 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _secure_cookies(env: Mapping[str, str]) -> bool:
+    """``CONSOLE_SECURE_COOKIES`` if set; otherwise on when ``PUBLIC_URL`` is https (the
+    console is then reached over TLS, so a cookie must never travel in clear text)."""
+    raw = env.get("CONSOLE_SECURE_COOKIES", "").strip().lower()
+    if raw:
+        return raw in ("1", "true", "yes")
+    return env.get("PUBLIC_URL", "").strip().lower().startswith("https://")
+
+
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
     raw = env.get(name, "").strip()
     if not raw:
@@ -55,7 +64,10 @@ class Settings:
     telegram_webhook_secret: str = ""
     operator_api_token: str = ""
     console_secure_cookies: bool = False
-    console_session_hours: int = 12
+    console_session_hours: int = 12  # a session's whole life, however busy (then log in again)
+    console_idle_minutes: int = 60  # a session unused this long ends
+    audit_retention_days: int = 180  # audit streams (blocks, operator reads): older entries trimmed
+    operator_reads_per_10min: int = 60  # distinct conversations one operator may open per 10 minutes
     operator_grace_seconds: int = 45
     retention_days: int = 30
     report_retention_days: int = 365
@@ -117,6 +129,10 @@ class Settings:
     domain_dir: Path = field(default=ROOT / "domain.yml")
     # Messages kept while Redis is down wait here (sealed) until it is back.
     spool_dir: Path = field(default=ROOT / "var" / "spool")
+
+    @property
+    def audit_retention_seconds(self) -> int:
+        return self.audit_retention_days * 86400
 
     @property
     def retention_seconds(self) -> int:
@@ -223,8 +239,11 @@ class Settings:
             telegram_webhook_url=webhook_url,
             telegram_webhook_secret=webhook_secret,
             operator_api_token=env.get("OPERATOR_API_TOKEN", "").strip(),
-            console_secure_cookies=env.get("CONSOLE_SECURE_COOKIES", "").strip().lower() in ("1", "true", "yes"),
+            console_secure_cookies=_secure_cookies(env),
             console_session_hours=_int(env, "CONSOLE_SESSION_HOURS", 12),
+            console_idle_minutes=_int(env, "CONSOLE_IDLE_MINUTES", 60),
+            audit_retention_days=_int(env, "AUDIT_RETENTION_DAYS", 180),
+            operator_reads_per_10min=_int(env, "OPERATOR_READS_PER_10MIN", 60),
             operator_grace_seconds=_int(env, "OPERATOR_GRACE_SECONDS", 45),
             retention_days=_int(env, "RETENTION_DAYS", 30),
             report_retention_days=_int(env, "REPORT_RETENTION_DAYS", 365),

@@ -241,9 +241,21 @@ def blocked(pid: str) -> str:
 
 
 def audit_blocks() -> str:
-    """Stream: who blocked which conversation (pseudonymous id), when, why. Trimmed to
-    ~100 000 entries, no TTL."""
+    """Stream: who blocked which conversation (pseudonymous id), when, why. Entries older
+    than AUDIT_RETENTION_DAYS are trimmed on each write; TTL: the same (refreshed)."""
     return f"{PREFIX}:audit:blocks"
+
+
+def audit_reads() -> str:
+    """Stream: which operator opened which conversation's transcript (pseudonymous id),
+    when; never any text. Trimmed and expiring like ``audit_blocks``."""
+    return f"{PREFIX}:audit:reads"
+
+
+def operator_reads(name: str, window: int) -> str:
+    """Set of conversations an operator opened in one 10-minute window (the read limit).
+    TTL: the window."""
+    return f"{PREFIX}:opreads:{name}:{window}"
 
 
 # -- the mail outbox (bot.mail_outbox) -------------------------------------------------

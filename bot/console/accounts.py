@@ -58,8 +58,10 @@ async def add_operator(redis: Redis, name: str, password: str, role: str = "oper
     key = keys.operator_account(name)
     if not replace and await redis.exists(key):
         raise AccountError(f"operator {name!r} exists (use --replace to reset the password)")
+    # password_set: every session opened before it is refused (a reset logs everyone out).
     await redis.hset(key, mapping={"hash": _hasher.hash(password), "role": role,
-                                   "skills": ",".join(skills), "created": f"{time.time():.0f}"})
+                                   "skills": ",".join(skills), "created": f"{time.time():.0f}",
+                                   "password_set": f"{time.time():.6f}"})
     await redis.sadd(keys.operator_accounts(), name)
     return Operator(name, role, tuple(skills))
 
@@ -155,29 +157,39 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def create_session(redis: Redis, op: Operator, ttl: int) -> tuple[str, Session]:
+async def create_session(redis: Redis, op: Operator, ttl: int, idle: int | None = None) -> tuple[str, Session]:
+    """A new session: it lives at most ``ttl`` seconds, and ends after ``idle`` seconds unused."""
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
     th = _hash(token)
     await redis.hset(keys.operator_session(th), mapping={"operator": op.name, "csrf": csrf,
-                                                          "created": f"{time.time():.0f}"})
-    await redis.expire(keys.operator_session(th), ttl)
+                                                          "created": f"{time.time():.6f}"})
+    await redis.expire(keys.operator_session(th), min(ttl, idle or ttl))
     return token, Session(th, op, csrf)
 
 
-async def load_session(redis: Redis, token: str | None, ttl: int) -> Session | None:
+async def load_session(redis: Redis, token: str | None, ttl: int, idle: int | None = None) -> Session | None:
+    """The session behind a cookie, or None: unknown, older than ``ttl`` (use does not extend
+    a session's whole life), opened before the operator's last password reset, or the
+    account removed. Each use pushes the idle expiry on, never past the whole life."""
     if not token or len(token) > 128:
         return None
     th = _hash(token)
     key = keys.operator_session(th)
-    raw = await redis.hmget(key, "operator", "csrf")
+    raw = await redis.hmget(key, "operator", "csrf", "created")
     if raw[0] is None:
         return None
     op = await get_operator(redis, raw[0].decode())
     if op is None:  # account removed: the session dies with it
         await redis.delete(key)
         return None
-    await redis.expire(key, ttl)  # sliding
+    created = float(raw[2] or 0)
+    password_set = float((await redis.hget(keys.operator_account(op.name), "password_set")) or 0)
+    left = ttl - (time.time() - created)
+    if left <= 0 or created < password_set:
+        await redis.delete(key)
+        return None
+    await redis.expire(key, max(1, int(min(left, idle or ttl))))  # sliding, within the whole life
     return Session(th, op, raw[1].decode())
 
 

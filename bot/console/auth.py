@@ -20,6 +20,10 @@ def session_ttl(request: web.Request) -> int:
     return request.app[SETTINGS].console_session_hours * 3600
 
 
+def session_idle(request: web.Request) -> int:
+    return request.app[SETTINGS].console_idle_minutes * 60
+
+
 def set_cookie(request: web.Request, resp: web.StreamResponse, name: str, value: str, max_age: int | None) -> None:
     resp.set_cookie(name, value, max_age=max_age, path="/", httponly=True, samesite="Strict",
                     secure=request.app[SETTINGS].console_secure_cookies)
@@ -28,7 +32,8 @@ def set_cookie(request: web.Request, resp: web.StreamResponse, name: str, value:
 async def current_session(request: web.Request) -> Session | None:
     if SESSION in request:
         return request[SESSION]
-    session = await load_session(request.app[REDIS], request.cookies.get(COOKIE), session_ttl(request))
+    session = await load_session(request.app[REDIS], request.cookies.get(COOKIE), session_ttl(request),
+                                 session_idle(request))
     if session is not None:
         request[SESSION] = session
     return session

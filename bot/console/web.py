@@ -21,7 +21,8 @@ from bot.appkeys import HUB, REDIS, SETTINGS
 from bot.console import api
 from bot.abuse import GUARD
 from bot.console.accounts import create_session, end_session, login_wait, verify
-from bot.console.auth import COOKIE, LOGIN_COOKIE, current_session, same_origin, session_ttl, set_cookie
+from bot.console.auth import (COOKIE, LOGIN_COOKIE, current_session, same_origin, session_idle, session_ttl,
+                              set_cookie)
 from bot.handoff.events import ConsoleSocket
 
 log = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ async def post_login(request: web.Request) -> web.Response:
             return await login_page(request, f"Túl sok hibás próbálkozás; próbáld újra {int(wait) + 1} másodperc múlva.",
                                     status=429)
         return await login_page(request, "Hibás felhasználónév vagy jelszó.", status=401)
-    token, _ = await create_session(request.app[REDIS], op, session_ttl(request))
+    token, _ = await create_session(request.app[REDIS], op, session_ttl(request), session_idle(request))
     resp = web.HTTPSeeOther("/console/")
     set_cookie(request, resp, COOKIE, token, max_age=session_ttl(request))
     resp.del_cookie(LOGIN_COOKIE, path="/")

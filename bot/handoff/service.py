@@ -63,6 +63,10 @@ class HandoffError(Exception):
     status = 400
 
 
+class TooMany(HandoffError):
+    status = 429
+
+
 class NotFound(HandoffError):
     status = 404
 
@@ -383,8 +387,7 @@ class HandoffService:
         conv = await self._conv(pid)
         reason = clean_text(reason or "")[:200]
         await self.redis.set(keys.blocked(pid), "1", ex=hours * 3600)
-        await self.redis.xadd(keys.audit_blocks(), {"by": op.name, "conv": pid, "hours": hours, "reason": reason,
-                                                    "ts": f"{time.time():.0f}"}, maxlen=100_000, approximate=True)
+        await self.audit(keys.audit_blocks(), {"by": op.name, "conv": pid, "hours": hours, "reason": reason})
         if conv.state in (State.QUEUED, State.LIVE):
             ticket = await self.queue.ticket(pid)
             await self.queue.release(pid, State.CLOSED.value, (State.LIVE.value, State.QUEUED.value),
@@ -485,9 +488,44 @@ class HandoffService:
                 out["by" if k == "from" else k] = m[k]
         return out
 
+    async def audit(self, stream: str, fields: dict[str, Any]) -> None:
+        """Append to an audit stream; entries older than the audit retention go, and the
+        stream itself expires when nothing is written for that long."""
+        keep = self.settings.audit_retention_seconds
+        min_id = f"{int((time.time() - keep) * 1000)}-0"
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.xadd(stream, {**fields, "ts": f"{time.time():.0f}"}, minid=min_id, approximate=False)
+            pipe.expire(stream, keep)
+            await pipe.execute()
+
+    async def _note_read(self, pid: str, op: Operator, ticket: dict[str, str]) -> None:
+        """Limit and log transcript reads: an operator opening many conversations quickly
+        (reading, not helping) is refused; each first read in a window is audited (no text).
+        The chat an operator holds is never limited: they are acting on it."""
+        if ticket.get("operator") == op.name:
+            return
+        # The automation token (a supervisor's tool) is logged but not limited.
+        limit = 0 if op.name == API_OPERATOR else self.settings.operator_reads_per_10min
+        window = int(time.time() // 600)
+        key = keys.operator_reads(op.name, window)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.sadd(key, pid)
+            pipe.expire(key, 660)
+            pipe.scard(key)
+            added, _, count = await pipe.execute()
+        if not added:
+            return
+        if limit and count > limit:
+            await self.redis.srem(key, pid)
+            metrics.ERRORS.labels("operator_read_limit").inc()
+            log.warning("operator read limit", extra={"operator": op.name, "conv": pid})
+            raise TooMany("too many conversations opened; try again in a few minutes")
+        await self.audit(keys.audit_reads(), {"by": op.name, "conv": pid})
+
     async def chat(self, pid: str, op: Operator, after: int = 0) -> dict[str, Any]:
         conv = await self._conv(pid)
         ticket = await self.queue.ticket(pid)
+        await self._note_read(pid, op, ticket)
         entries = await self.store.read(pid, after, staff=True, limit=5000)
         return {
             **self._summary(conv, ticket),

@@ -222,6 +222,8 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
     h["Content-Security-Policy"] = API_CSP if request.path.startswith("/api/") else PAGE_CSP
     if request.path == "/" or request.path.startswith("/api/"):
         h["Cache-Control"] = "no-store"  # a shared computer must not keep the conversation
+    if request.app[SETTINGS].console_secure_cookies:  # served over https (PUBLIC_URL or the switch)
+        h["Strict-Transport-Security"] = "max-age=31536000"
 
 
 def setup(app: web.Application) -> None:
