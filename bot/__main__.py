@@ -4,9 +4,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from aiohttp import web
-
-from bot import logs
+from bot import logs, serve
 from bot.app import init_app
 from bot.config import ConfigError, Settings
 
@@ -19,7 +17,7 @@ def main() -> int:
         return 2
     logs.setup(settings.log_level)
     logging.getLogger(__name__).info("gateway starting", extra={"port": settings.port})
-    web.run_app(init_app(settings), host=settings.host, port=settings.port, print=None, access_log=None)
+    serve.run(init_app(settings), settings.host, settings.port)
     return 0
 
 

@@ -32,6 +32,7 @@ from bot.handoff.service import HandoffService
 from bot.intents import load_intents
 from bot.rasa_client import RasaClient
 from bot.screening import Screener
+from bot.serve import body_deadline
 from bot.spool import Spool
 from bot.store import ConversationStore
 from bot.reports import api as reports_api
@@ -92,7 +93,7 @@ async def refresh_queue_metrics(app: web.Application) -> None:
 
 
 def init_app(settings: Settings, *, screener: Screener | None = None) -> web.Application:
-    app = web.Application(client_max_size=64 * 1024, middlewares=[store_errors])
+    app = web.Application(client_max_size=64 * 1024, middlewares=[body_deadline, store_errors])
     app[SETTINGS] = settings
     screener = screener or default_screener()
 

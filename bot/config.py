@@ -66,6 +66,9 @@ class Settings:
     console_secure_cookies: bool = False
     console_session_hours: int = 12  # a session's whole life, however busy (then log in again)
     console_idle_minutes: int = 60  # a session unused this long ends
+    http_header_timeout: float = 10.0  # bot.serve: a request head must arrive within this
+    http_body_timeout: float = 20.0  # ...and its body within this (408)
+    http_keepalive_timeout: float = 30.0  # an idle kept-alive connection closes
     audit_retention_days: int = 180  # audit streams (blocks, operator reads): older entries trimmed
     operator_reads_per_10min: int = 60  # distinct conversations one operator may open per 10 minutes
     operator_grace_seconds: int = 45
@@ -242,6 +245,9 @@ class Settings:
             console_secure_cookies=_secure_cookies(env),
             console_session_hours=_int(env, "CONSOLE_SESSION_HOURS", 12),
             console_idle_minutes=_int(env, "CONSOLE_IDLE_MINUTES", 60),
+            http_header_timeout=_float(env, "HTTP_HEADER_TIMEOUT", 10.0),
+            http_body_timeout=_float(env, "HTTP_BODY_TIMEOUT", 20.0),
+            http_keepalive_timeout=_float(env, "HTTP_KEEPALIVE_TIMEOUT", 30.0),
             audit_retention_days=_int(env, "AUDIT_RETENTION_DAYS", 180),
             operator_reads_per_10min=_int(env, "OPERATOR_READS_PER_10MIN", 60),
             operator_grace_seconds=_int(env, "OPERATOR_GRACE_SECONDS", 45),
