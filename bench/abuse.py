@@ -54,7 +54,8 @@ def addr(i: int) -> str:
     return f"{block}.{i % 250 + 1}"
 
 
-async def chat(http: aiohttp.ClientSession, url: str, session: str, text: str, client: str) -> tuple[int, dict[str, Any]]:
+async def chat(http: aiohttp.ClientSession, url: str, session: str, text: str,
+               client: str) -> tuple[int, dict[str, Any]]:
     async with http.post(f"{url}/api/chat", json={"session": session, "text": text},
                          headers={"X-Forwarded-For": client}) as resp:
         try:

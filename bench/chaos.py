@@ -221,7 +221,8 @@ async def run(args: argparse.Namespace) -> None:
     stack = Stack(redis_server, env, port)
     if args.rasa:
         stack.rasa = RasaStack(redis_server)
-        env.update({"RASA_URL": stack.rasa.url, "RASA_TOKEN": stack.rasa.token, "ACTION_SERVER_URL": stack.rasa.action_url})
+        env.update({"RASA_URL": stack.rasa.url, "RASA_TOKEN": stack.rasa.token,
+                    "ACTION_SERVER_URL": stack.rasa.action_url})
         stack.rasa.start_actions()
         stack.rasa.start_rasa()
         print("starting Rasa (a minute or two)...", flush=True)
@@ -251,7 +252,8 @@ async def run(args: argparse.Namespace) -> None:
 
         scenarios: list[tuple[str, list[tuple[float, str, Any]]]] = [
             ("calm", []),
-            ("redis -9, back after 5 s", [(3, "redis killed", stack.kill_redis), (8, "redis started", redis_server.start)]),
+            ("redis -9, back after 5 s", [(3, "redis killed", stack.kill_redis),
+                                         (8, "redis started", redis_server.start)]),
             ("gateway -9, restarted at once", [(3, "gateway killed and started", stack.crash_gateway)]),
         ]
         if args.rasa:

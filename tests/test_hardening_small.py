@@ -118,7 +118,8 @@ async def test_embedded_redis_keeps_its_append_only_file_private() -> None:
     port = free_port()
     data = Path(tempfile.mkdtemp(prefix="test-aof-mode-")) / "redis"
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
-    proc = subprocess.Popen(["bash", "scripts/redis.sh"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    proc = subprocess.Popen(["bash", "scripts/redis.sh"], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             env={**env, "REDIS_PORT": str(port), "REDIS_DIR": str(data), "VENV": str(ROOT / ".venv")})
     try:
         await asyncio.to_thread(wait_port, port, 20)

@@ -48,7 +48,8 @@ async def test_slow_heads_and_bodies_are_cut_off_and_normal_requests_work(redis_
         await asyncio.to_thread(wait_port, port, 30)
         # A head sent a byte at a time never completes: closed after about a second.
         with socket.create_connection(("127.0.0.1", port)) as s:
-            closed, _ = await asyncio.to_thread(_closed_within, s, 4, b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 100)
+            head = b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 100
+            closed, _ = await asyncio.to_thread(_closed_within, s, 4, head)
             assert closed, "a trickled request head kept its connection open for 4 s"
         # A connection that sends nothing at all.
         with socket.create_connection(("127.0.0.1", port)) as s:
