@@ -12,7 +12,7 @@ def error(status: int, message: str) -> web.Response:
 
 async def json_body(request: web.Request) -> dict[str, Any]:
     """The request's JSON object ({} when there is no body); 400 for anything else."""
-    if not request.can_read_body:
+    if not request.body_exists:
         return {}
     try:
         body = await request.json()

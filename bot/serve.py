@@ -95,7 +95,9 @@ async def body_deadline(request: web.Request,
         if request.body_exists:
             try:
                 async with asyncio.timeout(request.app[SETTINGS].http_body_timeout):
-                    await request.read()  # kept by aiohttp: request.json()/post() reuse it
+                    # kept by aiohttp: request.json()/post() reuse it. The stream is spent, so
+                    # handlers test ``body_exists``, never ``can_read_body`` (now False).
+                    await request.read()
             except TimeoutError:
                 metrics.ERRORS.labels("http_body_timeout").inc()
                 resp = web.Response(status=408, text="request body too slow")
