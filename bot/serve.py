@@ -3,8 +3,8 @@
 aiohttp has no deadline for a request's head: a client that opens connections and sends
 its headers a byte at a time (slowloris) keeps each one open for as long as it likes, and
 enough of them take every file descriptor. Here a connection whose request head is not
-complete ``HTTP_HEADER_TIMEOUT`` seconds after it opened (or after its previous request
-ended) is closed, and a request body must arrive within ``HTTP_BODY_TIMEOUT`` (408).
+complete ``HTTP_HEADER_TIMEOUT`` seconds after it opened (on a kept-alive connection: after
+the next head's first byte) is closed, and a request body must arrive within ``HTTP_BODY_TIMEOUT`` (408).
 Idle keep-alive connections close after ``HTTP_KEEPALIVE_TIMEOUT``. On SIGTERM, requests
 still running get ``SHUTDOWN_GRACE`` seconds (aiohttp's default is 60).
 """
@@ -60,9 +60,9 @@ class GuardedRequestHandler(RequestHandler):
             self._arm()  # the start of the next head on a kept-alive connection
 
     def request_done(self) -> None:
+        # An idle kept-alive connection is aiohttp's (keepalive_timeout); the next head's
+        # deadline starts with its first byte (data_received).
         self.busy -= 1
-        if self.busy == 0 and self._deadline is None and self.transport is not None:
-            self._arm()
 
     def connection_lost(self, exc: BaseException | None) -> None:
         if self._deadline is not None:

@@ -70,6 +70,9 @@ async def test_slow_heads_and_bodies_are_cut_off_and_normal_requests_work(redis_
                 head = s.recv(4096)
                 assert head.startswith(b"HTTP/1.1 "), head[:50]
                 await asyncio.sleep(0.5)
+            # ...and a third head trickled on the same connection is cut off too.
+            closed, _ = await asyncio.to_thread(_closed_within, s, 4, b"GET /healthz HTTP/1.1\r\nX-Slow: " + b"a" * 60)
+            assert closed, "a trickled head on a kept-alive connection kept it open"
     finally:
         proc.terminate()
         try:
