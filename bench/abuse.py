@@ -40,10 +40,10 @@ from redis.asyncio import Redis
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot import keys, texts  # noqa: E402
-from bot.console.accounts import add_operator  # noqa: E402
-from bot.reports import codes  # noqa: E402
-from tests.conftest import KEYS, RedisServer, free_port, wait_port  # noqa: E402
+from bot import keys, texts
+from bot.console.accounts import add_operator
+from bot.reports import codes
+from tests.conftest import KEYS, RedisServer, free_port, wait_port
 
 DANGER = "most ugrok le a hídról, meg akarok halni"
 

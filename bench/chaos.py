@@ -49,11 +49,11 @@ from redis.asyncio import Redis
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot import keys  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.ids import pseudonymise  # noqa: E402
-from tests.conftest import KEYS, LIMITS_OFF, RasaStack, RedisServer, free_port, wait_port  # noqa: E402
-from tests.fake_telegram import FakeBotAPI  # noqa: E402
+from bot import keys
+from bot.config import Settings
+from bot.ids import pseudonymise
+from tests.conftest import KEYS, LIMITS_OFF, RasaStack, RedisServer, free_port, wait_port
+from tests.fake_telegram import FakeBotAPI
 
 # Each screens as immediate danger (checked at start): the first answer must carry 112.
 DANGER = ("most ugrok le a hídról, meg akarok halni", "meg akarom ölni magam ma éjjel",
@@ -87,7 +87,7 @@ class Stack:
 
     def start_gateway(self) -> None:
         self.gateway = subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=self.env,
-                                        stdout=subprocess.DEVNULL, stderr=open(self.logs / "gateway.log", "ab"))
+                                        stdout=subprocess.DEVNULL, stderr=open(self.logs / "gateway.log", "ab"))  # noqa: SIM115
 
     def kill_gateway(self) -> None:
         if self.gateway and self.gateway.poll() is None:
@@ -151,7 +151,7 @@ async def send_web(http: aiohttp.ClientSession, url: str, msg: Message, text: st
                         if any("112" in r for r in replies):
                             msg.at_112 = msg.answered
                     return
-        except (aiohttp.ClientError, asyncio.TimeoutError):
+        except (TimeoutError, aiohttp.ClientError):
             pass
         await asyncio.sleep(1.0)
 
@@ -165,7 +165,7 @@ async def send_telegram(http: aiohttp.ClientSession, url: str, api: FakeBotAPI, 
                                  headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}) as resp:
                 if resp.status == 200:
                     return
-        except (aiohttp.ClientError, asyncio.TimeoutError):
+        except (TimeoutError, aiohttp.ClientError):
             pass
         await asyncio.sleep(1.0)
 
@@ -186,9 +186,8 @@ def watch_telegram(api: FakeBotAPI, messages: list[Message], seen: dict[int, int
         if msg.answered is None:
             msg.answered = now
             msg.first_has_112 = "112" in text
-        if "112" in text:
-            if msg.at_112 is None:
-                msg.at_112 = now
+        if "112" in text and msg.at_112 is None:
+            msg.at_112 = now
         texts = dups.setdefault(chat, set())
         if text in texts:
             seen[chat] = seen.get(chat, 0) + 1  # the same answer delivered twice
@@ -203,7 +202,7 @@ async def wait_http(url: str, timeout: float) -> None:
             try:
                 async with http.get(f"{url}/healthz", timeout=aiohttp.ClientTimeout(total=2)):
                     return
-            except (aiohttp.ClientError, asyncio.TimeoutError):
+            except (TimeoutError, aiohttp.ClientError):
                 await asyncio.sleep(0.2)
 
 

@@ -29,7 +29,7 @@ def _closed_within(sock: socket.socket, seconds: float, trickle: bytes = b"") ->
             if not chunk:
                 return True, got
             got += chunk
-        except socket.timeout:
+        except TimeoutError:
             continue
         except (ConnectionResetError, BrokenPipeError):
             return True, got
