@@ -9,7 +9,7 @@ from tests.conftest import ROOT
 READ = re.compile(r'''env(?:\.get\(|, )"([A-Z][A-Z0-9_]+)"''')
 # read outside bot/config.py: the Rasa environment, the danger screen, the report PDF
 ELSEWHERE = {"KNOWLEDGE_OFFICES_FILE", "KNOWLEDGE_ALLOW_SAMPLE", "REPORT_PDF_FONT", "SAFETY_CORPORA",
-             "SAFETY_NO_HUNSPELL", "TRACKER_ENCRYPTION_KEYS", "REDIS_PORT", "MAXMEMORY"}
+             "SAFETY_NO_HUNSPELL", "TRACKER_ENCRYPTION_KEYS", "REDIS_PORT", "REDIS_DIR", "MAXMEMORY"}
 
 
 def _readme_table() -> set[str]:
