@@ -30,7 +30,7 @@ from bot.gateway import Gateway
 from bot.handoff.events import Hub
 from bot.handoff.service import HandoffService
 from bot.intents import load_intents
-from bot.rasa_client import RasaClient
+from bot.rasa_client import RasaPool
 from bot.screening import Screener
 from bot.serve import body_deadline
 from bot.spool import Spool
@@ -124,7 +124,10 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
         app[GATEWAY] = Gateway(
             store=store,
             screener=screener,
-            rasa=RasaClient(http, settings.rasa_url, settings.rasa_token, settings.rasa_timeout),
+            rasa=RasaPool(http, list(settings.rasa_urls), settings.rasa_token, settings.rasa_timeout,
+                          concurrency=settings.rasa_concurrency),
+            rasa_queue=settings.rasa_queue,
+            busy_notice=settings.rasa_busy_notice,
             pseudonym_key=settings.pseudonym_key,
             intents=load_intents(settings.domain_dir),
             max_chars=settings.max_message_chars,
@@ -174,12 +177,15 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
         app[WARMER] = RasaWarmer(app[GATEWAY].rasa, settings.rasa_warmup_conversations)
         warming = asyncio.create_task(app[WARMER].run(), name="rasa-warmup")
         watching = asyncio.create_task(watch.run(), name="action-server-watch")
+        rasa_watch = asyncio.create_task(app[GATEWAY].rasa.watch(), name="rasa-health")
         rewriting = asyncio.create_task(rewriter.run(), name="aof-rewrite-after-erase")
         yield
         rewriting.cancel()
         warming.cancel()
         watching.cancel()
+        rasa_watch.cancel()
         replay.cancel()
+        await app[GATEWAY].stop()
         await hub.stop()
         await handoff.stop()
         if telegram is not None:

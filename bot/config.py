@@ -58,6 +58,13 @@ class Settings:
     rasa_token: str = ""
     action_server_url: str = "http://127.0.0.1:5055"
     rasa_timeout: float = 10.0
+    # Several Rasa processes sharing the Redis tracker and lock stores (RASA_URLS); the
+    # first is rasa_url. Calls in flight per process, callers waiting for a slot in all,
+    # and how long a message waits before the person is told "a moment" (bot.rasa_client).
+    rasa_urls: tuple[str, ...] = ()
+    rasa_concurrency: int = 4
+    rasa_queue: int = 200
+    rasa_busy_notice: float = 2.0
     telegram_token: str = ""
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_webhook_url: str = ""
@@ -227,13 +234,19 @@ class Settings:
             Directory.load(authority_directory)
         except DirectoryError as exc:
             raise ConfigError(str(exc)) from exc
+        rasa_urls = tuple(u.strip().rstrip("/") for u in env.get("RASA_URLS", "").split(",") if u.strip()) or (
+            (env.get("RASA_URL", "").strip() or "http://127.0.0.1:5005").rstrip("/"),)
         return cls(
             pseudonym_key=key.encode(),
             data_keys=data_keys,
             host=env.get("HOST", "127.0.0.1").strip() or "127.0.0.1",
             port=_int(env, "PORT", 8080),
             redis_url=env.get("REDIS_URL", "").strip() or "redis://127.0.0.1:6379/0",
-            rasa_url=(env.get("RASA_URL", "").strip() or "http://127.0.0.1:5005").rstrip("/"),
+            rasa_url=rasa_urls[0],
+            rasa_urls=rasa_urls,
+            rasa_concurrency=_int(env, "RASA_CONCURRENCY", 4),
+            rasa_queue=_int(env, "RASA_QUEUE", 200),
+            rasa_busy_notice=_float(env, "RASA_BUSY_NOTICE", 2.0),
             rasa_token=env.get("RASA_TOKEN", "").strip(),
             action_server_url=(env.get("ACTION_SERVER_URL", "").strip() or "http://127.0.0.1:5055").rstrip("/"),
             rasa_timeout=_float(env, "RASA_TIMEOUT", 10.0),

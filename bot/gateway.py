@@ -20,10 +20,10 @@ from redis.exceptions import RedisError
 
 from bot import keys, language, metrics, register, texts
 from bot.ids import pseudonymise
-from bot.rasa_client import BotMessage, RasaClient, RasaUnavailable
+from bot.rasa_client import BotMessage, RasaBusy, RasaPool, RasaUnavailable
 from bot.screening import Level, RiskState, Screener, ScreenResult
 from bot.spool import Spool
-from bot.store import BOT, PERSON, SYSTEM, TO_STAFF, Conversation, ConversationStore, State
+from bot.store import BOT, SEEN_SEQ, SYSTEM, TO_STAFF, Conversation, ConversationStore, Prefetched, State
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +149,7 @@ class Gateway:
         *,
         store: ConversationStore,
         screener: Screener,
-        rasa: RasaClient,
+        rasa: RasaPool,
         pseudonym_key: bytes,
         intents: frozenset[str],
         max_chars: int = 4096,
@@ -158,6 +158,8 @@ class Gateway:
         erase_hook: Callable[[str, dict[str, Any] | None], Awaitable[None]] | None = None,
         spool: Spool | None = None,
         actions_up: Callable[[], bool] | None = None,
+        rasa_queue: int = 200,
+        busy_notice: float = 2.0,
     ) -> None:
         self.store = store
         self.screener = screener
@@ -173,6 +175,13 @@ class Gateway:
         self._spool = spool
         self._actions_up = actions_up  # cached action-server health (bot.action_watch)
         self._pending: deque[Inbound] = deque(maxlen=10_000)
+        # Overload (bot.rasa_client.RasaPool): a message waits at most ``busy_notice`` s for a
+        # Rasa slot, then the person hears "a moment" and it waits on in the background, at
+        # most ``rasa_queue`` of them; past that it is deferred in Redis (answered later).
+        self._rasa_queue = rasa_queue
+        self._busy_notice = busy_notice
+        self._later: dict[str, int] = {}  # pid -> messages of it waiting in the background
+        self._background: set[asyncio.Task[None]] = set()
         # One lock per conversation for every channel: two messages of one person never
         # interleave their read-modify-write of the conversation (risk, state).
         self._locks: dict[str, list[Any]] = {}
@@ -306,22 +315,26 @@ class Gateway:
 
     async def _process(self, msg: Inbound, pid: str, result: ScreenResult, urgent_sent: bool = False) -> Outcome:
         started = time.perf_counter()
-        conv = await self.store.load(pid)
-        if conv.state == State.CLOSED:
-            # A closed conversation that gets a new message starts again with the bot.
-            await self.store.move(conv, State.BOT, (State.CLOSED,))
-        if msg.route is not None:
-            await self.store.set_route(pid, msg.route)
-        outcome = Outcome(pid=pid, state=conv.state)
-        if not conv.channel:
-            await self.store.save(conv, channel=msg.channel)
+        seen: dict[str, int] = {}
+        token = SEEN_SEQ.set(seen)  # the appends below report their sequence numbers here
+        try:
+            # One round trip reads what the message needs; one more records it (bot.store).
+            pre = await self.store.prefetch(pid)
+            conv = pre.conv
+            if conv.state == State.CLOSED:
+                # A closed conversation that gets a new message starts again with the bot.
+                await self.store.move(conv, State.BOT, (State.CLOSED,))
+            outcome = Outcome(pid=pid, state=conv.state)
+            fields: dict[str, Any] = {} if conv.channel else {"channel": msg.channel}
 
-        if msg.kind != "text":
-            outcome.replies = await self._non_text(conv, msg.kind)
-        else:
-            await self._text(conv, msg, outcome, result, urgent_sent)
-        outcome.state = conv.state
-        outcome.cursor = await self.store.last_seq(pid)
+            if msg.kind != "text":
+                outcome.replies = await self._non_text(conv, msg, pre, fields)
+            else:
+                await self._text(conv, msg, outcome, result, urgent_sent, pre, fields)
+            outcome.state = conv.state
+            outcome.cursor = seen.get(pid) or await self.store.last_seq(pid)
+        finally:
+            SEEN_SEQ.reset(token)
         elapsed = time.perf_counter() - started
         metrics.MESSAGES.labels(msg.channel, msg.kind).inc()
         metrics.REPLY_LATENCY.labels(msg.channel).observe(elapsed)
@@ -341,13 +354,13 @@ class Gateway:
         )
         return outcome
 
-    async def _non_text(self, conv: Conversation, kind: str) -> list[Reply]:
-        await self.store.append(conv.pid, PERSON, f"[{kind}]", meta={"kind": kind})
-        if await self.store.redis.exists(keys.blocked(conv.pid)):
+    async def _non_text(self, conv: Conversation, msg: Inbound, pre: Prefetched, fields: dict[str, Any]) -> list[Reply]:
+        kind = msg.kind
+        seq, _, _ = await self.store.record(conv, f"[{kind}]", fields=fields, route=msg.route, meta={"kind": kind})
+        if pre.blocked:
             return []
         if conv.with_human:
             # The operator sees that something arrived; the bot stays silent.
-            seq = await self.store.last_seq(conv.pid)
             if self.handoff:
                 return await self.handoff.person_wrote(conv, seq, ScreenResult())
             return []
@@ -367,10 +380,10 @@ class Gateway:
         return text, None
 
     async def _text(self, conv: Conversation, msg: Inbound, outcome: Outcome, result: ScreenResult,
-                    urgent_sent: bool) -> None:
+                    urgent_sent: bool, pre: Prefetched, fields: dict[str, Any]) -> None:
         text, intent_payload = self._effective(msg)
         if not text and not intent_payload:
-            await self.store.append(conv.pid, PERSON, "", meta={"kind": "empty"})
+            await self.store.record(conv, "", fields=fields, route=msg.route, meta={"kind": "empty"})
             outcome.replies = await self._say(conv, [Reply(texts.text("empty", conv.language))])
             return
 
@@ -381,13 +394,15 @@ class Gateway:
         said = intent_payload or text  # a persona button ("/persona_adult") tells who writes
         reg = register.detect(said, conv.register) if said else conv.register
         persona = register.persona(said, reg, conv.persona) if said else conv.persona
-        await self.store.save(conv, risk=risk, language=lang, register=reg, persona=persona)
-        voice = conv.voice  # the language and register every text below is said in
-        seq = await self.store.append(
-            conv.pid, PERSON, text or intent_payload or "",
+        fields.update(risk=risk, language=lang, register=reg, persona=persona)
+        # A typed message counts towards the flood limit (step 5); buttons never do.
+        seq, counted, waiting = await self.store.record(
+            conv, text or intent_payload or "", fields=fields, route=msg.route,
             meta={"level": result.level.value, "categories": list(result.categories),
                   "matches": list(result.matches), **({"payload": intent_payload} if intent_payload else {})},
+            count=not msg.payload,
         )
+        voice = conv.voice  # the language and register every text below is said in
         replies: list[Reply] = []
         if result.level == Level.IMMEDIATE:
             # The full emergency block once; later danger messages get one short line (the
@@ -408,7 +423,7 @@ class Gateway:
 
         # A conversation a supervisor blocked (abuse) gets no bot for 24 h. A block stops
         # abuse, never help: worry and up get the numbers, danger still reaches the queue.
-        if await self.store.redis.exists(keys.blocked(conv.pid)):
+        if pre.blocked:
             if Level.CONCERN <= result.level < Level.IMMEDIATE:
                 replies += await self._say(conv, [Reply(texts.text("blocked_help", voice))])
             if result.level >= Level.HIGH and not conv.with_human:
@@ -448,7 +463,7 @@ class Gateway:
 
         # 4b. Reports (bot.reports): a case code, /ugy, or an addition to a case.
         if self.reports is not None:
-            handled = await self.reports.intercept(conv, text)
+            handled = await self.reports.intercept(conv, text, followup=pre.followup)
             if handled is not None:
                 outcome.replies = replies + await self._say(conv, handled)
                 return
@@ -459,18 +474,25 @@ class Gateway:
         if len(value) > self._max_chars:
             value = value[: self._max_chars]
             replies.append(Reply(texts.text("too_long", voice)))
+        # The counter was read when the message was recorded; the write that answers or
+        # defers it counts it (one round trip fewer than counting apart).
+        rate = 0
         if not msg.payload:
-            over, waiting = await self._flooding(conv.pid)
+            over = max(0, counted + 1 - self._rate_count)
             if over or waiting:
                 metrics.RATE_LIMITED.inc()
-                await self.store.defer(conv.pid, value, time.time() + self._rate_window)
+                await self.store.defer(conv.pid, value, time.time() + self._rate_window, self._rate_window)
                 slow = [Reply(texts.text("slow_down", voice))] if over == 1 else []
                 outcome.replies = replies + await self._say(conv, slow)
                 return
+            rate = self._rate_window
 
-        # 6. Otherwise the bot answers.
+        # 6. Otherwise the bot answers. Under overload a message waits for Rasa only briefly
+        # (a danger message not at all: its 112 and queue entry are already in ``replies``),
+        # then the person is told to wait a moment and the answer follows (bot.rasa_client).
         distress = max(risk.level, result.level) >= Level.CONCERN or bool(DISTRESS.search(fold(text)))
-        replies += await self._ask_rasa(conv, value, distress=distress)
+        wait = 0.0 if result.level >= Level.HIGH else self._busy_notice
+        replies += await self._ask_rasa(conv, value, distress=distress, wait=wait, route=msg.route, rate=rate)
         outcome.replies = replies
 
     async def drain_deferred(self) -> int:
@@ -506,30 +528,46 @@ class Gateway:
             _, count, waiting = await pipe.execute()
         return max(0, int(count) - self._rate_count), int(waiting)
 
-    async def _ask_rasa(self, conv: Conversation, text: str, distress: bool = False) -> list[Reply]:
+    async def _ask_rasa(self, conv: Conversation, text: str, distress: bool = False, *,
+                        wait: float | None = None, route: dict[str, Any] | None = None,
+                        rate: int = 0) -> list[Reply]:
+        """The bot's answer to ``text``. ``wait``: seconds to wait for a Rasa slot before
+        telling the person to wait and answering in the background (None: wait as needed)."""
         if self._actions_up is not None and not self._actions_up():
             # Rasa without its actions gives half answers: say plainly it is unavailable.
             metrics.ERRORS.labels("actions_unavailable").inc()
             await self.store.append(conv.pid, SYSTEM, "Az akciószerver nem érhető el", audience=TO_STAFF)
-            return await self._say(conv, [self._unavailable(conv.voice)])
+            return await self._say(conv, [self._unavailable(conv.voice)], rate=rate)
+        meta: dict[str, Any] = {"language": conv.language, "channel": conv.channel}
+        if conv.persona:
+            meta["persona"] = conv.persona
+        # The language slot travels with the message when it changes (rasa_addons.metadata_slots
+        # sets it in the same turn): never a tracker call. A new tracker's empty slot reads as
+        # Hungarian.
+        slot_change = (conv.rasa_language or "hu") != conv.language
+        if slot_change:
+            meta["slots"] = {"language": conv.language}
+        if wait is not None and self._later.get(conv.pid):
+            wait = 0.0  # an earlier message of theirs is waiting: this one queues behind it
         try:
-            # A new tracker's language slot is empty, which Rasa's responses and our actions
-            # read as Hungarian: only English, or a switch back, costs the extra tracker call.
-            if (conv.rasa_language or "hu") != conv.language:
-                await self.rasa.set_slot(conv.pid, "language", conv.language)
-                await self.store.save(conv, rasa_language=conv.language)
-            meta = {"language": conv.language, "channel": conv.channel}
-            if conv.persona:
-                meta["persona"] = conv.persona
-            answer = await self.rasa.send(conv.pid, text, meta)
+            if wait == 0.0 and not self.rasa.has_room(conv.pid):
+                raise RasaBusy("no free rasa slot")
+            answer = await self.rasa.send(conv.pid, text, meta, wait=wait)
+        except RasaBusy:
+            return await self._busy(conv, text, distress, route, rate)
         except RasaUnavailable as exc:
             log.error("rasa unavailable", extra={"conv": conv.pid, "error": str(exc)})
             metrics.ERRORS.labels("rasa_unavailable").inc()
             await self.store.append(conv.pid, SYSTEM, "A bot nem érhető el", audience=TO_STAFF, meta={"error": str(exc)})
             if text == "/greet":  # the page's own hello: nothing of the person's has "arrived"
                 return await self._say(conv, [Reply(texts.text("greeting_offline", conv.voice), (
-                    (texts.text("talk_to_person_button", conv.voice), "/talk_to_human"),))])
-            return await self._say(conv, [self._unavailable(conv.voice)])
+                    (texts.text("talk_to_person_button", conv.voice), "/talk_to_human"),))], rate=rate)
+            return await self._say(conv, [self._unavailable(conv.voice)], rate=rate)
+        return await self._use_answer(conv, answer, distress, slot_change, rate)
+
+    async def _use_answer(self, conv: Conversation, answer: list[BotMessage], distress: bool,
+                          slot_change: bool, rate: int = 0) -> list[Reply]:
+        """Record Rasa's answer as replies; act on its handoff and report payloads."""
         replies: list[Reply] = []
         handoff: dict[str, Any] | None = None
         report: dict[str, Any] | None = None
@@ -547,7 +585,8 @@ class Gateway:
                 report = m.custom["report"]
             if m.text or m.buttons:
                 replies.append(self._reply(m))
-        replies = await self._say(conv, replies)
+        replies = await self._say(conv, replies, rate=rate,
+                                  **({"rasa_language": conv.language} if slot_change else {}))
         if report is not None and self.reports is not None:
             replies += await self._say(conv, await self.reports.submit(conv, report))
         if handoff is not None:
@@ -556,6 +595,65 @@ class Gateway:
                 skill=handoff.get("skill") or None, announce=False,
             )
         return replies
+
+    async def _busy(self, conv: Conversation, text: str, distress: bool, route: dict[str, Any] | None,
+                    rate: int = 0) -> list[Reply]:
+        """Rasa is saturated: say "a moment" now; the answer follows when a slot frees.
+
+        Up to ``rasa_queue`` messages wait here in this process; past that the message is
+        deferred in Redis like a flood's and answered by the deferred-message loop."""
+        metrics.ERRORS.labels("rasa_busy").inc()
+        if self.rasa.waiting >= self._rasa_queue:
+            await self.store.defer(conv.pid, text, time.time(), rate)
+            return await self._say(conv, [Reply(texts.text("bot_busy", conv.voice))])
+        self._later[conv.pid] = self._later.get(conv.pid, 0) + 1
+        task = asyncio.create_task(self._answer_later(conv.pid, text, distress, route))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return await self._say(conv, [Reply(texts.text("bot_busy", conv.voice))], rate=rate)
+
+    async def _answer_later(self, pid: str, text: str, distress: bool, route: dict[str, Any] | None) -> None:
+        """Wait for a Rasa slot without holding the conversation, then answer and push."""
+        try:
+            conv = await self.store.load(pid)
+            meta: dict[str, Any] = {"language": conv.language, "channel": conv.channel}
+            if conv.persona:
+                meta["persona"] = conv.persona
+            slot_change = (conv.rasa_language or "hu") != conv.language
+            if slot_change:
+                meta["slots"] = {"language": conv.language}
+            try:
+                answer = await self.rasa.send(pid, text, meta)
+            except RasaUnavailable as exc:
+                log.error("rasa unavailable", extra={"conv": pid, "error": str(exc)})
+                metrics.ERRORS.labels("rasa_unavailable").inc()
+                answer = None
+            async with self.conversation_lock(pid):
+                conv = await self.store.load(pid)
+                if conv.state == State.LIVE:
+                    return  # an operator answers now; the message is in their transcript
+                if answer is None:
+                    replies = await self._say(conv, [self._unavailable(conv.voice)])
+                else:
+                    replies = await self._use_answer(conv, answer, distress, slot_change)
+            await self.push(pid, replies, route=route)
+        except (RedisError, OSError) as exc:
+            log.error("late answer failed", extra={"conv": pid, "error": type(exc).__name__})
+        except Exception:
+            log.exception("late answer failed", extra={"conv": pid})
+        finally:
+            left = self._later.get(pid, 1) - 1
+            if left > 0:
+                self._later[pid] = left
+            else:
+                self._later.pop(pid, None)
+
+    async def stop(self) -> None:
+        """Let answers waiting for Rasa finish (briefly) before the process ends."""
+        if self._background:
+            await asyncio.wait(set(self._background), timeout=5)
+        for task in list(self._background):
+            task.cancel()
 
     @staticmethod
     def _reply(m: BotMessage) -> Reply:
@@ -574,10 +672,12 @@ class Gateway:
             replies = await self._say(conv, [Reply(texts.text("handoff_started", conv.voice))]) + replies
         return replies
 
-    async def _say(self, conv: Conversation, replies: list[Reply]) -> list[Reply]:
-        """Record the bot's replies in the transcript, then hand them back for delivery."""
-        for r in replies:
-            await self.store.append(conv.pid, BOT, r.text, buttons=r.buttons)
+    async def _say(self, conv: Conversation, replies: list[Reply], rate: int = 0, **fields: Any) -> list[Reply]:
+        """Record the bot's replies (maybe some conversation fields; ``rate``: count the message
+        answered towards the flood limit) in one round trip, then hand them back for delivery."""
+        if replies or fields or rate:
+            await self.store.append_many(conv, BOT, [(r.text, r.buttons) for r in replies], fields=fields,
+                                         rate_window=rate)
         return replies
 
     async def send_to_person(

@@ -6,6 +6,7 @@ lives here, in Redis, where every gateway replica sees the same thing.
 """
 from __future__ import annotations
 
+import contextvars
 import logging
 import time
 from dataclasses import dataclass, field
@@ -98,6 +99,77 @@ redis.call('EXPIRE', KEYS[3], ARGV[4])
 return seq
 """
 
+# Everything one message does to its conversation, in one round trip: the conversation's
+# fields (risk, language, ...), the delivery route, the person's transcript entry (as
+# _APPEND) and, for a typed message, the flood counter (read here; counted by the write
+# that answers or defers the message) and how many wait deferred.
+# KEYS: conv, log, log_seq, route, rate, deferred
+# ARGV: ttl, maxlen, sender, audience, sealed, route ('' = keep), rate window, count ('1'/'0'),
+#       number of field pairs, then the pairs
+_RECORD = """
+local ttl = tonumber(ARGV[1])
+local n = tonumber(ARGV[9])
+if n > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 10, 9 + 2 * n)) end
+if ARGV[6] ~= '' then redis.call('SET', KEYS[4], ARGV[6], 'EX', ttl) end
+local seq = redis.call('INCR', KEYS[3])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], seq .. '-0', 's', ARGV[3], 'a', ARGV[4], 'd', ARGV[5])
+redis.call('EXPIRE', KEYS[1], ttl)
+redis.call('EXPIRE', KEYS[2], ttl)
+redis.call('EXPIRE', KEYS[3], ttl)
+local count, waiting = 0, 0
+if ARGV[8] == '1' then
+  count = tonumber(redis.call('GET', KEYS[5]) or '0')
+  waiting = redis.call('LLEN', KEYS[6])
+end
+return {seq, count, waiting}
+"""
+
+# Several transcript entries (the bot's replies to one message) and, optionally, some
+# conversation fields and the flood counter, in one round trip. Returns the last sequence number.
+# KEYS: log, log_seq, conv, rate.  ARGV: ttl, maxlen, entries, field pairs, rate window (0: not
+# counted), then (sender, audience, sealed) per entry, then the field pairs.
+_APPEND_MANY = """
+local ttl = tonumber(ARGV[1])
+if ARGV[5] ~= '0' then
+  redis.call('SET', KEYS[4], 0, 'EX', ARGV[5], 'NX')
+  redis.call('INCR', KEYS[4])
+end
+local n = tonumber(ARGV[3])
+local f = tonumber(ARGV[4])
+local seq = 0
+for i = 0, n - 1 do
+  local b = 6 + 3 * i
+  seq = redis.call('INCR', KEYS[2])
+  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], seq .. '-0', 's', ARGV[b], 'a', ARGV[b + 1], 'd', ARGV[b + 2])
+end
+if f > 0 then redis.call('HSET', KEYS[3], unpack(ARGV, 6 + 3 * n, 5 + 3 * n + 2 * f)) end
+redis.call('EXPIRE', KEYS[1], ttl)
+redis.call('EXPIRE', KEYS[2], ttl)
+redis.call('EXPIRE', KEYS[3], ttl)
+if seq == 0 then seq = tonumber(redis.call('GET', KEYS[2]) or '0') end
+return seq
+"""
+
+# The newest sequence number each conversation's appends returned in this task (set by the
+# gateway around one message): the cursor handed back without another GET.
+SEEN_SEQ: contextvars.ContextVar[dict[str, int] | None] = contextvars.ContextVar("seen_seq", default=None)
+
+
+def _seen(pid: str, seq: int) -> None:
+    seen = SEEN_SEQ.get()
+    if seen is not None and seq > seen.get(pid, 0):
+        seen[pid] = seq
+
+
+@dataclass
+class Prefetched:
+    """What one message needs to know before it is recorded, read in one round trip."""
+
+    conv: "Conversation"
+    blocked: bool = False
+    followup: bytes | None = None
+
+
 # Compare-and-set of the state field: only move if the current state is allowed.
 _SET_STATE = """
 local cur = redis.call('HGET', KEYS[1], 'state')
@@ -134,9 +206,22 @@ class ConversationStore:
         self._append = redis.register_script(_APPEND)
         self._set_state = redis.register_script(_SET_STATE)
         self._take_due = redis.register_script(_TAKE_DUE)
+        self._record = redis.register_script(_RECORD)
+        self._append_many = redis.register_script(_APPEND_MANY)
 
     async def load(self, pid: str) -> Conversation:
-        raw = await self.redis.hgetall(keys.conv(pid))
+        return self._conversation(pid, await self.redis.hgetall(keys.conv(pid)))
+
+    async def prefetch(self, pid: str) -> Prefetched:
+        """The conversation, its abuse block and its report follow-up, in one round trip."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hgetall(keys.conv(pid))
+            pipe.exists(keys.blocked(pid))
+            pipe.get(keys.conv_followup(pid))
+            raw, blocked, followup = await pipe.execute()
+        return Prefetched(self._conversation(pid, raw), bool(blocked), followup)
+
+    def _conversation(self, pid: str, raw: dict[bytes, bytes]) -> Conversation:
         if not raw:
             return Conversation(pid=pid)
         data = {k.decode(): v.decode() for k, v in raw.items()}
@@ -172,27 +257,82 @@ class ConversationStore:
 
         The state moves only through :meth:`move`, so two replicas cannot race it.
         """
+        mapping = self._mapping(conv, fields)
+        key = keys.conv(conv.pid)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping=mapping)
+            pipe.expire(key, self._ttl)
+            await pipe.execute()
+
+    def _mapping(self, conv: Conversation, fields: dict[str, Any]) -> dict[str, str]:
+        """Set ``fields`` on ``conv`` and return them (with the timestamps) as stored."""
         now = time.time()
         mapping: dict[str, str] = {"updated": str(now)}
         if not conv.created:
             conv.created = now
             mapping["created"] = str(now)
         for name, value in fields.items():
+            if name == "state":
+                raise ValueError("use move() to change the state")
             setattr(conv, name, value)
             if name == "risk":
                 # Sealed: the matched phrases are fragments of what the person wrote.
                 mapping[name] = self._sealer.seal(value.to_dict()).decode()
-            elif name == "state":
-                raise ValueError("use move() to change the state")
             elif isinstance(value, Level):
                 mapping[name] = value.value
             else:
                 mapping[name] = str(value)
-        key = keys.conv(conv.pid)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping=mapping)
-            pipe.expire(key, self._ttl)
-            await pipe.execute()
+        return mapping
+
+    def _sealed_entry(self, text: str, buttons: tuple[tuple[str, str], ...], meta: dict[str, Any] | None) -> bytes:
+        if len(text) > self._max_chars:
+            text = text[: self._max_chars] + TRUNCATED
+            meta = {**(meta or {}), "truncated": True}
+        return self._sealer.seal({"t": text, "b": [list(b) for b in buttons], "ts": time.time(), "m": meta or {}})
+
+    async def record(
+        self,
+        conv: Conversation,
+        text: str,
+        *,
+        fields: dict[str, Any] | None = None,
+        route: dict[str, Any] | None = None,
+        meta: dict[str, Any] | None = None,
+        count: bool = False,
+    ) -> tuple[int, int, int]:
+        """Record a person's message in one round trip: ``fields`` of the conversation, the
+        delivery route, the transcript entry and (``count``) a read of the flood counter.
+        Returns (sequence number, messages counted in the window, messages waiting deferred).
+        """
+        pid = conv.pid
+        mapping = self._mapping(conv, fields or {})
+        pairs = [x for kv in mapping.items() for x in kv]
+        seq, counted, waiting = await self._record(
+            keys=[keys.conv(pid), keys.log(pid), keys.log_seq(pid), keys.route(pid), keys.rate(pid),
+                  keys.deferred(pid)],
+            args=[self._ttl, self._max_entries, PERSON, TO_ALL, self._sealed_entry(text, (), meta),
+                  self._sealer.seal(route) if route is not None else "", 0, "1" if count else "0",
+                  len(mapping), *pairs],
+        )
+        _seen(pid, int(seq))
+        return int(seq), int(counted), int(waiting)
+
+    async def append_many(
+        self, conv: Conversation, sender: str, entries: list[tuple[str, tuple[tuple[str, str], ...]]],
+        fields: dict[str, Any] | None = None, rate_window: int = 0,
+    ) -> int:
+        """Add several entries of one sender (and maybe some fields) in one round trip;
+        ``rate_window`` > 0 also counts the message being answered towards the flood limit."""
+        pid = conv.pid
+        mapping = self._mapping(conv, fields) if fields else {}
+        args: list[Any] = [self._ttl, self._max_entries, len(entries), len(mapping), rate_window]
+        for text, buttons in entries:
+            args += [sender, TO_ALL, self._sealed_entry(text, buttons, None)]
+        args += [x for kv in mapping.items() for x in kv]
+        seq = int(await self._append_many(keys=[keys.log(pid), keys.log_seq(pid), keys.conv(pid), keys.rate(pid)],
+                                          args=args))
+        _seen(pid, seq)
+        return seq
 
     async def move(self, conv: Conversation, to: State, allowed_from: tuple[State, ...]) -> bool:
         """Atomically change the state if it is one of ``allowed_from``."""
@@ -217,16 +357,11 @@ class ConversationStore:
         """Add an entry to the transcript; returns its sequence number (the cursor).
 
         At most ``max_chars`` of the text is kept (screening read all of it before)."""
-        if len(text) > self._max_chars:
-            text = text[: self._max_chars] + TRUNCATED
-            meta = {**(meta or {}), "truncated": True}
-        sealed = self._sealer.seal(
-            {"t": text, "b": [list(b) for b in buttons], "ts": time.time(), "m": meta or {}}
-        )
         seq = await self._append(
             keys=[keys.log(pid), keys.log_seq(pid), keys.conv(pid)],
-            args=[sender, audience, sealed, self._ttl, self._max_entries],
+            args=[sender, audience, self._sealed_entry(text, buttons, meta), self._ttl, self._max_entries],
         )
+        _seen(pid, int(seq))
         return int(seq)
 
     async def read(self, pid: str, after: int = 0, *, staff: bool = False, limit: int = 500) -> list[Entry]:
@@ -263,9 +398,13 @@ class ConversationStore:
         raw = await self.redis.get(keys.route(pid))
         return self._sealer.open(raw) if raw else None
 
-    async def defer(self, pid: str, text: str, due: float) -> None:
-        """Keep a message a flood held back (sealed), to be answered after ``due``."""
+    async def defer(self, pid: str, text: str, due: float, rate_window: int = 0) -> None:
+        """Keep a message a flood held back (sealed), to be answered after ``due``;
+        ``rate_window`` > 0 counts it towards the flood limit in the same round trip."""
         async with self.redis.pipeline(transaction=True) as pipe:
+            if rate_window:
+                pipe.set(keys.rate(pid), 0, ex=rate_window, nx=True)
+                pipe.incr(keys.rate(pid))
             pipe.rpush(keys.deferred(pid), self._sealer.seal({"t": text}))
             pipe.expire(keys.deferred(pid), self._ttl)
             pipe.zadd(keys.deferred_due(), {pid: due}, nx=True)

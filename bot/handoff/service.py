@@ -24,6 +24,7 @@ from bot.gateway import Reply, clean_text
 from bot.handoff import data
 from bot.handoff.events import Events
 from bot.handoff.presence import Presence
+from bot.rasa_client import RasaUnavailable
 from bot.handoff.queue import (
     DEFAULT_SKILL, PRIORITIES, RANK, SKILLS, Queue, normalise_skill, priority_for, short_id,
 )
@@ -613,19 +614,15 @@ class HandoffService:
         The gateway's own state is the authority (a new Rasa session un-pauses a
         tracker); this only keeps Rasa from acting on a stray message on its own.
         """
-        if self.http is None or self.http.closed:
+        if self.http is None or self.http.closed or self.gateway is None:
             return
+        rasa = self.gateway.rasa  # the conversation's own Rasa process (bot.rasa_client.RasaPool)
 
         async def post() -> None:
-            url = f"{self.settings.rasa_url}/conversations/{pid}/tracker/events"
-            params = {"token": self.settings.rasa_token} if self.settings.rasa_token else {}
             try:
-                async with self.http.post(url, json=[{"event": event}], params=params,
-                                          timeout=aiohttp.ClientTimeout(total=5)) as resp:
-                    if resp.status != 200:
-                        log.warning("rasa tracker event refused", extra={"conv": pid, "status": resp.status})
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                log.warning("rasa tracker event failed", extra={"conv": pid, "error": type(exc).__name__})
+                await rasa.tracker_event(pid, {"event": event})
+            except RasaUnavailable as exc:
+                log.warning("rasa tracker event failed", extra={"conv": pid, "error": str(exc)})
 
         task = asyncio.create_task(post())
         self._background.add(task)

@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 ADD_PAYLOAD = "/ugy_kiegeszites"
 ERASE_PAYLOAD = "/torles"
 FOLLOWUP_TTL = 30 * 60
+_UNREAD = object()  # intercept(): the follow-up record was not read by the caller
 CODE_FAIL_WINDOW = 3600
 CODE_FAIL_MAX = 10
 # Only as a command: "ugy" without accents is also "úgy" ("so"), common in plain text.
@@ -90,12 +91,16 @@ class ReportDesk:
                             ((texts.text("erase_button", lang), ERASE_PAYLOAD),))]
 
     # -- follow-up ---------------------------------------------------------------------
-    async def intercept(self, conv: "Conversation", text: str) -> list["Reply"] | None:
-        """Replies if this message is about a report; None to let the bot answer it."""
+    async def intercept(self, conv: "Conversation", text: str, *,
+                        followup: bytes | None | object = _UNREAD) -> list["Reply"] | None:
+        """Replies if this message is about a report; None to let the bot answer it.
+
+        ``followup``: the conversation's follow-up record if the caller already read it
+        (the gateway reads it with the conversation, in one round trip)."""
         if self.reports is None or not text:
             return None
         lang = conv.language
-        state = await self._followup(conv.pid)
+        state = await self._followup(conv.pid) if followup is _UNREAD else self._open_followup(followup)
         stripped = text.strip()
         if state and state.get("mode") == "add":
             await self.redis.delete(keys.conv_followup(conv.pid))
@@ -164,8 +169,10 @@ class ReportDesk:
         return [self._reply("\n\n".join(lines), buttons)]
 
     async def _followup(self, pid: str) -> dict[str, Any] | None:
-        raw = await self.redis.get(keys.conv_followup(pid))
-        return self._sealer.open(raw) if raw else None
+        return self._open_followup(await self.redis.get(keys.conv_followup(pid)))
+
+    def _open_followup(self, raw: Any) -> dict[str, Any] | None:
+        return self._sealer.open(raw) if isinstance(raw, bytes) and raw else None
 
     async def _set_followup(self, pid: str, rid: str, mode: str) -> None:
         await self.redis.set(keys.conv_followup(pid), self._sealer.seal({"rid": rid, "mode": mode}), ex=FOLLOWUP_TTL)

@@ -1,0 +1,58 @@
+"""Slot values that travel with the message itself, as REST ``metadata``.
+
+The gateway decides the conversation's language; Rasa's responses are conditioned on
+the ``language`` slot. Setting that slot through the tracker events API cost a second
+HTTP call per switch, and Rasa loaded, decrypted, re-encrypted and saved the whole
+tracker for it. Instead the gateway sends ``{"slots": {"language": "en"}}`` in the
+message's metadata when the value changes, this NLU component turns it into an entity
+of the same name, and the slot's ``from_entity`` mapping sets it in the same turn,
+before any response is chosen. Only the slots and values named in the config pass.
+Configured in config.yml as ``rasa_addons.metadata_slots.MetadataSlots``.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import ENTITIES
+from rasa.shared.nlu.training_data.message import Message
+
+METADATA_KEY = "slots"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class MetadataSlots(GraphComponent, EntityExtractorMixin):
+    """Entities from ``metadata.slots``, for whitelisted slot names and values only."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        # slot name -> allowed values (anything else in the metadata is ignored)
+        return {"slots": {"language": ["hu", "en"]}}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self._allowed = {str(k): {str(v) for v in vals} for k, vals in (config.get("slots") or {}).items()}
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "MetadataSlots":
+        return cls(config)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            metadata = message.get("metadata") or {}
+            wanted = metadata.get(METADATA_KEY) if isinstance(metadata, dict) else None
+            if not isinstance(wanted, dict):
+                continue
+            found = [
+                {"entity": name, "value": str(value), "start": 0, "end": 0, "confidence_entity": 1.0}
+                for name, value in wanted.items()
+                if str(value) in self._allowed.get(str(name), ())
+            ]
+            if found:
+                message.set(ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name(found),
+                            add_to_output=True)
+        return messages
