@@ -41,6 +41,13 @@ export PORT=${GATEWAY_PORT:-${PORT:-8080}}
 export HOST=${HOST:-127.0.0.1} GATEWAY_PORT=$PORT
 export RASA_PORT=${RASA_PORT:-5005} ACTION_PORT=${ACTION_PORT:-5055}
 export RASA_URL=${RASA_URL:-http://127.0.0.1:$RASA_PORT}
+# RASA_PROCESSES=N: scripts/rasa.sh starts N Rasa processes on consecutive ports; the gateway
+# takes them all (RASA_URLS, comma-separated; when set, it wins over RASA_URL).
+export RASA_PROCESSES=${RASA_PROCESSES:-1}
+if [ -z "${RASA_URLS:-}" ] && [ "$RASA_PROCESSES" -gt 1 ]; then
+  RASA_URLS=$(for i in $(seq 0 $((RASA_PROCESSES - 1))); do printf 'http://127.0.0.1:%s,' $((RASA_PORT + i)); done)
+  export RASA_URLS=${RASA_URLS%,}
+fi
 export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://127.0.0.1:$ACTION_PORT}
 if [ -z "${REDIS_URL:-}" ]; then
   export EMBEDDED_REDIS=1 REDIS_PORT=${REDIS_PORT:-6379}

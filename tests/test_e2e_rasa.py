@@ -42,7 +42,8 @@ async def test_web_chat_english_greeting_answers_in_english(rasa_stack, gateway_
 
 
 async def test_language_follows_the_person_both_ways(rasa_stack, gateway_factory, http) -> None:
-    """Hungarian needs no slot call (the empty slot reads as Hungarian); English and back do."""
+    """The language slot follows the person both ways; it travels in the message metadata
+    (tests/test_perf.py counts that no tracker call is made)."""
     gw = await gateway_factory(**rasa_env(rasa_stack))
     for text, lang in (("szia", "hu"), ("hello, can you help me please", "en"), ("köszönöm szépen", "hu")):
         body = await chat(http, gw.url, "e2e-web-session-switch", text)
