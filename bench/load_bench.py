@@ -663,72 +663,79 @@ async def run(args: argparse.Namespace, procs: Processes, sampler: Sampler, work
             print(f"warm-up: {dict(bad_warm)}", flush=True)
 
         per_channel = max(1, args.conversations // len(channels))
-        for ci, cfg in enumerate(configs):
+
+        async def measure(ci: int, cfg: Config, rate: float) -> None:
             chs = channels if cfg.telegram else ["web"]
             senders = {"web": web_sender(cfg.url), "telegram": send_telegram}
-            for rate in rates:
-                label = f"{cfg.label} @ {rate:g}/s"
-                tag = f"{ci}-{rate:g}"
-                pools: dict[str, collections.deque[Any]] = {
-                    "web": collections.deque(f"load-{run_id}-{tag}-web-{i:06d}" for i in range(per_channel)),
-                    "telegram": collections.deque(800_000_000 + int(rate * 1000) * 10 + i for i in range(per_channel)),
-                }
-                pools = {ch: pools[ch] for ch in chs}
-                print(f"phase: {label} for {args.duration:g} s over {per_channel * len(chs)} conversations "
-                      f"({' + '.join(chs)}), {args.danger_share:.0%} danger messages", flush=True)
-                pids = {pseudonymise(pkey.encode(), ch, c): c for ch in chs for c in pools[ch]}
-                handed_off: set[str] = set()
+            label = f"{cfg.label} @ {rate:g}/s"
+            tag = f"{ci}-{rate:g}"
+            pools: dict[str, collections.deque[Any]] = {
+                "web": collections.deque(f"load-{run_id}-{tag}-web-{i:06d}" for i in range(per_channel)),
+                "telegram": collections.deque(800_000_000 + int(rate * 1000) * 10 + i for i in range(per_channel)),
+            }
+            pools = {ch: pools[ch] for ch in chs}
+            print(f"phase: {label} for {args.duration:g} s over {per_channel * len(chs)} conversations "
+                  f"({' + '.join(chs)}), {args.danger_share:.0%} danger messages", flush=True)
+            pids = {pseudonymise(pkey.encode(), ch, c): c for ch in chs for c in pools[ch]}
+            handed_off: set[str] = set()
 
-                async def watch_queue(base: str = cfg.url) -> None:
-                    while True:
-                        await asyncio.sleep(1)
-                        try:
-                            async with http.get(f"{base}/api/operator/queue",
-                                                headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"}) as r:
-                                waiting = [w["id"] for w in (await r.json()).get("waiting", [])] if r.status == 200 else []
-                        except (aiohttp.ClientError, ValueError):
-                            continue
-                        for pid in waiting:
-                            if pid in pids:
-                                handed_off.add(pid)
-                                retired.add(pids[pid])
+            async def watch_queue(base: str = cfg.url) -> None:
+                while True:
+                    await asyncio.sleep(1)
+                    try:
+                        async with http.get(f"{base}/api/operator/queue",
+                                            headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"}) as r:
+                            waiting = [w["id"] for w in (await r.json()).get("waiting", [])] if r.status == 200 else []
+                    except (aiohttp.ClientError, ValueError):
+                        continue
+                    for pid in waiting:
+                        if pid in pids:
+                            handed_off.add(pid)
+                            retired.add(pids[pid])
 
-                watcher = asyncio.create_task(watch_queue())
-                before = await settle_counts(cfg.count_file)
-                sampler.set_phase(label)
-                phase = Phase(label)
-                extra0 = fake.extra_replies if fake else 0
-                try:
-                    await drive(phase, rate, args.duration, pools, senders, danger_new, args.danger_share,
-                                args.seed, args.lost_after, retired)
-                finally:
-                    watcher.cancel()
-                sampler.set_phase("between")
-                after = await settle_counts(cfg.count_file)
-                handed_off.update(p for p, c in pids.items() if c in retired)
-                phases.append({"label": label, "config": cfg.label, "rate": rate, "phase": phase,
-                               "counts": {k: after.get(k, 0) - before.get(k, 0) for k in set(after) | set(before)},
-                               "handed_off": len(handed_off), "channels": chs,
-                               "conversations": per_channel * len(chs),
-                               "extra_telegram_replies": (fake.extra_replies - extra0) if fake else 0})
-                await asyncio.sleep(2)
+            watcher = asyncio.create_task(watch_queue())
+            before = await settle_counts(cfg.count_file)
+            sampler.set_phase(label)
+            phase = Phase(label)
+            extra0 = fake.extra_replies if fake else 0
+            try:
+                await drive(phase, rate, args.duration, pools, senders, danger_new, args.danger_share,
+                            args.seed, args.lost_after, retired)
+            finally:
+                watcher.cancel()
+            sampler.set_phase("between")
+            after = await settle_counts(cfg.count_file)
+            handed_off.update(p for p, c in pids.items() if c in retired)
+            phases.append({"label": label, "config": cfg.label, "rate": rate, "phase": phase,
+                           "counts": {k: after.get(k, 0) - before.get(k, 0) for k in set(after) | set(before)},
+                           "handed_off": len(handed_off), "channels": chs,
+                           "conversations": per_channel * len(chs),
+                           "extra_telegram_replies": (fake.extra_replies - extra0) if fake else 0})
 
-        if not args.no_direct:
-            for rate in rates:
-                label = f"Rasa alone @ {rate:g}/s"
-                await asyncio.sleep(2)
-                n = per_channel * len(channels)
-                rasa_pool = {"rasa": collections.deque(f"rasa-{run_id}-{rate:g}-{i:06d}" for i in range(n))}
-                print(f"phase: {label}, Rasa's REST channel directly (1 process) for {args.duration:g} s over "
-                      f"{n} conversations", flush=True)
-                sampler.set_phase(label)
-                direct = Phase(label)
-                await drive(direct, rate, args.duration, rasa_pool, {"rasa": send_rasa}, {}, 0.0,
-                            args.seed, args.lost_after)
-                sampler.set_phase("between")
-                phases.append({"label": label, "config": "rasa alone", "rate": rate, "phase": direct, "counts": {},
-                               "handed_off": 0, "channels": ["rasa"], "conversations": n,
-                               "extra_telegram_replies": 0})
+        async def measure_direct(rate: float) -> None:
+            label = f"Rasa alone @ {rate:g}/s"
+            n = per_channel * len(channels)
+            rasa_pool = {"rasa": collections.deque(f"rasa-{run_id}-{rate:g}-{i:06d}" for i in range(n))}
+            print(f"phase: {label}, Rasa's REST channel directly (1 process) for {args.duration:g} s over "
+                  f"{n} conversations", flush=True)
+            sampler.set_phase(label)
+            direct = Phase(label)
+            await drive(direct, rate, args.duration, rasa_pool, {"rasa": send_rasa}, {}, 0.0,
+                        args.seed, args.lost_after)
+            sampler.set_phase("between")
+            phases.append({"label": label, "config": "rasa alone", "rate": rate, "phase": direct, "counts": {},
+                           "handed_off": 0, "channels": ["rasa"], "conversations": n,
+                           "extra_telegram_replies": 0})
+
+        # Interleaved by rate, so the figures compared were measured minutes apart at most; a
+        # pause after each phase lets an overloaded Rasa drain before the next one starts.
+        for rate in rates:
+            if not args.no_direct:
+                await measure_direct(rate)
+                await asyncio.sleep(4)
+            for ci, cfg in enumerate(configs):
+                await measure(ci, cfg, rate)
+                await asyncio.sleep(4)
         sampler.set_phase("end")
         return {"phases": phases, "configs": [c.label for c in configs], "workdir": str(workdir)}
     finally:

@@ -160,13 +160,7 @@ class RasaPool:
             slot = self._slots[client.url]
             self.waiting += 1
             try:
-                if wait is None:
-                    await slot.acquire()
-                else:
-                    try:
-                        await asyncio.wait_for(slot.acquire(), wait)
-                    except TimeoutError as exc:
-                        raise RasaBusy("no free rasa slot") from exc
+                await self._acquire(slot, wait)
             finally:
                 self.waiting -= 1
             try:
@@ -179,14 +173,33 @@ class RasaPool:
             finally:
                 slot.release()
 
+    @staticmethod
+    async def _acquire(slot: asyncio.Semaphore, wait: float | None) -> None:
+        """Take a slot within ``wait`` seconds, else RasaBusy; never leaks one that was granted
+        just as the time ran out."""
+        if wait is None:
+            await slot.acquire()
+            return
+        taking = asyncio.ensure_future(slot.acquire())
+        done, _ = await asyncio.wait({taking}, timeout=wait)
+        if done:
+            taking.result()
+            return
+        taking.cancel()
+        try:
+            await taking  # granted meanwhile: keep it
+        except asyncio.CancelledError:
+            raise RasaBusy("no free rasa slot") from None
+
     async def tracker_event(self, sender: str, event: dict[str, Any]) -> None:
         await self.pick(sender).tracker_event(sender, event)
 
     async def healthy(self) -> tuple[bool, str]:
         """Healthy when at least one process has its model loaded; the detail names the rest."""
         results = await asyncio.gather(*(c.healthy() for c in self.clients))
-        for c, (ok, _) in zip(self.clients, results):
-            self.mark(c.url, ok)
+        for c, (ok, why) in zip(self.clients, results):
+            if ok or why != "TimeoutError":  # slow under load is not down: keep its conversations
+                self.mark(c.url, ok)
         up = sum(ok for ok, _ in results)
         if len(self.clients) == 1:
             return results[0]

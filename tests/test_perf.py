@@ -223,14 +223,16 @@ async def test_overload_waits_kindly_and_danger_never_waits(slow_rasas, gateway_
     assert "112" in danger["replies"][0]["text"]
     # Ordinary: the first got Rasa's answer; the others were told "a moment" within the
     # notice (not a timeout), and their answers arrive later, in order, in the transcript.
-    texts_by = [[r["text"] for r in body["replies"]] for _, body in results]
-    assert texts_by[0] == [f"answer from {rasa.port}"]
-    for took, body in results[1:]:
-        assert [r["text"] for r in body["replies"]] and set(r["text"] for r in body["replies"]) <= busy_texts(), body
-        assert took < 1.2, took
+    answered = [s for s, (_, body) in zip(ordinary, results)
+                if [r["text"] for r in body["replies"]] == [f"answer from {rasa.port}"]]
+    assert len(answered) == 1, results  # the one that found Rasa's only slot free
+    for session, (took, body) in zip(ordinary, results):
+        if session not in answered:
+            assert body["replies"] and {r["text"] for r in body["replies"]} <= busy_texts(), body
+            assert took < 1.2, took
     assert rasa.most_in_flight == 1  # never more calls in flight than RASA_CONCURRENCY
     deadline = time.monotonic() + 15
-    pending = set(ordinary[1:]) | {"perf-overload-danger"}
+    pending = (set(ordinary) - set(answered)) | {"perf-overload-danger"}
     while pending and time.monotonic() < deadline:
         for session in list(pending):
             async with http.get(f"{gw.url}/api/chat/{session}/messages", params={"after": "0"}) as r:
