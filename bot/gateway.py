@@ -482,7 +482,10 @@ class Gateway:
             if over or waiting:
                 metrics.RATE_LIMITED.inc()
                 await self.store.defer(conv.pid, value, time.time() + self._rate_window, self._rate_window)
-                slow = [Reply(texts.text("slow_down", voice))] if over == 1 else []
+                # Told once per flood; a message queued only behind earlier ones that wait
+                # for Rasa (overload, not a flood) hears "a moment" rather than nothing.
+                slow = ([Reply(texts.text("slow_down", voice))] if over == 1 else
+                        [Reply(texts.text("bot_busy", voice))] if not over else [])
                 outcome.replies = replies + await self._say(conv, slow)
                 return
             rate = self._rate_window
@@ -616,6 +619,8 @@ class Gateway:
         """Wait for a Rasa slot without holding the conversation, then answer and push."""
         try:
             conv = await self.store.load(pid)
+            if not conv.created:
+                return  # erased (/torles) while it waited: nothing of it may come back
             meta: dict[str, Any] = {"language": conv.language, "channel": conv.channel}
             if conv.persona:
                 meta["persona"] = conv.persona
@@ -630,8 +635,8 @@ class Gateway:
                 answer = None
             async with self.conversation_lock(pid):
                 conv = await self.store.load(pid)
-                if conv.state == State.LIVE:
-                    return  # an operator answers now; the message is in their transcript
+                if conv.state == State.LIVE or not conv.created:
+                    return  # an operator answers now (the message is in their transcript), or erased
                 if answer is None:
                     replies = await self._say(conv, [self._unavailable(conv.voice)])
                 else:
