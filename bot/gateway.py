@@ -395,7 +395,7 @@ class Gateway:
         reg = register.detect(said, conv.register) if said else conv.register
         persona = register.persona(said, reg, conv.persona) if said else conv.persona
         fields.update(risk=risk, language=lang, register=reg, persona=persona)
-        # A typed message counts towards the flood limit (step 5); buttons never do.
+        # A typed message reads the flood counter here; step 5 counts it. Buttons never do.
         seq, counted, waiting = await self.store.record(
             conv, text or intent_payload or "", fields=fields, route=msg.route,
             meta={"level": result.level.value, "categories": list(result.categories),
