@@ -250,6 +250,10 @@ async def test_a_full_wait_queue_defers_in_redis_and_still_answers(slow_rasas, g
     sessions = [f"perf-queue-full-{i:02d}" for i in range(4)]
     bodies = await asyncio.gather(*(chat(http, gw.url, s, "hova fordulhatok?") for s in sessions))
     assert sum(bool({r["text"] for r in b["replies"]} & busy_texts()) for b in bodies) >= 2
+    # A second message while the first still waits (in memory or in Redis) is told too, never
+    # answered with nothing.
+    again = await asyncio.gather(*(chat(http, gw.url, s, "és még valami?") for s in sessions))
+    assert all(b["replies"] for b in again), again
     deadline = time.monotonic() + 20
     pending = set(sessions)
     while pending and time.monotonic() < deadline:
