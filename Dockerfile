@@ -15,6 +15,8 @@ COPY domain domain
 COPY nlu_data nlu_data
 # Rasa's default paths, links to the topic folders as in the repository (a test checks them)
 RUN ln -s nlu_data data && ln -s domain domain.yml
+# config.yml names a component of ours (rasa_addons.metadata_slots): training imports it
+COPY rasa_addons rasa_addons
 COPY scripts/model_hash.sh scripts/train.sh scripts/
 RUN RASA_VENV=/app/.venv-rasa scripts/train.sh
 
