@@ -24,7 +24,7 @@ sys.path[0] = str(tree)  # import the tree's bot, not this checkout's
 os.chdir(tree)
 counts: collections.Counter[str] = collections.Counter()
 
-from redis.asyncio.connection import AbstractConnection  # noqa: E402
+from redis.asyncio.connection import AbstractConnection
 
 _send = AbstractConnection.send_packed_command
 
@@ -36,7 +36,7 @@ async def _counted_send(self, command, check_health=True):  # type: ignore[no-un
 
 AbstractConnection.send_packed_command = _counted_send  # type: ignore[method-assign]
 
-import aiohttp  # noqa: E402
+import aiohttp
 
 _request = aiohttp.ClientSession._request
 RASA_PORTS = {p for p in os.environ.get("COUNT_RASA_PORTS", "").split(",") if p}

@@ -39,11 +39,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.chdir(ROOT)
 
-import aiohttp  # noqa: E402
-from cryptography.fernet import Fernet  # noqa: E402
+import aiohttp
+from cryptography.fernet import Fernet
 
-from bench.load_bench import BUSY, ORDINARY, UNAVAILABLE, BenchRasa, Processes, pct, wait_http  # noqa: E402
-from tests.conftest import LIMITS_OFF, RedisServer, free_port  # noqa: E402
+from bench.load_bench import BUSY, ORDINARY, UNAVAILABLE, BenchRasa, Processes, pct, wait_http
+from tests.conftest import LIMITS_OFF, RedisServer, free_port
 
 
 class Balancer:
@@ -67,7 +67,7 @@ class Balancer:
                     if r.status >= 500:
                         raise aiohttp.ClientResponseError(r.request_info, (), status=r.status)
                     return await r.json(content_type=None)
-            except (aiohttp.ClientConnectionError, aiohttp.ClientResponseError, asyncio.TimeoutError):
+            except (TimeoutError, aiohttp.ClientConnectionError, aiohttp.ClientResponseError):
                 self.dead.add(url)
                 self.failovers += 1
         raise RuntimeError("no replica answered")
@@ -145,7 +145,7 @@ async def run(args: argparse.Namespace, procs: Processes, workdir: Path) -> int:
                 results.append((t, (time.perf_counter() - t) * 1000, status))
                 if body.get("state") == "bot":
                     idle.append(session)
-            except (asyncio.TimeoutError, RuntimeError, aiohttp.ClientError, ValueError):
+            except (TimeoutError, RuntimeError, aiohttp.ClientError, ValueError):
                 results.append((t, None, "lost"))
 
         tasks = []

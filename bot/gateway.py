@@ -644,7 +644,7 @@ class Gateway:
             await self.push(pid, replies, route=route)
         except (RedisError, OSError) as exc:
             log.error("late answer failed", extra={"conv": pid, "error": type(exc).__name__})
-        except Exception:
+        except Exception:  # noqa: BLE001 - a background task: log it, never die silently
             log.exception("late answer failed", extra={"conv": pid})
         finally:
             left = self._later.get(pid, 1) - 1

@@ -165,7 +165,7 @@ def _seen(pid: str, seq: int) -> None:
 class Prefetched:
     """What one message needs to know before it is recorded, read in one round trip."""
 
-    conv: "Conversation"
+    conv: Conversation
     blocked: bool = False
     followup: bytes | None = None
 

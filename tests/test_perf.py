@@ -13,7 +13,8 @@ import asyncio
 import collections
 import contextvars
 import time
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import pytest
@@ -49,10 +50,11 @@ class CountingProxy:
         kind = "webhook" if path.endswith("/webhooks/rest/webhook") else "tracker" if "/tracker" in path else "other"
         if kind != "other":
             self.calls[kind] += 1
-        async with aiohttp.ClientSession() as http:
-            async with http.request(request.method, f"{self.target}{path}", params=request.query,
-                                    data=await request.read(), headers={"Content-Type": "application/json"}) as r:
-                return web.Response(status=r.status, body=await r.read(), content_type="application/json")
+        body = await request.read()
+        async with aiohttp.ClientSession() as http, http.request(
+                request.method, f"{self.target}{path}", params=request.query, data=body,
+                headers={"Content-Type": "application/json"}) as r:
+            return web.Response(status=r.status, body=await r.read(), content_type="application/json")
 
     async def start(self) -> None:
         app = web.Application()

@@ -24,10 +24,10 @@ from bot.gateway import Reply, clean_text
 from bot.handoff import data
 from bot.handoff.events import Events
 from bot.handoff.presence import Presence
-from bot.rasa_client import RasaUnavailable
 from bot.handoff.queue import (
     DEFAULT_SKILL, PRIORITIES, RANK, SKILLS, Queue, normalise_skill, priority_for, short_id,
 )
+from bot.rasa_client import RasaUnavailable
 from bot.screening import Level, RiskState, ScreenResult
 from bot.store import OPERATOR, SYSTEM, TO_STAFF, Conversation, ConversationStore, Entry, State
 
