@@ -177,9 +177,11 @@ class RasaPool:
     async def _acquire(slot: asyncio.Semaphore, wait: float | None) -> None:
         """Take a slot within ``wait`` seconds, else RasaBusy; never leaks one that was granted
         just as the time ran out."""
-        if wait is None:
-            await slot.acquire()
+        if wait is None or not slot.locked():
+            await slot.acquire()  # free (and nobody queued before us): at once
             return
+        if wait <= 0:
+            raise RasaBusy("no free rasa slot")
         taking = asyncio.ensure_future(slot.acquire())
         done, _ = await asyncio.wait({taking}, timeout=wait)
         if done:
@@ -190,6 +192,11 @@ class RasaPool:
             await taking  # granted meanwhile: keep it
         except asyncio.CancelledError:
             raise RasaBusy("no free rasa slot") from None
+
+    async def send_direct(self, sender: str, text: str, metadata: dict[str, Any]) -> list[BotMessage]:
+        """Send without taking a slot: the warm-up's own traffic (bot.warmup) must never make
+        a person wait for a slot, nor be told "a moment" because of it."""
+        return await self.pick(sender).send(sender, text, metadata)
 
     async def tracker_event(self, sender: str, event: dict[str, Any]) -> None:
         await self.pick(sender).tracker_event(sender, event)

@@ -48,13 +48,15 @@ class RasaWarmer:
     async def warm_up(self) -> None:
         run = secrets.token_hex(4)
         gate = asyncio.Semaphore(self.concurrency)
+        # Past RasaPool's call slots: they are for the people writing (bot.rasa_client).
+        send = getattr(self.rasa, "send_direct", self.rasa.send)
 
         async def conversation(n: int) -> None:
             async with gate:
                 for t in range(self.turns):
                     text = SENTENCES[(n * 7 + t * 3) % len(SENTENCES)]
                     try:
-                        await self.rasa.send(f"warmup-{run}-{n}", text, {"warmup": True})
+                        await send(f"warmup-{run}-{n}", text, {"warmup": True})
                     except RasaUnavailable:
                         pass  # an empty answer is fine here; a dead Rasa shows in /status
 
