@@ -43,6 +43,23 @@ def screener() -> LexiconScreener:
     # Hungarian "is" before a number is "also", not English "is"
     "a nagyi is 60 éves lett tavaly",
     "kihez is jutott el 50 levél?",
+    # session 5: running a program, a vulture, "it is getting late", faith, hunger in general
+    "a program futtatása nem sikerült, próbáld újra",
+    "a futtatható fájl nem található",
+    "egy keselyű körözött a szikla fölött",
+    "már későre jár, ideje hazamenni",
+    "erős hite segítette át a nehéz időkön",
+    "a hosszú túra végére mindenki megéhezett",
+    "a világon sok millió ember éhezik",
+    "a vak ember tapogatózva kereste az ajtót",
+    # beating or killing told of strangers, in stories and history (a concern, not high)
+    "a király megverte az ellenséges sereget",
+    "a mesében a vadász megöli a farkast",
+    # an adult's age alone is news or small talk
+    "egy 42 éves férfit vettek őrizetbe a rendőrök",
+    "she is 38 and works as a nurse",
+    "a labda betörte az ablakot a tornateremben",
+    "the strangely quiet street looked strange to her",
 ])
 def test_real_text_false_alarms_stay_below_high(screener, text) -> None:
     assert screener.screen(text).level < Level.HIGH, (text, screener.screen(text))
