@@ -56,6 +56,27 @@ def screener() -> LexiconScreener:
     ("anyu folyton megaláz és hülyének nevez", Level.HIGH, "domestic_violence"),
     ("a férjem elveszi a pénzemet és nem enged dolgozni", Level.HIGH, "domestic_violence"),
     ("lelki bántalmazás ér otthon", Level.HIGH, "domestic_violence"),
+    # session 5, kinds fresh8 missed (sentences written for this test, not fresh8's)
+    ("honestly my family would be better off if i wasnt here", Level.HIGH, "suicide_self_harm"),
+    ("i cant see the point of living anymore", Level.HIGH, "suicide_self_harm"),
+    ("how many sleeping pills would it take", Level.HIGH, "suicide_self_harm"),
+    ("ive started giving away my stuff to my friends", Level.HIGH, "suicide_self_harm"),
+    ("nobody will miss me when im gone", Level.HIGH, "suicide_self_harm"),
+    ("i just want to stop existing", Level.HIGH, "suicide_self_harm"),
+    ("there is a rope under my bed and i think about using it every night", Level.HIGH, "suicide_self_harm"),
+    ("szétosztottam a cuccaimat a barátaim között", Level.HIGH, "suicide_self_harm"),
+    ("hány altató kell ahhoz, hogy az ember meghaljon", Level.HIGH, "suicide_self_harm"),
+    ("took the meds an hour ago, theyre kicking in", Level.IMMEDIATE, "suicide_self_harm"),
+    ("kimásztam a panel tetejére és leugrom", Level.IMMEDIATE, "suicide_self_harm"),
+    ("my 4 year old wandered off in the mall, its been 15 minutes", Level.IMMEDIATE, "missing_child"),
+    ("cant find my daughter at the beach, shes 3", Level.IMMEDIATE, "missing_child"),
+    ("a 12 éves osztálytársam tegnap óta eltűnt", Level.HIGH, "missing_child"),
+    ("a négyéves unokámat fél órája nem találjuk a vásárban", Level.IMMEDIATE, "missing_child"),
+    ("két férfi berántotta az öcsémet egy furgonba", Level.IMMEDIATE, "missing_child"),
+    ("egy kb 5 éves gyerek egyedül csúszkál a befagyott tavon", Level.IMMEDIATE, "neglect"),
+    ("egy kisgyerek ül a síneken és jön a vonat", Level.IMMEDIATE, "neglect"),
+    ("beszakadt alatta a jég, a vízben van", Level.IMMEDIATE, "life_threat"),
+    ("a mostohaapám kést tart anyu torkához", Level.IMMEDIATE, "life_threat"),
 ])
 def test_family_is_caught(screener, text, level, category) -> None:
     r = screener.screen(text)
@@ -77,6 +98,13 @@ def test_family_is_caught(screener, text, level, category) -> None:
     "i wont be here tomorrow because of school",
     "a tanár megalázott az egész osztály előtt",
     "the article was about financial planning",
+    "this phone is better off without the case",
+    "we went up to the roof terrace for the view",
+    "what is the number of the missing children hotline?",
+    "a 7 éves fiam a tavon korcsolyázik velem",
+    "a keresztanyám megfojt :D ha megint elkésem",
+    "a színdarabban a végén elvernek, persze csak viccből",
+    "a kocsi automatikus váltója elromlott",
 ])
 def test_hard_negatives_stay_below_high(screener, text) -> None:
     r = screener.screen(text)
