@@ -87,6 +87,18 @@ def test_real_text_false_alarms_stay_below_high(screener, text) -> None:
     ("he is 30 and wants to meet me", Level.HIGH),
     ("hes 45 and keeps texting me", Level.HIGH),
     ("szétvertek suli után", Level.HIGH),  # typed without accents it may be "they beat me up"
+    ("apa megverte a tesómat", Level.HIGH),
+    ("a mostohaapám megveri anyut", Level.HIGH),
+    ("azt mondta, megöli a kutyámat", Level.HIGH),
+    ("a futtatóm elveszi a pénzem", Level.HIGH),
+    ("a kishúgom éhezik, napok óta nincs kaja", Level.HIGH),
+    ("egy 30 éves pasi ír nekem instán", Level.HIGH),
+    ("he hit me again", Level.HIGH),
+    ("betörték az ablakot és bejöttek a lakásba", Level.HIGH),
+    ("hajléktalan lettem, az utcán alszom", Level.HIGH),
+    ("van egy borotvapengém", Level.HIGH),
+    ("egy betörő van a házban", Level.HIGH),
+    ("a man in a white van is following me", Level.HIGH),
 ])
 def test_the_danger_beside_them_is_still_caught(screener, text, at_least) -> None:
     assert screener.screen(text).level >= at_least, (text, screener.screen(text))
