@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import string
 from dataclasses import dataclass
+from itertools import chain, islice
 
 try:  # the regex parser, to learn which letters a word matching an element can start with
     from re import _parser as _sre_parse  # type: ignore[attr-defined]  # Python >= 3.11
@@ -569,12 +570,17 @@ class Matcher:
         for c in self.lex.combos:
             if set(c.all_tags) <= tags:
                 want = set(c.all_tags)
-                src = [h for h in hits + markers if want.intersection(h.tags)][:3]
+                src = list(islice((h for h in chain(hits, markers) if want.intersection(h.tags)), 3))
                 text = " + ".join(self._text(h, toks) for h in src)
                 hits.append(Hit(c.category, c.raise_to, False, text, (), c.id))
         shown: list[str] = []
+        # Hits by category, built once: a long message has thousands of hits and ~40 boosters.
+        by_cat: dict[str, list[Hit]] = {}
+        for h in hits:
+            by_cat.setdefault(h.category, []).append(h)
         for b in self.lex.boosters:
-            targets = [h for h in hits if h.category in b.categories and h.level >= b.min_level and h.level < b.raise_to]
+            targets = [h for c in b.categories for h in by_cat.get(c, ())
+                       if h.level >= b.min_level and h.level < b.raise_to]
             if not targets:
                 continue
             unless = self._unless_words(b.unless, toks, infos, pos, present) if b.unless else set()

@@ -77,7 +77,6 @@ _LEET_CHARS = "".join(re.escape(chr(c)) for c in _LEET)
 # A leet digit touching a letter: the cheap test before the per-word look.
 _LEET_ANY = re.compile(rf"[{_LEET_CHARS}]")
 _LEET_HINT = re.compile(rf"[^\W\d_][{_LEET_CHARS}]|[{_LEET_CHARS}][^\W\d_]")
-_LEET_WORD = re.compile(rf"(?:[^\W_]|[{_LEET_CHARS}])+")
 _LEET_CAND = re.compile(rf"(?:[^\W_]|[{_LEET_CHARS}])*[{_LEET_CHARS}](?:[^\W_]|[{_LEET_CHARS}])*")
 _DIGIT_PAIR = re.compile(r"[0-9]{2}")
 # Web and e-mail addresses keep their digits and "@": "okit@ncsszi.hu" is no word.
@@ -130,7 +129,9 @@ def _leet_loose(word: str) -> bool:
 def _unleet(text: str) -> str:
     if not any(_leet_strict(w) for w in _LEET_CAND.findall(text)):
         return text
-    return _LEET_WORD.sub(lambda m: m.group().translate(_LEET) if _leet_loose(m.group()) else m.group(), text)
+    # Only words holding a leet character can change: visiting every word of a 20,000-character
+    # message through a Python callback cost a third of its screening time.
+    return _LEET_CAND.sub(lambda m: m.group().translate(_LEET) if _leet_loose(m.group()) else m.group(), text)
 
 
 def _join_spaced(text: str, spaced: re.Pattern[str]) -> str:
