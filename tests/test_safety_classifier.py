@@ -212,3 +212,14 @@ def test_urgency_never_lifts_a_typo_guess_alone(urgency) -> None:
 ])
 def test_urgency_said_through_the_situation(text) -> None:
     assert _make().screen(text).level is Level.IMMEDIATE
+
+
+@pytest.mark.parametrize("laugh", [":D", "xD", "haha", "😂"])
+def test_a_laughing_face_keeps_a_classifier_guess_a_concern(laugh) -> None:
+    """Wording only the classifier finds worrying, with a laughing face beside it, is a joke
+    ("kitagad :D"): a concern, not the queue. Without the face the same guess raises it."""
+    always = C.Classifier(5.0, {}, 0.7, 0.5)  # scores every window 0.99
+    screen = _make(classifier=always, urgency=False)
+    text = "ha megint elkések, anya kitagad"
+    assert screen.screen(text).level is Level.HIGH
+    assert screen.screen(f"{text} {laugh}").level is Level.CONCERN

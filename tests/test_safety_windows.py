@@ -110,3 +110,17 @@ def test_recorded_real_text_rules_were_met() -> None:
     assert all(v["raised_high"] <= C.CORPUS_TO_HIGH_MAX for v in added.values())
     taken = training["sources"]["real_negatives"]["taken"]
     assert sum(v["windows"] for v in taken.values()) >= 50_000
+
+
+def test_real_distress_positives_come_from_the_train_split_only() -> None:
+    """r/SuicideWatch windows are taught as danger (issue 13), never a `tune` row (those measure
+    the recall in bench/safety_real.py), and the committed weights record how many were used."""
+    from bot.safety import corpora
+
+    tune = {r.text for r in corpora.load("reddit_rmhd") if r.split == "tune"}
+    pos, counts = C.distress_positives()
+    assert pos and counts["posts"] > 0
+    assert not any(w in t for w in pos for t in tune)
+    assert all(C.DISTRESS_CUES.intersection(C.words(w)) for w in pos)
+    taken = json.loads(C.DEFAULT_PATH.read_text(encoding="utf-8"))["training"]["sources"]["real_positives"]["taken"]
+    assert taken == counts

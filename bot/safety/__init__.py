@@ -26,6 +26,7 @@ happening now ("hörög", "nem ébred fel"), which no time word in the lexicon n
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -50,6 +51,10 @@ MAX_CHARS = 20_000  # longer text is screened in full, in slices of this size
 CLASSIFIER_DEFAULT = True
 _log = logging.getLogger(__name__)
 _warned = False
+# A laughing face or "haha" beside wording only the classifier finds worrying ("kitagad :D"): the
+# writer is joking, so the guess stays a concern. The lexicon's own matches are not affected.
+_LAUGH = re.compile(r"[:;=]-?D(?![a-zA-Z])|\bx+d+\b|\b(?:ha){2,}h?\b|\blol\b|\blmao\b|[\U0001F602\U0001F923\U0001F606\U0001F639]",
+                    re.IGNORECASE)
 
 
 def _load_classifier(path) -> "_clf.Classifier | None":
@@ -128,7 +133,7 @@ class LexiconScreener:
             return result, suppressed
         with self._lock:
             p, start, end = clf.best(text[: MAX_CHARS * 5])
-        if p >= clf.t_high and not suppressed:
+        if p >= clf.t_high and not suppressed and not _LAUGH.search(text):
             window = text[start:end]
             with self._lock:  # "now" must be said where the danger is, not anywhere in a long story
                 now = self._matcher.urgent(window[:MAX_CHARS], CLASSIFIER_CATEGORY)

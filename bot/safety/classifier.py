@@ -10,6 +10,10 @@ messages only and learned that *length means danger* (ordinary forum posts 93 % 
   sentences, ordinary Reddit posts). A corpus row the lexicon itself scores high+ (a subtitle
   "Meg akarok halni", a killing in a Bible verse) is *not* taught as harmless: it is left out.
   Reddit's distress and mental-health groups are left out too (neither harmless nor labelled).
+- **Real distress writing as positives** (session 5): from each r/SuicideWatch post of the
+  `train` split, the windows that name dying or a method (``distress_positives``): the implicit
+  ways people in crisis write ("no point being here", "pills starting to work") that the
+  project's own sets hardly hold. The `tune` posts stay for measuring recall.
 - **Sentence windows**: text is cut at clause breaks (the normaliser's rule) into windows of
   consecutive clauses of at most WINDOW_WORDS words; a message scores the *maximum* over its
   windows, so harmless sentences cannot add up and a danger sentence buried in a story counts.
@@ -87,6 +91,16 @@ DIGITS = 4
 # Real negatives drawn from each corpus' train split (rows; a long Reddit post gives several windows).
 REAL_BUDGET = {"nerkor": 22_000, "bible_ruf": 9_000, "tatoeba_hu": 9_000, "tatoeba_en": 6_000,
                "mo_catalogs": 8_000, "hucola": 4_000, "hucopa": 1_500, "reddit_rmhd": 2_000}
+# Real distress writing as positives (issue 13): from each r/SuicideWatch `train` post, the (at most
+# DISTRESS_WINDOWS_PER_POST) windows that say most about dying or a method (a post also talks of
+# school, money and family: those windows are left out, neither taught as danger nor as harmless).
+# Words common in ordinary posts ("life", "end", "anymore") are no cue: with them the model read
+# ordinary Reddit posts as danger and its threshold rose. Apache-2.0, as the corpus README records.
+DISTRESS_POSITIVE_GROUPS = ("suicidewatch",)
+DISTRESS_CUES = frozenset((
+    "die dying dead kill killing suicide suicidal alive overdose od pills rope noose hang hanging jump "
+    "bridge goodbye unalive gun trigger wrists razor blade exist existing attempt attempted").split())
+DISTRESS_WINDOWS_PER_POST = 2
 REAL_TO_HIGH_MAX = 0.003  # pooled real Hungarian tune text the classifier may add to high+
 CORPUS_TO_HIGH_MAX = 0.012  # any one corpus (the lexicon's own false alarms come on top)
 REAL_TO_CONCERN_MAX = 0.02
@@ -340,6 +354,28 @@ def real_negatives(lexicon, seed: int = SEED, budget: dict[str, int] | None = No
     return out, counts
 
 
+def distress_positives(seed: int = SEED) -> tuple[list[str], dict]:
+    """Windows of real distress posts (``DISTRESS_POSITIVE_GROUPS``, `train` split only) that name
+    dying, ending it or a method (``DISTRESS_CUES``): positives written by people in crisis, in
+    their own words, not by the project."""
+    from bot.safety import corpora
+
+    out: list[str] = []
+    counts: dict = {}
+    if "reddit_rmhd" not in corpora.names():
+        return out, counts
+    rows = [r for r in corpora.load("reddit_rmhd") if r.split == "train" and r.group in DISTRESS_POSITIVE_GROUPS
+            and r.text.strip()]
+    rows.sort(key=lambda r: zlib.crc32(f"{seed}|{r.text}".encode("utf-8")))  # a fixed order, independent of the file's
+    for r in rows:
+        scored = [(len(DISTRESS_CUES.intersection(w.words)), -k, w) for k, w in enumerate(windows(r.text))]
+        kept = [w for n, _k, w in sorted(scored, key=lambda x: x[:2], reverse=True)[:DISTRESS_WINDOWS_PER_POST] if n]
+        out.extend(r.text[w.start : w.end] for w in kept)
+        counts[r.group] = counts.get(r.group, 0) + len(kept)
+    counts["posts"] = len(rows)
+    return out, counts
+
+
 def real_tune(lexicon) -> list[tuple[str, str, str, bool, bool]]:
     """(corpus key, lang, text, lexicon high+, suppressed) of every real `tune` row used for thresholds;
     Reddit's distress and mental-health groups are left out (they are not ordinary text)."""
@@ -456,12 +492,13 @@ class Data:
     """Everything one training run reads, built once (both models use it)."""
 
     rows: list[tuple[str, str, str]]  # project rows: eval sets + ordinary chat
-    unit_rows: list[int]  # for each training unit, its project row (-1: real negative)
+    unit_rows: list[int]  # for each training unit, its project row (-1: real negative, -2: real distress positive)
     texts: list[str]
     real_counts: dict
     tune: list[tuple[str, str, str, bool, bool]]
     lex_levels: list[str]
     lex_suppressed: list[bool]
+    distress_counts: dict = field(default_factory=dict)  # real distress positives taken (distress_positives)
     counts: object = None
     totals: object = None
     idf: object = None
@@ -475,18 +512,23 @@ def build(paths: list[Path], ordinary: bool = True, real: bool = True, verbose: 
         texts.append(t)  # a project row is one unit (all but a few fit one window)
         unit_rows.append(i)
     real_counts: dict = {}
+    distress_counts: dict = {}
     tune: list = []
     if real:
         neg, real_counts = real_negatives(lexicon)
         texts += neg
         unit_rows += [-1] * len(neg)
+        pos, pos_counts = distress_positives()
+        texts += pos
+        unit_rows += [-2] * len(pos)
+        distress_counts = pos_counts
         tune = real_tune(lexicon)
     levels, suppressed = [], []
     for _l, _c, t in rows:
         res, sup = lexicon.screen_detail(t)
         levels.append(res.level.value)
         suppressed.append(sup)
-    data = Data(rows, unit_rows, texts, real_counts, tune, levels, suppressed)
+    data = Data(rows, unit_rows, texts, real_counts, tune, levels, suppressed, distress_counts)
     from sklearn.feature_extraction.text import TfidfTransformer
 
     data.counts, data.totals = _matrix(texts)
@@ -500,7 +542,8 @@ def build(paths: list[Path], ordinary: bool = True, real: bool = True, verbose: 
 def _labels(data: Data, label: Callable[[str], int]):
     import numpy as np
 
-    return np.array([label(data.rows[r][0]) if r >= 0 else 0 for r in data.unit_rows])
+    # A real distress window is `high` (danger, not known to be happening now).
+    return np.array([label(data.rows[r][0]) if r >= 0 else (label("high") if r == -2 else 0) for r in data.unit_rows])
 
 
 def cross_validate(data: Data, label: Callable[[str], int] = is_danger, c_reg: float = C_REG) -> list[float]:
@@ -595,6 +638,11 @@ def _sources(paths: list[Path], data: Data, ordinary: bool) -> dict:
                                "rows_per_corpus_drawn": REAL_BUDGET, "taken": data.real_counts,
                                "left_out": "rows the lexicon scores high+; Reddit groups other than "
                                            + ", ".join(corpora.ORDINARY_GROUPS)},
+            "real_positives": {"from": "../shared/corpora reddit_rmhd train split, groups "
+                                       + ", ".join(DISTRESS_POSITIVE_GROUPS),
+                               "windows": f"per post the {DISTRESS_WINDOWS_PER_POST} naming most of dying or a method "
+                                          "(DISTRESS_CUES)",
+                               "taken": data.distress_counts},
             "thresholds_on": f"../shared/corpora tune splits ({len(data.tune)} rows; corpora without one: "
                              f"{corpora.TUNE_SHARE_PCT} % by CRC-32 of the text) + eval sets out of fold"}
 
@@ -619,6 +667,7 @@ def train(paths: list[Path], out: Path = DEFAULT_PATH, verbose: bool = True, ord
     clf.t_high, clf.t_concern = th["t_high"], th["t_concern"]
     training = {"sources": _sources(paths, data, ordinary), "seed": SEED, "folds": FOLDS, "C": C_REG,
                 "units": len(data.texts), "positives": int(sum(is_danger(r[0]) for r in data.rows)),
+                "real_distress_positives": sum(r == -2 for r in data.unit_rows),
                 "rules": {"REAL_TO_HIGH_MAX": REAL_TO_HIGH_MAX, "CORPUS_TO_HIGH_MAX": CORPUS_TO_HIGH_MAX,
                           "REAL_TO_CONCERN_MAX": REAL_TO_CONCERN_MAX, "NONE_TO_HIGH_MAX": NONE_TO_HIGH_MAX,
                           "NONE_TO_CONCERN_MAX": NONE_TO_CONCERN_MAX, "ORDINARY_TO_HIGH_MAX": ORDINARY_TO_HIGH_MAX,
