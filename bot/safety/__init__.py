@@ -53,8 +53,8 @@ _log = logging.getLogger(__name__)
 _warned = False
 # A laughing face or "haha" beside wording only the classifier finds worrying ("kitagad :D"): the
 # writer is joking, so the guess stays a concern. The lexicon's own matches are not affected.
-_LAUGH = re.compile(r"[:;=]-?D(?![a-zA-Z])|\bx+d+\b|\b(?:ha){2,}h?\b|\blol\b|\blmao\b|[\U0001F602\U0001F923\U0001F606\U0001F639]",
-                    re.IGNORECASE)
+_LAUGH = re.compile(r"[:;=]-?D(?![a-zA-Z])|\bx+d+\b|\b(?:ha){2,}h?\b|\blol\b|\blmao\b"
+                    r"|[\U0001F602\U0001F923\U0001F606\U0001F639]", re.IGNORECASE)
 
 
 def _load_classifier(path) -> "_clf.Classifier | None":
