@@ -214,7 +214,19 @@ def conversation_keys(pid: str) -> list[str]:
     """All keys that hold one conversation's data, for erasure."""
     return [conv(pid), log(pid), log_seq(pid), route(pid), telegram_ids(pid), blocked(pid), handoff_ticket(pid),
             conv_reports(pid), conv_followup(pid), conv_code_failures(pid), rasa_tracker(pid), rasa_lock(pid),
-            rate(pid), deferred(pid)]
+            rate(pid), deferred(pid), conv_verdicts(pid)]
+
+
+def conv_verdicts(pid: str) -> str:
+    """Hash: operators' verdicts on the screen (bot.safety.verdicts), field = transcript seq,
+    value = JSON with the plain evidence and the sealed text. TTL: retention."""
+    return f"{PREFIX}:conv:{pid}:verdicts"
+
+
+def verdicts_index() -> str:
+    """Sorted set of conversations with verdicts (score = last verdict time), for the export;
+    members whose hash is gone are pruned there. TTL: retention, refreshed on each verdict."""
+    return f"{PREFIX}:verdicts"
 
 
 def rate(pid: str) -> str:
@@ -244,6 +256,12 @@ def audit_blocks() -> str:
     """Stream: who blocked which conversation (pseudonymous id), when, why. Entries older
     than AUDIT_RETENTION_DAYS are trimmed on each write; TTL: the same (refreshed)."""
     return f"{PREFIX}:audit:blocks"
+
+
+def audit_verdicts() -> str:
+    """Stream: which operator gave which verdict (pseudonymous id, seq, screen and operator
+    level); never any text. Trimmed and expiring like ``audit_blocks``."""
+    return f"{PREFIX}:audit:verdicts"
 
 
 def audit_reads() -> str:

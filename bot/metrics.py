@@ -17,6 +17,9 @@ REGISTRY = CollectorRegistry(auto_describe=True)
 MESSAGES = Counter("chat_messages_total", "Inbound messages by channel and kind", ["channel", "kind"], registry=REGISTRY)
 SCREEN_HITS = Counter("screening_hits_total", "Messages flagged by the danger screen, by category and level",
                       ["category", "level"], registry=REGISTRY)
+SCREEN_VERDICTS = Counter("screen_verdicts_total", "Operators' verdicts on the danger screen: the screen's level "
+                          "against the operator's (agreement where they are equal)", ["screen", "operator"],
+                          registry=REGISTRY)
 HANDOFFS = Counter("handoffs_total", "Conversations handed to the operator queue, by level and reason",
                    ["level", "reason"], registry=REGISTRY)
 ERRORS = Counter("errors_total", "Errors by kind", ["kind"], registry=REGISTRY)

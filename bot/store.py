@@ -436,4 +436,5 @@ class ConversationStore:
 
     async def erase(self, pid: str) -> int:
         """Delete everything of one conversation (the person's right to leave no trace)."""
+        await self.redis.zrem(keys.verdicts_index(), pid)
         return int(await self.redis.delete(*keys.conversation_keys(pid)))

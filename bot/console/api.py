@@ -6,7 +6,8 @@
 ``{"text"}``; ``POST /api/operator/chats/{id}/close`` (optional ``{"outcome"}``).
 
 The console uses the same routes (session cookie + CSRF header), plus the chat view,
-notes, transfer and return-to-bot. Bearer token: ``OPERATOR_API_TOKEN``.
+notes, transfer, return-to-bot and ``POST /api/operator/chats/{id}/verdict``
+``{"level", "category"[, "seq"]}`` (the operator's verdict on the screen, bot.safety.verdicts). Bearer token: ``OPERATOR_API_TOKEN``.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from bot.keys import HANDOFF_SKILLS
 from bot.console.auth import operator_for_api
 from bot.handoff import data
 from bot.handoff.service import HandoffError, HandoffService, Operator
+from bot.safety import verdicts
 
 _PID = re.compile(r"^[a-z]{2}-[0-9a-f]{32}$")
 
@@ -107,6 +109,15 @@ async def _chat(request: web.Request, svc: HandoffService, op: Operator, pid: st
     return await svc.chat(pid, op, after)
 
 
+async def _verdict(request: web.Request, svc: HandoffService, op: Operator, pid: str) -> Any:
+    """``{"level", "category"[, "seq"]}``: the operator's verdict on the screened message."""
+    try:
+        level, category, seq = verdicts.parse(await _body(request))
+    except verdicts.VerdictError as exc:
+        raise HandoffError(str(exc))
+    return await svc.verdict(pid, op, level, category, seq)
+
+
 async def get_lists(request: web.Request) -> web.Response:
     """Outcome categories and canned replies for the console's menus."""
     await operator_for_api(request)
@@ -141,6 +152,7 @@ def setup(app: web.Application) -> None:
     r.add_post("/api/operator/chats/{id}/transfer", _chat_route(_transfer))
     r.add_post("/api/operator/chats/{id}/return", _chat_route(_return))
     r.add_post("/api/operator/chats/{id}/block", _chat_route(_block))
+    r.add_post("/api/operator/chats/{id}/verdict", _chat_route(_verdict))
     r.add_get("/api/operator/lists", get_lists)
     r.add_get("/api/operator/operators", get_operators)
     r.add_get("/api/operator/supervisor", get_supervisor)

@@ -28,8 +28,9 @@ from bot.handoff.queue import (
     DEFAULT_SKILL, PRIORITIES, RANK, SKILLS, Queue, normalise_skill, priority_for, short_id,
 )
 from bot.rasa_client import RasaUnavailable
+from bot.safety.verdicts import VerdictStore
 from bot.screening import Level, RiskState, ScreenResult
-from bot.store import OPERATOR, SYSTEM, TO_STAFF, Conversation, ConversationStore, Entry, State
+from bot.store import OPERATOR, PERSON, SYSTEM, TO_STAFF, Conversation, ConversationStore, Entry, State
 
 if TYPE_CHECKING:
     from bot.gateway import Gateway
@@ -102,6 +103,7 @@ class HandoffService:
         self.http = http
         self.sealer = sealer  # the app's one data key ring (routes in the queue are sealed with it)
         self.queue = Queue(redis, settings.retention_seconds, self.sealer.open)
+        self.verdicts = VerdictStore(redis, self.sealer, settings.retention_seconds)
         self.events = Events(redis)
         self.presence = Presence(redis, settings.operator_grace_seconds)
         self.gateway: Gateway | None = None  # set once the gateway exists (it needs us first)
@@ -400,6 +402,29 @@ class HandoffService:
         await self.events.publish("closed", pid)
         log.warning("conversation blocked", extra={"conv": pid, "operator": op.name})
         return {"id": pid, "blocked_hours": hours}
+
+    async def verdict(self, pid: str, op: Operator, level: Level, category: str,
+                      seq: int | None = None) -> dict[str, Any]:
+        """Store an operator's verdict on a screened message of the person (``seq``, or the
+        one the screen rated highest, the latest of equals): a label for retraining and a
+        count of agreement in /metrics. Audited; the reply carries no text."""
+        await self._conv(pid)
+        screened = [e for e in await self.store.read(pid, 0, staff=True, limit=5000)
+                    if e.sender == PERSON and "level" in (e.meta or {})]
+        if seq is not None:
+            screened = [e for e in screened if e.seq == seq]
+        if not screened:
+            raise NotFound("no screened message of the person" + (f" at seq {seq}" if seq is not None else ""))
+        target = max(screened, key=lambda e: (Level.parse(e.meta.get("level")).rank, e.seq))
+        v = await self.verdicts.save(pid, target.seq, level=level, category=category, screen=target.meta,
+                                     text=target.text, operator=op.name)
+        await self.audit(keys.audit_verdicts(), {"by": op.name, "conv": pid, "seq": target.seq,
+                                                 "screen": v.screen_level, "level": v.level,
+                                                 "category": v.category})
+        log.info("screen verdict", extra={"conv": pid, "operator": op.name, "risk": v.screen_level})
+        return {"id": pid, "seq": target.seq, "screen": {"level": v.screen_level, "categories": v.screen_categories,
+                                                         "signals": v.screen_signals},
+                "level": v.level, "category": v.category}
 
     async def _staff_names(self) -> set[str]:
         """Every name that may own a live chat: accounts, and past owners (removed ones too)."""
