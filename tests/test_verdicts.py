@@ -37,7 +37,7 @@ async def metric(http: aiohttp.ClientSession, url: str, series: str) -> float:
 def export(out: Path, redis_url: str, *extra: str) -> str:
     env = {**os.environ, **KEYS, **LIMITS_OFF, "REDIS_URL": redis_url}
     done = subprocess.run([sys.executable, "-m", "bot.safety.verdicts", "export", str(out), *extra],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+                          check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     return out.read_text(encoding="utf-8")
 
@@ -116,3 +116,23 @@ async def test_verdict_needs_auth_csrf_and_a_valid_level(
     async with http.post(path, json=good, headers=AUTH) as r:  # the automation token may label too
         assert r.status == 200
         assert (await r.json())["level"] == "none"
+
+
+async def test_console_gives_a_verdict_in_one_click(
+    browser: Any, gw: Any, http: aiohttp.ClientSession, redis: Redis, operator_account: Any,
+) -> None:
+    from tests.test_console_browser import TIMEOUT, login
+
+    await say(http, gw.url, "verdict-sess-0003", DANGER_HIGH)
+    pid = pid_of(gw, "verdict-sess-0003")
+    page = await login(browser, gw.url, "vilma", await operator_account("vilma"))
+    await page.locator("[data-testid=queue-item]").first.click()
+    form = page.locator("[data-testid=verdict-form]")
+    await form.wait_for(state="visible", timeout=TIMEOUT)
+    assert await page.input_value("[data-testid=verdict-level]") == "high"  # preset to the screen's level
+    await page.select_option("[data-testid=verdict-level]", "concern")  # the operator lowers it
+    await page.click("[data-testid=verdict]")
+    await form.filter(has_text="rögzítve").wait_for(timeout=TIMEOUT)
+    stored = await redis.hgetall(keys.conv_verdicts(pid))
+    assert len(stored) == 1 and b'"level":"concern"' in next(iter(stored.values())).replace(b" ", b"")
+    assert await page.locator("[data-testid=error]").inner_text() == ""

@@ -29,8 +29,8 @@ from redis.asyncio import Redis
 
 from bot import keys, metrics
 from bot.crypto import InvalidToken, Sealer
-from bot.screening import Level
 from bot.safety.lexicon import CATEGORIES, CLASSIFIER_CATEGORY
+from bot.screening import Level
 
 VERDICT_CATEGORIES = (*CATEGORIES, CLASSIFIER_CATEGORY)
 # A statistical signal's evidence is "classifier:0.87 «quote»": the score stays in the clear,

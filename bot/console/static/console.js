@@ -176,6 +176,15 @@
     for (const id of ["send-form", "transfer-form"]) $(id).classList.toggle("hidden", !mine);
     $("close-form").classList.toggle("hidden", !(mine || (SUPERVISOR && head.state === "queued")));
     $("note-form").classList.toggle("hidden", !(head.state === "queued" || head.state === "live"));
+    // The operator's verdict on the screen (a label for retraining): preset to the screen's
+    // level and first category once per opened chat, so a confirmation is one click.
+    $("verdict-form").classList.toggle("hidden", !(head.state === "queued" || head.state === "live"));
+    if ($("verdict-form").dataset.for !== current && head.level) {
+      $("verdict-form").dataset.for = current;
+      $("verdict-level").value = head.level in LEVEL_HU && head.level !== "requested" ? head.level : "none";
+      $("verdict-category").value = (head.categories || []).find((c) => c in CATEGORY_HU) || "unclassified_danger";
+      $("verdict-done").textContent = "";
+    }
   }
 
   function addEntries(entries) {
@@ -244,6 +253,18 @@
       $("text").value = c[lang]; $("text").focus();
     }
     $("canned").value = "";
+  });
+  $("verdict-category").replaceChildren(...Object.entries(CATEGORY_HU).map(([k, t]) => {
+    const o = el("option", "", t); o.value = k; return o;
+  }));
+  $("verdict-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const level = $("verdict-level").value;
+    act(async () => {
+      await api("POST", `/api/operator/chats/${current}/verdict`,
+        { level, category: level === "none" ? "" : $("verdict-category").value });
+      $("verdict-done").textContent = "rögzítve: " + LEVEL_HU[level];
+    });
   });
   $("note-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
