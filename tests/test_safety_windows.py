@@ -112,11 +112,21 @@ def test_recorded_real_text_rules_were_met() -> None:
     assert sum(v["windows"] for v in taken.values()) >= 50_000
 
 
+def test_real_distress_positives_are_recorded_beside_the_weights() -> None:
+    """The committed weights say how many r/SuicideWatch windows were taught as danger."""
+    taken = json.loads(C.DEFAULT_PATH.read_text(encoding="utf-8"))["training"]["sources"]["real_positives"]["taken"]
+    assert taken["posts"] > 0 and taken["suicidewatch"] >= taken["posts"]
+
+
 def test_real_distress_positives_come_from_the_train_split_only() -> None:
     """r/SuicideWatch windows are taught as danger (issue 13), never a `tune` row (those measure
-    the recall in bench/safety_real.py), and the committed weights record how many were used."""
+    the recall in bench/safety_real.py), and the committed weights record how many were used.
+    The corpora live outside the repository (../shared/corpora, their own licences): without
+    them this cross-check cannot run, so it is skipped with that reason."""
     from bot.safety import corpora
 
+    if not (corpora.corpus_dir() / "reddit_rmhd.jsonl").exists():
+        pytest.skip(f"the real-text corpora are not at {corpora.corpus_dir()} (outside the repository)")
     tune = {r.text for r in corpora.load("reddit_rmhd") if r.split == "tune"}
     pos, counts = C.distress_positives()
     assert pos and counts["posts"] > 0
