@@ -69,6 +69,7 @@ class Settings:
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_webhook_url: str = ""
     telegram_webhook_secret: str = ""
+    telegram_claim_idle: float = 15.0  # a kept update a dead worker held is taken over after this
     operator_api_token: str = ""
     console_secure_cookies: bool = False
     console_session_hours: int = 12  # a session's whole life, however busy (then log in again)
@@ -254,6 +255,7 @@ class Settings:
             telegram_api_base_url=env.get("TELEGRAM_API_BASE_URL", "").strip() or "https://api.telegram.org/bot",
             telegram_webhook_url=webhook_url,
             telegram_webhook_secret=webhook_secret,
+            telegram_claim_idle=max(1.0, _float(env, "TELEGRAM_CLAIM_IDLE_SECONDS", 15.0)),
             operator_api_token=env.get("OPERATOR_API_TOKEN", "").strip(),
             console_secure_cookies=_secure_cookies(env),
             console_session_hours=_int(env, "CONSOLE_SESSION_HOURS", 12),

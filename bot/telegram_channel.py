@@ -49,7 +49,6 @@ OUTBOX_MAXLEN = 100_000
 SENT_IDS_TTL = 48 * 3600
 SEEN_TTL = 24 * 3600  # Telegram redelivers an unconfirmed update within a day at most
 INBOX_MAXLEN = 100_000
-CLAIM_IDLE_MS = 15_000  # an entry a crashed worker took is taken over after this idle time
 MAX_PARALLEL_SENDS = 32
 OUTBOX_STALE_SECONDS = 120.0  # /healthz: an undelivered reply older than this is a failure
 STOP_WAIT_SECONDS = 1.5  # stop(): how long cancelled work may take to unwind
@@ -242,10 +241,11 @@ class TelegramChannel:
         last_claim = 0.0
         while not self._stopping:
             try:
-                if loop.time() - last_claim > CLAIM_IDLE_MS / 3000:
+                claim_idle_ms = int(self.settings.telegram_claim_idle * 1000)
+                if loop.time() - last_claim > claim_idle_ms / 3000:
                     last_claim = loop.time()
                     _, claimed, *_ = await self.redis.xautoclaim(stream, group, self.consumer,
-                                                                 min_idle_time=CLAIM_IDLE_MS, count=100)
+                                                                 min_idle_time=claim_idle_ms, count=100)
                     self._dispatch(claimed or [])
                 batch = await self.redis.xreadgroup(group, self.consumer, {stream: ">"}, count=50, block=1000)
                 if self._stopping:

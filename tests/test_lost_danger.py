@@ -120,7 +120,7 @@ async def test_webhook_updates_survive_a_kill_after_200(fake_telegram: FakeBotAP
     env = {**KEYS, **tg_env(fake_telegram), "REDIS_URL": redis_server.url, "PORT": str(port),
            "TELEGRAM_WEBHOOK_URL": "https://example.invalid/telegram/webhook",
            "TELEGRAM_WEBHOOK_SECRET": "s3cret-s3cret-s3cret", "SPOOL_DIR": tempfile.mkdtemp(),
-           "LOG_LEVEL": "WARNING"}
+           "LOG_LEVEL": "WARNING", "TELEGRAM_CLAIM_IDLE_SECONDS": "2"}
     proc = _gateway_process(env)
     try:
         await asyncio.to_thread(wait_port, port, 30)

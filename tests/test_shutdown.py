@@ -126,7 +126,7 @@ async def test_sigterm_stops_quickly_and_the_update_in_work_is_answered_after_re
            "TELEGRAM_BOT_TOKEN": "123456:TEST", "TELEGRAM_API_BASE_URL": fake_telegram.url,
            "TELEGRAM_WEBHOOK_URL": "https://example.invalid/telegram/webhook", "TELEGRAM_WEBHOOK_SECRET": SECRET,
            "RASA_URL": rasa.url, "ACTION_SERVER_URL": rasa.url, "RASA_TIMEOUT": "60",
-           "SPOOL_DIR": tempfile.mkdtemp()}
+           "SPOOL_DIR": tempfile.mkdtemp(), "TELEGRAM_CLAIM_IDLE_SECONDS": "2"}
     proc = _start(env)
     try:
         await asyncio.to_thread(wait_port, port, 30)
