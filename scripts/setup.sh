@@ -52,6 +52,12 @@ MSG
   exit 1
 }
 t0=$(date +%s)
-install_lock "$VENV" "$PY" requirements/gateway.lock
-install_lock "$RASA_VENV" "$PY310" requirements/rasa.lock
+# The two environments are independent: build them side by side (a fresh machine's set-up
+# is mostly download and unpack time).
+install_lock "$VENV" "$PY" requirements/gateway.lock & gateway_pid=$!
+install_lock "$RASA_VENV" "$PY310" requirements/rasa.lock & rasa_pid=$!
+status=0
+wait "$gateway_pid" || { echo "setup: installing requirements/gateway.lock failed" >&2; status=1; }
+wait "$rasa_pid" || { echo "setup: installing requirements/rasa.lock failed" >&2; status=1; }
+[ "$status" = 0 ] || exit 1
 echo "setup: environments ready in $(( $(date +%s) - t0 )) s"
