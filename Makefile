@@ -43,7 +43,8 @@ stories: setup train  ## Rasa's story tests; prediction errors are failures
 	$(RASA) test core --stories tests/test_stories.yml --model "$$(cat models/current.txt)" \
 	  --fail-on-prediction-errors --out results/core
 
-test: setup validate train pytest stories  ## everything CI runs
+test:  ## everything CI runs: validate, train, pytest, stories (scripts/test.sh overlaps the training with the tests that need no model)
+	@scripts/test.sh
 
 lint:  ## ruff on the Python code
 	$(PY) -m ruff check bot actions tests bench knowledge

@@ -37,6 +37,17 @@ if not RASA_VENV.is_absolute():
 IN_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
 
 
+MODEL_FIXTURES = frozenset({"rasa_stack"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that uses the trained Rasa model, so scripts/test.sh can run the others
+    while the model trains (`-m "not needs_model"`, then `-m needs_model`)."""
+    for item in items:
+        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.needs_model)
+
+
 def require(ok: bool, what: str) -> None:
     """Skip on a developer's machine when ``what`` is missing; fail in CI."""
     if not ok:
