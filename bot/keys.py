@@ -293,3 +293,9 @@ def mail_due() -> str:
 def mail_conv(pid: str) -> str:
     """Set of a conversation's waiting reply mails, so /torles can drop them. TTL: retention."""
     return f"{PREFIX}:conv:{pid}:mails"
+
+
+def mail_order(pid: str) -> str:
+    """List of a conversation's waiting reply mails in the order they were written: only its
+    head may be sent, so a mail retrying never arrives after a later one. TTL: retention."""
+    return f"{PREFIX}:conv:{pid}:mail-order"

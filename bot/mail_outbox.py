@@ -11,6 +11,11 @@ backoff (``MAIL_RETRY_SECONDS`` doubling up to ``MAIL_RETRY_MAX_SECONDS``) until
 ``MAIL_MAX_ATTEMPTS``. Delivery is at-least-once: a crash between the server's "250"
 and the delete sends the mail twice, never zero times.
 
+A person reads one conversation's mails in the order they were written: each reply mail
+also joins its conversation's order list, and only the head of that list may be sent; a
+later mail waits while an earlier one retries (other conversations' mails go on). A mail
+given up, sent or dropped leaves the list and the next one is due at once.
+
 Each kind may register a handler to hear what became of its mails (the report mailer
 writes the status into the report and its audit log).
 """
@@ -38,12 +43,48 @@ log = logging.getLogger(__name__)
 QUEUED, SENT, FAILED, GAVE_UP = "queued", "sent", "failed", "gave_up"
 IDLE_POLL = 1.0  # seconds between looks for mails other replicas queued (own ones wake at once)
 
-# Take the first due mail and push its due time by the lease (it is being sent).
+# Take the first due mail that may go now and push its due time by the lease (it is
+# being sent). A reply mail may go only when it heads its conversation's order list: one
+# behind an earlier mail still waiting (retrying, or being sent) is moved to just after
+# that mail's due time and the scan goes on, so other conversations are never held up.
+# Heads that are no longer waiting (sent, given up, dropped) leave the list on the way.
+# KEYS: due. ARGV: now, lease until, item key prefix, order key prefix, order key suffix.
+# (Builds item and order keys itself: fine on one Redis, not a cluster.)
 _CLAIM = """
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 1)
-if #ids == 0 then return false end
-redis.call('ZADD', KEYS[1], ARGV[2], ids[1])
-return ids[1]
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 100)
+for _, id in ipairs(ids) do
+  local pid = redis.call('HGET', ARGV[3] .. id, 'pid')
+  local behind = false
+  if pid and pid ~= '' then
+    local order = ARGV[4] .. pid .. ARGV[5]
+    while true do
+      local head = redis.call('LINDEX', order, 0)
+      if (not head) or head == id then break end
+      local score = redis.call('ZSCORE', KEYS[1], head)
+      if score then behind = tonumber(score) break end
+      redis.call('LPOP', order)
+    end
+  end
+  if behind then
+    redis.call('ZADD', KEYS[1], behind + 0.001, id)
+  else
+    redis.call('ZADD', KEYS[1], ARGV[2], id)
+    return id
+  end
+end
+return false
+"""
+
+# A mail left its conversation's order (sent, given up): the next one may go at once.
+# KEYS: due, order. ARGV: mail id, now.
+_ADVANCE = """
+redis.call('LREM', KEYS[2], 0, ARGV[1])
+local head = redis.call('LINDEX', KEYS[2], 0)
+if head then
+  local score = redis.call('ZSCORE', KEYS[1], head)
+  if score and tonumber(score) > tonumber(ARGV[2]) then redis.call('ZADD', KEYS[1], ARGV[2], head) end
+end
+return head
 """
 
 
@@ -80,6 +121,8 @@ class MailOutbox:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._claim = redis.register_script(_CLAIM)
+        self._advance = redis.register_script(_ADVANCE)
+        self._order_affixes = keys.mail_order("\0").split("\0")
         self.sending = False  # a send is in progress (tests, status)
 
     # -- lifecycle
@@ -120,17 +163,22 @@ class MailOutbox:
             if pid:
                 pipe.sadd(keys.mail_conv(pid), mid)
                 pipe.expire(keys.mail_conv(pid), ttl)
+                pipe.rpush(keys.mail_order(pid), mid)  # sent in this order, one after the other
+                pipe.expire(keys.mail_order(pid), ttl)
             await pipe.execute()
         self._wake.set()
         return mid
 
     async def retry(self, mid: str) -> bool:
         """Send a failed (or given-up) mail again now; False if it is gone or already sent."""
-        if not await self.redis.exists(keys.mail_item(mid)):
+        state, pid = await self.redis.hmget(keys.mail_item(mid), ["state", "pid"])
+        if state is None:
             return False
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(keys.mail_item(mid), mapping={"attempts": 0, "state": QUEUED})
             pipe.zadd(keys.mail_due(), {mid: time.time()})
+            if pid and state.decode() == GAVE_UP:  # it left the order when given up: it goes first
+                pipe.lpush(keys.mail_order(pid.decode()), mid)
             await pipe.execute()
         self._wake.set()
         return True
@@ -142,7 +190,7 @@ class MailOutbox:
             for mid in mids:
                 pipe.delete(keys.mail_item(mid))
                 pipe.zrem(keys.mail_due(), mid)
-            pipe.delete(keys.mail_conv(pid))
+            pipe.delete(keys.mail_conv(pid), keys.mail_order(pid))
             await pipe.execute()
         return len(mids)
 
@@ -166,7 +214,9 @@ class MailOutbox:
         while True:
             self._wake.clear()  # before the claim: a mail put meanwhile wakes the wait below
             try:
-                mid = await self._claim(keys=[keys.mail_due()], args=[time.time(), time.time() + self.lease])
+                now = time.time()
+                mid = await self._claim(keys=[keys.mail_due()],
+                                        args=[now, now + self.lease, keys.mail_item(""), *self._order_affixes])
             except asyncio.CancelledError:
                 raise
             except (RedisError, OSError) as exc:
@@ -209,7 +259,7 @@ class MailOutbox:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # refused, unreachable, timed out: count it and retry later
-            await self._failed(mid, kind, ref, attempts, type(exc).__name__)
+            await self._failed(mid, kind, ref, attempts, type(exc).__name__, pid)
             return
         finally:
             self.sending = False
@@ -236,12 +286,14 @@ class MailOutbox:
             if pid:
                 pipe.srem(keys.mail_conv(pid), mid)
             await pipe.execute()
+        if pid:
+            await self._advance(keys=[keys.mail_due(), keys.mail_order(pid)], args=[mid, time.time()])
 
     def delay(self, attempts: int) -> float:
         base = self.settings.mail_retry_seconds * 2 ** max(0, attempts - 1)
         return min(base, self.settings.mail_retry_max_seconds) * random.uniform(1.0, 1.1)
 
-    async def _failed(self, mid: str, kind: str, ref: str, attempts: int, error: str) -> None:
+    async def _failed(self, mid: str, kind: str, ref: str, attempts: int, error: str, pid: str = "") -> None:
         metrics.MAIL_FAILED.labels(kind).inc()
         give_up = attempts >= self.settings.mail_max_attempts
         next_at = None if give_up else time.time() + self.delay(attempts)
@@ -253,6 +305,8 @@ class MailOutbox:
             else:
                 pipe.zadd(keys.mail_due(), {mid: next_at}, xx=True)
             await pipe.execute()
+        if give_up and pid:  # a given-up mail holds its conversation's later mails no longer
+            await self._advance(keys=[keys.mail_due(), keys.mail_order(pid)], args=[mid, time.time()])
         log.warning("mail not sent" + ("; given up" if give_up else "; will retry"),
                     extra={"component": "mail", "kind": kind, "attempt": attempts, "error": error})
         await self._tell(Outcome(mid, kind, ref, GAVE_UP if give_up else FAILED, attempts, error, next_at))

@@ -21,6 +21,7 @@ import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -187,10 +188,14 @@ class SmtpRelay:
     deliver: bool = True  # into the Maildir (the bench turns it off: answers stay out of the inbox)
     received: list[EmailMessage] = field(default_factory=list)
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
+    # A test's rule: True refuses this mail for now ("451", a temporary failure the sender retries).
+    refuse: Callable[[EmailMessage], bool] | None = None
     _controller: object = None
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's name)
         raw = envelope.original_content or envelope.content
+        if self.refuse is not None and self.refuse(message_from_bytes(raw, policy=policy.default)):  # type: ignore[arg-type]
+            return "451 4.3.0 Try again later"
         if self.deliver:
             self.dovecot.deliver(raw)
         self.received.append(message_from_bytes(raw, policy=policy.default))  # type: ignore[arg-type]

@@ -479,3 +479,43 @@ async def test_a_sender_over_its_limit_is_read_but_answered_only_for_danger(
     dovecot.deliver(bytes(make_mail(sender, DANGER)))
     answers = await relay.wait_for(sender, 3)  # danger is always answered, 112 first
     assert body(answers[2]).startswith(texts.text("emergency", "hu").splitlines()[0])
+
+
+async def test_a_retried_operator_mail_is_not_overtaken_by_a_later_one(
+        mail_gw: Any, dovecot: Dovecot, relay: SmtpRelay) -> None:
+    """Issue 16: one conversation's mails arrive in the order written, even when the first
+    needs retries; another conversation's mails are not held up meanwhile."""
+    gw = await mail_gw(EMAIL_TIMEOUT="2", MAIL_RETRY_SECONDS="0.4", MAIL_RETRY_MAX_SECONDS="0.4")
+    sender, other = "sorrend.teszt@example.org", "masvalaki.teszt@example.net"
+    for address in (sender, other):
+        dovecot.deliver(bytes(make_mail(address, DANGER)))
+        await relay.wait_for(address)
+    refused: list[str] = []
+
+    def refuse(mail: EmailMessage) -> bool:  # the first operator message fails twice, then goes
+        if "ELSO-UZENET" in body(mail) and len(refused) < 2:
+            refused.append(str(mail["To"]))
+            return True
+        return False
+
+    relay.refuse = refuse
+    handoff, op = gw.app[HANDOFF], Operator("erika")
+    pid, pid_other = (gw.app[GATEWAY].pid("email", a) for a in (sender, other))
+    await handoff.claim(pid, op)
+    await handoff.send(pid, op, "ELSO-UZENET: itt vagyok.")
+    await handoff.send(pid, op, "MASODIK-UZENET: írj, ha tudsz.")
+    await until(lambda: _refused(refused, 1), what="the first message refused once")
+    await handoff.claim(pid_other, op)
+    await handoff.send(pid_other, op, "MASIK-BESZELGETES: szia.")
+    mails = await relay.wait_for(sender, 4)  # the bot's answer, "joined", then the two messages
+    assert len(refused) == 2, [body(m)[:60] for m in mails]
+    said = [m for m in (body(x) for x in mails) if "-UZENET" in m]
+    assert [s.split(":")[0] for s in said] == ["ELSO-UZENET", "MASODIK-UZENET"], said
+    # the other conversation went on while the first message was retried
+    order = [body(m) for m in relay.received]
+    first = next(i for i, t in enumerate(order) if "ELSO-UZENET" in t)
+    assert any("MASIK-BESZELGETES" in t for t in order[:first]), "another conversation was held up"
+
+
+async def _refused(refused: list[str], n: int) -> bool:
+    return len(refused) >= n
