@@ -20,8 +20,8 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
