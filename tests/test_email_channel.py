@@ -519,3 +519,51 @@ async def test_a_retried_operator_mail_is_not_overtaken_by_a_later_one(
 
 async def _refused(refused: list[str], n: int) -> bool:
     return len(refused) >= n
+
+
+async def test_a_mail_writer_hears_once_that_a_person_will_answer_and_gets_no_position_mails(
+        mail_gw: Any, dovecot: Dovecot, relay: SmtpRelay, http: Any) -> None:
+    """Issue 16: "you are 2nd in the queue" and "your place moved" suit a chat, not a mailbox."""
+    gw = await mail_gw()
+    handoff = gw.app[HANDOFF]
+    await handoff.presence.heartbeat("gizi")  # an operator is online: places are told in the chat
+    handoff.presence.forget()
+    op = Operator("gizi")
+
+    async def web(session: str) -> Any:
+        async with http.post(f"{gw.url}/api/chat", json={"session": session, "text": "/operator"}) as r:
+            return await r.json()
+
+    # The web chat, for comparison: behind someone, it is told its place, and told when it moves.
+    await web("sess-mail-pos-ahead-1")
+    behind = await web("sess-mail-pos-behind")
+    assert data.text("queued", "hu", position=2) in behind["replies"][-1]["text"]
+    await handoff.claim(gw.app[GATEWAY].pid("web", "sess-mail-pos-ahead-1"), op)
+    await until(lambda: _web_told(http, gw.url, "sess-mail-pos-behind", behind["cursor"]),
+                what="the web chat's position update")
+    # The mail writer, behind someone too: one answer, no place, no later position mail.
+    await web("sess-mail-pos-ahead-2")
+    sender = "sorban.var.teszt@example.org"
+    dovecot.deliver(bytes(make_mail(sender, "/operator", subject="Beszélnék valakivel")))
+    [answer] = await relay.wait_for(sender)
+    text = body(answer)
+    assert data.text("mail_queued", "hu").splitlines()[0] in text
+    assert "116 111" in text and "112" in text
+    assert data.text("queued", "hu", position=2) not in text and "helyed" not in text
+    pid = gw.app[GATEWAY].pid("email", sender)
+    assert [w.position for w in await handoff.queue.waiting() if w.pid == pid] == [3]
+    await handoff.claim(gw.app[GATEWAY].pid("web", "sess-mail-pos-ahead-2"), op)
+    await handoff.update_positions()
+    await handoff.claim(gw.app[GATEWAY].pid("web", "sess-mail-pos-behind"), op)
+    await handoff.update_positions()  # now first: a chat would hear "you're next"
+    assert [w.position for w in await handoff.queue.waiting() if w.pid == pid] == [1]
+    await asyncio.sleep(1.0)
+    assert len(relay.to(sender)) == 1
+    said = [e.text for e in await gw.app[GATEWAY].store.read(pid, staff=True) if e.sender != "person"]
+    assert not [t for t in said if data.text("position_update_first", "hu") in t]
+
+
+async def _web_told(http: Any, url: str, session: str, cursor: int) -> bool:
+    async with http.get(f"{url}/api/chat/{session}/messages", params={"after": cursor}) as r:
+        got = await r.json()
+    return any(data.text("position_update_first", "hu") in m["text"] for m in got.get("messages", []))

@@ -40,6 +40,10 @@ ESTIMATE_WINDOW = 1800  # seconds of recent claims the wait estimate looks at
 ESTIMATE_MIN_CLAIMS = 3  # fewer than this: we say we cannot estimate
 POSITION_UPDATE_INTERVAL = 20.0  # at most one "your place moved" per this many seconds
 MAX_OPERATOR_TEXT = 4000
+# Channels that get no queue progress: a mailbox is not a chat. A mail writer hears once,
+# in the answer to their mail, that a person will answer (and the numbers meanwhile);
+# never "you are 3rd in the queue" nor a mail each time their place moves.
+NO_PROGRESS_CHANNELS = frozenset({"email"})
 API_OPERATOR = "api"
 
 
@@ -151,7 +155,7 @@ class HandoffService:
             meta={"kind": "queued", "priority": prio, "skill": skill_now, "reason": reason},
         )
         log.info("handoff queued", extra={"conv": conv.pid, "risk": prio, "skill": skill_now, "reason": reason})
-        replies = [Reply(await self._waiting_text(conv.pid, skill_now, prio, conv.voice))]
+        replies = [Reply(await self._waiting_text(conv.pid, skill_now, prio, conv.voice, channel=conv.channel))]
         await self._record(conv.pid, replies)
         await self.events.publish("queued", conv.pid, await self.store.last_seq(conv.pid))
         return replies
@@ -214,7 +218,10 @@ class HandoffService:
         for r in replies:
             await self.store.append(pid, SYSTEM, r.text, buttons=r.buttons)
 
-    async def _waiting_text(self, pid: str, skill: str, priority: str, lang: str, lead: str = "") -> str:
+    async def _waiting_text(self, pid: str, skill: str, priority: str, lang: str, lead: str = "",
+                            channel: str = "") -> str:
+        if channel in NO_PROGRESS_CHANNELS:  # never a place in the queue, never "told" one
+            return lead or await self._mail_waiting_text(skill, lang)
         position = await self.queue.position(pid, skill) or 1
         online = await self.presence.skills_online()
         parts = [lead] if lead else []
@@ -228,6 +235,14 @@ class HandoffService:
             if priority == "immediate":
                 parts.append(data.text("immediate_reminder", lang))
             await self.queue.mark_told(pid, position)
+        return "\n".join(parts)
+
+    async def _mail_waiting_text(self, skill: str, lang: str) -> str:
+        """What a mail writer hears once: a person will answer in this thread; the numbers.
+        (In immediate danger the answer mail already opens with the 112 text.)"""
+        parts = [data.text("mail_queued", lang)]
+        if not Presence.serves(await self.presence.skills_online(), skill):
+            parts.append(data.text("mail_queued_offline", lang))
         return "\n".join(parts)
 
     async def estimate_seconds(self, skill: str, position: int) -> float | None:
@@ -251,7 +266,7 @@ class HandoffService:
 
     async def update_positions(self) -> None:
         """Tell each waiting person when their place changed (once, whichever replica runs it)."""
-        waiting = await self.queue.waiting()
+        waiting = [w for w in await self.queue.waiting() if w.channel not in NO_PROGRESS_CHANNELS]
         if not waiting:
             return
         online = await self.presence.skills_online()
@@ -373,7 +388,7 @@ class HandoffService:
                                 meta={"kind": "transfer", "operator": op.name, "from": owner, "to_skill": skill})
         ticket = await self.queue.ticket(pid)
         prio = _priority(ticket.get("rank"))
-        await self._tell(pid, await self._waiting_text(pid, skill, prio, conv.voice,
+        await self._tell(pid, await self._waiting_text(pid, skill, prio, conv.voice, channel=conv.channel,
                                                        lead=data.text("transfer_waiting", conv.voice)))
         self._rasa_event(pid, "resume")
         await self.events.publish("queued", pid)
@@ -453,7 +468,7 @@ class HandoffService:
                 await self.store.append(pid, SYSTEM, f"{name} kapcsolata megszakadt; újra a sorban", audience=TO_STAFF,
                                         meta={"kind": "orphaned", "operator": name})
                 prio = _priority(ticket.get("rank"))
-                await self._tell(pid, await self._waiting_text(pid, skill, prio, conv.voice,
+                await self._tell(pid, await self._waiting_text(pid, skill, prio, conv.voice, channel=conv.channel,
                                                                lead=data.text("operator_lost", conv.voice)))
                 self._rasa_event(pid, "resume")  # waiting again: the bot answers meanwhile
                 await self.events.publish("queued", pid)
