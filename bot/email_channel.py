@@ -38,7 +38,7 @@ from urllib.parse import unquote, urlsplit
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot import keys, metrics
+from bot import keys, mail_report_form, metrics
 from bot.abuse import Limit, Limiter
 from bot.config import Settings
 from bot.gateway import Gateway, Inbound, Reply, fold
@@ -130,6 +130,7 @@ class Mail:
     references: str = ""
     subject: str = ""
     text: str = ""
+    full: str = ""  # the whole body, quotes included: a form may be answered under its quoted labels
     attachments: int = 0
     skip: str = ""
 
@@ -262,6 +263,7 @@ def parse_mail(raw: bytes, own_address: str, max_chars: int, *, headers_only: bo
         content = _content(body)  # type: ignore[arg-type]
         if body.get_content_subtype() == "html":
             content = html_to_text(content)
+        mail.full = content[:max_chars * 2]
         mail.text = strip_reply(content)
     for part in msg.walk():
         if part.is_multipart() or part is body:
@@ -281,8 +283,9 @@ def reply_subject(subject: str, voice: str) -> str:
 
 
 def render(replies: list[Reply], voice: str, *, attachments: bool = False, public_url: str = "",
-           footer: bool = True) -> str:
-    """One plain-text mail body: every reply, buttons as what the person can write instead."""
+           footer: bool = True, form: str = "") -> str:
+    """One plain-text mail body: every reply, buttons as what the person can write instead,
+    then maybe the report form (``form``) before the footer."""
     parts: list[str] = []
     if attachments:
         parts.append(text("attachments", voice))
@@ -293,6 +296,8 @@ def render(replies: list[Reply], voice: str, *, attachments: bool = False, publi
         titles += [t for t, _ in r.buttons if t and t not in titles]
     if titles:
         parts.append(text("options", voice) + "\n" + "\n".join(f"- {t}" for t in titles))
+    if form:
+        parts.append(form)
     if footer:
         tail = [text("footer", voice)]
         if public_url:
@@ -318,6 +323,13 @@ def compose(route: dict[str, Any], body: str, own_address: str, voice: str, *, a
     msg["X-Auto-Response-Suppress"] = "All"
     msg.set_content(body)
     return msg
+
+
+def _form_answer(replies: list[Reply]) -> bool:
+    """Whether the answer is about a report form already (saved, or what is missing)."""
+    heads = {mail_report_form.text(name, voice).splitlines()[0]
+             for name in ("saved", "missing", "cancelled") for voice in ("hu", "hu_formal", "en")}
+    return any(r.text and r.text.splitlines()[0] in heads for r in replies)
 
 
 def _urgent(replies: list[Reply]) -> bool:
@@ -601,15 +613,26 @@ class EmailChannel:
     async def _answer(self, mail: Mail, route: dict[str, Any], pid: str, collected: list[Reply],
                       deliver: Any, *, over_limit: bool = False) -> None:
         level = Level.NONE
+        state = ""
+        form = mail_report_form.parse(mail.full) if mail.full else None
         try:
-            if mail.text:
-                payload = await self._button_payload(pid, mail.text)
-                inbound = Inbound(channel=CHANNEL, chat_id=mail.sender, text=None if payload else mail.text,
+            if form is not None:
+                # A filled report form: its answers are the message (screened, in the transcript)
+                # and go to the report desk; the sender's own address never goes with them.
+                values = {k: mail_report_form.scrub(v, mail.sender) for k, v in form.values.items()}
+                form.values = values
+                inbound = Inbound(channel=CHANNEL, chat_id=mail.sender, text=form.as_text(), route=route,
+                                  report_form=values)
+            elif mail.text:
+                typed = mail_report_form.scrub(mail.text, mail.sender)
+                payload = await self._button_payload(pid, typed)
+                inbound = Inbound(channel=CHANNEL, chat_id=mail.sender, text=None if payload else typed,
                                   payload=payload, route=route)
             else:
                 inbound = Inbound(channel=CHANNEL, chat_id=mail.sender, kind="document" if mail.attachments
                                   else "text", text="", route=route)
-            level = (await self.gateway.handle(inbound, deliver)).screening.level
+            outcome = await self.gateway.handle(inbound, deliver)
+            level, state = outcome.screening.level, outcome.state.value
         finally:
             if collected and over_limit and level.rank < Level.HIGH.rank and not _urgent(collected):
                 # Over the sender's limit: taken (screened, in the transcript, an operator
@@ -618,9 +641,15 @@ class EmailChannel:
                 collected.clear()
             if collected:  # even after a failure: the 112 text went into ``collected`` first
                 voice = await self._voice(pid)
+                offer = state == "bot" and form is None and self._reports_on() and not _form_answer(collected)
                 body = render(collected, voice, attachments=bool(mail.attachments and mail.text),
-                              public_url=self.settings.public_url)
+                              public_url=self.settings.public_url,
+                              form=mail_report_form.offer(voice) if offer else "")
                 await self.send(compose(route, body, self.address, voice, automatic=True))
+
+    def _reports_on(self) -> bool:
+        desk = getattr(self.gateway, "reports", None)
+        return desk is not None and getattr(desk, "reports", None) is not None
 
     async def _bot_answer_withheld(self, pid: str) -> bool:
         """A later bot answer (a flood's deferred one) to a sender over its limit is not mailed;

@@ -55,6 +55,9 @@ class Inbound:
     kind: str = "text"
     route: dict[str, Any] | None = None
     message_id: int | None = None
+    # A report form filled outside the chat (a mail; bot.mail_report_form): field -> the
+    # person's words. ``text`` holds the same answers, for the screen and the transcript.
+    report_form: dict[str, str] | None = None
 
 
 @dataclass
@@ -460,6 +463,24 @@ class Gateway:
             replies += await self._say(conv, [Reply(texts.text("missing_child", voice))])
         if (max(risk.level, result.level) >= Level.CONCERN or conv.emergency_told) and NO_PHONE.search(fold(text)):
             replies += await self._say(conv, [Reply(texts.text("no_phone", voice))])
+
+        # 4a. A report form filled in a mail, or the missing part of one (bot.reports.followup).
+        # Screened above like any message; "in danger right now: yes" is the chat form's
+        # yes: 112 first and an operator, and the report is kept too (no live chat by mail).
+        if self.reports is not None and (msg.report_form is not None or pre.followup):
+            taken = await self.reports.take_form(conv, msg.report_form, text, followup=pre.followup)
+            if taken is not None:
+                form_replies, danger_now = taken
+                if danger_now:
+                    if result.level != Level.IMMEDIATE:
+                        again = time.time() - conv.emergency_told < EMERGENCY_REPEAT_AFTER
+                        replies += await self._say(conv, [Reply(texts.text("emergency_again" if again else "emergency",
+                                                                           voice))])
+                        await self.store.save(conv, emergency_told=time.time())
+                    # to the queue, or higher in it (never live here: step 3 returned)
+                    replies += await self._handoff(conv, reason="danger", skill=persona or None, announce=False)
+                outcome.replies = replies + await self._say(conv, form_replies)
+                return
 
         # 4b. Reports (bot.reports): a case code, /ugy, or an addition to a case.
         if self.reports is not None:

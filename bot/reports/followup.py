@@ -8,6 +8,9 @@
 - :meth:`intercept` before Rasa, for every message: ``/ugy K7M-4QX-9TB`` or any text
   holding a valid code shows the status and the operator's messages; the
   "add information" button makes the next message an addition to the case;
+- :meth:`take_form` for a report form filled in a mail (``bot.mail_report_form``): the
+  same report as the chat form's, or an answer saying what is still missing (what was
+  given is kept, sealed, until the rest arrives);
 - :meth:`message_reporter` for the operator: the message is kept in the report and
   delivered at once if the conversation link still exists (pushed on Telegram,
   into the transcript the web chat polls), otherwise when the reporter next
@@ -26,7 +29,7 @@ from redis.asyncio import Redis
 
 from bot import keys, texts
 from bot.crypto import Sealer
-from bot.reports import codes
+from bot.reports import codes, pii
 from bot.reports.store import CLOSED, Report, ReportError, ReportStore
 
 if TYPE_CHECKING:
@@ -38,6 +41,9 @@ log = logging.getLogger(__name__)
 ADD_PAYLOAD = "/ugy_kiegeszites"
 ERASE_PAYLOAD = "/torles"
 FOLLOWUP_TTL = 30 * 60
+MAIL_FORM_TTL = 7 * 86400  # a half-filled mail form waits this long for the rest
+MAIL_FORM_SHORT = 300  # a reply this short, with one field missing, is that field's answer
+_FORM_CANCEL = frozenset({"mégsem", "megsem", "mégse", "megse", "cancel", "stop", "elvetem"})
 _UNREAD = object()  # intercept(): the follow-up record was not read by the caller
 CODE_FAIL_WINDOW = 3600
 CODE_FAIL_MAX = 10
@@ -90,6 +96,61 @@ class ReportDesk:
         return [self._reply(texts.text("report_saved", lang).format(code=report.code),
                             ((texts.text("erase_button", lang), ERASE_PAYLOAD),))]
 
+    # -- the report form by e-mail ---------------------------------------------------------
+    async def take_form(self, conv: Conversation, form: dict[str, str] | None, text: str, *,
+                        followup: bytes | None | object = _UNREAD) -> tuple[list[Reply], bool] | None:
+        """A report form filled in a mail (``form``: field -> the person's words), or the
+        missing part of one sent earlier (``text``, unlabelled). Returns the replies and
+        whether the form says the child is in danger right now; None when this message has
+        nothing to do with a form (the bot answers it).
+
+        The report is the chat form's: the same store, fields and case code; the form's
+        "anything else" becomes the reporter's first addition. The sender's address never
+        reaches here (the e-mail channel takes it out of what they wrote)."""
+        from bot import mail_report_form as mailform
+
+        if self.reports is None:
+            return None if form is None else ([self._reply(texts.text("report_unavailable", conv.language))], False)
+        state = await self._followup(conv.pid) if followup is _UNREAD else self._open_followup(followup)
+        pending: dict[str, str] = dict(state.get("fields") or {}) if state and state.get("mode") == "mailform" else {}
+        voice = conv.voice
+        if form is None:
+            if not pending:
+                return None
+            stripped = text.strip()
+            if mailform.fold(stripped).strip(" .!") in {mailform.fold(w) for w in _FORM_CANCEL}:
+                await self.redis.delete(keys.conv_followup(conv.pid))
+                return [self._reply(mailform.text("cancelled", voice))], False
+            _, missing = mailform.normalise(pending)
+            if len(missing) != 1 or not stripped or len(stripped) > MAIL_FORM_SHORT or stripped.count("\n") > 2:
+                return None
+            if missing[0] == "danger_now" and mailform.danger_answer(stripped) is None:
+                return None
+            form = {missing[0]: stripped}
+        merged = {**pending, **{k: v for k, v in form.items() if v and v.strip()}}
+        fields, missing = mailform.normalise(merged)
+        danger = fields.get("danger_now") == "yes"
+        if missing and not (danger and "what" not in missing):
+            # Kept (sealed, apart from the transcript) until the rest arrives; /torles erases it.
+            await self.redis.set(keys.conv_followup(conv.pid), self._sealer.seal({"mode": "mailform", "fields": merged}),
+                                 ex=MAIL_FORM_TTL)
+            log.info("report form by mail: fields missing", extra={"conv": conv.pid, "count": len(missing)})
+            return [self._reply(mailform.missing_text(missing, voice))], danger
+        other = fields.pop("other", "")
+        report = await self.reports.create(fields, language=conv.language, pid=conv.pid)
+        if other:
+            await self.reports.add_addition(report.rid, other)
+        await self.reports.audit(report.rid, "reporter", "created")
+        if state:
+            await self.redis.delete(keys.conv_followup(conv.pid))
+        log.info("report created", extra={"conv": conv.pid, "outcome": "immediate" if report.immediate else "normal"})
+        replies = [self._reply(mailform.text("saved", voice, code=report.code),
+                               ((texts.text("erase_button", conv.language), ERASE_PAYLOAD),))]
+        kinds = pii.kinds_in([*fields.values(), other])
+        if kinds:
+            replies.insert(0, self._reply(mailform.pii_text(kinds, voice)))
+        return replies, danger
+
     # -- follow-up ---------------------------------------------------------------------
     async def intercept(self, conv: "Conversation", text: str, *,
                         followup: bytes | None | object = _UNREAD) -> list["Reply"] | None:
@@ -116,7 +177,7 @@ class ReportDesk:
             log.info("report addition", extra={"conv": conv.pid})
             return [self._reply(texts.text("report_added", lang))]
         if _ADD.match(stripped):
-            if not state:
+            if not state or "rid" not in state:
                 return [self._reply(texts.text("report_code_ask", lang))]
             report = await self.reports.get(state["rid"])
             if report is None:

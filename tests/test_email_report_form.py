@@ -1,0 +1,174 @@
+"""The anonymous report by e-mail (issue 16): the answer mail offers a plain-text form;
+a reply with the fields filled in makes the same report as the chat form (same store,
+same case code, the reporter's own data masked the same way), screened like any message.
+Against real servers: dovecot holds the mailbox, an aiosmtpd relay takes the answers."""
+from __future__ import annotations
+
+import json
+from email.message import EmailMessage
+from typing import Any
+
+from redis.asyncio import Redis
+
+from bot import keys, mail_report_form, texts
+from bot.appkeys import GATEWAY, HANDOFF
+from bot.reports import api as reports_api
+from tests import test_email_channel as channel
+from tests.conftest import redis_bytes
+from tests.email_servers import Dovecot, SmtpRelay
+from tests.test_email_channel import OURS, body, make_mail
+from tests.test_report_flow import CODE as CODE_RE
+
+# The channel tests' fixtures: dovecot (this module's own instance), the relay, the gateway.
+dovecot, relay, mail_gw = channel.dovecot, channel.relay, channel.mail_gw
+
+NEIGHBOUR = "A szomszéd lányt az osztályban csúfolják és kiközösítik, a tanárok nem tesznek semmit."
+
+
+def quoted(text: str) -> str:
+    return "\n".join("> " + line if line else ">" for line in text.splitlines())
+
+
+async def report_of(gw: Any, answer: EmailMessage) -> Any:
+    code = CODE_RE.search(body(answer))
+    assert code, body(answer)
+    report = await gw.app[reports_api.DESK].reports.by_code(code.group(0))
+    assert report is not None
+    return report
+
+
+# -- reading a form (no server needed) ------------------------------------------------------
+def test_forms_edited_badly_are_still_read() -> None:
+    labels = mail_report_form.labels("hu")
+    typed = (f"{labels['what']}: A szomszéd kisfiút\nbezárják a kamrába.\n{labels['settlement']}: Kecskemét\n"
+             f"{labels['child_age']}: kb. 7\n{labels['danger_now']}: nem tudom\n{labels['other']}:\n\nÜdv\n-- \nAnna")
+    form = mail_report_form.parse(typed)
+    assert form is not None
+    assert form.values["what"] == "A szomszéd kisfiút\nbezárják a kamrába."
+    assert mail_report_form.normalise(form.values) == (
+        {"what": "A szomszéd kisfiút\nbezárják a kamrába.", "settlement": "Kecskemét", "child_age": "kb. 7",
+         "danger_now": "unknown", "other": "Üdv"}, [])
+    # numbers, bullets, no accents, a dash or a question mark instead of the colon, the answer below
+    messy = "1. mi tortent - apja veri\n2) hol?\nBudapest XIII. kerület\n* Eletkor: 10 év\n**Veszélyben?** igen"
+    fields, missing = mail_report_form.normalise(mail_report_form.parse(messy).values)  # type: ignore[union-attr]
+    assert fields == {"what": "apja veri", "settlement": "Budapest XIII. kerület", "child_age": "10 év",
+                      "danger_now": "yes"} and missing == []
+    english = mail_report_form.parse("What happened: she is left alone for days\nWhere: Debrecen\nAge: 6")
+    assert english is not None and english.language == "en"
+    assert mail_report_form.normalise(english.values)[1] == ["danger_now"]
+    # not a form: an ordinary mail with a colon, or a reply quoting our blank form
+    assert mail_report_form.parse("Mi történt? Nem tudom pontosan. Anyám azt írta: ne gyere haza") is None
+    blank = mail_report_form.offer("hu")
+    assert mail_report_form.parse("Köszönöm a választ.\n\nOn Mon, <x@y.hu> wrote:\n" + quoted(blank)) is None
+    # an unclear danger answer is asked again; "don't know" is no answer to "what happened"
+    _, missing = mail_report_form.normalise({"what": "nem tudom", "settlement": "Pécs", "child_age": "9",
+                                             "danger_now": "a szomszéd szerint"})
+    assert missing == ["what", "danger_now"]
+
+
+# -- against dovecot and the SMTP relay -----------------------------------------------------
+async def test_a_report_by_mail_is_the_chat_forms_report_without_the_senders_address(
+        mail_gw: Any, dovecot: Dovecot, relay: SmtpRelay, redis: Redis) -> None:
+    gw = await mail_gw()
+    sender = "bejelento.teszt@example.org"
+    dovecot.deliver(bytes(make_mail(sender, "Jó napot! Szeretnék jelezni valamit egy gyerekről.")))
+    [answer] = await relay.wait_for(sender)
+    offered = body(answer)
+    assert mail_report_form.text("offer", "hu_formal").splitlines()[0] in offered
+    for label in mail_report_form.labels("hu_formal").values():
+        assert f"\n{label}:" in offered
+    # The reply, typed under the quoted questions; the writer's own address and phone in it.
+    filled = {"what": NEIGHBOUR, "settlement": "Kecskemét", "child_age": "kb. 8",
+              "danger_now": "nem", "other": f"Ha kell, írjanak: {sender}, vagy hívjanak: 06 30 123 4567"}
+    labels_now = mail_report_form.labels("hu_formal")
+    lines = ["Kitöltöttem.", "", f"On Mon, 3 Mar 2025 at 10:12, Segítség chat <{OURS}> wrote:"]
+    for line in offered.splitlines():
+        lines.append("> " + line if line else ">")
+        for name, value in filled.items():
+            if line == labels_now[name] + ":":
+                lines.append(value)
+    reply = make_mail(sender, "\n".join(lines), subject="Re: Kérdés", in_reply_to=answer["Message-ID"])
+    dovecot.deliver(bytes(reply))
+    answers = await relay.wait_for(sender, 2)
+    saved = body(answers[1])
+    assert answers[1]["In-Reply-To"] == reply["Message-ID"]
+    assert mail_report_form.text("saved", "hu_formal", code="X").splitlines()[0] in saved
+    assert "telefonszám" in saved and "e-mail-cím" in saved  # told that own data will be removed
+    assert mail_report_form.text("offer", "hu_formal").splitlines()[0] not in saved  # no second form
+    report = await report_of(gw, answers[1])
+    # the chat form's report: the same store, fields and code; "anything else" as an addition
+    assert report.fields == {"what": NEIGHBOUR, "settlement": "Kecskemét", "child_age": "kb. 8", "danger_now": "no"}
+    assert not report.immediate
+    [addition] = report.additions
+    assert sender not in addition["text"] and "[e-mail törölve]" in addition["text"]
+    assert report.needs_pii_review()  # the phone number: the PDF is gated like a chat report's
+    assert json.dumps(report.to_dict()).find(sender.split("@")[0]) < 0
+    pid = gw.app[GATEWAY].pid("email", sender)
+    assert await gw.app[reports_api.DESK].reports.linked_pid(report.rid) == pid
+    assert sender.encode() not in await redis_bytes(redis)
+    # the operator reads the form's words in the transcript, like any message
+    person = [e.text for e in await gw.app[GATEWAY].store.read(pid, staff=True) if e.sender == "person"]
+    assert person[-1].startswith("Mi történt: " + NEIGHBOUR)
+
+
+async def test_missing_fields_are_asked_for_and_the_rest_is_kept(
+        mail_gw: Any, dovecot: Dovecot, relay: SmtpRelay, redis: Redis) -> None:
+    gw = await mail_gw()
+    desk = gw.app[reports_api.DESK]
+    sender = "hianyos.teszt@example.org"
+    labels = mail_report_form.labels("hu")
+    dovecot.deliver(bytes(make_mail(sender, f"{labels['what']}: {NEIGHBOUR}\n{labels['settlement']}: Szeged\n")))
+    [answer] = await relay.wait_for(sender)
+    text = body(answer)
+    voice = (await gw.app[GATEWAY].store.load(gw.app[GATEWAY].pid("email", sender))).voice  # an adult's words: Ön
+    asked = mail_report_form.labels(voice)
+    assert mail_report_form.text("missing", voice, missing="").splitlines()[0] in text
+    assert f"{asked['child_age']}:" in text and f"{asked['danger_now']}:" in text
+    assert f"{asked['settlement']}:" not in text
+    assert not await desk.reports.list()  # nothing stored as a report yet
+    # the answer to the two, labelled as people write them
+    dovecot.deliver(bytes(make_mail(sender, "Életkor: 9 éves\nVeszélyben? nem tudom", subject="Re: Kérdés",
+                                    in_reply_to=answer["Message-ID"])))
+    answers = await relay.wait_for(sender, 2)
+    report = await report_of(gw, answers[1])
+    assert report.fields == {"what": NEIGHBOUR, "settlement": "Szeged", "child_age": "9 éves", "danger_now": "unknown"}
+    # one missing field answered without its label
+    other = "rovid.valasz.teszt@example.org"
+    dovecot.deliver(bytes(make_mail(other, f"{labels['what']}: {NEIGHBOUR}\n{labels['settlement']}: Pécs\n"
+                                           f"{labels['danger_now']}: nem")))
+    [ask] = await relay.wait_for(other)
+    assert f"{asked['child_age']}:" in body(ask)
+    dovecot.deliver(bytes(make_mail(other, "kb. 11", subject="Re: Kérdés", in_reply_to=ask["Message-ID"])))
+    answers = await relay.wait_for(other, 2)
+    report = await report_of(gw, answers[1])
+    assert report.fields["child_age"] == "kb. 11" and report.fields["settlement"] == "Pécs"
+    assert not await redis.exists(keys.conv_followup(gw.app[GATEWAY].pid("email", other)))
+
+
+async def test_a_form_in_danger_gets_112_first_and_tops_the_queue(
+        mail_gw: Any, dovecot: Dovecot, relay: SmtpRelay) -> None:
+    gw = await mail_gw()
+    labels = mail_report_form.labels("hu")
+    # the words screened as immediate danger
+    sender = "veszely.urlap.teszt@example.org"
+    dovecot.deliver(bytes(make_mail(sender, f"{labels['what']}: az apja most is veri, hallom a sikítást a falon át\n"
+                                            f"{labels['settlement']}: Győr\n{labels['child_age']}: 6\n"
+                                            f"{labels['danger_now']}: igen")))
+    [answer] = await relay.wait_for(sender)
+    text = body(answer)
+    assert text.startswith(texts.text("emergency", "hu").splitlines()[0]), text[:200]
+    assert CODE_RE.search(text)  # and the report is kept: nobody is live in a mail
+    report = await report_of(gw, answer)
+    assert report.immediate and report.fields["settlement"] == "Győr"
+    waiting = await gw.app[HANDOFF].queue.waiting()
+    pid = gw.app[GATEWAY].pid("email", sender)
+    assert waiting[0].pid == pid and waiting[0].priority == "immediate"
+    # "in danger right now: yes" beside words the screen finds mild: 112 first, and an operator
+    mild = "veszely.igen.teszt@example.org"
+    dovecot.deliver(bytes(make_mail(mild, f"{labels['what']}: {NEIGHBOUR}\n{labels['settlement']}: Eger\n"
+                                          f"{labels['child_age']}: 12\n{labels['danger_now']}: igen, most is")))
+    [answer] = await relay.wait_for(mild)
+    assert body(answer).splitlines()[0] in {texts.text("emergency", v).splitlines()[0] for v in ("hu", "hu_formal")}
+    queued = {w.pid: w.priority for w in await gw.app[HANDOFF].queue.waiting()}
+    assert queued.get(gw.app[GATEWAY].pid("email", mild)) in ("high", "immediate")
+    assert (await report_of(gw, answer)).immediate
