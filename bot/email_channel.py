@@ -386,8 +386,11 @@ class EmailChannel:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+            # Cancelled again until it ends: Python 3.11's wait_for can swallow a cancellation
+            # that meets its inner wait finishing (a wake-up), and the loop would go on.
+            while not self._task.done():
+                self._task.cancel()
+                await asyncio.wait({self._task}, timeout=1)
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=10)
         for t in list(self._tasks):

@@ -131,8 +131,11 @@ class MailOutbox:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+            # Cancelled again until it ends: Python 3.11's wait_for can swallow a cancellation
+            # that meets its inner wait finishing (a wake-up), and the loop would go on.
+            while not self._task.done():
+                self._task.cancel()
+                await asyncio.wait({self._task}, timeout=1)
             self._task = None
 
     @property
