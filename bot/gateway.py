@@ -469,6 +469,8 @@ class Gateway:
         # yes: 112 first and an operator, and the report is kept too (no live chat by mail).
         if self.reports is not None and (msg.report_form is not None or pre.followup):
             taken = await self.reports.take_form(conv, msg.report_form, text, followup=pre.followup)
+            if msg.report_form is not None:
+                self._end_rasa_form(conv.pid)  # a chat form begun by mail is done by the mail form
             if taken is not None:
                 form_replies, danger_now = taken
                 if danger_now:
@@ -518,6 +520,22 @@ class Gateway:
         wait = 0.0 if result.level >= Level.HIGH else self._busy_notice
         replies += await self._ask_rasa(conv, value, distress=distress, wait=wait, route=msg.route, rate=rate)
         outcome.replies = replies
+
+    def _end_rasa_form(self, pid: str) -> None:
+        """End a form Rasa may be in (the chat report form asked its first question by mail,
+        and the person answered with the mail form): else their next mail would be read as
+        that question's answer. Best effort, in the background, like the handoff's pause."""
+
+        async def post() -> None:
+            try:
+                await self.rasa.tracker_event(pid, {"event": "active_loop", "name": None})
+                await self.rasa.tracker_event(pid, {"event": "slot", "name": "requested_slot", "value": None})
+            except RasaUnavailable as exc:
+                log.warning("rasa tracker event failed", extra={"conv": pid, "error": str(exc)})
+
+        task = asyncio.create_task(post())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def drain_deferred(self) -> int:
         """Answer messages a flood deferred, once their conversation's window has room.

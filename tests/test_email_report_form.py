@@ -8,16 +8,18 @@ import json
 from email.message import EmailMessage
 from typing import Any
 
+from aiohttp import web
 from redis.asyncio import Redis
 
 from bot import keys, mail_report_form, texts
 from bot.appkeys import GATEWAY, HANDOFF
 from bot.reports import api as reports_api
 from tests import test_email_channel as channel
-from tests.conftest import redis_bytes
+from tests.conftest import free_port, redis_bytes
 from tests.email_servers import Dovecot, SmtpRelay
-from tests.test_email_channel import OURS, body, make_mail
+from tests.test_email_channel import OURS, body, make_mail, until
 from tests.test_report_flow import CODE as CODE_RE
+from tests.test_report_support import FakeRasa
 
 # The channel tests' fixtures: dovecot (this module's own instance), the relay, the gateway.
 dovecot, relay, mail_gw = channel.dovecot, channel.relay, channel.mail_gw
@@ -172,3 +174,44 @@ async def test_a_form_in_danger_gets_112_first_and_tops_the_queue(
     queued = {w.pid: w.priority for w in await gw.app[HANDOFF].queue.waiting()}
     assert queued.get(gw.app[GATEWAY].pid("email", mild)) in ("high", "immediate")
     assert (await report_of(gw, answer)).immediate
+
+
+class RecordingRasa(FakeRasa):
+    """The report tests' stand-in for Rasa, keeping the tracker events it is sent."""
+
+    def __init__(self, redis_url: str) -> None:
+        super().__init__(redis_url)
+        self.posted: list[tuple[str, Any]] = []
+
+    async def events(self, request: web.Request) -> web.Response:
+        self.posted.append((request.match_info["sender"], await request.json()))
+        return web.json_response({})
+
+
+async def test_a_chat_form_begun_by_mail_ends_when_the_mail_form_arrives(
+        mail_gw: Any, dovecot: Dovecot, relay: SmtpRelay, redis_server: Any) -> None:
+    fake = RecordingRasa(redis_server.url)
+    await fake.start(free_port())
+    try:
+        gw = await mail_gw(RASA_URL=fake.url, ACTION_SERVER_URL=fake.url)
+        sender = "chatform.teszt@example.org"
+        dovecot.deliver(bytes(make_mail(sender, "Bejelentést szeretnék tenni.")))
+        [asked] = await relay.wait_for(sender)  # the chat form's first question, and the mail form
+        assert "Mi történt?" in body(asked) and mail_report_form.text("offer", "hu").splitlines()[0] in body(asked)
+        labels = mail_report_form.labels("hu")
+        dovecot.deliver(bytes(make_mail(
+            sender, f"{labels['what']}: {NEIGHBOUR}\n{labels['settlement']}: Szeged\n{labels['child_age']}: 9\n"
+                    f"{labels['danger_now']}: nem", subject="Re: Kérdés", in_reply_to=asked["Message-ID"])))
+        answers = await relay.wait_for(sender, 2)
+        assert CODE_RE.search(body(answers[1]))
+        pid = gw.app[GATEWAY].pid("email", sender)
+        assert fake.senders == [pid]  # the form went to the report desk, not to Rasa
+        await until(lambda: _posted(fake, 2), what="Rasa's form ended")
+        assert fake.posted == [(pid, [{"event": "active_loop", "name": None}]),
+                               (pid, [{"event": "slot", "name": "requested_slot", "value": None}])]
+    finally:
+        await fake.stop()
+
+
+async def _posted(fake: RecordingRasa, n: int) -> bool:
+    return len(fake.posted) >= n
