@@ -15,6 +15,8 @@ Operators' replies reach the person as mails in that thread (``gateway.deliverer
 - No mail loops: our own address, auto-replies and bulk or list mail, bounces are
   read and marked seen, never answered; our bot answers carry ``Auto-Submitted``.
 - Attachments are never stored or opened: the answer says we can only read text.
+- The bot's answers end with the anonymous report form (``bot.mail_report_form``); a reply
+  with it filled in becomes the chat form's report, without the sender's address.
 - IMAP IDLE when the server has it, polling every ``EMAIL_POLL_SECONDS`` otherwise.
 """
 from __future__ import annotations
@@ -637,9 +639,11 @@ class EmailChannel:
             outcome = await self.gateway.handle(inbound, deliver)
             level, state = outcome.screening.level, outcome.state.value
         finally:
-            if collected and over_limit and level.rank < Level.HIGH.rank and not _urgent(collected):
+            if collected and over_limit and level.rank < Level.HIGH.rank and not _urgent(collected) \
+                    and not _form_answer(collected):
                 # Over the sender's limit: taken (screened, in the transcript, an operator
-                # sees it), but not answered by mail; danger is always answered.
+                # sees it), but not answered by mail; danger, and a report's case code (or
+                # what it still lacks), are always answered.
                 log.info("email answer withheld: sender over its limit", extra={"channel": CHANNEL, "conv": pid})
                 collected.clear()
             if collected:  # even after a failure: the 112 text went into ``collected`` first

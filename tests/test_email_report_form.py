@@ -215,3 +215,15 @@ async def test_a_chat_form_begun_by_mail_ends_when_the_mail_form_arrives(
 
 async def _posted(fake: RecordingRasa, n: int) -> bool:
     return len(fake.posted) >= n
+
+
+async def test_a_senders_limit_never_withholds_the_case_code(mail_gw: Any, dovecot: Dovecot, relay: SmtpRelay) -> None:
+    gw = await mail_gw(EMAIL_ANSWERS_PER_SENDER="1")
+    sender = "korlat.urlap.teszt@example.org"
+    dovecot.deliver(bytes(make_mail(sender, "szia, hova fordulhatok?")))
+    await relay.wait_for(sender)
+    labels = mail_report_form.labels("hu")
+    dovecot.deliver(bytes(make_mail(sender, f"{labels['what']}: {NEIGHBOUR}\n{labels['settlement']}: Sopron\n"
+                                            f"{labels['child_age']}: 10\n{labels['danger_now']}: nem")))
+    answers = await relay.wait_for(sender, 2)  # over the limit of 1, and still answered: the code
+    assert (await report_of(gw, answers[1])).fields["settlement"] == "Sopron"
