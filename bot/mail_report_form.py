@@ -39,12 +39,11 @@ LABELS: dict[str, dict[str, str]] = {
            "danger_now": "Is the child in danger right now (yes / no / don't know)",
            "other": "Anything else you think matters"},
 }
-# Short labels for the text that goes through the gateway (transcript, screening).
+# Short labels for the text that goes through the gateway (transcript, screening); the
+# danger question's answer is not part of it (see Form.as_text).
 SHORT: dict[str, dict[str, str]] = {
-    "hu": {"what": "Mi történt", "settlement": "Hol", "child_age": "Életkor", "danger_now": "Most is veszélyben",
-           "other": "Egyéb"},
-    "en": {"what": "What happened", "settlement": "Where", "child_age": "Age", "danger_now": "In danger right now",
-           "other": "Anything else"},
+    "hu": {"what": "Mi történt", "settlement": "Hol", "child_age": "Életkor", "other": "Egyéb"},
+    "en": {"what": "What happened", "settlement": "Where", "child_age": "Age", "other": "Anything else"},
 }
 
 TEXTS: dict[str, dict[str, str]] = {
