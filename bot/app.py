@@ -128,6 +128,7 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
                           concurrency=settings.rasa_concurrency),
             rasa_queue=settings.rasa_queue,
             busy_notice=settings.rasa_busy_notice,
+            wait_claim=settings.rasa_wait_claim,
             pseudonym_key=settings.pseudonym_key,
             intents=load_intents(settings.domain_dir),
             max_chars=settings.max_message_chars,

@@ -65,6 +65,9 @@ class Settings:
     rasa_concurrency: int = 4
     rasa_queue: int = 200
     rasa_busy_notice: float = 2.0
+    # A message told "a moment" waits in Redis, claimed by one gateway for this long at a
+    # time (renewed while it works): if that gateway dies, another replica answers it.
+    rasa_wait_claim: float = 15.0
     telegram_token: str = ""
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_webhook_url: str = ""
@@ -248,6 +251,7 @@ class Settings:
             rasa_concurrency=_int(env, "RASA_CONCURRENCY", 4),
             rasa_queue=_int(env, "RASA_QUEUE", 200),
             rasa_busy_notice=_float(env, "RASA_BUSY_NOTICE", 2.0),
+            rasa_wait_claim=max(1.0, _float(env, "RASA_WAIT_CLAIM_SECONDS", 15.0)),
             rasa_token=env.get("RASA_TOKEN", "").strip(),
             action_server_url=(env.get("ACTION_SERVER_URL", "").strip() or "http://127.0.0.1:5055").rstrip("/"),
             rasa_timeout=_float(env, "RASA_TIMEOUT", 10.0),

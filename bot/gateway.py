@@ -23,7 +23,7 @@ from bot.ids import pseudonymise
 from bot.rasa_client import BotMessage, RasaBusy, RasaPool, RasaUnavailable
 from bot.screening import Level, RiskState, Screener, ScreenResult
 from bot.spool import Spool
-from bot.store import BOT, SEEN_SEQ, SYSTEM, TO_STAFF, Conversation, ConversationStore, Prefetched, State
+from bot.store import BOT, SEEN_SEQ, SYSTEM, TO_STAFF, Conversation, ConversationStore, Deferred, Prefetched, State
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +163,7 @@ class Gateway:
         actions_up: Callable[[], bool] | None = None,
         rasa_queue: int = 200,
         busy_notice: float = 2.0,
+        wait_claim: float = 15.0,
     ) -> None:
         self.store = store
         self.screener = screener
@@ -179,12 +180,15 @@ class Gateway:
         self._actions_up = actions_up  # cached action-server health (bot.action_watch)
         self._pending: deque[Inbound] = deque(maxlen=10_000)
         # Overload (bot.rasa_client.RasaPool): a message waits at most ``busy_notice`` s for a
-        # Rasa slot, then the person hears "a moment" and it waits on in the background, at
-        # most ``rasa_queue`` of them; past that it is deferred in Redis (answered later).
+        # Rasa slot, then the person hears "a moment" and it waits on in Redis (the
+        # conversation's deferred list), claimed by this process for ``wait_claim`` s at a
+        # time: if the process dies, another replica takes it over and answers. At most
+        # ``rasa_queue`` conversations are worked on here at once; the rest wait in Redis
+        # for whichever replica has room.
         self._rasa_queue = rasa_queue
         self._busy_notice = busy_notice
-        self._later: dict[str, int] = {}  # pid -> messages of it waiting in the background
-        self._background: set[asyncio.Task[None]] = set()
+        self._wait_claim = wait_claim
+        self._drainers: dict[str, asyncio.Task[None]] = {}  # pid -> the task answering its list
         # One lock per conversation for every channel: two messages of one person never
         # interleave their read-modify-write of the conversation (risk, state).
         self._locks: dict[str, list[Any]] = {}
@@ -518,7 +522,7 @@ class Gateway:
         # then the person is told to wait a moment and the answer follows (bot.rasa_client).
         distress = max(risk.level, result.level) >= Level.CONCERN or bool(DISTRESS.search(fold(text)))
         wait = 0.0 if result.level >= Level.HIGH else self._busy_notice
-        replies += await self._ask_rasa(conv, value, distress=distress, wait=wait, route=msg.route, rate=rate)
+        replies += await self._ask_rasa(conv, value, distress=distress, wait=wait, rate=rate)
         outcome.replies = replies
 
     def _end_rasa_form(self, pid: str) -> None:
@@ -538,26 +542,108 @@ class Gateway:
         task.add_done_callback(self._background.discard)
 
     async def drain_deferred(self) -> int:
-        """Answer messages a flood deferred, once their conversation's window has room.
+        """Start answering conversations whose deferred messages are due (a flood's, once its
+        window has room; one Rasa had no room for, whichever replica deferred it, once this
+        process has room, or at once when the replica holding it died). Returns how many."""
+        room = self._rasa_queue - len(self._drainers)
+        started = 0
+        for pid in await self.store.due_deferred(time.time(), lease=self._wait_claim, limit=room):
+            if pid not in self._drainers:  # ours already: it is being answered
+                self._start_drainer(pid)
+                started += 1
+        return started
 
-        A message leaves the list only after it was answered (a crash in between answers
-        it again rather than never)."""
-        done = 0
-        for pid in await self.store.due_deferred(time.time()):
-            async with self.conversation_lock(pid):
+    def _start_drainer(self, pid: str) -> None:
+        task = asyncio.create_task(self._drain(pid), name="answer-deferred")
+        self._drainers[pid] = task
+
+    async def _drain(self, pid: str) -> None:
+        """Answer one conversation's deferred messages in order, keeping the claim on them.
+
+        A message leaves the list only after its answer is recorded, so a crash in between
+        answers it again (on another replica, once the claim lapses) rather than never.
+        Waiting for Rasa does not hold the conversation: the person may write on meanwhile
+        (their messages join the list) and danger is never held up."""
+        renew = asyncio.create_task(self._keep_claim(pid))
+        try:
+            while True:
+                item = await self.store.peek_deferred(pid)
+                if item is None:
+                    async with self.conversation_lock(pid):
+                        if await self.store.drop_deferred(pid, pop=False) == 0:
+                            self._drainers.pop(pid, None)
+                            return
+                    continue
                 conv = await self.store.load(pid)
-                while (text := await self.store.peek_deferred(pid)) is not None:
-                    if not conv.with_human:  # with a human: the operator reads it in the transcript
+                answer: tuple[list[BotMessage], bool] | None = None
+                if self._bot_answers(conv, item):
+                    if not item.counted:  # a flood's message: it waits for the window again
                         over, _ = await self._flooding(pid)
                         if over:
+                            renew.cancel()
                             await self.store.defer_again(pid, time.time() + self._rate_window)
-                            break
-                        await self.push(pid, await self._ask_rasa(conv, text))
-                        done += 1
-                    await self.store.drop_deferred(pid)
-                else:
-                    await self.store.redis.zrem(keys.deferred_due(), pid)  # nothing (left) to answer
-        return done
+                            return
+                    answer = await self._rasa_answer(conv, item.text)
+                replies: list[Reply] = []
+                async with self.conversation_lock(pid):
+                    conv = await self.store.load(pid)
+                    if answer is not None and self._bot_answers(conv, item):
+                        if answer[0]:
+                            replies = await self._use_answer(conv, answer[0], item.distress, answer[1])
+                        else:
+                            replies = await self._say(conv, [self._unavailable(conv.voice)])
+                    if await self.store.drop_deferred(pid) == 0:
+                        self._drainers.pop(pid, None)
+                        await self.push(pid, replies)
+                        return
+                await self.push(pid, replies)
+        except (RedisError, OSError) as exc:
+            log.error("late answer failed", extra={"conv": pid, "error": type(exc).__name__})
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - a background task: log it, never die silently
+            log.exception("late answer failed", extra={"conv": pid})
+        finally:
+            renew.cancel()
+            if self._drainers.get(pid) is asyncio.current_task():
+                self._drainers.pop(pid, None)
+
+    async def _keep_claim(self, pid: str) -> None:
+        """Renew the claim on a conversation's deferred messages while they are worked on."""
+        while True:
+            try:
+                await self.store.renew_deferred(pid, time.time() + self._wait_claim)
+            except (RedisError, OSError) as exc:
+                log.error("deferred claim not renewed", extra={"conv": pid, "error": type(exc).__name__})
+            await asyncio.sleep(self._wait_claim / 3)
+
+    @staticmethod
+    def _bot_answers(conv: Conversation, item: Deferred) -> bool:
+        """Erased: nothing comes back. Live with an operator: they read it in the transcript.
+        Queued: a message that waited for Rasa is answered as it would have been at once;
+        a flood's waits for the person (as before)."""
+        if not conv.created:
+            return False
+        return conv.state != State.LIVE if item.counted else not conv.with_human
+
+    async def _rasa_answer(self, conv: Conversation, text: str) -> tuple[list[BotMessage], bool]:
+        """Rasa's answer, waiting for a slot as long as it takes ([] when Rasa failed), and
+        whether the language slot travelled with it."""
+        meta: dict[str, Any] = {"language": conv.language, "channel": conv.channel}
+        if conv.persona:
+            meta["persona"] = conv.persona
+        slot_change = (conv.rasa_language or "hu") != conv.language
+        if slot_change:
+            meta["slots"] = {"language": conv.language}
+        if self._actions_up is not None and not self._actions_up():
+            metrics.ERRORS.labels("actions_unavailable").inc()
+            return [], slot_change  # Rasa without its actions gives half answers
+        try:
+            return await self.rasa.send(conv.pid, text, meta), slot_change
+        except RasaUnavailable as exc:
+            log.error("rasa unavailable", extra={"conv": conv.pid, "error": str(exc)})
+            metrics.ERRORS.labels("rasa_unavailable").inc()
+            return [], slot_change
 
     async def _flooding(self, pid: str) -> tuple[int, int]:
         """(how far over the allowed messages in this window, how many wait deferred)."""
@@ -589,14 +675,14 @@ class Gateway:
         slot_change = (conv.rasa_language or "hu") != conv.language
         if slot_change:
             meta["slots"] = {"language": conv.language}
-        if wait is not None and self._later.get(conv.pid):
+        if wait is not None and conv.pid in self._drainers:
             wait = 0.0  # an earlier message of theirs is waiting: this one queues behind it
         try:
             if wait == 0.0 and not self.rasa.has_room(conv.pid):
                 raise RasaBusy("no free rasa slot")
             answer = await self.rasa.send(conv.pid, text, meta, wait=wait)
         except RasaBusy:
-            return await self._busy(conv, text, distress, route, rate)
+            return await self._busy(conv, text, distress, rate)
         except RasaUnavailable as exc:
             log.error("rasa unavailable", extra={"conv": conv.pid, "error": str(exc)})
             metrics.ERRORS.labels("rasa_unavailable").inc()
@@ -638,66 +724,34 @@ class Gateway:
             )
         return replies
 
-    async def _busy(self, conv: Conversation, text: str, distress: bool, route: dict[str, Any] | None,
-                    rate: int = 0) -> list[Reply]:
+    async def _busy(self, conv: Conversation, text: str, distress: bool, rate: int = 0) -> list[Reply]:
         """Rasa is saturated: say "a moment" now; the answer follows when a slot frees.
 
-        Up to ``rasa_queue`` messages wait here in this process; past that the message is
-        deferred in Redis like a flood's and answered by the deferred-message loop."""
+        The message waits in Redis (the conversation's deferred list), never only in this
+        process's memory: if this gateway dies, another replica answers it. This process
+        claims it and answers it when it has room (``rasa_queue`` conversations at once);
+        otherwise it is due at once for any replica's deferred-message loop."""
         metrics.ERRORS.labels("rasa_busy").inc()
-        if self.rasa.waiting >= self._rasa_queue:
-            await self.store.defer(conv.pid, text, time.time(), rate)
-            return await self._say(conv, [Reply(texts.text("bot_busy", conv.voice))])
-        self._later[conv.pid] = self._later.get(conv.pid, 0) + 1
-        task = asyncio.create_task(self._answer_later(conv.pid, text, distress, route))
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-        return await self._say(conv, [Reply(texts.text("bot_busy", conv.voice))], rate=rate)
-
-    async def _answer_later(self, pid: str, text: str, distress: bool, route: dict[str, Any] | None) -> None:
-        """Wait for a Rasa slot without holding the conversation, then answer and push."""
-        try:
-            conv = await self.store.load(pid)
-            if not conv.created:
-                return  # erased (/torles) while it waited: nothing of it may come back
-            meta: dict[str, Any] = {"language": conv.language, "channel": conv.channel}
-            if conv.persona:
-                meta["persona"] = conv.persona
-            slot_change = (conv.rasa_language or "hu") != conv.language
-            if slot_change:
-                meta["slots"] = {"language": conv.language}
-            try:
-                answer = await self.rasa.send(pid, text, meta)
-            except RasaUnavailable as exc:
-                log.error("rasa unavailable", extra={"conv": pid, "error": str(exc)})
-                metrics.ERRORS.labels("rasa_unavailable").inc()
-                answer = None
-            async with self.conversation_lock(pid):
-                conv = await self.store.load(pid)
-                if conv.state == State.LIVE or not conv.created:
-                    return  # an operator answers now (the message is in their transcript), or erased
-                if answer is None:
-                    replies = await self._say(conv, [self._unavailable(conv.voice)])
-                else:
-                    replies = await self._use_answer(conv, answer, distress, slot_change)
-            await self.push(pid, replies, route=route)
-        except (RedisError, OSError) as exc:
-            log.error("late answer failed", extra={"conv": pid, "error": type(exc).__name__})
-        except Exception:  # noqa: BLE001 - a background task: log it, never die silently
-            log.exception("late answer failed", extra={"conv": pid})
-        finally:
-            left = self._later.get(pid, 1) - 1
-            if left > 0:
-                self._later[pid] = left
-            else:
-                self._later.pop(pid, None)
+        await self.store.defer(conv.pid, text, time.time(), rate, counted=True, distress=distress)
+        replies = await self._say(conv, [Reply(texts.text("bot_busy", conv.voice))])
+        if (conv.pid not in self._drainers and len(self._drainers) < self._rasa_queue
+                and await self.store.claim_deferred(conv.pid, time.time(), self._wait_claim)):
+            self._start_drainer(conv.pid)
+        return replies
 
     async def stop(self) -> None:
-        """Let answers waiting for Rasa finish (briefly) before the process ends."""
-        if self._background:
-            await asyncio.wait(set(self._background), timeout=5)
-        for task in list(self._background):
+        """Let answers waiting for Rasa finish (briefly) before the process ends; hand the
+        rest back at once (their messages stay in Redis) rather than after the claim lapses."""
+        if self._drainers:
+            await asyncio.wait(set(self._drainers.values()), timeout=5)
+        left = list(self._drainers.items())
+        for _, task in left:
             task.cancel()
+        for pid, _ in left:
+            try:
+                await self.store.defer_again(pid, time.time())
+            except (RedisError, OSError):
+                break  # Redis is gone: the claims lapse on their own
 
     @staticmethod
     def _reply(m: BotMessage) -> Reply:

@@ -170,6 +170,15 @@ class Prefetched:
     followup: bytes | None = None
 
 
+@dataclass(frozen=True)
+class Deferred:
+    """A message waiting in Redis for its answer (a flood's, or one Rasa had no room for)."""
+
+    text: str
+    counted: bool = False  # already counted towards the flood limit
+    distress: bool = False
+
+
 # Compare-and-set of the state field: only move if the current state is allowed.
 _SET_STATE = """
 local cur = redis.call('HGET', KEYS[1], 'state')
@@ -185,6 +194,16 @@ return 0
 
 
 # Lease a due member of a schedule: only if its time has come (one caller wins).
+# Drop the first deferred message (ARGV[2] = '1') and leave the schedule when none is left,
+# atomically: a message deferred in between keeps its conversation scheduled.
+# KEYS: deferred list, schedule.  ARGV: pid, pop.
+_DROP_DEFERRED = """
+if ARGV[2] == '1' then redis.call('LPOP', KEYS[1]) end
+local left = redis.call('LLEN', KEYS[1])
+if left == 0 then redis.call('ZREM', KEYS[2], ARGV[1]) end
+return left
+"""
+
 _TAKE_DUE = """
 local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if not score or tonumber(score) > tonumber(ARGV[2]) then return 0 end
@@ -206,6 +225,7 @@ class ConversationStore:
         self._append = redis.register_script(_APPEND)
         self._set_state = redis.register_script(_SET_STATE)
         self._take_due = redis.register_script(_TAKE_DUE)
+        self._drop_deferred = redis.register_script(_DROP_DEFERRED)
         self._record = redis.register_script(_RECORD)
         self._append_many = redis.register_script(_APPEND_MANY)
 
@@ -398,14 +418,22 @@ class ConversationStore:
         raw = await self.redis.get(keys.route(pid))
         return self._sealer.open(raw) if raw else None
 
-    async def defer(self, pid: str, text: str, due: float, rate_window: int = 0) -> None:
-        """Keep a message a flood held back (sealed), to be answered after ``due``;
-        ``rate_window`` > 0 counts it towards the flood limit in the same round trip."""
+    async def defer(self, pid: str, text: str, due: float, rate_window: int = 0, *,
+                    counted: bool = False, distress: bool = False) -> None:
+        """Keep a message a flood held back, or one waiting for Rasa (sealed), to be answered
+        after ``due``; ``rate_window`` > 0 counts it towards the flood limit in the same round
+        trip. ``counted``: already counted, never held back by the flood limit again;
+        ``distress``: never answered "write it differently" (bot.gateway)."""
+        entry: dict[str, Any] = {"t": text}
+        if counted:
+            entry["c"] = 1
+        if distress:
+            entry["d"] = 1
         async with self.redis.pipeline(transaction=True) as pipe:
             if rate_window:
                 pipe.set(keys.rate(pid), 0, ex=rate_window, nx=True)
                 pipe.incr(keys.rate(pid))
-            pipe.rpush(keys.deferred(pid), self._sealer.seal({"t": text}))
+            pipe.rpush(keys.deferred(pid), self._sealer.seal(entry))
             pipe.expire(keys.deferred(pid), self._ttl)
             pipe.zadd(keys.deferred_due(), {pid: due}, nx=True)
             await pipe.execute()
@@ -416,23 +444,33 @@ class ConversationStore:
     async def due_deferred(self, now: float, lease: float = 60.0, limit: int = 100) -> list[str]:
         """Conversations whose deferred messages are due, each leased to one caller: if it
         dies before finishing, the lease runs out and another caller takes it over."""
+        if limit <= 0:
+            return []
         rows = await self.redis.zrangebyscore(keys.deferred_due(), "-inf", now, start=0, num=limit)
         return [raw.decode() for raw in rows
                 if await self._take_due(keys=[keys.deferred_due()], args=[raw, now, now + lease])]
 
-    async def peek_deferred(self, pid: str) -> str | None:
-        raw = await self.redis.lindex(keys.deferred(pid), 0)
-        return self._sealer.open(raw)["t"] if raw else None
+    async def claim_deferred(self, pid: str, now: float, lease: float) -> bool:
+        """Lease one conversation's deferred messages if they are due and nobody holds them."""
+        return bool(await self._take_due(keys=[keys.deferred_due()], args=[pid, now, now + lease]))
 
-    async def drop_deferred(self, pid: str) -> None:
-        """The first deferred message was answered; the conversation leaves the schedule
-        once its list is empty."""
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.lpop(keys.deferred(pid))
-            pipe.llen(keys.deferred(pid))
-            _, left = await pipe.execute()
-        if not left:
-            await self.redis.zrem(keys.deferred_due(), pid)
+    async def renew_deferred(self, pid: str, until: float) -> None:
+        """Keep the lease while still working on it (never re-adds a finished conversation)."""
+        await self.redis.zadd(keys.deferred_due(), {pid: until}, xx=True)
+
+    async def peek_deferred(self, pid: str) -> Deferred | None:
+        raw = await self.redis.lindex(keys.deferred(pid), 0)
+        if not raw:
+            return None
+        body = self._sealer.open(raw)
+        return Deferred(str(body["t"]), bool(body.get("c")), bool(body.get("d")))
+
+    async def drop_deferred(self, pid: str, *, pop: bool = True) -> int:
+        """The first deferred message was answered (``pop``); the conversation leaves the
+        schedule once its list is empty, in the same step, so a message added meanwhile
+        never loses its place. Returns how many are left."""
+        return int(await self._drop_deferred(keys=[keys.deferred(pid), keys.deferred_due()],
+                                             args=[pid, "1" if pop else "0"]))
 
     async def erase(self, pid: str) -> int:
         """Delete everything of one conversation (the person's right to leave no trace)."""

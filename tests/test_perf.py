@@ -11,7 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import contextvars
+import os
+import signal
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -23,8 +29,9 @@ from redis.asyncio.connection import AbstractConnection
 
 from bot import language, texts
 from bot.appkeys import GATEWAY
+from bot.config import ROOT
 from bot.gateway import Inbound
-from tests.conftest import RasaStack, free_port
+from tests.conftest import KEYS, LIMITS_OFF, RasaStack, free_port, wait_port
 
 FALLBACKS = {texts.text("bot_unavailable", lang) for lang in texts.LANGUAGES}
 
@@ -289,3 +296,70 @@ async def test_conversations_spread_over_rasa_processes_and_skip_a_dead_one(slow
     async with http.get(f"{gw.url}/healthz") as r:
         health = await r.json()
     assert "1/2 up" in str(health), health
+
+
+# -- A replica dies while answers wait -----------------------------------------------
+class HeldRasa(SlowRasa):
+    """A stand-in whose answers wait until the test lets them go (a stuck Rasa)."""
+
+    def __init__(self) -> None:
+        super().__init__(0.0)
+        self.release = asyncio.Event()
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        self.calls += 1
+        try:
+            await asyncio.wait_for(self.release.wait(), 30)
+        except TimeoutError:
+            pass
+        return web.json_response([{"recipient_id": "x", "text": "held answer"}])
+
+
+async def test_answers_waiting_for_rasa_survive_their_gateways_kill(slow_rasas, gateway_factory, http,
+                                                                   redis_server) -> None:
+    """Told "a moment", then the gateway holding the message is killed (SIGKILL): the
+    message waits in Redis, so the other replica answers it once the claim lapses."""
+    stuck = HeldRasa()
+    await stuck.start()
+    fast = await slow_rasas(0.0)
+    port = free_port()
+    env = {**os.environ, **KEYS, **LIMITS_OFF, "REDIS_URL": redis_server.url, "PORT": str(port),
+           "RASA_URL": stuck.url, "ACTION_SERVER_URL": stuck.url, "RASA_CONCURRENCY": "1",
+           "RASA_BUSY_NOTICE": "0.1", "RASA_WAIT_CLAIM_SECONDS": "2", "RASA_WARMUP_CONVERSATIONS": "0",
+           "SPOOL_DIR": tempfile.mkdtemp(prefix="test-spool-"), "LOG_LEVEL": "WARNING", "TELEGRAM_BOT_TOKEN": ""}
+    proc = subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        await asyncio.to_thread(wait_port, port, 60)
+        url = f"http://127.0.0.1:{port}"
+        holder = asyncio.create_task(chat(http, url, "perf-replica-holder", "hova fordulhatok?"))
+        while stuck.calls < 1:  # it holds the stuck Rasa's only slot now
+            await asyncio.sleep(0.05)
+        waiting = [f"perf-replica-wait-{i}" for i in range(2)]
+        for s in waiting:
+            body = await chat(http, url, s, "hova fordulhatok?")
+            assert {r["text"] for r in body["replies"]} <= busy_texts(), body
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        with contextlib.suppress(aiohttp.ClientError, AssertionError):
+            await holder  # its connection died with the gateway: the page says "try again"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+        stuck.release.set()
+    survivor = await gateway_factory(RASA_URL=fast.url, ACTION_SERVER_URL=fast.url, RASA_WAIT_CLAIM_SECONDS=2,
+                                     RASA_WARMUP_CONVERSATIONS=0)
+    deadline = time.monotonic() + 15
+    pending = set(waiting)
+    while pending and time.monotonic() < deadline:
+        for s in list(pending):
+            async with http.get(f"{survivor.url}/api/chat/{s}/messages", params={"after": "0"}) as r:
+                if f"answer from {fast.port}" in [m["text"] for m in (await r.json())["messages"]]:
+                    pending.discard(s)
+        await asyncio.sleep(0.2)
+    await stuck.stop()
+    assert not pending, f"lost with the killed gateway: {sorted(pending)}"
+    for s in waiting:  # answered once, not once per replica
+        async with http.get(f"{survivor.url}/api/chat/{s}/messages", params={"after": "0"}) as r:
+            assert [m["text"] for m in (await r.json())["messages"]].count(f"answer from {fast.port}") == 1
