@@ -1,6 +1,6 @@
 """Replicas, proven: two gateways behind HAProxy, two Rasa processes, one Redis; kill one of each.
 
-Run: .venv/bin/python bench/replica_bench.py [--rate 12] [--duration 40] [--burst 60]
+Run: .venv/bin/python bench/replica_bench.py [--rate 8] [--duration 40] [--burst 60]
 
 Starts, on free loopback ports (never 8080/5005/5055/6379): a real redis-server (AOF on), the
 action server, two Rasa processes sharing the Redis tracker and lock stores, the tests' fake
@@ -57,9 +57,10 @@ os.chdir(ROOT)
 import aiohttp
 from aiohttp import web
 from cryptography.fernet import Fernet
+from redis.asyncio import Redis
 
 from bench.load_bench import BUSY, DANGER, UNAVAILABLE, BenchRasa, Processes, pct, wait_http
-from bot import texts
+from bot import keys, texts
 from tests.conftest import LIMITS_OFF, RedisServer, free_port
 from tests.fake_telegram import FakeBotAPI
 
@@ -293,6 +294,28 @@ class Bench:
             await asyncio.sleep(0.2)
         raise RuntimeError(f"HAProxy never saw {name} {'up' if want else 'down'}")
 
+    async def settle(self, redis_url: str) -> float:
+        """Wait until nothing waits any more: no deferred message (told "a moment", or held by
+        the killed gateway until its claim lapses), no Telegram update or reply in the streams;
+        at most --settle seconds. Returns how long it took."""
+        t0 = time.monotonic()
+        client = Redis.from_url(redis_url)
+        try:
+            calm = 0
+            while time.monotonic() - t0 < self.args.settle:
+                async with client.pipeline(transaction=False) as pipe:
+                    pipe.zcard(keys.deferred_due())
+                    pipe.xlen(keys.telegram_inbox())
+                    pipe.xlen(keys.telegram_outbox())
+                    busy = sum(int(x) for x in await pipe.execute())
+                calm = calm + 1 if busy == 0 else 0
+                if calm >= 3:  # a second of nothing left
+                    break
+                await asyncio.sleep(0.5)
+        finally:
+            await client.aclose()
+        return time.monotonic() - t0
+
     async def capacity(self, client: Client, label: str) -> dict[str, Any]:
         """Closed loop: each worker's conversation asks its next question once answered."""
         ok: list[float] = []
@@ -475,7 +498,8 @@ class Bench:
                     conv = idle[channel].popleft()
                 tasks.append(asyncio.create_task(one(conv, QUESTIONS[len(conv.asked)], "ordinary")))
             await asyncio.wait(tasks, timeout=args.lost_after + 5)
-            await asyncio.sleep(args.settle)  # answers told "a moment" arrive (claims lapse first)
+            waited = await self.settle(redis_server.url)
+            print(f"  backlog answered {waited:.0f} s after the last message was sent", flush=True)
 
             # -- read everything back -------------------------------------------------------
             per_channel: dict[str, Check] = {"web": Check(), "telegram": Check()}
@@ -536,7 +560,7 @@ class Bench:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--rate", type=float, default=12.0)
+    ap.add_argument("--rate", type=float, default=8.0)
     ap.add_argument("--duration", type=float, default=40.0)
     ap.add_argument("--burst", type=int, default=60, help="web messages at once just before the gateway kill")
     ap.add_argument("--burst-lead", type=float, default=1.0, help="seconds between the burst and the kill")
@@ -547,7 +571,8 @@ def main() -> int:
     ap.add_argument("--capacity", type=float, default=20.0, help="seconds per capacity phase")
     ap.add_argument("--learn", type=int, default=4, help="warm-up conversations to learn the answers from")
     ap.add_argument("--lost-after", type=float, default=30.0)
-    ap.add_argument("--settle", type=float, default=25.0, help="seconds to wait for late answers before reading back")
+    ap.add_argument("--settle", type=float, default=180.0,
+                    help="at most this many seconds for the backlog (Redis: deferred messages, Telegram streams)")
     ap.add_argument("--haproxy", default=shutil.which("haproxy") or HAPROXY)
     ap.add_argument("--gateway-root", type=Path, default=ROOT,
                     help="run the gateways from this checkout (e.g. `git worktree add /tmp/main main`) "

@@ -21,6 +21,7 @@ import pytest
 from tests.conftest import ROOT, free_port, require
 
 CONFIG = ROOT / "deploy" / "haproxy.cfg"
+CHECK_INTER = 0.3  # seconds between health checks here (fall 3: down after three failed)
 
 
 def haproxy() -> str:
@@ -86,7 +87,8 @@ class Balancer:
 
     def env(self, gw1: StandIn, gw2: StandIn) -> dict[str, str]:
         return {**os.environ, "HAPROXY_BIND": f"127.0.0.1:{self.port}", "HAPROXY_STATS_SOCKET": str(self.socket),
-                "GATEWAY1_ADDR": f"127.0.0.1:{gw1.port}", "GATEWAY2_ADDR": f"127.0.0.1:{gw2.port}"}
+                "GATEWAY1_ADDR": f"127.0.0.1:{gw1.port}", "GATEWAY2_ADDR": f"127.0.0.1:{gw2.port}",
+                "HAPROXY_CHECK_INTER": f"{CHECK_INTER * 1000:.0f}ms"}  # the deployment's 2 s, faster
 
     async def states(self) -> dict[str, str]:
         """Server name -> HAProxy's operational state (2 = up, 0 = down)."""
@@ -164,7 +166,7 @@ async def test_routing_health_and_a_gateway_dying_mid_request(balanced) -> None:
 
         # /healthz 503 (Rasa or Redis down for every replica alike): still in rotation.
         gw2.health = 503
-        await asyncio.sleep(3)  # three check intervals (fall 2)
+        await asyncio.sleep(5 * CHECK_INTER)  # more checks than it takes to go down (fall 3)
         assert (await lb.states())["gw2"] == "2"
         assert (await post(http, lb.url, "gw2")) == (200, "gw2")
 
