@@ -274,6 +274,17 @@ class Bench:
                                     self.workdir / f"gateway-{name}.log", self.args.gateway_root)
         self.procs.add(f"gateway {name} ({len(self.procs.named)})", self.gateways[name])
 
+    async def haproxy_stat(self) -> dict[str, dict[str, str]]:
+        """HAProxy's own counters ("show stat"), by server name (and FRONTEND / BACKEND)."""
+        reader, writer = await asyncio.open_unix_connection(str(self.workdir / "haproxy.sock"))
+        writer.write(b"show stat\n")
+        await writer.drain()
+        lines = (await reader.read()).decode().splitlines()
+        writer.close()
+        head = lines[0].lstrip("# ").split(",")
+        rows = [dict(zip(head, line.split(","))) for line in lines[1:] if line]
+        return {r["svname"]: r for r in rows if r.get("pxname") in ("gateways", "chat")}
+
     async def haproxy_up(self, name: str, want: bool, timeout: float = 30) -> None:
         """Wait until HAProxy's own view of a gateway (runtime API) is UP (or not)."""
         deadline = time.monotonic() + timeout
@@ -538,6 +549,13 @@ class Bench:
                   f"Redis when gw1 was killed or answered before), of them lost {burst_lost}")
             print(f"  danger: {len(danger)}; first reply not the 112 text: {danger_bad}; time to 112 "
                   f"{fmt([r.ms for r in danger if r.ms is not None])}")
+
+            st = await self.haproxy_stat()
+            print("  HAProxy: " + "; ".join(
+                f"{n}: {st[n].get('status')}, went down {st[n].get('chkdown')}x, failed checks {st[n].get('chkfail')}, "
+                f"retried {st[n].get('wretr')}, redispatched {st[n].get('wredis')}" for n in ("gw1", "gw2") if n in st)
+                + f"; 5xx answered by the frontend {st.get('FRONTEND', {}).get('hrsp_5xx')}, "
+                f"by the backend {st.get('BACKEND', {}).get('hrsp_5xx')}")
 
             # -- gateway back, then capacity with one Rasa process -------------------------------
             self.start_gateway("gw1")
