@@ -133,7 +133,8 @@ class Client:
     async def web(self, conv: Conv, text: str) -> tuple[float, list[str]]:
         headers = {"Cookie": f"GW={conv.cookie}"} if conv.cookie else {}
         t = time.perf_counter()
-        async with self.http.post(f"{self.base}/api/chat", json={"session": conv.ident, "text": text},
+        body = {"session": conv.ident, "text": text, "id": uuid.uuid4().hex[:16]}  # as the page sends
+        async with self.http.post(f"{self.base}/api/chat", json=body,
                                   headers=headers, timeout=aiohttp.ClientTimeout(total=self.lost_after)) as r:
             if r.status != 200:
                 raise RuntimeError(f"HTTP {r.status}")

@@ -58,6 +58,9 @@ class Inbound:
     # A report form filled outside the chat (a mail; bot.mail_report_form): field -> the
     # person's words. ``text`` holds the same answers, for the screen and the transcript.
     report_form: dict[str, str] | None = None
+    # The web page's id for this message: a request replayed by a load balancer (its gateway
+    # died with it) is answered, not recorded a second time.
+    client_id: str | None = None
 
 
 @dataclass
@@ -407,7 +410,7 @@ class Gateway:
             conv, text or intent_payload or "", fields=fields, route=msg.route,
             meta={"level": result.level.value, "categories": list(result.categories),
                   "matches": list(result.matches), **({"payload": intent_payload} if intent_payload else {})},
-            count=not msg.payload,
+            count=not msg.payload, once=msg.client_id,
         )
         voice = conv.voice  # the language and register every text below is said in
         replies: list[Reply] = []

@@ -214,7 +214,13 @@ def conversation_keys(pid: str) -> list[str]:
     """All keys that hold one conversation's data, for erasure."""
     return [conv(pid), log(pid), log_seq(pid), route(pid), telegram_ids(pid), blocked(pid), handoff_ticket(pid),
             conv_reports(pid), conv_followup(pid), conv_code_failures(pid), rasa_tracker(pid), rasa_lock(pid),
-            rate(pid), deferred(pid), conv_verdicts(pid)]
+            rate(pid), deferred(pid), conv_verdicts(pid), conv_seen(pid)]
+
+
+def conv_seen(pid: str) -> str:
+    """Hash: message id the page sent -> its transcript seq, so a request a load balancer
+    replays (its gateway died with it) is not recorded twice. TTL: retention."""
+    return f"{PREFIX}:conv:{pid}:seen"
 
 
 def conv_verdicts(pid: str) -> str:

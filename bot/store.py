@@ -103,16 +103,25 @@ return seq
 # fields (risk, language, ...), the delivery route, the person's transcript entry (as
 # _APPEND) and, for a typed message, the flood counter (read here; counted by the write
 # that answers or defers the message) and how many wait deferred.
-# KEYS: conv, log, log_seq, route, rate, deferred
+# A message with an id the page gave it (``once``) that was recorded before (a replayed
+# request) keeps its first entry: its sequence number comes back, nothing is added.
+# KEYS: conv, log, log_seq, route, rate, deferred, seen
 # ARGV: ttl, maxlen, sender, audience, sealed, route ('' = keep), rate window, count ('1'/'0'),
-#       number of field pairs, then the pairs
+#       number of field pairs, message id ('' = none), then the pairs
 _RECORD = """
 local ttl = tonumber(ARGV[1])
 local n = tonumber(ARGV[9])
-if n > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 10, 9 + 2 * n)) end
+if n > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 11, 10 + 2 * n)) end
 if ARGV[6] ~= '' then redis.call('SET', KEYS[4], ARGV[6], 'EX', ttl) end
-local seq = redis.call('INCR', KEYS[3])
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], seq .. '-0', 's', ARGV[3], 'a', ARGV[4], 'd', ARGV[5])
+local seq = ARGV[10] ~= '' and tonumber(redis.call('HGET', KEYS[7], ARGV[10]) or '0') or 0
+if seq == 0 then
+  seq = redis.call('INCR', KEYS[3])
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], seq .. '-0', 's', ARGV[3], 'a', ARGV[4], 'd', ARGV[5])
+  if ARGV[10] ~= '' then
+    redis.call('HSET', KEYS[7], ARGV[10], seq)
+    redis.call('EXPIRE', KEYS[7], ttl)
+  end
+end
 redis.call('EXPIRE', KEYS[1], ttl)
 redis.call('EXPIRE', KEYS[2], ttl)
 redis.call('EXPIRE', KEYS[3], ttl)
@@ -319,9 +328,11 @@ class ConversationStore:
         route: dict[str, Any] | None = None,
         meta: dict[str, Any] | None = None,
         count: bool = False,
+        once: str | None = None,
     ) -> tuple[int, int, int]:
         """Record a person's message in one round trip: ``fields`` of the conversation, the
         delivery route, the transcript entry and (``count``) a read of the flood counter.
+        ``once``: the message's own id; a second message with it is not recorded again.
         Returns (sequence number, messages counted in the window, messages waiting deferred).
         """
         pid = conv.pid
@@ -329,10 +340,10 @@ class ConversationStore:
         pairs = [x for kv in mapping.items() for x in kv]
         seq, counted, waiting = await self._record(
             keys=[keys.conv(pid), keys.log(pid), keys.log_seq(pid), keys.route(pid), keys.rate(pid),
-                  keys.deferred(pid)],
+                  keys.deferred(pid), keys.conv_seen(pid)],
             args=[self._ttl, self._max_entries, PERSON, TO_ALL, self._sealed_entry(text, (), meta),
                   self._sealer.seal(route) if route is not None else "", 0, "1" if count else "0",
-                  len(mapping), *pairs],
+                  len(mapping), once or "", *pairs],
         )
         _seen(pid, int(seq))
         return int(seq), int(counted), int(waiting)

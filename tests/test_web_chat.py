@@ -190,3 +190,21 @@ async def test_security_headers_on_page_assets_and_api(gateway_factory, http) ->
             assert resp.status in (200, 400)
             check_headers(resp.headers, page=False)
             assert resp.headers.get("Cache-Control") == "no-store"
+
+
+async def test_a_replayed_message_is_answered_but_recorded_once(gateway_factory, http, redis: Redis) -> None:
+    """HAProxy replays a request whose gateway died with it (retry-on empty-response): the
+    page's message id keeps the dead gateway's entry the only one; the replay is answered."""
+    gw = await gateway(gateway_factory)
+    body = {"session": "webchat-replay-01", "text": "szia", "id": "msg-0001-abcdef"}
+    first = await post(http, gw.url, body)
+    again = await post(http, gw.url, body)
+    other = await post(http, gw.url, {**body, "id": "msg-0002-abcdef"})
+    assert first["replies"] and again["replies"] and other["replies"]
+    mine = [m["text"] for m in (await messages(http, gw.url, "webchat-replay-01", mine=1))["messages"]
+            if m["from"] == "person"]
+    assert mine == ["szia", "szia"]  # the replay is not there; a new message with the same text is
+    pid = gw.app[GATEWAY].pid("web", "webchat-replay-01")
+    assert await redis.ttl(keys.conv_seen(pid)) > 0
+    async with http.post(f"{gw.url}/api/chat", json={**body, "id": "x"}) as resp:
+        assert resp.status == 400

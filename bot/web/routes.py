@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
 # fullmatch: with match() and "$", a trailing newline slipped through (issue 11, item 20).
 _SESSION = re.compile(r"[A-Za-z0-9_-]{8,128}")
+_MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 MAX_CURSOR = 2**53  # far beyond any transcript
 CHANNEL = "web"
 
@@ -130,9 +131,13 @@ async def post_chat(request: web.Request) -> web.Response:
         return _bad("text must be a string")
     if payload is not None and not isinstance(payload, str):
         return _bad("payload must be a string")
+    message_id = body.get("id")
+    if message_id is not None and not (isinstance(message_id, str) and _MESSAGE_ID.fullmatch(message_id)):
+        return _bad("id must be 8-64 characters of letters, digits, _ or -")
     gateway = request.app[GATEWAY]
     text = _capped(text or "", request.app[SETTINGS].max_message_chars)
-    inbound = Inbound(channel=CHANNEL, chat_id=session, text=text, payload=payload, route={"channel": CHANNEL})
+    inbound = Inbound(channel=CHANNEL, chat_id=session, text=text, payload=payload, route={"channel": CHANNEL},
+                      client_id=message_id)
     client = request.app[abuse.GUARD].client(request)
     try:
         limited = await _over_new_chat_limit(request, inbound, client)

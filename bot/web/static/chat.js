@@ -72,7 +72,10 @@
   async function send(text, payload, quiet) {
     if (!quiet) show("person", text);
     inflight++;
-    const body = payload ? { session, payload } : { session, text };
+    // An id of its own: a request the load balancer replays (its server died with it) is
+    // answered without being recorded twice.
+    const id = Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("");
+    const body = payload ? { session, payload, id } : { session, text, id };
     try {
       const resp = await fetch("/api/chat", {
         method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
