@@ -315,6 +315,11 @@ class HeldRasa(SlowRasa):
         return web.json_response([{"recipient_id": "x", "text": "held answer"}])
 
 
+def gateway_process(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 async def test_answers_waiting_for_rasa_survive_their_gateways_kill(slow_rasas, gateway_factory, http,
                                                                    redis_server) -> None:
     """Told "a moment", then the gateway holding the message is killed (SIGKILL): the
@@ -327,8 +332,7 @@ async def test_answers_waiting_for_rasa_survive_their_gateways_kill(slow_rasas, 
            "RASA_URL": stuck.url, "ACTION_SERVER_URL": stuck.url, "RASA_CONCURRENCY": "1",
            "RASA_BUSY_NOTICE": "0.1", "RASA_WAIT_CLAIM_SECONDS": "2", "RASA_WARMUP_CONVERSATIONS": "0",
            "SPOOL_DIR": tempfile.mkdtemp(prefix="test-spool-"), "LOG_LEVEL": "WARNING", "TELEGRAM_BOT_TOKEN": ""}
-    proc = subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = gateway_process(env)
     try:
         await asyncio.to_thread(wait_port, port, 60)
         url = f"http://127.0.0.1:{port}"
