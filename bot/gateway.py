@@ -192,6 +192,7 @@ class Gateway:
         self._busy_notice = busy_notice
         self._wait_claim = wait_claim
         self._drainers: dict[str, asyncio.Task[None]] = {}  # pid -> the task answering its list
+        self._background: set[asyncio.Task[None]] = set()  # other best-effort work (tracker events)
         # One lock per conversation for every channel: two messages of one person never
         # interleave their read-modify-write of the conversation (risk, state).
         self._locks: dict[str, list[Any]] = {}
@@ -745,8 +746,10 @@ class Gateway:
     async def stop(self) -> None:
         """Let answers waiting for Rasa finish (briefly) before the process ends; hand the
         rest back at once (their messages stay in Redis) rather than after the claim lapses."""
-        if self._drainers:
-            await asyncio.wait(set(self._drainers.values()), timeout=5)
+        if self._drainers or self._background:
+            await asyncio.wait({*self._drainers.values(), *self._background}, timeout=5)
+        for task in list(self._background):
+            task.cancel()
         left = list(self._drainers.items())
         for _, task in left:
             task.cancel()
