@@ -27,7 +27,7 @@ from bot.console import web as console_web
 from bot.config import Settings
 from bot.crypto import Sealer
 from bot.gateway import Gateway
-from bot.handoff.events import Hub
+from bot.console.hub import Hub
 from bot.handoff.service import HandoffService
 from bot.intents import load_intents
 from bot.rasa_client import RasaPool

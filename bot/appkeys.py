@@ -18,7 +18,7 @@ HTTP: web.AppKey[aiohttp.ClientSession] = web.AppKey("http")
 GATEWAY: web.AppKey["Gateway"] = web.AppKey("gateway")
 
 if TYPE_CHECKING:
-    from bot.handoff.events import Hub
+    from bot.console.hub import Hub
     from bot.handoff.service import HandoffService
 
 HANDOFF: web.AppKey["HandoffService"] = web.AppKey("handoff")

@@ -23,7 +23,7 @@ from bot.appkeys import GATEWAY, HANDOFF
 from bot.config import ROOT
 from bot.console.accounts import add_operator
 from bot.crypto import Sealer
-from bot.handoff.service import Operator
+from bot.handoff.operators import Operator
 from bot.screening import Level
 from tests.conftest import KEYS, RedisServer, free_port, wait_port
 from tests.fake_telegram import FakeBotAPI

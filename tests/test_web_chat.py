@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 
 from bot import keys, texts
 from bot.appkeys import GATEWAY, HANDOFF
-from bot.handoff.service import Operator
+from bot.handoff.operators import Operator
 from bot.store import State
 from tests.conftest import free_port
 

@@ -24,7 +24,8 @@ from bot.appkeys import HANDOFF
 from bot.keys import HANDOFF_SKILLS
 from bot.console.auth import operator_for_api
 from bot.handoff import data
-from bot.handoff.service import HandoffError, HandoffService, Operator
+from bot.handoff.operators import HandoffError, Operator
+from bot.handoff.service import HandoffService
 from bot.safety import verdicts
 
 _PID = re.compile(r"^[a-z]{2}-[0-9a-f]{32}$")

@@ -11,7 +11,6 @@ import asyncio
 import logging
 import math
 import time
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -23,6 +22,9 @@ from bot.crypto import Sealer
 from bot.gateway import Reply, clean_text
 from bot.handoff import data
 from bot.handoff.events import Events
+from bot.handoff.operators import (
+    API_OPERATOR, Conflict, Forbidden, HandoffError, NotFound, Operator, TooMany,
+)
 from bot.handoff.presence import Presence
 from bot.handoff.queue import (
     DEFAULT_SKILL, PRIORITIES, RANK, SKILLS, Queue, normalise_skill, priority_for, short_id,
@@ -44,7 +46,6 @@ MAX_OPERATOR_TEXT = 4000
 # in the answer to their mail, that a person will answer (and the numbers meanwhile);
 # never "you are 3rd in the queue" nor a mail each time their place moves.
 NO_PROGRESS_CHANNELS = frozenset({"email"})
-API_OPERATOR = "api"
 
 
 
@@ -63,37 +64,6 @@ def _staff_queued(prio: str, skill: str, reason: str) -> str:
 
 def _outcome_hu() -> dict[str, str]:
     return {o["id"]: o.get("hu", o["id"]) for o in data.outcomes()}
-
-
-class HandoffError(Exception):
-    status = 400
-
-
-class TooMany(HandoffError):
-    status = 429
-
-
-class NotFound(HandoffError):
-    status = 404
-
-
-class Conflict(HandoffError):
-    status = 409
-
-
-class Forbidden(HandoffError):
-    status = 403
-
-
-@dataclass(frozen=True)
-class Operator:
-    name: str
-    role: str = "operator"  # or "supervisor"
-    skills: tuple[str, ...] = field(default_factory=tuple)
-
-    @property
-    def supervisor(self) -> bool:
-        return self.role == "supervisor"
 
 
 class HandoffService:
