@@ -11,7 +11,7 @@ import asyncio
 import logging
 import math
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import aiohttp
 from redis.asyncio import Redis
@@ -19,7 +19,8 @@ from redis.asyncio import Redis
 from bot import keys, metrics
 from bot.config import Settings
 from bot.crypto import Sealer
-from bot.gateway import Reply, clean_text
+from bot.delivery import Delivery, Reply
+from bot.gateway import clean_text
 from bot.handoff import data
 from bot.handoff.events import Events
 from bot.handoff.operators import (
@@ -29,13 +30,10 @@ from bot.handoff.presence import Presence
 from bot.handoff.queue import (
     DEFAULT_SKILL, PRIORITIES, RANK, SKILLS, Queue, normalise_skill, priority_for, short_id,
 )
-from bot.rasa_client import RasaUnavailable
+from bot.rasa_client import RasaPool, RasaUnavailable
 from bot.safety.verdicts import VerdictStore
 from bot.screening import Level, RiskState, ScreenResult
 from bot.store import OPERATOR, PERSON, SYSTEM, TO_STAFF, Conversation, ConversationStore, Entry, State
-
-if TYPE_CHECKING:
-    from bot.gateway import Gateway
 
 log = logging.getLogger(__name__)
 ESTIMATE_WINDOW = 1800  # seconds of recent claims the wait estimate looks at
@@ -69,18 +67,20 @@ def _outcome_hu() -> dict[str, str]:
 class HandoffService:
     """Implements ``bot.gateway.Handoff`` plus the operator actions."""
 
-    def __init__(self, redis: Redis, store: ConversationStore, settings: Settings, sealer: Sealer,
-                 http: aiohttp.ClientSession | None = None, guard: Any = None) -> None:
+    def __init__(self, redis: Redis, store: ConversationStore, settings: Settings, sealer: Sealer, *,
+                 delivery: Delivery, rasa: RasaPool | None = None, http: aiohttp.ClientSession | None = None,
+                 guard: Any = None) -> None:
         self.redis = redis
         self.store = store
         self.settings = settings
-        self.http = http
+        self.delivery = delivery  # what the person hears from us goes through the gateway's delivery
+        self.rasa = rasa  # the gateway's Rasa pool: a conversation's tracker is paused on its own process
+        self.http = http  # the pool's session: once closed (shutting down), Rasa is not told
         self.sealer = sealer  # the app's one data key ring (routes in the queue are sealed with it)
         self.queue = Queue(redis, settings.retention_seconds, self.sealer.open)
         self.verdicts = VerdictStore(redis, self.sealer, settings.retention_seconds)
         self.events = Events(redis)
         self.presence = Presence(redis, settings.operator_grace_seconds)
-        self.gateway: Gateway | None = None  # set once the gateway exists (it needs us first)
         self.guard: Any = guard  # bot.abuse.Guard: queue-entry limits per client and overall
         self._background: set[asyncio.Task[Any]] = set()
 
@@ -261,8 +261,7 @@ class HandoffService:
             await self._tell(w.pid, "\n".join(parts))
 
     async def _tell(self, pid: str, text: str) -> int:
-        assert self.gateway is not None, "HandoffService.gateway is not set"
-        seq = await self.gateway.send_to_person(pid, SYSTEM, text)
+        seq = await self.delivery.send_to_person(pid, SYSTEM, text)
         await self.events.publish("message", pid, seq)
         return seq
 
@@ -309,8 +308,7 @@ class HandoffService:
         if not text:
             raise HandoffError("text is empty")
         await self._owned(pid, op)
-        assert self.gateway is not None
-        seq = await self.gateway.send_to_person(pid, OPERATOR, text, meta={"operator": op.name})
+        seq = await self.delivery.send_to_person(pid, OPERATOR, text, meta={"operator": op.name})
         await self.events.publish("message", pid, seq)
         return seq
 
@@ -624,9 +622,9 @@ class HandoffService:
         The gateway's own state is the authority (a new Rasa session un-pauses a
         tracker); this only keeps Rasa from acting on a stray message on its own.
         """
-        if self.http is None or self.http.closed or self.gateway is None:
+        if self.http is None or self.http.closed or self.rasa is None:
             return
-        rasa = self.gateway.rasa  # the conversation's own Rasa process (bot.rasa_client.RasaPool)
+        rasa = self.rasa
 
         async def post() -> None:
             try:
