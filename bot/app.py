@@ -22,8 +22,9 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from bot import abuse, appkeys, health, metrics
 from bot.action_watch import ActionServerWatch
 from bot.aof import AofRewriter
-from bot.appkeys import GATEWAY, HANDOFF, HTTP, HUB, REDIS, SETTINGS, WARMER
+from bot.appkeys import GATEWAY, HANDOFF, HTTP, HUB, REDIS, SETTINGS, VIEWS, WARMER
 from bot.console import web as console_web
+from bot.console.views import ConsoleViews
 from bot.config import Settings
 from bot.crypto import Sealer
 from bot.delivery import Delivery
@@ -156,7 +157,10 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
             reports=report_desk,
             aof=rewriter,
         )
-        hub = Hub(redis, handoff)
+        views = ConsoleViews(redis, store, handoff.queue, handoff.presence, handoff.audit,
+                             settings.operator_reads_per_10min)
+        app[VIEWS] = views
+        hub = Hub(redis, handoff, views)
         app[HUB] = hub
         await hub.start()
         if outbox is not None:

@@ -23,6 +23,7 @@ from redis.exceptions import RedisError
 
 from bot import keys
 from bot.handoff.operators import Operator
+from bot.console.views import ConsoleViews
 from bot.handoff.service import HandoffService
 
 log = logging.getLogger(__name__)
@@ -53,9 +54,10 @@ class ConsoleSocket:
 class Hub:
     """Reads the event stream and pushes queue snapshots and transcript updates."""
 
-    def __init__(self, redis: Redis, service: HandoffService) -> None:
+    def __init__(self, redis: Redis, service: HandoffService, views: ConsoleViews) -> None:
         self.redis = redis
         self.service = service
+        self.views = views
         self.sockets: set[ConsoleSocket] = set()
         self._tasks: list[asyncio.Task[None]] = []
         self._positions: asyncio.Task[None] | None = None
@@ -104,7 +106,7 @@ class Hub:
             if not entries:
                 return
             sock.cursors[pid] = entries[-1].seq
-            payload = {"type": "entries", "id": pid, "entries": [self.service.entry_json(e) for e in entries]}
+            payload = {"type": "entries", "id": pid, "entries": [self.views.entry_json(e) for e in entries]}
             if not sock.ws.closed:
                 try:
                     await sock.ws.send_str(json.dumps(payload, ensure_ascii=False))
@@ -115,10 +117,10 @@ class Hub:
         targets = list(self.sockets) if targets is None else targets
         if not targets:
             return
-        snap = await self.service.snapshot()
+        snap = await self.views.snapshot()
         now = time.time()
         for sock in targets:
-            await sock.send(self.service.snapshot_for(snap, sock.operator, now))
+            await sock.send(self.views.snapshot_for(snap, sock.operator, now))
 
     # -- loops ---------------------------------------------------------------------
     async def _read_loop(self) -> None:

@@ -42,6 +42,14 @@ def normalise_skill(value: str | None) -> str | None:
     return SKILL_ALIASES.get((value or "").strip().lower())
 
 
+def priority_name(rank: Any) -> str:
+    """The priority a ticket's stored rank stands for ("other" when missing or unknown)."""
+    try:
+        return PRIORITIES[int(rank)]
+    except (TypeError, ValueError, IndexError):
+        return "other"
+
+
 def priority_for(level: Level, reason: str) -> str:
     """The queue band for a conversation with danger ``level`` queued for ``reason``."""
     if level >= Level.IMMEDIATE:
