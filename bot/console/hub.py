@@ -22,8 +22,8 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot import keys
-from bot.handoff.operators import Operator
 from bot.console.views import ConsoleViews
+from bot.handoff.operators import Operator
 from bot.handoff.service import HandoffService
 
 log = logging.getLogger(__name__)
