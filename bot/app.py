@@ -22,12 +22,14 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from bot import abuse, appkeys, health, metrics
 from bot.action_watch import ActionServerWatch
 from bot.aof import AofRewriter
-from bot.appkeys import GATEWAY, HANDOFF, HTTP, HUB, REDIS, SETTINGS, WARMER
+from bot.appkeys import GATEWAY, HANDOFF, HTTP, HUB, REDIS, SETTINGS, VIEWS, WARMER
 from bot.console import web as console_web
+from bot.console.views import ConsoleViews
 from bot.config import Settings
 from bot.crypto import Sealer
+from bot.delivery import Delivery
 from bot.gateway import Gateway
-from bot.handoff.events import Hub
+from bot.console.hub import Hub
 from bot.handoff.service import HandoffService
 from bot.intents import load_intents
 from bot.rasa_client import RasaPool
@@ -117,15 +119,30 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
                                   max_chars=settings.max_message_chars, max_entries=settings.transcript_max_entries)
         guard = abuse.Guard(redis, settings)
         app[abuse.GUARD] = guard
-        handoff = HandoffService(redis, store, settings, sealer, http, guard=guard)
+        # The object graph, built once in order: each part gets what it needs at construction.
+        delivery = Delivery(store)  # push channels register their pusher as they start
+        rasa = RasaPool(http, list(settings.rasa_urls), settings.rasa_token, settings.rasa_timeout,
+                        concurrency=settings.rasa_concurrency)
+        outbox = None
+        if settings.email_smtp_url:
+            from bot.mail_outbox import MailOutbox
+
+            sealers = {"reply": sealer}
+            if settings.report_keys:
+                sealers["report"] = Sealer(settings.report_keys)
+            outbox = MailOutbox(redis, settings, sealers)
+            app[appkeys.MAIL_OUTBOX] = outbox
+        report_desk, eraser = reports_wire.build(settings, redis, delivery=delivery, guard=guard, outbox=outbox)
+        app[reports_api.DESK] = report_desk
+        handoff = HandoffService(redis, store, settings, sealer, delivery=delivery, rasa=rasa, http=http,
+                                 guard=guard)
         app[HANDOFF] = handoff
-        report_desk, eraser = reports_wire.build(settings, redis)
         watch = ActionServerWatch(http, settings.action_server_url)
+        rewriter = AofRewriter(redis, settings.erase_rewrite_seconds)
         app[GATEWAY] = Gateway(
             store=store,
             screener=screener,
-            rasa=RasaPool(http, list(settings.rasa_urls), settings.rasa_token, settings.rasa_timeout,
-                          concurrency=settings.rasa_concurrency),
+            rasa=rasa,
             rasa_queue=settings.rasa_queue,
             busy_notice=settings.rasa_busy_notice,
             wait_claim=settings.rasa_wait_claim,
@@ -137,27 +154,18 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
             handoff=handoff,
             spool=Spool(settings.spool_dir, sealer),
             actions_up=lambda: watch.up,
+            delivery=delivery,
+            reports=report_desk,
+            aof=rewriter,
         )
-        handoff.gateway = app[GATEWAY]
-        rewriter = AofRewriter(redis, settings.erase_rewrite_seconds)
-        app[GATEWAY].aof = rewriter
-        hub = Hub(redis, handoff)
+        views = ConsoleViews(redis, store, handoff.queue, handoff.presence, handoff.audit,
+                             settings.operator_reads_per_10min)
+        app[VIEWS] = views
+        hub = Hub(redis, handoff, views)
         app[HUB] = hub
         await hub.start()
-        reports_wire.attach(app, app[GATEWAY], report_desk)
-        report_desk.guard = guard
-        outbox = None
-        if settings.email_smtp_url:
-            from bot.mail_outbox import MailOutbox
-
-            sealers = {"reply": sealer}
-            if settings.report_keys:
-                sealers["report"] = Sealer(settings.report_keys)
-            outbox = MailOutbox(redis, settings, sealers)
-            app[appkeys.MAIL_OUTBOX] = outbox
-            eraser.mail_outbox = outbox
+        if outbox is not None:
             await outbox.start()
-        reports_wire.attach_mail(report_desk, settings, outbox)
         telegram = None
         if settings.telegram_enabled:
             from bot.telegram_channel import TelegramChannel
@@ -165,6 +173,8 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
             telegram = TelegramChannel(settings, app[GATEWAY], redis, sealer)
             app[TELEGRAM] = telegram
             await telegram.start()
+            # The one link made after construction: the channel needs the gateway, and the
+            # gateway's erase hook needs the channel (to delete the chat's messages).
             eraser.telegram_bot = telegram.app.bot
             eraser.telegram_channel = telegram
         email = None

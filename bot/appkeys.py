@@ -18,11 +18,13 @@ HTTP: web.AppKey[aiohttp.ClientSession] = web.AppKey("http")
 GATEWAY: web.AppKey["Gateway"] = web.AppKey("gateway")
 
 if TYPE_CHECKING:
-    from bot.handoff.events import Hub
+    from bot.console.hub import Hub
+    from bot.console.views import ConsoleViews
     from bot.handoff.service import HandoffService
 
 HANDOFF: web.AppKey["HandoffService"] = web.AppKey("handoff")
 HUB: web.AppKey["Hub"] = web.AppKey("handoff_hub")
+VIEWS: web.AppKey["ConsoleViews"] = web.AppKey("console_views")
 WARMER: web.AppKey["RasaWarmer"] = web.AppKey("warmer")
 
 if TYPE_CHECKING:

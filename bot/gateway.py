@@ -20,6 +20,7 @@ from redis.exceptions import RedisError
 
 from bot import keys, language, metrics, register, texts
 from bot.ids import pseudonymise
+from bot.delivery import Delivery, Reply
 from bot.rasa_client import BotMessage, RasaBusy, RasaPool, RasaUnavailable
 from bot.screening import Level, RiskState, Screener, ScreenResult
 from bot.spool import Spool
@@ -27,18 +28,8 @@ from bot.store import BOT, SEEN_SEQ, SYSTEM, TO_STAFF, Conversation, Conversatio
 
 log = logging.getLogger(__name__)
 
-Button = tuple[str, str]  # (title, payload)
 # A push channel's way to hand replies to the person at once (Telegram's outbox).
-Deliver = Callable[[list["Reply"]], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class Reply:
-    """A message to the person."""
-
-    text: str
-    buttons: tuple[Button, ...] = ()
-
+Deliver = Callable[[list[Reply]], Awaitable[None]]
 
 @dataclass
 class Inbound:
@@ -167,6 +158,9 @@ class Gateway:
         rasa_queue: int = 200,
         busy_notice: float = 2.0,
         wait_claim: float = 15.0,
+        delivery: Delivery | None = None,
+        reports: Any = None,
+        aof: Any = None,
     ) -> None:
         self.store = store
         self.screener = screener
@@ -197,11 +191,12 @@ class Gateway:
         # interleave their read-modify-write of the conversation (risk, state).
         self._locks: dict[str, list[Any]] = {}
         # Anonymous reports and follow-up by case code (bot.reports.followup.ReportDesk).
-        self.reports: Any = None
+        self.reports: Any = reports
         # Rewrites Redis's append-only file after erasures (bot.aof.AofRewriter).
-        self.aof: Any = None
-        # channel name -> coroutine delivering replies to a stored route (push channels only)
-        self.deliverers: dict[str, Callable[[str, dict[str, Any], list[Reply]], Awaitable[None]]] = {}
+        self.aof: Any = aof
+        # Messages to the person outside a reply; push channels register here as they start.
+        self.delivery = delivery or Delivery(store)
+        self.deliverers = self.delivery.deliverers
 
     def pid(self, channel: str, chat_id: str | int) -> str:
         return pseudonymise(self._key, channel, chat_id)
@@ -283,15 +278,7 @@ class Gateway:
         pid = self.pid(msg.channel, msg.chat_id)
         async with self.conversation_lock(pid):
             outcome = await self._process(msg, pid, self.screen(msg), urgent_sent=True)
-        await self.push(pid, outcome.replies, route=msg.route)
-
-    async def push(self, pid: str, replies: list[Reply], route: dict[str, Any] | None = None) -> None:
-        """Hand replies that were decided later to a push channel (web chat pulls them)."""
-        if not replies:
-            return
-        route = route or await self.store.get_route(pid) or {}
-        if route.get("channel") in self.deliverers:
-            await self.deliverers[route["channel"]](pid, route, replies)
+        await self.delivery.push(pid, outcome.replies, route=msg.route)
 
     async def replay_pending(self) -> int:
         """Process messages kept while Redis was down; deliver their replies. Returns how many."""
@@ -598,9 +585,9 @@ class Gateway:
                             replies = await self._say(conv, [self._unavailable(conv.voice)])
                     if await self.store.drop_deferred(pid) == 0:
                         self._drainers.pop(pid, None)
-                        await self.push(pid, replies)
+                        await self.delivery.push(pid, replies)
                         return
-                await self.push(pid, replies)
+                await self.delivery.push(pid, replies)
         except (RedisError, OSError) as exc:
             log.error("late answer failed", extra={"conv": pid, "error": type(exc).__name__})
         except asyncio.CancelledError:
@@ -783,20 +770,6 @@ class Gateway:
             await self.store.append_many(conv, BOT, [(r.text, r.buttons) for r in replies], fields=fields,
                                          rate_window=rate)
         return replies
-
-    async def send_to_person(
-        self, pid: str, sender: str, text: str, buttons: tuple[Button, ...] = (), meta: dict[str, Any] | None = None
-    ) -> int:
-        """Record a message to the person and push it to their channel if it pushes.
-
-        Web chat pulls (``GET /api/chat/{session}/messages``); Telegram is pushed
-        through its outbox. Used for operator messages and anything said later.
-        """
-        seq = await self.store.append(pid, sender, text, buttons=buttons, meta=meta)
-        route = await self.store.get_route(pid)
-        if route and route.get("channel") in self.deliverers:
-            await self.deliverers[route["channel"]](pid, route, [Reply(text, buttons)])
-        return seq
 
     async def erase(self, conv: Conversation) -> None:
         route = await self.store.get_route(conv.pid)

@@ -3,6 +3,16 @@
 The gateway, not Rasa, is the authority on whether the bot may answer: a new
 Rasa session or a typed ``/restart`` un-pauses a Rasa tracker, so the state
 lives here, in Redis, where every gateway replica sees the same thing.
+
+Who writes the ``state`` field: only compare-and-set Lua scripts, each checking the
+state it moves from. Here, :meth:`ConversationStore.move` (``_SET_STATE``: the
+gateway's closed -> bot when the person writes again). In ``bot.handoff.queue``, the
+four handoff scripts, because they change the state in the same atomic step as the
+skill queues and the ticket (two "take" clicks cannot both win; a crash cannot leave
+a conversation queued but absent from the queue): ``ENQUEUE`` bot/closed -> queued,
+``CLAIM`` queued -> live, ``RELEASE`` queued/live -> bot/closed, ``REQUEUE`` live ->
+queued. Nothing else: :meth:`save` and :meth:`append_many` refuse the field
+(``tests/test_structure.py`` checks the list of scripts).
 """
 from __future__ import annotations
 
@@ -284,7 +294,9 @@ class ConversationStore:
     async def save(self, conv: Conversation, **fields: Any) -> None:
         """Write the given fields (and the timestamps) of ``conv``; never the state.
 
-        The state moves only through :meth:`move`, so two replicas cannot race it.
+        The state moves only through compare-and-set scripts (:meth:`move`, and the
+        handoff's in ``bot.handoff.queue``: see the module docstring), so two replicas
+        cannot race it.
         """
         mapping = self._mapping(conv, fields)
         key = keys.conv(conv.pid)

@@ -22,7 +22,7 @@ from bot import logs, texts
 from bot.appkeys import EMAIL, GATEWAY, HANDOFF, MAIL_OUTBOX
 from bot.email_channel import parse_mail, strip_reply
 from bot.handoff import data
-from bot.handoff.service import Operator
+from bot.handoff.operators import Operator
 from tests.conftest import free_port, redis_bytes
 from tests.email_servers import Dovecot, SmtpRelay
 

@@ -8,7 +8,7 @@ from bot import keys
 from bot.appkeys import HANDOFF
 from bot.console.accounts import add_operator
 from bot.handoff import data
-from bot.handoff.service import Operator
+from bot.handoff.operators import Operator
 from tests.conftest import free_port
 
 

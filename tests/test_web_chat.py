@@ -12,8 +12,8 @@ import aiohttp
 from redis.asyncio import Redis
 
 from bot import keys, texts
-from bot.appkeys import GATEWAY, HANDOFF
-from bot.handoff.service import Operator
+from bot.appkeys import GATEWAY, HANDOFF, VIEWS
+from bot.handoff.operators import Operator
 from bot.store import State
 from tests.conftest import free_port
 
@@ -139,7 +139,7 @@ async def test_leave_tells_the_operator_of_a_live_chat(gateway_factory, http) ->
         assert status == 200 and body == {"state": "live"}  # the operator closes it, with an outcome
     lines = await staff_lines(gw, SESSION, "left")
     assert len(lines) == 1 and "kilépett" in lines[0].text
-    chat = await handoff.chat(pid, Operator("api"))
+    chat = await gw.app[VIEWS].chat(pid, Operator("api"))
     assert any(e["staff"] and e.get("kind") == "left" for e in chat["entries"])
 
 

@@ -13,7 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from redis.asyncio import Redis
 
 from bot import keys
-from bot.handoff.service import Operator
+from bot.handoff.operators import Operator
 
 log = logging.getLogger(__name__)
 ROLES = ("operator", "supervisor")

@@ -20,11 +20,12 @@ from aiohttp import web
 from bot.jsonapi import error as _error
 from bot.jsonapi import json_body as _body
 
-from bot.appkeys import HANDOFF
+from bot.appkeys import HANDOFF, VIEWS
 from bot.keys import HANDOFF_SKILLS
 from bot.console.auth import operator_for_api
 from bot.handoff import data
-from bot.handoff.service import HandoffError, HandoffService, Operator
+from bot.handoff.operators import HandoffError, Operator
+from bot.handoff.service import HandoffService
 from bot.safety import verdicts
 
 _PID = re.compile(r"^[a-z]{2}-[0-9a-f]{32}$")
@@ -52,7 +53,7 @@ def _chat_route(fn: Handler) -> Callable[[web.Request], Awaitable[web.Response]]
 
 async def get_queue(request: web.Request) -> web.Response:
     await operator_for_api(request)
-    return web.json_response(await request.app[HANDOFF].queue_json())
+    return web.json_response(await request.app[VIEWS].queue_json())
 
 
 async def _claim(request: web.Request, svc: HandoffService, op: Operator, pid: str) -> Any:
@@ -106,7 +107,7 @@ async def _chat(request: web.Request, svc: HandoffService, op: Operator, pid: st
         after = max(0, int(request.query.get("after", "0")))
     except ValueError:
         raise HandoffError("after must be an integer")
-    return await svc.chat(pid, op, after)
+    return await request.app[VIEWS].chat(pid, op, after)
 
 
 async def _verdict(request: web.Request, svc: HandoffService, op: Operator, pid: str) -> Any:
@@ -136,9 +137,9 @@ async def get_supervisor(request: web.Request) -> web.Response:
     op = await operator_for_api(request)
     if not op.supervisor:
         return _error(403, "supervisors only")
-    svc = request.app[HANDOFF]
-    snap = await svc.snapshot()
-    return web.json_response(svc.snapshot_for(snap, op, time.time()).get("supervisor", {}))
+    views = request.app[VIEWS]
+    snap = await views.snapshot()
+    return web.json_response(views.snapshot_for(snap, op, time.time()).get("supervisor", {}))
 
 
 def setup(app: web.Application) -> None:

@@ -7,7 +7,7 @@ from aiohttp import web
 
 from bot.appkeys import REDIS, SETTINGS
 from bot.console.accounts import Session, load_session
-from bot.handoff.service import API_OPERATOR, Operator
+from bot.handoff.operators import API_OPERATOR, Operator
 
 COOKIE = "console_session"
 LOGIN_COOKIE = "console_login"

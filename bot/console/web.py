@@ -23,7 +23,7 @@ from bot.abuse import GUARD
 from bot.console.accounts import create_session, end_session, login_wait, verify
 from bot.console.auth import (COOKIE, LOGIN_COOKIE, current_session, same_origin, session_idle, session_ttl,
                               set_cookie)
-from bot.handoff.events import ConsoleSocket
+from bot.console.hub import ConsoleSocket
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent

@@ -43,6 +43,14 @@ class Presence:
             _, names = await pipe.execute()
         return [n.decode() for n in names]
 
+    async def staff_names(self) -> set[str]:
+        """Every name that may own a live chat: accounts, and past owners (removed ones too)."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.smembers(keys.operator_accounts())
+            pipe.smembers(keys.handoff_owners())
+            accounts, owners = await pipe.execute()
+        return {n.decode() for n in accounts | owners}
+
     async def skills_online(self, max_age: float = 1.0) -> dict[str, set[str]]:
         """Online operator -> the skills they serve (an account without skills serves all).
 

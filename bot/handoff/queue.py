@@ -4,10 +4,16 @@ Score = priority band * 1e10 + the time the conversation first entered the queue
 ``immediate`` < ``high`` < ``requested`` < ``other`` and, within a band, the longest
 waiting comes first. Raising the priority keeps the original enqueue time.
 
-Every script changes the conversation's ``state`` field (the gateway's authority on
+Four scripts change the conversation's ``state`` field (the gateway's authority on
 whether the bot may answer) together with the queue and the ticket, in one step:
 two operators clicking "take" at once cannot both win, and a crash cannot leave a
-conversation ``queued`` but absent from the queue.
+conversation ``queued`` but absent from the queue. They are, with
+``ConversationStore.move`` (``bot.store``), the only writers of the state, and each
+checks the state it moves from: ``ENQUEUE`` bot/closed -> queued, ``CLAIM`` queued ->
+live, ``RELEASE`` queued/live -> bot/closed, ``REQUEUE`` live -> queued. ``REASSIGN``
+and ``TELL_POSITION`` only read it. Callers (``bot.handoff.service`` and
+``bot.handoff.operator_actions``) set ``conv.state`` in memory after a script
+succeeds, to match what the script wrote.
 """
 from __future__ import annotations
 
@@ -40,6 +46,14 @@ SKILL_ALIASES = {
 
 def normalise_skill(value: str | None) -> str | None:
     return SKILL_ALIASES.get((value or "").strip().lower())
+
+
+def priority_name(rank: Any) -> str:
+    """The priority a ticket's stored rank stands for ("other" when missing or unknown)."""
+    try:
+        return PRIORITIES[int(rank)]
+    except (TypeError, ValueError, IndexError):
+        return "other"
 
 
 def priority_for(level: Level, reason: str) -> str:

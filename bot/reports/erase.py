@@ -42,13 +42,14 @@ return id
 
 
 class Eraser:
-    def __init__(self, redis: Redis, reports: ReportStore | None, sealer: Sealer | None = None) -> None:
+    def __init__(self, redis: Redis, reports: ReportStore | None, sealer: Sealer | None = None, *,
+                 mail_outbox: Any = None) -> None:
         self.redis = redis
         self.reports = reports
         self.sealer = sealer  # the data key ring: outbox entries are sealed with it
         self.telegram_bot: Any = None  # telegram.Bot, set once the channel has started
         self.telegram_channel: Any = None  # bot.telegram_channel.TelegramChannel, likewise
-        self.mail_outbox: Any = None  # bot.mail_outbox.MailOutbox, when SMTP is configured
+        self.mail_outbox: Any = mail_outbox  # bot.mail_outbox.MailOutbox, when SMTP is configured
         self._mark = redis.register_script(_MARK)
 
     async def __call__(self, pid: str, route: dict[str, Any] | None) -> None:

@@ -29,11 +29,11 @@ from redis.asyncio import Redis
 
 from bot import keys, texts
 from bot.crypto import Sealer
+from bot.delivery import Delivery, Reply
 from bot.reports import codes, pii
 from bot.reports.store import CLOSED, Report, ReportError, ReportStore
 
 if TYPE_CHECKING:
-    from bot.gateway import Gateway, Reply
     from bot.store import Conversation
 
 log = logging.getLogger(__name__)
@@ -69,18 +69,17 @@ def _fmt_date(ts: float) -> str:
 
 
 class ReportDesk:
-    def __init__(self, reports: ReportStore | None, redis: Redis, sealer: Sealer) -> None:
+    def __init__(self, reports: ReportStore | None, redis: Redis, sealer: Sealer, *,
+                 delivery: Delivery | None = None, guard: Any = None, mailer: Any = None) -> None:
         """``reports`` None: no report key ring is configured; reports are refused."""
         self.reports = reports
         self.redis = redis
         self._sealer = sealer  # the report key ring (follow-up state holds a report id)
-        self.gateway: Gateway | None = None
-        self.guard: Any = None  # bot.abuse.Guard: wrong codes per client address and overall
-        self.mailer: Any = None  # bot.reports.mail.ReportMailer: written reports by e-mail
+        self.delivery = delivery  # operators' messages to the reporter's conversation
+        self.guard: Any = guard  # bot.abuse.Guard: wrong codes per client address and overall
+        self.mailer: Any = mailer  # bot.reports.mail.ReportMailer: written reports by e-mail
 
-    def _reply(self, text: str, buttons: tuple[tuple[str, str], ...] = ()) -> "Reply":
-        from bot.gateway import Reply
-
+    def _reply(self, text: str, buttons: tuple[tuple[str, str], ...] = ()) -> Reply:
         return Reply(text, buttons)
 
     # -- confirmed report from the form -------------------------------------------
@@ -276,13 +275,13 @@ class ReportDesk:
         report = await self.reports.add_message(rid, text, operator)
         await self.reports.audit(rid, operator, "message to reporter")
         pid = await self.reports.linked_pid(rid)
-        if pid is None or self.gateway is None:
+        if pid is None or self.delivery is None:
             return False
-        conv = await self.gateway.store.load(pid)
+        conv = await self.delivery.store.load(pid)
         if not conv.created:
             return False  # the conversation expired or was erased
         body = texts.text("report_pushed_message", report.language).format(text=text.strip())
-        await self.gateway.send_to_person(
+        await self.delivery.send_to_person(
             pid, "operator", body, ((texts.text("erase_button", report.language), ERASE_PAYLOAD),),
             meta={"kind": "report_message"},
         )

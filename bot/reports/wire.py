@@ -1,17 +1,14 @@
-"""Hook reports and erasure into the gateway app (called from ``bot.app``)."""
+"""Build the report desk and the erase hook for the gateway app (called from ``bot.app``)."""
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
 from redis.asyncio import Redis
-
-from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.crypto import Sealer
-from bot.gateway import Gateway
-from bot.reports import api
+from bot.delivery import Delivery
 from bot.reports.erase import Eraser
 from bot.reports.followup import ReportDesk
 from bot.reports.store import ReportStore
@@ -22,7 +19,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def build(settings: Settings, redis: Redis) -> tuple[ReportDesk, Eraser]:
+def build(settings: Settings, redis: Redis, *, delivery: Delivery, guard: Any,
+          outbox: MailOutbox | None) -> tuple[ReportDesk, Eraser]:
     """The report desk and the erase hook; reports are refused without their key ring."""
     store: ReportStore | None = None
     sealer = None
@@ -33,23 +31,18 @@ def build(settings: Settings, redis: Redis) -> tuple[ReportDesk, Eraser]:
                             link_seconds=settings.retention_seconds)
     else:
         log.warning("REPORT_ENCRYPTION_KEYS not set: reports are refused", extra={"component": "reports"})
-    desk = ReportDesk(store, redis, sealer or Sealer(settings.data_keys))
-    return desk, Eraser(redis, store, Sealer(settings.data_keys))
+    desk = ReportDesk(store, redis, sealer or Sealer(settings.data_keys), delivery=delivery, guard=guard,
+                      mailer=_mailer(store, settings, outbox))
+    return desk, Eraser(redis, store, Sealer(settings.data_keys), mail_outbox=outbox)
 
 
-def attach_mail(desk: ReportDesk, settings: Settings, outbox: "MailOutbox | None") -> None:
+def _mailer(store: ReportStore | None, settings: Settings, outbox: MailOutbox | None) -> Any:
     """Written reports by e-mail: addresses from the directory only (checked at start-up)."""
     from bot.reports.directory import Directory
     from bot.reports.mail import ReportMailer
 
-    if desk.reports is None:
-        return
+    if store is None:
+        return None
     directory = Directory.load(settings.authority_directory)
-    desk.mailer = ReportMailer(desk.reports, outbox if settings.report_mail_enabled else None, directory,
-                               settings.report_mail_from)
-
-
-def attach(app: web.Application, gateway: Gateway, desk: ReportDesk) -> None:
-    gateway.reports = desk
-    desk.gateway = gateway
-    app[api.DESK] = desk
+    return ReportMailer(store, outbox if settings.report_mail_enabled else None, directory,
+                        settings.report_mail_from)

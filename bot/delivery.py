@@ -1,0 +1,55 @@
+"""Saying something to a person outside a reply: an operator's message, a notice later.
+
+The text is recorded in the transcript first, then pushed to the person's channel
+when that channel pushes (Telegram's outbox, e-mail); web chat pulls it
+(``GET /api/chat/{session}/messages``). Push channels register their pusher when
+they start; the gateway, the handoff and the report desk get this one object at
+construction, so none of them needs a reference to the others.
+"""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.store import ConversationStore
+
+Button = tuple[str, str]  # (title, payload)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message to the person."""
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+
+
+# A push channel's coroutine delivering replies to a stored route.
+Pusher = Callable[[str, dict[str, Any], list[Reply]], Awaitable[None]]
+
+
+class Delivery:
+    """Records a message to the person and pushes it to their channel if it pushes."""
+
+    def __init__(self, store: ConversationStore) -> None:
+        self.store = store
+        self.deliverers: dict[str, Pusher] = {}  # channel name -> its pusher (push channels only)
+
+    async def push(self, pid: str, replies: list[Reply], route: dict[str, Any] | None = None) -> None:
+        """Hand replies that were decided later to a push channel (web chat pulls them)."""
+        if not replies:
+            return
+        route = route or await self.store.get_route(pid) or {}
+        if route.get("channel") in self.deliverers:
+            await self.deliverers[route["channel"]](pid, route, replies)
+
+    async def send_to_person(
+        self, pid: str, sender: str, text: str, buttons: tuple[Button, ...] = (), meta: dict[str, Any] | None = None
+    ) -> int:
+        """Record the message, then push it; returns its transcript seq."""
+        seq = await self.store.append(pid, sender, text, buttons=buttons, meta=meta)
+        route = await self.store.get_route(pid)
+        if route and route.get("channel") in self.deliverers:
+            await self.deliverers[route["channel"]](pid, route, [Reply(text, buttons)])
+        return seq

@@ -1,0 +1,108 @@
+"""What a waiting person hears about their place and their wait.
+
+The estimate is the position divided by the recent pace of claims in the skill;
+with too few recent claims we say we cannot estimate rather than guess. Places are
+told again when they change (``Queue.tell_positions`` decides, once for all replicas).
+"""
+from __future__ import annotations
+
+import math
+import time
+
+from redis.asyncio import Redis
+
+from bot import keys
+from bot.handoff import data
+from bot.handoff.presence import Presence
+from bot.handoff.queue import Queue
+
+ESTIMATE_WINDOW = 1800  # seconds of recent claims the wait estimate looks at
+ESTIMATE_MIN_CLAIMS = 3  # fewer than this: we say we cannot estimate
+POSITION_UPDATE_INTERVAL = 20.0  # at most one "your place moved" per this many seconds
+# Channels that get no queue progress: a mailbox is not a chat. A mail writer hears once,
+# in the answer to their mail, that a person will answer (and the numbers meanwhile);
+# never "you are 3rd in the queue" nor a mail each time their place moves.
+NO_PROGRESS_CHANNELS = frozenset({"email"})
+
+
+class Waits:
+    def __init__(self, redis: Redis, queue: Queue, presence: Presence) -> None:
+        self.redis = redis
+        self.queue = queue
+        self.presence = presence
+
+    async def waiting_text(self, pid: str, skill: str, priority: str, lang: str, lead: str = "",
+                           channel: str = "") -> str:
+        """The place, the estimate (or the open numbers when nobody serves the skill); remembered as told."""
+        if channel in NO_PROGRESS_CHANNELS:  # never a place in the queue, never "told" one
+            return lead or await self._mail_waiting_text(skill, lang)
+        position = await self.queue.position(pid, skill) or 1
+        online = await self.presence.skills_online()
+        parts = [lead] if lead else []
+        if not Presence.serves(online, skill):
+            parts.append(data.text("no_operator", lang, position=position))
+            await self.queue.mark_told(pid, 0)
+        else:
+            parts.append(data.text("queued", lang, position=position))
+            parts.append(await self.estimate_text(skill, position, lang))
+            parts.append(data.text("waiting_kind", lang))
+            if priority == "immediate":
+                parts.append(data.text("immediate_reminder", lang))
+            await self.queue.mark_told(pid, position)
+        return "\n".join(parts)
+
+    async def _mail_waiting_text(self, skill: str, lang: str) -> str:
+        """What a mail writer hears once: a person will answer in this thread; the numbers.
+        (In immediate danger the answer mail already opens with the 112 text.)"""
+        parts = [data.text("mail_queued", lang)]
+        if not Presence.serves(await self.presence.skills_online(), skill):
+            parts.append(data.text("mail_queued_offline", lang))
+        return "\n".join(parts)
+
+    async def estimate_seconds(self, skill: str, position: int) -> float | None:
+        """Position divided by the recent pace of claims in this skill; None when unknown."""
+        now = time.time()
+        recent = await self.redis.zcount(keys.handoff_claims(skill), now - ESTIMATE_WINDOW, "+inf")
+        if recent < ESTIMATE_MIN_CLAIMS:
+            return None
+        return position * ESTIMATE_WINDOW / recent
+
+    async def estimate_text(self, skill: str, position: int, lang: str) -> str:
+        seconds = await self.estimate_seconds(skill, position)
+        if seconds is None:
+            return data.text("estimate_unknown", lang)
+        if seconds < 90:
+            return data.text("estimate_soon", lang)
+        minutes = math.ceil(seconds / 60)
+        if minutes > 10:
+            minutes = int(math.ceil(minutes / 5) * 5)
+        return data.text("estimate_minutes", lang, minutes=minutes)
+
+    async def position_updates(self) -> list[tuple[str, str]]:
+        """(conversation, text) for each waiting person whose place changed (once, whichever
+        replica asks); the caller tells them."""
+        waiting = [w for w in await self.queue.waiting() if w.channel not in NO_PROGRESS_CHANNELS]
+        if not waiting:
+            return []
+        online = await self.presence.skills_online()
+        kinds = await self.queue.tell_positions(
+            [(w.pid, w.position, Presence.serves(online, w.skill)) for w in waiting], POSITION_UPDATE_INTERVAL)
+        out: list[tuple[str, str]] = []
+        for w, kind in zip(waiting, kinds):
+            if not kind:
+                continue
+            lang = w.language
+            if kind == "first":
+                parts = [data.text("position_update_first", lang)]
+            elif kind == "online":
+                parts = [data.text("operator_online", lang, position=w.position),
+                         await self.estimate_text(w.skill, w.position, lang)]
+            elif kind == "worse":
+                parts = [data.text("position_worse", lang, position=w.position)]
+            else:
+                parts = [data.text("position_update", lang, position=w.position),
+                         await self.estimate_text(w.skill, w.position, lang)]
+            if w.priority == "immediate":
+                parts.append(data.text("immediate_reminder", lang))
+            out.append((w.pid, "\n".join(parts)))
+        return out
