@@ -154,7 +154,7 @@ class LexiconScreener:
         if now is None or all(m.startswith("~") for m in result.matches):
             return result
         with self._lock:
-            q = now.probability(text[: MAX_CHARS * 5])
+            q = now.joint(text[: MAX_CHARS * 5], self.classifier)[0]
         if q < now.t_high:
             return result
         return ScreenResult(Level.IMMEDIATE, result.categories, (f"urgency:{q:.2f}", *result.matches))
