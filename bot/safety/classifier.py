@@ -111,7 +111,7 @@ FOLDS = 5
 # child telling about their day is danger (fresh9: long ordinary paragraphs scored 0.8-1.0).
 # Leave-one-set-out CV (session 6) at the rule thresholds, classifier alone high+ on the nine older
 # sets / fresh8 / fresh9: weight 1: 0.766 / 0.751 / 0.689; 5: 0.786 / 0.780 / 0.710; 10: 0.793 /
-# 0.792 / 0.716 (screen on fresh9: immediate 0.645 -> 0.697, high+ 0.792 -> 0.803 with 5 or 10).
+# 0.792 / 0.716 (screen on fresh9, out of fold: immediate 0.658 -> 0.697, high+ 0.792 -> 0.803).
 PROJECT_NEGATIVE_WEIGHT = 10.0
 C_REG = 4.0  # LogisticRegression's C; 5-fold CV: C=1 combined high+ 0.976, C=4 0.978 at the rule thresholds
 PRUNE = 0.02  # exported weights (idf folded in) smaller than this are dropped: ~170,000 kept of ~330,000
