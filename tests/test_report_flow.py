@@ -57,7 +57,9 @@ async def assert_no_identifiers(redis, report_code: str, identifiers: list[bytes
     opened = Sealer((KEYS["REPORT_ENCRYPTION_KEYS"],)).open(raw)
     plain = repr(opened).encode()
     for ident in identifiers:
-        assert ident not in raw and ident not in plain, ident
+        # A short word ("web") turns up by chance in ciphertext or compressed PDF bytes (about
+        # one run in a hundred): it is looked for in the opened report and the PDF's text only.
+        assert ident not in plain and (len(ident) < 8 or ident not in raw), ident
     # Nothing in all of Redis holds the report's text in clear.
     everything = b"".join(k + v for k, v in dump.items())
     for value in ("Kovács Béla", "Kecskemét", "Fő utca"):
@@ -69,7 +71,7 @@ async def assert_no_identifiers(redis, report_code: str, identifiers: list[bytes
     assert "Kecskemét" in text and "mostohaapa" in text and "Kovács Béla" in text
     for ident in identifiers + [report_code.encode(), report_code.replace("-", "").encode()]:
         assert ident.decode() not in text, ident
-        assert ident not in pdf
+        assert len(ident) < 8 or ident not in pdf
 
 
 async def test_telegram_report_holds_no_identifier_and_works_on_the_web(

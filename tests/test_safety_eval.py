@@ -196,9 +196,11 @@ FRESH = {name: DATA / f"safety_eval_{name}.tsv"
 #   fresh6 (204 msgs), measured once: immediate 0.511, high+ 0.888, none->high+ 0.145; after
 #   signal_now and the classifier trained on it 0.809 / 0.944 / 0.113; today 1.000 / 0.991 / 0.097.
 #   fresh7 (200 msgs, the classifiers' held-out set, never trained on), measured once: 0.733 /
-#   0.924 / 0.133; issue 13: 0.956 / 0.886 / 0.083; today the same.
+#   0.924 / 0.133; issue 13: 0.956 / 0.886 / 0.083; session 5: 0.978 / 0.895 / 0.050; session 6
+#   (fresh8 + fresh9 in training, project negatives weighted, the joint immediate model): 1.000 /
+#   0.905 / 0.050.
 TARGETS = (0.95, 0.97, 0.03)  # recall immediate, recall high+, none->high+ at most
-FLOORS = {"fresh6": (1.0, 0.990, 0.097), "fresh7": (0.955, 0.885, 0.084)}
+FLOORS = {"fresh6": (1.0, 0.990, 0.097), "fresh7": (1.0, 0.904, 0.051)}
 # fresh3 (117 msgs) was measured once after round 3: immediate 0.500, high+ 0.567, none->high+ 0.100;
 # rounds 4 and 5 reached 0.923 / 0.985 / 0.000, round 6 (urgency for trafficking: "este jönnek a
 # férfiak") 0.962 / 0.985 / 0.000, so it meets the targets and is no longer an expected failure.
@@ -278,4 +280,22 @@ def test_fresh8_recall_targets() -> None:
     report("fresh8", m)
     assert m["recall_immediate"] >= 0.95, m["misses"]
     assert m["recall_high_plus"] >= 0.97, m["misses"]
-    assert m["false_alarm_none"] <= 0.07, m["false_alarms"]
+    # session 6 (the classifier trained on fresh8 too): 1.000 / 1.000 / 0.009, so the target holds
+    assert m["false_alarm_none"] <= 0.03, m["false_alarms"]
+
+
+FRESH9 = DATA / "sealed" / "safety_eval_fresh9.tsv"
+
+
+def test_fresh9_recall_targets() -> None:
+    """fresh9 (414 msgs, session 5) was measured once: default screen immediate 0.684, high+ 0.787,
+    none->high+ 0.065. Session 6 trained both models on it (not the lexicon), so these figures are
+    optimistic: 1.000 / 0.995 / 0.036. Out of fold (models that never saw fresh9, recorded in
+    classifier_now.json) it was 0.697 / 0.803 / 0.059: the honest figure for new wording. Floors:
+    the targets for recall, today's figure for false alarms (6 short `none` messages that the
+    lexicon itself raises)."""
+    m = metrics(load_part(FRESH9))
+    report("fresh9", m)
+    assert m["recall_immediate"] >= 0.95, m["misses"]
+    assert m["recall_high_plus"] >= 0.97, m["misses"]
+    assert m["false_alarm_none"] <= 0.036, m["false_alarms"]

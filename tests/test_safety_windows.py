@@ -34,6 +34,35 @@ PIANO_EN = (
 )
 
 
+# Child-voice days of the kind fresh9's false alarms were (sport, family, holidays), written for
+# these tests in session 6; shorter than the two above, one typed without accents.
+SPORTS_DAY = (
+    "Sziasztok! Ma volt a suliban a sportnap, és a mi osztályunk nyerte a váltófutást. Én futottam az utolsó "
+    "kört, nagyon izgultam, de a tesitanár utána megdicsért, és anya is lefényképezett a célban. Délután a "
+    "nagypapámmal horgászni mentünk a tóhoz, fogtunk két kis halat, de visszaengedtük őket. Este palacsintát "
+    "sütöttünk a tesómmal, a konyha tiszta liszt lett, apa nevetett rajtunk. Holnap szülinapi buliba megyek a "
+    "barátnőmhöz, már becsomagoltam neki egy könyvet."
+)
+BALATON = (
+    "szia, csak elmeselem h ma jottunk haza a balatonrol, egesz heten a mamaeknal voltunk. minden nap "
+    "furdottunk, apuval epitettunk egy nagy homokvarat, es este fagyiztunk a molon. a tesom eloszor uszott "
+    "egyedul mellszoval, nagyon buszke volt magara. holnap kezdodik a suli, kicsit izgulok mert uj "
+    "osztalyfonokunk lesz, de a legjobb baratom is ugyanabba az osztalyba jar."
+)
+MUSEUM_EN = (
+    "Hi! Today our class went on a trip to the science museum. We saw a real dinosaur skeleton and I touched a "
+    "piece of a meteorite. My friend and I got lost for a minute in the space room but the teacher found us "
+    "straight away and laughed. On the bus home we sang songs and ate the sandwiches my dad made. Tomorrow I "
+    "have football practice and on Saturday my grandma is coming to stay with us for the whole weekend."
+)
+
+
+@pytest.mark.parametrize("text", [SPORTS_DAY, BALATON, MUSEUM_EN])
+def test_long_child_voice_day_stays_below_high(text) -> None:
+    assert len(text.split()) > 50
+    assert default_screener().screen(text).level < Level.HIGH
+
+
 @pytest.mark.parametrize("text", [GUITAR, PIANO_EN, GUITAR + " " + GUITAR.lower()])
 def test_long_ordinary_paragraph_stays_below_high(text) -> None:
     assert len(text.split()) > 100
@@ -93,8 +122,10 @@ def test_recorded_figures_hold_without_retraining(path) -> None:
     training = meta["training"]
     # the export loads and scores the recorded examples as it did when it was trained
     assert training["check"]
-    for text, score in training["check"]:
-        assert clf.probability(text) == pytest.approx(score, abs=2e-3), text
+    danger = C.Classifier.load(C.DEFAULT_PATH)
+    for text, score in training["check"]:  # the immediate model's score is joint with the danger model's
+        got = clf.joint(text, danger)[0] if clf.given_danger else clf.probability(text)
+        assert got == pytest.approx(score, abs=2e-3), text
     # the thresholds are the ones the recorded rules give
     assert meta["t_high"] == max(training["thresholds_by_rule"].values())
     assert meta["t_concern"] <= meta["t_high"]
@@ -107,7 +138,8 @@ def test_recorded_real_text_rules_were_met() -> None:
     added = training["real_tune_added_by_classifier"]
     assert added["POOLED hu"]["n"] > 5000
     assert added["POOLED hu"]["raised_high"] <= C.REAL_TO_HIGH_MAX
-    assert all(v["raised_high"] <= C.CORPUS_TO_HIGH_MAX for v in added.values())
+    assert all(v["raised_high"] <= (C.REDDIT_TO_HIGH_MAX if k == "reddit_rmhd" else C.CORPUS_TO_HIGH_MAX)
+               for k, v in added.items())
     taken = training["sources"]["real_negatives"]["taken"]
     assert sum(v["windows"] for v in taken.values()) >= 50_000
 

@@ -19,9 +19,12 @@ suppressor or a negation. It is a constructor flag, ``LexiconScreener(classifier
 default CLASSIFIER_DEFAULT (on): the lexicon explains; the classifier catches wording the
 lexicon has never seen and hands it to a human.
 
-With the classifier comes the urgency model (classifier_now.json): a message `high` by
-either signal becomes `immediate` (evidence "urgency:0.91") when the situation says it is
-happening now ("hörög", "nem ébred fel"), which no time word in the lexicon names.
+With the classifier comes the immediate model (classifier_now.json, "urgency"): a message
+`high` by either signal becomes `immediate` (evidence "urgency:0.91") when the situation says it
+is happening now ("hörög", "nem ébred fel", "the gate is open and she's gone"), which no time
+word in the lexicon names. Since session 6 it is trained among danger text only (immediate
+against high) and read per window together with the danger model, P(danger) x P(immediate |
+danger): the urgency must be said where the danger is.
 """
 from __future__ import annotations
 
@@ -154,7 +157,7 @@ class LexiconScreener:
         if now is None or all(m.startswith("~") for m in result.matches):
             return result
         with self._lock:
-            q = now.probability(text[: MAX_CHARS * 5])
+            q = now.joint(text[: MAX_CHARS * 5], self.classifier)[0]
         if q < now.t_high:
             return result
         return ScreenResult(Level.IMMEDIATE, result.categories, (f"urgency:{q:.2f}", *result.matches))

@@ -31,7 +31,15 @@ by the square root of how many features it emitted, so its score is
 with the idf folded into the exported weights: a word's summed weight can be cached and
 inference is a few dictionary look-ups per word.
 
-    python -m bot.safety.classifier train [TSV ...]   # default: every eval set but HELD_OUT
+- **Cross-validation by set** (session 6): each fold leaves one eval set out (a new blind set is
+  new wording; a row scored by a model that saw its neighbours flatters), the ordinary chat
+  examples are dealt over the folds, real text is in every training fold. The out-of-fold
+  scores set the thresholds and give the figures by set recorded in the files.
+- **An immediate model** (``train_now``): immediate against high among danger text only, read
+  per window as P(danger) x P(immediate | danger) (``Classifier.joint``).
+
+    python -m bot.safety.classifier train [TSV ...]   # default: every eval set but HELD_OUT,
+                                                      # plus SEALED_TRAINING from tests/data/sealed
                                                       # (writes classifier.json and classifier_now.json)
     python -m bot.safety.classifier cv [TSV ...]      # cross-validated figures only
 
@@ -64,7 +72,15 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
 NLU = ROOT / "nlu_data"
 # The bot's ordinary traffic: negatives in training, and none may be raised to high.
-# Not the where_* intents about abuse or neglect: "apa megver, hova forduljak?" is danger.
+# Not the where_* intents about abuse, neglect, bullying, trafficking, a missing or lone child,
+# abroad, nor ask_shelter (decided in session 6, issue 13): they are neither negatives nor
+# positives. Most of their examples are disclosures ("apám megvert", "otthon bántanak és félek":
+# the lexicon scores 113 of 150 where_physical_abuse examples high), the rest questions that
+# name abuse ("hova lehet bejelenteni a bántalmazást?"), and an intent label cannot tell the
+# two apart. The ordinary intents below hold questions that name abuse only as procedure
+# (faq/professional_duty "kötelező jelentenem, ha egy diákom bántalmazást említ?"): those are
+# not disclosures and stay negatives. The examples taken are recorded (count and SHA-256) in
+# classifier.json, and a test checks that they are the nlu_data of this checkout.
 ORDINARY_INTENTS = (
     "greet", "goodbye", "thanks", "affirm", "deny", "bot_challenge", "ask_help", "talk_to_human",
     "faq", "out_of_scope", "emergency_numbers", "persona_child", "persona_adult", "persona_professional",
@@ -75,6 +91,10 @@ ORDINARY_INTENTS = (
 ORDINARY = "ordinary"  # the category of the ordinary chat rows
 REAL = "real"  # the category of the real-text negatives
 HELD_OUT = ("fresh7",)  # the sets the classifier is never trained or tuned on (sealed, measured once)
+# Sets measured once and then tuned on, kept in tests/data/sealed/ (where the glob above does not
+# reach): named here so that what the weights were trained on is explicit (issue 13, session 6).
+SEALED_TRAINING = ("fresh8", "fresh9")
+SEALED = DATA / "sealed"
 # Sets that test a mechanism, not wording: the disguise rows normalise to their plain twins,
 # so training on them would only count those examples twice.
 NOT_TRAINING = ("disguise",)
@@ -85,6 +105,14 @@ NGRAMS = (2, 3, 4, 5)
 WINDOW_WORDS = 40  # every eval message fits one window (longest: 34 words); a long text is cut
 SEED = 20240601
 FOLDS = 5
+# The eval sets' `none`/`concern` rows are hard negatives in a child's or parent's voice (a swimming
+# race, grandma's birthday, "a tesóm megette a csokimat"): ~1,000 of them against ~65,000 real
+# windows of news, novels and forums. Counted once, they are drowned and the model learns that a
+# child telling about their day is danger (fresh9: long ordinary paragraphs scored 0.8-1.0).
+# Leave-one-set-out CV (session 6) at the rule thresholds, classifier alone high+ on the nine older
+# sets / fresh8 / fresh9: weight 1: 0.766 / 0.751 / 0.689; 5: 0.786 / 0.780 / 0.710; 10: 0.793 /
+# 0.792 / 0.716 (screen on fresh9, out of fold: immediate 0.658 -> 0.697, high+ 0.792 -> 0.803).
+PROJECT_NEGATIVE_WEIGHT = 10.0
 C_REG = 4.0  # LogisticRegression's C; 5-fold CV: C=1 combined high+ 0.976, C=4 0.978 at the rule thresholds
 PRUNE = 0.02  # exported weights (idf folded in) smaller than this are dropped: ~170,000 kept of ~330,000
 DIGITS = 4
@@ -103,11 +131,17 @@ DISTRESS_CUES = frozenset((
 DISTRESS_WINDOWS_PER_POST = 2
 REAL_TO_HIGH_MAX = 0.003  # pooled real Hungarian tune text the classifier may add to high+
 CORPUS_TO_HIGH_MAX = 0.012  # any one corpus (the lexicon's own false alarms come on top)
+# Reddit's ordinary groups (330 tune posts: one post is 0.3 %) are help-seeking English posts
+# about divorce, debt, a minor paying their own way, "my mom said she's leaving ... I'm already
+# depressed"; the lexicon alone raises ~10 % of them. At 1.2 % three such posts set t_high
+# (0.81 -> 0.90 in session 6, fresh9 high+ out of fold 0.79 -> 0.75): they get the issue's 2 %.
+REDDIT_TO_HIGH_MAX = 0.02
 REAL_TO_CONCERN_MAX = 0.02
 NONE_TO_HIGH_MAX = 0.03
 NONE_TO_CONCERN_MAX = 0.10
 ORDINARY_TO_HIGH_MAX = 0.005  # the issue's 0.5 % for ordinary text, out of fold (was 0.1 %: 2 of 2,917 set t_high)
 HIGH_TO_NOW_MAX = 0.05  # the urgency model may lift at most 5 % of `high` messages (out of fold)
+NONE_TO_NOW_MAX = 0.01  # ... and 1 % of the eval sets' `none` messages (those the screen raises to high)
 REAL_TO_NOW_MAX = 0.001  # ... and at most 0.1 % of the real text (as if it were high)
 _WORD_CACHE_LIMIT = 100_000
 
@@ -201,6 +235,9 @@ class Classifier:
     t_high: float
     t_concern: float
     window_words: int = WINDOW_WORDS
+    # An immediate model trained among danger text only (train_now): it says "how urgent, if this
+    # is danger", so its score on a window is multiplied by the danger model's (``joint``).
+    given_danger: bool = False
     _cache: dict[str, float] = field(default_factory=dict, repr=False)
     _sizes: dict[str, int] = field(default_factory=dict, repr=False)
 
@@ -215,7 +252,8 @@ class Classifier:
             idx.byteswap()
             val.byteswap()
         return cls(float(data["bias"]), dict(zip(idx, (round(v, 6) for v in val))), float(data["t_high"]),
-                   float(data["t_concern"]), int(data.get("window_words", WINDOW_WORDS)))
+                   float(data["t_concern"]), int(data.get("window_words", WINDOW_WORDS)),
+                   bool(data.get("given_danger", False)))
 
     def _word(self, word: str) -> tuple[float, int]:
         got = self._cache.get(word)
@@ -259,6 +297,22 @@ class Classifier:
         """Probability that the message is high or immediate danger: its most dangerous window."""
         return self.best(text)[0]
 
+    def joint(self, text: str, danger: Classifier | None) -> tuple[float, int, int]:
+        """The immediate score of a message and its window: per window P(danger) x P(immediate |
+        danger) when this model is ``given_danger`` (the urgency must be said where the danger is,
+        not anywhere in a long story), else this model's own best window."""
+        if not self.given_danger or danger is None:
+            return self.best(text)
+        top = (0.0, 0, 0)
+        for win in windows(text, self.window_words):
+            p = danger.score_words(win.words)
+            if p <= top[0]:  # the product cannot beat the best so far
+                continue
+            q = p * self.score_words(win.words)
+            if q > top[0]:
+                top = (q, win.start, win.end)
+        return top
+
 
 # ---- training data --------------------------------------------------------------------
 def load_rows(paths: Iterable[Path]) -> list[tuple[str, str, str]]:
@@ -274,8 +328,14 @@ def load_rows(paths: Iterable[Path]) -> list[tuple[str, str, str]]:
 
 
 def default_paths() -> list[Path]:
+    """Every eval set in tests/data but HELD_OUT and NOT_TRAINING, plus SEALED_TRAINING."""
     return [p for p in sorted(DATA.glob("safety_eval_*.tsv"))
-            if p.stem.removeprefix("safety_eval_") not in HELD_OUT + NOT_TRAINING]
+            if p.stem.removeprefix("safety_eval_") not in HELD_OUT + NOT_TRAINING] + [
+        SEALED / f"safety_eval_{name}.tsv" for name in SEALED_TRAINING]
+
+
+def set_name(path: Path) -> str:
+    return Path(path).stem.removeprefix("safety_eval_")
 
 
 def is_danger(level: str) -> int:
@@ -301,6 +361,13 @@ def ordinary_texts(root: Path = NLU) -> list[str]:
                     if line.startswith("- "):
                         out.append(re.sub(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})", r"\1", line[2:]))
     return out
+
+
+def ordinary_digest(texts: list[str]) -> str:
+    """SHA-256 of the ordinary chat examples in order: what the weights were trained on."""
+    import hashlib
+
+    return hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()
 
 
 def training_rows(paths: list[Path], ordinary: bool = True) -> list[tuple[str, str, str]]:
@@ -433,12 +500,13 @@ def _design(counts, totals, idf):
     return (diags(1.0 / np.sqrt(totals)) @ counts @ diags(idf)).tocsr()
 
 
-def _fit(x, y, c_reg: float = C_REG):
+def _fit(x, y, c_reg: float = C_REG, sample_weight=None):
     from sklearn.linear_model import LogisticRegression
 
-    model = LogisticRegression(C=c_reg, class_weight="balanced", solver="liblinear", max_iter=200,
+    # dual=True: the same L2 objective, solved ~3x faster when features (2^20) outnumber units.
+    model = LogisticRegression(C=c_reg, class_weight="balanced", solver="liblinear", dual=True, max_iter=300,
                                random_state=SEED)
-    return model.fit(x, y)
+    return model.fit(x, y, sample_weight=sample_weight)
 
 
 def _export(model, idf) -> tuple[float, dict[int, float]]:
@@ -476,15 +544,46 @@ def figures(rows: list[tuple[str, str, str]], got: list[str]) -> dict:
     }
 
 
-def combine_level(lex: str, p: float, suppressed: bool, t_high: float, t_concern: float) -> str:
-    """The rule of LexiconScreener, on level names (for the figures)."""
-    if lex in ("high", "immediate"):
+def combine_level(lex: str, p: float, suppressed: bool, t_high: float, t_concern: float,
+                  q: float = 0.0, t_now: float = 2.0) -> str:
+    """The rule of LexiconScreener, on level names (for the figures): ``q`` is the immediate
+    score, which lifts a message `high` by either signal at ``t_now``. (The lexicon's own
+    ``signal_now`` booster for a classifier raise is left out: the figures slightly understate.)"""
+    if lex == "immediate":
         return lex
-    if p >= t_high and not suppressed:
-        return "high"
+    if lex == "high" or (p >= t_high and not suppressed):
+        return "immediate" if q >= t_now else "high"
     if p >= t_concern and lex == "none":
         return "concern"
     return lex
+
+
+def by_set(data: Data, got: list[str]) -> dict:
+    """``figures`` of each eval set (out of fold: scored by models that never saw the set)."""
+    ev = [i for i, r in enumerate(data.rows) if r[1] != ORDINARY]
+    return {name: figures([data.rows[i] for i in ev if data.groups[i] == name],
+                          [got[i] for i in ev if data.groups[i] == name])
+            for name in sorted({data.groups[i] for i in ev})}
+
+
+def held_out_figures(danger: Classifier, now: Classifier | None = None) -> dict:
+    """The screen's figures on the HELD_OUT sets, measured (never tuned on) with the final models:
+    the lexicon + the danger model, and with ``now`` the immediate lift too."""
+    lexicon = _lexicon()
+    out = {}
+    for name in HELD_OUT:
+        path = DATA / f"safety_eval_{name}.tsv"
+        if not path.exists():
+            continue
+        rows = load_rows([path])
+        got = []
+        for _l, _c, t in rows:
+            res, sup = lexicon.screen_detail(t)
+            q = now.joint(t, danger)[0] if now is not None else 0.0
+            got.append(combine_level(res.level.value, danger.probability(t), sup, danger.t_high, danger.t_concern,
+                                     q, now.t_high if now is not None else 2.0))
+        out[name] = figures(rows, got)
+    return out
 
 
 @dataclass
@@ -499,6 +598,7 @@ class Data:
     lex_levels: list[str]
     lex_suppressed: list[bool]
     distress_counts: dict = field(default_factory=dict)  # real distress positives taken (distress_positives)
+    groups: list[str] = field(default_factory=list)  # each project row's eval set (ordinary chat: spread over them)
     counts: object = None
     totals: object = None
     idf: object = None
@@ -528,7 +628,8 @@ def build(paths: list[Path], ordinary: bool = True, real: bool = True, verbose: 
         res, sup = lexicon.screen_detail(t)
         levels.append(res.level.value)
         suppressed.append(sup)
-    data = Data(rows, unit_rows, texts, real_counts, tune, levels, suppressed, distress_counts)
+    data = Data(rows, unit_rows, texts, real_counts, tune, levels, suppressed, distress_counts,
+                row_groups(paths, len(rows)))
     from sklearn.feature_extraction.text import TfidfTransformer
 
     data.counts, data.totals = _matrix(texts)
@@ -539,6 +640,43 @@ def build(paths: list[Path], ordinary: bool = True, real: bool = True, verbose: 
     return data
 
 
+def row_groups(paths: list[Path], n_rows: int) -> list[str]:
+    """The eval set of each project row; the ordinary chat rows after them are dealt out over the
+    sets in turn, so each fold of the grouped CV also holds out a share of ordinary chat."""
+    names = [set_name(p) for p in paths for _r in load_rows([p])]
+    sets = [set_name(p) for p in paths] or ["all"]
+    return names + [sets[k % len(sets)] for k in range(n_rows - len(names))]
+
+
+def folds(data: Data):
+    """(train units, test units) index arrays: leave one eval set out (issue 13, session 6: a new
+    blind set is new wording, so a row must be scored by a model that saw none of its set);
+    real text is in every training fold. With fewer than FOLDS sets, StratifiedKFold over rows."""
+    import numpy as np
+    from sklearn.model_selection import StratifiedKFold
+
+    proj = np.array([i for i, r in enumerate(data.unit_rows) if r >= 0])
+    real = np.array([i for i, r in enumerate(data.unit_rows) if r < 0], dtype=int)
+    sets = sorted(set(data.groups))
+    if len(sets) < FOLDS:
+        y = _labels(data, is_danger)
+        for tr, te in StratifiedKFold(FOLDS, shuffle=True, random_state=SEED).split(proj, y[proj]):
+            yield np.concatenate([proj[tr], real]), proj[te]
+        return
+    group = np.array([data.groups[data.unit_rows[i]] for i in proj])
+    for name in sets:
+        yield np.concatenate([proj[group != name], real]), proj[group == name]
+
+
+def _unit_weights(data: Data):
+    """Sample weight of each unit for the danger model: the eval sets' `none`/`concern` rows count
+    PROJECT_NEGATIVE_WEIGHT times (see there), everything else once."""
+    import numpy as np
+
+    return np.array([PROJECT_NEGATIVE_WEIGHT if r >= 0 and data.rows[r][1] != ORDINARY
+                     and not is_danger(data.rows[r][0]) else 1.0 for r in data.unit_rows])
+
+
 def _labels(data: Data, label: Callable[[str], int]):
     import numpy as np
 
@@ -546,24 +684,43 @@ def _labels(data: Data, label: Callable[[str], int]):
     return np.array([label(data.rows[r][0]) if r >= 0 else (label("high") if r == -2 else 0) for r in data.unit_rows])
 
 
-def cross_validate(data: Data, label: Callable[[str], int] = is_danger, c_reg: float = C_REG) -> list[float]:
-    """Out-of-fold probability of every project row (StratifiedKFold; real negatives in every fold)."""
-    import numpy as np
-    from sklearn.model_selection import StratifiedKFold
+class CV(NamedTuple):
+    """Out-of-fold scores of every project row: P(danger) and the immediate score (joint)."""
 
+    danger: list[float]
+    now: list[float]
+
+
+def _danger_units(data: Data):
+    import numpy as np
+
+    return np.array([is_danger(data.rows[r][0]) == 1 if r >= 0 else r == -2 for r in data.unit_rows])
+
+
+def _fit_now(x, y, danger_units, idx, idf, c_reg: float = C_REG) -> Classifier:
+    """The immediate model: `immediate` against `high`, among the danger units of ``idx`` only."""
+    sub = idx[danger_units[idx]]
+    b, w = _export(_fit(x[sub], y[sub], c_reg), idf)
+    return Classifier(b, w, 1.0, 1.0, given_danger=True)
+
+
+def cross_validate(data: Data, c_reg: float = C_REG) -> CV:
+    """Out-of-fold scores of every project row, by set (``folds``; real text in every fold): the
+    danger model's probability and the immediate score P(danger) x P(immediate | danger)."""
     x = _design(data.counts, data.totals, data.idf)
-    y = _labels(data, label)
-    proj = np.array([i for i, r in enumerate(data.unit_rows) if r >= 0])
-    real = np.array([i for i, r in enumerate(data.unit_rows) if r < 0], dtype=int)
-    probs = [0.0] * len(data.rows)
-    for tr, te in StratifiedKFold(FOLDS, shuffle=True, random_state=SEED).split(proj, y[proj]):
-        idx = np.concatenate([proj[tr], real])
-        model = _fit(x[idx], y[idx], c_reg)
-        b, w = _export(model, data.idf)
-        clf = Classifier(b, w, 1.0, 1.0)
-        for i in proj[te]:
-            probs[data.unit_rows[i]] = clf.probability(data.texts[i])
-    return probs
+    yd, yn = _labels(data, is_danger), _labels(data, is_now)
+    danger_units = _danger_units(data)
+    sw = _unit_weights(data)
+    out = CV([0.0] * len(data.rows), [0.0] * len(data.rows))
+    for idx, te in folds(data):
+        b, w = _export(_fit(x[idx], yd[idx], c_reg, sw[idx]), data.idf)
+        danger = Classifier(b, w, 1.0, 1.0)
+        now = _fit_now(x, yn, danger_units, idx, data.idf, c_reg)
+        for i in te:
+            r = data.unit_rows[i]
+            out.danger[r] = danger.probability(data.texts[i])
+            out.now[r] = now.joint(data.texts[i], danger)[0]
+    return out
 
 
 def _real_scores(clf: Classifier, tune) -> list[float]:
@@ -590,7 +747,7 @@ def set_thresholds(data: Data, probs: list[float], clf: Classifier) -> dict:
             if not hi and not sup:  # the classifier can raise only what the lexicon left below high
                 by.setdefault(k, []).append(p)
     for k, scores in sorted(by.items()):
-        share = REAL_TO_HIGH_MAX if k == "POOLED hu" else CORPUS_TO_HIGH_MAX
+        share = REAL_TO_HIGH_MAX if k == "POOLED hu" else REDDIT_TO_HIGH_MAX if k == "reddit_rmhd" else CORPUS_TO_HIGH_MAX
         rules[f"t_high_real:{k}"] = _threshold(scores, n_by[k], share)
     t_high = max(rules.values())
     t_concern = _threshold(none_scores, n_none, NONE_TO_CONCERN_MAX)
@@ -608,6 +765,9 @@ def set_thresholds(data: Data, probs: list[float], clf: Classifier) -> dict:
         "combined": figures(evr, [combine_level(data.lex_levels[i], probs[i], data.lex_suppressed[i], t_high,
                                                 t_concern) for i in ev]),
         "ordinary_chat_raised_high": sum(p >= t_high for p in ordinary),
+        "folds": "one per eval set (leave one set out)" if len(set(data.groups)) >= FOLDS else f"{FOLDS} stratified",
+        "by_set_combined": by_set(data, [combine_level(data.lex_levels[i], probs[i], data.lex_suppressed[i], t_high,
+                                                       t_concern) for i in range(len(rows))]),
     }
     return {"t_high": t_high, "t_concern": t_concern, "rules": rules, "cv": cv,
             "real_tune_added_by_classifier": real_fig}
@@ -631,9 +791,12 @@ def _save(out: Path, about: str, fields: dict, b: float, w: dict[int, float]) ->
 def _sources(paths: list[Path], data: Data, ordinary: bool) -> dict:
     from bot.safety import corpora
 
+    chat = [r[2] for r in data.rows if r[1] == ORDINARY]
     return {"eval_sets": [Path(p).name for p in paths], "held_out": [f"safety_eval_{h}.tsv" for h in HELD_OUT],
-            "ordinary_chat": f"nlu_data ({sum(r[1] == ORDINARY for r in data.rows)} examples of ORDINARY_INTENTS)"
-            if ordinary else None,
+            "from_sealed_folder": [Path(p).name for p in paths if Path(p).parent.name == SEALED.name],
+            "ordinary_chat": f"nlu_data ({len(chat)} examples of ORDINARY_INTENTS)" if ordinary else None,
+            "ordinary_chat_examples": len(chat), "ordinary_chat_sha256": ordinary_digest(chat) if chat else None,
+            "ordinary_intents": list(ORDINARY_INTENTS) if ordinary else [],
             "real_negatives": {"from": "../shared/corpora train splits (bot/safety/corpora.py)",
                                "rows_per_corpus_drawn": REAL_BUDGET, "taken": data.real_counts,
                                "left_out": "rows the lexicon scores high+; Reddit groups other than "
@@ -655,26 +818,31 @@ def _check(clf: Classifier) -> list[list]:
 
 
 def train(paths: list[Path], out: Path = DEFAULT_PATH, verbose: bool = True, ordinary: bool = True,
-          real: bool = True, data: Data | None = None) -> dict:
-    """Cross-validate, set the thresholds, fit on everything, export."""
+          real: bool = True, data: Data | None = None, cv: CV | None = None) -> dict:
+    """Cross-validate, set the thresholds, fit on everything, export the danger model."""
     t0 = time.perf_counter()
     data = data or build(paths, ordinary, real, verbose)
-    probs = cross_validate(data)
+    cv = cv or cross_validate(data)
+    probs = cv.danger
     x = _design(data.counts, data.totals, data.idf)
-    b, w = _export(_fit(x, _labels(data, is_danger)), data.idf)
+    b, w = _export(_fit(x, _labels(data, is_danger), sample_weight=_unit_weights(data)), data.idf)
     clf = Classifier(b, w, 1.0, 1.0)
     th = set_thresholds(data, probs, clf)
     clf.t_high, clf.t_concern = th["t_high"], th["t_concern"]
     training = {"sources": _sources(paths, data, ordinary), "seed": SEED, "folds": FOLDS, "C": C_REG,
-                "units": len(data.texts), "positives": int(sum(is_danger(r[0]) for r in data.rows)),
+                "solver": "liblinear, dual", "project_negative_weight": PROJECT_NEGATIVE_WEIGHT,
+                "units": len(data.texts),
+                "positives": int(sum(is_danger(r[0]) for r in data.rows)),
                 "real_distress_positives": sum(r == -2 for r in data.unit_rows),
                 "rules": {"REAL_TO_HIGH_MAX": REAL_TO_HIGH_MAX, "CORPUS_TO_HIGH_MAX": CORPUS_TO_HIGH_MAX,
+                          "REDDIT_TO_HIGH_MAX": REDDIT_TO_HIGH_MAX,
                           "REAL_TO_CONCERN_MAX": REAL_TO_CONCERN_MAX, "NONE_TO_HIGH_MAX": NONE_TO_HIGH_MAX,
                           "NONE_TO_CONCERN_MAX": NONE_TO_CONCERN_MAX, "ORDINARY_TO_HIGH_MAX": ORDINARY_TO_HIGH_MAX,
                           "how": "each threshold is the lowest value meeting every rule; t_high = max of "
                                  "thresholds_by_rule"},
                 "thresholds_by_rule": th["rules"], "cv": th["cv"],
                 "real_tune_added_by_classifier": th["real_tune_added_by_classifier"],
+                "held_out_measured": held_out_figures(clf) if real else {},
                 "check": _check(clf)}
     model = _save(out, "bot/safety/classifier.py: hashed char_wb 2-5-grams + words + word pairs, tf-idf, "
                        "LogisticRegression (balanced); danger = high|immediate; scored per window (max)",
@@ -686,43 +854,76 @@ def train(paths: list[Path], out: Path = DEFAULT_PATH, verbose: bool = True, ord
     return model
 
 
-def train_now(paths: list[Path], out: Path = NOW_PATH, verbose: bool = True, data: Data | None = None) -> dict:
-    """The urgency model: `immediate` against everything else, same features, data and windows.
+def train_now(paths: list[Path], out: Path = NOW_PATH, verbose: bool = True, data: Data | None = None,
+              cv: CV | None = None, danger: Classifier | None = None) -> dict:
+    """The immediate model: `immediate` against `high`, trained among danger text only, scored per
+    window as P(danger) x P(immediate | danger) with the danger model (``Classifier.joint``).
 
-    Why: the lexicon names urgency by time words ("most", "ma este"); children and witnesses
-    often say it through the situation ("hörög", "nem ébred fel, üres üveg mellette"). The
-    screener uses it only on a message already `high`. ``t_high`` lifts at most HIGH_TO_NOW_MAX of
-    the `high` messages out of fold and at most REAL_TO_NOW_MAX of the real `tune` text (as if
-    all of it were high): a false alarm on ordinary text must not become a 112 reply.
+    Why (issue 13, session 6): the lexicon names urgency by time words ("most", "ma este");
+    children and witnesses often say it through the situation ("hörög", "nem ébred fel, üres üveg
+    mellette", "a gate wide open and she's gone"). The model before this one (immediate against
+    everything) had to learn danger and urgency at once from ~500 immediate rows; this one learns
+    only what makes danger immediate, and the danger model says whether it is danger. A message
+    `high` by either signal becomes `immediate` when the score reaches ``t_high``: at most
+    HIGH_TO_NOW_MAX of the `high` messages and NONE_TO_NOW_MAX of the `none` ones out of fold
+    (scored as if they were high), and at most REAL_TO_NOW_MAX of the real `tune` text, pooled
+    Hungarian and all real text each (as if all of it were high): ordinary text must never get
+    the 112-first reply.
     """
     t0 = time.perf_counter()
     data = data or build(paths, verbose=verbose)
-    probs = cross_validate(data, is_now)
+    cv = cv or cross_validate(data)
+    danger = danger or Classifier.load(DEFAULT_PATH)
     x = _design(data.counts, data.totals, data.idf)
-    b, w = _export(_fit(x, _labels(data, is_now)), data.idf)
-    clf = Classifier(b, w, 1.0, 1.0)
-    high = [p for p, r in zip(probs, data.rows) if r[0] == "high"]
-    now = [p for p, r in zip(probs, data.rows) if r[0] == "immediate"]
-    rules = {"t_now_high_lifted": _threshold(high, len(high), HIGH_TO_NOW_MAX)}
+    import numpy as np
+
+    idx = np.arange(len(data.texts))
+    clf = _fit_now(x, _labels(data, is_now), _danger_units(data), idx, data.idf)
+    high = [q for q, r in zip(cv.now, data.rows) if r[0] == "high"]
+    none = [i for i, r in enumerate(data.rows) if r[0] == "none" and r[1] != ORDINARY]
+    raised = [cv.now[i] for i in none if combine_level(data.lex_levels[i], cv.danger[i], data.lex_suppressed[i],
+                                                       danger.t_high, danger.t_concern) == "high"]
+    now = [q for q, r in zip(cv.now, data.rows) if r[0] == "immediate"]
+    rules = {"t_now_high_lifted": _threshold(high, len(high), HIGH_TO_NOW_MAX),
+             "t_now_eval_none": _threshold(raised, len(none), NONE_TO_NOW_MAX)}
+    real: list[float] = []
     if data.tune:
-        real = _real_scores(clf, data.tune)
+        real = [clf.joint(t, danger)[0] for _k, _lang, t, _hi, _sup in data.tune]
+        hu = [q for q, row in zip(real, data.tune) if row[1] == "hu"]
         rules["t_now_real"] = _threshold(real, len(real), REAL_TO_NOW_MAX)
+        rules["t_now_real_hu"] = _threshold(hu, len(hu), REAL_TO_NOW_MAX)
     t_now = max(rules.values())
-    cv = {"high_lifted": round(sum(p >= t_now for p in high) / max(len(high), 1), 3),
-          "immediate_caught": round(sum(p >= t_now for p in now) / max(len(now), 1), 3)}
-    if data.tune:
-        cv["real_tune_lifted_if_high"] = round(sum(p >= t_now for p in real) / len(real), 4)
     clf.t_high = clf.t_concern = t_now
+    got = [combine_level(data.lex_levels[i], cv.danger[i], data.lex_suppressed[i], danger.t_high, danger.t_concern,
+                         cv.now[i], t_now) for i in range(len(data.rows))]
+    ev = [i for i, r in enumerate(data.rows) if r[1] != ORDINARY]
+    figs = {"high_lifted": round(sum(q >= t_now for q in high) / max(len(high), 1), 3),
+            "none_lifted": round(sum(q >= t_now for q in raised) / max(len(none), 1), 3),
+            "immediate_caught": round(sum(q >= t_now for q in now) / max(len(now), 1), 3),
+            "folds": "one per eval set (leave one set out)" if len(set(data.groups)) >= FOLDS else f"{FOLDS} stratified",
+            "combined": figures([data.rows[i] for i in ev], [got[i] for i in ev]),
+            "by_set_combined": by_set(data, got)}
+    if real:
+        figs["real_tune_lifted_if_high"] = round(sum(q >= t_now for q in real) / len(real), 4)
     training = {"sources": _sources(paths, data, True), "seed": SEED, "folds": FOLDS, "C": C_REG,
-                "rules": {"HIGH_TO_NOW_MAX": HIGH_TO_NOW_MAX, "REAL_TO_NOW_MAX": REAL_TO_NOW_MAX},
-                "thresholds_by_rule": rules, "cv": cv, "check": _check(clf)}
-    model = _save(out, "bot/safety/classifier.py train_now: immediate vs the rest; lifts a high message to "
-                       "immediate; scored per window (max)",
-                  {"t_high": t_now, "t_concern": t_now, "training": training}, b, w)
+                "solver": "liblinear, dual", "trained_on": "danger units only (high, immediate, real distress "
+                                                           "positives as high): immediate against high",
+                "rules": {"HIGH_TO_NOW_MAX": HIGH_TO_NOW_MAX, "NONE_TO_NOW_MAX": NONE_TO_NOW_MAX,
+                          "REAL_TO_NOW_MAX": REAL_TO_NOW_MAX},
+                "thresholds_by_rule": rules, "cv": figs,
+                "held_out_measured": held_out_figures(danger, clf) if data.tune else {},
+                "check": [[t, round(clf.joint(t, danger)[0], 4)] for t, _p in _check(danger)]}
+    model = _save(out, "bot/safety/classifier.py train_now: immediate vs high among danger text; per window "
+                       "P(danger) x P(immediate | danger) with classifier.json; lifts a high message to immediate",
+                  {"t_high": t_now, "t_concern": t_now, "given_danger": True, "training": training}, *_weights(clf))
     if verbose:
-        print(json.dumps({k: training[k] for k in ("thresholds_by_rule", "cv")}, indent=1))
+        print(json.dumps({k: training[k] for k in ("thresholds_by_rule", "cv", "held_out_measured")}, indent=1))
         print(f"{time.perf_counter() - t0:.0f} s")
     return model
+
+
+def _weights(clf: Classifier) -> tuple[float, dict[int, float]]:
+    return clf.bias, clf.weights
 
 
 def main(argv: list[str]) -> int:
@@ -731,14 +932,14 @@ def main(argv: list[str]) -> int:
         return 2
     paths = [Path(p) for p in argv[1:]] or default_paths()
     data = build(paths, verbose=True)
+    cv = cross_validate(data)
     if argv[0] == "train":
-        train(paths, data=data)
-        train_now(paths, data=data)
+        train(paths, data=data, cv=cv)
+        train_now(paths, data=data, cv=cv, danger=Classifier.load(DEFAULT_PATH))
         return 0
-    probs = cross_validate(data)
     x = _design(data.counts, data.totals, data.idf)
-    b, w = _export(_fit(x, _labels(data, is_danger)), data.idf)
-    print(json.dumps(set_thresholds(data, probs, Classifier(b, w, 1.0, 1.0)), indent=1))
+    b, w = _export(_fit(x, _labels(data, is_danger), sample_weight=_unit_weights(data)), data.idf)
+    print(json.dumps(set_thresholds(data, cv.danger, Classifier(b, w, 1.0, 1.0)), indent=1))
     return 0
 
 
