@@ -170,7 +170,8 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
         if settings.telegram_enabled:
             from bot.telegram_channel import TelegramChannel
 
-            telegram = TelegramChannel(settings, app[GATEWAY], redis, sealer)
+            telegram = TelegramChannel(settings, app[GATEWAY], redis, sealer,
+                                       spool=Spool(settings.spool_dir / "telegram", sealer))
             app[TELEGRAM] = telegram
             await telegram.start()
             # The one link made after construction: the channel needs the gateway, and the

@@ -227,14 +227,15 @@ class Gateway:
         return language.detect(msg.text or "", "hu")
 
     async def handle(self, msg: Inbound, deliver: Deliver | None = None,
-                     screened: tuple[ScreenResult, bool] | None = None) -> Outcome:
+                     screened: tuple[ScreenResult, bool] | None = None, keep: bool = True) -> Outcome:
         """Process one message; if Redis is down, still answer and keep it for later.
 
         Screening comes first and needs nothing but this process. On a push channel
         (``deliver`` given) an immediate danger gets the emergency reply at once, before
         any Redis call and before waiting for an earlier message of the same person.
         If Redis is down the message is spooled to disk and processed, replies and all,
-        as soon as Redis answers again.
+        as soon as Redis answers again. ``keep=False``: the caller keeps the message itself
+        (Telegram's inbox entry or its own spool), so the Redis error is raised instead.
         """
         pid = self.pid(msg.channel, msg.chat_id)
         # ``screened``: the channel already screened it and maybe sent the 112 reply itself.
@@ -249,6 +250,8 @@ class Gateway:
             try:
                 outcome = await self._process(msg, pid, result, urgent_sent)
             except (RedisError, OSError) as exc:
+                if not keep:
+                    raise
                 outcome = self._keep(msg, pid, result, urgent_sent, exc)
             if deliver is not None and outcome.replies:
                 await deliver(outcome.replies)

@@ -35,6 +35,14 @@ class Spool:
         if self.count() >= self.max_items:
             return None
         name = f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}{SUFFIX}"
+        self._write(name, record)
+        return name
+
+    def replace(self, name: str, record: dict[str, Any]) -> None:
+        """Overwrite one record durably (all or nothing: a crash leaves the old or the new)."""
+        self._write(name, record)
+
+    def _write(self, name: str, record: dict[str, Any]) -> None:
         tmp = self.dir / f".{name}.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
@@ -48,7 +56,6 @@ class Spool:
             os.fsync(dir_fd)  # the rename itself must survive a power cut
         finally:
             os.close(dir_fd)
-        return name
 
     def names(self) -> list[str]:
         return sorted(p.name for p in self.dir.glob(f"*{SUFFIX}"))

@@ -12,8 +12,14 @@ Both directions go through Redis streams read by consumer groups:
 - the outbox: a reply survives a crash between "decided" and "sent"; each chat has
   its own sender, so one chat's 429 ("retry after 25 s") parks that chat only, and
   the emergency text goes out ahead of other chats' ordinary replies.
-If Redis is down, an update is processed at once (the gateway spools it to disk)
-and replies are sent directly.
+If Redis is down, an update is sealed into a local disk spool (``SPOOL_DIR/telegram``)
+and the webhook answers 200 at once: Telegram never waits on our outage, so it never
+posts the update again for want of an answer. From the spool the person gets 112 first
+(immediate danger) and the "kept" notice, sent directly; when Redis is back the update
+is replayed into the inbox and answered on the normal path. The spool (and a memory of
+recently accepted update ids) dedupes by ``update_id`` during the outage, and the
+replay sets the Redis seen mark, so a redelivery is answered once, during the outage
+or after it.
 """
 from __future__ import annotations
 
@@ -39,6 +45,7 @@ from bot.config import Settings
 from bot.crypto import Sealer
 from bot.gateway import Gateway, Inbound, Reply
 from bot.screening import Level
+from bot.spool import Spool
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
@@ -52,6 +59,8 @@ INBOX_MAXLEN = 100_000
 MAX_PARALLEL_SENDS = 32
 OUTBOX_STALE_SECONDS = 120.0  # /healthz: an undelivered reply older than this is a failure
 STOP_WAIT_SECONDS = 1.5  # stop(): how long cancelled work may take to unwind
+ACCEPT_TIMEOUT = 3.0  # the webhook's Redis step; past it the update goes to the disk spool
+RECENT_IDS = 20_000  # update ids accepted lately: a redelivery in an outage is still known
 
 # Store an update once: SET NX of its id, then XADD; a redelivered update adds nothing.
 # KEYS: seen marker, inbox stream. ARGV: sealed update, seen TTL, stream max length.
@@ -60,6 +69,33 @@ if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[2]) then return 0 end
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'd', ARGV[1])
 return 1
 """
+
+# Replay a spooled update into the inbox. KEYS: seen marker, done marker, inbox stream.
+# ARGV: sealed update, seen TTL, max length, the inbox entry it was taken from ('' if none),
+# '1' if its 112 was given already, the inbox group. An update already answered, or (taken
+# from the webhook) already in the inbox before the outage, adds nothing.
+_REPLAY = """
+if ARGV[4] ~= '' then
+  redis.call('XACK', KEYS[3], ARGV[6], ARGV[4])
+  redis.call('XDEL', KEYS[3], ARGV[4])
+end
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+if ARGV[4] ~= '' then
+  redis.call('SET', KEYS[1], '1', 'EX', ARGV[2])
+elseif not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[2]) then
+  return 0
+end
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*', 'd', ARGV[1], 'pre', ARGV[5])
+return 1
+"""
+
+
+class Unstored(Exception):
+    """Redis failed while an inbox entry was being answered; ``urgent``: 112 went out."""
+
+    def __init__(self, urgent: bool) -> None:
+        super().__init__("redis unavailable")
+        self.urgent = urgent
 
 
 def message_kind(update: Update) -> str:
@@ -121,7 +157,8 @@ def _chunks(text: str) -> list[str]:
 class TelegramChannel:
     """Receives updates into the inbox, hands them to the gateway, sends via the outbox."""
 
-    def __init__(self, settings: Settings, gateway: Gateway, redis: Redis, sealer: Sealer) -> None:
+    def __init__(self, settings: Settings, gateway: Gateway, redis: Redis, sealer: Sealer,
+                 spool: Spool | None = None) -> None:
         self.settings = settings
         self.gateway = gateway
         self.redis = redis
@@ -142,6 +179,16 @@ class TelegramChannel:
         self.app.add_handler(TypeHandler(Update, self._on_polled), group=-1)
         self.app.add_error_handler(self._on_error)
         self._accept = redis.register_script(_ACCEPT)
+        self._replay = redis.register_script(_REPLAY)
+        # The disk spool of updates taken while Redis was down: name -> record, in memory
+        # too (loaded at start: a crash keeps them), replayed into the inbox in name order.
+        self._spool = spool
+        self._spooled: dict[str, dict[str, Any]] = {}
+        self._spooled_ids: set[int] = set()
+        self._answering: set[str] = set()  # spooled updates whose 112 / notice is being sent
+        self._spool_wake = asyncio.Event()
+        self._recent: dict[int, None] = {}  # update ids accepted lately (insertion order)
+        self._unacked: dict[bytes, int] = {}  # inbox entries answered, acknowledgement failed
         self._tasks: list[asyncio.Task[None]] = []
         self._chains: dict[Any, asyncio.Task[None]] = {}  # chat -> its last inbox task (order)
         self._inflight_in: set[bytes] = set()
@@ -182,8 +229,10 @@ class TelegramChannel:
             await self.app.updater.start_polling(allowed_updates=["message", "edited_message", "callback_query"])
             log.info("telegram polling started")
         self.sender_beat = asyncio.get_running_loop().time()
+        self._load_spool()
         self._tasks = [asyncio.create_task(self._send_loop(), name="telegram-outbox"),
-                       asyncio.create_task(self._inbox_loop(), name="telegram-inbox")]
+                       asyncio.create_task(self._inbox_loop(), name="telegram-inbox"),
+                       asyncio.create_task(self._spool_loop(), name="telegram-spool")]
 
     async def stop(self) -> None:
         """Stop within about two seconds. Work cut short stays unacknowledged in the inbox and
@@ -223,17 +272,146 @@ class TelegramChannel:
         raise ApplicationHandlerStop
 
     async def accept(self, data: dict[str, Any]) -> None:
-        """Store the update in the inbox once; without Redis, process it here and now."""
+        """Store the update in the inbox once; without Redis, in the disk spool (same promise).
+
+        While the spool holds anything, new updates join it behind the others, so a chat's
+        messages are replayed into the inbox in the order they came."""
+        update_id = int(data["update_id"])
+        if update_id in self._recent or update_id in self._spooled_ids:
+            metrics.ERRORS.labels("telegram_duplicate_update").inc()
+            return
+        if not self._spooled:
+            try:
+                fresh = await asyncio.wait_for(self._accept(
+                    keys=[keys.telegram_seen(update_id), keys.telegram_inbox()],
+                    args=[self.sealer.seal(data), SEEN_TTL, INBOX_MAXLEN],
+                ), ACCEPT_TIMEOUT)
+                self._remember_recent(update_id)
+                if not fresh:
+                    metrics.ERRORS.labels("telegram_duplicate_update").inc()
+                return
+            except (TimeoutError, RedisError, OSError) as exc:
+                log.error("telegram inbox unavailable; update spooled", extra={"error": type(exc).__name__})
+        if not await self._spool_put({"update": data, "entry": "", "urgent": False, "answered": False}):
+            log.error("telegram spool unavailable; processing at once", extra={"component": "telegram"})
+            await self._process(data, keep=True)
+
+    def _remember_recent(self, update_id: int) -> None:
+        self._recent[update_id] = None
+        if len(self._recent) > RECENT_IDS:
+            del self._recent[next(iter(self._recent))]
+
+    # -- the disk spool (Redis down) ---------------------------------------------
+    def _load_spool(self) -> None:
+        if self._spool is None:
+            return
+        for name in self._spool.names():
+            record = self._spool.get(name)
+            if record is not None and isinstance(record.get("update"), dict):
+                self._spooled[name] = record
+                self._spooled_ids.add(int(record["update"]["update_id"]))
+        if self._spooled:
+            log.info("telegram spool loaded", extra={"component": "telegram", "count": len(self._spooled)})
+
+    async def _spool_put(self, record: dict[str, Any]) -> bool:
+        """Seal the record to disk (fsynced) before the webhook answers; False: could not."""
+        if self._spool is None:
+            return False
         try:
-            fresh = await self._accept(
-                keys=[keys.telegram_seen(int(data["update_id"])), keys.telegram_inbox()],
-                args=[self.sealer.seal(data), SEEN_TTL, INBOX_MAXLEN],
-            )
-            if not fresh:
-                metrics.ERRORS.labels("telegram_duplicate_update").inc()
-        except (RedisError, OSError) as exc:
-            log.error("telegram inbox unavailable; processing at once", extra={"error": type(exc).__name__})
-            await self._process(data)
+            name = await asyncio.to_thread(self._spool.put, record)
+        except OSError as exc:
+            log.error("telegram spool write failed", extra={"component": "telegram", "error": type(exc).__name__})
+            return False
+        if name is None:
+            return False
+        metrics.ERRORS.labels("telegram_spooled").inc()
+        self._spooled[name] = record
+        self._spooled_ids.add(int(record["update"]["update_id"]))
+        self._spool_wake.set()
+        return True
+
+    async def _spool_loop(self) -> None:
+        """Answer spooled updates at once (112 first), replay them when Redis answers."""
+        while not self._stopping:
+            try:
+                await asyncio.wait_for(self._spool_wake.wait(), 1.0)
+            except TimeoutError:
+                pass
+            self._spool_wake.clear()
+            if not self._spooled or self._stopping:
+                continue
+            try:
+                await self._drain_spool()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the loop must go on: the next round retries
+                log.exception("telegram spool round failed", extra={"component": "telegram"})
+                await asyncio.sleep(1)
+
+    async def _drain_spool(self) -> None:
+        redis_up = True
+        for name in sorted(self._spooled):
+            record = self._spooled[name]
+            if name in self._answering:
+                if redis_up:
+                    break  # replayed only once its answer is out: keep the order, next round
+                continue
+            if redis_up:
+                try:
+                    await self._replay_spooled(name, record)
+                    continue
+                except (TimeoutError, RedisError, OSError):
+                    redis_up = False
+            if not record.get("answered"):
+                self._answering.add(name)
+                task = asyncio.create_task(self._answer_spooled(name, record))
+                self._chains[("spool", name)] = task  # stop() cancels it with the others
+                task.add_done_callback(lambda _t, n=name: self._chains.pop(("spool", n), None))
+
+    async def _replay_spooled(self, name: str, record: dict[str, Any]) -> None:
+        """Into the inbox (normal path from here), then off the disk; Redis errors propagate."""
+        data = record["update"]
+        update_id = int(data["update_id"])
+        entry = record.get("entry") or ""
+        await asyncio.wait_for(self._replay(
+            keys=[keys.telegram_seen(update_id), keys.telegram_done(update_id), keys.telegram_inbox()],
+            args=[self.sealer.seal(data), SEEN_TTL, INBOX_MAXLEN, entry, "1" if record.get("urgent") else "0",
+                  keys.TELEGRAM_INBOX_GROUP],
+        ), ACCEPT_TIMEOUT)
+        self._remember_recent(update_id)
+        if entry:
+            self._inflight_in.discard(entry.encode())
+        assert self._spool is not None
+        await asyncio.to_thread(self._spool.remove, name)
+        self._spooled.pop(name, None)
+        self._spooled_ids.discard(update_id)
+
+    async def _answer_spooled(self, name: str, record: dict[str, Any]) -> None:
+        """Redis is down: 112 first for immediate danger, then "kept", sent directly. Each
+        step is written to the spool, so a crash repeats at most the step it cut short."""
+        try:
+            update = Update.de_json(record["update"], self.app.bot)
+            inbound = self._inbound(update)
+            if inbound is not None:
+                pid = self.gateway.pid(CHANNEL, int(inbound.chat_id))
+                lang = self.gateway.guess_language(inbound)
+                if not record.get("urgent") and self.gateway.screen(inbound).level == Level.IMMEDIATE:
+                    await self._send_one({"pid": pid, "chat_id": int(inbound.chat_id),
+                                          "text": texts.text("emergency", lang), "urgent": True}, remember=False)
+                    record["urgent"] = True
+                    await asyncio.to_thread(self._spool_replace, name, record)
+                await self._send_one({"pid": pid, "chat_id": int(inbound.chat_id),
+                                      "text": texts.text("store_unavailable", lang)}, remember=False)
+            record["answered"] = True
+            await asyncio.to_thread(self._spool_replace, name, record)
+        except OSError as exc:
+            log.error("telegram spool answer failed", extra={"component": "telegram", "error": type(exc).__name__})
+        finally:
+            self._answering.discard(name)
+
+    def _spool_replace(self, name: str, record: dict[str, Any]) -> None:
+        if self._spool is not None and name in self._spooled:
+            self._spool.replace(name, record)
 
     async def _inbox_loop(self) -> None:
         stream, group = keys.telegram_inbox(), keys.TELEGRAM_INBOX_GROUP
@@ -241,6 +419,8 @@ class TelegramChannel:
         last_claim = 0.0
         while not self._stopping:
             try:
+                if self._unacked:
+                    await self._ack_answered()
                 claim_idle_ms = int(self.settings.telegram_claim_idle * 1000)
                 if loop.time() - last_claim > claim_idle_ms / 3000:
                     last_claim = loop.time()
@@ -285,7 +465,8 @@ class TelegramChannel:
             chat = chat_of(data)
             self._inflight_in.add(entry_id)
             prev = self._chains.get(chat)
-            task = asyncio.create_task(self._work(entry_id, data, prev))
+            urgent_done = fields.get(b"pre") == b"1"  # replayed from the spool: its 112 went out
+            task = asyncio.create_task(self._work(entry_id, data, prev, urgent_done))
             self._chains[chat] = task
 
             def _forget(t: asyncio.Task[None], chat: Any = chat) -> None:
@@ -293,22 +474,50 @@ class TelegramChannel:
                     self._chains.pop(chat, None)
             task.add_done_callback(_forget)
 
-    async def _work(self, entry_id: bytes, data: dict[str, Any], prev: asyncio.Task[None] | None) -> None:
+    async def _work(self, entry_id: bytes, data: dict[str, Any], prev: asyncio.Task[None] | None,
+                    urgent_done: bool = False) -> None:
+        update_id = int(data["update_id"])
+        keep_entry = False  # the entry stays ours (spooled or acknowledged later), not reclaimed
         try:
-            if await self.redis.exists(keys.telegram_done(int(data["update_id"]))):
-                await self._done_in(entry_id, None)
+            try:
+                if await self.redis.exists(keys.telegram_done(update_id)):
+                    await self._done_in(entry_id, None)
+                    return
+                await self._process(data, prev, urgent_done=urgent_done)
+            except Unstored as exc:
+                urgent = exc.urgent or urgent_done
+            except (RedisError, OSError):
+                urgent = urgent_done  # Redis failed before the answer began
+            else:
+                try:
+                    await self._done_in(entry_id, update_id)
+                except (RedisError, OSError):
+                    # Answered, but Redis went down before the acknowledgement: acknowledged
+                    # when it is back (the inbox loop), never answered again by a takeover.
+                    self._unacked[entry_id] = update_id
+                    keep_entry = True
                 return
-            await self._process(data, prev)
-            await self._done_in(entry_id, int(data["update_id"]))
-        except (RedisError, OSError) as exc:
-            # Stays pending in the inbox: taken over again once Redis answers.
-            log.error("inbox entry not finished", extra={"component": "telegram", "error": type(exc).__name__})
+            # Redis went down before this update was answered: into the disk spool (the person
+            # hears 112 / "kept" now); its replay replaces this inbox entry when Redis is back,
+            # so it is answered once, not by the spool and again by the inbox's takeover.
+            keep_entry = await self._spool_put({"update": data, "entry": entry_id.decode(),
+                                                "urgent": urgent, "answered": False})
+            if not keep_entry:
+                log.error("inbox entry not finished", extra={"component": "telegram", "error": "spool"})
         except Exception:  # noqa: BLE001
             if self._stopping:
                 return  # cut short by the stop (a closed client): pending, answered after restart
             log.exception("inbox entry failed", extra={"component": "telegram"})
-            await self._done_in(entry_id, int(data.get("update_id") or 0) or None)
+            await self._done_in(entry_id, update_id)
         finally:
+            if not keep_entry:
+                self._inflight_in.discard(entry_id)
+
+    async def _ack_answered(self) -> None:
+        """Acknowledge entries answered while Redis was down (raises while it still is)."""
+        for entry_id, update_id in list(self._unacked.items()):
+            await self._done_in(entry_id, update_id)
+            self._unacked.pop(entry_id, None)
             self._inflight_in.discard(entry_id)
 
     async def _done_in(self, entry_id: bytes, update_id: int | None) -> None:
@@ -337,8 +546,12 @@ class TelegramChannel:
         return Inbound(channel=CHANNEL, chat_id=str(chat.id), text=text, kind=kind, route=route,
                        message_id=msg.message_id)
 
-    async def _process(self, data: dict[str, Any], prev: asyncio.Task[None] | None = None) -> None:
-        """Answer one update. Immediate danger gets 112 before waiting for the chat's turn."""
+    async def _process(self, data: dict[str, Any], prev: asyncio.Task[None] | None = None,
+                       urgent_done: bool = False, keep: bool = False) -> None:
+        """Answer one update. Immediate danger gets 112 before waiting for the chat's turn.
+
+        ``urgent_done``: its 112 was sent already (from the spool). ``keep``: on a Redis
+        failure the gateway keeps the message itself; otherwise ``Unstored`` is raised."""
         update = Update.de_json(data, self.app.bot)
         inbound = self._inbound(update)
         if inbound is None:
@@ -347,8 +560,8 @@ class TelegramChannel:
         pid = self.gateway.pid(CHANNEL, chat_id)
         route = inbound.route or {}
         result = self.gateway.screen(inbound)
-        urgent_sent = False
-        if result.level == Level.IMMEDIATE:
+        urgent_sent = urgent_done
+        if result.level == Level.IMMEDIATE and not urgent_sent:
             await self.deliver(pid, route, [Reply(texts.text("emergency", self.gateway.guess_language(inbound)))])
             urgent_sent = True
         if prev is not None:
@@ -362,7 +575,10 @@ class TelegramChannel:
         async def deliver(replies: list[Reply]) -> None:
             await self.deliver(pid, route, replies)
 
-        await self.gateway.handle(inbound, deliver, screened=(result, urgent_sent))
+        try:
+            await self.gateway.handle(inbound, deliver, screened=(result, urgent_sent), keep=keep)
+        except (RedisError, OSError) as exc:
+            raise Unstored(urgent_sent) from exc
         if inbound.message_id is not None:
             try:
                 await self._remember_id(chat_id, inbound.message_id)
