@@ -98,3 +98,40 @@ async def test_bulk_block_refuses_bad_filters_and_tokens(gateway_factory, http) 
         assert resp.status == 404
     async with http.post(f"{gw.url}/api/operator/bulk-block", json={"token": "x"}) as resp:
         assert resp.status == 401
+
+
+async def test_console_bulk_block_preview_and_confirm(browser, gateway_factory, http, redis, operator_account) -> None:
+    from tests.test_console_browser import TIMEOUT, login
+
+    dead = f"http://127.0.0.1:{free_port()}"
+    gw = await gateway_factory(RASA_URL=dead, ACTION_SERVER_URL=dead)
+    for i in range(4):
+        await post(http, gw.url, f"console-flood-{i:04d}", f"{FAKE} {i}")
+    await post(http, gw.url, "console-real-0001", REAL)
+    page = await login(browser, gw.url, "sara", await operator_account("sara", "supervisor"))
+    await page.locator("[data-testid=queue-item]").nth(4).wait_for(timeout=TIMEOUT)
+    await page.locator("[data-testid=queue-item]").first.click()
+    form = page.locator("[data-testid=bulk-form]")
+    await form.wait_for(state="visible", timeout=TIMEOUT)
+    await page.click("[data-testid=bulk-preview]")
+    await page.locator("[data-testid=bulk-count]", has_text="4 hasonló").wait_for(timeout=TIMEOUT)
+    await page.fill("[data-testid=bulk-reason]", "áradat")
+    await page.click("[data-testid=bulk-confirm]")
+    await page.locator("[data-testid=bulk-done]", has_text="4 beszélgetés letiltva").wait_for(timeout=TIMEOUT)
+    await page.locator("[data-testid=queue-item]").nth(1).wait_for(state="detached", timeout=TIMEOUT)
+    assert await page.locator("[data-testid=queue-item]").count() == 1  # the real one stays
+    assert await page.locator("[data-testid=error]").inner_text() == ""
+    bulk = [f for _, f in await redis.xrange(keys.audit_blocks()) if b"bulk" in f]
+    assert bulk and bulk[0][b"by"] == b"sara" and bulk[0][b"reason"] == "áradat".encode()
+
+
+async def test_operators_see_no_bulk_block(browser, gateway_factory, http, operator_account) -> None:
+    from tests.test_console_browser import TIMEOUT, login
+
+    dead = f"http://127.0.0.1:{free_port()}"
+    gw = await gateway_factory(RASA_URL=dead, ACTION_SERVER_URL=dead)
+    await post(http, gw.url, "console-flood-9999", FAKE)
+    page = await login(browser, gw.url, "otto", await operator_account("otto"))
+    await page.locator("[data-testid=queue-item]").first.click()
+    await page.locator("[data-testid=verdict-form]").wait_for(state="visible", timeout=TIMEOUT)
+    assert await page.locator("[data-testid=bulk-form]").count() == 0

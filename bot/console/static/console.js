@@ -179,6 +179,13 @@
     // The operator's verdict on the screen (a label for retraining): preset to the screen's
     // level and first category once per opened chat, so a confirmation is one click.
     $("verdict-form").classList.toggle("hidden", !(head.state === "queued" || head.state === "live"));
+    // Bulk block (supervisors): this queued chat is the sample of a flood.
+    if (SUPERVISOR) {
+      $("bulk-form").classList.toggle("hidden", head.state !== "queued");
+      if ($("bulk-form").dataset.for !== current) {
+        $("bulk-form").dataset.for = current; resetBulk(); $("bulk-done").textContent = "";
+      }
+    }
     if ($("verdict-form").dataset.for !== current && head.level) {
       $("verdict-form").dataset.for = current;
       $("verdict-level").value = head.level in LEVEL_HU && head.level !== "requested" ? head.level : "none";
@@ -266,6 +273,42 @@
       $("verdict-done").textContent = "rögzítve: " + LEVEL_HU[level];
     });
   });
+  // Bulk block: preview how many waiting chats look like this one (first message nearly the
+  // same, queued in the last N minutes, never answered by an operator), then confirm.
+  let bulkToken = "";
+  function resetBulk() {
+    bulkToken = "";
+    $("bulk-count").textContent = "";
+    $("bulk-confirm").classList.add("hidden");
+    $("bulk-reason").classList.add("hidden");
+  }
+  if (SUPERVISOR) {
+    $("bulk-form").addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      resetBulk();
+      act(async () => {
+        const d = await api("POST", "/api/operator/bulk-block/preview",
+          { like: current, minutes: parseInt($("bulk-minutes").value, 10) || 30 });
+        $("bulk-count").textContent = `${d.count} hasonló várakozó beszélgetés`;
+        if (d.count > 0) {
+          bulkToken = d.token;
+          $("bulk-confirm").textContent = `Mind a ${d.count} letiltása`;
+          $("bulk-confirm").classList.remove("hidden");
+          $("bulk-reason").classList.remove("hidden");
+        }
+      });
+    });
+    $("bulk-confirm").addEventListener("click", () => act(async () => {
+      if (!bulkToken) return;
+      const token = bulkToken;
+      bulkToken = "";
+      $("bulk-confirm").classList.add("hidden");
+      const d = await api("POST", "/api/operator/bulk-block", { token, reason: $("bulk-reason").value.trim() });
+      $("bulk-done").textContent = `${d.blocked} beszélgetés letiltva` +
+        (d.skipped ? ` (${d.skipped} közben megváltozott, kimaradt)` : "");
+      resetBulk();
+    }));
+  }
   $("note-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     const text = $("note").value.trim();
