@@ -12,6 +12,10 @@ in a header (documentation ranges), no packet leaves the loopback.
 1. Queue flood from one address and from many: ``--flood`` throw-away sessions each send
    a danger message (and again ``/operator``), 20 at a time. Midway a real person from
    another address writes a danger message: does it get 112 and reach the queue, how fast.
+   After the danger flood from many addresses, a supervisor's bulk block (issue 11): preview
+   the chats like one of the flood (last 10 minutes, never answered), confirm; how many were
+   blocked, how long it took, where the real person stands then, and whether a blocked
+   chat's new danger message still gets 112 and a person.
 2. Huge messages: ``--huge`` messages of 60,000 characters; Redis memory before/after.
 3. Case-code guessing: ``--guesses`` wrong codes, one per new session, from one address
    and from as many addresses.
@@ -42,10 +46,13 @@ sys.path.insert(0, str(ROOT))
 
 from bot import keys, texts
 from bot.console.accounts import add_operator
+from bot.ids import pseudonymise
 from bot.reports import codes
 from tests.conftest import KEYS, RedisServer, free_port, wait_port
 
 DANGER = "most ugrok le a hídról, meg akarok halni"
+REAL = "a nevelőapám megvert, vérzik a fejem és bezárt a szobába, segítsetek"  # the real person's words
+AUTH = {"Authorization": f"Bearer {KEYS['OPERATOR_API_TOKEN']}"}
 
 
 def addr(i: int) -> str:
@@ -77,7 +84,7 @@ async def memory(redis: Redis) -> int:
 
 
 async def flood(http: aiohttp.ClientSession, url: str, redis: Redis, label: str, n: int, text: str,
-                many: bool) -> None:
+                many: bool, bulk: bool = False) -> None:
     await redis.flushdb()
     slug = re.sub(r"[^a-z]+", "-", label)
     sem = asyncio.Semaphore(20)
@@ -93,7 +100,7 @@ async def flood(http: aiohttp.ClientSession, url: str, redis: Redis, label: str,
     async def person() -> None:
         await asyncio.sleep(0.5)
         started = time.perf_counter()
-        status, body = await chat(http, url, f"real-person{slug}", DANGER, "100.64.0.77")
+        status, body = await chat(http, url, f"real-person{slug}", REAL, "100.64.0.77")
         real.update(ms=(time.perf_counter() - started) * 1000, status=status, state=body.get("state"),
                     first_112="112" in (body.get("replies") or [{}])[0].get("text", ""))
 
@@ -103,7 +110,43 @@ async def flood(http: aiohttp.ClientSession, url: str, redis: Redis, label: str,
     print(f"  {label:<34} {n} sent in {took:.1f} s; outcomes (HTTP/state): "
           + ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items())))
     print(f"  {'':<34} queue now {await waiting(redis)} (the real person's included); real person: "
-          f"HTTP {real['status']}, state {real['state']}, 112 first: {real['first_112']}, {real['ms']:.0f} ms")
+          f"HTTP {real['status']}, state {real['state']}, 112 first: {real['first_112']}, {real['ms']:.0f} ms, "
+          f"place {await place(http, url, f'real-person{slug}')}")
+    if bulk:
+        await bulk_block(http, url, redis, f"flood{slug}{n // 2:05d}", f"real-person{slug}", f"flood{slug}{n // 3:05d}")
+
+
+def pid_of(session: str) -> str:
+    return pseudonymise(KEYS["PSEUDONYM_KEY"].encode(), "web", session)
+
+
+async def place(http: aiohttp.ClientSession, url: str, session: str) -> str:
+    """The session's place in the operator queue (1 = next), as an operator sees it."""
+    async with http.get(f"{url}/api/operator/queue", headers=AUTH) as resp:
+        ids = [w["id"] for w in (await resp.json())["waiting"]]
+    pid = pid_of(session)
+    return f"{ids.index(pid) + 1} of {len(ids)}" if pid in ids else "not queued"
+
+
+async def bulk_block(http: aiohttp.ClientSession, url: str, redis: Redis, sample: str, real: str,
+                     blocked_one: str) -> None:
+    """A supervisor blocks the flood like ``sample`` at once (preview, then confirm)."""
+    started = time.perf_counter()
+    async with http.post(f"{url}/api/operator/bulk-block/preview", headers=AUTH,
+                         json={"like": pid_of(sample), "minutes": 10}) as resp:
+        preview = await resp.json()
+    previewed = time.perf_counter() - started
+    started = time.perf_counter()
+    async with http.post(f"{url}/api/operator/bulk-block", headers=AUTH,
+                         json={"token": preview["token"], "reason": "bench flood"}) as resp:
+        done = await resp.json()
+    confirmed = time.perf_counter() - started
+    _, body = await chat(http, url, blocked_one, "meg akarom ölni magam ma éjjel, megvannak a gyógyszerek",
+                              "192.0.2.200")
+    print(f"  {'bulk block (supervisor)':<34} preview {preview['count']} in {previewed:.1f} s; blocked "
+          f"{done['blocked']} in {confirmed:.1f} s; queue now {await waiting(redis)}; real person: place "
+          f"{await place(http, url, real)}; a blocked chat's new danger message: 112 first "
+          f"{'112' in (body.get('replies') or [{}])[0].get('text', '')}, state {body.get('state')}")
 
 
 async def huge(http: aiohttp.ClientSession, url: str, redis: Redis, n: int) -> None:
@@ -197,7 +240,7 @@ async def run(args: argparse.Namespace) -> None:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as http:
             print("1. queue flood (throw-away sessions, 20 at a time; a real person writes midway)")
             await flood(http, url, redis, "danger, one address", args.flood, DANGER, many=False)
-            await flood(http, url, redis, "danger, many addresses", args.flood, DANGER, many=True)
+            await flood(http, url, redis, "danger, many addresses", args.flood, DANGER, many=True, bulk=True)
             await flood(http, url, redis, "/operator, one address", args.flood, "/operator", many=False)
             await flood(http, url, redis, "/operator, many addresses", args.flood, "/operator", many=True)
             print("2. huge messages (4 per session, one address per session)")

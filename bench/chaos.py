@@ -331,6 +331,10 @@ async def run(args: argparse.Namespace) -> None:
               f"{(statistics.median(to112) if to112 else 0):>8.2f}s{(max(to112) if to112 else 0):>8.2f}s"
               f"{sum(1 for m in ms if m.tries > 1):>9}"
               f"{max((t for m in ms for t in m.hook_times), default=0):>9.2f}s")
+    unqueued = [(m.scenario, m.channel, states.get(m.conv) or "none") for m in messages
+                if m.danger and states.get(m.conv) != "queued"]
+    if unqueued:
+        print("danger conversations not queued at the end (scenario, channel, state):", unqueued)
     print("answd: answered at all; no112: danger whose first answer lacked 112; queued: danger conversations"
           " in the queue at the end; dups: Telegram chats that got one answer twice; retried: re-sent because the"
           " gateway could not be reached or the webhook took over 10 s; hook max: the slowest webhook answer (Telegram"

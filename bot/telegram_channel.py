@@ -350,11 +350,12 @@ class TelegramChannel:
 
     async def _drain_spool(self) -> None:
         redis_up = True
+        waiting_chats: set[Any] = set()  # chats with an earlier update still being answered
         for name in sorted(self._spooled):
             record = self._spooled[name]
-            if name in self._answering:
-                if redis_up:
-                    break  # replayed only once its answer is out: keep the order, next round
+            chat = chat_of(record["update"])
+            if name in self._answering or chat in waiting_chats:
+                waiting_chats.add(chat)  # replayed once its answer is out: the chat's order holds
                 continue
             if redis_up:
                 try:

@@ -70,3 +70,57 @@ async def test_webhook_redelivery_while_redis_is_down_is_answered_once(
     assert sent[0] == emergency
     assert sent.count(emergency) == 1 and sent.count(kept) == 1, sent
     assert len(sent) == len(set(sent)), sent  # no answer twice
+
+
+async def test_spooled_updates_survive_a_gateway_kill(fake_telegram: FakeBotAPI, redis_server: RedisServer,
+                                                      redis, http: aiohttp.ClientSession, tmp_path) -> None:
+    """The 200 now comes before the 112: a gateway killed (-9) right after it must still
+    answer from the disk spool once it runs again."""
+    import subprocess
+    import sys
+
+    from bot.config import ROOT
+    from bot.ids import pseudonymise
+    from tests.conftest import KEYS, free_port, wait_port
+
+    port = free_port()
+    env = {**os.environ, **KEYS, **tg_env(fake_telegram, TELEGRAM_WEBHOOK_URL="https://example.invalid/telegram/webhook",
+                                          TELEGRAM_WEBHOOK_SECRET=SECRET),
+           "REDIS_URL": redis_server.url, "PORT": str(port), "SPOOL_DIR": str(tmp_path / "spool"), "LOG_LEVEL": "WARNING"}
+
+    def start() -> subprocess.Popen[bytes]:
+        return subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    proc = start()
+    try:
+        await asyncio.to_thread(wait_port, port, 30)
+        kill_redis(redis_server)
+        chats = list(range(731000, 731008))
+        for chat in chats:
+            assert await post(http, f"http://127.0.0.1:{port}", fake_telegram.update(chat, DANGER)) == 200
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        redis_server.start()
+        proc = start()
+        await asyncio.to_thread(wait_port, port, 30)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if all(any("112" in t for t in fake_telegram.texts_to(c)) for c in chats):
+                break
+            await asyncio.sleep(0.2)
+        assert [c for c in chats if not any("112" in t for t in fake_telegram.texts_to(c))] == []
+        for chat in chats:
+            assert fake_telegram.texts_to(chat)[0] == texts.text("emergency", "hu")  # 112 first
+            pid = pseudonymise(KEYS["PSEUDONYM_KEY"].encode(), "telegram", chat)
+            assert await wait_state(redis_server.url, pid, "queued") == "queued"  # nothing lost
+    finally:
+        if redis_server.proc is None:
+            redis_server.start()
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
