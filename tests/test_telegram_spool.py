@@ -124,3 +124,36 @@ async def test_spooled_updates_survive_a_gateway_kill(fake_telegram: FakeBotAPI,
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(10)
+
+
+async def test_kept_messages_replay_danger_first_each_chat_in_order(gateway_factory, redis_server: RedisServer,
+                                                                   tmp_path) -> None:
+    """After an outage, kept messages are replayed a few conversations at once, the ones with
+    danger first (one by one, each waiting on Rasa, a danger chat was not queued 40 s later)."""
+    import dataclasses
+
+    from bot.gateway import Inbound
+    from tests.conftest import free_port
+
+    dead = f"http://127.0.0.1:{free_port()}"
+    gw = await gateway_factory(RASA_URL=dead, ACTION_SERVER_URL=dead, SPOOL_DIR=str(tmp_path / "kept"))
+    g = gw.app[GATEWAY]
+
+    def keep(session: str, text: str) -> None:
+        g._spool.put(dataclasses.asdict(Inbound(channel="web", chat_id=session, text=text, route={"channel": "web"})))
+
+    # Written with no await in between: the replay loop cannot take them before we look.
+    keep("replay-ordinary-0", "szia")
+    keep("replay-ordinary-1", "hova fordulhatok?")
+    keep("replay-danger-000", DANGER)
+    keep("replay-ordinary-0", "köszönöm")
+    groups = g._replay_groups()
+    assert [m.chat_id for _, m in groups[0]] == ["replay-danger-000"]
+    first = next(items for items in groups if items[0][1].chat_id == "replay-ordinary-0")
+    assert [m.text for _, m in first] == ["szia", "köszönöm"]
+    danger = g.pid("web", "replay-danger-000")
+    assert await wait_state(redis_server.url, danger, "queued") == "queued"
+    deadline = time.monotonic() + 10
+    while spooled(str(tmp_path / "kept")) and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    assert not spooled(str(tmp_path / "kept"))
