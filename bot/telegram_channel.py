@@ -357,6 +357,11 @@ class TelegramChannel:
             if name in self._answering or chat in waiting_chats:
                 waiting_chats.add(chat)  # replayed once its answer is out: the chat's order holds
                 continue
+            if not record.get("urgent") and self._spooled_level(record) == Level.IMMEDIATE:
+                # 112 first, always: before any Redis attempt (which may take seconds to fail).
+                self._answer_in_background(name, record, notice=False)
+                waiting_chats.add(chat)
+                continue
             if redis_up:
                 try:
                     await self._replay_spooled(name, record)
@@ -364,10 +369,20 @@ class TelegramChannel:
                 except (TimeoutError, RedisError, OSError):
                     redis_up = False
             if not record.get("answered"):
-                self._answering.add(name)
-                task = asyncio.create_task(self._answer_spooled(name, record))
-                self._chains[("spool", name)] = task  # stop() cancels it with the others
-                task.add_done_callback(lambda _t, n=name: self._chains.pop(("spool", n), None))
+                self._answer_in_background(name, record, notice=True)
+
+    def _spooled_level(self, record: dict[str, Any]) -> Level:
+        """The screen's level of a spooled update (CPU only; remembered in the record)."""
+        if "level" not in record:
+            inbound = self._inbound(Update.de_json(record["update"], self.app.bot))
+            record["level"] = self.gateway.screen(inbound).level.value if inbound else Level.NONE.value
+        return Level.parse(record["level"])
+
+    def _answer_in_background(self, name: str, record: dict[str, Any], notice: bool) -> None:
+        self._answering.add(name)
+        task = asyncio.create_task(self._answer_spooled(name, record, notice))
+        self._chains[("spool", name)] = task  # stop() cancels it with the others
+        task.add_done_callback(lambda _t, n=name: self._chains.pop(("spool", n), None))
 
     async def _replay_spooled(self, name: str, record: dict[str, Any]) -> None:
         """Into the inbox (normal path from here), then off the disk; Redis errors propagate."""
@@ -387,28 +402,35 @@ class TelegramChannel:
         self._spooled.pop(name, None)
         self._spooled_ids.discard(update_id)
 
-    async def _answer_spooled(self, name: str, record: dict[str, Any]) -> None:
-        """Redis is down: 112 first for immediate danger, then "kept", sent directly. Each
-        step is written to the spool, so a crash repeats at most the step it cut short."""
+    async def _answer_spooled(self, name: str, record: dict[str, Any], notice: bool) -> None:
+        """Sent directly (no outbox without Redis): 112 for immediate danger, and with
+        ``notice`` (Redis is down) "kept". Each step is written to the spool once sent, so
+        a crash repeats at most the step it cut short; a send that failed is tried again
+        on a later round."""
         try:
-            update = Update.de_json(record["update"], self.app.bot)
-            inbound = self._inbound(update)
+            inbound = self._inbound(Update.de_json(record["update"], self.app.bot))
             if inbound is not None:
-                pid = self.gateway.pid(CHANNEL, int(inbound.chat_id))
+                chat_id = int(inbound.chat_id)
+                pid = self.gateway.pid(CHANNEL, chat_id)
                 lang = self.gateway.guess_language(inbound)
-                if not record.get("urgent") and self.gateway.screen(inbound).level == Level.IMMEDIATE:
-                    await self._send_one({"pid": pid, "chat_id": int(inbound.chat_id),
-                                          "text": texts.text("emergency", lang), "urgent": True}, remember=False)
+                if not record.get("urgent") and self._spooled_level(record) == Level.IMMEDIATE:
+                    if await self._send_one({"pid": pid, "chat_id": chat_id, "text": texts.text("emergency", lang),
+                                             "urgent": True}, remember=False) is None:
+                        return
                     record["urgent"] = True
                     await asyncio.to_thread(self._spool_replace, name, record)
-                await self._send_one({"pid": pid, "chat_id": int(inbound.chat_id),
-                                      "text": texts.text("store_unavailable", lang)}, remember=False)
+                if not notice:
+                    return
+                if await self._send_one({"pid": pid, "chat_id": chat_id,
+                                         "text": texts.text("store_unavailable", lang)}, remember=False) is None:
+                    return
             record["answered"] = True
             await asyncio.to_thread(self._spool_replace, name, record)
         except OSError as exc:
             log.error("telegram spool answer failed", extra={"component": "telegram", "error": type(exc).__name__})
         finally:
             self._answering.discard(name)
+            self._spool_wake.set()  # the next step (its replay, or the notice) need not wait a second
 
     def _spool_replace(self, name: str, record: dict[str, Any]) -> None:
         if self._spool is not None and name in self._spooled:

@@ -157,3 +157,86 @@ async def test_kept_messages_replay_danger_first_each_chat_in_order(gateway_fact
     while spooled(str(tmp_path / "kept")) and time.monotonic() < deadline:
         await asyncio.sleep(0.1)
     assert not spooled(str(tmp_path / "kept"))
+
+
+class HeldRasa:
+    """Rasa and the action server in one: answers at once, except one conversation's first
+    message, held until the test lets it go (Redis is killed meanwhile)."""
+
+    ANSWER = "Szia! Miben segíthetek?"
+
+    def __init__(self, hold_sender: str) -> None:
+        self.hold_sender = hold_sender
+        self.asked = asyncio.Event()
+        self.release = asyncio.Event()
+        self._runner = None
+        self.url = ""
+
+    async def _health(self, request):
+        from aiohttp import web
+        return web.json_response({"status": "ok"})
+
+    async def _message(self, request):
+        from aiohttp import web
+        body = await request.json()
+        if body.get("sender") == self.hold_sender and not self.asked.is_set():
+            self.asked.set()
+            await self.release.wait()
+        return web.json_response([{"recipient_id": body.get("sender"), "text": self.ANSWER}])
+
+    async def start(self) -> None:
+        from aiohttp import web
+
+        from tests.conftest import free_port
+        app = web.Application()
+        for path in ("/", "/health", "/status", "/version"):
+            app.router.add_get(path, self._health)
+        app.router.add_post("/webhooks/rest/webhook", self._message)
+        self._runner = web.AppRunner(app, shutdown_timeout=0.1)
+        await self._runner.setup()
+        port = free_port()
+        await web.TCPSite(self._runner, "127.0.0.1", port).start()
+        self.url = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        self.release.set()
+        if self._runner:
+            await self._runner.cleanup()
+
+
+async def test_update_in_work_when_redis_dies_is_answered_once(
+        gateway_factory, fake_telegram: FakeBotAPI, redis_server: RedisServer, http: aiohttp.ClientSession,
+        tmp_path) -> None:
+    """An update already in the inbox and waiting on Rasa when Redis is killed: the person
+    hears "kept", then one answer; on `main` the gateway kept it *and* the inbox took it over
+    again after Redis returned: the answer came twice (the chaos run's duplicates)."""
+    from bot.ids import pseudonymise
+    from tests.conftest import KEYS
+
+    chat = 732001
+    rasa = HeldRasa(pseudonymise(KEYS["PSEUDONYM_KEY"].encode(), "telegram", chat))
+    await rasa.start()
+    try:
+        env = {**tg_env(fake_telegram, TELEGRAM_WEBHOOK_URL="https://example.invalid/telegram/webhook",
+                        TELEGRAM_WEBHOOK_SECRET=SECRET, TELEGRAM_CLAIM_IDLE_SECONDS="2",
+                        RASA_WARMUP_CONVERSATIONS="0"),
+               "RASA_URL": rasa.url, "ACTION_SERVER_URL": rasa.url, "SPOOL_DIR": str(tmp_path / "spool")}
+        gw = await gateway_factory(**env)
+        assert await post(http, gw.url, fake_telegram.update(chat, "szia")) == 200
+        await asyncio.wait_for(rasa.asked.wait(), 20)  # in the inbox, being answered
+        kill_redis(redis_server)
+        try:
+            rasa.release.set()  # Rasa answers; recording the answer fails: Redis is gone
+            await fake_telegram.wait_for(chat, 1, timeout=20)
+            await asyncio.sleep(4.0)  # down long enough for every retry of the entry's acknowledgement
+        finally:
+            redis_server.start()
+        deadline = time.monotonic() + 20
+        while HeldRasa.ANSWER not in fake_telegram.texts_to(chat) and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(6)  # past the inbox's takeover time (2 s) and a replay round or two
+        sent = fake_telegram.texts_to(chat)
+        assert sent.count(HeldRasa.ANSWER) == 1, sent
+        assert sent.count(texts.text("store_unavailable", "hu")) == 1, sent
+    finally:
+        await rasa.stop()
