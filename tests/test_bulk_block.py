@@ -21,6 +21,13 @@ async def post(http, url: str, session: str, text: str) -> dict:
         return await resp.json()
 
 
+async def opened(http, url: str, session: str, text: str) -> dict:
+    """A chat as the web page opens it: its own "/greet" first, then what the person typed."""
+    async with http.post(f"{url}/api/chat", json={"session": session, "text": "", "payload": "/greet"}) as resp:
+        assert resp.status == 200
+    return await post(http, url, session, text)
+
+
 async def test_supervisor_blocks_a_flood_at_once_and_help_still_holds(
         gateway_factory, http, redis, operator_account, console_login) -> None:
     dead = f"http://127.0.0.1:{free_port()}"
@@ -32,9 +39,16 @@ async def test_supervisor_blocks_a_flood_at_once_and_help_still_holds(
     # The flood: near-identical danger texts (numbers and punctuation vary), one session each.
     fakes = [f"flood-session-{i:04d}" for i in range(12)]
     for i, session in enumerate(fakes):
-        assert (await post(http, gw.url, session, f"{FAKE}{'!' * (i % 3)} {i * 7}"))["state"] == "queued"
+        assert (await opened(http, gw.url, session, f"{FAKE}{'!' * (i % 3)} {i * 7}"))["state"] == "queued"
     real = "real-person-session-0001"
-    assert (await post(http, gw.url, real, REAL))["state"] == "queued"
+    assert (await opened(http, gw.url, real, REAL))["state"] == "queued"
+    # Someone who only pressed "talk to a person" on the page: no typed words to compare.
+    pressed = "pressed-button-session-01"
+    async with http.post(f"{gw.url}/api/chat", json={"session": pressed, "text": "", "payload": "/greet"}) as resp:
+        assert resp.status == 200
+    async with http.post(f"{gw.url}/api/chat",
+                         json={"session": pressed, "text": "", "payload": "/talk_to_human"}) as resp:
+        assert (await resp.json())["state"] == "queued"
     # One fake was answered by an operator (then handed back to the queue): never in a bulk block.
     answered = pid(fakes[0])
     for path, body in (("claim", None), ("messages", {"text": "Itt vagyok, mi történt?"}), ("transfer", {"skill": "child"})):
@@ -60,11 +74,11 @@ async def test_supervisor_blocks_a_flood_at_once_and_help_still_holds(
     status, preview = await sue.call("POST", "/api/operator/bulk-block/preview", flt)
     assert status == 200, preview
     assert preview["count"] == 10  # 12 fakes, less the answered one and the old one
-    assert len(await gw.app[HANDOFF].queue.waiting()) == 13  # a preview changes nothing
+    assert len(await gw.app[HANDOFF].queue.waiting()) == 14  # a preview changes nothing
     status, done = await sue.call("POST", "/api/operator/bulk-block", {"token": preview["token"], "reason": "flood"})
     assert status == 200 and done["blocked"] == 10, done
     left = {w.pid for w in await gw.app[HANDOFF].queue.waiting()}
-    assert left == {pid(real), answered, old}
+    assert left == {pid(real), answered, old, pid(pressed)}
     for session in fakes[2:]:
         assert await redis.exists(keys.blocked(pid(session)))
     audit = [f for _, f in await redis.xrange(keys.audit_blocks())]

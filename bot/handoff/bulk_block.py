@@ -75,10 +75,13 @@ class BulkBlocker:
         self.svc = service
 
     async def _first(self, pid: str) -> tuple[str | None, bool]:
-        """The person's first message (shaped) and whether an operator ever wrote to them."""
+        """The person's first typed message (shaped) and whether an operator ever wrote to
+        them. Button presses and the web page's own "/greet" are not typed words: every web
+        chat would look alike by them."""
         entries = await self.svc.store.read(pid, 0, staff=True, limit=READ_LIMIT)
         answered = len(entries) >= READ_LIMIT or any(e.sender == OPERATOR for e in entries)
-        first = next((e.text for e in entries if e.sender == PERSON), None)
+        first = next((e.text for e in entries if e.sender == PERSON and e.text and not e.meta.get("payload")
+                      and "kind" not in e.meta), None)
         return (shape(first) if first is not None else None), answered
 
     async def select(self, f: Filter) -> list[str]:
