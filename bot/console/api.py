@@ -7,7 +7,9 @@
 
 The console uses the same routes (session cookie + CSRF header), plus the chat view,
 notes, transfer, return-to-bot and ``POST /api/operator/chats/{id}/verdict``
-``{"level", "category"[, "seq"]}`` (the operator's verdict on the screen, bot.safety.verdicts). Bearer token: ``OPERATOR_API_TOKEN``.
+``{"level", "category"[, "seq"]}`` (the operator's verdict on the screen, bot.safety.verdicts), and for
+supervisors ``POST /api/operator/bulk-block/preview`` / ``POST /api/operator/bulk-block``
+(bot.handoff.bulk_block). Bearer token: ``OPERATOR_API_TOKEN``.
 """
 from __future__ import annotations
 
