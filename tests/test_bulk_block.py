@@ -96,6 +96,9 @@ async def test_supervisor_blocks_a_flood_at_once_and_help_still_holds(
     assert "112" in danger["replies"][0]["text"] and danger["state"] == "queued"
     waiting = {w.pid: w for w in await gw.app[HANDOFF].queue.waiting()}
     assert waiting[pid(blocked)].reason == "blocked_danger"
+    # ...and a second bulk block does not take it away from the person it went back to.
+    status, again = await sue.call("POST", "/api/operator/bulk-block/preview", flt)
+    assert status == 200 and again["count"] == 0, again
 
 
 async def test_bulk_block_refuses_bad_filters_and_tokens(gateway_factory, http) -> None:

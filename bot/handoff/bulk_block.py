@@ -7,6 +7,7 @@ sample conversation's, and never answered by an operator; previews the count; co
 Each selected conversation is then blocked exactly as one by one (``HandoffService.block``:
 audited, the person told once with 112), so the rules of a block still hold: concern and
 up still get 112 / 116 111, high and up are queued again marked "previously blocked".
+A chat that was blocked already and came back to the queue for danger is never selected.
 The preview is kept under a token for ``PREVIEW_TTL``; the confirmation blocks only what
 was previewed and still matches (a conversation answered meanwhile is left alone).
 """
@@ -92,8 +93,8 @@ class BulkBlocker:
         cutoff = time.time() - f.minutes * 60
         out: list[str] = []
         for w in await self.svc.queue.waiting():
-            if w.enqueued < cutoff:
-                continue
+            if w.enqueued < cutoff or w.reason == "blocked_danger":
+                continue  # older, or blocked already and back for danger: that stays with a person
             first, answered = await self._first(w.pid)
             if not answered and first is not None and alike(first, sample, f.similarity):
                 out.append(w.pid)
