@@ -23,8 +23,9 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from bot import keys
+from bot.handoff.operators import Conflict, Forbidden, HandoffError, NotFound, Operator
 from bot.handoff.queue import short_id
-from bot.handoff.service import Conflict, Forbidden, HandoffError, HandoffService, NotFound, Operator
+from bot.handoff.service import HandoffService
 from bot.safety.normalize import clean, fold
 from bot.store import OPERATOR, PERSON
 
@@ -137,8 +138,8 @@ class BulkBlocker:
                 blocked += 1
             except NotFound:
                 continue  # erased meanwhile
-        await self.svc.audit(keys.audit_blocks(), {"by": op.name, "bulk": blocked, "previewed": len(previewed),
-                                                   "minutes": f.minutes, "like": f.like,
-                                                   "similarity": f"{f.similarity:.2f}", "reason": reason})
+        await self.svc.audit.write(keys.audit_blocks(), {
+            "by": op.name, "bulk": blocked, "previewed": len(previewed), "minutes": f.minutes, "like": f.like,
+            "similarity": f"{f.similarity:.2f}", "reason": reason})
         log.warning("bulk block", extra={"operator": op.name, "count": blocked})
         return {"blocked": blocked, "previewed": len(previewed), "skipped": len(previewed) - blocked}
