@@ -18,7 +18,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Protocol
 
 from redis.exceptions import RedisError
 
-from bot import keys, language, metrics, register, texts
+from bot import asking, keys, language, metrics, register, texts
 from bot.ids import pseudonymise
 from bot.delivery import Delivery, Reply
 from bot.rasa_client import BotMessage, RasaBusy, RasaPool, RasaUnavailable
@@ -482,8 +482,11 @@ class Gateway:
             replies += await self.handoff.person_wrote(conv, seq, result, bot_answers=not wants_person)
 
         # 4. Danger or an explicit request: to the queue. A danger an operator already
-        # handled (returned to the bot) re-queues only on a new signal.
-        danger = risk.level >= Level.HIGH and (result.level >= Level.HIGH or risk.level > conv.handled)
+        # handled (returned to the bot) re-queues only on a new signal: a higher level than it
+        # was returned at, or a disclosure; a question about where to turn is answered.
+        new_signal = result.level > conv.handled or (
+            result.level >= Level.HIGH and not asking.asks_where_to_turn(text))
+        danger = risk.level >= Level.HIGH and (new_signal or risk.level > conv.handled)
         if wants_person:
             if not queued:
                 reason = "danger" if danger else "requested"

@@ -394,3 +394,26 @@ async def test_classifier_raise_reaches_the_queue_and_urgency_gets_112_first(
     assert high["level"] == "high" and "unclassified_danger" in high["categories"]
     assert urgent["level"] == "immediate"
     assert [w["id"] for w in await queue(http, gw.url)][0] == urgent["id"]  # most urgent first
+
+
+async def test_after_return_a_question_naming_abuse_is_answered_a_disclosure_queues(
+        gw: Any, http: aiohttp.ClientSession) -> None:
+    """Issue 12: return to the bot clears the queue reason. A question about where to turn
+    that names abuse (it scores as high as a disclosure) goes to the bot; a new disclosure at
+    the same level queues again."""
+    s = "sess-return-asks-01"
+    assert (await say(http, gw.url, s, DANGER_HIGH))["state"] == "queued"
+    pid = pid_of(gw, s)
+    await api(http, "POST", gw.url, f"/api/operator/chats/{pid}/claim")
+    assert (await api(http, "POST", gw.url, f"/api/operator/chats/{pid}/return"))[1]["state"] == "bot"
+    for question in ("Hova lehet jelezni, ha egy gyereket bántalmaznak?",
+                     "mit tegyek ha a barátomat bántalmazzák?",
+                     "where can I report it if a child is being sexually abused?"):
+        answer = await say(http, gw.url, s, question)
+        assert answer["state"] == "bot", question
+        bot_path = {BOT_DOWN, texts.text("bot_unavailable", "en")}  # the bot path, not the queue
+        assert bot_path & {r["text"] for r in answer["replies"]}, question
+    assert await queue(http, gw.url) == []
+    told = await say(http, gw.url, s, "a nevelőapám megint bántalmaz")
+    assert told["state"] == "queued"
+    assert [w["id"] for w in await queue(http, gw.url)] == [pid]

@@ -1,0 +1,66 @@
+"""Asking about a danger or telling one: the difference decides whether a handled chat queues again.
+
+The screen scores the words of a message, and a question names the same words as a
+disclosure: "Hova lehet jelezni, ha egy gyereket bántalmaznak?" scores as high as "a
+nevelőapám bántalmaz". Before a chat was ever with an operator that costs little (the bot
+answers while the chat waits). After an operator returned it to the bot it costs a lot: the
+question lands at the top of the queue instead of being answered. So after a return a message
+queues again only when it brings a new danger: a higher level than the chat was returned at,
+or a disclosure. This module says which messages are questions about where to turn.
+
+A message asks (rather than tells) when it has both
+- a where-to-turn frame: "hova forduljak", "kinek szóljak", "hol lehet jelezni", "mit tehetek",
+  "where can I report", "who can I contact", "what can I do", and
+- the danger said as a condition or in general: "ha ...", "amennyiben", "if", "when", "in case",
+  "egy gyereket", "a child", "children",
+and no word of the writer as the one it happens to ("engem", "velem", "me", "I am", "myself")
+or of their own home ("az apám", "a párom", "my dad"),
+and nothing that says it is happening now ("most", "épp", "right now"). "Az apám megver, hova
+forduljak?" is a disclosure with a question, and queues.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_WHERE_TO_TURN = re.compile(
+    r"\b(hova|kihez|kinek|hol|merre|mit|milyen|melyik|mi a teend\w*|kit)\b"
+    r".{0,40}?\b(fordul\w*|szol\w*|jelez\w*|jelent\w*|bejelent\w*|tehet\w*|tegy\w*|tenni|csinal\w*|kerhet\w*|"
+    r"kaphat\w*|kerjek|kerni|segit\w*|hivhat\w*|hivjak|erteseit\w*|ertesit\w*|lehet|kell|kellene|erdemes|"
+    r"szerv\w*|hatosag\w*|intezmeny\w*)"
+    r"|\b(where|who|whom|what|which|how)\b.{0,30}?\b(can|could|should|do|does|to|is|are)\b.{0,30}?"
+    r"\b(turn|report|contact|call|tell|go|do|help|get|reach|ask|talk)\b"
+    r"|\bis there (a|an|any)\b.{0,30}\b(number|line|place|service|helpline|hotline|shelter)\b"
+)
+_CONDITION = re.compile(
+    r"\b(ha|amennyiben|abban az esetben|olyankor|if|when|in case|whenever)\b"
+    r"|\b(egy|egy-egy) (gyerek\w*|gyermek\w*|kisgyerek\w*|kiskoru\w*|fiatal\w*|diak\w*|tanulo\w*)"
+    r"|\b(gyerekek\w*|gyermekek\w*)\b|\b(a|any) (child|kid|minor|teenager|student)\b|\b(children|kids|minors)\b"
+)
+# The writer as the one it happens to, or a time that says it happens now: a disclosure.
+_SELF_OR_NOW = re.compile(
+    r"\b(engem|engemet|velem|minket|bennunket|nalunk|me|myself|i am|i'm|im|us|"
+    r"most|epp|eppen|jelenleg|right now|now|at the moment|currently)\b"
+    # one's own family or partner: "ha az apám megver" tells of home, whatever its grammar
+    r"|\b(apam|anyam|apu|anyu|nevelo\w*|mostoha\w*|batyam|ocsem|noverem|hugom|nagybatyam|"
+    r"nagyapam|parom|ferjem|felesegem|elettarsam)\b"
+    r"|\bmy (dad|father|mom|mum|mother|stepdad|stepfather|stepmom|stepmother|brother|sister|uncle|"
+    r"grandpa|grandfather|husband|wife|partner|boyfriend|girlfriend|parents?)\b"
+)
+
+
+# "tell me", "help me": the writer as the one asked, not the one harmed.
+_ASKED = re.compile(r"\b(tell|help|show|give|let|advise) (me|us)\b")
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def asks_where_to_turn(text: str) -> bool:
+    """True when the message asks where to turn about a danger it names as a condition or in
+    general, not as something done to the writer or happening now."""
+    folded = _fold(text)
+    return bool(_WHERE_TO_TURN.search(folded) and _CONDITION.search(folded)
+                and not _SELF_OR_NOW.search(_ASKED.sub(" ", folded)))
