@@ -206,3 +206,24 @@ async def test_operator_api_needs_the_token_and_a_name(gateway_factory, rasa: Fa
     async with http.get(f"{gw.url}/api/operator/reports/{'0' * 32}", headers=OP) as resp:
         assert resp.status == 404
     await asyncio.sleep(0)
+
+
+async def test_confirmed_report_shows_the_code_in_the_persons_register_and_words_ask_for_it(
+        gateway_factory, rasa: FakeRasa, http) -> None:
+    """Issue 12: the last step of the report shows the case code and how to use it, in "Ön"
+    to an adult; follow-up in words ("mi van a bejelentésemmel?") asks for the code instead
+    of reaching the bot (which would start a new report)."""
+    gw = await gateway_factory(**env(rasa))
+    session = "websession-formal-0004"
+    await web_say(http, gw, session, "Jó napot kívánok, bejelentést szeretnék tenni.")
+    replies = await web_say(http, gw, session, SUBMIT)
+    saved = replies[-1]["text"]
+    assert CODE.search(saved) and "beírnia a kódot" in saved and "Kérem, írja le" in saved
+    assert "Írd le" not in saved and "kilétedet" not in saved
+    for words in ("mi van a bejelentésemmel?", "van valami fejlemény a jelzésemmel kapcsolatban?"):
+        asked = await web_say(http, gw, session, words)
+        assert [r["text"] for r in asked] == ["Kérem, írja be az ügy kódját (9 karakter, például így: ABC-234-XYZ)."], words
+    asked = await web_say(http, gw, "websession-en-0005", "what happened with my report? any news?")
+    assert "code" in asked[0]["text"]
+    asked = await web_say(http, gw, "websession-en-0006", "how is my report going?")
+    assert "code" in asked[0]["text"]

@@ -55,6 +55,15 @@ _ASK_STATUS = re.compile(
     r"(hol tart|mi lett|mi tortent|allapot|hogy all|nez\w* meg|ellenoriz\w*)\W+(\w+\W+){0,4}"
     r"(a |az )?(bejelent|jelzes|ugy)|(status|progress) of (my|the) (report|case)|"
     r"(check|follow up)( on)? (my|the) (report|case)|where is my (report|case)|what happened (to|with) my report"
+    # one's own report (a possessive: never "bejelentést tennék") with a word asking for news
+    r"|\b(bejelentesem|bejelentesemmel|bejelentesemet|bejelentesemrol|bejelentesemnek|jelzesem|jelzesemmel|"
+    r"jelzesemet|jelzesemrol|ugyem|ugyemmel|ugyemrol|my (report|case))\b"
+    r".{0,60}\b(hol tart|mi van|mi lett|mi tortent|fejlemeny\w*|halad\w*|all\b|allapot\w*|hir\w*|"
+    r"intez\w*|going|status|update\w*|news|progress|happen\w*|doing)"
+    r"|\b(hol tart|mi van|mi lett|mi tortent|fejlemeny\w*|halad\w*|hogy all|allapot\w*|hir\w*|"
+    r"how is|how's|hows|any news|any update\w*|update\w* on|news (on|about)|status of|progress (on|of)|"
+    r"what happened|what's happening|whats happening|what is happening)\b"
+    r".{0,60}\b(bejelentesem\w*|jelzesem\w*|ugyem\w*|my (report|case))\b"
 )
 _LOST_CODE = re.compile(
     r"(elvesztettem|elfelejtettem|nem talalom|nincs meg|elveszett|elhagytam)\W+(\w+\W+){0,3}(a |az )?kod|"
@@ -84,15 +93,15 @@ class ReportDesk:
 
     # -- confirmed report from the form -------------------------------------------
     async def submit(self, conv: "Conversation", fields: dict[str, Any]) -> list["Reply"]:
-        lang = conv.language
+        lang = conv.language  # the report's language; texts in the person's register (conv.voice)
         if self.reports is None:
             log.error("report refused: no REPORT_ENCRYPTION_KEYS", extra={"conv": conv.pid})
-            return [self._reply(texts.text("report_unavailable", lang),
+            return [self._reply(texts.text("report_unavailable", conv.voice),
                                 ((texts.text("talk_to_person_button", lang), "/talk_to_human"),))]
         report = await self.reports.create(fields, language=lang, pid=conv.pid)
         await self.reports.audit(report.rid, "reporter", "created")
         log.info("report created", extra={"conv": conv.pid, "outcome": "immediate" if report.immediate else "normal"})
-        return [self._reply(texts.text("report_saved", lang).format(code=report.code),
+        return [self._reply(texts.text("report_saved", conv.voice).format(code=report.code),
                             ((texts.text("erase_button", lang), ERASE_PAYLOAD),))]
 
     # -- the report form by e-mail ---------------------------------------------------------
@@ -159,32 +168,31 @@ class ReportDesk:
         (the gateway reads it with the conversation, in one round trip)."""
         if self.reports is None or not text:
             return None
-        lang = conv.language
         state = await self._followup(conv.pid) if followup is _UNREAD else self._open_followup(followup)
         stripped = text.strip()
         if state and state.get("mode") == "add":
             await self.redis.delete(keys.conv_followup(conv.pid))
             if stripped.lower().strip(".!") in _CANCEL:
-                return [self._reply(texts.text("report_add_cancelled", lang))]
+                return [self._reply(texts.text("report_add_cancelled", conv.voice))]
             try:
                 await self.reports.add_addition(state["rid"], stripped)
             except KeyError:
-                return [self._reply(texts.text("report_code_unknown", lang))]
+                return [self._reply(texts.text("report_code_unknown", conv.voice))]
             except ReportError:
-                return [self._reply(texts.text("report_closed_no_add", lang))]
+                return [self._reply(texts.text("report_closed_no_add", conv.voice))]
             await self.reports.audit(state["rid"], "reporter", "added information")
             log.info("report addition", extra={"conv": conv.pid})
-            return [self._reply(texts.text("report_added", lang))]
+            return [self._reply(texts.text("report_added", conv.voice))]
         if _ADD.match(stripped):
             if not state or "rid" not in state:
-                return [self._reply(texts.text("report_code_ask", lang))]
+                return [self._reply(texts.text("report_code_ask", conv.voice))]
             report = await self.reports.get(state["rid"])
             if report is None:
-                return [self._reply(texts.text("report_code_unknown", lang))]
+                return [self._reply(texts.text("report_code_unknown", conv.voice))]
             if report.status == CLOSED:
-                return [self._reply(texts.text("report_closed_no_add", lang))]
+                return [self._reply(texts.text("report_closed_no_add", conv.voice))]
             await self._set_followup(conv.pid, state["rid"], "add")
-            return [self._reply(texts.text("report_add_prompt", lang))]
+            return [self._reply(texts.text("report_add_prompt", conv.voice))]
 
         folded = codes.fold_words(stripped)
         if _LOST_CODE.search(folded):
@@ -197,18 +205,18 @@ class ReportDesk:
         code = code or codes.find_code(stripped)
         if code is None:
             if command is not None and not (command.group(1) or "").strip():
-                return [self._reply(texts.text("report_code_ask", lang))]
+                return [self._reply(texts.text("report_code_ask", conv.voice))]
             if command is None and not codes.looks_like_code(stripped):
                 return None
             if await self._count_failure(conv.pid):
-                return [self._reply(texts.text("report_code_blocked", lang))]
-            return [self._reply(texts.text("report_code_typo", lang))]
+                return [self._reply(texts.text("report_code_blocked", conv.voice))]
+            return [self._reply(texts.text("report_code_typo", conv.voice))]
         if await self._blocked(conv.pid):
-            return [self._reply(texts.text("report_code_blocked", lang))]
+            return [self._reply(texts.text("report_code_blocked", conv.voice))]
         report = await self.reports.by_code(code)
         if report is None:
             await self._count_failure(conv.pid)
-            return [self._reply(texts.text("report_code_unknown", lang))]
+            return [self._reply(texts.text("report_code_unknown", conv.voice))]
         await self.reports.audit(report.rid, "reporter", "viewed status")
         log.info("report follow-up", extra={"conv": conv.pid, "status": report.status})
         return await self._status_replies(conv, report)
