@@ -2,7 +2,8 @@
 
 Never guesses silently: the person gets a person-button and the numbers. If the
 bot had just asked for a settlement, a short unrecognised answer is most likely
-a village name, so it is looked up instead. The second fallback in a row is
+a village name, so it is looked up instead; a short message that names a service
+("áldozatsegítő", "gyámhatóság") gets what that service is and how to reach it. The second fallback in a row is
 handed to a human by a rule (nlu_data/handoff/rules.yml), not here.
 """
 from __future__ import annotations
@@ -16,8 +17,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from .common import STORE, language, message
 from .local_office import local_office_reply
 from .persona import infer_persona
+from .service_info import named_services, service_reply
 
 MAX_SETTLEMENT_WORDS = 4
+MAX_SERVICE_WORDS = 6  # "Áldozatsegítő Szolgálat?": a short message naming a service asks about it
 # Words that make a short answer a sentence, not a place name ("anyu mindig alszik").
 _SENTENCE_WORDS = frozenset({
     "nem", "van", "nincs", "mindig", "soha", "is", "meg", "hogy", "mert", "de", "es", "vagy", "mi", "ki",
@@ -49,6 +52,11 @@ class ActionFallback(Action):
         if tracker.get_slot("awaiting_settlement") and looks_like_a_place(text):
             return local_office_reply(k, tracker, dispatcher, text)
         lang = language(tracker)
+        if len(text.split()) <= MAX_SERVICE_WORDS:
+            sids = named_services(k, text, tracker.latest_message.get("entities") or [])
+            if sids:
+                service_reply(k, sids, infer_persona(tracker), lang, dispatcher)
+                return [SlotSet("awaiting_settlement", False)]
         dispatcher.utter_message(
             text=message(k, "fallback", lang, infer_persona(tracker)),
             buttons=[

@@ -21,7 +21,8 @@ _EN = frozenset(
     "the and is i im i'm am my me you your to of it in on what please can help hello hi "
     "hey not don't dont do does with he she they we want need talk someone school mum mom "
     "dad father mother home scared afraid thanks thank yes no where who how report child "
-    "kid hurt hits hit".split()
+    "kid hurt hits hit victim victims support police abuse abused friend neighbour neighbor service "
+    "number phone call line court shelter guardianship authority welfare crisis missing".split()
 )
 
 

@@ -26,7 +26,7 @@ SAMPLE_ENV = "KNOWLEDGE_ALLOW_SAMPLE"
 OFFICES_ENV = "KNOWLEDGE_OFFICES_FILE"
 
 SERVICE_KEYS = {"name", "what", "when", "procedure", "contacts", "local", "via",
-                "facts_source", "facts_date"}
+                "facts_source", "facts_date", "aliases"}
 CONTACT_KEYS = {"kind", "value", "note", "source", "date", "beside"}
 ROUTING_KEYS = {"intent", "local", "services", "child", "adult", "professional",
                 "what_happens", "danger_now"}
@@ -186,6 +186,9 @@ def validate(knowledge: Knowledge) -> list[str]:
         if service.get("facts_source") not in knowledge.sources:
             errors.append(f"{where}.facts_source: unknown source {service.get('facts_source')!r}")
         _check_date(service.get("facts_date"), f"{where}.facts_date", errors)
+        aliases = service.get("aliases") or []
+        if not isinstance(aliases, list) or any(not isinstance(a, str) or a != normalise(a) for a in aliases):
+            errors.append(f"{where}.aliases: a list of lower-case texts without accents")
         if service.get("via") and service["via"] not in knowledge.services:
             errors.append(f"{where}.via: unknown service {service['via']!r}")
         for i, contact in enumerate(service.get("contacts") or []):

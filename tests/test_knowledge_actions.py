@@ -26,9 +26,11 @@ from actions.handoff import ActionHandoffStart
 from actions.where_to_turn import ActionWhereToTurn
 from actions.fallback import ActionFallback
 from actions.local_office import ActionLocalOffice
+from actions.service_info import ActionServiceInfo
 
 case = json.loads(sys.argv[1])
-ACTIONS = {a().name(): a for a in (ActionHandoffStart, ActionWhereToTurn, ActionFallback, ActionLocalOffice)}
+ACTIONS = {a().name(): a for a in (ActionHandoffStart, ActionWhereToTurn, ActionFallback, ActionLocalOffice,
+                                        ActionServiceInfo)}
 slots = {"language": None, "persona": None, "problem": None, "settlement": None, "answered": None,
          "awaiting_settlement": False, **case.get("slots", {})}
 latest = {"text": case.get("text", ""), "intent": {"name": case["intent"], "confidence": 0.9},
@@ -165,3 +167,40 @@ def test_persona_after_the_answer_gets_thanks_not_the_same_answer_twice():
                  "slots": {"persona": "child", "problem": "physical_abuse", "answered": answered[0]}})
     assert "Nem a te hibád" in texts(child)
     assert any(e.get("name") == "answered" and e["value"] == "physical_abuse:child" for e in child["events"])
+
+
+# -- a service asked about by name (issue 12: victim support) ----------------------------
+
+def _seed_numbers() -> set[str]:
+    """Digits of every number the seeds' README states (the only numbers an answer may say)."""
+    import re
+    seeds = Path("/work/shared/seeds/README.md")
+    text = seeds.read_text(encoding="utf-8") if seeds.exists() else ""
+    services = (ROOT / "knowledge" / "services.yml").read_text(encoding="utf-8")
+    return {re.sub(r"\D", "", m) for m in re.findall(r"\d[\d ]{2,}\d", text + services)}
+
+
+@pytest.mark.parametrize("text,entities,lang", [
+    ("Áldozatsegítő Szolgálat", [{"entity": "service_type", "value": "victim_support"}], "hu"),
+    ("hogyan érem el az áldozatsegítőt?", [], "hu"),     # an ending hides it from the lookup
+    ("victim support", [{"entity": "service_type", "value": "victim_support"}], "en"),
+])
+def test_victim_support_by_name_is_answered_from_the_directory(text: str, entities: list, lang: str) -> None:
+    import re
+    result = run({"action": "action_service_info", "intent": "ask_service", "text": text,
+                  "entities": entities, "slots": {"language": lang}})
+    said = texts(result)
+    assert "06 80 225 225" in said and "116 006" in said
+    assert ("Áldozatsegítő Vonal" if lang == "hu" else "Victim Support Line") in said
+    assert "Leírnád másképp" not in said and "another way" not in said
+    stated = {re.sub(r"\D", "", m) for m in re.findall(r"\d[\d ]{2,}\d", said)}
+    assert stated <= _seed_numbers() | {"112"}, stated   # never a number of our own
+
+
+def test_a_short_message_naming_a_service_is_answered_even_when_nlu_falls_back() -> None:
+    result = run({"action": "action_fallback", "intent": "nlu_fallback", "text": "áldozatsegítő",
+                  "slots": {"language": "hu", "persona": "adult"}})
+    said = texts(result)
+    assert "06 80 225 225" in said and "Leírnád másképp" not in said
+    assert {"fallback": True} not in customs(result)
+    assert " hívd " not in f" {said} " and "Ha leírja" in said   # "Ön" for an adult

@@ -10,6 +10,9 @@ from bot import language
     ("szia, segítség kell", None, "hu"),
     ("vernek otthon", None, "hu"),
     ("my dad hits me", None, "en"),
+    # A service named in English, with no other word (issue 12: "victim support").
+    ("victim support", None, "en"),
+    ("police", "hu", "en"),
     ("hello can you help me", "hu", "en"),
     # A case code is not English: "5MY" is not the word "my" (CI saw this flip a reply).
     ("TTQ TYD 5MY", "hu", "hu"),

@@ -1,0 +1,89 @@
+"""action_service_info: what a service named by the person is, and how to reach it.
+
+"Áldozatsegítő Szolgálat?", "mi az a gyámhatóság", "victim support": the answer comes from
+knowledge/services.yml only (name, what it does, when to turn to it, its contacts with their
+notes, how it goes), so a number or address the seeds do not give can never appear. The
+service is read from the ``service_type`` entity, and from the services' ``aliases`` (a word
+that starts with one), since a Hungarian ending ("áldozatsegítőt") hides a name from the
+lookup table. The fallback uses the same reading for a short message that only names a service.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+import knowledge
+from knowledge import Knowledge
+
+from .common import STORE, language, message, standard_buttons
+from .persona import infer_persona
+
+MAX_SERVICES = 2  # more than two named: the where-to-turn answer fits better than a list of cards
+
+
+def named_services(k: Knowledge, text: Text, entities: List[Dict[Text, Any]] = ()) -> List[Text]:
+    """Service ids the message names, in the order named (entity values first)."""
+    found: List[Text] = []
+    for ent in entities:
+        value = str(ent.get("value") or "")
+        if ent.get("entity") == "service_type" and value in k.services and value not in found:
+            found.append(value)
+    folded = knowledge.normalise(text)
+    hits = []
+    for sid, service in k.services.items():
+        for alias in service.get("aliases") or []:
+            m = re.search(r"(?<![\w])" + re.escape(alias), folded)
+            if m:
+                hits.append((m.start(), sid))
+                break
+    for _, sid in sorted(hits):
+        if sid not in found:
+            found.append(sid)
+    return found
+
+
+def describe(k: Knowledge, sid: Text, lang: Text) -> Text:
+    """One service as a short card: name, what, when, contacts (with their notes), procedure."""
+    service = k.services[sid]
+    lines = [f"{service['name'][lang]}: {service['what'][lang]}"]
+    lines.append(f"{message(k, 'service_when', lang)} {service['when'][lang]}")
+    contacts = service.get("contacts") or []
+    if not contacts and service.get("via"):
+        via = k.services[service["via"]]
+        contacts = via.get("contacts") or []
+        lines.append(f"({via['name'][lang]})")
+    for c in contacts:
+        note = (c.get("note") or {}).get(lang)
+        lines.append(f"• {c['value']}" + (f" ({note})" if note else ""))
+    lines.append(service["procedure"][lang])
+    return "\n".join(lines)
+
+
+def service_reply(k: Knowledge, sids: List[Text], persona: Optional[Text], lang: Text,
+                  dispatcher: CollectingDispatcher) -> None:
+    cards = [describe(k, sid, lang) for sid in sids[:MAX_SERVICES]]
+    cards.append(message(k, "service_info_more", lang, persona))
+    dispatcher.utter_message(text="\n\n".join(cards),
+                             buttons=standard_buttons(k, lang, consultation=persona == "professional"))
+
+
+class ActionServiceInfo(Action):
+    """Answer "what is / how do I reach <service>" from services.yml."""
+
+    def name(self) -> Text:
+        return "action_service_info"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        k = await STORE.get()
+        lang = language(tracker)
+        latest = tracker.latest_message or {}
+        sids = named_services(k, latest.get("text") or "", latest.get("entities") or [])
+        if not sids:
+            dispatcher.utter_message(text=message(k, "fallback", lang, infer_persona(tracker)))
+            return []
+        service_reply(k, sids, infer_persona(tracker), lang, dispatcher)
+        return []
