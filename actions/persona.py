@@ -8,11 +8,9 @@ are deliberately small; when nothing fits, the bot asks with buttons.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Iterable, List, Optional, Text
+from typing import Iterable, Optional, Text
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
-from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk import Tracker
 
 from knowledge import PERSONAS, normalise
 
@@ -75,26 +73,3 @@ def handoff_skill(tracker: Tracker) -> Text:
     if persona:
         return persona
     return "child" if child_cues(recent_user_texts(tracker)) else "adult"
-
-
-class ActionPersonaFromMetadata(Action):
-    """Fills the persona slot from the gateway's message metadata (the custom mapping of
-    ``persona`` in domain/base.yml), so Rasa's own responses pick the register the gateway
-    speaks in: "Ön" for adults and professionals, "te" for a child.
-
-    The gateway hears who writes from the words and the persona buttons (bot.register) and
-    keeps it for the conversation, queue and operator texts included; mirroring it here keeps
-    one register for the whole conversation. NLU's own persona (an entity or a persona_*
-    intent in this message) fills the slot first and this action is then not asked.
-    """
-
-    def name(self) -> Text:
-        return "action_persona_from_metadata"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        meta = (tracker.latest_message or {}).get("metadata") or {}
-        persona = meta.get("persona")
-        if persona in PERSONAS and persona != tracker.get_slot("persona"):
-            return [SlotSet("persona", persona)]
-        return []

@@ -118,6 +118,27 @@ def fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
 
 
+def rasa_metadata(conv: Conversation) -> tuple[dict[str, Any], bool]:
+    """The REST metadata of a message to Rasa, and whether the language slot changes with it.
+
+    Slots ride in ``metadata.slots`` (rasa_addons.metadata_slots turns them into entities the
+    slots' mappings read in the same turn): never a tracker call, and no action-server call.
+    The language goes when it changes (a new tracker's empty slot reads as Hungarian); the
+    persona the gateway heard (bot.register) goes with every message, since NLU may have set
+    the slot otherwise in between, and the gateway's register is the one the person hears."""
+    meta: dict[str, Any] = {"language": conv.language, "channel": conv.channel}
+    slots: dict[str, str] = {}
+    if conv.persona:
+        meta["persona"] = conv.persona  # the actions' own reading (actions/persona.py)
+        slots["persona"] = conv.persona
+    slot_change = (conv.rasa_language or "hu") != conv.language
+    if slot_change:
+        slots["language"] = conv.language
+    if slots:
+        meta["slots"] = slots
+    return meta, slot_change
+
+
 def clean_text(raw: str) -> str:
     """Drop control characters (keep newlines and tabs) and surrounding blanks."""
     return _CONTROL.sub("", raw).strip()
@@ -662,12 +683,7 @@ class Gateway:
     async def _rasa_answer(self, conv: Conversation, text: str) -> tuple[list[BotMessage], bool]:
         """Rasa's answer, waiting for a slot as long as it takes ([] when Rasa failed), and
         whether the language slot travelled with it."""
-        meta: dict[str, Any] = {"language": conv.language, "channel": conv.channel}
-        if conv.persona:
-            meta["persona"] = conv.persona
-        slot_change = (conv.rasa_language or "hu") != conv.language
-        if slot_change:
-            meta["slots"] = {"language": conv.language}
+        meta, slot_change = rasa_metadata(conv)
         if self._actions_up is not None and not self._actions_up():
             metrics.ERRORS.labels("actions_unavailable").inc()
             return [], slot_change  # Rasa without its actions gives half answers
@@ -699,15 +715,7 @@ class Gateway:
             metrics.ERRORS.labels("actions_unavailable").inc()
             await self.store.append(conv.pid, SYSTEM, "Az akciószerver nem érhető el", audience=TO_STAFF)
             return await self._say(conv, [self._unavailable(conv.voice)], rate=rate)
-        meta: dict[str, Any] = {"language": conv.language, "channel": conv.channel}
-        if conv.persona:
-            meta["persona"] = conv.persona
-        # The language slot travels with the message when it changes (rasa_addons.metadata_slots
-        # sets it in the same turn): never a tracker call. A new tracker's empty slot reads as
-        # Hungarian.
-        slot_change = (conv.rasa_language or "hu") != conv.language
-        if slot_change:
-            meta["slots"] = {"language": conv.language}
+        meta, slot_change = rasa_metadata(conv)
         if wait is not None and conv.pid in self._drainers:
             wait = 0.0  # an earlier message of theirs is waiting: this one queues behind it
         try:

@@ -8,6 +8,12 @@ message's metadata when the value changes, this NLU component turns it into an e
 of the same name, and the slot's ``from_entity`` mapping sets it in the same turn,
 before any response is chosen. Only the slots and values named in the config pass.
 Configured in config.yml as ``rasa_addons.metadata_slots.MetadataSlots``.
+
+The ``persona`` slot rides the same way (``{"slots": {"persona": "adult"}}``, the persona the
+gateway heard, bot/register.py) instead of a custom slot mapping that called the action
+server on every message. What NLU itself read in the message comes first: an entity the
+extractors before this component found is never overridden, and the slot's ``from_intent``
+mappings (the persona buttons) stand before its ``from_entity`` mapping in the domain.
 """
 from __future__ import annotations
 
@@ -31,7 +37,7 @@ class MetadataSlots(GraphComponent, EntityExtractorMixin):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         # slot name -> allowed values (anything else in the metadata is ignored)
-        return {"slots": {"language": ["hu", "en"]}}
+        return {"slots": {"language": ["hu", "en"], "persona": ["child", "adult", "professional"]}}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self._allowed = {str(k): {str(v) for v in vals} for k, vals in (config.get("slots") or {}).items()}
@@ -47,10 +53,11 @@ class MetadataSlots(GraphComponent, EntityExtractorMixin):
             wanted = metadata.get(METADATA_KEY) if isinstance(metadata, dict) else None
             if not isinstance(wanted, dict):
                 continue
+            read = {e.get("entity") for e in message.get(ENTITIES, [])}  # NLU's own come first
             found = [
                 {"entity": name, "value": str(value), "start": 0, "end": 0, "confidence_entity": 1.0}
                 for name, value in wanted.items()
-                if str(value) in self._allowed.get(str(name), ())
+                if str(value) in self._allowed.get(str(name), ()) and name not in read
             ]
             if found:
                 message.set(ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name(found),

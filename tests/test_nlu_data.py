@@ -228,3 +228,14 @@ def test_heldout_set_covers_every_intent_and_stays_out_of_training():
     # independently (mostly one- to three-word answers: "szia", "nem tudom", "is it free?");
     # bench/nlu_heldout.sh scores the rest apart. More would mean wording was copied over.
     assert len(leaked) <= 74, leaked
+
+
+def test_no_slot_mapping_calls_the_action_server_on_every_message():
+    """A custom slot mapping with an action is run by Rasa on every message (one more
+    action-server call each): the persona rides the message metadata instead (issue 12)."""
+    doc = yaml.safe_load((ROOT / "domain" / "base.yml").read_text(encoding="utf-8"))
+    calling = {name: m["action"] for name, slot in doc["slots"].items()
+               for m in slot.get("mappings") or [] if m.get("type") == "custom" and m.get("action")}
+    assert not calling, calling
+    mappings = doc["slots"]["persona"]["mappings"]
+    assert mappings[-1] == {"type": "from_entity", "entity": "persona"}  # NLU's intents come first

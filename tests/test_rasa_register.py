@@ -1,6 +1,7 @@
 """Rasa's own responses follow the gateway's register (issue 12): the persona the gateway
-heard (bot/register.py) travels as REST message metadata, action_persona_from_metadata puts
-it in the persona slot, and the responses' persona conditions pick "Ön" for an adult or a
+heard (bot/register.py) travels as REST message metadata (``bot.gateway.rasa_metadata``:
+``{"slots": {"persona": ...}}``), rasa_addons/metadata_slots.py puts it in the persona slot
+with no action-server call, and the responses' persona conditions pick "Ön" for an adult or a
 professional. Without it a child, or an unknown writer, keeps "te"; English has one register.
 
 Runs against the trained model and the action server (the session's rasa_stack), straight
@@ -13,11 +14,15 @@ import uuid
 import aiohttp
 import pytest
 
+from bot.gateway import rasa_metadata
+from bot.store import Conversation
 from tests.conftest import RasaStack
 
 
-async def say(http: aiohttp.ClientSession, stack: RasaStack, sender: str, text: str, **meta: str) -> str:
-    body = {"sender": sender, "message": text, "metadata": {"language": "hu", "channel": "web", **meta}}
+async def say(http: aiohttp.ClientSession, stack: RasaStack, sender: str, text: str, persona: str = "") -> str:
+    """One message to Rasa with the metadata the gateway sends for a conversation with this persona."""
+    meta, _ = rasa_metadata(Conversation(pid=sender, channel="web", persona=persona))
+    body = {"sender": sender, "message": text, "metadata": meta}
     async with http.post(f"{stack.url}/webhooks/rest/webhook?token={stack.token}", json=body) as resp:
         assert resp.status == 200
         return "\n".join(m.get("text") or "" for m in await resp.json())

@@ -61,3 +61,18 @@ def test_the_persona_buttons_set_register_and_persona_over_an_earlier_guess() ->
     assert register.persona("/persona_adult", register.FORMAL, "child") == "adult"
     assert register.detect("/persona_child", register.FORMAL) == register.INFORMAL
     assert register.persona("/persona_professional", register.FORMAL) == "professional"
+
+
+def test_the_persona_rides_the_message_metadata_as_a_slot() -> None:
+    """Issue 12: the persona the gateway heard goes to Rasa as ``metadata.slots`` with every
+    message (rasa_addons.metadata_slots sets the slot: no action-server call); the language
+    only when it changes."""
+    from bot.gateway import rasa_metadata
+    from bot.store import Conversation
+
+    meta, changed = rasa_metadata(Conversation(pid="p", channel="web", persona="adult", rasa_language="hu"))
+    assert meta["slots"] == {"persona": "adult"} and not changed
+    meta, changed = rasa_metadata(Conversation(pid="p", channel="web", language="en", rasa_language="hu"))
+    assert meta["slots"] == {"language": "en"} and changed
+    meta, _ = rasa_metadata(Conversation(pid="p", channel="web"))
+    assert "slots" not in meta
