@@ -64,3 +64,32 @@ def asks_where_to_turn(text: str) -> bool:
     folded = _fold(text)
     return bool(_WHERE_TO_TURN.search(folded) and _CONDITION.search(folded)
                 and not _SELF_OR_NOW.search(_ASKED.sub(" ", folded)))
+
+
+# A thank-you or a greeting said before a question ("thanks. who can I talk to at school?",
+# "köszönöm, és meddig lehet ott maradni?"): the NLU reads the courtesy and answers "you're
+# welcome", and the question is lost. The question is what the person wants answered.
+_COURTESY = re.compile(
+    r"^\s*(?:(?:ok(?:e|é|ay)?|rendben|jó|jo|oké|szia|sziasztok|hello|helló|hi|hey|"
+    r"köszönöm(?: szépen)?|koszonom(?: szepen)?|köszi|koszi|kösz|kosz|thanks?(?: you)?(?: so much)?|thx|ty)"
+    r"\s*[.,!;:]+\s*)+",
+    re.IGNORECASE,
+)
+_MIN_REST_WORDS = 3
+_QUESTION_START = re.compile(
+    r"^(?:és|es|de|and|but|még|meg|so|akkor)?\s*(?:hova|hová|kinek|kihez|hol|mit|mi|mikor|meddig|mennyi\w*|"
+    r"hogyan|hogy|van|lehet|kell|tudn\w*|who|what|where|when|how|can|could|is|are|do|does|should|would|will)\b",
+    re.IGNORECASE,
+)
+
+
+def question_after_courtesy(text: str) -> str:
+    """The text without a courtesy said first, when a question follows it (three words or
+    more after "thanks." / "köszönöm,", with a question mark or a question word first);
+    otherwise the text unchanged."""
+    m = _COURTESY.match(text)
+    if not m:
+        return text
+    rest = text[m.end():].strip()
+    asks = "?" in rest or _QUESTION_START.match(rest)
+    return rest if asks and len(rest.split()) >= _MIN_REST_WORDS else text

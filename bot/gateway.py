@@ -576,6 +576,8 @@ class Gateway:
         # then the person is told to wait a moment and the answer follows (bot.rasa_client).
         distress = max(risk.level, result.level) >= Level.CONCERN or bool(DISTRESS.search(fold(text)))
         wait = 0.0 if result.level >= Level.HIGH else self._busy_notice
+        # "thanks. who can I talk to at school?": the question is what the bot answers.
+        value = asking.question_after_courtesy(value)
         replies += await self._ask_rasa(conv, value, distress=distress, wait=wait, rate=rate)
         outcome.replies = replies
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.asking import asks_where_to_turn
+from bot.asking import asks_where_to_turn, question_after_courtesy
 
 ASKING = [
     "hova forduljak ha a gyereket veri az apja?",
@@ -35,3 +35,33 @@ def test_a_where_to_turn_question_is_asking(text: str) -> None:
 @pytest.mark.parametrize("text", TELLING)
 def test_a_disclosure_is_not_asking(text: str) -> None:
     assert not asks_where_to_turn(text)
+
+
+@pytest.mark.parametrize("text,rest", [
+    ("thanks. who can I talk to at school tomorrow?", "who can I talk to at school tomorrow?"),
+    ("Köszönöm szépen! Még egy kérdés: meddig lehet ott maradni?", "Még egy kérdés: meddig lehet ott maradni?"),
+    ("ok. and how long can we stay there?", "and how long can we stay there?"),
+])
+def test_a_question_after_a_thank_you_is_what_is_asked(text: str, rest: str) -> None:
+    assert question_after_courtesy(text) == rest
+
+
+@pytest.mark.parametrize("text", ["thanks, bye", "köszönöm, hogy meghallgattál", "Köszönöm, viszlát.",
+                                  "thank you so much, that helps a lot", "ok"])
+def test_a_thank_you_alone_stays_a_thank_you(text: str) -> None:
+    assert question_after_courtesy(text) == text
+
+
+async def test_the_gateway_sends_rasa_the_question_not_the_thank_you(gateway_factory, rasa, http, redis) -> None:
+    import json
+
+    from bot import keys
+    from bot.appkeys import GATEWAY
+
+    gw = await gateway_factory(RASA_URL=rasa.url, ACTION_SERVER_URL=rasa.url)
+    async with http.post(f"{gw.url}/api/chat", json={"session": "websession-thanks-01",
+                                                      "text": "thanks. who can I talk to at school tomorrow?"}) as r:
+        assert r.status == 200
+    pid = gw.app[GATEWAY].pid("web", "websession-thanks-01")
+    seen = json.loads(await redis.get(keys.rasa_tracker(pid)))["events"][-1]["text"]
+    assert seen == "who can I talk to at school tomorrow?"
