@@ -18,9 +18,16 @@ from .common import STORE, language, message
 from .local_office import local_office_reply
 from .persona import infer_persona
 from .service_info import named_services, service_reply
+from .where_to_turn import ActionWhereToTurn
 
 MAX_SETTLEMENT_WORDS = 4
-MAX_SERVICE_WORDS = 6  # "Áldozatsegítő Szolgálat?": a short message naming a service asks about it
+MAX_SERVICE_WORDS = 6
+# NLU torn between a where-to-turn problem and another intent that wants the same answer
+# ("where can I report it if a child is being abused?": where_sexual_abuse 0.48, report_start
+# 0.41): the answer comes first (the report stays one button away). Only when the problem's
+# own confidence passed the fallback threshold, i.e. the fallback was for ambiguity alone.
+CLEAR_ENOUGH = 0.4  # config.yml, FallbackClassifier threshold
+WHERE_TWINS = frozenset({"report_start", "ask_help", "talk_to_human"})  # "Áldozatsegítő Szolgálat?": a short message naming a service asks about it
 # Words that make a short answer a sentence, not a place name ("anyu mindig alszik").
 _SENTENCE_WORDS = frozenset({
     "nem", "van", "nincs", "mindig", "soha", "is", "meg", "hogy", "mert", "de", "es", "vagy", "mi", "ki",
@@ -52,6 +59,10 @@ class ActionFallback(Action):
         if tracker.get_slot("awaiting_settlement") and looks_like_a_place(text):
             return local_office_reply(k, tracker, dispatcher, text)
         lang = language(tracker)
+        ranking = [r for r in tracker.latest_message.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
+        if (len(ranking) >= 2 and str(ranking[0].get("name", "")).startswith("where_")
+                and ranking[0].get("confidence", 0) >= CLEAR_ENOUGH and ranking[1].get("name") in WHERE_TWINS):
+            return await ActionWhereToTurn().answer(dispatcher, tracker, ranking[0]["name"])
         if len(text.split()) <= MAX_SERVICE_WORDS:
             sids = named_services(k, text, tracker.latest_message.get("entities") or [])
             if sids:

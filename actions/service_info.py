@@ -6,6 +6,7 @@ notes, how it goes), so a number or address the seeds do not give can never appe
 service is read from the ``service_type`` entity, and from the services' ``aliases`` (a word
 that starts with one), since a Hungarian ending ("áldozatsegítőt") hides a name from the
 lookup table. The fallback uses the same reading for a short message that only names a service.
+With no name ("és ők miben segítenek?") it is the first service of the last where-to-turn answer.
 """
 from __future__ import annotations
 
@@ -82,6 +83,10 @@ class ActionServiceInfo(Action):
         lang = language(tracker)
         latest = tracker.latest_message or {}
         sids = named_services(k, latest.get("text") or "", latest.get("entities") or [])
+        problem = tracker.get_slot("problem")
+        if not sids and problem in k.routing:
+            # "és ők miben segítenek?": the first service of the last where-to-turn answer
+            sids = [k.routing[problem]["services"][0]["id"]]
         if not sids:
             dispatcher.utter_message(text=message(k, "fallback", lang, infer_persona(tracker)))
             return []

@@ -62,9 +62,13 @@ class ActionWhereToTurn(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        return await self.answer(dispatcher, tracker, latest_intent(tracker))
+
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                     intent: Optional[Text]) -> List[Dict[Text, Any]]:
+        """The answer for ``intent`` (the fallback passes the intent NLU was torn on)."""
         k = await STORE.get()
         lang = language(tracker)
-        intent = latest_intent(tracker)
         problem: Optional[Text] = k.problem_for_intent(intent) or tracker.get_slot("problem")
         events: List[Dict[Text, Any]] = []
 

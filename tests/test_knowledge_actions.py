@@ -34,7 +34,7 @@ ACTIONS = {a().name(): a for a in (ActionHandoffStart, ActionWhereToTurn, Action
 slots = {"language": None, "persona": None, "problem": None, "settlement": None, "answered": None,
          "awaiting_settlement": False, **case.get("slots", {})}
 latest = {"text": case.get("text", ""), "intent": {"name": case["intent"], "confidence": 0.9},
-          "entities": case.get("entities", [])}
+          "entities": case.get("entities", []), "intent_ranking": case.get("ranking", [])}
 events = [{"event": "user", "text": t} for t in case.get("history", [])] + [{"event": "user", "text": latest["text"]}]
 tracker = Tracker("test", slots, latest, events, False, None, {}, "action_listen")
 dispatcher = CollectingDispatcher()
@@ -204,3 +204,27 @@ def test_a_short_message_naming_a_service_is_answered_even_when_nlu_falls_back()
     assert "06 80 225 225" in said and "Leírnád másképp" not in said
     assert {"fallback": True} not in customs(result)
     assert " hívd " not in f" {said} " and "Ha leírja" in said   # "Ön" for an adult
+
+
+def test_a_follow_up_without_a_name_is_about_the_last_answers_first_service() -> None:
+    """"Ott mit csinálnak?" after the neglect answer: what the family welfare service does."""
+    result = run({"action": "action_service_info", "intent": "ask_service", "text": "és ők miben segítenek?",
+                  "slots": {"language": "hu", "persona": "adult", "problem": "neglect"}})
+    said = texts(result)
+    assert said.startswith("Család- és gyermekjóléti szolgálat") and "polgármesteri hivatal" in said
+
+
+def test_nlu_torn_between_a_where_answer_and_a_report_gives_the_answer() -> None:
+    """The fallback for ambiguity alone (where_sexual_abuse 0.48, report_start 0.41): the
+    where-to-turn answer, not "put it another way"; a real doubt (under 0.4) still asks."""
+    torn = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "where_sexual_abuse", "confidence": 0.48},
+            {"name": "report_start", "confidence": 0.41}]
+    result = run({"action": "action_fallback", "intent": "nlu_fallback", "ranking": torn, "slots": {"language": "en"},
+                  "text": "where can I report it if a child is being sexually abused?"})
+    said = texts(result)
+    assert "Police" in said and "another way" not in said and {"fallback": True} not in customs(result)
+    unsure = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "where_sexual_abuse", "confidence": 0.3},
+              {"name": "report_start", "confidence": 0.28}]
+    result = run({"action": "action_fallback", "intent": "nlu_fallback", "ranking": unsure, "slots": {"language": "en"},
+                  "text": "where can I report it if a child is being sexually abused?"})
+    assert {"fallback": True} in customs(result)
