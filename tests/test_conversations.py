@@ -20,6 +20,7 @@ FLOOR = [
     "pro_doctor_register_consult",              # a professional is addressed with "Ön" throughout
     "flow_adult_cannot_phone",                  # the 112 reply listens; "Ön" in the gateway's texts
     "flow_teacher_report_code",                 # a report reaches its case code, in "Ön"
+    "flow_return_question_naming_abuse",        # after return a question naming abuse is answered
 ]
 
 

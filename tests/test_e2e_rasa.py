@@ -100,3 +100,15 @@ async def test_custom_action_answers_where_to_turn(rasa_stack, gateway_factory, 
     named_service = any(w in " ".join(replies).lower() for w in ("gyámhivatal", "gyámhatóság", "bíróság", "szolgálat"))
     asks_persona = any(r["buttons"] for r in body["replies"])
     assert named_service or asks_persona, body
+
+
+async def test_a_named_service_and_writing_in_english_are_answered(rasa_stack, gateway_factory, http) -> None:
+    """Issue 12: victim support asked by name gets the line from the directory; "can I write
+    in English?" gets a yes, not the opening hours."""
+    gw = await gateway_factory(**rasa_env(rasa_stack))
+    body = await chat(http, gw.url, "e2e-web-session-victim", "Az Áldozatsegítő Szolgálatot hogyan érhetem el?")
+    said = " ".join(r["text"] for r in body["replies"] if r["text"])
+    assert "06 80 225 225" in said and "Leírnád másképp" not in said, said
+    body = await chat(http, gw.url, "e2e-web-session-english", "Can I write to you in English?")
+    said = " ".join(r["text"] for r in body["replies"] if r["text"])
+    assert said.startswith("Yes") and "English" in said, said
