@@ -98,10 +98,15 @@ def find_code(text: str) -> str | None:
     return format_code(best[1]) if best else None
 
 
+# Written like a code: three groups of three, dashed ("15-year-old" is nine characters in three
+# dashed words, but not this shape).
+_CODE_SHAPE = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]{3}[-‐–][0-9A-Za-z]{3}[-‐–][0-9A-Za-z]{3}(?![0-9A-Za-z])")
+
+
 def looks_like_code(text: str) -> bool:
     """True if the text holds something written like a code (``XXX-XXX-XXX`` with a digit),
     valid or not: a likely typo worth pointing out."""
-    return any(dashed and _DIGITS.intersection(c.upper()) for c, dashed in _candidates(text))
+    return any(_DIGITS.intersection(m.group(0).upper()) for m in _CODE_SHAPE.finditer(text or ""))
 
 
 def fold_words(text: str) -> str:
