@@ -11,8 +11,8 @@ or a disclosure. This module says which messages are questions about where to tu
 A message asks (rather than tells) when it has both
 - a where-to-turn frame: "hova forduljak", "kinek szóljak", "hol lehet jelezni", "mit tehetek",
   "where can I report", "who can I contact", "what can I do", and
-- the danger said as a condition or in general: "ha ...", "amennyiben", "if", "when", "in case",
-  "egy gyereket", "a child", "children",
+- the danger said as a condition, in general or as the topic: "ha ...", "amennyiben", "if",
+  "when", "in case", "egy gyereket", "a child", "children", "a bántalmazás miatt", "about",
 and no word of the writer as the one it happens to ("engem", "velem", "me", "I am", "myself")
 or of their own home ("az apám", "a párom", "my dad"),
 and nothing that says it is happening now ("most", "épp", "right now"). "Az apám megver, hova
@@ -36,6 +36,8 @@ _CONDITION = re.compile(
     r"\b(ha|amennyiben|abban az esetben|olyankor|if|when|in case|whenever)\b"
     r"|\b(egy|egy-egy) (gyerek\w*|gyermek\w*|kisgyerek\w*|kiskoru\w*|fiatal\w*|diak\w*|tanulo\w*)"
     r"|\b(gyerekek\w*|gyermekek\w*)\b|\b(a|any) (child|kid|minor|teenager|student)\b|\b(children|kids|minors)\b"
+    # the danger as the topic of the question, not as an act told: "feljelentés a bántalmazás miatt"
+    r"|\b(miatt|ugyeben|ugyben|kapcsan|about|regarding)\b"
 )
 # The writer as the one it happens to, or a time that says it happens now: a disclosure.
 _SELF_OR_NOW = re.compile(

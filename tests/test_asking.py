@@ -14,6 +14,7 @@ ASKING = [
     "what can I do if my friend is being abused",
     "where can I report it if a child is being sexually abused?",
     "can you tell me who to contact if a child is being abused here?",
+    "Még egy kérdés: hol tehetek feljelentést a bántalmazás miatt?",   # the abuse as the topic
 ]
 TELLING = [
     "az apám megver, hova forduljak?",            # told first, asked after
@@ -24,6 +25,7 @@ TELLING = [
     "what can I do if my dad hits my sister",
     "my friend is being abused",                  # no question
     "azt mondta hogy megöl ha elmondom",          # a condition, but no where-to-turn frame
+    "veri a szomszéd a gyerekét, hova szóljak?",  # an act told, then the question
 ]
 
 
