@@ -27,7 +27,7 @@ from aiohttp import web
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import TRACKER_KEY, RASA_VENV, RedisServer, free_port  # noqa: E402
+from tests.conftest import RASA_VENV, TRACKER_KEY, RedisServer, free_port
 
 # (persona the gateway heard or "", message): ordinary turns of the conversations we test
 MESSAGES = [
@@ -66,6 +66,29 @@ async def proxy(target: str, counts: collections.Counter[str]) -> tuple[web.AppR
     return runner, port
 
 
+def start(tree: Path, env: dict[str, str], logs: Path, action_port: int, rasa_port: int,
+          token: str) -> list[subprocess.Popen[bytes]]:
+    """The tree's action server and Rasa (its models/current.txt), logging under ``logs``."""
+    model = (tree / "models" / "current.txt").read_text().strip()
+    actions_log = open(logs / "actions.log", "ab")  # noqa: SIM115 - held open by the child process
+    rasa_log = open(logs / "rasa.log", "ab")  # noqa: SIM115 - held open by the child process
+    return [
+        subprocess.Popen([str(RASA_VENV / "bin" / "rasa"), "run", "actions", "--actions", "actions", "-p",
+                          str(action_port)], cwd=tree, env=env, stdout=actions_log, stderr=subprocess.STDOUT),
+        subprocess.Popen([str(RASA_VENV / "bin" / "python"), "scripts/rasa_main.py", "run", "--model", model,
+                          "--enable-api", "--auth-token", token, "-i", "127.0.0.1", "-p", str(rasa_port),
+                          "--endpoints", "endpoints.redis.yml", "--credentials", "credentials.yml"],
+                         cwd=tree, env=env, stdout=rasa_log, stderr=subprocess.STDOUT),
+    ]
+
+
+def stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        p.wait(15)
+
+
 async def main(tree: Path) -> None:
     redis = RedisServer(fsync="everysec")
     redis.start()
@@ -77,16 +100,7 @@ async def main(tree: Path) -> None:
            "RASA_REDIS_PORT": str(redis.port), "RASA_REDIS_DB": "0", "RASA_REDIS_PASSWORD": "",
            "TRACKER_EXPIRY_SECONDS": "3600", "SANIC_HOST": "127.0.0.1", "KNOWLEDGE_ALLOW_SAMPLE": "1",
            "TRACKER_ENCRYPTION_KEYS": TRACKER_KEY}
-    model = (tree / "models" / "current.txt").read_text().strip()
-    procs = [
-        subprocess.Popen([str(RASA_VENV / "bin" / "rasa"), "run", "actions", "--actions", "actions", "-p",
-                          str(action_port)], cwd=tree, env=env, stdout=open(logs / "actions.log", "ab"),
-                         stderr=subprocess.STDOUT),
-        subprocess.Popen([str(RASA_VENV / "bin" / "python"), "scripts/rasa_main.py", "run", "--model", model,
-                          "--enable-api", "--auth-token", token, "-i", "127.0.0.1", "-p", str(rasa_port),
-                          "--endpoints", "endpoints.redis.yml", "--credentials", "credentials.yml"],
-                         cwd=tree, env=env, stdout=open(logs / "rasa.log", "ab"), stderr=subprocess.STDOUT),
-    ]
+    procs = await asyncio.to_thread(start, tree, env, logs, action_port, rasa_port, token)
     try:
         async with aiohttp.ClientSession() as http:
             deadline = time.monotonic() + 300
@@ -113,10 +127,7 @@ async def main(tree: Path) -> None:
                     assert r.status == 200, r.status
                     await r.read()
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            p.wait(15)
+        await asyncio.to_thread(stop, procs)
         await runner.cleanup()
         redis.stop()
     total = sum(counts.values())
