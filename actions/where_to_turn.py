@@ -79,7 +79,7 @@ class ActionWhereToTurn(Action):
             events.append(SlotSet("persona", persona))
 
         if not problem or problem not in k.routing:
-            dispatcher.utter_message(text=message(k, "ask_problem", lang))
+            dispatcher.utter_message(text=message(k, "ask_problem", lang, persona))
             return events
         events.append(SlotSet("problem", problem))
 

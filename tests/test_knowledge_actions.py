@@ -228,3 +228,24 @@ def test_nlu_torn_between_a_where_answer_and_a_report_gives_the_answer() -> None
     result = run({"action": "action_fallback", "intent": "nlu_fallback", "ranking": unsure, "slots": {"language": "en"},
                   "text": "where can I report it if a child is being sexually abused?"})
     assert {"fallback": True} in customs(result)
+
+
+def test_every_message_an_action_sends_is_in_the_knowledge_file() -> None:
+    """A key missing from knowledge/messages.yml is a KeyError in the action: Rasa answers
+    nothing and the person gets "the bot is unavailable" (the replica bench found
+    `ask_problem` missing, 17-19 times a run)."""
+    import re
+
+    import yaml
+
+    known = set(yaml.safe_load((ROOT / "knowledge" / "messages.yml").read_text(encoding="utf-8"))["messages"])
+    used = {m for path in (ROOT / "actions").glob("*.py")
+            for m in re.findall(r'message\(\w+, "(\w+)"', path.read_text(encoding="utf-8"))}
+    assert len(used) > 10 and not used - known, sorted(used - known)
+
+
+@pytest.mark.parametrize("slots,want", [({}, "Írja le"), ({"persona": "child"}, "Írd le")])
+def test_where_to_turn_without_a_problem_asks_what_it_is_about(slots: dict, want: str) -> None:
+    result = run({"action": "action_where_to_turn", "intent": "ask_help", "text": "hova fordulhatok?",
+                  "slots": slots})
+    assert want in texts(result) and "112" in texts(result)
