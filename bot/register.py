@@ -27,7 +27,7 @@ _ADULT_STRONG = re.compile(
     r"sogorom|sogornom|menyem|vejem|"
     r"tanar vagyok|tanitvany|diakom|diakunk|osztalyomban|ovonokent|ovono vagyok|"
     r"\w*orvos vagyok|\w*orvoskent|\w*pszichologus vagyok|\w*pszichologuskent|vedono|csaladgondozo|"
-    r"csaladsegito vagyok|szocialis munkas|pedagogus|paciens|betegem|kliens|szakemberkent|"
+    r"csaladsegito vagyok|szocialis munkas|\w*pedagogus|paciens|betegem|kliens|szakemberkent|"
     r"osztalyfonok vagyok|igazgato vagyok|rendor vagyok|gyamkent|nevelosulo|felnott vagyok|szakember vagyok)"
 )
 # Politeness an adult uses; weaker than a child's words.
@@ -38,7 +38,7 @@ _ADULT = re.compile(
 _PROFESSIONAL = re.compile(
     r"\b(tanar vagyok|tanitvany|diakom|diakunk|osztalyomban|ovono vagyok|ovonokent|\w*orvos vagyok|\w*orvoskent|"
     r"\w*pszichologus vagyok|\w*pszichologuskent|vedono|csaladgondozo|csaladsegito vagyok|szocialis munkas|"
-    r"pedagogus|paciens|betegem|kliens|esetmegbeszeles|szakmai|szakemberkent|szakember vagyok|osztalyfonok vagyok|"
+    r"\w*pedagogus|paciens|betegem|kliens|esetmegbeszeles|szakmai|szakemberkent|szakember vagyok|osztalyfonok vagyok|"
     r"igazgato vagyok)"
 )
 # A child's own words: they win over everything ("12 éves vagyok", "anyu", "a suliban").

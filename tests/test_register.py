@@ -47,7 +47,9 @@ def test_an_adults_own_family_words_set_on_even_beside_a_sibling(text: str) -> N
 
 
 @pytest.mark.parametrize("text", ["Háziorvos vagyok, egy kamasz betegem", "Családsegítő vagyok, egy családnál",
-                                  "Iskolapszichológus vagyok", "szakemberként kérdezném"])
+                                  "Iskolapszichológus vagyok", "szakemberként kérdezném",
+                                  "Óvodapedagógus vagyok. Egy 5 éves kisfiúért ma nem jöttek el a szülei",
+                                  "gyogypedagoguskent dolgozom egy iskolaban"])
 def test_professions_in_compounds_are_professionals(text: str) -> None:
     assert register.persona(text, register.detect(text)) == "professional"
 
