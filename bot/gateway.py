@@ -519,8 +519,10 @@ class Gateway:
                                            announce=result.level != Level.IMMEDIATE)
         if "missing_child" in result.categories and result.level >= Level.HIGH:
             replies += await self._say(conv, [Reply(texts.text("missing_child", voice))])
+        told_no_phone = False
         if (max(risk.level, result.level) >= Level.CONCERN or conv.emergency_told) and NO_PHONE.search(fold(text)):
             replies += await self._say(conv, [Reply(texts.text("no_phone", voice))])
+            told_no_phone = True
 
         # 4a. A report form filled in a mail, or the missing part of one (bot.reports.followup).
         # Screened above like any message; "in danger right now: yes" is the chat form's
@@ -578,7 +580,8 @@ class Gateway:
         wait = 0.0 if result.level >= Level.HIGH else self._busy_notice
         # "thanks. who can I talk to at school?": the question is what the bot answers.
         value = asking.question_after_courtesy(value)
-        replies += await self._ask_rasa(conv, value, distress=distress, wait=wait, rate=rate)
+        replies += await self._ask_rasa(conv, value, distress=distress, wait=wait, rate=rate,
+                                        answered=told_no_phone)
         outcome.replies = replies
 
     def _end_rasa_form(self, pid: str) -> None:
@@ -709,9 +712,11 @@ class Gateway:
 
     async def _ask_rasa(self, conv: Conversation, text: str, distress: bool = False, *,
                         wait: float | None = None, route: dict[str, Any] | None = None,
-                        rate: int = 0) -> list[Reply]:
+                        rate: int = 0, answered: bool = False) -> list[Reply]:
         """The bot's answer to ``text``. ``wait``: seconds to wait for a Rasa slot before
-        telling the person to wait and answering in the background (None: wait as needed)."""
+        telling the person to wait and answering in the background (None: wait as needed).
+        ``answered``: this turn already has its answer (a "no need to phone"), so a Rasa
+        fallback adds nothing."""
         if self._actions_up is not None and not self._actions_up():
             # Rasa without its actions gives half answers: say plainly it is unavailable.
             metrics.ERRORS.labels("actions_unavailable").inc()
@@ -734,15 +739,20 @@ class Gateway:
                 return await self._say(conv, [Reply(texts.text("greeting_offline", conv.voice), (
                     (texts.text("talk_to_person_button", conv.voice), "/talk_to_human"),))], rate=rate)
             return await self._say(conv, [self._unavailable(conv.voice)], rate=rate)
-        return await self._use_answer(conv, answer, distress, slot_change, rate)
+        return await self._use_answer(conv, answer, distress, slot_change, rate, answered=answered)
 
     async def _use_answer(self, conv: Conversation, answer: list[BotMessage], distress: bool,
-                          slot_change: bool, rate: int = 0) -> list[Reply]:
+                          slot_change: bool, rate: int = 0, answered: bool = False) -> list[Reply]:
         """Record Rasa's answer as replies; act on its handoff and report payloads."""
         replies: list[Reply] = []
         handoff: dict[str, Any] | None = None
         report: dict[str, Any] | None = None
-        if distress and any(m.custom.get("fallback") for m in answer):
+        if answered and any(m.custom.get("fallback") for m in answer):
+            # "I can't phone, he'd hear me" was just answered with ways to get help without a
+            # call; a "not sure I understood" or a support text ending in "call 112" after it
+            # would say the opposite.
+            answer = [m for m in answer if not m.custom.get("fallback") and not (m.text or m.buttons)]
+        elif distress and any(m.custom.get("fallback") for m in answer):
             # Never "write it differently" to someone who may have just disclosed harm.
             answer = [m for m in answer if not m.custom.get("fallback") and not (m.text or m.buttons)
                       ] + [BotMessage(text=texts.text("support", conv.voice),

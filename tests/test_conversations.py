@@ -19,6 +19,7 @@ FLOOR = [
     "flow_queued_adult_asks_report_and_anonymity",  # the report form and anonymity while queued
     "pro_doctor_register_consult",              # a professional is addressed with "Ön" throughout
     "flow_adult_cannot_phone",                  # the 112 reply listens; "Ön" in the gateway's texts
+    "flow_child_cannot_phone",                  # "can't phone" is not followed by "call 112"
     "flow_teacher_report_code",                 # a report reaches its case code, in "Ön"
     "flow_return_question_naming_abuse",        # after return a question naming abuse is answered
 ]
