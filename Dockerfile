@@ -35,6 +35,7 @@ COPY --chown=app:app nlu_data/report/nlu.yml nlu_data/report/nlu.yml
 COPY --chown=app:app bot/__init__.py bot/__init__.py
 COPY --chown=app:app bot/reports/__init__.py bot/reports/pii.py bot/reports/
 COPY --chown=app:app knowledge knowledge
+COPY --chown=app:app wording wording
 COPY --chown=app:app rasa_addons rasa_addons
 COPY --chown=app:app scripts/rasa_main.py scripts/rasa_main.py
 USER app
@@ -57,6 +58,7 @@ COPY --chown=app:app bot bot
 COPY --chown=app:app domain domain
 RUN ln -s domain domain.yml
 COPY --chown=app:app knowledge knowledge
+COPY --chown=app:app wording wording
 USER app
 ENV HOST=0.0.0.0 PORT=8080 PYTHONUNBUFFERED=1
 EXPOSE 8080

@@ -47,7 +47,7 @@ test:  ## everything CI runs: validate, train, pytest, stories (scripts/test.sh 
 	@scripts/test.sh
 
 lint:  ## ruff on the Python code
-	$(PY) -m ruff check bot actions tests bench knowledge
+	$(PY) -m ruff check bot actions tests bench knowledge wording
 
 bench:  ## the benchmarks (print figures; no pass/fail)
 	$(PY) bench/safety_bench.py

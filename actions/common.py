@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Optional, Text
 from rasa_sdk import Tracker
 
 import knowledge
+import wording
 from knowledge import Knowledge
 
 logger = logging.getLogger(__name__)
@@ -60,13 +61,17 @@ def language(tracker: Tracker) -> Text:
     return "en" if tracker.get_slot("language") == "en" else "hu"
 
 
-def message(k: Knowledge, key: Text, lang: Text, persona: Optional[Text] = None) -> Text:
-    """A text from knowledge/messages.yml in the person's language and register."""
-    entry: Dict[Text, Any] = k.messages[key]
-    if "hu" in entry:
-        return entry[lang]
-    variant = entry.get(persona or "") or entry.get("default") or entry.get("adult")
-    return variant[lang]
+def message(k: Knowledge, key: Text, lang: Text, persona: Optional[Text] = None,
+            unknown: Text = "ön") -> Text:
+    """A text from the catalogue (``wording/actions.yml``) in the person's language and register.
+
+    A child gets "te", an adult or a professional "Ön"; ``unknown`` is the register when the
+    persona is not known. A ``<key>_professional`` entry replaces the text for a
+    professional. ``k`` is unused: the texts are no longer part of the knowledge."""
+    if persona and wording.has(f"{key}_{persona}"):
+        return wording.text(f"{key}_{persona}", lang)
+    register = {"child": "te", "adult": "ön", "professional": "ön"}.get(persona or "", unknown)
+    return wording.text(key, lang, register)
 
 
 def standard_buttons(k: Knowledge, lang: Text, consultation: bool = False) -> List[Dict[Text, Text]]:

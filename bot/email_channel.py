@@ -40,6 +40,7 @@ from urllib.parse import unquote, urlsplit
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+import wording
 from bot import keys, mail_report_form, metrics
 from bot.abuse import Limit, Limiter
 from bot.config import Settings
@@ -57,41 +58,6 @@ MAX_REFERENCES = 20       # Message-IDs kept in the References header
 SEND_ATTEMPTS = 5         # later mails (operator replies): tries before giving up
 DONE_TTL = 7 * 86400      # the "answered" marker of a mail
 TAKEN_TTL = 600           # a replica's claim on a mail it is answering
-
-# The channel's own sentences; te / Ön / English like bot/texts.yml.
-TEXTS: dict[str, dict[str, str]] = {
-    "options": {
-        "hu": "Ha szeretnéd, válaszolj erre a levélre ezek egyikével:",
-        "hu_formal": "Ha szeretné, válaszoljon erre a levélre ezek egyikével:",
-        "en": "If you like, reply to this e-mail with one of these:",
-    },
-    "attachments": {
-        "hu": ("A levél mellékletét nem nyitottuk meg és nem őriztük meg: e-mailben csak a levél szövegét "
-               "tudjuk elolvasni. Írd le nyugodtan a levélben, amit el szeretnél mondani."),
-        "hu_formal": ("A levél mellékletét nem nyitottuk meg és nem őriztük meg: e-mailben csak a levél "
-                      "szövegét tudjuk elolvasni. Kérjük, írja le a levélben, amit el szeretne mondani."),
-        "en": ("We did not open or keep the attachment: by e-mail we can only read the text of the mail. "
-               "Please write what you would like to tell us in the mail itself."),
-    },
-    "footer": {
-        "hu": "Erre a levélre válaszolva folytathatod a beszélgetést.",
-        "hu_formal": "Erre a levélre válaszolva folytathatja a beszélgetést.",
-        "en": "Reply to this e-mail to continue the conversation.",
-    },
-    "web_chat": {
-        "hu": "Élőben is írhatsz nekünk: {url}",
-        "hu_formal": "Élőben is írhat nekünk: {url}",
-        "en": "You can also chat with us live: {url}",
-    },
-    "subject": {"hu": "Segítség chat", "en": "Help chat"},
-}
-
-
-def text(name: str, voice: str, **fmt: str) -> str:
-    variants = TEXTS[name]
-    out = variants.get(voice) or variants.get(voice.split("_")[0]) or variants["hu"]
-    return out.format(**fmt) if fmt else out
-
 
 # -- configuration ----------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -281,7 +247,7 @@ def parse_mail(raw: bytes, own_address: str, max_chars: int, *, headers_only: bo
 # -- writing a mail -----------------------------------------------------------------------
 def reply_subject(subject: str, voice: str) -> str:
     bare = _REPLY_PREFIX.sub("", subject).strip()
-    return f"Re: {bare or text('subject', voice)}"
+    return f"Re: {bare or wording.text('mail_subject', voice)}"
 
 
 def render(replies: list[Reply], voice: str, *, attachments: bool = False, public_url: str = "",
@@ -290,27 +256,27 @@ def render(replies: list[Reply], voice: str, *, attachments: bool = False, publi
     then maybe the report form (``form``) before the footer."""
     parts: list[str] = []
     if attachments:
-        parts.append(text("attachments", voice))
+        parts.append(wording.text("mail_attachments", voice))
     titles: list[str] = []
     for r in replies:
         if r.text:
             parts.append(r.text.strip())
         titles += [t for t, _ in r.buttons if t and t not in titles]
     if titles:
-        parts.append(text("options", voice) + "\n" + "\n".join(f"- {t}" for t in titles))
+        parts.append(wording.text("mail_options", voice) + "\n" + "\n".join(f"- {t}" for t in titles))
     if form:
         parts.append(form)
     if footer:
-        tail = [text("footer", voice)]
+        tail = [wording.text("mail_footer", voice)]
         if public_url:
-            tail.append(text("web_chat", voice, url=public_url + "/"))
+            tail.append(wording.text("mail_web_chat", voice, url=public_url + "/"))
         parts.append("--\n" + "\n".join(tail))
     return "\n\n".join(parts) + "\n"
 
 
 def compose(route: dict[str, Any], body: str, own_address: str, voice: str, *, automatic: bool) -> EmailMessage:
     msg = EmailMessage()
-    msg["From"] = Address(display_name=text("subject", voice), addr_spec=own_address)
+    msg["From"] = Address(display_name=wording.text("mail_subject", voice), addr_spec=own_address)
     msg["To"] = route["to"]
     msg["Subject"] = reply_subject(str(route.get("subject") or ""), voice)
     msg["Date"] = format_datetime(datetime.now().astimezone())
@@ -329,8 +295,8 @@ def compose(route: dict[str, Any], body: str, own_address: str, voice: str, *, a
 
 def _form_answer(replies: list[Reply]) -> bool:
     """Whether the answer is about a report form already (saved, or what is missing)."""
-    heads = {mail_report_form.text(name, voice).splitlines()[0]
-             for name in ("saved", "missing", "cancelled") for voice in ("hu", "hu_formal", "en")}
+    heads = {wording.text(name, voice).splitlines()[0]
+             for name in ("mail_form_saved", "mail_form_missing", "mail_form_cancelled") for voice in ("hu", "hu_formal", "en")}
     return any(r.text and r.text.splitlines()[0] in heads for r in replies)
 
 

@@ -12,13 +12,15 @@ answer. What it says then goes through the gateway's one path like any message (
 first, in the transcript) and :meth:`bot.reports.followup.ReportDesk.take_form` makes the
 same report the chat form makes, or answers with what is still missing.
 
-Standard library only; nothing here logs or keeps text.
+Standard library and the text catalogue (`wording`) only; nothing here logs or keeps text.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import dataclass, field
+
+import wording
 
 # The form's fields in order: the report store's names (bot/reports/store.py FIELDS), and
 # ``other`` ("anything else"), which the report keeps as the reporter's first addition.
@@ -27,124 +29,28 @@ REQUIRED = ("what", "settlement", "child_age", "danger_now")
 MAX_VALUE = 4000
 UNKNOWN = "unknown"
 
-# What a person sees: te / Ön / English like bot/texts.yml.
-LABELS: dict[str, dict[str, str]] = {
-    "hu": {"what": "Mi történt", "settlement": "Hol (település)", "child_age": "A gyerek életkora",
-           "danger_now": "Most is veszélyben van a gyerek (igen / nem / nem tudom)",
-           "other": "Bármi más, amit fontosnak tartasz"},
-    "hu_formal": {"what": "Mi történt", "settlement": "Hol (település)", "child_age": "A gyermek életkora",
-                  "danger_now": "Most is veszélyben van a gyermek (igen / nem / nem tudom)",
-                  "other": "Bármi más, amit fontosnak tart"},
-    "en": {"what": "What happened", "settlement": "Where (town or village)", "child_age": "The child's age",
-           "danger_now": "Is the child in danger right now (yes / no / don't know)",
-           "other": "Anything else you think matters"},
-}
-# Short labels for the text that goes through the gateway (transcript, screening); the
-# danger question's answer is not part of it (see Form.as_text).
-SHORT: dict[str, dict[str, str]] = {
-    "hu": {"what": "Mi történt", "settlement": "Hol", "child_age": "Életkor", "other": "Egyéb"},
-    "en": {"what": "What happened", "settlement": "Where", "child_age": "Age", "other": "Anything else"},
-}
-
-TEXTS: dict[str, dict[str, str]] = {
-    "offer": {
-        "hu": ("Névtelen bejelentés e-mailben\n"
-               "Ha nem tudsz vagy nem szeretnél chatelni, e-mailben is jelezheted, ha egy gyereket bántanak vagy "
-               "veszélyben van. Válaszolj erre a levélre, és írd a kérdések után, amit tudsz; ha valamit nem "
-               "tudsz, írd: nem tudom. A nevedre és az elérhetőségedre nincs szükség, az e-mail-címedet pedig nem "
-               "tesszük bele a bejelentésbe."),
-        "hu_formal": ("Névtelen bejelentés e-mailben\n"
-                      "Ha nem tud vagy nem szeretne chatelni, e-mailben is jelezheti, ha egy gyermeket bántanak vagy "
-                      "veszélyben van. Válaszoljon erre a levélre, és írja a kérdések után, amit tud; ha valamit nem "
-                      "tud, írja: nem tudom. A nevére és az elérhetőségére nincs szükség, az e-mail-címét pedig nem "
-                      "tesszük bele a bejelentésbe."),
-        "en": ("Anonymous report by e-mail\n"
-               "If you cannot or would rather not chat, you can also tell us by e-mail that a child is being hurt "
-               "or is in danger. Reply to this e-mail and write what you know after each question; if you don't "
-               "know something, write: don't know. We don't need your name or contact details, and your e-mail "
-               "address is not put into the report."),
-    },
-    "missing": {
-        "hu": ("Köszönjük, hogy leírtad. Hogy a bejelentést rögzíthessük, ezekre még szükségünk van:\n{missing}\n"
-               "Válaszolj erre a levélre, és írd a kérdés után a választ (ha nem tudod, írd: nem tudom). Amit "
-               "eddig megírtál, megőriztük, nem kell újra leírnod."),
-        "hu_formal": ("Köszönjük, hogy leírta. Hogy a bejelentést rögzíthessük, ezekre még szükségünk van:\n"
-                      "{missing}\nKérjük, válaszoljon erre a levélre, és írja a kérdés után a választ (ha nem "
-                      "tudja, írja: nem tudom). Amit eddig megírt, megőriztük, nem kell újra leírnia."),
-        "en": ("Thank you for writing it down. To record the report we still need:\n{missing}\n"
-               "Reply to this e-mail and write the answer after the question (if you don't know, write: don't "
-               "know). We have kept what you wrote so far; you don't need to write it again."),
-    },
-    "saved": {
-        "hu": ("Köszönjük, a bejelentést rögzítettük, és egy munkatársunk foglalkozik vele. A kilétedet senkinek "
-               "nem adjuk ki, és az e-mail-címed nem került bele a bejelentésbe.\n"
-               "Az ügy kódja: {code}\n"
-               "Írd le, és tartsd biztonságos helyen. Ha később ezt a kódot elküldöd nekünk (válaszként erre a "
-               "levélre, vagy a weboldal chatjében), megtudod, hol tart az ügy, és kiegészítheted a bejelentést.\n"
-               "Ha más is olvashatja a leveleidet, a kód leírása után töröld ezt a levelet, és a te leveledet az "
-               "elküldött levelek közül is.\n"
-               "Ha valaki most veszélyben van, hívd a 112-t."),
-        "hu_formal": ("Köszönjük, a bejelentést rögzítettük, és egy munkatársunk foglalkozik vele. A kilétét "
-                      "senkinek nem adjuk ki, és az e-mail-címe nem került bele a bejelentésbe.\n"
-                      "Az ügy kódja: {code}\n"
-                      "Kérjük, írja le, és tartsa biztonságos helyen. Ha később ezt a kódot elküldi nekünk "
-                      "(válaszként erre a levélre, vagy a weboldal chatjében), megtudja, hol tart az ügy, és "
-                      "kiegészítheti a bejelentést.\n"
-                      "Ha más is olvashatja a leveleit, a kód leírása után törölje ezt a levelet, és a saját "
-                      "levelét az elküldött levelek közül is.\n"
-                      "Ha valaki most veszélyben van, hívja a 112-t."),
-        "en": ("Thank you: the report is recorded, and a colleague of ours will deal with it. We never tell "
-               "anyone who you are, and your e-mail address is not in the report.\n"
-               "Case code: {code}\n"
-               "Write it down and keep it somewhere safe. If you send us this code later (in reply to this "
-               "e-mail, or in the chat on our website), you can see how the case is going and add to the report.\n"
-               "If someone else may read your e-mails, delete this e-mail once you have written the code down, "
-               "and your own e-mail from your sent mail too.\n"
-               "If someone is in danger right now, call 112."),
-    },
-    "pii": {
-        "hu": ("A leveledben {found} is szerepel. A saját nevedre és elérhetőségedre nincs szükség: ezeket "
-               "kitöröljük a bejelentésből, mielőtt továbbítjuk."),
-        "hu_formal": ("A levelében {found} is szerepel. A saját nevére és elérhetőségére nincs szükség: ezeket "
-                      "kitöröljük a bejelentésből, mielőtt továbbítjuk."),
-        "en": ("Your e-mail includes {found}. We don't need your own name or contact details: they will be "
-               "removed from the report before it is passed on."),
-    },
-    "cancelled": {
-        "hu": "Rendben, a félig kitöltött bejelentést elvetettük, nem került sehová. Bármikor újrakezdheted.",
-        "hu_formal": "Rendben, a félig kitöltött bejelentést elvetettük, nem került sehová. Bármikor újrakezdheti.",
-        "en": "All right, we have discarded the unfinished report; it went nowhere. You can start again any time.",
-    },
-}
-PII_WORDS = {"hu": {"phone": "telefonszám", "email": "e-mail-cím", "name": "név", "and": "és"},
-             "en": {"phone": "a phone number", "email": "an e-mail address", "name": "a name", "and": "and"}}
-
-
-def text(name: str, voice: str, **values: str) -> str:
-    variants = TEXTS[name]
-    out = variants.get(voice) or variants.get(voice.split("_")[0]) or variants["hu"]
-    return out.format(**values) if values else out
-
-
+# What a person sees is in the catalogue (wording/mail.yml, mail_form_*), te / Ön / English.
 def labels(voice: str) -> dict[str, str]:
-    return LABELS.get(voice) or LABELS.get(voice.split("_")[0]) or LABELS["hu"]
+    """The form's questions by field, in the person's voice."""
+    return {name: wording.text(f"mail_form_label_{name}", voice) for name in FIELDS}
 
 
 def offer(voice: str) -> str:
     """The form as it ends an answer mail: a short kind intro, then one question a line."""
-    return text("offer", voice) + "\n\n" + "\n".join(f"{label}:" for label in labels(voice).values())
+    return wording.text("mail_form_offer", voice) + "\n\n" + "\n".join(f"{label}:" for label in labels(voice).values())
 
 
 def missing_text(missing: list[str], voice: str) -> str:
     names = labels(voice)
-    return text("missing", voice, missing="\n".join(f"{names[f]}:" for f in missing))
+    return wording.text("mail_form_missing", voice, missing="\n".join(f"{names[f]}:" for f in missing))
 
 
 def pii_text(kinds: list[str], voice: str) -> str:
-    words = PII_WORDS["en" if voice == "en" else "hu"]
-    found = [words[k] for k in kinds]
-    listed = found[0] if len(found) == 1 else ", ".join(found[:-1]) + f" {words['and']} " + found[-1]
-    return text("pii", voice, found=listed)
+    lang = "en" if voice == "en" else "hu"
+    found = [wording.text(f"mail_form_pii_{k}", lang) for k in kinds]
+    both = wording.text("mail_form_pii_and", lang)
+    listed = found[0] if len(found) == 1 else ", ".join(found[:-1]) + f" {both} " + found[-1]
+    return wording.text("mail_form_pii", voice, found=listed)
 
 
 # -- reading a reply ------------------------------------------------------------------------
@@ -231,9 +137,10 @@ class Form:
 
         Without the danger question's answer: its words ("most is veszélyben: nem") would read
         as danger to the screen; a yes is acted on by the form itself, and kept in the report."""
-        short = SHORT["en" if self.language == "en" else "hu"]
-        said = "\n".join(f"{short[k]}: {v}" for k, v in self.answered().items() if k != "danger_now")
-        return said or ("[report form]" if self.language == "en" else "[bejelentő űrlap]")
+        lang = "en" if self.language == "en" else "hu"
+        said = "\n".join(f"{wording.text(f'mail_form_short_{k}', lang)}: {v}"
+                         for k, v in self.answered().items() if k != "danger_now")
+        return said or wording.text("mail_form_transcript", lang)
 
 
 def parse(body: str) -> Form | None:

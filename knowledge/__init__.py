@@ -1,4 +1,4 @@
-"""Where-to-turn knowledge: services, problem routing, bot messages, local offices.
+"""Where-to-turn knowledge: services, problem routing, local offices.
 
 The data lives in YAML beside this module so that operators can correct a phone
 number or a procedure without touching code or retraining the Rasa model. This
@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import yaml
+
+import wording
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent
 LANGS = ("hu", "en")
@@ -44,6 +46,8 @@ CASE_SUFFIXES = frozenset({
 _DATE_RE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 # A phone-like run: digits joined by spaces, slashes or hyphens, at least 3 digits.
 PHONE_RE = re.compile(r"(?<!\d)\+?\d(?:[\d /-]*\d)?(?!\d)")
+# Digit runs in the texts that are not phone numbers: "24/7" and the example case code.
+NOT_PHONE_RE = re.compile(r"24/7|\b[A-Z]{3}-\d{3}-[A-Z]{3}\b")
 
 
 class KnowledgeError(ValueError):
@@ -66,7 +70,7 @@ def normalise(text: str) -> str:
 def phone_digits(text: str) -> set[str]:
     """Digit strings of phone-like runs (3+ digits) in a text, e.g. {"0680205520"}."""
     found = set()
-    for match in PHONE_RE.finditer(text):
+    for match in PHONE_RE.finditer(NOT_PHONE_RE.sub(" ", text)):
         digits = re.sub(r"\D", "", match.group(0))
         if len(digits) >= 3:
             found.add(digits)
@@ -84,7 +88,6 @@ class Knowledge:
 
     services: dict[str, dict[str, Any]]
     routing: dict[str, dict[str, Any]]
-    messages: dict[str, Any]
     offices: list[dict[str, Any]] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
 
@@ -148,17 +151,15 @@ def load_offices(path: Path | None = None) -> list[dict[str, Any]]:
 
 
 def load(directory: Path | None = None, offices_file: Path | None = None) -> Knowledge:
-    """Load services, routing, messages and offices from the knowledge folder."""
+    """Load services, routing and offices from the knowledge folder."""
     directory = directory or KNOWLEDGE_DIR
     services_doc = load_yaml(directory / "services.yml") or {}
     routing_doc = load_yaml(directory / "routing.yml") or {}
-    messages_doc = load_yaml(directory / "messages.yml") or {}
     if offices_file is None and directory != KNOWLEDGE_DIR:
         offices_file = directory / "offices.yml"
     return Knowledge(
         services=services_doc.get("services") or {},
         routing=routing_doc.get("problems") or {},
-        messages=messages_doc.get("messages") or {},
         offices=load_offices(offices_file),
         sources=services_doc.get("sources") or {},
     )
@@ -224,14 +225,10 @@ def validate(knowledge: Knowledge) -> list[str]:
             if route.get("id") not in knowledge.services:
                 errors.append(f"{where}.services[{i}]: unknown service {route.get('id')!r}")
             _check_bilingual(route.get("why"), f"{where}.services[{i}].why", errors)
-    for mid, message in knowledge.messages.items():
-        variants = message.values() if set(message) <= set(PERSONAS) | {"default"} else [message]
-        for variant in variants:
-            _check_bilingual(variant, f"messages.{mid}", errors)
     for i, office in enumerate(knowledge.offices):
         errors.extend(f"offices[{i}]: {e}" for e in office_errors(office, knowledge))
     known = knowledge.directory_phones()
-    for text in iter_texts(knowledge.routing, knowledge.messages):
+    for text in iter_texts(knowledge.routing, wording.catalogue()):
         for digits in phone_digits(text):
             if not any(p.endswith(digits) for p in known):
                 errors.append(f"phone-like number {digits!r} in a text is not in the directory")

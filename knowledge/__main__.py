@@ -12,7 +12,7 @@ def main(argv: list[str] | None = None) -> int:
     """Exit 0 when the data is valid / the import succeeded, 1 otherwise."""
     parser = argparse.ArgumentParser(prog="python -m knowledge")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("validate", help="check services, routing, messages and offices")
+    sub.add_parser("validate", help="check services, routing, offices and the numbers in every text (wording/)")
     imp = sub.add_parser("import-offices", help="merge a CSV of local offices into the directory")
     imp.add_argument("csv", type=Path)
     imp.add_argument("--out", type=Path, default=None,

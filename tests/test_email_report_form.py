@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 from redis.asyncio import Redis
 
+import wording
 from bot import keys, mail_report_form, texts
 from bot.appkeys import GATEWAY, HANDOFF
 from bot.reports import api as reports_api
@@ -76,7 +77,7 @@ async def test_a_report_by_mail_is_the_chat_forms_report_without_the_senders_add
     dovecot.deliver(bytes(make_mail(sender, "Jó napot! Szeretnék jelezni valamit egy gyerekről.")))
     [answer] = await relay.wait_for(sender)
     offered = body(answer)
-    assert mail_report_form.text("offer", "hu_formal").splitlines()[0] in offered
+    assert wording.text("mail_form_offer", "hu_formal").splitlines()[0] in offered
     for label in mail_report_form.labels("hu_formal").values():
         assert f"\n{label}:" in offered
     # The reply, typed under the quoted questions; the writer's own address and phone in it.
@@ -94,9 +95,9 @@ async def test_a_report_by_mail_is_the_chat_forms_report_without_the_senders_add
     answers = await relay.wait_for(sender, 2)
     saved = body(answers[1])
     assert answers[1]["In-Reply-To"] == reply["Message-ID"]
-    assert mail_report_form.text("saved", "hu_formal", code="X").splitlines()[0] in saved
+    assert wording.text("mail_form_saved", "hu_formal", code="X").splitlines()[0] in saved
     assert "telefonszám" in saved and "e-mail-cím" in saved  # told that own data will be removed
-    assert mail_report_form.text("offer", "hu_formal").splitlines()[0] not in saved  # no second form
+    assert wording.text("mail_form_offer", "hu_formal").splitlines()[0] not in saved  # no second form
     report = await report_of(gw, answers[1])
     # the chat form's report: the same store, fields and code; "anything else" as an addition
     assert report.fields == {"what": NEIGHBOUR, "settlement": "Kecskemét", "child_age": "kb. 8", "danger_now": "no"}
@@ -124,7 +125,7 @@ async def test_missing_fields_are_asked_for_and_the_rest_is_kept(
     text = body(answer)
     voice = (await gw.app[GATEWAY].store.load(gw.app[GATEWAY].pid("email", sender))).voice  # an adult's words: Ön
     asked = mail_report_form.labels(voice)
-    assert mail_report_form.text("missing", voice, missing="").splitlines()[0] in text
+    assert wording.text("mail_form_missing", voice, missing="").splitlines()[0] in text
     assert f"{asked['child_age']}:" in text and f"{asked['danger_now']}:" in text
     assert f"{asked['settlement']}:" not in text
     assert not await desk.reports.list()  # nothing stored as a report yet
@@ -197,7 +198,7 @@ async def test_a_chat_form_begun_by_mail_ends_when_the_mail_form_arrives(
         sender = "chatform.teszt@example.org"
         dovecot.deliver(bytes(make_mail(sender, "Bejelentést szeretnék tenni.")))
         [asked] = await relay.wait_for(sender)  # the chat form's first question, and the mail form
-        assert "Mi történt?" in body(asked) and mail_report_form.text("offer", "hu").splitlines()[0] in body(asked)
+        assert "Mi történt?" in body(asked) and wording.text("mail_form_offer", "hu").splitlines()[0] in body(asked)
         labels = mail_report_form.labels("hu")
         dovecot.deliver(bytes(make_mail(
             sender, f"{labels['what']}: {NEIGHBOUR}\n{labels['settlement']}: Szeged\n{labels['child_age']}: 9\n"

@@ -1,4 +1,4 @@
-"""The where-to-turn knowledge: services, routing, messages and the office import.
+"""The where-to-turn knowledge: services, routing, the numbers in every text and the office import.
 
 Runs in .venv (no rasa_sdk): only the `knowledge` package and the YAML files.
 """
@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 import knowledge
+import wording
 from tests.conftest import require_rasa_venv
 from knowledge import KnowledgeError, import_offices, load, phone_digits, validate
 
@@ -71,7 +72,7 @@ def domain_intents() -> set:
 
 def all_user_facing_texts(k: knowledge.Knowledge) -> list[str]:
     texts = [str(v.get("text", "")) for variants in domain_responses().values() for v in variants]
-    texts += list(knowledge.iter_texts(k.routing, k.messages))
+    texts += list(knowledge.iter_texts(k.routing, wording.catalogue()))
     texts += action_strings()
     return texts
 
@@ -165,7 +166,7 @@ def test_routing_entries_have_every_persona_and_language(k):
 def _copy_knowledge(tmp_path: Path) -> Path:
     target = tmp_path / "k"
     target.mkdir()
-    for name in ("services.yml", "routing.yml", "messages.yml"):
+    for name in ("services.yml", "routing.yml"):
         shutil.copy(KDIR / name, target / name)
     (target / "offices.yml").write_text("version: 1\noffices: []\n", encoding="utf-8")
     return target

@@ -230,15 +230,15 @@ def test_nlu_torn_between_a_where_answer_and_a_report_gives_the_answer() -> None
     assert {"fallback": True} in customs(result)
 
 
-def test_every_message_an_action_sends_is_in_the_knowledge_file() -> None:
-    """A key missing from knowledge/messages.yml is a KeyError in the action: Rasa answers
+def test_every_message_an_action_sends_is_in_the_catalogue() -> None:
+    """A key missing from the catalogue (wording/) is a KeyError in the action: Rasa answers
     nothing and the person gets "the bot is unavailable" (the replica bench found
     `ask_problem` missing, 17-19 times a run)."""
     import re
 
-    import yaml
+    import wording
 
-    known = set(yaml.safe_load((ROOT / "knowledge" / "messages.yml").read_text(encoding="utf-8"))["messages"])
+    known = set(wording.catalogue())
     used = {m for path in (ROOT / "actions").glob("*.py")
             for m in re.findall(r'message\(\w+, "(\w+)"', path.read_text(encoding="utf-8"))}
     assert len(used) > 10 and not used - known, sorted(used - known)

@@ -1,4 +1,4 @@
-"""The handoff's reviewed wording and lists: person-facing texts, canned replies, outcomes."""
+"""The handoff's reviewed lists (canned replies, outcomes) and its texts from ``wording/``."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -7,25 +7,15 @@ from typing import Any
 
 import yaml
 
+import wording
+
 HERE = Path(__file__).parent
 LANGUAGES = ("hu", "en")
 
 
-@lru_cache(maxsize=1)
-def _texts() -> dict[str, dict[str, str]]:
-    data = yaml.safe_load((HERE / "texts.yml").read_text(encoding="utf-8"))
-    for name, variants in data.items():
-        missing = [lang for lang in LANGUAGES if not variants.get(lang)]
-        if missing:
-            raise ValueError(f"handoff/texts.yml: {name!r} lacks {missing}")
-    return data
-
-
 def text(name: str, language: str = "hu", **values: Any) -> str:
     """The sentence ``name`` in ``language`` (Hungarian when unknown), placeholders filled."""
-    variants = _texts()[name]
-    out = variants.get(language) or variants.get(language.split("_")[0]) or variants["hu"]
-    return out.format(**values) if values else out
+    return wording.text(name, language, **values)
 
 
 def _items(filename: str) -> list[dict[str, str]]:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from redis.asyncio import Redis
 
+import wording
 from bot import keys, texts
 from bot.crypto import Sealer
 from bot.delivery import Delivery, Reply
@@ -128,7 +129,7 @@ class ReportDesk:
             stripped = text.strip()
             if mailform.fold(stripped).strip(" .!") in {mailform.fold(w) for w in _FORM_CANCEL}:
                 await self.redis.delete(keys.conv_followup(conv.pid))
-                return [self._reply(mailform.text("cancelled", voice))], False
+                return [self._reply(wording.text("mail_form_cancelled", voice))], False
             _, missing = mailform.normalise(pending)
             if len(missing) != 1 or not stripped or len(stripped) > MAIL_FORM_SHORT or stripped.count("\n") > 2:
                 return None
@@ -152,7 +153,7 @@ class ReportDesk:
         if state:
             await self.redis.delete(keys.conv_followup(conv.pid))
         log.info("report created", extra={"conv": conv.pid, "outcome": "immediate" if report.immediate else "normal"})
-        replies = [self._reply(mailform.text("saved", voice, code=report.code),
+        replies = [self._reply(wording.text("mail_form_saved", voice, code=report.code),
                                ((texts.text("erase_button", conv.language), ERASE_PAYLOAD),))]
         kinds = pii.kinds_in([*fields.values(), other])
         if kinds:

@@ -1,0 +1,122 @@
+"""The text catalogue (``wording/``): complete in both languages and registers, and every key
+the code asks for is in it (a missing key is a KeyError in front of a person)."""
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+
+import wording
+from tests.conftest import require_rasa_venv
+
+ROOT = Path(__file__).resolve().parent.parent
+CODE_DIRS = ("bot", "actions", "knowledge")
+# Calls that fetch a catalogue text: the callable's name -> the position of the key argument.
+LOOKUPS = {"text": 0, "message": 1}
+LOOKUP_MODULES = {"texts", "data", "wording", None}
+
+
+def test_every_key_has_hungarian_and_english_and_both_registers_where_registered() -> None:
+    entries = wording.catalogue()
+    assert len(entries) > 80
+    assert wording.problems(entries) == []
+    for key, entry in entries.items():
+        for lang in wording.LANGUAGES:
+            value = entry[lang]
+            if isinstance(value, dict):
+                assert set(value) == {"te", "ön"} and all(value.values()), (key, lang)
+            else:
+                assert isinstance(value, str) and value.strip(), (key, lang)
+
+
+def test_the_checks_catch_a_missing_language_a_half_register_and_a_key_defined_twice(tmp_path: Path) -> None:
+    assert wording.problems({"a": {"hu": "szia"}}) == [
+        "a: needs exactly the languages ('hu', 'en'), got {'hu': 'szia'}"]
+    assert wording.problems({"b": {"hu": {"te": "írd"}, "en": "write"}}) == [
+        "b.hu: a registered text needs non-empty 'te' and 'ön'"]
+    # "on" unquoted is YAML 1.1's true: the register must be spelled "ön"
+    (tmp_path / "one.yml").write_text("c:\n  hu:\n    te: írd\n    on: írja\n  en: write\n", encoding="utf-8")
+    (tmp_path / "two.yml").write_text("c:\n  hu: x\n  en: y\n", encoding="utf-8")
+    _, errors = wording._read(tmp_path)
+    assert errors == ["two.yml: 'c' is already defined in another file"]
+    assert wording.problems({"c": yaml_of(tmp_path / "one.yml")["c"]}) == [
+        "c.hu: a registered text needs non-empty 'te' and 'ön'"]
+
+
+def yaml_of(path: Path) -> dict:
+    import yaml
+
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def test_a_voice_or_a_register_name_picks_the_variant() -> None:
+    te, on = wording.text("operator_joined", "hu"), wording.text("operator_joined", "hu", "ön")
+    assert te != on and "Önnek" in on and "neked" in te
+    assert wording.text("operator_joined", "hu_formal") == on
+    assert wording.text("operator_joined", "hu", "formal") == on == wording.text("operator_joined", "hu", "on")
+    assert wording.text("operator_joined", "hu_formal", "te") == te
+    assert wording.text("operator_joined", "de") == te
+    assert wording.text("closed", "en", "ön") == wording.text("closed", "en")
+
+
+def test_placeholders_are_filled_only_when_values_are_given() -> None:
+    assert "{position}" in wording.text("queued", "en")
+    assert "number 3 in" in wording.text("queued", "en", position=3)
+
+
+def _lookups(tree: ast.AST) -> list[tuple[int, ast.expr]]:
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+        owner = func.value.id if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) else None
+        if name in LOOKUPS and owner in LOOKUP_MODULES and len(node.args) > LOOKUPS[name]:
+            found.append((node.lineno, node.args[LOOKUPS[name]]))
+    return found
+
+
+def _keys(arg: ast.expr) -> list[str]:
+    """Literal keys an argument can take ("a" if x else "b" gives both; an f-string its prefix + '*')."""
+    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+        return [arg.value]
+    if isinstance(arg, ast.IfExp):
+        return _keys(arg.body) + _keys(arg.orelse)
+    if isinstance(arg, ast.JoinedStr) and arg.values and isinstance(arg.values[0], ast.Constant):
+        return [str(arg.values[0].value) + "*"]
+    return []
+
+
+def test_every_key_the_code_asks_for_is_in_the_catalogue() -> None:
+    known = set(wording.catalogue())
+    used: dict[str, str] = {}
+    for folder in CODE_DIRS:
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for line, arg in _lookups(tree):
+                for key in _keys(arg):
+                    used[key] = f"{path.relative_to(ROOT)}:{line}"
+    missing = {k: where for k, where in used.items()
+               if not (any(n.startswith(k[:-1]) for n in known) if k.endswith("*") else k in known)}
+    assert len(used) > 80, len(used)
+    assert not missing, missing
+
+
+def test_the_loader_needs_only_the_standard_library_and_pyyaml() -> None:
+    """Both environments import it: the gateway's .venv and Rasa's .venv-rasa (Python 3.10)."""
+    tree = ast.parse((ROOT / "wording" / "__init__.py").read_text(encoding="utf-8"))
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                for alias in node.names}
+    imported |= {node.module.split(".")[0] for node in ast.walk(tree)
+                 if isinstance(node, ast.ImportFrom) and node.module}
+    assert imported - set(sys.stdlib_module_names) == {"yaml"}
+
+
+def test_rasas_environment_reads_the_same_catalogue() -> None:
+    python = require_rasa_venv()
+    out = subprocess.run([str(python), "-c", "import wording; print(len(wording.catalogue()))"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60, check=True)
+    assert int(out.stdout) == len(wording.catalogue())
