@@ -28,8 +28,8 @@ import logging
 import re
 import ssl
 import time
-from datetime import datetime
 from dataclasses import dataclass
+from datetime import datetime
 from email import message_from_bytes, policy
 from email.headerregistry import Address
 from email.message import EmailMessage

@@ -18,9 +18,10 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Protocol
 
 from redis.exceptions import RedisError
 
+import wording
 from bot import asking, keys, language, metrics, register, texts
-from bot.ids import pseudonymise
 from bot.delivery import Delivery, Reply
+from bot.ids import pseudonymise
 from bot.rasa_client import BotMessage, RasaBusy, RasaPool, RasaUnavailable
 from bot.screening import Level, RiskState, Screener, ScreenResult
 from bot.spool import Spool
@@ -720,7 +721,7 @@ class Gateway:
         if self._actions_up is not None and not self._actions_up():
             # Rasa without its actions gives half answers: say plainly it is unavailable.
             metrics.ERRORS.labels("actions_unavailable").inc()
-            await self.store.append(conv.pid, SYSTEM, "Az akciószerver nem érhető el", audience=TO_STAFF)
+            await self.store.append(conv.pid, SYSTEM, wording.staff("staff_actions_down"), audience=TO_STAFF)
             return await self._say(conv, [self._unavailable(conv.voice)], rate=rate)
         meta, slot_change = rasa_metadata(conv)
         if wait is not None and conv.pid in self._drainers:
@@ -734,7 +735,7 @@ class Gateway:
         except RasaUnavailable as exc:
             log.error("rasa unavailable", extra={"conv": conv.pid, "error": str(exc)})
             metrics.ERRORS.labels("rasa_unavailable").inc()
-            await self.store.append(conv.pid, SYSTEM, "A bot nem érhető el", audience=TO_STAFF, meta={"error": str(exc)})
+            await self.store.append(conv.pid, SYSTEM, wording.staff("staff_bot_down"), audience=TO_STAFF, meta={"error": str(exc)})
             if text == "/greet":  # the page's own hello: nothing of the person's has "arrived"
                 return await self._say(conv, [Reply(texts.text("greeting_offline", conv.voice), (
                     (texts.text("talk_to_person_button", conv.voice), "/talk_to_human"),))], rate=rate)

@@ -228,7 +228,7 @@ def validate(knowledge: Knowledge) -> list[str]:
     for i, office in enumerate(knowledge.offices):
         errors.extend(f"offices[{i}]: {e}" for e in office_errors(office, knowledge))
     known = knowledge.directory_phones()
-    for text in iter_texts(knowledge.routing, wording.catalogue()):
+    for text in iter_texts(knowledge.routing, wording.catalogue(), wording.lists()):
         for digits in phone_digits(text):
             if not any(p.endswith(digits) for p in known):
                 errors.append(f"phone-like number {digits!r} in a text is not in the directory")

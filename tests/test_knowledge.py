@@ -17,8 +17,8 @@ import yaml
 
 import knowledge
 import wording
-from tests.conftest import require_rasa_venv
 from knowledge import KnowledgeError, import_offices, load, phone_digits, validate
+from tests.conftest import require_rasa_venv
 
 ROOT = Path(__file__).resolve().parent.parent
 KDIR = ROOT / "knowledge"

@@ -7,14 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 import wording
 from tests.conftest import require_rasa_venv
 
 ROOT = Path(__file__).resolve().parent.parent
 CODE_DIRS = ("bot", "actions", "knowledge")
 # Calls that fetch a catalogue text: the callable's name -> the position of the key argument.
-LOOKUPS = {"text": 0, "message": 1}
+LOOKUPS = {"text": 0, "message": 1, "staff": 0}
 LOOKUP_MODULES = {"texts", "data", "wording", None}
 
 
@@ -120,3 +119,13 @@ def test_rasas_environment_reads_the_same_catalogue() -> None:
     out = subprocess.run([str(python), "-c", "import wording; print(len(wording.catalogue()))"],
                          cwd=ROOT, capture_output=True, text=True, timeout=60, check=True)
     assert int(out.stdout) == len(wording.catalogue())
+
+
+def test_a_phone_number_in_any_text_must_be_in_the_directory(monkeypatch) -> None:
+    """Never an invented number: knowledge.validate reads every catalogue text and list item."""
+    import knowledge
+
+    assert knowledge.validate(knowledge.load()) == []
+    made_up = dict(wording.catalogue(), staff_x={"hu": "Hívja: 06 1 234 5678", "en": "Call 06 1 234 5678"})
+    monkeypatch.setattr(wording, "catalogue", lambda: made_up)
+    assert "phone-like number '0612345678' in a text is not in the directory" in knowledge.validate(knowledge.load())

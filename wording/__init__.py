@@ -14,6 +14,7 @@ An entry names one text in every language, either plainly or in both registers:
       en: ...        # English has one register; a {te, ön} pair where the words differ
 
 ``ön`` is spelled with its accent on purpose: YAML 1.1 reads a bare ``on`` as ``true``.
+Lists of items with ids (operators' canned replies, close outcomes) are in ``lists/``.
 Domain responses (``domain/*.yml``) stay where Rasa reads them; the where-to-turn facts
 stay in ``knowledge/``.
 """
@@ -27,6 +28,7 @@ import yaml
 
 WORDING_DIR = Path(__file__).resolve().parent
 LANGUAGES = ("hu", "en")
+STAFF_LANGUAGE = "hu"  # the operator console and the transcript lines only staff read
 REGISTERS = ("te", "ön")
 # Names the code uses for a register: bot.register says "formal"/"informal", the report form
 # "on"/"te", the gateway's voices "hu"/"hu_formal".
@@ -107,6 +109,17 @@ def text(key: str, language: str = "hu", register: str | None = None, **values: 
     if isinstance(value, dict):
         value = value[register_of(register) if register else voice_register]
     return value.format(**values) if values else value
+
+
+def staff(key: str, **values: Any) -> str:
+    """A line only staff read (``staff.yml``, ``pdf.yml``), in the console's language."""
+    return text(key, STAFF_LANGUAGE, **values)
+
+
+def lists() -> dict[str, Any]:
+    """The item lists in ``lists/`` by file name (``canned``, ``outcomes``), unchecked."""
+    return {path.stem: yaml.safe_load(path.read_text(encoding="utf-8"))
+            for path in sorted((WORDING_DIR / "lists").glob("*.yml"))}
 
 
 def variants(key: str) -> list[str]:

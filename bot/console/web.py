@@ -17,6 +17,7 @@ from pathlib import Path
 import jinja2
 from aiohttp import WSMsgType, web
 
+import wording
 from bot.appkeys import HUB, REDIS, SETTINGS
 from bot.console import api
 from bot.abuse import GUARD
@@ -82,16 +83,16 @@ async def post_login(request: web.Request) -> web.Response:
     sent = str(form.get("csrf", ""))
     expected = request.cookies.get(LOGIN_COOKIE, "")
     if not same_origin(request) or not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
-        return await login_page(request, "A belépési űrlap lejárt; próbáld újra.", status=403)
+        return await login_page(request, wording.staff("staff_login_expired"), status=403)
     client = request.app[GUARD].client(request)
     op = await verify(request.app[REDIS], str(form.get("name", "")), str(form.get("password", "")), client)
     if op is None:
         log.warning("console login failed")
         wait = await login_wait(request.app[REDIS], str(form.get("name", "")), client)
         if wait > 0:
-            return await login_page(request, f"Túl sok hibás próbálkozás; próbáld újra {int(wait) + 1} másodperc múlva.",
+            return await login_page(request, wording.staff("staff_login_wait", seconds=int(wait) + 1),
                                     status=429)
-        return await login_page(request, "Hibás felhasználónév vagy jelszó.", status=401)
+        return await login_page(request, wording.staff("staff_login_wrong"), status=401)
     token, _ = await create_session(request.app[REDIS], op, session_ttl(request), session_idle(request))
     resp = web.HTTPSeeOther("/console/")
     set_cookie(request, resp, COOKIE, token, max_age=session_ttl(request))

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 from difflib import SequenceMatcher
 from typing import Any
 
+import wording
 from bot import keys
 from bot.handoff.operators import Conflict, Forbidden, HandoffError, NotFound, Operator
 from bot.handoff.queue import short_id
@@ -130,11 +131,11 @@ class BulkBlocker:
         previewed = json.loads(raw[b"ids"])
         still = set(await self.select(f))
         chosen = [p for p in previewed if p in still]
-        reason = (reason or "").strip()[:200] or "tömeges letiltás"
+        reason = (reason or "").strip()[:200] or wording.staff("staff_bulk_block_reason")
         blocked = 0
         for pid in chosen:
             try:
-                await self.svc.block(pid, op, reason=f"{reason} (tömeges)")
+                await self.svc.block(pid, op, reason=wording.staff("staff_bulk_block", reason=reason))
                 blocked += 1
             except NotFound:
                 continue  # erased meanwhile

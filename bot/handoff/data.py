@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import yaml
 
 import wording
 
-HERE = Path(__file__).parent
+LISTS = wording.WORDING_DIR / "lists"  # canned replies and close outcomes: items with ids
 LANGUAGES = ("hu", "en")
 
 
@@ -18,12 +17,18 @@ def text(name: str, language: str = "hu", **values: Any) -> str:
     return wording.text(name, language, **values)
 
 
+def staff_word(kind: str, value: str) -> str:
+    """The staff word for a level, skill or reason (``staff_<kind>_<value>``); unknown: as is."""
+    key = f"staff_{kind}_{value}"
+    return wording.staff(key) if wording.has(key) else value
+
+
 def _items(filename: str) -> list[dict[str, str]]:
-    data = yaml.safe_load((HERE / filename).read_text(encoding="utf-8"))
+    data = yaml.safe_load((LISTS / filename).read_text(encoding="utf-8"))
     ids = set()
     for item in data:
         if not item.get("id") or any(not item.get(lang) for lang in LANGUAGES) or item["id"] in ids:
-            raise ValueError(f"handoff/{filename}: bad or duplicate item {item!r}")
+            raise ValueError(f"wording/lists/{filename}: bad or duplicate item {item!r}")
         ids.add(item["id"])
     return data
 

@@ -19,6 +19,7 @@ from typing import Any
 import aiohttp
 from redis.asyncio import Redis
 
+import wording
 from bot import keys, metrics
 from bot.delivery import Delivery
 from bot.gateway import clean_text
@@ -91,7 +92,7 @@ class OperatorActions:
             pipe.zremrangebyscore(claims, "-inf", now - 3600)
             pipe.expire(claims, 3600)
             await pipe.execute()
-        await self.store.append(pid, SYSTEM, f"{op.name} átvette, {int(waited)} mp várakozás után", audience=TO_STAFF,
+        await self.store.append(pid, SYSTEM, wording.staff("staff_taken", name=op.name, seconds=int(waited)), audience=TO_STAFF,
                                 meta={"kind": "claimed", "operator": op.name, "waited": int(waited)})
         await self._tell(pid, data.text("operator_joined", conv.voice))
         self._rasa_event(pid, "pause")  # live: the operator answers, the bot stays silent
@@ -135,7 +136,7 @@ class OperatorActions:
                 raise Conflict("that operator is not online")
             if not await self.queue.reassign(pid, owner, to_operator):
                 raise Conflict("the conversation changed meanwhile")
-            await self.store.append(pid, OPERATOR, note or "(nincs átadási jegyzet)", audience=TO_STAFF,
+            await self.store.append(pid, OPERATOR, note or wording.staff("staff_no_handover_note"), audience=TO_STAFF,
                                     meta={"kind": "transfer", "operator": op.name, "from": owner, "to": to_operator})
             await self._tell(pid, data.text("colleague_joins", conv.voice))
             await self.events.publish("transferred", pid)
@@ -148,7 +149,7 @@ class OperatorActions:
             raise Conflict("the conversation changed meanwhile")
         conv.state = State.QUEUED
         await self.store.save(conv, skill=skill)
-        await self.store.append(pid, OPERATOR, note or "(nincs átadási jegyzet)", audience=TO_STAFF,
+        await self.store.append(pid, OPERATOR, note or wording.staff("staff_no_handover_note"), audience=TO_STAFF,
                                 meta={"kind": "transfer", "operator": op.name, "from": owner, "to_skill": skill})
         ticket = await self.queue.ticket(pid)
         prio = priority_name(ticket.get("rank"))
@@ -175,7 +176,7 @@ class OperatorActions:
             await self.queue.release(pid, State.CLOSED.value, (State.LIVE.value, State.QUEUED.value),
                                      operator=ticket.get("operator", ""), expected="")
             self._rasa_event(pid, "resume")
-        await self.store.append(pid, SYSTEM, f"{op.name} letiltotta {hours} órára", audience=TO_STAFF,
+        await self.store.append(pid, SYSTEM, wording.staff("staff_blocked", name=op.name, hours=hours), audience=TO_STAFF,
                                 meta={"kind": "blocked", "operator": op.name, "reason": reason})
         await self._tell(pid, data.text("blocked", conv.voice))
         await self.events.publish("closed", pid)
@@ -221,7 +222,7 @@ class OperatorActions:
                 if not await self.queue.requeue(pid, name, skill):
                     continue
                 conv = await self._conv(pid)
-                await self.store.append(pid, SYSTEM, f"{name} kapcsolata megszakadt; újra a sorban", audience=TO_STAFF,
+                await self.store.append(pid, SYSTEM, wording.staff("staff_operator_lost", name=name), audience=TO_STAFF,
                                         meta={"kind": "orphaned", "operator": name})
                 prio = priority_name(ticket.get("rank"))
                 await self._tell(pid, await self.waits.waiting_text(pid, skill, prio, conv.voice, channel=conv.channel,
@@ -253,7 +254,7 @@ class OperatorActions:
     async def return_to_bot(self, pid: str, op: Operator) -> dict[str, Any]:
         conv, _ = await self._end(pid, op, State.BOT)
         await self.store.save(conv, handled=conv.risk.level)  # dealt with: no re-queue on it
-        await self.store.append(pid, SYSTEM, f"{op.name} visszaadta a botnak", audience=TO_STAFF,
+        await self.store.append(pid, SYSTEM, wording.staff("staff_returned", name=op.name), audience=TO_STAFF,
                                 meta={"kind": "returned", "operator": op.name})
         await self._tell(pid, data.text("returned_to_bot", conv.voice))
         await self.events.publish("returned", pid)
@@ -266,7 +267,7 @@ class OperatorActions:
             raise HandoffError(f"unknown outcome {outcome!r}")
         conv, released = await self._end(pid, op, State.CLOSED)
         handled = time.time() - float(released.get("claimed") or released.get("enqueued") or time.time())
-        await self.store.append(pid, SYSTEM, f"{op.name} lezárta: {_outcome_hu().get(outcome, outcome)}", audience=TO_STAFF,
+        await self.store.append(pid, SYSTEM, wording.staff("staff_closed", name=op.name, outcome=_outcome_hu().get(outcome, outcome)), audience=TO_STAFF,
                                 meta={"kind": "closed", "operator": op.name, "outcome": outcome,
                                       "handled": int(handled)})
         await self._tell(pid, data.text("closed", conv.voice))

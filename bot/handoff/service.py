@@ -14,6 +14,7 @@ from typing import Any
 import aiohttp
 from redis.asyncio import Redis
 
+import wording
 from bot import keys
 from bot.config import Settings
 from bot.crypto import Sealer
@@ -33,17 +34,9 @@ from bot.store import SYSTEM, TO_STAFF, Conversation, ConversationStore, State
 
 log = logging.getLogger(__name__)
 
-# Staff-only transcript lines are read by Hungarian operators: written in Hungarian.
-_LEVEL_HU = {"immediate": "azonnali", "high": "magas", "requested": "kérte", "concern": "aggodalom", "none": "nincs"}
-_SKILL_HU = {"child": "gyermek", "adult": "felnőtt bejelentő", "professional": "szakmai konzultáció"}
-_REASON_HU = {"danger": "veszély", "requested": "emberrel szeretne beszélni", "consultation": "konzultáció",
-              "report": "bejelentés", "fallback": "a bot nem értette",
-              "blocked_danger": "veszély (korábban letiltva)"}
-
-
 def _staff_queued(prio: str, skill: str, reason: str) -> str:
-    return (f"Sorba került: {_LEVEL_HU.get(prio, prio)}, {_SKILL_HU.get(skill, skill)}, "
-            f"ok: {_REASON_HU.get(reason, reason)}")
+    return wording.staff("staff_queued", level=data.staff_word("level", prio), skill=data.staff_word("skill", skill),
+                      reason=data.staff_word("reason", reason))
 
 
 class HandoffService(OperatorActions):
@@ -90,12 +83,12 @@ class HandoffService(OperatorActions):
             if await self.guard.hit_both(self.guard.queue_address, self.guard.queue_global, abuse.CLIENT.get()):
                 if conv.risk.level < Level.HIGH:
                     replies = [Reply(texts.text("queue_limited", conv.voice))]
-                    await self.store.append(conv.pid, SYSTEM, "Sorba állás elutasítva (túl sok új bejegyzés)",
+                    await self.store.append(conv.pid, SYSTEM, wording.staff("staff_queue_limited"),
                                             audience=TO_STAFF, meta={"kind": "queue_limited"})
                     await self._record(conv.pid, replies)
                     return replies
                 # Danger always reaches the queue, limit or not: operators see the flag and judge.
-                await self.store.append(conv.pid, SYSTEM, "Sok új sorbaállás egyszerre (lehet visszaélés); veszély miatt sorba került",
+                await self.store.append(conv.pid, SYSTEM, wording.staff("staff_queue_limited_danger"),
                                         audience=TO_STAFF, meta={"kind": "queue_limited_danger"})
         chosen = normalise_skill(skill) or normalise_skill(conv.skill) or DEFAULT_SKILL
         priority = priority_for(conv.risk.level, reason)
@@ -157,14 +150,14 @@ class HandoffService(OperatorActions):
         if conv.state == State.QUEUED:
             released = await self.queue.release(pid, State.CLOSED.value, (State.QUEUED.value,), operator="")
             if released is not None:
-                await self.store.append(pid, SYSTEM, "A beszélgető kilépett (gyors kilépés); kivéve a sorból",
+                await self.store.append(pid, SYSTEM, wording.staff("staff_left_queued"),
                                         audience=TO_STAFF, meta={"kind": "left", "was": State.QUEUED.value})
                 await self.events.publish("closed", pid, await self.store.last_seq(pid))
                 log.info("person left; chat withdrawn from the queue", extra={"conv": pid, "state": "closed"})
                 return State.CLOSED.value
         elif conv.state == State.LIVE:
             if await self.redis.hsetnx(keys.handoff_ticket(pid), "left", "1"):
-                seq = await self.store.append(pid, SYSTEM, "A beszélgető kilépett (gyors kilépés)",
+                seq = await self.store.append(pid, SYSTEM, wording.staff("staff_left_live"),
                                               audience=TO_STAFF, meta={"kind": "left", "was": State.LIVE.value})
                 await self.events.publish("message", pid, seq)
                 log.info("person left a live chat", extra={"conv": pid, "state": "live"})
