@@ -13,8 +13,8 @@ from tests.conftest import require_rasa_venv
 ROOT = Path(__file__).resolve().parent.parent
 CODE_DIRS = ("bot", "actions", "knowledge")
 # Calls that fetch a catalogue text: the callable's name -> the position of the key argument.
-LOOKUPS = {"text": 0, "message": 1, "staff": 0}
-LOOKUP_MODULES = {"texts", "data", "wording", None}
+LOOKUPS = {"text": 0, "message": 1, "staff": 0, "say": 0}
+LOOKUP_MODULES = {"texts", "data", "wording", "pdf", None}
 
 
 def test_every_key_has_hungarian_and_english_and_both_registers_where_registered() -> None:

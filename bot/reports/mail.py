@@ -30,10 +30,6 @@ from bot.reports.store import FORWARDED, RECEIVED, Report, ReportError, ReportSt
 log = logging.getLogger(__name__)
 KIND = "report"
 SYSTEM = "(e-mail)"  # the audit's actor for what the outbox did on its own
-SENDER_NAME = "Gyermekvédő hívószám"
-INTRO = ("Tisztelt Címzett!\n\nMellékelten küldjük a gyermekvédő hívószámhoz érkezett jelzést "
-         "(PDF). A levél szövege a melléklettel azonos. A jelző személyét és elérhetőségét a jelzés "
-         "nem tartalmazza.\n\n")
 
 
 class ReviewNeeded(ReportError):
@@ -49,14 +45,14 @@ def directory_id(report: Report) -> str:
 def compose(report: Report, to: Authority, sender: str) -> EmailMessage:
     """The mail: the PDF attached, the same text in the body; headers name nobody but us and them."""
     msg = EmailMessage()
-    msg["From"] = Address(display_name=SENDER_NAME, addr_spec=sender)
+    msg["From"] = Address(display_name=pdf.say("pdf_sender"), addr_spec=sender)
     msg["To"] = Address(display_name=to.name, addr_spec=to.email)
-    msg["Subject"] = f"Írásbeli jelzés gyermek veszélyeztetettségéről – {report.ref}"
+    msg["Subject"] = pdf.say("report_mail_subject", ref=report.ref)
     msg["Date"] = format_datetime(datetime.now().astimezone())
     msg["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1])
-    msg.set_content(INTRO + pdf.text(report))
+    msg.set_content(pdf.say("report_mail_intro") + "\n\n" + pdf.text(report))
     msg.add_attachment(pdf.render(report), maintype="application", subtype="pdf",
-                       filename=f"jelzes-{report.ref}.pdf")
+                       filename=pdf.say("report_mail_filename", ref=report.ref))
     return msg
 
 

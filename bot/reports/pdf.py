@@ -15,6 +15,7 @@ from pathlib import Path
 
 from fpdf import FPDF
 
+import wording
 from bot.reports import pii
 from bot.reports.store import UNKNOWN, Report
 
@@ -25,17 +26,15 @@ FONT_CANDIDATES = (
     "/usr/share/fonts/dejavu/DejaVuSans.ttf",
 )
 
-LABELS = {
-    "what": "Mi történt",
-    "child_age": "A gyermek (hozzávetőleges) életkora",
-    "settlement": "Település",
-    "address": "Cím",
-    "danger_now": "Most, közvetlen veszélyben van-e a gyermek",
-    "relation": "Ki okozza a bántalmazást, veszélyt (kapcsolata a gyermekkel)",
-    "since": "Mióta tart",
-    "others_know": "Tud-e róla más",
-}
-YES_NO = {"yes": "igen", "no": "nem", UNKNOWN: "a bejelentő nem tudja"}
+REPORT_LANGUAGE = "hu"  # the document goes to Hungarian authorities
+# The report's fields in the document's order; their labels are wording/reports.yml's pdf_label_*.
+FIELDS = ("what", "child_age", "settlement", "address", "danger_now", "relation", "since", "others_know")
+_ANSWERS = {"yes": "pdf_yes", "no": "pdf_no", UNKNOWN: "pdf_unknown"}
+
+
+def say(key: str, **values: str) -> str:
+    """A text of the document (``wording/reports.yml``) in the report's language."""
+    return wording.text(key, REPORT_LANGUAGE, **values)
 
 
 class FontMissing(RuntimeError):
@@ -52,14 +51,14 @@ def font_path() -> Path:
 def _value(name: str, report: Report) -> str:
     value = report.fields.get(name)
     if value is None:
-        return "(nem adta meg)"
+        return say("pdf_not_given")
     if name == "danger_now" or value == UNKNOWN:
-        return YES_NO.get(value, value)
+        return say(_ANSWERS[value]) if value in _ANSWERS else value
     return pii.mask(value)
 
 
 def _date(ts: float) -> str:
-    return time.strftime("%Y. %m. %d. %H:%M", time.localtime(ts))
+    return time.strftime(say("pdf_date_format"), time.localtime(ts))
 
 
 # The document as blocks (style, text): one source for the PDF and the report mail's
@@ -69,31 +68,29 @@ Block = tuple[str, str]
 
 def blocks(report: Report) -> list[Block]:
     """The written report's content, built from the report's fields alone (masked)."""
-    out: list[Block] = [("title", "Írásbeli jelzés gyermek veszélyeztetettségéről"),
-                        ("para", f"Hivatkozási szám: {report.ref}    Beérkezett: {_date(report.created)}    "
-                                 f"Kelt: {_date(time.time())}")]
+    out: list[Block] = [("title", say("pdf_title")),
+                        ("para", say("pdf_reference", ref=report.ref, received=_date(report.created),
+                                     dated=_date(time.time())))]
     if report.authority:
         lines = [report.authority.get("name", "")]
         for key in ("address", "email"):
             if report.authority.get(key):
                 lines.append(report.authority[key])
-        out.append(("recipient", "Címzett: " + "\n".join(lines)))
-    out.append(("para", "A gyermekvédő hívószámhoz érkezett jelzést a gyermek védelme érdekében továbbítjuk. "
-                        "A jelző személye és elérhetősége semmilyen formában nem hozható nyilvánosságra; "
-                        "ezért azt ez az irat nem tartalmazza."))
+        out.append(("recipient", say("pdf_recipient", lines="\n".join(lines))))
+    out.append(("para", say("pdf_intro")))
     if report.immediate:
-        out.append(("alert", "KÖZVETLEN VESZÉLY: a jelzés szerint a gyermek most is veszélyben van."))
-    out.append(("heading", "A jelzés adatai"))
-    for name, label in LABELS.items():
-        out.append(("label", label + ":"))
+        out.append(("alert", say("pdf_immediate")))
+    out.append(("heading", say("pdf_details")))
+    for name in FIELDS:
+        out.append(("label", say(f"pdf_label_{name}") + ":"))
         out.append(("value", _value(name, report)))
     if report.additions:
-        out.append(("heading", "A jelző későbbi kiegészítései"))
+        out.append(("heading", say("pdf_additions")))
         out += [("para", f"{_date(a['ts'])}: {pii.mask(a['text'])}") for a in report.additions]
     if report.notes:
-        out.append(("heading", "A hívószám munkatársának kiegészítései (telefonos egyeztetés)"))
+        out.append(("heading", say("pdf_notes")))
         out += [("para", f"{_date(n['ts'])}: {pii.mask(n['text'])}") for n in report.notes]
-    out.append(("signature", "Gyermekvédő hívószám"))
+    out.append(("signature", say("pdf_sender")))
     return out
 
 
@@ -121,9 +118,9 @@ def render(report: Report) -> bytes:
     """The PDF bytes of the written report."""
     font = font_path()
     pdf = FPDF(format="A4")
-    pdf.set_title("Jelzés gyermek veszélyeztetettségéről")
-    pdf.set_author("Gyermekvédő hívószám")
-    pdf.set_creator("Gyermekvédő hívószám")
+    pdf.set_title(say("pdf_doc_title"))
+    pdf.set_author(say("pdf_sender"))
+    pdf.set_creator(say("pdf_sender"))
     pdf.add_font("DejaVu", "", str(font))
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()

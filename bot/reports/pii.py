@@ -20,9 +20,12 @@ import re
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional
 
+import wording
+
 PHONE, EMAIL, NAME = "phone", "email", "name"
 KINDS = (PHONE, EMAIL, NAME)
-MASKS: Dict[str, str] = {PHONE: "[telefonszám törölve]", EMAIL: "[e-mail törölve]", NAME: "[név törölve]"}
+# What stands in the reporter's data's place; the report goes to Hungarian authorities.
+MASKS: Dict[str, str] = {kind: wording.text(f"pii_mask_{kind}", "hu") for kind in KINDS}
 
 # Service numbers and addresses: never the reporter's own (compared as digits only).
 SERVICE_NUMBERS = frozenset({"112", "116111", "116000", "0680205520", "0680225225", "107", "104", "105"})
