@@ -74,22 +74,10 @@ class Handoff(Protocol):
         """A message arrived while queued or live: notify operators; maybe reply."""
 
 
-# Typed commands the bot understands, mapped to what they mean. Everything else
-# that starts with "/" loses its slash: Rasa would read it as an intent command
-# (a typed "/restart" un-pauses a paused tracker).
-COMMANDS: dict[str, str] = {
-    "start": "/greet",
-    "help": "/ask_help",
-    "segitseg": "/ask_help",
-    "segítség": "/ask_help",
-    "operator": "handoff",
-    "ember": "handoff",
-    "munkatars": "handoff",
-    "munkatárs": "handoff",
-    "torles": "erase",
-    "törlés": "erase",
-    "delete": "erase",
-}
+# Typed commands the bot understands (wording/words/commands.yml), mapped to what they mean.
+# Everything else that starts with "/" loses its slash: Rasa would read it as an intent
+# command (a typed "/restart" un-pauses a paused tracker).
+COMMANDS: dict[str, str] = wording.words("commands")
 _PAYLOAD = re.compile(r"^/([a-z][a-z0-9_]{0,63})$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 NEVER_FORWARD = frozenset({"restart", "session_start", "back", "out_of_scope_internal"})

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import wording
 from tests.conftest import require_rasa_venv
 
@@ -129,3 +131,27 @@ def test_a_phone_number_in_any_text_must_be_in_the_directory(monkeypatch) -> Non
     made_up = dict(wording.catalogue(), staff_x={"hu": "Hívja: 06 1 234 5678", "en": "Call 06 1 234 5678"})
     monkeypatch.setattr(wording, "catalogue", lambda: made_up)
     assert "phone-like number '0612345678' in a text is not in the directory" in knowledge.validate(knowledge.load())
+
+
+def test_every_command_a_text_names_is_a_command_the_gateway_understands() -> None:
+    """"írja: /munkatars" must work when typed; a renamed command would leave the text lying."""
+    import re
+
+    from bot.gateway import COMMANDS
+
+    named = {m for key in wording.catalogue() for t in wording.variants(key)
+             for m in re.findall(r"(?:^|[\s:(])/([a-záéíóöőúüű_]+)", t)}
+    assert {"munkatars", "torles", "operator"} <= named
+    assert named <= set(COMMANDS), named - set(COMMANDS)
+
+
+def test_the_words_for_commands_and_queues_mean_one_thing_each(tmp_path: Path, monkeypatch) -> None:
+    from bot import keys
+
+    assert set(wording.words("skills").values()) == set(keys.HANDOFF_SKILLS)
+    assert wording.words("commands")["munkatárs"] == "handoff"
+    (tmp_path / "words").mkdir()
+    (tmp_path / "words" / "twice.yml").write_text("a: [x, y]\nb: [Y]\n", encoding="utf-8")
+    monkeypatch.setattr(wording, "WORDING_DIR", tmp_path)
+    with pytest.raises(wording.WordingError, match="'Y' means two things"):
+        wording.words("twice")

@@ -14,13 +14,14 @@ An entry names one text in every language, either plainly or in both registers:
       en: ...        # English has one register; a {te, ön} pair where the words differ
 
 ``ön`` is spelled with its accent on purpose: YAML 1.1 reads a bare ``on`` as ``true``.
-Lists of items with ids (operators' canned replies, close outcomes) are in ``lists/``.
+Lists of items with ids (operators' canned replies, close outcomes) are in ``lists/``; the
+words a person or an operator may type for a command or a queue are in ``words/``.
 Domain responses (``domain/*.yml``) stay where Rasa reads them; the where-to-turn facts
 stay in ``knowledge/``.
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +121,19 @@ def lists() -> dict[str, Any]:
     """The item lists in ``lists/`` by file name (``canned``, ``outcomes``), unchecked."""
     return {path.stem: yaml.safe_load(path.read_text(encoding="utf-8"))
             for path in sorted((WORDING_DIR / "lists").glob("*.yml"))}
+
+
+@cache
+def words(name: str) -> dict[str, str]:
+    """``words/<name>.yml`` turned around: each word (lower case) -> what it means."""
+    doc = yaml.safe_load((WORDING_DIR / "words" / f"{name}.yml").read_text(encoding="utf-8")) or {}
+    out: dict[str, str] = {}
+    for meaning, said in doc.items():
+        for word in said:
+            if str(word).lower() in out:
+                raise WordingError(f"words/{name}.yml: {word!r} means two things")
+            out[str(word).lower()] = str(meaning)
+    return out
 
 
 def variants(key: str) -> list[str]:

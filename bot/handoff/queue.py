@@ -25,6 +25,7 @@ from typing import Any, Callable
 from cryptography.fernet import InvalidToken
 from redis.asyncio import Redis
 
+import wording
 from bot import keys, metrics
 from bot.screening import Level
 
@@ -35,13 +36,7 @@ RANK = {name: i for i, name in enumerate(PRIORITIES)}
 BAND = 10_000_000_000  # seconds; far beyond any epoch time
 SKILLS = keys.HANDOFF_SKILLS
 DEFAULT_SKILL = "child"
-SKILL_ALIASES = {
-    "child": "child", "children": "child", "gyerek": "child", "gyermek": "child", "kid": "child",
-    "adult": "adult", "parent": "adult", "felnott": "adult", "felnőtt": "adult", "reporter": "adult",
-    "report": "adult", "bejelento": "adult", "bejelentő": "adult",
-    "professional": "professional", "expert": "professional", "consultation": "professional",
-    "szakember": "professional", "szakmai": "professional", "konzultacio": "professional",
-}
+SKILL_ALIASES = wording.words("skills")  # the words for a queue (wording/words/skills.yml)
 
 
 def normalise_skill(value: str | None) -> str | None:
