@@ -108,7 +108,7 @@ def format_offices(k: Knowledge, offices: List[Dict[str, Any]], lang: Text) -> T
         service = k.services.get(office["service"], {})
         name = (service.get("name") or {}).get(lang, office["service"])
         parts = [p for p in (office.get("address"), office.get("phone")) if p]
-        src = "forrás" if lang == "hu" else "source"
+        src = message(k, "office_source", lang)
         lines.append(f"• {name}: {', '.join(parts)} ({src}: {office['source']}, {office['date']})")
     if any(o.get("sample") for o in offices):
         lines.append(message(k, "office_sample_warning", lang))
