@@ -4,7 +4,7 @@ Claim, write, note, transfer, block, judge a screen, return to the bot, close; a
 the requeue of chats whose operator's console is gone. Each change of the
 conversation's state is one named Lua script in ``bot.handoff.queue`` (atomic with
 the ticket and the skill queues), then a staff-only transcript line, what the person
-hears (reviewed texts, ``texts.yml``), a handoff event for the consoles, and a pause
+hears (reviewed texts, ``wording/handoff.yml``), a handoff event for the consoles, and a pause
 or resume of the Rasa tracker.
 
 A base of ``bot.handoff.service.HandoffService``, which builds the parts named below.

@@ -2,7 +2,7 @@
 
 State lives in Redis only (conversation hash, ticket, skill queues, transcript), so
 any replica serves any conversation and a restart loses nothing. The person hears
-about the handoff only through reviewed texts (``texts.yml``); everything internal
+about the handoff only through reviewed texts (``wording/handoff.yml``); everything internal
 (who took it, hand-over notes, outcomes) is written to the transcript as staff-only.
 """
 from __future__ import annotations
