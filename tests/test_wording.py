@@ -155,3 +155,15 @@ def test_the_words_for_commands_and_queues_mean_one_thing_each(tmp_path: Path, m
     monkeypatch.setattr(wording, "WORDING_DIR", tmp_path)
     with pytest.raises(wording.WordingError, match="'Y' means two things"):
         wording.words("twice")
+
+
+def test_the_web_chat_page_takes_its_words_from_the_catalogue() -> None:
+    from bot.web import routes
+
+    page = routes.page()
+    assert "{{" not in page and 'lang="hu"' in page
+    assert f"<h1>{wording.text('web_title')}</h1>" in page
+    assert 'data-send-failed="Az üzenet most nem ment el.' in page
+    assert f"{wording.text('web_sos_helpline')} <a href=\"tel:116111\">116 111</a>" in page
+    script = (ROOT / "bot" / "web" / "static" / "chat.js").read_text(encoding="utf-8")
+    assert "dataset.sendFailed" in script and "Munkatárs" not in script

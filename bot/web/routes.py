@@ -8,6 +8,8 @@ person only; ``&mine=1`` adds the person's own, so a reloaded page shows both si
 """
 from __future__ import annotations
 
+import functools
+import html
 import logging
 import re
 from pathlib import Path
@@ -16,6 +18,7 @@ from typing import Any
 from aiohttp import web
 from redis.exceptions import RedisError
 
+import wording
 from bot import abuse, keys, texts
 from bot.appkeys import GATEWAY, HANDOFF, SETTINGS
 from bot.gateway import Inbound, Reply
@@ -55,8 +58,19 @@ def _valid_session(session: object) -> bool:
     return isinstance(session, str) and _SESSION.fullmatch(session) is not None
 
 
+PAGE_LANGUAGE = "hu"  # the page says lang="hu"; an English writer is answered in English by the bot
+_MARK = re.compile(r"\{\{(web_\w+)\}\}")
+
+
+@functools.cache
+def page() -> str:
+    """index.html with its {{web_*}} marks filled from the catalogue (read once, HTML-escaped)."""
+    raw = (STATIC / "index.html").read_text(encoding="utf-8")
+    return _MARK.sub(lambda m: html.escape(wording.text(m.group(1), PAGE_LANGUAGE)), raw)
+
+
 async def index(request: web.Request) -> web.StreamResponse:
-    return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
+    return web.Response(text=page(), content_type="text/html", headers={"Cache-Control": "no-store"})
 
 
 def _own_origin(request: web.Request) -> bool:

@@ -17,7 +17,8 @@
     session = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
     sessionStorage.setItem("chat-session", session);
   }
-  const WHO = { operator: "Munkatárs", bot: "", system: "" };
+  // The page's words come with the page (bot/web/routes.py fills them from wording/web.yml).
+  const WHO = { operator: document.body.dataset.operator, bot: "", system: "" };
 
   // Tap-to-call only for the numbers the service itself gives (shared/seeds): a case
   // code or an age must never turn into a call. Spaces, no-break spaces or dashes between groups.
@@ -86,7 +87,7 @@
       for (const r of data.replies) show("bot", r.text, r.buttons);
       cursor = Math.max(cursor, data.cursor || 0);
     } catch (e) {
-      show("system", "Az üzenet most nem ment el. Próbáld újra! Ha veszélyben vagy, hívd a 112-t.");
+      show("system", document.body.dataset.sendFailed);
     } finally {
       inflight--;
     }
