@@ -1,5 +1,5 @@
-"""Abuse run (issue 11, "Evidence"): the attacks of items 11, 12, 14 and 15 against a real
-gateway, with the limits at their defaults. Prints figures, asserts nothing.
+"""Abuse run: queue floods, huge messages, case-code and log-in guessing, a cross-site post against a
+real gateway, with the limits at their defaults. Prints figures, asserts nothing.
 
 Run: .venv/bin/python bench/abuse.py [--flood 300] [--huge 200] [--guesses 200] [--logins 40]
 
@@ -12,7 +12,7 @@ in a header (documentation ranges), no packet leaves the loopback.
 1. Queue flood from one address and from many: ``--flood`` throw-away sessions each send
    a danger message (and again ``/operator``), 20 at a time. Midway a real person from
    another address writes a danger message: does it get 112 and reach the queue, how fast.
-   After the danger flood from many addresses, a supervisor's bulk block (issue 11): preview
+   After the danger flood from many addresses, a supervisor's bulk block: preview
    the chats like one of the flood (last 10 minutes, never answered), confirm; how many were
    blocked, how long it took, where the real person stands then, and whether a blocked
    chat's new danger message still gets 112 and a person.

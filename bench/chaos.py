@@ -1,4 +1,4 @@
-"""Chaos run (issue 11, "Evidence"): web chat and Telegram traffic while Redis, the gateway
+"""Chaos run: web chat and Telegram traffic while Redis, the gateway
 and (with ``--rasa``) Rasa and the action server are each ``kill -9``-ed and restarted.
 Prints figures per scenario, asserts nothing.
 

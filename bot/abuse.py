@@ -1,4 +1,4 @@
-"""Limits against abuse (issue 11, items 11 and 14): who is asking, and how often.
+"""Limits against abuse: who is asking, and how often.
 
 - :func:`client_address` is the peer address, or, only when ``TRUSTED_PROXY`` is set and
   the peer is such a proxy, the nearest untrusted address of ``X-Forwarded-For``.

@@ -1,4 +1,4 @@
-"""Bulk block (issue 11, item 11): a flood of fake danger chats from many addresses is
+"""Bulk block: a flood of fake danger chats from many addresses is
 blocked in one step by a supervisor (filter, preview, confirm), audited; the rules of a
 block still hold for each of them, and what the filter leaves out stays in the queue."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The anonymous report by e-mail (issue 16): the answer mail offers a plain-text form;
+"""The anonymous report by e-mail: the answer mail offers a plain-text form;
 a reply with the fields filled in makes the same report as the chat form (same store,
 same case code, the reporter's own data masked the same way), screened like any message.
 Against real servers: dovecot holds the mailbox, an aiosmtpd relay takes the answers."""

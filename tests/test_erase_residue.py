@@ -1,4 +1,4 @@
-"""/torles leaves nothing behind (issue 11, item 18): the sealed transcript leaves Redis's
+"""/torles leaves nothing behind: the sealed transcript leaves Redis's
 append-only file once it is rewritten, and a reply parked while the Bot API failed is
 never delivered after the erase."""
 from __future__ import annotations

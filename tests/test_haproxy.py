@@ -1,4 +1,4 @@
-"""deploy/haproxy.cfg, the load balancer bench/replica_bench.py measures (issue 14), run for
+"""deploy/haproxy.cfg, the load balancer bench/replica_bench.py measures, run for
 real in front of two stand-in gateways: it routes round robin, keeps a gateway whose
 /healthz says 503 (a dependency every replica shares is down: the gateway still answers
 with 112) in rotation, takes a dead one out, and sends a request that a gateway died with

@@ -169,7 +169,7 @@ def test_persona_after_the_answer_gets_thanks_not_the_same_answer_twice():
     assert any(e.get("name") == "answered" and e["value"] == "physical_abuse:child" for e in child["events"])
 
 
-# -- a service asked about by name (issue 12: victim support) ----------------------------
+# -- a service asked about by name ("victim support") ------------------------------------
 
 def _seed_numbers() -> set[str]:
     """Digits of every number the seeds' README states (the only numbers an answer may say)."""

@@ -10,7 +10,7 @@ from bot import language
     ("szia, segítség kell", None, "hu"),
     ("vernek otthon", None, "hu"),
     ("my dad hits me", None, "en"),
-    # A service named in English, with no other word (issue 12: "victim support").
+    # A service named in English, with no other word ("victim support").
     ("victim support", None, "en"),
     ("police", "hu", "en"),
     ("hello can you help me", "hu", "en"),

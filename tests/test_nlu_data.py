@@ -232,7 +232,7 @@ def test_heldout_set_covers_every_intent_and_stays_out_of_training():
 
 def test_no_slot_mapping_calls_the_action_server_on_every_message():
     """A custom slot mapping with an action is run by Rasa on every message (one more
-    action-server call each): the persona rides the message metadata instead (issue 12)."""
+    action-server call each): the persona rides the message metadata instead."""
     doc = yaml.safe_load((ROOT / "domain" / "base.yml").read_text(encoding="utf-8"))
     calling = {name: m["action"] for name, slot in doc["slots"].items()
                for m in slot.get("mappings") or [] if m.get("type") == "custom" and m.get("action")}

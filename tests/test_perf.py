@@ -1,4 +1,4 @@
-"""Performance behaviour (issue 14), checked by counting, never by timing a fast path:
+"""Performance behaviour, checked by counting, never by timing a fast path:
 
 - one Rasa call per message: the language travels in the REST metadata (real Rasa behind a
   counting proxy; the replies prove the slot was set);

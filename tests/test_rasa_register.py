@@ -1,4 +1,4 @@
-"""Rasa's own responses follow the gateway's register (issue 12): the persona the gateway
+"""Rasa's own responses follow the gateway's register: the persona the gateway
 heard (bot/register.py) travels as REST message metadata (``bot.gateway.rasa_metadata``:
 ``{"slots": {"persona": ...}}``), rasa_addons/metadata_slots.py puts it in the persona slot
 with no action-server call, and the responses' persona conditions pick "Ön" for an adult or a

@@ -54,8 +54,8 @@ def test_finding_a_code_in_free_text() -> None:
     assert codes.find_code(bad) is None
     assert codes.looks_like_code(bad)
     assert not codes.looks_like_code("engem megvertek tegnap este")
-    # Nine characters in three dashed words is not the shape of a code (issue 12: the English
-    # father asking about victim support was told his "code" had a typo).
+    # Nine characters in three dashed words is not the shape of a code (an English father
+    # asking about victim support was once told his "code" had a typo).
     assert not codes.looks_like_code("My 15-year-old son was beaten up near his school")
 
 

@@ -126,7 +126,7 @@ async def test_web_report_then_telegram_followup_and_message_after_erase(
     assert [r["rid"] for r in listed] == [rid] and listed[0]["status"] == "received"
     async with http.get(f"{gw.url}/api/operator/reports/{rid}", headers=OP) as resp:
         detail = await resp.json()
-    # The code is the reporter's secret: never in the operator API (issue 11, item 14).
+    # The code is the reporter's secret: never in the operator API.
     assert "code" not in detail and code not in str(detail) and detail["linked"] is True and detail["fields"]["settlement"] == "Kecskemét"
     async with http.post(f"{gw.url}/api/operator/reports/{rid}/notes", headers=OP,
                          json={"text": "Telefonon: a gyerek 3. osztályos."}) as resp:

@@ -104,7 +104,7 @@ async def test_report_through_the_real_form_is_stored_without_identifiers(
     async with http.get(f"{gw.url}/api/operator/reports/{rid}", headers=OP) as resp:
         assert resp.status == 200
         detail = await resp.json()
-    assert "code" not in detail and code.group(0) not in str(detail)  # the reporter's secret (issue 11, item 14)
+    assert "code" not in detail and code.group(0) not in str(detail)  # the reporter's secret
     assert detail["fields"] == {
         "what": WHAT, "child_age": "kb 8", "settlement": "Szeged", "danger_now": "no",
         "relation": "unknown", "others_know": "a tanára tudja",

@@ -1,4 +1,4 @@
-"""Written reports to the authority by e-mail (issue 16), against a real SMTP server (aiosmtpd):
+"""Written reports to the authority by e-mail, against a real SMTP server (aiosmtpd):
 the PDF arrives as an attachment at the directory's address, nothing of the reporter is in
 the mail, the personal-data review gates it like the PDF, an SMTP outage (and a restart
 meanwhile) delays it but loses nothing, and every step is in the report's audit log."""

@@ -1,4 +1,4 @@
-"""The reporter's own phone, e-mail and name in a report (issue 11, item 17): found by
+"""The reporter's own phone, e-mail and name in a report: found by
 bot.reports.pii, masked in the PDF, export refused until an operator's audited review,
 and the report form tells the reporter before "send it?"."""
 from __future__ import annotations

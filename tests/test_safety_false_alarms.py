@@ -1,4 +1,4 @@
-"""Lexicon false alarms found on real text (issue 13), each beside the danger it must still catch.
+"""Lexicon false alarms found on real text, each beside the danger it must still catch.
 
 The kinds come from the corpora in ../shared/corpora (news, reviews, subtitles, wikipedia); the
 sentences here were written for these tests, none copied from a corpus.
@@ -43,7 +43,7 @@ def screener() -> LexiconScreener:
     # Hungarian "is" before a number is "also", not English "is"
     "a nagyi is 60 éves lett tavaly",
     "kihez is jutott el 50 levél?",
-    # session 5: running a program, a vulture, "it is getting late", faith, hunger in general
+    # more real-text alarms: running a program, a vulture, "it is getting late", faith, hunger in general
     "a program futtatása nem sikerült, próbáld újra",
     "a futtatható fájl nem található",
     "egy keselyű körözött a szikla fölött",

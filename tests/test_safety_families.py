@@ -1,4 +1,4 @@
-"""Lexicon families of issue 13: a missing child, a young child alone in danger, a weapon pointed
+"""Lexicon families: a missing child, a young child alone in danger, a weapon pointed
 at someone, declared suicidal intent, implicit English suicide wording, non-physical abuse.
 
 Sentences written for these tests; each family has hard negatives that must stay below high.
@@ -56,7 +56,7 @@ def screener() -> LexiconScreener:
     ("anyu folyton megaláz és hülyének nevez", Level.HIGH, "domestic_violence"),
     ("a férjem elveszi a pénzemet és nem enged dolgozni", Level.HIGH, "domestic_violence"),
     ("lelki bántalmazás ér otthon", Level.HIGH, "domestic_violence"),
-    # session 5, kinds fresh8 missed (sentences written for this test, not fresh8's)
+    # kinds fresh8 missed (sentences written for this test, not fresh8's)
     ("honestly my family would be better off if i wasnt here", Level.HIGH, "suicide_self_harm"),
     ("i cant see the point of living anymore", Level.HIGH, "suicide_self_harm"),
     ("how many sleeping pills would it take", Level.HIGH, "suicide_self_harm"),

@@ -81,7 +81,7 @@ def test_works_without_hunspell() -> None:
     assert bare.screen("majd meghalok a röhögéstől").level is Level.NONE
 
 
-# ---- round 5: free word order, compounds, separated prefixes ---------------------
+# ---- free word order, compounds, separated prefixes ------------------------------
 def test_free_order_pattern_compiles_to_any_order() -> None:
     from bot.safety.lexicon import AnyOrder
 
@@ -130,7 +130,7 @@ def test_prefix_gap_class_must_exist() -> None:
         compile_data(data)
 
 
-# ---- round 6: fuzzy_skip, farewell markers only count in combinations ---------------
+# ---- fuzzy_skip, farewell markers only count in combinations ------------------------
 def test_fuzzy_skip_is_folded_and_loaded() -> None:
     data = copy.deepcopy(RAW)
     data["settings"]["fuzzy_skip"] = ["Megéri"]
@@ -143,7 +143,7 @@ def test_farewell_marker_alone_is_not_an_alarm() -> None:
     assert s.screen("ennyi volt, a kötél már fent van").level is Level.IMMEDIATE  # means + farewell
 
 
-def test_markers_added_in_round6_carry_tags() -> None:
+def test_context_markers_carry_tags() -> None:
     ids = {e.id: e for e in LEX.entries}
     for marker in ("m_pretend_sleep", "m_clients", "m_earnings_taken", "m_meeting_alone", "m_tried", "m_means_place"):
         assert ids[marker].level is Level.NONE and ids[marker].tags, marker

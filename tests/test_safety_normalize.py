@@ -1,4 +1,4 @@
-"""Normalisation sees through disguise (issue 11, item 13) and leaves ordinary text alone.
+"""Normalisation sees through disguise and leaves ordinary text alone.
 
 Each disguised message must score exactly like its plain form with the lexicon alone; numbers,
 addresses, emoji and ordinary sentences must tokenise as before.

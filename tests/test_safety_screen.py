@@ -148,7 +148,7 @@ def test_merge_dedups_and_caps(screener) -> None:
     assert RiskState.from_dict(state.to_dict()) == state
 
 
-# ---- round 2: the known weak spots ---------------------------------------------
+# ---- the known weak spots ------------------------------------------------------
 @pytest.mark.parametrize(
     "text, level",
     [
@@ -169,7 +169,7 @@ def test_merge_dedups_and_caps(screener) -> None:
         ("vagdosom a zöldséget", Level.NONE),
     ],
 )
-def test_round2_levels(screener, text, level) -> None:
+def test_known_weak_spots_levels(screener, text, level) -> None:
     assert screener.screen(text).level is level
 
 
@@ -178,7 +178,7 @@ def test_round2_levels(screener, text, level) -> None:
     ["a nagypapám kórházban van, meg fog halni?", "dolgozatot írok az öngyilkosság megelőzéséről",
      "a hídon vagyok, nézzük a tűzijátékot", "kill me now, monday again", "ez a dal megöl"],
 )
-def test_round2_not_alarms(screener, text) -> None:
+def test_known_weak_spots_not_alarms(screener, text) -> None:
     assert screener.screen(text).level < Level.HIGH
 
 
@@ -189,7 +189,7 @@ def test_ordinal_full_stop_is_not_a_clause_break() -> None:
     assert [t.clause for t in toks] == [0, 0, 0, 1]
 
 
-# ---- round 5: mechanisms that generalise (not phrases of an eval set) ------------
+# ---- mechanisms that generalise (not phrases of an eval set) ---------------------
 # Sentences written for these tests, none taken from an eval part. Each group exercises one
 # mechanism: separated verbal prefixes, free word order with a window, compounds, semantic
 # classes (means + act, captivity + place, ...), urgency, and the idiom/false-friend guards.
@@ -249,7 +249,7 @@ ROUND5_CATCHES = [
 
 
 @pytest.mark.parametrize("text, at_least", ROUND5_CATCHES)
-def test_round5_generalising_mechanisms_catch(screener, text, at_least) -> None:
+def test_generalising_mechanisms_catch(screener, text, at_least) -> None:
     assert screener.screen(text).level >= at_least
 
 
@@ -274,7 +274,7 @@ ROUND5_GUARDS = [
 
 
 @pytest.mark.parametrize("text, at_most", ROUND5_GUARDS)
-def test_round5_guards_hold(screener, text, at_most) -> None:
+def test_generalising_mechanisms_guards_hold(screener, text, at_most) -> None:
     assert screener.screen(text).level <= at_most
 
 
@@ -319,7 +319,7 @@ def test_fuzzy_join_never_makes_immediate(screener) -> None:
     assert r.level is not Level.IMMEDIATE
 
 
-# ---- round 6: families of indirect wording (not phrases of an eval set) ------------
+# ---- families of indirect wording (not phrases of an eval set) ---------------------
 # Sentences written for these tests, none taken from an eval part. Groups: night + adult +
 # the child's bed/room, payment for access to a child, threats to publish, self-harm without
 # the word, means + farewell/urgency, repeated injuries and cover stories, a door being forced,
@@ -379,7 +379,7 @@ ROUND6_CATCHES = [
 
 
 @pytest.mark.parametrize("text, at_least", ROUND6_CATCHES)
-def test_round6_families_catch(screener, text, at_least) -> None:
+def test_indirect_wording_families_catch(screener, text, at_least) -> None:
     assert screener.screen(text).level >= at_least
 
 
@@ -413,7 +413,7 @@ ROUND6_GUARDS = [
 
 
 @pytest.mark.parametrize("text, at_most", ROUND6_GUARDS)
-def test_round6_guards_hold(screener, text, at_most) -> None:
+def test_indirect_wording_guards_hold(screener, text, at_most) -> None:
     assert screener.screen(text).level <= at_most
 
 

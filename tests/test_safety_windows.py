@@ -1,4 +1,4 @@
-"""Sentence windows (issue 13): long ordinary text must not add up to danger, and a danger
+"""Sentence windows: long ordinary text must not add up to danger, and a danger
 sentence buried in a long story must still count. The paragraphs below were written for these
 tests (no corpus text)."""
 from __future__ import annotations
@@ -35,7 +35,7 @@ PIANO_EN = (
 
 
 # Child-voice days of the kind fresh9's false alarms were (sport, family, holidays), written for
-# these tests in session 6; shorter than the two above, one typed without accents.
+# these tests; shorter than the two above, one typed without accents.
 SPORTS_DAY = (
     "Sziasztok! Ma volt a suliban a sportnap, és a mi osztályunk nyerte a váltófutást. Én futottam az utolsó "
     "kört, nagyon izgultam, de a tesitanár utána megdicsért, és anya is lefényképezett a célban. Délután a "
@@ -151,7 +151,7 @@ def test_real_distress_positives_are_recorded_beside_the_weights() -> None:
 
 
 def test_real_distress_positives_come_from_the_train_split_only() -> None:
-    """r/SuicideWatch windows are taught as danger (issue 13), never a `tune` row (those measure
+    """r/SuicideWatch windows are taught as danger, never a `tune` row (those measure
     the recall in bench/safety_real.py), and the committed weights record how many were used.
     The corpora live outside the repository (../shared/corpora, their own licences): without
     them this cross-check cannot run, so it is skipped with that reason."""

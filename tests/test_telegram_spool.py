@@ -1,4 +1,4 @@
-"""Telegram while Redis is down (issue 11, the chaos run's duplicates): the webhook spools
+"""Telegram while Redis is down: the webhook spools
 the update to disk and answers 200 at once; 112 and the "kept" notice go out from the spool;
 the update is replayed into the inbox when Redis is back; a redelivered update is answered
 once, during the outage and after it."""

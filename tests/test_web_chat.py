@@ -1,4 +1,4 @@
-"""The web chat's own API (issue 12, "Web chat"; issue 11, item 20): a reload restores
+"""The web chat's own API: a reload restores
 both sides of the conversation, the quick exit withdraws a waiting chat from the
 operator queue, and the page and its API answers carry security headers.
 

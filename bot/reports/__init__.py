@@ -1,4 +1,4 @@
-"""Anonymous reports and leaving no trace (issue 6).
+"""Anonymous reports and leaving no trace.
 
 ``codes`` case codes; ``store`` sealed reports, links, audit; ``followup`` the
 reporter's side (confirm, come back with the code); ``erase`` /torles;

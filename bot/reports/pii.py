@@ -1,4 +1,4 @@
-"""The reporter's own contact details and name in report text (issue 11, item 17).
+"""The reporter's own contact details and name in report text.
 
 Finds phone numbers, e-mail addresses and self-naming ("a nevem Kiss Anna", "Anna
 vagyok", "my name is Anna", "I am Anna") in free text and returns their spans with a

@@ -97,8 +97,8 @@ class Report:
     authority: dict[str, Any] | None = None  # {id?, name, address?, email?, by, ts}
     checklist: dict[str, dict[str, Any]] = field(default_factory=dict)  # step -> {ts, by, note|skipped}
     history: list[dict[str, Any]] = field(default_factory=list)  # status changes {ts, status, by}
-    # An operator's review of the reporter's own contact details / name found in the text
-    # (issue 11, item 17): {ts, by, kinds, additions: how many additions it covered}.
+    # An operator's review of the reporter's own contact details / name found in the text:
+    # {ts, by, kinds, additions: how many additions it covered}.
     pii_review: dict[str, Any] | None = None
     # Mails of the written report to an authority (bot.reports.mail): {id, to: {id, name,
     # email, source}, status: queued|sent|failed|gave_up, attempts, by, queued, sent?, error?, next_try?}.

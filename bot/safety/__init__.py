@@ -22,9 +22,9 @@ lexicon has never seen and hands it to a human.
 With the classifier comes the immediate model (classifier_now.json, "urgency"): a message
 `high` by either signal becomes `immediate` (evidence "urgency:0.91") when the situation says it
 is happening now ("hörög", "nem ébred fel", "the gate is open and she's gone"), which no time
-word in the lexicon names. Since session 6 it is trained among danger text only (immediate
-against high) and read per window together with the danger model, P(danger) x P(immediate |
-danger): the urgency must be said where the danger is.
+word in the lexicon names. It is trained among danger text only (immediate against high)
+and read per window together with the danger model, P(danger) x P(immediate | danger): the
+urgency must be said where the danger is.
 """
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 __all__ = ["LexiconScreener", "default_screener", "LexiconError", "Level", "RiskState", "ScreenResult"]
 
 MAX_CHARS = 20_000  # longer text is screened in full, in slices of this size
-# On since session 3: trained with ordinary chat as negatives; on sealed sets neither signal had
+# On by default: trained with ordinary chat as negatives, on sealed sets neither signal had
 # seen it lifted high+ recall 0.70 -> 0.97 (fresh5), 0.52 -> 0.89 (fresh6), 0.65 -> 0.92
 # (fresh7) for false alarms on deliberately tricky none messages 0.07-0.10 -> 0.13-0.15
 # (bench/README.md, tests/test_safety_eval.py).

@@ -27,7 +27,7 @@ from bot.store import PERSON, Entry
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
-# fullmatch: with match() and "$", a trailing newline slipped through (issue 11, item 20).
+# fullmatch: with match() and "$", a trailing newline would slip through.
 _SESSION = re.compile(r"[A-Za-z0-9_-]{8,128}")
 _MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 MAX_CURSOR = 2**53  # far beyond any transcript
