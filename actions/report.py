@@ -1,4 +1,4 @@
-"""The anonymous report form (issue 6): validation, confirmation, submit, danger now.
+"""The anonymous report form: validation, confirmation, submit, danger now.
 
 Flow (rules in nlu_data/report/rules.yml, texts in domain/report.yml):
 ``report_start`` -> ``action_report_reset`` -> intro -> ``report_form`` asks what
@@ -11,7 +11,7 @@ Why the answers are read here and not by NLU: every question takes free text, an
 answer that NLU happens to classify as "skip" or "stop" must still be kept. So a
 message counts as skip / "I don't know" / stop only if it is a button payload or
 one of those intents' training phrases. "Stop" jumps to the
-confirmation: what was given is kept only if the reporter then says yes (issue 6).
+confirmation: what was given is kept only if the reporter then says yes.
 
 "Yes, in danger right now" (the affirm intent at that question) is not mapped to
 the slot, so the form rejects it and a rule runs ``action_report_danger_now``:
@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
-from typing import Any, Dict, FrozenSet, List, Optional, Set, Text
+from typing import Any, Dict, FrozenSet, List, Optional, Set, Text, Tuple
 
 import yaml
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -33,6 +33,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+import wording
 from knowledge import normalise
 
 from .common import language, latest_intent
@@ -197,106 +198,17 @@ def reset_events() -> List[EventType]:
 
 
 # -- texts ------------------------------------------------------------------------------
-# Here and not in the domain: Rasa 3.6's `data validate --fail-on-warnings` flags
-# responses only a form or an action utters. "te": the bot's usual warm register
-# (children are most writers; also the default when the persona is unknown);
-# "on": adults and professionals ("Ön"); "en": English has one register.
-TEXTS: Dict[Text, Dict[Text, Text]] = {
-    "report_what": {
-        "te": "Mi történt? Írd le a saját szavaiddal, annyit, amennyit szeretnél.",
-        "on": "Kérem, írja le a saját szavaival, mi történt, annyit, amennyit szeretne.",
-        "en": "What happened? Tell me in your own words, as much as you want.",
-    },
-    "report_child_age": {
-        "te": "Körülbelül hány éves a gyerek? Ha rólad van szó, a te korod. Elég egy becslés is, "
-              "például „kb. 10” vagy „tinédzser”.",
-        "on": "Körülbelül hány éves a gyermek? Elég egy becslés is, például „kb. 10 éves” vagy „tinédzser”.",
-        "en": "Roughly how old is the child? If it's about you, your age. A guess is fine, "
-              "e.g. \"about 10\" or \"teenager\".",
-    },
-    "report_settlement": {
-        "te": "Melyik településen történik? Város, falu vagy budapesti kerület is jó.",
-        "on": "Melyik településen történik? Kérem, adja meg a várost, községet vagy a budapesti kerületet.",
-        "en": "In which town or village does it happen? A Budapest district is fine too.",
-    },
-    "report_wants_address": {
-        "te": "Szeretnél pontos címet is megadni? Nem kötelező.",
-        "on": "Szeretne pontos címet is megadni? Nem kötelező.",
-        "en": "Would you like to give an exact address too? You don't have to.",
-    },
-    "report_address": {
-        "te": "Mi a cím? Utca, házszám: amennyit tudsz.",
-        "on": "Kérem, adja meg a címet (utca, házszám), amennyit tud.",
-        "en": "What's the address? Street and number, as much as you know.",
-    },
-    "report_danger_now": {
-        "te": "Most, ebben a percben is veszélyben van a gyerek?",
-        "on": "Most, ebben a percben is veszélyben van a gyermek?",
-        "en": "Is the child in danger right now, at this moment?",
-    },
-    "report_relation": {
-        "te": "Ki bántja a gyereket, vagy ki okozza a bajt? Elég, ha leírod, ki ő a gyereknek "
-              "(például apa, mostohaapa, tanár, osztálytárs). Nevet nem kell írnod.",
-        "on": "Ki okozza a bántalmazást vagy a bajt? Elég, ha leírja, ki ő a gyermeknek "
-              "(például apa, élettárs, tanár); nevet nem kell megadnia.",
-        "en": "Who is causing the harm? Just say who they are to the child "
-              "(e.g. father, stepfather, teacher, classmate). No name needed.",
-    },
-    "report_since": {
-        "te": "Mióta tart ez? Például „tegnap óta”, „fél éve” vagy „régóta”.",
-        "on": "Mióta tart ez? Például „tegnap óta”, „fél éve” vagy „évek óta”.",
-        "en": "How long has this been going on? E.g. \"since yesterday\", \"half a year\" or \"for years\".",
-    },
-    "report_others_know": {
-        "te": "Tud erről valaki más? Például tanár, rokon, orvos vagy a rendőrség.",
-        "on": "Tud erről más is? Például az iskola, rokon, orvos, védőnő vagy a rendőrség.",
-        "en": "Does anyone else know about this? E.g. a teacher, a relative, a doctor or the police.",
-    },
-    "confirm": {
-        "te": "Ezt adtad meg:\n{summary}\n\nElküldjem a bejelentést? Ha nem, elvetem, és nem kerül sehová.",
-        "on": "Ezt adta meg:\n{summary}\n\nElküldjem a bejelentést? Ha nem, elvetem, és nem kerül sehová.",
-        "en": "Here is what you gave:\n{summary}\n\nShall I send the report? If not, I'll discard it "
-              "and it goes nowhere.",
-    },
-    # Before "send it?" when the answers hold a phone number, an e-mail address or the
-    # reporter's own name (issue 11, item 17): said plainly, never blocking the report.
-    "pii": {
-        "te": "Látom, a válaszaidban {found} is szerepel. A saját nevedre és elérhetőségedre nincs "
-              "szükség: ezeket kitöröljük a bejelentésből, mielőtt továbbítjuk. Így is elküldheted.",
-        "on": "Látom, a válaszaiban {found} is szerepel. A saját nevére és elérhetőségére nincs "
-              "szükség: ezeket kitöröljük a bejelentésből, mielőtt továbbítjuk. Így is elküldheti.",
-        "en": "I see your answers include {found}. We don't need your own name or contact details: "
-              "they will be removed from the report before it is passed on. You can still send it.",
-    },
-    "stopped": {
-        "te": "Rendben, itt megállunk.",
-        "on": "Rendben, itt megállunk.",
-        "en": "All right, we'll stop here.",
-    },
-    "discarded": {
-        "te": "Rendben, nem küldtem el semmit, a bejelentést elvetettem. Bármikor újrakezdheted, "
-              "vagy beszélhetsz egy munkatársunkkal. Ha valaki veszélyben van, hívd a 112-t.",
-        "on": "Rendben, nem küldtem el semmit, a bejelentést elvetettem. Bármikor újrakezdheti, "
-              "vagy beszélhet egy munkatársunkkal. Ha valaki veszélyben van, hívja a 112-t.",
-        "en": "All right, nothing was sent: I've discarded the report. You can start again any time "
-              "or talk to a colleague. If someone is in danger, call 112.",
-    },
-}
-BUTTONS: Dict[Text, List[tuple]] = {
-    # (payload, hu "te", hu "Ön", en)
-    "free": [("/report_skip", "Kihagyom", "Kihagyom", "Skip"),
-             ("/report_dont_know", "Nem tudom", "Nem tudom", "I don't know"),
-             ("/report_stop", "Megállok", "Megállok", "Stop")],
-    "yesno": [("/affirm", "Igen", "Igen", "Yes"), ("/deny", "Nem", "Nem", "No"),
-              ("/report_stop", "Megállok", "Megállok", "Stop")],
-    "danger": [("/affirm", "Igen, most is", "Igen, most is", "Yes, right now"), ("/deny", "Nem", "Nem", "No"),
-               ("/report_dont_know", "Nem tudom", "Nem tudom", "I don't know"),
-               ("/report_skip", "Kihagyom", "Kihagyom", "Skip"),
-               ("/report_stop", "Megállok", "Megállok", "Stop")],
-    "confirm": [("/affirm", "Igen, küldd el", "Igen, küldje el", "Yes, send it"),
-                ("/deny", "Nem, ne küldd el", "Nem, ne küldje el", "No, don't send it")],
-    "after": [("/talk_to_human", "Emberrel beszélnék", "Emberrel beszélnék", "Talk to a person"),
-              ("/emergency_numbers", "112 és segélyszámok", "112 és segélyszámok", "112 and helplines")],
+# The questions, the summary and the buttons are in wording/report_form.yml (the question for
+# a slot under the slot's name). Buttons: (payload, the title's key) by kind of question.
+BUTTONS: Dict[Text, List[Tuple[Text, Text]]] = {
+    "free": [("/report_skip", "report_button_skip"), ("/report_dont_know", "report_button_dont_know"),
+             ("/report_stop", "report_button_stop")],
+    "yesno": [("/affirm", "report_button_yes"), ("/deny", "report_button_no"), ("/report_stop", "report_button_stop")],
+    "danger": [("/affirm", "report_button_yes_now"), ("/deny", "report_button_no"),
+               ("/report_dont_know", "report_button_dont_know"), ("/report_skip", "report_button_skip"),
+               ("/report_stop", "report_button_stop")],
+    "confirm": [("/affirm", "report_button_send"), ("/deny", "report_button_dont_send")],
+    "after": [("/talk_to_human", "button_human"), ("/emergency_numbers", "button_numbers")],
 }
 BUTTON_KIND = {"report_wants_address": "yesno", "report_danger_now": "danger"}
 
@@ -311,17 +223,19 @@ def register(tracker: Tracker) -> Text:
 
 def say(dispatcher: CollectingDispatcher, tracker: Tracker, key: Text, buttons: Optional[Text] = None,
         **values: Text) -> None:
-    """Utter one of TEXTS in the person's language and register, with its buttons."""
+    """Utter a report-form text in the person's language and register, with its buttons."""
     reg = register(tracker)
-    text = TEXTS[key][reg].format(**values) if values else TEXTS[key][reg]
-    col = {"te": 1, "on": 2, "en": 3}[reg]
-    rows = [{"title": b[col], "payload": b[0]} for b in BUTTONS[buttons]] if buttons else []
+    lang, voice = ("en", "te") if reg == "en" else ("hu", reg)
+    text = wording.text(key, lang, voice, **values)
+    rows = [{"title": wording.text(title, lang, voice), "payload": payload}
+            for payload, title in BUTTONS[buttons]] if buttons else []
     dispatcher.utter_message(text=text, buttons=rows)
 
 
 class _AskReport:
     """The body of the question actions (Rasa calls action_ask_<slot> to ask a slot): the
-    text and buttons come from TEXTS and BUTTON_KIND, so one class serves every question.
+    text (the slot's entry in wording/report_form.yml) and buttons (BUTTON_KIND), so one class
+    serves every question.
 
     Not an Action itself (rasa_sdk registers every Action subclass by its name()): the
     subclasses below, one per question, are.
@@ -518,35 +432,22 @@ class ValidateReportForm(FormValidationAction):
 
 
 # -- the summary --------------------------------------------------------------------------
-LABELS: Dict[Text, Dict[Text, Text]] = {
-    "hu": {"what": "Mi történt", "child_age": "Életkor", "settlement": "Település", "address": "Cím",
-           "danger_now": "Most is veszélyben", "relation": "Ki okozza", "since": "Mióta",
-           "others_know": "Tud róla más", SKIPPED: "(kihagyva)", UNKNOWN: "nem tudom",
-           "yes": "igen", "no": "nem"},
-    "en": {"what": "What happened", "child_age": "Age", "settlement": "Settlement", "address": "Address",
-           "danger_now": "In danger right now", "relation": "Who causes it", "since": "Since when",
-           "others_know": "Others know", SKIPPED: "(skipped)", UNKNOWN: "I don't know",
-           "yes": "yes", "no": "no"},
-}
+# What a special answer shows as in the summary (wording/report_form.yml, report_label_*).
+SHOWN = {SKIPPED: "report_label_skipped", UNKNOWN: "report_label_unknown", "yes": "report_label_yes",
+         "no": "report_label_no"}
 
 
 def summary(tracker: Tracker, lang: Text) -> Text:
     """One line per question, the reporter's own words; skipped ones marked as such."""
-    labels = LABELS[lang]
     lines = []
     for field, slot in FIELD_SLOTS.items():
         if field == "address" and tracker.get_slot("report_wants_address") != "yes":
             continue
         value = tracker.get_slot(slot)
-        shown = labels.get(value, value) if value in (None, SKIPPED, UNKNOWN, "yes", "no") else value
-        lines.append(f"• {labels[field]}: {shown if shown is not None else labels[SKIPPED]}")
+        value = SKIPPED if value is None else value
+        shown = wording.text(SHOWN[value], lang) if value in SHOWN else value
+        lines.append(f"• {wording.text(f'report_label_{field}', lang)}: {shown}")
     return "\n".join(lines)
-
-
-PII_WORDS: Dict[Text, Dict[Text, Text]] = {
-    "hu": {"phone": "telefonszám", "email": "e-mail-cím", "name": "név", "and": "és"},
-    "en": {"phone": "a phone number", "email": "an e-mail address", "name": "a name", "and": "and"},
-}
 
 
 def pii_found(tracker: Tracker) -> List[Text]:
@@ -557,8 +458,9 @@ def pii_found(tracker: Tracker) -> List[Text]:
 
 
 def _listed(kinds: List[Text], lang: Text) -> Text:
-    words = [PII_WORDS[lang][k] for k in kinds]
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" {PII_WORDS[lang]['and']} " + words[-1]
+    words = [wording.text(f"pii_word_{k}", lang) for k in kinds]
+    both = wording.text("pii_word_and", lang)
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" {both} " + words[-1]
 
 
 class ActionAskReportConfirm(Action):
@@ -570,12 +472,12 @@ class ActionAskReportConfirm(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         if tracker.get_slot("report_stopped"):
-            say(dispatcher, tracker, "stopped")
+            say(dispatcher, tracker, "report_stopped")
         kinds = pii_found(tracker)
         if kinds:
-            say(dispatcher, tracker, "pii", found=_listed(kinds, language(tracker)))
+            say(dispatcher, tracker, "report_pii", found=_listed(kinds, language(tracker)))
             logger.info("report form: personal data in the answers (%s)", ",".join(kinds))
-        say(dispatcher, tracker, "confirm", "confirm", summary=summary(tracker, language(tracker)))
+        say(dispatcher, tracker, "report_confirm", "confirm", summary=summary(tracker, language(tracker)))
         return []
 
 
@@ -618,7 +520,7 @@ class ActionReportSubmit(Action):
             dispatcher.utter_message(json_message={"report": report_payload(tracker)})
             logger.info("report form: sent, %d of %d fields given", count, len(FIELD_SLOTS))
         else:
-            say(dispatcher, tracker, "discarded", "after")
+            say(dispatcher, tracker, "report_discarded", "after")
             logger.info("report form: discarded")
         return reset_events()
 

@@ -47,8 +47,8 @@ def missing_text(missing: list[str], voice: str) -> str:
 
 def pii_text(kinds: list[str], voice: str) -> str:
     lang = "en" if voice == "en" else "hu"
-    found = [wording.text(f"mail_form_pii_{k}", lang) for k in kinds]
-    both = wording.text("mail_form_pii_and", lang)
+    found = [wording.text(f"pii_word_{k}", lang) for k in kinds]
+    both = wording.text("pii_word_and", lang)
     listed = found[0] if len(found) == 1 else ", ".join(found[:-1]) + f" {both} " + found[-1]
     return wording.text("mail_form_pii", voice, found=listed)
 

@@ -14,8 +14,9 @@ from tests.conftest import require_rasa_venv
 
 ROOT = Path(__file__).resolve().parent.parent
 CODE_DIRS = ("bot", "actions", "knowledge")
-# Calls that fetch a catalogue text: the callable's name -> the position of the key argument.
-LOOKUPS = {"text": 0, "message": 1, "staff": 0, "say": 0}
+# Calls that fetch a catalogue text (the key is their first literal argument), and the names
+# they are called through.
+LOOKUPS = {"text", "message", "staff", "say"}
 LOOKUP_MODULES = {"texts", "data", "wording", "pdf", None}
 
 
@@ -67,7 +68,8 @@ def test_placeholders_are_filled_only_when_values_are_given() -> None:
     assert "number 3 in" in wording.text("queued", "en", position=3)
 
 
-def _lookups(tree: ast.AST) -> list[tuple[int, ast.expr]]:
+def _lookups(tree: ast.AST) -> list[tuple[int, list[str]]]:
+    """(line, keys) of every catalogue lookup with a literal key."""
     found = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
@@ -75,8 +77,10 @@ def _lookups(tree: ast.AST) -> list[tuple[int, ast.expr]]:
         func = node.func
         name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
         owner = func.value.id if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) else None
-        if name in LOOKUPS and owner in LOOKUP_MODULES and len(node.args) > LOOKUPS[name]:
-            found.append((node.lineno, node.args[LOOKUPS[name]]))
+        if name in LOOKUPS and owner in LOOKUP_MODULES:
+            keys = next((k for k in map(_keys, node.args) if k), [])
+            if keys:
+                found.append((node.lineno, keys))
     return found
 
 
@@ -97,8 +101,8 @@ def test_every_key_the_code_asks_for_is_in_the_catalogue() -> None:
     for folder in CODE_DIRS:
         for path in sorted((ROOT / folder).rglob("*.py")):
             tree = ast.parse(path.read_text(encoding="utf-8"))
-            for line, arg in _lookups(tree):
-                for key in _keys(arg):
+            for line, keys in _lookups(tree):
+                for key in keys:
                     used[key] = f"{path.relative_to(ROOT)}:{line}"
     missing = {k: where for k, where in used.items()
                if not (any(n.startswith(k[:-1]) for n in known) if k.endswith("*") else k in known)}
