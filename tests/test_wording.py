@@ -171,3 +171,18 @@ def test_the_web_chat_page_takes_its_words_from_the_catalogue() -> None:
     assert f"{wording.text('web_sos_helpline')} <a href=\"tel:116111\">116 111</a>" in page
     script = (ROOT / "bot" / "web" / "static" / "chat.js").read_text(encoding="utf-8")
     assert "dataset.sendFailed" in script and "Munkatárs" not in script
+
+
+def test_every_key_a_page_asks_for_is_in_the_catalogue() -> None:
+    """The console's templates (t("key")) and the web chat page ({{web_*}}) render at request
+    time: a missing key would be a 500 in front of an operator or a blank page for a child."""
+    import re
+
+    asked = {}
+    for path in sorted((ROOT / "bot" / "console" / "templates").glob("*.html")):
+        for key in re.findall(r"""\bt\(["'](\w+)["']\)""", path.read_text(encoding="utf-8")):
+            asked[key] = path.name
+    for key in re.findall(r"\{\{(web_\w+)\}\}", (ROOT / "bot" / "web" / "static" / "index.html").read_text(encoding="utf-8")):
+        asked[key] = "index.html"
+    assert len(asked) > 70
+    assert not {k: where for k, where in asked.items() if k not in wording.catalogue()}

@@ -18,18 +18,18 @@ import jinja2
 from aiohttp import WSMsgType, web
 
 import wording
+from bot.abuse import GUARD
 from bot.appkeys import HUB, REDIS, SETTINGS
 from bot.console import api
-from bot.abuse import GUARD
 from bot.console.accounts import create_session, end_session, login_wait, verify
-from bot.console.auth import (COOKIE, LOGIN_COOKIE, current_session, same_origin, session_idle, session_ttl,
-                              set_cookie)
+from bot.console.auth import COOKIE, LOGIN_COOKIE, current_session, same_origin, session_idle, session_ttl, set_cookie
 from bot.console.hub import ConsoleSocket
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
+_ENV.globals["t"] = wording.staff  # the console's words: wording/console.yml
 _PID = re.compile(r"^[a-z]{2}-[0-9a-f]{32}$")
 _STATIC_FILES = {"common.js": "application/javascript", "console.js": "application/javascript",
                  "reports.js": "application/javascript",
