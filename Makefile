@@ -52,13 +52,11 @@ lint:  ## ruff on the Python code
 bench:  ## the benchmarks (print figures; no pass/fail)
 	$(PY) bench/safety_bench.py
 
-lock:  ## re-resolve requirements/gateway.in into gateway.lock
-	rm -rf /tmp/lock-venv && python3 -m venv /tmp/lock-venv && /tmp/lock-venv/bin/pip install -q -r requirements/gateway.in \
-	  && /tmp/lock-venv/bin/pip freeze > requirements/gateway.lock
+lock:  ## re-resolve requirements/gateway.in and dev.in into gateway.lock and dev.lock (hashes; UPGRADE=1 to move versions)
+	scripts/lock.sh gateway
 
-lock-rasa:  ## re-resolve requirements/rasa.in into rasa.lock (Python 3.10)
-	rm -rf /tmp/lock-rasa && $$(scripts/setup.sh --print-python310 2>/dev/null || echo python3.10) -m venv /tmp/lock-rasa \
-	  && /tmp/lock-rasa/bin/pip install -q -r requirements/rasa.in && /tmp/lock-rasa/bin/pip freeze > requirements/rasa.lock
+lock-rasa:  ## re-resolve requirements/rasa.in and rasa-dev.in into rasa.lock and rasa-dev.lock (Python 3.10)
+	scripts/lock.sh rasa
 
 clean:  ## remove trained models and test results (keeps the environments)
 	rm -rf models results .pytest_cache

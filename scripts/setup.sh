@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Build both environments from the lock files; cheap when nothing changed.
-#   .venv       gateway + tests (current Python, security-fixed packages)
-#   .venv-rasa  Rasa 3.6.21 + rasa-sdk (Python 3.10, frozen, internal only)
+# Build both environments from the lock files (with hashes); cheap when nothing changed.
+#   .venv       requirements/dev.lock: the gateway's gateway.lock pins + tests and tools
+#   .venv-rasa  requirements/rasa-dev.lock: Rasa 3.6.21 + rasa-sdk (rasa.lock's pins) + pytest
+# The images install gateway.lock and rasa.lock only (Dockerfile).
 # VENV / RASA_VENV override the paths; PYTHON310 names a 3.10 interpreter.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,7 +39,7 @@ install_lock() {
   echo "setup: installing $lock into $venv"
   [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
   "$venv/bin/python" -m pip install -q --upgrade "pip<26" >/dev/null 2>&1 || true
-  "$venv/bin/python" -m pip install -q -r "$lock"
+  "$venv/bin/python" -m pip install -q --require-hashes -r "$lock"
   echo "$want" > "$stamp"
 }
 
@@ -54,10 +55,10 @@ MSG
 t0=$(date +%s)
 # The two environments are independent: build them side by side (a fresh machine's set-up
 # is mostly download and unpack time).
-install_lock "$VENV" "$PY" requirements/gateway.lock & gateway_pid=$!
-install_lock "$RASA_VENV" "$PY310" requirements/rasa.lock & rasa_pid=$!
+install_lock "$VENV" "$PY" requirements/dev.lock & gateway_pid=$!
+install_lock "$RASA_VENV" "$PY310" requirements/rasa-dev.lock & rasa_pid=$!
 status=0
-wait "$gateway_pid" || { echo "setup: installing requirements/gateway.lock failed" >&2; status=1; }
-wait "$rasa_pid" || { echo "setup: installing requirements/rasa.lock failed" >&2; status=1; }
+wait "$gateway_pid" || { echo "setup: installing requirements/dev.lock failed" >&2; status=1; }
+wait "$rasa_pid" || { echo "setup: installing requirements/rasa-dev.lock failed" >&2; status=1; }
 [ "$status" = 0 ] || exit 1
 echo "setup: environments ready in $(( $(date +%s) - t0 )) s"
