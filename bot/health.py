@@ -1,4 +1,15 @@
-"""``GET /healthz``: 200 only when Redis, Rasa and the action server all answer."""
+"""The gateway's probes: liveness apart from readiness.
+
+``GET /livez``      200 while this process can answer people, 112 first: its event loop runs
+                    and the emergency reply is at hand. It asks nothing outside the process, so
+                    Rasa, the action server or Redis being down never fails it: the gateway
+                    answers everyone without them, and a restart would not bring them back.
+                    For restarts (Docker's HEALTHCHECK, Kubernetes' livenessProbe).
+``GET /readyz``     200 only when the dependencies answer: Redis, Rasa (warmed up), the action
+                    server, the Telegram outbox. For rollouts and monitoring.
+``GET /healthz``    the same checks and answer as /readyz, under the name deploy/haproxy.cfg
+                    and the README have always used (a contract).
+"""
 from __future__ import annotations
 
 import asyncio
@@ -60,7 +71,23 @@ async def _mail_outbox(request: web.Request) -> tuple[bool, str]:
     return st["oldest_age_seconds"] < MAIL_STALE_SECONDS, detail
 
 
+async def livez(request: web.Request) -> web.Response:
+    """Alive and able to give 112; in-process only, so it answers in microseconds."""
+    from bot import texts
+
+    problems = [] if GATEWAY in request.app else ["gateway not started"]
+    try:
+        problems += [f"emergency text ({lang}) lacks 112" for lang in texts.LANGUAGES
+                     if "112" not in texts.text("emergency", lang)]
+    except (OSError, KeyError, ValueError) as exc:
+        problems.append(f"emergency text unreadable: {type(exc).__name__}")
+    if problems:
+        return web.json_response({"status": "broken", "problems": problems}, status=503)
+    return web.json_response({"status": "alive"})
+
+
 async def healthz(request: web.Request) -> web.Response:
+    """Readiness: every dependency answers (also served as /healthz, see the module's doc)."""
     settings = request.app[SETTINGS]
     redis, rasa, actions = await asyncio.gather(
         _redis(request),
@@ -108,4 +135,6 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 def setup(app: web.Application) -> None:
+    app.router.add_get("/livez", livez)
+    app.router.add_get("/readyz", healthz)
     app.router.add_get("/healthz", healthz)
