@@ -9,7 +9,7 @@
   nothing; there the pseudonymous conversation id is the only client there is.
 - :class:`Limiter` counts in fixed windows in Redis (every replica sees the same counts);
   the first hit over a limit in a window raises the supervisor alert: the counter
-  ``abuse_limited_total{limit=...}`` and one log line, with the limit's name only.
+  ``gyermekvedo_abuse_limited_total{limit=...}`` and one log line, with the limit's name only.
 """
 from __future__ import annotations
 

@@ -74,7 +74,7 @@ async def waiting(redis: Redis) -> int:
 async def test_new_chats_per_address_get_a_kind_429_with_the_numbers(gateway_factory, http, redis: Redis,
                                                                      caplog) -> None:
     gw = await gateway(gateway_factory, NEW_CHATS_PER_ADDRESS=3)
-    before = _count(await metrics_text(http, gw.url), 'abuse_limited_total{limit="new_chat_address"}')
+    before = _count(await metrics_text(http, gw.url), 'gyermekvedo_abuse_limited_total{limit="new_chat_address"}')
     for i in range(3):
         status, _ = await post(http, gw.url, f"flood-session-{i:04d}", "szia")
         assert status == 200
@@ -88,7 +88,7 @@ async def test_new_chats_per_address_get_a_kind_429_with_the_numbers(gateway_fac
     status, _ = await post(http, gw.url, "flood-session-0001", "még itt vagyok")
     assert status == 200
     # Supervisor alert: a counter and one log line, with no id or address in it.
-    assert _count(await metrics_text(http, gw.url), 'abuse_limited_total{limit="new_chat_address"}') == before + 1
+    assert _count(await metrics_text(http, gw.url), 'gyermekvedo_abuse_limited_total{limit="new_chat_address"}') == before + 1
     tripped = [r for r in caplog.records if r.getMessage() == "abuse limit tripped"]
     assert len(tripped) == 1 and tripped[0].reason == "new_chat_address"
     assert not any("flood-session" in str(v) or "127.0.0.1" in str(v) for v in vars(tripped[0]).values())
@@ -126,7 +126,7 @@ async def test_global_new_chat_limit(gateway_factory, http) -> None:
         assert (await post(http, gw.url, f"global-{i:04d}", "szia", client=f"192.0.2.{i + 1}"))[0] == 200
     status, body = await post(http, gw.url, "global-0099", "szia", client="192.0.2.200")
     assert status == 429 and "112" in joined(body)
-    assert 'abuse_limited_total{limit="new_chat_global"}' in await metrics_text(http, gw.url)
+    assert 'gyermekvedo_abuse_limited_total{limit="new_chat_global"}' in await metrics_text(http, gw.url)
 
 
 async def test_queue_entries_are_limited_per_address_and_overall(gateway_factory, http, redis: Redis) -> None:
@@ -148,7 +148,7 @@ async def test_queue_entries_are_limited_per_address_and_overall(gateway_factory
     assert (await post(http, gw.url, "queue-b-0000", "/operator", client="198.51.100.5"))[1]["state"] == "bot"
     assert await waiting(redis) == 3
     body = await metrics_text(http, gw.url)
-    assert 'abuse_limited_total{limit="queue_address"}' in body and 'abuse_limited_total{limit="queue_global"}' in body
+    assert 'gyermekvedo_abuse_limited_total{limit="queue_address"}' in body and 'gyermekvedo_abuse_limited_total{limit="queue_global"}' in body
 
 
 async def test_api_chat_takes_only_json_from_its_own_origin(gateway_factory, http) -> None:
@@ -214,7 +214,7 @@ async def test_redis_has_maxmemory_and_health_warns_above_80_percent(gateway_fac
             body = await resp.json()
         assert "redis_memory" in body["warnings"] and body["checks"]["redis"]["ok"]
         ratio = next(ln for ln in (await metrics_text(http, gw.url)).splitlines()
-                     if ln.startswith("redis_memory_used_ratio "))
+                     if ln.startswith("gyermekvedo_redis_memory_used_ratio "))
         assert float(ratio.split()[-1]) > 0.8
     finally:
         await redis.config_set("maxmemory", "512mb")
@@ -236,7 +236,7 @@ async def test_case_codes_cannot_be_guessed_from_new_sessions(gateway_factory, h
     assert joined(body) == blocked
     status, body = await post(http, gw.url, "guess-real-0002", f"/ugy {report.code}", client="198.51.100.9")
     assert report.code in joined(body) and joined(body) != blocked
-    assert 'abuse_limited_total{limit="code_address"}' in await metrics_text(http, gw.url)
+    assert 'gyermekvedo_abuse_limited_total{limit="code_address"}' in await metrics_text(http, gw.url)
 
 
 async def test_case_code_guesses_are_limited_overall(gateway_factory, http) -> None:
@@ -313,7 +313,7 @@ async def test_metrics_need_the_token_and_have_no_created_series(gateway_factory
     async with http.get(f"{gw.url}/metrics", headers={"Authorization": "Bearer wrong-token"}) as resp:
         assert resp.status == 403
     body = await metrics_text(http, gw.url, Authorization="Bearer metrics-token-0123456789")
-    assert "screening_hits_total" in body and "_created" not in body
+    assert "gyermekvedo_screening_hits_total" in body and "_created" not in body
 
     # Without a token only loopback reads it, and behind a trusted proxy that means the
     # forwarded client, not the proxy.

@@ -442,10 +442,10 @@ async def test_mailbox_health_and_metrics(mail_gw: Any, gateway_factory: Any, re
     assert "email_mailbox" not in health["warnings"]
     async with http.get(f"{gw.url}/metrics") as resp:
         text = await resp.text()
-    assert "email_mailbox_connected 1.0" in text
-    age = float(re.search(r"^email_mailbox_last_poll_age_seconds (\S+)$", text, re.M).group(1))
+    assert "gyermekvedo_email_mailbox_connected 1.0" in text
+    age = float(re.search(r"^gyermekvedo_email_mailbox_last_poll_age_seconds (\S+)$", text, re.M).group(1))
     assert 0 <= age < 10
-    assert 'mail_outbox_backlog{kind="reply"} 0.0' in text
+    assert 'gyermekvedo_mail_outbox_backlog{kind="reply"} 0.0' in text
     # A mailbox that cannot be reached: a warning with the reason, never a failure of the
     # whole service (the web chat and Telegram stay in the load balancer).
     down = await gateway_factory(RASA_URL=closed_rasa(), EMAIL_SMTP_URL=relay.url, EMAIL_ADDRESS=OURS,
@@ -456,7 +456,7 @@ async def test_mailbox_health_and_metrics(mail_gw: Any, gateway_factory: Any, re
     assert "email_mailbox" in health["warnings"] and "email_mailbox" not in health["failed"]
     async with http.get(f"{down.url}/metrics") as resp:
         text = await resp.text()
-    assert "email_mailbox_connected 0.0" in text and "email_mailbox_last_poll_age_seconds -1.0" in text
+    assert "gyermekvedo_email_mailbox_connected 0.0" in text and "gyermekvedo_email_mailbox_last_poll_age_seconds -1.0" in text
 
 
 async def _polled(gw: Any) -> bool:

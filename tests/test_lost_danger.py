@@ -183,7 +183,7 @@ async def test_outbox_group_recreated_after_redis_comes_back_empty(
     assert "backlog" in body["checks"]["telegram_outbox"]["detail"]
     async with http.get(f"{gw.url}/metrics") as resp:
         text = await resp.text()
-    assert "telegram_outbox_backlog" in text and "telegram_outbox_oldest_age_seconds" in text
+    assert "gyermekvedo_telegram_outbox_backlog" in text and "gyermekvedo_telegram_outbox_oldest_age_seconds" in text
 
 
 # 5 -------------------------------------------------------------------------------
@@ -308,7 +308,7 @@ async def test_one_unreadable_record_does_not_break_the_queue(gateway_factory, h
     assert [w.get("unreadable", False) for w in waiting] == [True, False]  # kept its place, marked
     async with http.get(f"{gw.url}/metrics") as resp:
         assert resp.status == 200
-        assert 'errors_total{kind="unreadable_record"}' in await resp.text()
+        assert 'gyermekvedo_errors_total{kind="unreadable_record"}' in await resp.text()
     body = await chat(http, gw.url, "unreadable-session-01", "halló?")
     assert body["state"] == "queued"
 

@@ -14,10 +14,10 @@ async def test_metrics_show_queue_handoffs_and_screening(gateway_factory, http) 
     async with http.get(f"{gw.url}/metrics") as resp:
         assert resp.status == 200
         body = await resp.text()
-    assert 'queue_length{level="immediate",skill="child"} 1.0' in body
-    assert 'handoffs_total{level="immediate",reason="danger"}' in body
-    assert 'screening_hits_total{category="suicide_self_harm",level="immediate"}' in body
-    assert "reply_latency_seconds_bucket" in body
+    assert 'gyermekvedo_queue_length{level="immediate",skill="child"} 1.0' in body
+    assert 'gyermekvedo_handoffs_total{level="immediate",reason="danger"}' in body
+    assert 'gyermekvedo_screening_hits_total{category="suicide_self_harm",level="immediate"}' in body
+    assert "gyermekvedo_reply_latency_seconds_bucket" in body
     assert session not in body and "gyógyszer" not in body
 
 
@@ -37,7 +37,22 @@ async def test_queue_wait_is_observed_when_an_operator_claims(gateway_factory, h
         after = await resp.text()
 
     def count(body: str) -> float:
-        line = next(ln for ln in body.splitlines() if ln.startswith("queue_wait_seconds_count"))
+        line = next(ln for ln in body.splitlines() if ln.startswith("gyermekvedo_queue_wait_seconds_count"))
         return float(line.split()[-1])
 
     assert count(after) == count(before) + 1
+
+
+def test_our_names_carry_the_prefix_beside_the_process_metrics() -> None:
+    """One prefix for ours (no clash on a shared Prometheus); the standard process and runtime
+    metrics (memory, CPU, file descriptors) under their usual names for existing dashboards."""
+    from prometheus_client import generate_latest
+
+    from bot import metrics
+
+    names = {line.split()[2] for line in generate_latest(metrics.REGISTRY).decode().splitlines()
+             if line.startswith("# TYPE ")}
+    ours = {n for n in names if not n.startswith(("process_", "python_"))}
+    assert len(ours) >= 20 and all(n.startswith(metrics.PREFIX) for n in ours), sorted(ours)
+    assert {"process_resident_memory_bytes", "process_cpu_seconds_total", "process_open_fds",
+            "python_gc_collections_total"} <= names

@@ -51,7 +51,7 @@ async def test_verdict_round_trip_sealed_exported_and_counted(
     pid = pid_of(gw, "verdict-sess-0001")
     status, waiting = await console.call("GET", "/api/operator/queue")
     assert waiting["waiting"][0]["id"] == pid and waiting["waiting"][0]["level"] == "high"
-    series = 'screen_verdicts_total{operator="immediate",screen="high"}'  # labels come sorted
+    series = 'gyermekvedo_screen_verdicts_total{operator="immediate",screen="high"}'  # labels come sorted
     before = await metric(http, gw.url, series)
 
     status, body = await console.call("POST", f"/api/operator/chats/{pid}/verdict",
