@@ -8,7 +8,7 @@ export VENV RASA_VENV
 PY := $(VENV)/bin/python
 RASA := $(RASA_VENV)/bin/rasa
 
-.PHONY: operator help setup run test train validate shell interactive pytest stories lint bench lock lock-rasa clean
+.PHONY: operator help setup run test test-fast train validate shell interactive pytest stories lint bench lock lock-rasa clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -45,6 +45,9 @@ stories: setup train  ## Rasa's story tests; prediction errors are failures
 
 test:  ## everything CI runs: validate, train, pytest, stories (scripts/test.sh overlaps the training with the tests that need no model)
 	@scripts/test.sh
+
+test-fast:  ## the edit loop: pytest without the trained model and without Chromium (CONTRIBUTING.md)
+	$(PY) -m pytest -m "not needs_model and not browser" -q -x
 
 lint:  ## ruff on the Python code
 	$(PY) -m ruff check bot actions tests bench knowledge wording

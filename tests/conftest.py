@@ -38,14 +38,19 @@ IN_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
 
 
 MODEL_FIXTURES = frozenset({"rasa_stack"})
+BROWSER_FIXTURES = frozenset({"browser"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test that uses the trained Rasa model, so scripts/test.sh can run the others
-    while the model trains (`-m "not needs_model"`, then `-m needs_model`)."""
+    while the model trains (`-m "not needs_model"`, then `-m needs_model`); and every test
+    that drives Chromium (`browser`), which `make test-fast` leaves out with the model's."""
     for item in items:
-        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if MODEL_FIXTURES & fixtures:
             item.add_marker(pytest.mark.needs_model)
+        if BROWSER_FIXTURES & fixtures:
+            item.add_marker(pytest.mark.browser)
 
 
 def require(ok: bool, what: str) -> None:
