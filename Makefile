@@ -46,8 +46,8 @@ stories: setup train  ## Rasa's story tests; prediction errors are failures
 test:  ## everything CI runs: validate, train, pytest, stories (scripts/test.sh overlaps the training with the tests that need no model)
 	@scripts/test.sh
 
-test-fast:  ## the edit loop: pytest without the trained model and without Chromium (CONTRIBUTING.md)
-	$(PY) -m pytest -m "not needs_model and not browser" -q -x
+test-fast:  ## the edit loop: pytest without the trained model, Chromium and the slow tests (CONTRIBUTING.md)
+	$(PY) -m pytest -m "not needs_model and not browser and not slow" -q -x
 
 lint:  ## ruff on the Python code
 	$(PY) -m ruff check bot actions tests bench knowledge wording

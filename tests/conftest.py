@@ -41,16 +41,26 @@ MODEL_FIXTURES = frozenset({"rasa_stack"})
 BROWSER_FIXTURES = frozenset({"browser"})
 
 
+def slow_tests() -> frozenset[str]:
+    """Node ids listed in tests/slow.txt (measured: 3 s or more each)."""
+    lines = (Path(__file__).parent / "slow.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(ln.strip() for ln in lines if ln.strip() and not ln.startswith("#"))
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test that uses the trained Rasa model, so scripts/test.sh can run the others
-    while the model trains (`-m "not needs_model"`, then `-m needs_model`); and every test
-    that drives Chromium (`browser`), which `make test-fast` leaves out with the model's."""
+    while the model trains (`-m "not needs_model"`, then `-m needs_model`); every test that
+    drives Chromium (`browser`) and the slow ones (`slow`), which `make test-fast` leaves out
+    with the model's."""
+    slow = slow_tests()
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         if MODEL_FIXTURES & fixtures:
             item.add_marker(pytest.mark.needs_model)
         if BROWSER_FIXTURES & fixtures:
             item.add_marker(pytest.mark.browser)
+        if item.nodeid.split("[", 1)[0] in slow:
+            item.add_marker(pytest.mark.slow)
 
 
 def require(ok: bool, what: str) -> None:
