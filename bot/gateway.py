@@ -19,13 +19,14 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Protocol
 from redis.exceptions import RedisError
 
 import wording
-from bot import asking, keys, language, metrics, register, texts
+from bot import asking, keys, language, metrics, register, replays, texts
 from bot.delivery import Delivery, Reply
 from bot.ids import pseudonymise
 from bot.rasa_client import BotMessage, RasaBusy, RasaPool, RasaUnavailable
+from bot.replays import Lease, Replays
 from bot.screening import Level, RiskState, Screener, ScreenResult
 from bot.spool import Spool
-from bot.store import BOT, SEEN_SEQ, SYSTEM, TO_STAFF, Conversation, ConversationStore, Deferred, Prefetched, State
+from bot.store import BOT, PERSON, SEEN_SEQ, SYSTEM, TO_STAFF, Conversation, ConversationStore, Deferred, Prefetched, State
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ class Outcome:
     replies: list[Reply] = field(default_factory=list)
     screening: ScreenResult = field(default_factory=ScreenResult)
     cursor: int = 0
+    replayed: int = 0  # a replayed message: the cursor after the first delivery's answer
 
 
 class Handoff(Protocol):
@@ -178,6 +180,11 @@ class Gateway:
         self.store = store
         self.screener = screener
         self.rasa = rasa
+        # A web message delivered twice (HAProxy's replay) is answered once (bot.replays).
+        self.replays = Replays(store.redis)
+        # How long a replay waits for the first delivery's answer at most: its slot wait
+        # and one Rasa call, with room to record the answer.
+        self._replay_wait = busy_notice + rasa.timeout + 2.0
         self.handoff = handoff
         self._key = pseudonym_key
         self._intents = intents
@@ -377,9 +384,15 @@ class Gateway:
             if msg.kind != "text":
                 outcome.replies = await self._non_text(conv, msg, pre, fields)
             else:
-                await self._text(conv, msg, outcome, result, urgent_sent, pre, fields)
+                async with self.replays.holding(pid, msg.client_id) as lease:
+                    await self._text(conv, msg, outcome, result, urgent_sent, pre, fields, lease)
             outcome.state = conv.state
-            outcome.cursor = seen.get(pid) or await self.store.last_seq(pid)
+            if outcome.replayed:
+                outcome.cursor = outcome.replayed
+            else:
+                outcome.cursor = seen.get(pid) or await self.store.last_seq(pid)
+                if msg.client_id and msg.kind == "text":
+                    await self.replays.answered(pid, msg.client_id, outcome.cursor)
         finally:
             SEEN_SEQ.reset(token)
         elapsed = time.perf_counter() - started
@@ -403,7 +416,7 @@ class Gateway:
 
     async def _non_text(self, conv: Conversation, msg: Inbound, pre: Prefetched, fields: dict[str, Any]) -> list[Reply]:
         kind = msg.kind
-        seq, _, _ = await self.store.record(conv, f"[{kind}]", fields=fields, route=msg.route, meta={"kind": kind})
+        seq = (await self.store.record(conv, f"[{kind}]", fields=fields, route=msg.route, meta={"kind": kind})).seq
         if pre.blocked:
             return []
         if conv.with_human:
@@ -412,6 +425,25 @@ class Gateway:
                 return await self.handoff.person_wrote(conv, seq, ScreenResult())
             return []
         return await self._say(conv, [Reply(texts.text("non_text", conv.voice))])
+
+    async def _answered_before(self, conv: Conversation, msg: Inbound, outcome: Outcome, result: ScreenResult,
+                               seq: int, replay: int, answered: int) -> bool:
+        """A message delivered again (HAProxy's replay of a request): True when the first
+        delivery's answer was put in ``outcome`` (waiting for it if it is being given);
+        False when this delivery must answer (the first one's gateway died, or danger:
+        its 112 never waits on another replica)."""
+        assert msg.client_id
+        if replay == replays.BUSY and result.level < Level.IMMEDIATE:
+            answered = await self.replays.wait_answer(conv.pid, msg.client_id, self._replay_wait)
+        if not answered:
+            log.info("replayed message answered here", extra={"conv": conv.pid})
+            return False
+        entries = await self.store.read(conv.pid, seq, limit=50)
+        outcome.replies = [Reply(e.text, e.buttons) for e in entries if e.seq <= answered and e.sender != PERSON]
+        outcome.replayed = answered
+        conv.state = (await self.store.load(conv.pid)).state
+        log.info("replayed message: first answer returned", extra={"conv": conv.pid, "count": len(outcome.replies)})
+        return True
 
     def _effective(self, msg: Inbound) -> tuple[str, str | None]:
         """What the person said: (text, intent payload of a known button or None)."""
@@ -427,7 +459,7 @@ class Gateway:
         return text, None
 
     async def _text(self, conv: Conversation, msg: Inbound, outcome: Outcome, result: ScreenResult,
-                    urgent_sent: bool, pre: Prefetched, fields: dict[str, Any]) -> None:
+                    urgent_sent: bool, pre: Prefetched, fields: dict[str, Any], lease: Lease | None = None) -> None:
         text, intent_payload = self._effective(msg)
         if not text and not intent_payload:
             await self.store.record(conv, "", fields=fields, route=msg.route, meta={"kind": "empty"})
@@ -443,12 +475,16 @@ class Gateway:
         persona = register.persona(said, reg, conv.persona) if said else conv.persona
         fields.update(risk=risk, language=lang, register=reg, persona=persona)
         # A typed message reads the flood counter here; step 5 counts it. Buttons never do.
-        seq, counted, waiting = await self.store.record(
+        seq, counted, waiting, replay, answered = await self.store.record(
             conv, text or intent_payload or "", fields=fields, route=msg.route,
             meta={"level": result.level.value, "categories": list(result.categories),
                   "matches": list(result.matches), **({"payload": intent_payload} if intent_payload else {})},
-            count=not msg.payload, once=msg.client_id,
+            count=not msg.payload, once=msg.client_id, lease=self.replays.lease,
         )
+        if replay and await self._answered_before(conv, msg, outcome, result, seq, replay, answered):
+            return
+        if lease is not None:
+            lease.start()  # this delivery answers it: keep its lease while it does
         voice = conv.voice  # the language and register every text below is said in
         replies: list[Reply] = []
         if result.level == Level.IMMEDIATE:

@@ -130,6 +130,7 @@ class RasaPool:
         self._up = {c.url: True for c in self.clients}  # optimistic until a check says otherwise
         self._slots = {c.url: asyncio.Semaphore(max(1, concurrency)) for c in self.clients}
         self.concurrency = max(1, concurrency)
+        self.timeout = timeout  # of one call (a replayed message waits about this long for the first's answer)
         self.waiting = 0  # callers waiting for a slot, all processes together
         self.calls = 0  # REST calls made (the benchmark and tests read it)
 

@@ -21,7 +21,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 from redis.asyncio import Redis
 
@@ -113,22 +113,36 @@ return seq
 # fields (risk, language, ...), the delivery route, the person's transcript entry (as
 # _APPEND) and, for a typed message, the flood counter (read here; counted by the write
 # that answers or defers the message) and how many wait deferred.
-# A message with an id the page gave it (``once``) that was recorded before (a replayed
-# request) keeps its first entry: its sequence number comes back, nothing is added.
+# A message with an id the page gave it (``once``) that was recorded before (a request
+# HAProxy replayed, its gateway gone or slow) keeps its first entry and is not processed
+# again while the first delivery is answering it (``bot.replays``): ``replay`` says 1 = the
+# first was answered (its cursor in ``answered``), 2 = it is being answered (its lease is
+# alive), 3 = its lease lapsed (the gateway died): this delivery takes the lease and answers.
 # KEYS: conv, log, log_seq, route, rate, deferred, seen
 # ARGV: ttl, maxlen, sender, audience, sealed, route ('' = keep), rate window, count ('1'/'0'),
-#       number of field pairs, message id ('' = none), then the pairs
+#       number of field pairs, message id ('' = none), now, lease seconds, then the pairs
 _RECORD = """
 local ttl = tonumber(ARGV[1])
 local n = tonumber(ARGV[9])
-if n > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 11, 10 + 2 * n)) end
+local id = ARGV[10]
+if n > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 13, 12 + 2 * n)) end
 if ARGV[6] ~= '' then redis.call('SET', KEYS[4], ARGV[6], 'EX', ttl) end
-local seq = ARGV[10] ~= '' and tonumber(redis.call('HGET', KEYS[7], ARGV[10]) or '0') or 0
-if seq == 0 then
+local seq = id ~= '' and tonumber(redis.call('HGET', KEYS[7], id) or '0') or 0
+local replay, answered = 0, 0
+local until_ = tonumber(ARGV[11]) + tonumber(ARGV[12])
+if seq > 0 then
+  answered = tonumber(redis.call('HGET', KEYS[7], id .. ':a') or '0')
+  if answered > 0 then replay = 1
+  elseif tonumber(redis.call('HGET', KEYS[7], id .. ':w') or '0') > tonumber(ARGV[11]) then replay = 2
+  else
+    replay = 3
+    redis.call('HSET', KEYS[7], id .. ':w', until_)
+  end
+else
   seq = redis.call('INCR', KEYS[3])
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], seq .. '-0', 's', ARGV[3], 'a', ARGV[4], 'd', ARGV[5])
-  if ARGV[10] ~= '' then
-    redis.call('HSET', KEYS[7], ARGV[10], seq)
+  if id ~= '' then
+    redis.call('HSET', KEYS[7], id, seq, id .. ':w', until_)
     redis.call('EXPIRE', KEYS[7], ttl)
   end
 end
@@ -140,7 +154,7 @@ if ARGV[8] == '1' then
   count = tonumber(redis.call('GET', KEYS[5]) or '0')
   waiting = redis.call('LLEN', KEYS[6])
 end
-return {seq, count, waiting}
+return {seq, count, waiting, replay, answered}
 """
 
 # Several transcript entries (the bot's replies to one message) and, optionally, some
@@ -187,6 +201,16 @@ class Prefetched:
     conv: Conversation
     blocked: bool = False
     followup: bytes | None = None
+
+
+class Recorded(NamedTuple):
+    """What recording a person's message found (``ConversationStore.record``)."""
+
+    seq: int
+    counted: int  # messages counted in the flood window
+    waiting: int  # messages of the conversation waiting deferred
+    replay: int = 0  # a message id seen before: 1 answered, 2 being answered, 3 taken over (bot.replays)
+    answered: int = 0  # replay 1: the cursor after the first delivery's answer
 
 
 @dataclass(frozen=True)
@@ -341,24 +365,25 @@ class ConversationStore:
         meta: dict[str, Any] | None = None,
         count: bool = False,
         once: str | None = None,
-    ) -> tuple[int, int, int]:
+        lease: float = 0.0,
+    ) -> Recorded:
         """Record a person's message in one round trip: ``fields`` of the conversation, the
         delivery route, the transcript entry and (``count``) a read of the flood counter.
-        ``once``: the message's own id; a second message with it is not recorded again.
-        Returns (sequence number, messages counted in the window, messages waiting deferred).
+        ``once``: the message's own id; a second message with it is not recorded again, and
+        the first delivery holds it for ``lease`` seconds (``bot.replays``).
         """
         pid = conv.pid
         mapping = self._mapping(conv, fields or {})
         pairs = [x for kv in mapping.items() for x in kv]
-        seq, counted, waiting = await self._record(
+        seq, counted, waiting, replay, answered = await self._record(
             keys=[keys.conv(pid), keys.log(pid), keys.log_seq(pid), keys.route(pid), keys.rate(pid),
                   keys.deferred(pid), keys.conv_seen(pid)],
             args=[self._ttl, self._max_entries, PERSON, TO_ALL, self._sealed_entry(text, (), meta),
                   self._sealer.seal(route) if route is not None else "", 0, "1" if count else "0",
-                  len(mapping), once or "", *pairs],
+                  len(mapping), once or "", f"{time.time():.3f}", lease, *pairs],
         )
         _seen(pid, int(seq))
-        return int(seq), int(counted), int(waiting)
+        return Recorded(int(seq), int(counted), int(waiting), int(replay), int(answered))
 
     async def append_many(
         self, conv: Conversation, sender: str, entries: list[tuple[str, tuple[tuple[str, str], ...]]],
