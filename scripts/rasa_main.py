@@ -8,12 +8,22 @@ Usage: ``.venv-rasa/bin/python scripts/rasa_main.py run ...`` (same arguments as
 """
 from __future__ import annotations
 
-from typing import Any
-
+import math
+import os
 import sys
 from pathlib import Path
+from typing import Any
 
-import rasa.utils.log_utils as log_utils
+# A conversation's lock in the Redis lock store lives TICKET_LOCK_LIFETIME seconds (Rasa's
+# default 60). A Rasa process killed while answering leaves its ticket there, and every other
+# process then waits for it: after a `kill -9`, 4-10 messages a run timed out at the gateway
+# (RASA_TIMEOUT, 10 s) while their conversations stayed locked for a minute (bench/rasa_lock.py).
+# The gateway never waits longer than RASA_TIMEOUT for an answer, and sends a conversation's next
+# message only after its last one was answered or timed out, so a lock outliving that protects
+# nothing: it lives as long as the gateway waits. Set before Rasa is imported (read at import).
+os.environ.setdefault("TICKET_LOCK_LIFETIME", str(max(1, math.ceil(float(os.environ.get("RASA_TIMEOUT") or 10)))))
+
+import rasa.utils.log_utils as log_utils  # noqa: E402
 
 # The repository root, so endpoints.redis.yml can name rasa_addons.* (Rasa would otherwise
 # fall back silently to an in-memory tracker store when the module is not found).
