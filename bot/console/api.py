@@ -1,7 +1,8 @@
 """The operator API. The first four paths are a contract used by outside checks:
 
 ``GET  /api/operator/queue`` -> ``{"waiting": [{"id", "level", "categories", "skill",
-      "waiting_seconds", "position", ...}]}`` in priority order (position within the skill);
+      "waiting_seconds", "position", ...}], "total", "counts", "next"}`` in priority order
+      (position within the skill), one page: ``?limit=`` (100) and ``?after=`` (``next``);
 ``POST /api/operator/chats/{id}/claim``; ``POST /api/operator/chats/{id}/messages``
 ``{"text"}``; ``POST /api/operator/chats/{id}/close`` (optional ``{"outcome"}``).
 
@@ -25,12 +26,14 @@ from bot.jsonapi import json_body as _body
 from bot.appkeys import HANDOFF, VIEWS
 from bot.keys import HANDOFF_SKILLS
 from bot.console.auth import operator_for_api
+from bot.console.views import QUEUE_PAGE
 from bot.handoff import bulk_block, data
 from bot.handoff.operators import HandoffError, Operator
 from bot.handoff.service import HandoffService
 from bot.safety import verdicts
 
 _PID = re.compile(r"^[a-z]{2}-[0-9a-f]{32}$")
+_CURSOR = re.compile(r"[0-9]+(\.[0-9]+)?(e\+?[0-9]+)?:[a-z]{2}-[0-9a-f]{32}")
 
 
 
@@ -54,8 +57,17 @@ def _chat_route(fn: Handler) -> Callable[[web.Request], Awaitable[web.Response]]
 
 
 async def get_queue(request: web.Request) -> web.Response:
+    """A page of the queue: ``?limit=`` (default 100, at most 1000) and ``?after=`` (the
+    previous page's ``next``); with thousands waiting, never the whole queue at once."""
     await operator_for_api(request)
-    return web.json_response(await request.app[VIEWS].queue_json())
+    try:
+        limit = int(request.query.get("limit", str(QUEUE_PAGE)))
+        after = request.query.get("after") or None
+        if after is not None and (len(after) > 100 or not _CURSOR.fullmatch(after)):
+            raise ValueError(after)
+    except ValueError:
+        return _error(400, "limit must be an integer and after a cursor from an earlier page")
+    return web.json_response(await request.app[VIEWS].queue_json(limit, after))
 
 
 async def _claim(request: web.Request, svc: HandoffService, op: Operator, pid: str) -> Any:

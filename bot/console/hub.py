@@ -62,6 +62,7 @@ class Hub:
         self._tasks: list[asyncio.Task[None]] = []
         self._positions: asyncio.Task[None] | None = None
         self._positions_again = False
+        self._positions_everyone = False
 
     async def start(self) -> None:
         self._tasks = [
@@ -168,8 +169,10 @@ class Hub:
                 if pid in sock.cursors:
                     await self.catch_up(sock, pid)
 
-    def update_positions(self) -> None:
-        """Tell waiting people their new place (in the background; coalesced)."""
+    def update_positions(self, everyone: bool = False) -> None:
+        """Tell waiting people their new place (in the background; coalesced). A queue event
+        reads the head of each queue; the periodic pass (``everyone``) the whole of it."""
+        self._positions_everyone = self._positions_everyone or everyone
         if self._positions and not self._positions.done():
             self._positions_again = True
             return
@@ -180,8 +183,9 @@ class Hub:
                 # People hear of a new place within a second; a burst of queue changes
                 # costs one pass, not one per change.
                 await asyncio.sleep(POSITIONS_DEBOUNCE)
+                everyone, self._positions_everyone = self._positions_everyone, False
                 try:
-                    await self.service.update_positions()
+                    await self.service.update_positions(everyone)
                 except RedisError as exc:
                     log.error("position update failed", extra={"error": type(exc).__name__})
                 except Exception:  # noqa: BLE001
@@ -210,7 +214,7 @@ class Hub:
                 now = time.monotonic()
                 if now - last_positions >= 15:
                     last_positions = now
-                    self.update_positions()
+                    self.update_positions(everyone=True)
                     await self.push_snapshot()
             except asyncio.CancelledError:
                 raise

@@ -16,11 +16,14 @@ from bot import keys, metrics
 from bot.handoff.audit import AuditLog
 from bot.handoff.operators import API_OPERATOR, NotFound, Operator, TooMany
 from bot.handoff.presence import Presence
-from bot.handoff.queue import DEFAULT_SKILL, Queue, priority_name, short_id
+from bot.handoff.queue import DEFAULT_SKILL, Page, Queue, priority_name, short_id
 from bot.screening import RiskState
 from bot.store import TO_STAFF, Conversation, ConversationStore, Entry
 
 log = logging.getLogger(__name__)
+
+QUEUE_PAGE = 100  # waiting conversations per console snapshot and per API page by default
+QUEUE_PAGE_MAX = 1000  # the most one API page gives
 
 
 class ConsoleViews:
@@ -94,8 +97,12 @@ class ConsoleViews:
         }
 
     async def snapshot(self) -> dict[str, Any]:
-        """Queue, live chats and presence, computed once per change for all consoles."""
-        waiting = await self.queue.waiting()
+        """Queue, live chats and presence, computed once per change for all consoles.
+
+        The queue is its first ``QUEUE_PAGE`` (the most urgent and longest waiting; what an
+        operator takes next) with the whole queue's counts; the rest through the paged API."""
+        page = await self.queue.page(QUEUE_PAGE)
+        waiting = page.waiting
         names = sorted(await self.presence.staff_names())
         if API_OPERATOR not in names:
             names.append(API_OPERATOR)
@@ -128,13 +135,15 @@ class ConsoleViews:
         load: dict[str, int] = {n: 0 for n in online}
         for c in live:
             load[c["operator"]] = load.get(c["operator"], 0) + 1
-        return {"waiting": waiting, "live": live, "online": online, "load": load}
+        return {"waiting": waiting, "live": live, "online": online, "load": load, "page": page}
 
     @staticmethod
     def snapshot_for(snap: dict[str, Any], op: Operator, now: float) -> dict[str, Any]:
         waiting = [w.public(now) for w in snap["waiting"]]
+        page: Page = snap["page"]
         out: dict[str, Any] = {
-            "type": "queue", "now": now, "waiting": waiting,
+            "type": "queue", "now": now, "waiting": waiting, "waiting_total": page.total,
+            "waiting_counts": page.counts,
             "live": [c for c in snap["live"] if op.supervisor or c["operator"] == op.name],
             "online": sorted(snap["online"]),
         }
@@ -144,12 +153,16 @@ class ConsoleViews:
                               for n, s in sorted(snap["online"].items())],
                 "busy_offline": [{"name": n, "load": k} for n, k in sorted(snap["load"].items())
                                  if n not in snap["online"]],
-                "waiting": len(waiting),
-                "longest_wait": max((w["waiting_seconds"] for w in waiting), default=0),
+                "waiting": page.total,
+                "longest_wait": max(0, int(now - page.oldest)) if page.oldest is not None else 0,
                 "live": len(snap["live"]),
             }
         return out
 
-    async def queue_json(self) -> dict[str, Any]:
+    async def queue_json(self, limit: int = QUEUE_PAGE, after: str | None = None) -> dict[str, Any]:
+        """One page of the queue (``GET /api/operator/queue?limit=&after=``): ``next`` is the
+        cursor of the page after it (null on the last), ``total`` and ``counts`` the whole queue's."""
+        page = await self.queue.page(max(1, min(limit, QUEUE_PAGE_MAX)), after)
         now = time.time()
-        return {"waiting": [w.public(now) for w in await self.queue.waiting()]}
+        return {"waiting": [w.public(now) for w in page.waiting], "total": page.total, "counts": page.counts,
+                "next": page.next}

@@ -11,7 +11,7 @@ conversation ``queued`` but absent from the queue. They are, with
 ``ConversationStore.move`` (``bot.store``), the only writers of the state, and each
 checks the state it moves from: ``ENQUEUE`` bot/closed -> queued, ``CLAIM`` queued ->
 live, ``RELEASE`` queued/live -> bot/closed, ``REQUEUE`` live -> queued. ``REASSIGN``
-and ``TELL_POSITION`` only read it. Callers (``bot.handoff.service`` and
+and ``TELL_RANGE`` only read it. Callers (``bot.handoff.service`` and
 ``bot.handoff.operator_actions``) set ``conv.state`` in memory after a script
 succeeds, to match what the script wrote.
 """
@@ -165,33 +165,6 @@ redis.call('HSET', KEYS[1], 'state', 'queued')
 return 1
 """
 
-# KEYS: ticket. ARGV: position, now, min interval, operators online (0/1)
-# Decides, once across all replicas, whether the person hears a new position:
-# returns 'first'/'better'/'worse'/'online' and records it, or '' (nothing to say).
-TELL_POSITION = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return '' end
-if redis.call('HEXISTS', KEYS[1], 'operator') == 1 then return '' end
-local pos = tonumber(ARGV[1])
-local now = tonumber(ARGV[2])
-local told = tonumber(redis.call('HGET', KEYS[1], 'told_pos') or '-1')
-local at = tonumber(redis.call('HGET', KEYS[1], 'told_at') or '0')
-if ARGV[4] == '0' then
-  if told > 0 then redis.call('HSET', KEYS[1], 'told_pos', 0) end
-  return ''
-end
-local kind = ''
-if told == 0 then kind = 'online'
-elseif told < 0 then return ''
-elseif pos == told then return ''
-elseif pos == 1 then kind = 'first'
-elseif now - at < tonumber(ARGV[3]) then return ''
-elseif pos < told then kind = 'better'
-else kind = 'worse' end
-redis.call('HSET', KEYS[1], 'told_pos', pos, 'told_at', now)
-return kind
-"""
-
-
 @dataclass
 class Waiting:
     """One waiting conversation as operators see it (no text, no raw ids)."""
@@ -267,6 +240,125 @@ return out
 """
 
 
+# KEYS: queue:<skill>. ARGV: key prefix, start, stop (0-based ranks), now, min interval,
+# operators online for the skill (0/1), near (places up to this are told every change),
+# channels that hear no progress (comma-separated).
+# Decides, once across all replicas, who in one stretch of one queue hears a new place,
+# reading only that stretch: a place up to
+# ``near`` is told when it changes (as before); further back only when it changed by a tenth
+# or more (600 -> 540), which is what a person would notice, so that a claim at the head
+# does not mean a message to everyone behind it. Returns, flat, for each person to tell:
+# pid, score, position, kind, channel, language; and last the number of rows read.
+TELL_RANGE = """
+local rows = redis.call('ZRANGE', KEYS[1], ARGV[2], ARGV[3], 'WITHSCORES')
+local now = tonumber(ARGV[4])
+local interval = tonumber(ARGV[5])
+local near = tonumber(ARGV[7])
+local quiet = {}
+for c in string.gmatch(ARGV[8], '[^,]+') do quiet[c] = true end
+local out = {}
+local pos = tonumber(ARGV[2])
+for i = 1, #rows, 2 do
+  local pid = rows[i]
+  local conv = ARGV[1] .. ':conv:' .. pid
+  local f = redis.call('HMGET', conv, 'state', 'channel', 'language')
+  if f[1] ~= 'queued' then
+    redis.call('ZREM', KEYS[1], pid)
+  else
+    pos = pos + 1
+    local ticket = conv .. ':ho'
+    local t = redis.call('HMGET', ticket, 'operator', 'told_pos', 'told_at')
+    if not quiet[f[2] or ''] and redis.call('EXISTS', ticket) == 1 and not t[1] then
+      local told = tonumber(t[2] or '-1')
+      local at = tonumber(t[3] or '0')
+      local kind = ''
+      if ARGV[6] == '0' then
+        if told > 0 then redis.call('HSET', ticket, 'told_pos', 0) end
+      elseif told == 0 then kind = 'online'
+      elseif told < 0 or pos == told then kind = ''
+      elseif pos == 1 then kind = 'first'
+      elseif now - at < interval then kind = ''
+      elseif pos > near and math.abs(pos - told) * 10 < told then kind = ''
+      elseif pos < told then kind = 'better'
+      else kind = 'worse' end
+      if kind ~= '' then
+        redis.call('HSET', ticket, 'told_pos', pos, 'told_at', now)
+        table.insert(out, pid)
+        table.insert(out, rows[i + 1])
+        table.insert(out, pos)
+        table.insert(out, kind)
+        table.insert(out, f[2] or false)
+        table.insert(out, f[3] or false)
+      end
+    end
+  end
+end
+table.insert(out, #rows / 2)
+return out
+"""
+
+# KEYS: queue:<skill>... ARGV: key prefix, cursor score ('-inf': from the head), cursor pid,
+# limit, skills... (KEYS order). One page of each queue from the cursor on (a member with the
+# cursor's score sorts after it only if its pid does), with each member's place in its queue
+# (ZRANK of the first row read, counted on), and per queue its length and, per band, how many
+# wait and the oldest's score. Reads about ``limit`` rows per queue, whatever the queue's length.
+# Returns per queue: {card, {band counts}, {band oldest scores}, flat rows: pid, score, position,
+# risk, channel, language, reason}.
+PAGE = """
+local out = {}
+local limit = tonumber(ARGV[4])
+local band = 10000000000
+for q = 1, #KEYS do
+  local rows = redis.call('ZRANGE', KEYS[q], ARGV[2], '+inf', 'BYSCORE', 'LIMIT', 0, limit + 20, 'WITHSCORES')
+  local list = {}
+  local pos = 0
+  if #rows > 0 then pos = redis.call('ZRANK', KEYS[q], rows[1]) end
+  local taken = 0
+  for i = 1, #rows, 2 do
+    local pid = rows[i]
+    local skip = ARGV[2] ~= '-inf' and tonumber(rows[i + 1]) == tonumber(ARGV[2]) and pid <= ARGV[3]
+    local conv = ARGV[1] .. ':conv:' .. pid
+    local f = redis.call('HMGET', conv, 'state', 'risk', 'channel', 'language')
+    if f[1] ~= 'queued' then
+      redis.call('ZREM', KEYS[q], pid)
+    else
+      pos = pos + 1
+      if not skip and taken < limit then
+        taken = taken + 1
+        local reason = redis.call('HGET', conv .. ':ho', 'reason')
+        table.insert(list, pid)
+        table.insert(list, rows[i + 1])
+        table.insert(list, pos)
+        table.insert(list, f[2] or false)
+        table.insert(list, f[3] or false)
+        table.insert(list, f[4] or false)
+        table.insert(list, reason or false)
+      end
+    end
+  end
+  local counts, oldest = {}, {}
+  for b = 0, 3 do
+    counts[b + 1] = redis.call('ZCOUNT', KEYS[q], b * band, '(' .. ((b + 1) * band))
+    local first = redis.call('ZRANGE', KEYS[q], b * band, '(' .. ((b + 1) * band), 'BYSCORE', 'LIMIT', 0, 1, 'WITHSCORES')
+    oldest[b + 1] = first[2] or false
+  end
+  out[q] = {redis.call('ZCARD', KEYS[q]), counts, oldest, list}
+end
+return out
+"""
+
+
+@dataclass
+class Page:
+    """One page of the queue, all skills merged in priority order, and what the whole holds."""
+
+    waiting: list[Waiting]
+    total: int
+    counts: dict[str, int]  # priority -> how many wait (all skills)
+    oldest: float | None  # when the longest-waiting person entered (None: nobody waits)
+    next: str | None  # cursor for the next page (None: this was the last)
+
+
 class Queue:
     def __init__(self, redis: Redis, ttl: int, open_risk: Callable[[bytes], dict[str, Any]]) -> None:
         self.redis = redis
@@ -278,8 +370,9 @@ class Queue:
         self._release = redis.register_script(RELEASE)
         self._reassign = redis.register_script(REASSIGN)
         self._requeue = redis.register_script(REQUEUE)
-        self._tell = redis.register_script(TELL_POSITION)
         self._waiting = redis.register_script(WAITING)
+        self._tell_range = redis.register_script(TELL_RANGE)
+        self._page = redis.register_script(PAGE)
 
     def risk(self, sealed: bytes) -> dict[str, Any]:
         """Open a sealed risk, remembering the last few hundred (snapshots re-read them all).
@@ -385,18 +478,68 @@ class Queue:
         out.sort(key=lambda w: w.score)
         return out
 
-    async def tell_positions(self, items: list[tuple[str, int, bool]], min_interval: float) -> list[str]:
-        """For each (pid, position, operators online): what to tell, decided atomically per
-        ticket (so two replicas never both tell); one round trip for the lot."""
-        if not items:
-            return []
-        now = f"{time.time():.3f}"
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for pid, position, online in items:
-                await self._tell(keys=[keys.handoff_ticket(pid)],
-                                 args=[position, now, min_interval, "1" if online else "0"], client=pipe)
-            raw = await pipe.execute()
-        return [k.decode() if isinstance(k, bytes) else (k or "") for k in raw]
-
     async def mark_told(self, pid: str, position: int) -> None:
         await self.redis.hset(keys.handoff_ticket(pid), mapping={"told_pos": position, "told_at": f"{time.time():.3f}"})
+
+    def _row(self, skill: str, member: bytes, score: Any, pos: Any, risk: Any, channel: Any, language: Any,
+             reason: Any) -> Waiting:
+        score = float(score)
+        band = min(int(score // BAND), len(PRIORITIES) - 1)
+        r = self.risk(risk) if risk else {}
+        return Waiting(
+            pid=member.decode(), skill=skill, priority=PRIORITIES[band], position=int(pos),
+            enqueued=score - band * BAND, score=score, reason=reason.decode() if reason else "",
+            level=r.get("level", "none"), categories=tuple(r.get("categories") or ()),
+            matches=tuple(r.get("matches") or ()), channel=channel.decode() if channel else "",
+            language=language.decode() if language else "hu", unreadable=bool(r.get("unreadable")),
+        )
+
+    async def page(self, limit: int, after: str | None = None) -> Page:
+        """``limit`` waiting conversations from ``after`` (a cursor from an earlier page) in
+        priority order, with the whole queue's counts: the console and the queue API read this,
+        never the whole queue (7,000 waiting made a 2.2 MB snapshot per change)."""
+        score, pid = "-inf", ""
+        if after:
+            head, _, pid = after.partition(":")
+            score = repr(float(head))  # ValueError for a bad cursor: the caller says 400
+        raw = await self._page(keys=self._queues(), args=[keys.PREFIX, score, pid, limit, *SKILLS])
+        rows: list[Waiting] = []
+        total = 0
+        counts = dict.fromkeys(PRIORITIES, 0)
+        oldest: float | None = None
+        for skill_idx, (card, band_counts, band_oldest, flat) in enumerate(raw):
+            total += int(card)
+            for b, n in enumerate(band_counts):
+                counts[PRIORITIES[b]] += int(n)
+            for b, first in enumerate(band_oldest):
+                if first:
+                    t = float(first) - b * BAND
+                    oldest = t if oldest is None else min(oldest, t)
+            for i in range(0, len(flat), 7):
+                rows.append(self._row(SKILLS[skill_idx], *flat[i:i + 7]))
+        rows.sort(key=lambda w: (w.score, w.pid))
+        more = len(rows) > limit or self._maybe_more(raw, limit)
+        rows = rows[:limit]
+        nxt = f"{rows[-1].score!r}:{rows[-1].pid}" if rows and more else None
+        return Page(rows, total, counts, oldest, nxt)
+
+    @staticmethod
+    def _maybe_more(raw: list[Any], limit: int) -> bool:
+        """A queue gave a full page: there may be more behind it."""
+        return any(len(flat) // 7 >= limit for _, _, _, flat in raw)
+
+    async def tell_range(self, skill: str, start: int, stop: int, online: bool, min_interval: float, near: int,
+                         quiet: frozenset[str]) -> tuple[list[tuple[Waiting, str]], int]:
+        """``TELL_RANGE`` over ranks ``start``..``stop`` of one skill's queue: who is to hear
+        their new place, and what (decided once across replicas); and how many rows were read."""
+        raw = await self._tell_range(
+            keys=[keys.handoff_queue(skill)],
+            args=[keys.PREFIX, start, stop, f"{time.time():.3f}", min_interval, "1" if online else "0", near,
+                  ",".join(sorted(quiet))])
+        read = int(raw[-1])
+        out: list[tuple[Waiting, str]] = []
+        for i in range(0, len(raw) - 1, 6):
+            member, score, pos, kind, channel, language = raw[i:i + 6]
+            w = self._row(skill, member, score, pos, None, channel, language, None)
+            out.append((w, kind.decode() if isinstance(kind, bytes) else str(kind)))
+        return out, read

@@ -169,9 +169,10 @@ class HandoffService(OperatorActions):
         for r in replies:
             await self.store.append(pid, SYSTEM, r.text, buttons=r.buttons)
 
-    async def update_positions(self) -> None:
-        """Tell each waiting person when their place changed (once, whichever replica runs it)."""
-        for pid, text in await self.waits.position_updates():
+    async def update_positions(self, everyone: bool = False) -> None:
+        """Tell waiting people when their place changed (once, whichever replica runs it):
+        after a queue change the head of each queue, ``everyone`` in the periodic pass."""
+        for pid, text in await self.waits.position_updates(everyone):
             await self._tell(pid, text)
 
 __all__ = ["Conflict", "Forbidden", "HandoffError", "HandoffService", "NotFound", "Operator"]

@@ -107,7 +107,8 @@
   }
   function alertUrgent(waiting) {
     const urgent = waiting.filter((c) => c.level === "immediate" || c.priority === "immediate");
-    document.title = (waiting.length ? `(${waiting.length}${urgent.length ? "!" : ""}) ` : "") + "Operátori konzol";
+    const total = lastQueue.waiting_total ?? waiting.length;
+    document.title = (total ? `(${total}${urgent.length ? "!" : ""}) ` : "") + "Operátori konzol";
     let fresh = false;
     for (const c of urgent) if (!seenUrgent.has(c.id)) { seenUrgent.add(c.id); fresh = true; }
     if (fresh) tone();
@@ -119,8 +120,15 @@
     serverSkew = Date.now() / 1000 - msg.now;
     const q = $("queue");
     q.replaceChildren(...msg.waiting.map((c) => item(c, true)));
-    $("waiting-count").textContent = String(msg.waiting.length);
-    $("queue-empty").classList.toggle("hidden", msg.waiting.length > 0);
+    // The snapshot carries the head of the queue (what is taken next) and the whole count.
+    const total = msg.waiting_total ?? msg.waiting.length;
+    if (total > msg.waiting.length) {
+      const more = el("li", "queue-more", `… és még ${total - msg.waiting.length} várakozó`);
+      more.setAttribute("data-testid", "queue-more");
+      q.appendChild(more);
+    }
+    $("waiting-count").textContent = String(total);
+    $("queue-empty").classList.toggle("hidden", total > 0);
     $("mine").replaceChildren(...msg.live.map((c) => item(c, false)));
     const sel = $("transfer-to");
     const keep = sel.value;
