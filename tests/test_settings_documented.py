@@ -10,7 +10,8 @@ READ = re.compile(r'''env(?:\.get\(|, )"([A-Z][A-Z0-9_]+)"''')
 # read outside bot/config.py: the Rasa environment, the danger screen, the report PDF, the scripts
 ELSEWHERE = {"KNOWLEDGE_OFFICES_FILE", "KNOWLEDGE_ALLOW_SAMPLE", "REPORT_PDF_FONT", "SAFETY_CORPORA",
              "SAFETY_NO_HUNSPELL", "TRACKER_ENCRYPTION_KEYS", "REDIS_PORT", "REDIS_DIR", "MAXMEMORY",
-             "RASA_PROCESSES"}  # RASA_PROCESSES: scripts/rasa.sh and scripts/env.sh
+             "RASA_PROCESSES",  # RASA_PROCESSES: scripts/rasa.sh and scripts/env.sh
+             "TICKET_LOCK_LIFETIME"}  # Rasa's own, defaulted by scripts/rasa_main.py
 
 
 def _readme_table() -> set[str]:
