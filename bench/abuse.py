@@ -122,10 +122,12 @@ def pid_of(session: str) -> str:
 
 async def place(http: aiohttp.ClientSession, url: str, session: str) -> str:
     """The session's place in the operator queue (1 = next), as an operator sees it."""
-    async with http.get(f"{url}/api/operator/queue", headers=AUTH) as resp:
-        ids = [w["id"] for w in (await resp.json())["waiting"]]
+    async with http.get(f"{url}/api/operator/queue", params={"limit": "1000"}, headers=AUTH) as resp:
+        body = await resp.json()
+    ids = [w["id"] for w in body["waiting"]]
+    total = body.get("total", len(ids))  # the queue API gives pages (issue 11); older checkouts all
     pid = pid_of(session)
-    return f"{ids.index(pid) + 1} of {len(ids)}" if pid in ids else "not queued"
+    return f"{ids.index(pid) + 1} of {total}" if pid in ids else "not queued (in the first 1000)"
 
 
 async def bulk_block(http: aiohttp.ClientSession, url: str, redis: Redis, sample: str, real: str,

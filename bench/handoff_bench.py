@@ -218,7 +218,7 @@ async def run(n: int, rounds: int, rate: float) -> None:
             await asyncio.sleep(1 / rate)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:  # noqa: ASYNC110
-            async with http.get(f"{url}/api/operator/queue", headers=AUTH) as r:
+            async with http.get(f"{url}/api/operator/queue", params={"limit": "1000"}, headers=AUTH) as r:
                 body = await r.json(content_type=None)
                 if r.status != 200:
                     raise RuntimeError(f"queue answered {r.status}: {body}")

@@ -683,7 +683,7 @@ async def run(args: argparse.Namespace, procs: Processes, sampler: Sampler, work
                 while True:
                     await asyncio.sleep(1)
                     try:
-                        async with http.get(f"{base}/api/operator/queue",
+                        async with http.get(f"{base}/api/operator/queue", params={"limit": "1000"},
                                             headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"}) as r:
                             waiting = [w["id"] for w in (await r.json()).get("waiting", [])] if r.status == 200 else []
                     except (aiohttp.ClientError, ValueError):

@@ -392,7 +392,9 @@ class Gateway:
             else:
                 outcome.cursor = seen.get(pid) or await self.store.last_seq(pid)
                 if msg.client_id and msg.kind == "text":
-                    await self.replays.answered(pid, msg.client_id, outcome.cursor)
+                    # Off the reply's path (no round trip more per message): a replay arriving
+                    # meanwhile finds the lease still alive and waits the few ms for this.
+                    self._later(self.replays.answered(pid, msg.client_id, outcome.cursor))
         finally:
             SEEN_SEQ.reset(token)
         elapsed = time.perf_counter() - started
@@ -608,6 +610,19 @@ class Gateway:
         replies += await self._ask_rasa(conv, value, distress=distress, wait=wait, rate=rate,
                                         answered=told_no_phone)
         outcome.replies = replies
+
+    def _later(self, work: Awaitable[None]) -> None:
+        """Best-effort Redis work in the background (awaited at shutdown, never raised)."""
+
+        async def run() -> None:
+            try:
+                await work
+            except (RedisError, OSError) as exc:
+                log.warning("background write failed", extra={"error": type(exc).__name__})
+
+        task = asyncio.create_task(run())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     def _end_rasa_form(self, pid: str) -> None:
         """End a form Rasa may be in (the chat report form asked its first question by mail,
