@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import ipaddress
 import logging
+import time
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -127,6 +128,10 @@ class Limiter:
             log.warning("abuse limit tripped", extra={"reason": limit.name, "count": limit.count})
 
 
+KNOWN_SECONDS = 60.0
+KNOWN_MAX = 20_000
+
+
 class Guard:
     """The service's abuse limits, built from the settings; one per app."""
 
@@ -141,6 +146,19 @@ class Guard:
         self.queue_global = Limit("queue_global", settings.queue_entries_global, w)
         self.code_address = Limit("code_address", settings.code_failures_per_address, 3600)
         self.code_global = Limit("code_global", settings.code_failures_global, 3600)
+        # Web conversations seen to exist recently: the new-conversation check (one EXISTS)
+        # runs once per KNOWN_SECONDS per conversation, not for each of its messages. One
+        # erased meanwhile is "not new" for at most that long: the limit is on throw-away
+        # sessions, not on one person.
+        self._known: dict[str, float] = {}
+
+    def known_recently(self, pid: str) -> bool:
+        return self._known.get(pid, 0.0) > time.monotonic()
+
+    def remember(self, pid: str) -> None:
+        if len(self._known) >= KNOWN_MAX:
+            self._known.clear()
+        self._known[pid] = time.monotonic() + KNOWN_SECONDS
 
     def client(self, request: web.Request) -> str:
         """The keyed hash of the request's client address."""

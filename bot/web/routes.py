@@ -98,7 +98,10 @@ async def _over_new_chat_limit(request: web.Request, inbound: Inbound, client: s
     gateway = request.app[GATEWAY]
     guard = request.app[abuse.GUARD]
     pid = gateway.pid(CHANNEL, inbound.chat_id)
+    if guard.known_recently(pid):
+        return None  # seen a moment ago: not new (no round trip for every message of a chat)
     if await gateway.store.redis.exists(keys.conv(pid)):
+        guard.remember(pid)
         return None
     if not await guard.hit_both(guard.new_chat_address, guard.new_chat_global, client):
         return None
@@ -164,6 +167,8 @@ async def post_chat(request: web.Request) -> web.Response:
         outcome = await gateway.handle(inbound)
     finally:
         abuse.CLIENT.reset(token)
+    if outcome.cursor:  # recorded: the conversation exists now
+        request.app[abuse.GUARD].remember(outcome.pid)
     return web.json_response(
         {"replies": [_reply_json(r) for r in outcome.replies], "state": outcome.state.value,
          "cursor": outcome.cursor}
