@@ -125,7 +125,7 @@ async def place(http: aiohttp.ClientSession, url: str, session: str) -> str:
     async with http.get(f"{url}/api/operator/queue", params={"limit": "1000"}, headers=AUTH) as resp:
         body = await resp.json()
     ids = [w["id"] for w in body["waiting"]]
-    total = body.get("total", len(ids))  # the queue API gives pages (issue 11); older checkouts all
+    total = body.get("total", len(ids))  # the queue API gives pages; older checkouts all
     pid = pid_of(session)
     return f"{ids.index(pid) + 1} of {total}" if pid in ids else "not queued (in the first 1000)"
 

@@ -1,4 +1,4 @@
-"""A long operator queue under queue events (issue 11, item 11): what each event costs the
+"""A long operator queue under queue events: what each event costs the
 gateway, and what the consoles and the queue API carry, with 1,000 and 7,000 waiting.
 
 Run: .venv/bin/python bench/queue_scale.py [--baseline DIR] [--sizes 1000,7000] [--duration 30] [--rate 2]

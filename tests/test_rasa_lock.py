@@ -1,4 +1,4 @@
-"""A Rasa process killed while answering must not hold its conversation for a minute (issue 14).
+"""A Rasa process killed while answering must not hold its conversation for a minute.
 
 Its ticket in the Redis lock store lives TICKET_LOCK_LIFETIME seconds (Rasa's default 60), and
 every other Rasa process waits for it; the gateway gives up on Rasa after RASA_TIMEOUT (10 s).
@@ -24,6 +24,6 @@ def lifetime(**env: str) -> int:
 
 
 def test_a_conversation_lock_lives_as_long_as_the_gateway_waits_for_rasa() -> None:
-    assert lifetime() == 10  # main: 60, a dead process's lock outlived the gateway's wait six times
+    assert lifetime() == 10  # Rasa's own 60 outlives the gateway's wait six times
     assert lifetime(RASA_TIMEOUT="7.5") == 8
     assert lifetime(TICKET_LOCK_LIFETIME="30") == 30  # an operator's explicit choice stands

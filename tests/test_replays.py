@@ -1,5 +1,5 @@
 """A web message delivered twice (HAProxy replays a request, `retry-on empty-response`)
-reaches Rasa once (issue 14): the second delivery returns the first's answer, waits for it
+reaches Rasa once: the second delivery returns the first's answer, waits for it
 while the first is still being answered on another replica, and answers itself only when
 the first delivery's gateway died (its lease lapsed).
 
@@ -51,7 +51,7 @@ async def test_a_replayed_message_gets_the_first_answer_without_asking_rasa_agai
     assert texts(first) and texts(again) == texts(first)
     assert again["cursor"] == first["cursor"]
     pid = gw.app[GATEWAY].pid("web", SESSION)
-    assert rasa.senders.count(pid) == 1  # main: 2, Rasa answered the replay again
+    assert rasa.senders.count(pid) == 1
     other = await post(http, gw.url, {**body, "id": "msg-replay-000002"})  # a new message: asked
     assert texts(other) and rasa.senders.count(pid) == 2
 
@@ -68,7 +68,7 @@ async def test_a_replay_on_the_other_replica_waits_for_the_first_answer(gateway_
         again = await post(http, gw2.url, body)
         first_answer = await first
         pid = gw1.app[GATEWAY].pid("web", SESSION + "b")
-        assert slow.senders.count(pid) == 1  # main: 2
+        assert slow.senders.count(pid) == 1
         assert texts(first_answer) and texts(again) == texts(first_answer)
     finally:
         await slow.stop()

@@ -212,7 +212,7 @@ async def test_a_replayed_message_is_answered_but_recorded_once(gateway_factory,
 
 async def test_later_messages_of_a_conversation_skip_the_new_conversation_check(gateway_factory, http,
                                                                                redis: Redis) -> None:
-    """Issue 14 (Redis round trips per message): the abuse limit on new conversations looked up
+    """Redis round trips per message: the abuse limit on new conversations looked up
     whether the conversation exists for every message (one EXISTS each); a conversation this
     gateway has seen is not new, so its later messages cost no round trip for it."""
     gw = await gateway(gateway_factory)
@@ -221,5 +221,5 @@ async def test_later_messages_of_a_conversation_skip_the_new_conversation_check(
     for text in ("ingyenes?", "köszönöm", "szia"):
         await post(http, gw.url, {"session": "webchat-known-0001", "text": text})
     stats = await redis.info("commandstats")
-    # Left: the block check inside the prefetch's pipelined read, one per message. Main: 6.
+    # Left: the block check inside the prefetch's pipelined read, one per message.
     assert int(stats.get("cmdstat_exists", {}).get("calls", 0)) == 3
