@@ -115,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--long", type=int, default=60, help="long texts (1,000-50,000 characters)")
     ap.add_argument("--orders", type=int, default=2, choices=(1, 2), help="2: also in a shuffled order")
+    ap.add_argument("--tree", type=Path, default=ROOT, help="the checkout compared (default: this one)")
     ap.add_argument("--python", default=sys.executable)
     args = ap.parse_args(argv)
     sys.path.insert(0, str(ROOT))
@@ -142,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     for o, order in enumerate(orders):
         texts = [items[i][1] for i in order]
         got = {}
-        for label, tree in (("baseline", args.baseline.resolve()), ("this", ROOT)):
+        for label, tree in (("baseline", args.baseline.resolve()), ("this", args.tree.resolve())):
             t = time.perf_counter()
             got[label] = screen_in(tree, texts, args.python)
             print(f"order {o + 1}, {label}: {time.perf_counter() - t:.1f} s wall; screening CPU default "

@@ -60,6 +60,7 @@ import sys
 import time
 import zlib
 from array import array
+from itertools import repeat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, NamedTuple
@@ -155,6 +156,13 @@ def word_features(word: str) -> list[int]:
     padded = f" {word} "
     n = len(padded)
     out = [_h("w:" + word)]
+    if padded.isascii():  # nearly always: slices of the encoded word are the encoded slices
+        raw, crc = padded.encode("ascii"), zlib.crc32
+        for k in NGRAMS:
+            if k > n:
+                break
+            out.extend([crc(raw[i : i + k]) & MASK for i in range(n - k + 1)])
+        return out
     for k in NGRAMS:
         if k > n:
             break
@@ -176,6 +184,20 @@ class Window(NamedTuple):
     start: int
     end: int
     words: list[str]
+
+
+_last_windows: list[tuple[str, int, list[Window]]] = []  # the last message's windows (see _windows)
+
+
+def _windows(text: str, max_words: int) -> list[Window]:
+    """``windows``, remembered for the last message: the screen scores one message with the danger
+    model and then, when it is high, with the urgency model; its windows are cut once."""
+    last = _last_windows[0] if _last_windows else None
+    if last is not None and last[1] == max_words and last[0] == text:
+        return last[2]
+    got = windows(text, max_words)
+    _last_windows[:] = [(text, max_words, got)]
+    return got
 
 
 def windows(text: str, max_words: int = WINDOW_WORDS) -> list[Window]:
@@ -238,8 +260,7 @@ class Classifier:
     # An immediate model trained among danger text only (train_now): it says "how urgent, if this
     # is danger", so its score on a window is multiplied by the danger model's (``joint``).
     given_danger: bool = False
-    _cache: dict[str, float] = field(default_factory=dict, repr=False)
-    _sizes: dict[str, int] = field(default_factory=dict, repr=False)
+    _cache: dict[str, tuple[float, int]] = field(default_factory=dict, repr=False)  # word -> (weight sum, features)
 
     @classmethod
     def load(cls, path: Path | str = DEFAULT_PATH) -> "Classifier":
@@ -255,40 +276,53 @@ class Classifier:
                    float(data["t_concern"]), int(data.get("window_words", WINDOW_WORDS)),
                    bool(data.get("given_danger", False)))
 
-    def _word(self, word: str) -> tuple[float, int]:
+    def _word(self, word: str, feats: dict[str, list[int]] | None = None) -> tuple[float, int]:
+        """A word's summed weight and feature count (cached). ``feats``: features already hashed
+        in this message (the urgency model scores the words the danger model has just scored)."""
         got = self._cache.get(word)
         if got is None:
-            feats = word_features(word)
-            w = self.weights
-            got = sum(w.get(f, 0.0) for f in feats)
+            if feats is None:
+                fs = word_features(word)
+            else:
+                fs = feats.get(word) or feats.setdefault(word, word_features(word))
+            got = (sum(map(self.weights.get, fs, repeat(0.0))), len(fs))  # the same sum, in the same order
             if len(self._cache) >= _WORD_CACHE_LIMIT:
                 self._cache.clear()
-                self._sizes.clear()
             self._cache[word] = got
-            self._sizes[word] = len(feats)
-            return got, len(feats)
-        return got, self._sizes[word]
+        return got
 
-    def score_words(self, ws: list[str]) -> float:
-        """The probability of one window."""
+    def score_words(self, ws: list[str], pairs: dict[tuple[str, str], int] | None = None,
+                    feats: dict[str, list[int]] | None = None) -> float:
+        """The probability of one window. ``pairs``/``feats``: hashes already computed for this
+        message (its windows overlap, and two models read them); the sums are added in the same
+        order either way, so the result is the same to the last bit."""
         if not ws:
             return 0.0
         total, n = 0.0, 0
+        cache = self._cache
         for word in ws:
-            s, k = self._word(word)
-            total += s
-            n += k
+            got = cache.get(word) or self._word(word, feats)
+            total += got[0]
+            n += got[1]
         w = self.weights
-        for a, b in zip(ws, ws[1:]):
-            total += w.get(pair_feature(a, b), 0.0)
-            n += 1
+        if pairs is None:
+            for a, b in zip(ws, ws[1:]):
+                total += w.get(pair_feature(a, b), 0.0)
+        else:
+            for pair in zip(ws, ws[1:]):
+                f = pairs.get(pair)
+                if f is None:
+                    f = pairs[pair] = pair_feature(*pair)
+                total += w.get(f, 0.0)
+        n += len(ws) - 1
         return _sigmoid(self.bias + total / math.sqrt(n))
 
     def best(self, text: str) -> tuple[float, int, int]:
         """The highest-scoring window: (probability, start, end) in ``text``; (0.0, 0, 0) if empty."""
         top = (0.0, 0, 0)
-        for win in windows(text, self.window_words):
-            p = self.score_words(win.words)
+        pairs: dict[tuple[str, str], int] = {}
+        for win in _windows(text, self.window_words):
+            p = self.score_words(win.words, pairs)
             if p > top[0]:
                 top = (p, win.start, win.end)
         return top
@@ -304,11 +338,13 @@ class Classifier:
         if not self.given_danger or danger is None:
             return self.best(text)
         top = (0.0, 0, 0)
-        for win in windows(text, self.window_words):
-            p = danger.score_words(win.words)
+        pairs: dict[tuple[str, str], int] = {}
+        feats: dict[str, list[int]] = {}
+        for win in _windows(text, self.window_words):
+            p = danger.score_words(win.words, pairs, feats)
             if p <= top[0]:  # the product cannot beat the best so far
                 continue
-            q = p * self.score_words(win.words)
+            q = p * self.score_words(win.words, pairs, feats)
             if q > top[0]:
                 top = (q, win.start, win.end)
         return top

@@ -28,6 +28,7 @@ from bot.screening import Level, ScreenResult
 from bot.safety.lexicon import AnyOrder, Element, Gap, Lexicon
 from bot.safety.normalize import Token, fold, tokenize
 from bot.safety.stemmer import Stemmer
+from bot.safety.wordindex import WordIndex
 
 MAX_MATCHES = 10
 SLOW_LOOKUPS_PER_MESSAGE = 48  # Hunspell/fuzzy look-ups for uncached words; bounds cold latency
@@ -164,6 +165,12 @@ class Matcher:
             for key in keys
         }
         self._all_ids = self._chunks(list(range(len(self.elements))))
+        # Most elements by dictionary look-ups (wordindex.py); only the few it cannot expand by regex.
+        self._index = WordIndex([el.regex.pattern for el in self.elements])
+        rest = set(self._index.rest)
+        self._rest_by_head = {key: self._chunks([i for c in chunks for i in c[1] if i in rest])
+                              for key, chunks in self._by_head.items()}
+        self._rest_all = self._chunks(sorted(rest))
         self.prefix_rx = re.compile("(?:" + "|".join(lexicon.verb_prefixes) + ")")
         self.stem_heads = frozenset(s[:3] for el in self.elements for s in el.stems if len(s) >= 3)
         keys = sorted({k for el in self.elements for k in el.fuzzy_keys})
@@ -194,9 +201,18 @@ class Matcher:
     # ---- words -------------------------------------------------------------
     def _direct(self, word: str) -> frozenset[int]:
         els = self.elements
+        out = self._index.ids(word)
+        for rx, ids in self._rest_by_head.get(word[:2], self._rest_all):
+            if rx.match(word) is not None:  # one test for a chunk of elements; most chunks miss
+                out.update(i for i in ids if els[i].regex.match(word))
+        return frozenset(out)
+
+    def _direct_by_regex(self, word: str) -> frozenset[int]:
+        """What ``_direct`` must return, by every element's regex (the tests compare the two)."""
+        els = self.elements
         out: list[int] = []
         for rx, ids in self._by_head.get(word[:2], self._all_ids):
-            if rx.match(word) is not None:  # one test for a chunk of elements; most chunks miss
+            if rx.match(word) is not None:
                 out.extend(i for i in ids if els[i].regex.match(word))
         return frozenset(out)
 
@@ -335,24 +351,23 @@ class Matcher:
             if budget[0] <= 0:
                 return _EMPTY  # not cached: a later message may look it up
             budget[0] -= 1
-            known: bool | None = None
-            if self.stemmer is not None:
-                known = self.stemmer.known(tok.raw)
             if self.stemmer is not None and stem_worthy:
                 for stem in self.stemmer.stems(tok.raw):
                     ids = self._direct(fold(stem.lower()))
                     if ids:
                         info = WordInfo(ids)
                         break
-            if not info.elements and known is not None:
+            if not info.elements and self.stemmer is not None:
                 ids = self._compound(tok)
                 if ids:
                     info = WordInfo(ids)
-            if not info.elements and not known and fuzzy_worthy:
+            if not info.elements and fuzzy_worthy:
                 corrected = self._fuzzy(tok.folded)
                 if corrected:
                     ids = self._direct(corrected)
-                    if ids:
+                    # Asked last: Hunspell takes 10-20 ms on some long words, and only a typo
+                    # guess needs to know that the word is not a real one.
+                    if ids and (self.stemmer is None or not self.stemmer.known(tok.raw)):
                         info = WordInfo(ids, fuzzy=True)
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
