@@ -60,8 +60,8 @@ import sys
 import time
 import zlib
 from array import array
-from itertools import repeat
 from dataclasses import dataclass, field
+from itertools import pairwise, repeat
 from pathlib import Path
 from typing import Callable, Iterable, NamedTuple
 
@@ -306,10 +306,10 @@ class Classifier:
             n += got[1]
         w = self.weights
         if pairs is None:
-            for a, b in zip(ws, ws[1:]):
+            for a, b in pairwise(ws):
                 total += w.get(pair_feature(a, b), 0.0)
         else:
-            for pair in zip(ws, ws[1:]):
+            for pair in pairwise(ws):
                 f = pairs.get(pair)
                 if f is None:
                     f = pairs[pair] = pair_feature(*pair)

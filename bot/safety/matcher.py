@@ -15,6 +15,7 @@ import re
 import string
 from dataclasses import dataclass
 from itertools import chain, islice
+from typing import NamedTuple
 
 try:  # the regex parser, to learn which letters a word matching an element can start with
     from re import _parser as _sre_parse  # type: ignore[attr-defined]  # Python >= 3.11
@@ -111,6 +112,32 @@ def _item(name: str, av, starts: set[str], k: int) -> set[str] | None:
     return None
 
 
+class _Msg(NamedTuple):
+    """One message as the phrase search reads it: per word its clause and its elements."""
+
+    toks: list[Token]
+    clauses: list[int]
+    sets: list[frozenset[int]]
+    pos: dict[int, list[int]]  # element id -> the word positions that carry it
+
+
+def _extend(steps: tuple[tuple[int, int], ...], k: int, at: int, used: list[int], clauses: list[int],
+            sets: list[frozenset[int]]) -> list[int] | None:
+    """The rest of a fixed-order pattern after the word at ``at``: the first way it fits, same clause."""
+    if k == len(steps):
+        return used
+    gap, want = steps[k]
+    clause = clauses[at]
+    for j in range(at + 1, min(len(clauses), at + 2 + gap)):
+        if clauses[j] != clause:
+            break
+        if want in sets[j]:
+            got = _extend(steps, k + 1, j, used + [j], clauses, sets)
+            if got is not None:
+                return got
+    return None
+
+
 @dataclass(frozen=True)
 class WordInfo:
     elements: frozenset[int]
@@ -190,6 +217,7 @@ class Matcher:
             for pi, (p, _needed) in enumerate(pats):
                 self._by_first.setdefault(self.index[_first(p).key], []).append((ei, pi))
         self._needs_cache: dict[int, frozenset[int]] = {}
+        self._steps_cache: dict[int, tuple[int, tuple[tuple[int, int], ...]]] = {}
         # Compounds: one regex that any compound tail must pass before the per-element tests.
         self._tail_ids = [i for i, el in enumerate(self.elements) if el.tail_regex is not None]
         tails = [self.elements[i].tail_regex.pattern for i in self._tail_ids]  # type: ignore[union-attr]
@@ -375,32 +403,49 @@ class Matcher:
         return info
 
     # ---- phrases -----------------------------------------------------------
-    def _find(self, pat: tuple, toks: list[Token], infos: list[WordInfo], pos: dict[int, list[int]]):
+    def _find(self, pat: tuple, msg: _Msg):
         """All (first, last, used indices) where pattern matches, within one clause.
 
-        ``pos`` maps an element id to the word positions that carry it, so a
+        ``msg.pos`` maps an element id to the word positions that carry it, so a
         pattern is only tried where its first word actually occurs (a long
         message costs its length once, not once per pattern).
         """
         if isinstance(pat[0], AnyOrder):
-            yield from self._find_any_order(pat, toks, pos)
+            yield from self._find_any_order(pat, msg)
             return
-        for i in pos.get(self.index[pat[0].key], ()):
-            found = self._extend(pat, 1, i, [i], toks, infos)
+        first, steps = self._steps(pat)
+        clauses, sets = msg.clauses, msg.sets
+        for i in msg.pos.get(first, ()):
+            found = _extend(steps, 0, i, [i], clauses, sets) if steps else [i]
             if found is not None:
                 yield i, found[-1], found
 
-    def _find_any_order(self, pat: tuple, toks: list[Token], pos: dict[int, list[int]]):
+    def _steps(self, pat: tuple) -> tuple[int, tuple[tuple[int, int], ...]]:
+        """A fixed-order pattern as its first element id and (words allowed before, element id) steps."""
+        got = self._steps_cache.get(id(pat))
+        if got is None:  # patterns live as long as the lexicon: their id is a stable key
+            steps, gap = [], 0
+            for item in pat[1:]:
+                if isinstance(item, Gap):
+                    gap = item.max_words
+                    continue
+                steps.append((gap, self.index[item.key]))
+                gap = 0
+            got = self._steps_cache[id(pat)] = (self.index[pat[0].key], tuple(steps))
+        return got
+
+    def _find_any_order(self, pat: tuple, msg: _Msg):
         """Free word order: each element within its window of the first one, same clause, own word."""
         windows = pat[0].windows
         ids = [self.index[x.key] for x in pat[1:]]
+        pos, clauses = msg.pos, msg.clauses
         for i in pos.get(ids[0], ()):
-            clause = toks[i].clause
+            clause = clauses[i]
             used = [i]
             for el, window in zip(ids[1:], windows):
                 best = -1
                 for j in pos.get(el, ()):
-                    if j in used or toks[j].clause != clause or abs(j - i) - 1 > window:
+                    if j in used or clauses[j] != clause or abs(j - i) - 1 > window:
                         continue
                     if best < 0 or abs(j - i) < abs(best - i):
                         best = j
@@ -410,38 +455,18 @@ class Matcher:
             else:
                 yield min(used), max(used), used
 
-    def _extend(self, pat, k, pos, used, toks, infos):
-        if k == len(pat):
-            return used
-        gap = 0
-        item = pat[k]
-        if isinstance(item, Gap):
-            gap = item.max_words
-            k += 1
-            item = pat[k]
-        want = self.index[item.key]
-        clause = toks[pos].clause
-        for j in range(pos + 1, min(len(toks), pos + 2 + gap)):
-            if toks[j].clause != clause:
-                break
-            if want in infos[j].elements:
-                got = self._extend(pat, k + 1, j, used + [j], toks, infos)
-                if got is not None:
-                    return got
-        return None
-
     def _needs(self, pat: tuple) -> frozenset[int]:
         got = self._needs_cache.get(id(pat))
         if got is None:  # patterns live as long as the lexicon: their id is a stable key
             got = self._needs_cache[id(pat)] = frozenset(self.index[x.key] for x in pat if isinstance(x, Element))
         return got
 
-    def _unless_words(self, pats: tuple, toks, infos, pos, present) -> set[int]:
+    def _unless_words(self, pats: tuple, msg: _Msg, present) -> set[int]:
         """Word positions covered by any ``unless`` pattern."""
         out: set[int] = set()
         for pat in pats:
             if self._needs(pat) <= present:
-                for _f, _l, used in self._find(pat, toks, infos, pos):
+                for _f, _l, used in self._find(pat, msg):
                     out.update(used)
         return out
 
@@ -469,6 +494,7 @@ class Matcher:
         if not present:
             return ScreenResult(), False
 
+        msg = _Msg(toks, [t.clause for t in toks], [inf.elements for inf in infos], pos)
         hits: list[Hit] = []
         negated = False
         by_first = self._by_first
@@ -479,7 +505,7 @@ class Matcher:
             if not needed <= present:
                 continue
             # Every occurrence counts: the first may sit in a game or an idiom, a later one may not.
-            for first, last, used in self._find(pat, toks, infos, pos):
+            for first, last, used in self._find(pat, msg):
                 level = entry.level
                 fuzzy = bool(fuzzy_at) and not fuzzy_at.isdisjoint(used)
                 if fuzzy:  # a typo guess never makes a message immediate, whatever the entry's level
@@ -498,13 +524,13 @@ class Matcher:
         if not hits:
             return ScreenResult(), False
 
-        self._suppress(hits, toks, infos, pos, present)
+        self._suppress(hits, msg, present)
         suppressed = negated or any(h.disarmed for h in hits)
         markers = [h for h in hits if h.marker and not h.fuzzy and not h.disarmed]
         hits = [h for h in hits if h.level is not Level.NONE]
         if not hits and len(markers) < 2:  # a combo needs two things at least
             return ScreenResult(), suppressed
-        extra = self._boost(hits, toks, infos, pos, present, markers)
+        extra = self._boost(hits, msg, present, markers)
         if not hits:
             return ScreenResult(), suppressed
         return self._result(hits, extra, toks), suppressed
@@ -527,16 +553,18 @@ class Matcher:
             for el in inf.elements:
                 pos.setdefault(el, []).append(i)
         hit = Hit(category, Level.HIGH, False, "", (), "signal")
-        shown = self._boost([hit], toks, infos, pos, set(pos), [])
+        msg = _Msg(toks, [t.clause for t in toks], [inf.elements for inf in infos], pos)
+        shown = self._boost([hit], msg, set(pos), [])
         return shown[0] if hit.level is Level.IMMEDIATE and shown else None
 
     def _show(self, toks: list[Token], first: int, last: int) -> str:
         shown = " ".join(t.raw for t in toks[first : last + 1])
         return shown if len(shown) <= 60 else shown[:57] + "..."
 
-    def _suppress(self, hits: list[Hit], toks, infos, pos, present) -> None:
+    def _suppress(self, hits: list[Hit], msg: _Msg, present) -> None:
         # Caps are collected per word (span/near) or per clause, then applied to each hit once:
         # linear in the message, however many hits and contexts a long message has.
+        toks = msg.toks
         at_word: dict[int, list[tuple[Level, tuple[str, ...]]]] = {}
         at_clause: dict[int, list[tuple[Level, tuple[str, ...]]]] = {}
         for sup in self.lex.suppressors:
@@ -545,10 +573,10 @@ class Matcher:
             for pat in sup.patterns:
                 if not self._needs(pat) <= present:
                     continue
-                for first, last, used in self._find(pat, toks, infos, pos):
+                for first, last, used in self._find(pat, msg):
                     if sup.unless:
                         if unless is None:
-                            unless = self._unless_words(sup.unless, toks, infos, pos, present)
+                            unless = self._unless_words(sup.unless, msg, present)
                         if unless.intersection(used):
                             continue  # "a játék miatt": the context word is a reason, not the setting
                     if sup.scope == "clause":
@@ -576,9 +604,10 @@ class Matcher:
                     h.level = _min(h.level, cap)
                     h.disarmed = True
 
-    def _boost(self, hits: list[Hit], toks, infos, pos, present, markers: list[Hit] | None = None) -> list[str]:
+    def _boost(self, hits: list[Hit], msg: _Msg, present, markers: list[Hit] | None = None) -> list[str]:
         # Combos first: a combination that makes a message `high` ("an adult from the internet" +
         # "is coming to pick me up") can then be raised by "tonight" like any other high hit.
+        toks = msg.toks
         markers = markers or []
         tags = {t for h in hits if not h.fuzzy and h.level > Level.NONE for t in h.tags}
         tags.update(t for h in markers for t in h.tags)
@@ -598,11 +627,11 @@ class Matcher:
                        if h.level >= b.min_level and h.level < b.raise_to]
             if not targets:
                 continue
-            unless = self._unless_words(b.unless, toks, infos, pos, present) if b.unless else set()
+            unless = self._unless_words(b.unless, msg, present) if b.unless else set()
             for pat in b.patterns:
                 if not self._needs(pat) <= present:
                     continue
-                found = next((f for f in self._find(pat, toks, infos, pos) if not unless.intersection(f[2])), None)
+                found = next((f for f in self._find(pat, msg) if not unless.intersection(f[2])), None)
                 if found is None:
                     continue
                 raised = False

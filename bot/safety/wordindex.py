@@ -16,11 +16,11 @@ given words (the tests run it over real text).
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 try:
-    from re import _parser as _sre_parse  # type: ignore[attr-defined]  # Python >= 3.11
-    from re import _constants as _sre_const  # type: ignore[attr-defined]
+    from re import _constants as _sre_const  # type: ignore[attr-defined]  # Python >= 3.11
+    from re import _parser as _sre_parse  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover
     import sre_constants as _sre_const  # type: ignore[no-redef]
     import sre_parse as _sre_parse  # type: ignore[no-redef]
@@ -152,23 +152,22 @@ class WordIndex:
         self.charsets = sorted(sets, key=sets.__getitem__)
         self.exact = {k: tuple(sorted(set(v))) for k, v in exact.items()}
         self.tails = {k: tuple(sorted(set(v))) for k, v in tails.items()}
-        self.tail_lengths = tuple(sorted({len(k) for k in self.tails}))
-        self.max_tail = max((hi for v in self.tails.values() for _i, _c, _lo, hi in v), default=0)
+        # Every beginning of a tailed literal: the walk along a word stops at the first letter
+        # that no literal continues (a trie walk, as a set of prefixes).
+        self.stems = frozenset(k[:j] for k in self.tails for j in range(len(k) + 1))
 
     def ids(self, word: str) -> set[int]:
         """The indexed elements ``word`` matches (never the ``rest``)."""
         got = self.exact.get(word)
         out = set(got) if got else set()
         n = len(word)
-        tails = self.tails
+        tails, stems = self.tails, self.stems
         bad: dict[int, int] = {}
-        shortest = n - self.max_tail
-        for k in self.tail_lengths:
-            if k > n:
+        for k in range(n + 1):
+            head = word[:k]
+            if head not in stems:
                 break
-            if k < shortest:
-                continue
-            cands = tails.get(word[:k])
+            cands = tails.get(head)
             if not cands:
                 continue
             r = n - k
