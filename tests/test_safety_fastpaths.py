@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import random
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -104,6 +105,17 @@ def test_leet_and_lookalike_scans_find_what_the_plain_regexes_found(messages) ->
         assert normalize._LEET_CAND.findall(low) == [w for w in OLD_LEET_CAND.findall(low)], text
         assert (normalize._LOOKALIKE_WORD.sub(normalize._unconfuse_word, text)
                 == normalize._WORD.sub(normalize._unconfuse_word, text)), text
+
+
+def test_folding_drops_exactly_the_combining_marks(messages) -> None:
+    rng = random.Random(5)
+    chars = [chr(c) for c in range(0x20, 0x2500) if not 0xD800 <= c < 0xE000]
+    words = [t.raw for text in messages[:500] for t in normalize.tokenize(text)]
+    words += ["".join(rng.choice(chars) for _ in range(rng.randrange(1, 10))) for _ in range(3000)]
+    for w in words:
+        decomposed = unicodedata.normalize("NFKD", w.translate(normalize._EXTRA))
+        plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+        assert decomposed.translate(normalize._MARKS) == plain, w
 
 
 # ---- classifier: shared windows and hashes against the plain scoring -------------------------

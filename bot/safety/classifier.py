@@ -61,7 +61,7 @@ import time
 import zlib
 from array import array
 from dataclasses import dataclass, field
-from itertools import pairwise, repeat
+from itertools import pairwise
 from pathlib import Path
 from typing import Callable, Iterable, NamedTuple
 
@@ -261,6 +261,16 @@ class Classifier:
     # is danger", so its score on a window is multiplied by the danger model's (``joint``).
     given_danger: bool = False
     _cache: dict[str, tuple[float, int]] = field(default_factory=dict, repr=False)  # word -> (weight sum, features)
+    # The weights as a list indexed by feature (0.0 where the dict has none): the same float objects,
+    # read ~4x faster than dict.get on a cold word (8 MB per model).
+    _table: list[float] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        if any(not 0 <= f <= MASK for f in self.weights):
+            raise ValueError("classifier feature out of range")
+        self._table = [0.0] * (MASK + 1)
+        for f, v in self.weights.items():
+            self._table[f] = v
 
     @classmethod
     def load(cls, path: Path | str = DEFAULT_PATH) -> "Classifier":
@@ -285,7 +295,7 @@ class Classifier:
                 fs = word_features(word)
             else:
                 fs = feats.get(word) or feats.setdefault(word, word_features(word))
-            got = (sum(map(self.weights.get, fs, repeat(0.0))), len(fs))  # the same sum, in the same order
+            got = (sum(map(self._table.__getitem__, fs)), len(fs))  # weights.get(f, 0.0) summed in the same order
             if len(self._cache) >= _WORD_CACHE_LIMIT:
                 self._cache.clear()
             self._cache[word] = got
@@ -304,16 +314,16 @@ class Classifier:
             got = cache.get(word) or self._word(word, feats)
             total += got[0]
             n += got[1]
-        w = self.weights
+        table = self._table
         if pairs is None:
             for a, b in pairwise(ws):
-                total += w.get(pair_feature(a, b), 0.0)
+                total += table[pair_feature(a, b)]
         else:
             for pair in pairwise(ws):
                 f = pairs.get(pair)
                 if f is None:
                     f = pairs[pair] = pair_feature(*pair)
-                total += w.get(f, 0.0)
+                total += table[f]
         n += len(ws) - 1
         return _sigmoid(self.bias + total / math.sqrt(n))
 
