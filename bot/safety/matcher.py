@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import string
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from itertools import chain, islice
 from typing import NamedTuple
@@ -218,6 +219,9 @@ class Matcher:
                 self._by_first.setdefault(self.index[_first(p).key], []).append((ei, pi))
         self._needs_cache: dict[int, frozenset[int]] = {}
         self._steps_cache: dict[int, tuple[int, tuple[tuple[int, int], ...]]] = {}
+        # Suppressors with each pattern's needed elements, and the elements their patterns start with.
+        self._sups = [(sup, frozenset(self.index[_first(p).key] for p in sup.patterns),
+                       tuple((p, self._needs(p)) for p in sup.patterns)) for sup in lexicon.suppressors]
         # Compounds: one regex that any compound tail must pass before the per-element tests.
         self._tail_ids = [i for i, el in enumerate(self.elements) if el.tail_regex is not None]
         tails = [self.elements[i].tail_regex.pattern for i in self._tail_ids]  # type: ignore[union-attr]
@@ -444,7 +448,11 @@ class Matcher:
             used = [i]
             for el, window in zip(ids[1:], windows):
                 best = -1
-                for j in pos.get(el, ()):
+                at = pos.get(el, ())
+                # Positions are in order: only those within the window are read (a long message
+                # would otherwise read every occurrence for every occurrence of the first word).
+                for k in range(bisect_left(at, i - window - 1), bisect_right(at, i + window + 1)):
+                    j = at[k]
                     if j in used or clauses[j] != clause or abs(j - i) - 1 > window:
                         continue
                     if best < 0 or abs(j - i) < abs(best - i):
@@ -567,11 +575,13 @@ class Matcher:
         toks = msg.toks
         at_word: dict[int, list[tuple[Level, tuple[str, ...]]]] = {}
         at_clause: dict[int, list[tuple[Level, tuple[str, ...]]]] = {}
-        for sup in self.lex.suppressors:
+        for sup, firsts, pats in self._sups:
+            if present.isdisjoint(firsts):  # no pattern of it can start here
+                continue
             unless: set[int] | None = None
             rule = (sup.cap, sup.categories)
-            for pat in sup.patterns:
-                if not self._needs(pat) <= present:
+            for pat, needs in pats:
+                if not needs <= present:
                     continue
                 for first, last, used in self._find(pat, msg):
                     if sup.unless:

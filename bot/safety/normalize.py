@@ -269,6 +269,9 @@ class Token(NamedTuple):
     part: int = 0  # comma-separated piece; a game/idiom context reaches only within its piece
 
 
+_new_token = tuple.__new__
+
+
 def tokenize(text: str) -> list[Token]:
     """Words with their clause number; patterns never reach across clauses."""
     tokens: list[Token] = []
@@ -298,7 +301,7 @@ def tokenize(text: str) -> list[Token]:
                         append(Token(head_raw, head, clause_no, part))
                         append(Token(tail_raw, tail, clause_no, part))
                         continue
-                append(Token(raw, folded, clause_no, part))
+                append(_new_token(Token, (raw, folded, clause_no, part)))  # Token(...) without its Python __new__
         part += 1
     return tokens
 
