@@ -14,6 +14,7 @@ import math
 import random
 import re
 import unicodedata
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -140,7 +141,7 @@ def plain_score(clf: C.Classifier, ws: list[str], *_memos) -> float:
         feats = word_features_plain(word)
         total += sum(clf.weights.get(f, 0.0) for f in feats)
         n += len(feats)
-    for a, b in zip(ws, ws[1:]):
+    for a, b in pairwise(ws):
         total += clf.weights.get(C._h(f"b:{a} {b}"), 0.0)
         n += 1
     return C._sigmoid(clf.bias + total / math.sqrt(n))
