@@ -192,7 +192,7 @@ _last_windows: list[tuple[str, int, list[Window]]] = []  # the last message's wi
 def _windows(text: str, max_words: int) -> list[Window]:
     """``windows``, remembered for the last message: the screen scores one message with the danger
     model and then, when it is high, with the urgency model; its windows are cut once."""
-    last = _last_windows[0] if _last_windows else None
+    last = next(iter(_last_windows), None)  # never an IndexError if another thread just replaced it
     if last is not None and last[1] == max_words and last[0] == text:
         return last[2]
     got = windows(text, max_words)
