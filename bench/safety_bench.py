@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python bench/safety_bench.py [--baseline DIR] [--runs 5] [--rounds 5]
 
-Targets (issue 13): >= 5,000 msgs/s warm on one core for the default screen, no message slower
+Targets: >= 5,000 msgs/s warm on one core for the default screen, no message slower
 than 25 ms cold, a 20,000-character message under 50 ms. Every figure is CPU time of the
 process pinned to one core (wall time on a shared machine also counts the time it waited).
 

@@ -1,4 +1,4 @@
-"""The danger screen's fast paths give exactly the verdicts of the plain ones (issue 13, speed).
+"""The danger screen's fast paths give exactly the verdicts of the plain ones.
 
 The speed work must not change a verdict: lexicon elements matched by dictionary look-ups
 (bot/safety/wordindex.py) instead of their regexes, the leet and look-alike scans that no longer
