@@ -97,7 +97,7 @@ async def main(args: argparse.Namespace) -> None:
     gw = await start_gateway(settings)
     try:
         channel = gw.app[EMAIL]
-        await asyncio.wait_for(channel.connected.wait(), 20)
+        await asyncio.wait_for(channel.inbox.connected.wait(), 20)
         gateway, handoff = gw.app[GATEWAY], gw.app[HANDOFF]
         mode = "poll 0.5 s" if args.poll else "IDLE"
 

@@ -84,8 +84,8 @@ async def refresh_queue_metrics(app: web.Application) -> None:
         metrics.TELEGRAM_OUTBOX_AGE.set(status["oldest_age_seconds"])
         metrics.TELEGRAM_INBOX_BACKLOG.set(status["inbox"])
     if appkeys.EMAIL in app:
-        up, _, age = app[appkeys.EMAIL].health()
-        metrics.EMAIL_CONNECTED.set(1 if app[appkeys.EMAIL].connected.is_set() else 0)
+        up, _, age = app[appkeys.EMAIL].inbox.health()
+        metrics.EMAIL_CONNECTED.set(1 if app[appkeys.EMAIL].inbox.connected.is_set() else 0)
         metrics.EMAIL_POLL_AGE.set(round(age, 1))
     if appkeys.MAIL_OUTBOX in app:
         st = await app[appkeys.MAIL_OUTBOX].status()

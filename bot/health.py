@@ -106,7 +106,7 @@ async def healthz(request: web.Request) -> web.Response:
     # mail server is not mended by restarting the gateway or by taking it (and the web chat
     # and Telegram with it) out of the load balancer. They are warnings an operator must see.
     if EMAIL in request.app:
-        up, detail, _ = request.app[EMAIL].health()
+        up, detail, _ = request.app[EMAIL].inbox.health()
         checks["email_mailbox"] = (up, detail)
         if not up:
             warnings.append("email_mailbox")

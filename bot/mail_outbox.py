@@ -37,6 +37,7 @@ from redis.exceptions import RedisError
 from bot import keys, metrics
 from bot.config import Settings
 from bot.crypto import InvalidToken, Sealer
+from bot.mail_endpoint import endpoint
 
 log = logging.getLogger(__name__)
 
@@ -110,8 +111,6 @@ def kind_of(mid: str) -> str:
 
 class MailOutbox:
     def __init__(self, redis: Redis, settings: Settings, sealers: dict[str, Sealer]) -> None:
-        from bot.email_channel import endpoint
-
         self.redis = redis
         self.settings = settings
         self.sealers = sealers

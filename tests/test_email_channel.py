@@ -20,7 +20,7 @@ from redis.asyncio import Redis
 
 from bot import logs, texts
 from bot.appkeys import EMAIL, GATEWAY, HANDOFF, MAIL_OUTBOX
-from bot.email_channel import parse_mail, strip_reply
+from bot.mail_reading import parse_mail, strip_reply
 from bot.handoff import data
 from bot.handoff.operators import Operator
 from tests.conftest import free_port, redis_bytes
@@ -110,7 +110,7 @@ async def mail_gw(gateway_factory: Any, dovecot: Dovecot, relay: SmtpRelay) -> A
         env.setdefault("EMAIL_ADDRESS", OURS)
         env.setdefault("EMAIL_POLL_SECONDS", "0.3")
         gw = await gateway_factory(**env)
-        await asyncio.wait_for(gw.app[EMAIL].connected.wait(), 15)
+        await asyncio.wait_for(gw.app[EMAIL].inbox.connected.wait(), 15)
         return gw
 
     return start
@@ -295,7 +295,7 @@ async def test_answer_waits_for_smtp_and_the_mail_stays_unseen_until_then(
     relay = SmtpRelay(dovecot)  # not started: its port is closed
     gw = await gateway_factory(RASA_URL=closed_rasa(), EMAIL_IMAP_URL=dovecot.url, EMAIL_SMTP_URL=relay.url,
                                EMAIL_ADDRESS=OURS, EMAIL_POLL_SECONDS="0.3", EMAIL_TIMEOUT="2")
-    await asyncio.wait_for(gw.app[EMAIL].connected.wait(), 15)
+    await asyncio.wait_for(gw.app[EMAIL].inbox.connected.wait(), 15)
     sender = "turelmes.teszt@example.org"
     dovecot.deliver(bytes(make_mail(sender, DANGER)))
     await until(lambda: _failed(gw), what="a failed send")
@@ -378,7 +378,7 @@ async def test_an_operator_mail_waits_out_an_smtp_outage_and_a_restart(
     env = dict(RASA_URL=closed_rasa(), EMAIL_IMAP_URL=dovecot.url, EMAIL_SMTP_URL=relay.url, EMAIL_ADDRESS=OURS,
                EMAIL_POLL_SECONDS="0.3", EMAIL_TIMEOUT="2", MAIL_RETRY_SECONDS="0.2", MAIL_RETRY_MAX_SECONDS="0.4")
     gw = await gateway_factory(**env)
-    await asyncio.wait_for(gw.app[EMAIL].connected.wait(), 15)
+    await asyncio.wait_for(gw.app[EMAIL].inbox.connected.wait(), 15)
     sender = "kitarto.teszt@example.org"
     mail = make_mail(sender, DANGER)
     dovecot.deliver(bytes(mail))
@@ -460,7 +460,7 @@ async def test_mailbox_health_and_metrics(mail_gw: Any, gateway_factory: Any, re
 
 
 async def _polled(gw: Any) -> bool:
-    return gw.app[EMAIL].last_poll > 0
+    return gw.app[EMAIL].inbox.last_poll > 0
 
 
 async def test_a_sender_over_its_limit_is_read_but_answered_only_for_danger(
