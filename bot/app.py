@@ -79,7 +79,7 @@ async def refresh_queue_metrics(app: web.Application) -> None:
     for w in await app[HANDOFF].queue.waiting():
         metrics.QUEUE_LENGTH.labels(w.level, w.skill).inc()
     if TELEGRAM in app:
-        status = await app[TELEGRAM].outbox_status()
+        status = await app[TELEGRAM].outbox.status()
         metrics.TELEGRAM_OUTBOX_BACKLOG.set(status["backlog"])
         metrics.TELEGRAM_OUTBOX_AGE.set(status["oldest_age_seconds"])
         metrics.TELEGRAM_INBOX_BACKLOG.set(status["inbox"])

@@ -45,10 +45,10 @@ async def redis_memory_ratio(redis) -> float:  # type: ignore[no-untyped-def]
 
 async def _outbox(request: web.Request) -> tuple[bool, str]:
     """Replies must be leaving: the sender runs and nothing waits longer than it should."""
-    from bot.telegram_channel import OUTBOX_STALE_SECONDS
+    from bot.telegram_outbox import OUTBOX_STALE_SECONDS
 
     try:
-        st = await asyncio.wait_for(request.app[TELEGRAM].outbox_status(), timeout=2)
+        st = await asyncio.wait_for(request.app[TELEGRAM].outbox.status(), timeout=2)
     except (RedisError, OSError, asyncio.TimeoutError) as exc:
         return False, type(exc).__name__
     detail = f"backlog {st['backlog']}, oldest {st['oldest_age_seconds']} s, inbox {st['inbox']}"

@@ -84,13 +84,13 @@ async def test_telegram_stop_does_not_wait_for_a_loop_whose_cancel_was_swallowed
                                RASA_URL=dead, ACTION_SERVER_URL=dead)
     channel = gw.app[TELEGRAM]
     real = channel.redis
-    channel.redis = SwallowingRedis(real)
+    channel.redis = channel.outbox.redis = SwallowingRedis(real)
     await asyncio.sleep(0.3)  # both loops are inside XREADGROUP now
     started = time.monotonic()
     stopping = asyncio.create_task(channel.stop())
     await asyncio.wait([stopping], timeout=8)  # not wait_for: the old stop() ate its cancel too
     took = time.monotonic() - started if stopping.done() else float("inf")
-    channel.redis = real
+    channel.redis = channel.outbox.redis = real
     for task in channel._tasks:  # on the old code the loops still run: end them for teardown
         task.cancel()
     await asyncio.wait([stopping], timeout=10)
