@@ -17,45 +17,26 @@ import time
 from typing import Any
 
 import aiohttp
-from aiohttp import web
 
 from bot.config import ROOT
 from tests.conftest import KEYS, LIMITS_OFF, RedisServer, free_port, wait_port
 from tests.fake_telegram import FakeBotAPI
+from tests.stand_ins import StandInRasa
 
 SECRET = "s3cret-s3cret-s3cret"
 
 
-class HangingRasa:
+class HangingRasa(StandInRasa):
     """Rasa and the action server in one: healthy, but a message is never answered."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.asked = asyncio.Event()
-        self._runner: web.AppRunner | None = None
-        self.url = ""
 
-    async def _health(self, request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok"})
-
-    async def _hang(self, request: web.Request) -> web.Response:
+    async def answer(self, body: dict[str, Any]) -> list[dict[str, Any]]:
         self.asked.set()
         await asyncio.sleep(3600)
-        return web.json_response([])
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_get("/health", self._health)
-        app.router.add_get("/", self._health)
-        app.router.add_post("/webhooks/rest/webhook", self._hang)
-        self._runner = web.AppRunner(app, shutdown_timeout=0.1)
-        await self._runner.setup()
-        port = free_port()
-        await web.TCPSite(self._runner, "127.0.0.1", port).start()
-        self.url = f"http://127.0.0.1:{port}"
-
-    async def stop(self) -> None:
-        if self._runner:
-            await self._runner.cleanup()
+        return []
 
 
 class SwallowingRedis:

@@ -8,6 +8,7 @@ import asyncio
 import os
 import signal
 import time
+from typing import Any
 
 import aiohttp
 
@@ -15,6 +16,7 @@ from bot import texts
 from bot.appkeys import GATEWAY
 from tests.conftest import RedisServer
 from tests.fake_telegram import FakeBotAPI
+from tests.stand_ins import StandInRasa
 from tests.test_lost_danger import DANGER, tg_env, wait_state
 
 SECRET = "spool-secret-0123456789"
@@ -159,49 +161,27 @@ async def test_kept_messages_replay_danger_first_each_chat_in_order(gateway_fact
     assert not spooled(str(tmp_path / "kept"))
 
 
-class HeldRasa:
+class HeldRasa(StandInRasa):
     """Rasa and the action server in one: answers at once, except one conversation's first
     message, held until the test lets it go (Redis is killed meanwhile)."""
 
     ANSWER = "Szia! Miben segíthetek?"
 
     def __init__(self, hold_sender: str) -> None:
+        super().__init__()
         self.hold_sender = hold_sender
         self.asked = asyncio.Event()
         self.release = asyncio.Event()
-        self._runner = None
-        self.url = ""
 
-    async def _health(self, request):
-        from aiohttp import web
-        return web.json_response({"status": "ok"})
-
-    async def _message(self, request):
-        from aiohttp import web
-        body = await request.json()
+    async def answer(self, body: dict[str, Any]) -> list[dict[str, Any]]:
         if body.get("sender") == self.hold_sender and not self.asked.is_set():
             self.asked.set()
             await self.release.wait()
-        return web.json_response([{"recipient_id": body.get("sender"), "text": self.ANSWER}])
-
-    async def start(self) -> None:
-        from aiohttp import web
-
-        from tests.conftest import free_port
-        app = web.Application()
-        for path in ("/", "/health", "/status", "/version"):
-            app.router.add_get(path, self._health)
-        app.router.add_post("/webhooks/rest/webhook", self._message)
-        self._runner = web.AppRunner(app, shutdown_timeout=0.1)
-        await self._runner.setup()
-        port = free_port()
-        await web.TCPSite(self._runner, "127.0.0.1", port).start()
-        self.url = f"http://127.0.0.1:{port}"
+        return [{"recipient_id": body.get("sender"), "text": self.ANSWER}]
 
     async def stop(self) -> None:
         self.release.set()
-        if self._runner:
-            await self._runner.cleanup()
+        await super().stop()
 
 
 async def test_update_in_work_when_redis_dies_is_answered_once(
