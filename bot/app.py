@@ -19,7 +19,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from bot import abuse, appkeys, health, metrics
+from bot import abuse, appkeys, health, metrics, metrics_endpoint
 from bot.action_watch import ActionServerWatch
 from bot.aof import AofRewriter
 from bot.appkeys import GATEWAY, HANDOFF, HTTP, HUB, REDIS, SETTINGS, VIEWS, WARMER
@@ -219,8 +219,8 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
     app.router.add_post("/telegram/webhook", telegram_webhook)
     health.setup(app)
     reports_api.setup(app)
-    metrics.setup(app)
-    app[metrics.QUEUE_REFRESH] = refresh_queue_metrics
+    metrics_endpoint.setup(app)
+    app[metrics_endpoint.QUEUE_REFRESH] = refresh_queue_metrics
     web_routes.setup(app)
     console_web.setup(app)
     return app

@@ -1,15 +1,12 @@
-"""Prometheus metrics, served at ``/metrics``. Labels never carry ids or text.
+"""Prometheus metrics (served at ``/metrics`` by ``bot.metrics_endpoint``). Labels never carry ids or text.
 
+Only the instruments: every module counts here, so this one imports nothing of ours.
 Every metric of ours is named ``gyermekvedo_...`` (PREFIX), so it cannot clash with another
 exporter's on a shared Prometheus; the process and Python runtime metrics keep their standard
 names (``process_*``, ``python_*``) that existing dashboards and alerts expect."""
 from __future__ import annotations
 
-import hmac
-
-from aiohttp import web
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
     GC_COLLECTOR,
     PLATFORM_COLLECTOR,
     PROCESS_COLLECTOR,
@@ -18,7 +15,6 @@ from prometheus_client import (
     Gauge,
     Histogram,
     disable_created_metrics,
-    generate_latest,
 )
 
 # No ``*_created`` series: their timestamps told within seconds when someone wrote about
@@ -76,34 +72,3 @@ ABUSE_LIMITED = _counter("abuse_limited_total", "Requests refused or slowed by a
 REDIS_MEMORY_RATIO = _gauge("redis_memory_used_ratio", "Redis used memory as a share of its maxmemory "
                             "(0 when no maxmemory is set); alert above 0.8")
 
-
-def allowed(request: web.Request) -> bool:
-    """With METRICS_TOKEN: only its bearer; without: only a loopback client (a client
-    behind a trusted proxy is judged by its forwarded address, not the proxy's)."""
-    from bot import abuse
-    from bot.appkeys import SETTINGS
-
-    settings = request.app[SETTINGS]
-    if settings.metrics_token:
-        header = request.headers.get("Authorization", "")
-        return header.startswith("Bearer ") and hmac.compare_digest(
-            header[7:].strip().encode(), settings.metrics_token.encode())
-    return abuse.is_loopback(abuse.client_address(request, abuse.parse_trusted(settings.trusted_proxy)))
-
-
-async def metrics_view(request: web.Request) -> web.Response:
-    if not allowed(request):
-        return web.json_response({"error": "metrics need the METRICS_TOKEN bearer (or loopback)"}, status=403)
-    refresh = request.app.get(QUEUE_REFRESH)
-    if refresh is not None:
-        await refresh(request.app)
-    return web.Response(body=generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST})
-
-
-# An optional coroutine ``refresh(app)`` that sets QUEUE_LENGTH from Redis at scrape time
-# (installed by the handoff service, which knows the queue's shape).
-QUEUE_REFRESH: web.AppKey = web.AppKey("metrics_queue_refresh")
-
-
-def setup(app: web.Application) -> None:
-    app.router.add_get("/metrics", metrics_view)
