@@ -3,8 +3,15 @@
 - No import circle among the handoff, the console, delivery and the gateway, counting
   every import (module level, inside functions and under TYPE_CHECKING): a circle
   hidden behind TYPE_CHECKING is still two modules that cannot be read apart.
+- No import circle anywhere in ``bot/`` but the few listed in ``KNOWN_CIRCLES``, each with
+  its reason (the list only shrinks).
 - The conversation's ``state`` is written by the named compare-and-set scripts only
   (``bot.store`` and ``bot.handoff.queue`` say so in their docstrings).
+- No module over ``LINE_LIMIT`` lines but those in ``LONG_MODULES``: a module that long
+  holds more than one concern, and a newcomer reads it whole to change one. The list
+  only shrinks: a module split below the limit must leave it.
+
+``python -m tests.test_structure`` prints the circles and the long modules.
 """
 from __future__ import annotations
 
@@ -14,6 +21,28 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BOT = ROOT / "bot"
+CODE = ("bot", "actions")  # the service's own code (tests and scripts may be long)
+LINE_LIMIT = 400
+
+# Modules over LINE_LIMIT today, and why they are not split yet. Take a module off when it is.
+LONG_MODULES = {
+    "bot/gateway.py": "the message path; being untangled now (commands, screening, replies apart)",
+    "bot/store.py": "the conversation record and its Lua scripts; being reworked now",
+    "bot/handoff/queue.py": "the queue's named Lua scripts, the one owner of a waiting conversation's state",
+    "bot/reports/store.py": "the report record and its scripts, kept whole so every write to it is in one place",
+    "bot/safety/classifier.py": "the danger classifier; being changed now (issue 15 leaves bot/safety to that work)",
+    "bot/safety/matcher.py": "the lexicon matcher; as above",
+    "bot/safety/lexicon.py": "the lexicon loader and its checks; as above",
+    "actions/report.py": "the report form's actions; being cut under 300 lines now (issue 15, item 3)",
+}
+
+# Import circles left, with why: each is two or three modules that cannot be read apart.
+KNOWN_CIRCLES = {
+    frozenset({"bot.abuse", "bot.config", "bot.reports.directory"}):
+        "settings validation calls parse_trusted and Directory.load lazily; they take Settings/ROOT back",
+    frozenset({"bot.safety", "bot.safety.classifier"}):
+        "type-only import back from the classifier; left to the work on bot/safety",
+}
 
 
 def _modules() -> dict[str, Path]:
@@ -83,6 +112,38 @@ def test_no_import_circle_in_the_handoff_path() -> None:
     assert _circles(graph) == []
 
 
+def _graph() -> dict[str, set[str]]:
+    known = _modules()
+    return {m: _imports(known[m], known) - {m} for m in known}
+
+
+def test_no_import_circle_in_bot_but_the_known_ones() -> None:
+    circles = {frozenset(c) for c in _circles(_graph())}
+    assert circles <= set(KNOWN_CIRCLES), f"new import circle: {[sorted(c) for c in circles - set(KNOWN_CIRCLES)]}"
+    gone = set(KNOWN_CIRCLES) - circles
+    assert not gone, f"circle gone, take it off KNOWN_CIRCLES: {[sorted(c) for c in gone]}"
+
+
+def long_modules() -> dict[str, int]:
+    """Every module of the service's code over LINE_LIMIT lines, with its length."""
+    out = {}
+    for top in CODE:
+        for path in sorted((ROOT / top).rglob("*.py")):
+            lines = len(path.read_text(encoding="utf-8").splitlines())
+            if lines > LINE_LIMIT:
+                out[str(path.relative_to(ROOT))] = lines
+    return out
+
+
+def test_no_new_module_over_the_line_limit() -> None:
+    found = long_modules()
+    print(f"modules over {LINE_LIMIT} lines:", ", ".join(f"{m} ({n})" for m, n in found.items()))
+    new = sorted(set(found) - set(LONG_MODULES))
+    assert not new, f"over {LINE_LIMIT} lines, split by concern (or argue for it in LONG_MODULES): {new}"
+    shorter = sorted(set(LONG_MODULES) - set(found))
+    assert not shorter, f"now within {LINE_LIMIT} lines (or gone): take off LONG_MODULES: {shorter}"
+
+
 STATE_WRITE = re.compile(r"HSET'\s*,\s*KEYS\[\d+\]\s*,\s*'state'")
 
 
@@ -98,3 +159,10 @@ def test_only_the_named_scripts_write_the_conversation_state() -> None:
         assert not re.search(r"hset\([^)]*[\"']state[\"']", path.read_text(encoding="utf-8")), path
     assert writers == {"bot/store.py:_SET_STATE", "bot/handoff/queue.py:ENQUEUE", "bot/handoff/queue.py:CLAIM",
                        "bot/handoff/queue.py:RELEASE", "bot/handoff/queue.py:REQUEUE"}
+
+
+if __name__ == "__main__":
+    for circle in _circles(_graph()):
+        print("circle:", " <-> ".join(circle))
+    for module, lines in long_modules().items():
+        print(f"{lines:5d} {module}")
