@@ -286,7 +286,7 @@ class EmailChannel:
             try:
                 await self.send(msg)
                 return
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - whatever SMTP did: retried, then given up (logged)
                 metrics.ERRORS.labels("email_send").inc()
                 log.error("email reply not sent", extra={"channel": CHANNEL, "conv": pid, "attempt": attempt,
                                                          "error": type(exc).__name__})

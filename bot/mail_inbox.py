@@ -55,7 +55,7 @@ class MailInbox:
                 await self._session()
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # connection lost, login refused, timeout: try again
+            except Exception as exc:  # noqa: BLE001 - connection lost, login refused, timeout: try again
                 self.connected.clear()
                 metrics.ERRORS.labels("email_imap").inc()
                 log.error("email mailbox unavailable", extra={"channel": CHANNEL, "error": type(exc).__name__})
@@ -112,7 +112,7 @@ class MailInbox:
         try:
             if not client.has_pending_idle() and client.get_state() == "SELECTED":
                 await asyncio.wait_for(client.logout(), 2)
-        except BaseException:  # a dead connection has nothing to log out of
+        except BaseException:  # noqa: BLE001, S110 - a dead connection has nothing to log out of
             pass
         transport = getattr(client.protocol, "transport", None)
         if transport is not None:
@@ -121,7 +121,7 @@ class MailInbox:
     async def _sleep(self, seconds: float) -> None:
         try:
             await asyncio.wait_for(self._wake.wait(), seconds)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
     async def _idle(self, client: Any, seconds: float) -> None:

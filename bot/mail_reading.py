@@ -13,13 +13,15 @@ from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import parseaddr
+from typing import ClassVar
 
 _BULK = {"bulk", "junk", "list", "auto_reply", "auto-reply"}
-_NOREPLY = re.compile(r"^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounces?)([+@-]|$)", re.I)
-REPLY_PREFIX = re.compile(r"^\s*((re|vá|váa|válasz|aw|sv|fwd?|tov|továbbítás)\s*(\[\d+\])?\s*:\s*)+", re.I)
-_ORIGINAL = re.compile(r"^\s*-{2,}\s*(original message|eredeti üzenet|forwarded message|továbbított üzenet)", re.I)
-_HEADER_FROM = re.compile(r"^\s*(from|feladó|küldő)\s*:", re.I)
-_HEADER_SENT = re.compile(r"^\s*(sent|date|elküldve|dátum|küldve)\s*:", re.I)
+_NOREPLY = re.compile(r"^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounces?)([+@-]|$)", re.IGNORECASE)
+REPLY_PREFIX = re.compile(r"^\s*((re|vá|váa|válasz|aw|sv|fwd?|tov|továbbítás)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+_ORIGINAL = re.compile(r"^\s*-{2,}\s*(original message|eredeti üzenet|forwarded message|továbbított üzenet)",
+                       re.IGNORECASE)
+_HEADER_FROM = re.compile(r"^\s*(from|feladó|küldő)\s*:", re.IGNORECASE)
+_HEADER_SENT = re.compile(r"^\s*(sent|date|elküldve|dátum|küldve)\s*:", re.IGNORECASE)
 
 
 @dataclass
@@ -65,7 +67,7 @@ def strip_reply(body: str) -> str:
         if _is_attribution(lines, i):
             # Gmail wraps a long "On <date> <name> <\naddress> wrote:" over two lines.
             cut = i - 1 if i > 0 and lines[i - 1].strip().lower().startswith("on ") and \
-                not lines[i].strip().lower().startswith("on ") else i
+                not line.strip().lower().startswith("on ") else i
             break
     kept = [ln.rstrip() for ln in lines[:cut] if not ln.lstrip().startswith(">")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
@@ -74,8 +76,9 @@ def strip_reply(body: str) -> str:
 class _HtmlText(html.parser.HTMLParser):
     """HTML mail read as text: blocks become lines; scripts, styles and quotes are dropped."""
 
-    BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol", "pre"}
-    SKIP = {"script", "style", "head", "title", "blockquote"}
+    BLOCK: ClassVar[set[str]] = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol",
+                                 "pre"}
+    SKIP: ClassVar[set[str]] = {"script", "style", "head", "title", "blockquote"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -105,7 +108,7 @@ def html_to_text(markup: str) -> str:
     try:
         parser.feed(markup)
         parser.close()
-    except Exception:  # malformed markup: what was read so far
+    except Exception:  # noqa: BLE001, S110 - malformed markup: what was read so far
         pass
     lines = [re.sub(r"[ \t\xa0]+", " ", ln).strip() for ln in "".join(parser.out).split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
@@ -147,7 +150,7 @@ def parse_mail(raw: bytes, own_address: str, max_chars: int, *, headers_only: bo
     mail = Mail()
     try:
         sender = parseaddr(str(msg.get("From", "")))[1]
-    except Exception:
+    except Exception:  # noqa: BLE001 - a malformed From: nobody to answer
         sender = ""
     mail.sender = sender.strip().lower()
     mail.message_id = str(msg.get("Message-ID", "")).strip()

@@ -278,7 +278,7 @@ class TelegramChannel:
                                                 "urgent": urgent, "answered": False})
             if not keep_entry:
                 log.error("inbox entry not finished", extra={"component": "telegram", "error": "spool"})
-        except Exception:  # noqa: BLE001
+        except Exception:
             if self._stopping:
                 return  # cut short by the stop (a closed client): pending, answered after restart
             log.exception("inbox entry failed", extra={"component": "telegram"})

@@ -229,7 +229,7 @@ class TelegramOutbox:
             return False  # sent directly (Redis down): nothing queued before an erase
         try:
             mark = await asyncio.wait_for(self.redis.get(keys.erased(body["pid"])), 1.0)
-        except (RedisError, OSError, asyncio.TimeoutError):
+        except (TimeoutError, RedisError, OSError):
             return False  # cannot tell: a reply sent beats a reply lost (112 never waits on it)
         return mark is not None and entry_key(body["entry"]) <= entry_key(mark.decode())
 
