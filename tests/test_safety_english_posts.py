@@ -80,6 +80,7 @@ def test_english_most_there_is_help_do_not_make_it_immediate(screener, text) -> 
     ("my dad kicked me out and I have nowhere to go", Level.HIGH),
     ("he kicked me in the stomach", Level.HIGH),
     ("my dad was arrested for beating my mom again", Level.HIGH),
+    ("looking for some help, I just tried to kill myself", Level.IMMEDIATE),  # an attempt just now
 ])
 def test_the_danger_beside_them_is_still_caught(screener, text, at_least) -> None:
     r = screener.screen(text)
