@@ -1,5 +1,5 @@
 """English false friends found on ordinary Reddit posts, and general wording the sealed sets missed
-(issue 13, session 7).
+.
 
 The kinds come from ../shared/corpora/reddit_rmhd.jsonl (money, law, teaching, guns, divorce):
 posts raised to high or immediate by one word ("jump", "most", "homeless", "for money", "love").
