@@ -1,5 +1,4 @@
-"""English false friends found on ordinary Reddit posts, and general wording the sealed sets missed
-.
+"""English false friends found on ordinary Reddit posts, and general wording the sealed sets missed.
 
 The kinds come from ../shared/corpora/reddit_rmhd.jsonl (money, law, teaching, guns, divorce):
 posts raised to high or immediate by one word ("jump", "most", "homeless", "for money", "love").
