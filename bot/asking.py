@@ -95,3 +95,25 @@ def question_after_courtesy(text: str) -> str:
     rest = text[m.end():].strip()
     asks = "?" in rest or _QUESTION_START.match(rest)
     return rest if asks and len(rest.split()) >= _MIN_REST_WORDS else text
+
+
+# "How long until someone writes?" while waiting for an operator: the answer is the queue's
+# own (the place, an estimate or "we cannot say", what to do if it is urgent), never Rasa's
+# "I'm asking a colleague" again. The wait of the person or of "someone" who will write, not of
+# an authority ("meddig kell várni a döntésre?" is a question for the bot).
+_ASKS_WAIT = re.compile(
+    r"\b(mennyi (ido|ideig)|meddig|mikor|hany perc\w*|mennyit|sokat|sokaig|meg mindig)\b.{0,40}?"
+    r"\b(valaki|valakinek|munkatars\w*|kollega\w*|ember\w*|operator\w*|sorra|sorban|ram|rank|"
+    r"varnom|varnod|varnia|varnunk|varok|varjak|varni kell nekem)\b"
+    r"|\b(varnom|varnod|varnia|varnunk|varok) (meg )?(sokat|sokaig|meddig|mennyit)\b"
+    r"|\bhow (long|much longer|many (more )?minutes)\b.{0,40}?\b(wait\w*|someone|somebody|anyone|a person|"
+    r"colleague|operator|queue)\b"
+    r"|\bwhen (will|does|do|is) (someone|somebody|anyone|a person|a colleague|the colleague|an operator|"
+    r"the operator|they|you)\b.{0,30}?\b(write|answer|reply|respond|come|talk|join|be)\b"
+    r"|\bhow much longer\b|\bstill waiting\b"
+)
+
+
+def asks_wait(text: str) -> bool:
+    """True when the message asks how long the wait for an operator is."""
+    return bool(_ASKS_WAIT.search(_fold(text)))

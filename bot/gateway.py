@@ -75,6 +75,9 @@ class Handoff(Protocol):
     async def person_wrote(self, conv: Conversation, seq: int, result: ScreenResult) -> list[Reply]:
         """A message arrived while queued or live: notify operators; maybe reply."""
 
+    async def wait_answer(self, conv: Conversation) -> list[Reply]:
+        """While queued, "how long until someone writes?": the place, the estimate, 112."""
+
 
 # Typed commands the bot understands (wording/words/commands.yml), mapped to what they mean.
 # Everything else that starts with "/" loses its slash: Rasa would read it as an intent
@@ -528,6 +531,11 @@ class Gateway:
             # Waiting is not silence: operators hear of the message (maybe at a higher
             # priority) and the bot goes on answering below.
             replies += await self.handoff.person_wrote(conv, seq, result, bot_answers=not wants_person)
+            if not wants_person and result.level < Level.HIGH and asking.asks_wait(text):
+                # "How long until someone writes?" is the queue's question: its answer, not
+                # Rasa's "I'm asking a colleague" once more.
+                outcome.replies = replies + await self.handoff.wait_answer(conv)
+                return
 
         # 4. Danger or an explicit request: to the queue. A danger an operator already
         # handled (returned to the bot) re-queues only on a new signal: a higher level than it
@@ -797,6 +805,7 @@ class Gateway:
             answer = [m for m in answer if not m.custom.get("fallback") and not (m.text or m.buttons)
                       ] + [BotMessage(text=texts.text("support", conv.voice),
                                       buttons=((texts.text("talk_to_person_button", conv.language), "/talk_to_human"),))]
+        after: list[Reply] = []  # what Rasa said after its handoff (the report form's next question)
         for m in answer:
             if m.custom.get("fallback"):
                 continue
@@ -805,16 +814,18 @@ class Gateway:
             if isinstance(m.custom.get("report"), dict):
                 report = m.custom["report"]
             if m.text or m.buttons:
-                replies.append(self._reply(m))
+                (after if handoff is not None else replies).append(self._reply(m))
         replies = await self._say(conv, replies, rate=rate,
                                   **({"rasa_language": conv.language} if slot_change else {}))
         if report is not None and self.reports is not None:
             replies += await self._say(conv, await self.reports.submit(conv, report))
         if handoff is not None:
+            # 112 first, then where the chat stands in the queue, then the form's next question.
             replies += await self._handoff(
                 conv, reason=str(handoff.get("reason") or "requested"),
                 skill=handoff.get("skill") or None, announce=False,
             )
+            replies += await self._say(conv, after)
         return replies
 
     async def _busy(self, conv: Conversation, text: str, distress: bool, rate: int = 0) -> list[Reply]:

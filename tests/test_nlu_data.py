@@ -136,18 +136,27 @@ def _action_classes():
     return found
 
 
-def _report_questions() -> set:
-    """The report form's action_ask_<slot> actions, made from actions/report.py's ASKED
+def _report_questions() -> dict:
+    """The report form's action_ask_<slot> actions: classes in actions/report.py that name
+    their slot (``slot = "report_what"``) and inherit the shared asker's async run
     (tests/test_report_ask.py checks the action server registers each one)."""
     tree = ast.parse((ROOT / "actions" / "report.py").read_text(encoding="utf-8"))
-    asked = next(n for n in ast.walk(tree) if isinstance(n, ast.AnnAssign)
-                 and getattr(n.target, "id", "") == "ASKED")
-    return {f"action_ask_{k.value}" for k in asked.value.keys}
+    found = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and [getattr(b, "id", "") for b in node.bases] == ["AskReport", "Action"]:
+            slot = next(i.value.value for i in node.body if isinstance(i, ast.Assign)
+                        and getattr(i.targets[0], "id", "") == "slot")
+            found[f"action_ask_{slot}"] = node
+    return found
 
 
 def test_action_classes_are_named_after_their_rasa_names_and_async():
     classes = _action_classes()
-    assert set(DOMAIN["actions"]) == set(classes) | _report_questions()
+    questions = _report_questions()
+    assert set(DOMAIN["actions"]) == set(classes) | set(questions)
+    for rasa_name, node in questions.items():
+        assert node.name == "".join(part.capitalize() for part in rasa_name.split("_")), (rasa_name, node.name)
+        assert ast.get_docstring(node), f"{node.name} needs a docstring"
     for rasa_name, (node, _) in classes.items():
         camel = "".join(part.capitalize() for part in rasa_name.split("_"))
         assert node.name == camel, (rasa_name, node.name)

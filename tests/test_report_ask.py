@@ -93,7 +93,7 @@ CONFIRM = r'''
 import asyncio, json, sys
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
-from actions.report import ValidateReportForm
+from actions.report_form import ValidateReportForm
 
 out = {}
 for text in json.loads(sys.argv[1]):

@@ -53,7 +53,7 @@ def priority_name(rank: Any) -> str:
 
 def priority_for(level: Level, reason: str) -> str:
     """The queue band for a conversation with danger ``level`` queued for ``reason``."""
-    if level >= Level.IMMEDIATE:
+    if level >= Level.IMMEDIATE or reason == "danger_now":  # the report form's "in danger right now: yes"
         return "immediate"
     if level >= Level.HIGH or reason == "danger":
         return "high"

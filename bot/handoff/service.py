@@ -138,6 +138,20 @@ class HandoffService(OperatorActions):
         await self.events.publish("message", conv.pid, await self.store.last_seq(conv.pid))
         return replies
 
+    async def wait_answer(self, conv: Conversation) -> list[Reply]:
+        """The answer to "how long until someone writes?" while queued: the place and an
+        estimate (or, with nobody online, that and the open numbers), and what to do if it is
+        urgent. Said like the bot's other words (recorded in the transcript)."""
+        ticket = await self.queue.ticket(conv.pid)
+        skill = normalise_skill(ticket.get("skill")) or normalise_skill(conv.skill) or DEFAULT_SKILL
+        text = await self.waits.waiting_text(conv.pid, skill, "", conv.voice, channel=conv.channel)
+        if "112" not in text:
+            text += "\n" + data.text("immediate_reminder", conv.voice)
+        replies = [Reply(text)]
+        await self._record(conv.pid, replies)
+        log.info("queue wait asked", extra={"conv": conv.pid, "skill": skill})
+        return replies
+
     async def person_left(self, pid: str) -> str:
         """The person used the quick exit: a waiting chat leaves the queue (nobody is
         there to answer it), a live one stays with its operator, who is told once.

@@ -1,0 +1,152 @@
+"""How the report form reads an answer: skip, "I don't know", stop, "send it as it is",
+a refusal, yes / no, or the reporter's own words.
+
+Why the answers are read here and not by NLU: every question takes free text, and an
+answer that NLU happens to classify as "skip" or "stop" must still be kept. So a typed
+message counts as skip / "I don't know" / stop only if it is a button payload, one of
+those intents' training phrases, or one of the few unmistakable phrases below ("küldjék el
+így", "nem szeretném megadni"): a missed phrase is merely kept as text, which the reporter
+sees in the summary; a wrong guess would lose an answer or end the report.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+from typing import Any, Dict, FrozenSet, Optional, Set, Text
+
+import yaml
+from rasa_sdk import Tracker
+
+from knowledge import normalise
+
+from .common import latest_intent
+
+logger = logging.getLogger(__name__)
+
+SKIPPED = "skipped"
+UNKNOWN = "unknown"
+NLU_FILE = Path(__file__).resolve().parent.parent / "nlu_data" / "report" / "nlu.yml"
+KIND = {"report_skip": "skip", "report_dont_know": "unknown", "report_stop": "stop"}
+_BUILTIN: Dict[Text, Set[Text]] = {
+    "report_skip": {"kihagyom", "passz", "skip", "pass", "tovabb", "next"},
+    "report_dont_know": {"nem tudom", "nemtom", "fogalmam sincs", "i don t know", "dont know", "no idea"},
+    "report_stop": {"megallok", "allj", "stop", "megsem", "megse", "cancel", "quit"},
+}
+# "That is all I know, send it as it is": the reporter wants to send what was given so far,
+# so the form goes to its summary and "send it?" (never sends without that yes).
+_SEND_AS_IS = re.compile(
+    r"\b(kuld\w* el (igy|ennyit|most|ezt)|(igy|ennyit|most|ezt) kuld\w* el|"
+    r"(igy|ennyivel|ennyit) (is )?(tovabbits\w*|kuld\w*)|tovabbits\w* (igy|ennyit|most)|"
+    r"ennel tobbet nem tudok|tobbet nem tudok|nem tudok (ennel )?tobbet|ennyit tudok|csak ennyit tudok|ennyi amit tudok|"
+    r"(that s|thats|that is) all i know|send it (like this|as it is|as is|now)|"
+    r"(nothing|no) more (to add|i know)|i don t know (anything )?more)\b"
+)
+# "I'd rather not say": a refusal of one question is a skip, never the answer's text.
+_REFUSE = re.compile(
+    r"^(ezt |azt |inkabb )?nem (szeretn\w+|akar\w+|kivan\w+)( \w+)? (meg)?(adni|mondani|irni|leirni|elarulni|"
+    r"valaszolni)\b|^(ezt |azt )?inkabb nem( mondom| irom| adom meg)?$|^(ezt |azt )?nem mondom meg\b|"
+    r"^(i d|i would|i) (rather|prefer) not\b|^i don t want to (say|tell|give|answer)\b"
+)
+YES_WORDS = frozenset({"igen", "ige", "aha", "persze", "yes", "yeah", "yep"})
+NO_WORDS = frozenset({"nem", "ne", "no", "nope", "nincs"})
+# "Send it?" answered in words rather than with yes/no: "Küldje el, kérem", "mehet", "send it".
+_SEND = re.compile(r"\b(kuld\w*|elkuld\w*|tovabbits\w*|mehet|send|submit|go ahead)\b")
+_DONT_SEND = re.compile(r"\b(ne|nem|dont|don t|do not|nem (akarom|szeretnem)( hogy)?) (el)?(kuld\w*|tovabbits\w*|send)\b")
+FAQ_CONFIDENCE = 0.6  # intent confidence (logistic regression; real FAQ questions measured 0.46-0.99)
+FAQ_MAX_WORDS = 12
+
+
+def _phrases() -> Dict[Text, FrozenSet[Text]]:
+    """The training examples of the three intents, normalised (built-in lists if unreadable)."""
+    found: Dict[Text, Set[Text]] = {k: set(v) for k, v in _BUILTIN.items()}
+    try:
+        data = yaml.safe_load(NLU_FILE.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        logger.warning("report form: %s unreadable, built-in phrase lists only", NLU_FILE.name)
+        return {k: frozenset(v) for k, v in found.items()}
+    for block in data.get("nlu") or []:
+        if block.get("intent") in found:
+            for line in str(block.get("examples") or "").splitlines():
+                if line.strip().startswith("- "):
+                    found[block["intent"]].add(normalise(line.strip()[2:]))
+    return {k: frozenset(v) for k, v in found.items()}
+
+
+PHRASES = _phrases()
+
+
+def text_of(value: Any) -> Text:
+    """The answer as stripped text ("" for None)."""
+    return str(value).strip() if value is not None else ""
+
+
+def classify(tracker: Tracker, value: Any) -> Text:
+    """What an answer is: "skip", "unknown", "stop", "payload" (another button) or "text"."""
+    text = text_of(value)
+    norm = normalise(text)
+    if text.startswith("/"):
+        # A button: its payload is the intent (Rasa parses "/x" with confidence 1).
+        return KIND.get(latest_intent(tracker) or "", "payload")
+    if not norm:
+        return "payload"
+    for kind_intent, kind in KIND.items():
+        if norm in PHRASES[kind_intent]:
+            return kind
+    if send_as_is(text):
+        return "stop"
+    if _REFUSE.search(norm):
+        return "skip"
+    return "text"
+
+
+def send_as_is(value: Any) -> bool:
+    """"Küldjék el így", "that's all I know": send what was given (a yes at "send it?")."""
+    norm = normalise(text_of(value))
+    return bool(_SEND_AS_IS.search(norm)) and not _DONT_SEND.search(norm)
+
+
+def yes_no(tracker: Tracker, value: Any) -> Optional[Text]:
+    """"yes" / "no" from a mapped value, the intent or the first words; None if unclear."""
+    text = text_of(value)
+    if text in ("yes", "no"):
+        return text
+    intent = latest_intent(tracker)
+    words = normalise(text).split()[:3]
+    if intent == "affirm" or (words and words[0] in YES_WORDS):
+        return "yes"
+    if intent == "deny" or (words and words[0] in NO_WORDS):
+        return "no"
+    return None
+
+
+def send_or_not(tracker: Tracker, value: Any) -> Optional[Text]:
+    """The answer to "send it?": yes / no as yes_no reads it, else a send word (a "don't" first)."""
+    norm = normalise(text_of(value))
+    if _DONT_SEND.search(norm):
+        return "no"
+    if send_as_is(value):  # before yes_no: NLU may read "nem tudok többet, küldjék el" as deny
+        return "yes"
+    answer = yes_no(tracker, value)
+    if answer:
+        return answer
+    return "yes" if _SEND.search(norm) else None
+
+
+def faq_question(tracker: Tracker) -> Optional[Text]:
+    """The FAQ response to utter if the answer is really a question about the service.
+
+    "Is it anonymous?" typed at "how old is the child?" must be answered, not stored as
+    the age. Only a short message with a question mark that NLU reads as an FAQ with
+    high confidence counts; anything else is kept as the reporter's answer.
+    """
+    latest = tracker.latest_message or {}
+    text = text_of(latest.get("text"))
+    intent = latest.get("intent") or {}
+    if intent.get("name") != "faq" or float(intent.get("confidence") or 0) < FAQ_CONFIDENCE:
+        return None
+    if "?" not in text or len(text.split()) > FAQ_MAX_WORDS:
+        return None
+    selected = ((latest.get("response_selector") or {}).get("faq") or {}).get("response") or {}
+    key = selected.get("intent_response_key")
+    return f"utter_{key}" if key else None

@@ -1,0 +1,196 @@
+"""``validate_report_form``: each answer of the report form, read and kept.
+
+Skip, "I don't know", stop, "send it as it is" and refusals are told apart in
+actions/report_answers.py; here they become slot values. Stop and "send it as it is" jump
+to the summary and "send it?" (what was given is kept only after that yes); "in danger right
+now: yes" says 112 first and asks an operator in parallel, and the form goes on (issue 12: a
+report is never lost). A short FAQ question typed instead of an answer is answered and the
+question asked again.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from knowledge import normalise
+
+from .common import language
+from .report import FIELD_SLOTS, danger_now
+from .report_answers import SKIPPED, UNKNOWN, classify, faq_question, send_as_is, send_or_not, text_of, yes_no
+
+logger = logging.getLogger(__name__)
+
+# Caps: long enough for a real account, short enough that a pasted wall of text
+# cannot bloat the tracker and the sealed report.
+MAX_CHARS: Dict[Text, int] = {
+    "report_what": 1000,
+    "report_child_age": 60,
+    "report_settlement": 100,
+    "report_address": 200,
+    "report_relation": 200,
+    "report_since": 200,
+    "report_others_know": 300,
+}
+_AGE_NUMBER = re.compile(r"\b([0-9]{1,2})\b")
+_ADDRESS_HINT = re.compile(r"\d|\b(utca|u|ut|ter|korut|koz|sor|street|st|road|rd|avenue)\b")
+
+
+class ValidateReportForm(FormValidationAction):
+    """Normalises skip / "I don't know" / stop, caps free text, asks the address only on request."""
+
+    def name(self) -> Text:
+        return "validate_report_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        """Only delegates; defined so every action in actions/ has an async run (tests)."""
+        return await super().run(dispatcher, tracker, domain)
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+        """The address only if they want to give one; no "send it?" when every question was skipped."""
+        slots = list(domain_slots)
+        if tracker.get_slot("report_wants_address") != "yes" and "report_address" in slots:
+            slots.remove("report_address")
+        asked = [n for n in slots if n in FIELD_SLOTS.values()]
+        if "report_confirm" in slots and all(tracker.get_slot(n) is not None for n in asked) \
+                and all(tracker.get_slot(n) == SKIPPED for n in asked):
+            # Every question skipped: nothing to confirm; the submit action says nothing was sent.
+            slots.remove("report_confirm")
+        return slots
+
+    # -- helpers -----------------------------------------------------------------------
+    @staticmethod
+    def _stop(slot: Text, tracker: Tracker) -> Dict[Text, Any]:
+        """Stop: every unasked question counts as skipped; the confirmation comes next.
+
+        If nothing at all was given there is nothing to confirm: the form ends and
+        the submit action says nothing was sent.
+        """
+        out: Dict[Text, Any] = {"report_stopped": True}
+        for name in FIELD_SLOTS.values():
+            if tracker.get_slot(name) is None or name == slot:
+                out[name] = SKIPPED
+        if tracker.get_slot("report_wants_address") is None or slot == "report_wants_address":
+            out["report_wants_address"] = "no"
+        if slot == "report_confirm" or not any(
+                tracker.get_slot(n) not in (None, SKIPPED) for n in FIELD_SLOTS.values() if n != slot):
+            out["report_confirm"] = "no"
+        return out
+
+    @staticmethod
+    def _answered_question(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+        """Answer an FAQ asked instead of an answer; the form then asks its question again."""
+        response = faq_question(tracker)
+        if response is None:
+            return False
+        logger.info("report form: question answered inside the form")
+        dispatcher.utter_message(response=response)
+        return True
+
+    def _free(self, slot: Text, value: Any, tracker: Tracker,
+              dispatcher: Optional[CollectingDispatcher] = None) -> Dict[Text, Any]:
+        if dispatcher is not None and self._answered_question(dispatcher, tracker):
+            return {slot: None}
+        kind = classify(tracker, value)
+        if kind == "skip":
+            return {slot: SKIPPED}
+        if kind == "unknown":
+            return {slot: UNKNOWN}
+        if kind == "stop":
+            return self._stop(slot, tracker)
+        if kind == "payload":
+            return {slot: None}  # another button (e.g. an old one): ask again
+        return {slot: text_of(value)[: MAX_CHARS[slot]]}
+
+    # -- free-text questions -------------------------------------------------------------
+    async def validate_report_what(self, value: Any, dispatcher: CollectingDispatcher,
+                                   tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """What happened: the reporter's own words, capped."""
+        return self._free("report_what", value, tracker, dispatcher)
+
+    async def validate_report_child_age(self, value: Any, dispatcher: CollectingDispatcher,
+                                        tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """Age: kept as the short raw text ("kb 10", "tinédzser"); a bare number gets "év"/"years"."""
+        out = self._free("report_child_age", value, tracker, dispatcher)
+        age = out.get("report_child_age")
+        if age and age not in (SKIPPED, UNKNOWN) and age.isdigit() and _AGE_NUMBER.fullmatch(age):
+            out["report_child_age"] = f"{age} {'years' if language(tracker) == 'en' else 'év'}"
+        return out
+
+    async def validate_report_settlement(self, value: Any, dispatcher: CollectingDispatcher,
+                                         tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """Settlement: free text, capped (operators look it up in the office directory)."""
+        return self._free("report_settlement", value, tracker, dispatcher)
+
+    async def validate_report_address(self, value: Any, dispatcher: CollectingDispatcher,
+                                      tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """Address: only asked after a yes; free text, capped."""
+        return self._free("report_address", value, tracker, dispatcher)
+
+    async def validate_report_relation(self, value: Any, dispatcher: CollectingDispatcher,
+                                       tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """Who causes the harm: the relation in their words (the store spots parents in it)."""
+        return self._free("report_relation", value, tracker, dispatcher)
+
+    async def validate_report_since(self, value: Any, dispatcher: CollectingDispatcher,
+                                    tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """Since when: free text, capped."""
+        return self._free("report_since", value, tracker, dispatcher)
+
+    async def validate_report_others_know(self, value: Any, dispatcher: CollectingDispatcher,
+                                          tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """Whether others know: free text ("igen, a tanára"), capped."""
+        return self._free("report_others_know", value, tracker, dispatcher)
+
+    # -- yes/no questions ----------------------------------------------------------------
+    async def validate_report_wants_address(self, value: Any, dispatcher: CollectingDispatcher,
+                                            tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """Yes / no; skip, a refusal or "I don't know" mean no; an address typed straight away is taken."""
+        if self._answered_question(dispatcher, tracker):
+            return {"report_wants_address": None}
+        kind = classify(tracker, value)
+        if kind == "stop":
+            return self._stop("report_wants_address", tracker)
+        if kind in ("skip", "unknown"):
+            return {"report_wants_address": "no"}
+        answer = yes_no(tracker, value)
+        if answer:
+            return {"report_wants_address": answer}
+        text = text_of(value)
+        if kind == "text" and _ADDRESS_HINT.search(normalise(text)):
+            return {"report_wants_address": "yes", "report_address": text[: MAX_CHARS["report_address"]]}
+        return {"report_wants_address": None}
+
+    async def validate_report_danger_now(self, value: Any, dispatcher: CollectingDispatcher,
+                                         tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """yes / no / unknown / skipped; anything unclear is asked again (it matters). A yes
+        says 112 first and asks an operator; the form goes on to "send it?"."""
+        if self._answered_question(dispatcher, tracker):
+            return {"report_danger_now": None}
+        kind = classify(tracker, value)
+        if kind == "stop":
+            return self._stop("report_danger_now", tracker)
+        if kind == "skip":
+            return {"report_danger_now": SKIPPED}
+        if kind == "unknown":
+            return {"report_danger_now": UNKNOWN}
+        answer = yes_no(tracker, value)
+        if answer == "yes":
+            danger_now(dispatcher, tracker)
+        return {"report_danger_now": answer}
+
+    async def validate_report_confirm(self, value: Any, dispatcher: CollectingDispatcher,
+                                      tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """Send on a clear yes or "send it as it is"; stop or skip mean no; else asked again."""
+        if self._answered_question(dispatcher, tracker):
+            return {"report_confirm": None}
+        if classify(tracker, value) in ("stop", "skip") and not send_as_is(value):
+            return {"report_confirm": "no"}
+        return {"report_confirm": send_or_not(tracker, value)}

@@ -1,0 +1,73 @@
+"""What the report form says: its questions, buttons and summary labels in the person's
+language and register.
+
+The words are in wording/report_form.yml (the question for a slot under the slot's name);
+here is which text and which buttons go with which question, and the register: "te" for a
+child (and whoever writes like one), "on" for adults and professionals ("Ön"), "en" for
+English (one register).
+"""
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Text, Tuple
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+import wording
+
+from .common import language
+from .persona import gateway_persona
+
+# Buttons: (payload, the title's key) by kind of question.
+BUTTONS: Dict[Text, List[Tuple[Text, Text]]] = {
+    "free": [("/report_skip", "report_button_skip"), ("/report_dont_know", "report_button_dont_know"),
+             ("/report_stop", "report_button_stop")],
+    "yesno": [("/affirm", "report_button_yes"), ("/deny", "report_button_no"), ("/report_stop", "report_button_stop")],
+    "danger": [("/affirm", "report_button_yes_now"), ("/deny", "report_button_no"),
+               ("/report_dont_know", "report_button_dont_know"), ("/report_skip", "report_button_skip"),
+               ("/report_stop", "report_button_stop")],
+    "confirm": [("/affirm", "report_button_send"), ("/deny", "report_button_dont_send")],
+    "after": [("/talk_to_human", "button_human"), ("/emergency_numbers", "button_numbers")],
+}
+BUTTON_KIND = {"report_wants_address": "yesno", "report_danger_now": "danger"}
+# What a special answer shows as in the summary (report_label_*).
+SHOWN = {"skipped": "report_label_skipped", "unknown": "report_label_unknown", "yes": "report_label_yes",
+         "no": "report_label_no"}
+
+
+def register(tracker: Tracker) -> Text:
+    """"en", or the Hungarian register: "on" for adults and professionals, else "te"."""
+    if language(tracker) == "en":
+        return "en"
+    persona = tracker.get_slot("persona") or gateway_persona(tracker)
+    return "on" if persona in ("adult", "professional") else "te"
+
+
+def say(dispatcher: CollectingDispatcher, tracker: Tracker, key: Text, buttons: Optional[Text] = None,
+        **values: Text) -> None:
+    """Utter a report-form text in the person's language and register, with its buttons."""
+    reg = register(tracker)
+    lang, voice = ("en", "te") if reg == "en" else ("hu", reg)
+    text = wording.text(key, lang, voice, **values)
+    rows = [{"title": wording.text(title, lang, voice), "payload": payload}
+            for payload, title in BUTTONS[buttons]] if buttons else []
+    dispatcher.utter_message(text=text, buttons=rows)
+
+
+
+
+def label(field: Text, lang: Text) -> Text:
+    """The summary's label for a field ("Mi történt", "What happened")."""
+    return wording.text(f"report_label_{field}", lang)
+
+
+def shown(value: Text, lang: Text) -> Text:
+    """A value as the summary shows it: special answers in words, the reporter's own as given."""
+    return wording.text(SHOWN[value], lang) if value in SHOWN else value
+
+
+def pii_listed(kinds: List[Text], lang: Text) -> Text:
+    """"telefonszám és név": the kinds of personal data found, in words."""
+    words = [wording.text(f"pii_word_{k}", lang) for k in kinds]
+    both = wording.text("pii_word_and", lang)
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" {both} " + words[-1]
