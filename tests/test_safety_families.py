@@ -119,3 +119,18 @@ def test_missing_child_is_a_category_everywhere() -> None:
     console = (Path(__file__).parents[1] / "bot" / "console" / "static" / "console.js").read_text(encoding="utf-8")
     for category in CATEGORIES:
         assert f"{category}:" in console, category
+
+
+@pytest.mark.parametrize("text, level", [
+    # English: a child being hit, told by a neighbour (issue 12, session 7), as "veri a gyereket" scores
+    ("The neighbours are screaming and I can hear a child crying and being hit right now", Level.IMMEDIATE),
+    ("I can hear the child next door being beaten right now", Level.IMMEDIATE),
+    ("the man upstairs keeps hitting his kid", Level.HIGH),
+    ("my son got hit by a ball at football", Level.NONE),
+    ("the boy was hit by a car last year", Level.NONE),
+])
+def test_english_child_being_hit(screener: LexiconScreener, text: str, level: Level) -> None:
+    result = screener.screen(text)
+    assert result.level == level, (text, result.matches)
+    if level >= Level.HIGH:
+        assert "physical_abuse" in result.categories
