@@ -61,16 +61,16 @@ def language(tracker: Tracker) -> Text:
     return "en" if tracker.get_slot("language") == "en" else "hu"
 
 
-def message(k: Knowledge, key: Text, lang: Text, persona: Optional[Text] = None,
-            unknown: Text = "ön") -> Text:
+def message(k: Knowledge, key: Text, lang: Text, persona: Optional[Text] = None) -> Text:
     """A text from the catalogue (``wording/actions.yml``) in the person's language and register.
 
-    A child gets "te", an adult or a professional "Ön"; ``unknown`` is the register when the
-    persona is not known. A ``<key>_professional`` entry replaces the text for a
-    professional. ``k`` is unused: the texts are no longer part of the knowledge."""
+    A child gets "te", an adult or a professional "Ön"; a writer whose persona is not known
+    yet gets the register chosen once for everyone unknown (``wording.UNKNOWN_REGISTER``), as
+    the gateway's and the queue's texts do. A ``<key>_professional`` entry replaces the text
+    for a professional. ``k`` is unused: the texts are no longer part of the knowledge."""
     if persona and wording.has(f"{key}_{persona}"):
         return wording.text(f"{key}_{persona}", lang)
-    register = {"child": "te", "adult": "ön", "professional": "ön"}.get(persona or "", unknown)
+    register = {"child": "te", "adult": "ön", "professional": "ön"}.get(persona or "", wording.UNKNOWN_REGISTER)
     return wording.text(key, lang, register)
 
 

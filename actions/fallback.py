@@ -69,7 +69,7 @@ class ActionFallback(Action):
                 service_reply(k, sids, infer_persona(tracker), lang, dispatcher)
                 return [SlotSet("awaiting_settlement", False)]
         dispatcher.utter_message(
-            text=message(k, "fallback", lang, infer_persona(tracker), unknown="te"),
+            text=message(k, "fallback", lang, infer_persona(tracker)),
             buttons=[
                 {"title": message(k, "button_human", lang), "payload": "/talk_to_human"},
                 {"title": message(k, "button_numbers", lang), "payload": "/emergency_numbers"},

@@ -14,7 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from .common import STORE, language, latest_intent, message
-from .persona import handoff_skill
+from .persona import handoff_skill, infer_persona
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,10 @@ class ActionHandoffStart(Action):
         if reason == "consultation" and tracker.get_slot("persona") is None:
             skill = "professional"
         lang = language(tracker)
-        dispatcher.utter_message(text=message(k, TEXT_BY_REASON[reason], lang, skill))
+        # Said in the person's register (unknown: wording.UNKNOWN_REGISTER, as the gateway's
+        # queue text after it), not the queue's: an unknown writer waits in the adult queue.
+        persona = "professional" if reason == "consultation" else infer_persona(tracker)
+        dispatcher.utter_message(text=message(k, TEXT_BY_REASON[reason], lang, persona))
         dispatcher.utter_message(json_message={"handoff": {"reason": reason, "skill": skill}})
         logger.info("handoff requested: reason=%s", reason)
         return []

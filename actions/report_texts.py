@@ -40,6 +40,8 @@ def register(tracker: Tracker) -> Text:
     if language(tracker) == "en":
         return "en"
     persona = tracker.get_slot("persona") or gateway_persona(tracker)
+    if persona is None:
+        return "on" if wording.UNKNOWN_REGISTER == "ön" else "te"
     return "on" if persona in ("adult", "professional") else "te"
 
 

@@ -88,7 +88,7 @@ class ActionServiceInfo(Action):
             # "és ők miben segítenek?": the first service of the last where-to-turn answer
             sids = [k.routing[problem]["services"][0]["id"]]
         if not sids:
-            dispatcher.utter_message(text=message(k, "fallback", lang, infer_persona(tracker), unknown="te"))
+            dispatcher.utter_message(text=message(k, "fallback", lang, infer_persona(tracker)))
             return []
         service_reply(k, sids, infer_persona(tracker), lang, dispatcher)
         return []

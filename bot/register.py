@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from wording import UNKNOWN_REGISTER
+
 FORMAL, INFORMAL = "formal", "informal"
 
 # Words only an adult writes (a partner, "my 6-year-old son", a profession): they outweigh a
@@ -90,5 +92,8 @@ def persona(text: str, register: str, current: str = "") -> str:
 
 
 def voice(language: str, register: str) -> str:
-    """The text variant to use: ``hu_formal`` for an adult writing in Hungarian."""
-    return f"{language}_formal" if register == FORMAL and language == "hu" else language
+    """The text variant to use: ``hu_formal`` for an adult writing in Hungarian; for a writer
+    not known yet, the register chosen once for everyone unknown (wording.UNKNOWN_REGISTER,
+    which the actions read too)."""
+    formal = register == FORMAL or (not register and UNKNOWN_REGISTER == "ön")
+    return f"{language}_formal" if formal and language == "hu" else language

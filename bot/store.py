@@ -27,6 +27,7 @@ from redis.asyncio import Redis
 
 from bot import keys, metrics
 from bot.crypto import InvalidToken, Sealer
+from bot.register import voice as register_voice
 from bot.screening import Level, RiskState
 
 log = logging.getLogger(__name__)
@@ -67,8 +68,8 @@ class Conversation:
 
     @property
     def voice(self) -> str:
-        """The text variant to answer in: language and register (``hu_formal``)."""
-        return f"{self.language}_formal" if self.register == "formal" and self.language == "hu" else self.language
+        """The text variant to answer in: language and register (``hu_formal``; bot.register)."""
+        return register_voice(self.language, self.register)
 
     @property
     def with_human(self) -> bool:

@@ -244,7 +244,8 @@ def test_every_message_an_action_sends_is_in_the_catalogue() -> None:
     assert len(used) > 10 and not used - known, sorted(used - known)
 
 
-@pytest.mark.parametrize("slots,want", [({}, "Írja le"), ({"persona": "child"}, "Írd le")])
+# unknown: the register chosen for everyone unknown (wording.UNKNOWN_REGISTER, "te")
+@pytest.mark.parametrize("slots,want", [({}, "Írd le"), ({"persona": "adult"}, "Írja le"), ({"persona": "child"}, "Írd le")])
 def test_where_to_turn_without_a_problem_asks_what_it_is_about(slots: dict, want: str) -> None:
     result = run({"action": "action_where_to_turn", "intent": "ask_help", "text": "hova fordulhatok?",
                   "slots": slots})

@@ -31,6 +31,14 @@ WORDING_DIR = Path(__file__).resolve().parent
 LANGUAGES = ("hu", "en")
 STAFF_LANGUAGE = "hu"  # the operator console and the transcript lines only staff read
 REGISTERS = ("te", "ön")
+# How to address someone whose persona is not known yet: "te" or "ön". The one place this is
+# decided. "te": children are most of the writers, and an adult who writes formally ("Jó
+# napot", "kérem", "a lányom", "tanár vagyok") is recognised from that message on and addressed
+# with "Ön" (bot/register.py); a writer still unknown writes like a child, and "te" mirrors
+# them. Read by the gateway (bot.register.voice: its own and the queue's texts) and the actions
+# (actions.common.message, the report form), so one reply never mixes "Ön" and "te"; the
+# domain's unconditioned responses are written in it (tests/test_register_unknown.py).
+UNKNOWN_REGISTER = "te"
 # Names the code uses for a register: bot.register says "formal"/"informal", the report form
 # "on"/"te", the gateway's voices "hu"/"hu_formal".
 _REGISTER_NAMES = {"te": "te", "informal": "te", "ön": "ön", "on": "ön", "formal": "ön"}
@@ -83,8 +91,8 @@ def catalogue() -> dict[str, Any]:
 
 
 def register_of(name: str | None) -> str:
-    """``te`` or ``ön`` for any name the code uses; unknown or none is ``te``."""
-    return _REGISTER_NAMES.get(name or "", "te")
+    """``te`` or ``ön`` for any name the code uses; unknown or none is ``UNKNOWN_REGISTER``."""
+    return _REGISTER_NAMES.get(name or "", UNKNOWN_REGISTER)
 
 
 def split_voice(voice: str) -> tuple[str, str]:
