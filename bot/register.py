@@ -45,7 +45,8 @@ _PROFESSIONAL = re.compile(
 )
 # A child's own words: they win over everything ("12 éves vagyok", "anyu", "a suliban").
 _CHILD = re.compile(
-    r"\b(anyu|apu|anyukam|apukam|anyam|apam|osztalytars|a suliban|a suli|tanarno|tanar bacsi|ofo|"
+    r"\b(anyu|apu|anyukam|apukam|anyam|apam|osztalytarsam\w*|osztalytarsaim\w*|osztalytarsunk\w*|a suliban|"
+    r"a suli|tanarno|tanar bacsi|ofo|"
     r"(?:[4-9]|1[0-7]) eves vagyok|nem vagyok meg 18|gyerek vagyok)"
 )
 # Words a child uses more often than an adult ("a húgom", "a tesóm"): they count only when no
@@ -70,7 +71,7 @@ def detect(text: str, current: str = "") -> str:
         return INFORMAL
     if current:
         return current
-    if _ADULT_STRONG.search(folded):
+    if _ADULT_STRONG.search(folded) or _PROFESSIONAL.search(folded):
         return FORMAL
     if _CHILD_WEAK.search(folded):
         return INFORMAL

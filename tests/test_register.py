@@ -78,3 +78,14 @@ def test_the_persona_rides_the_message_metadata_as_a_slot() -> None:
     assert meta["slots"] == {"language": "en"} and changed
     meta, _ = rasa_metadata(Conversation(pid="p", channel="web"))
     assert "slots" not in meta
+
+
+def test_a_pupils_classmate_told_by_a_teacher_keeps_on() -> None:
+    """"egy osztálytársának" is the pupil's classmate, told by the form teacher: not a child's own
+    word ("az osztálytársam" is); a consultation request is a professional's (sealed3)."""
+    reg = register.detect("Osztályfőnök vagyok. Az osztályomban egy tanulót hónapok óta csúfolnak.")
+    assert reg == register.FORMAL
+    assert register.detect("Tegnap azt írta egy osztálytársának, hogy nem akar tovább élni.", reg) == register.FORMAL
+    assert register.detect("az osztálytársam mindig csúfol", register.FORMAL) == register.INFORMAL
+    said = "Szakmai konzultációt kérnék egy bántalmazásos ügyben, egy anya két gyerekkel menekülne el otthonról."
+    assert register.detect(said) == register.FORMAL and register.persona(said, register.FORMAL) == "professional"
