@@ -227,3 +227,12 @@ async def test_confirmed_report_shows_the_code_in_the_persons_register_and_words
     assert "code" in asked[0]["text"]
     asked = await web_say(http, gw, "websession-en-0006", "how is my report going?")
     assert "code" in asked[0]["text"]
+    # a report made earlier, told in the past, then "what came of it?" (sealed3)
+    asked = await web_say(http, gw, "websession-formal-0007", "Két hete tettem Önöknél bejelentést egy szomszéd "
+                          "gyerek miatt. Hogyan tudhatom meg, mi történt azóta?")
+    assert [r["text"] for r in asked] == ["Kérem, írja be az ügy kódját (9 karakter, például így: ABC-234-XYZ)."]
+    lost = await web_say(http, gw, "websession-formal-0007", "A kódot sajnos nem írtam fel.")
+    assert lost and "kód" in lost[0]["text"] and lost[0]["text"] != asked[0]["text"]
+    asked = await web_say(http, gw, "websession-en-0008", "I made a report last week about a child in my street. "
+                          "Can you tell me what happened with it?")
+    assert "code" in asked[0]["text"]

@@ -65,10 +65,16 @@ _ASK_STATUS = re.compile(
     r"how is|how's|hows|any news|any update\w*|update\w* on|news (on|about)|status of|progress (on|of)|"
     r"what happened|what's happening|whats happening|what is happening)\b"
     r".{0,60}\b(bejelentesem\w*|jelzesem\w*|ugyem\w*|my (report|case))\b"
+    # a report one made, told in the past, then a question about what came of it
+    r"|\b(tettem|tettunk|kuldtem|kuldtunk|jeleztem|jeleztunk|i made|we made|i sent|i filed|i submitted)\b"
+    r".{0,60}\b(bejelent\w*|jelzes\w*|report)\b.{0,80}\b(mi tortent|mi lett|hol tart|hogy all|tudhatom meg|"
+    r"mi van vele|what happened|what has happened|what came of|how is it going|any news|status)"
 )
 _LOST_CODE = re.compile(
     r"(elvesztettem|elfelejtettem|nem talalom|nincs meg|elveszett|elhagytam)\W+(\w+\W+){0,3}(a |az )?kod|"
-    r"kod\w*\W+(\w+\W+){0,2}(elveszett|elfelejtettem|nincs meg)|"
+    r"kod\w*\W+(\w+\W+){0,2}(elveszett|elfelejtettem|nincs meg|nem irtam fel|nem jegyeztem fel|nem mentettem)|"
+    r"(nem irtam fel|nem jegyeztem fel|nem mentettem el)\W+(\w+\W+){0,2}(a |az )?kod|"
+    r"(don'?t|do not) have (the|my) (case )?code|no longer have (the|my) (case )?code|"
     r"(lost|forgot|can'?t find|cannot find|don'?t have) (my|the) (case )?code"
 )
 _CANCEL = frozenset({"mégsem", "megsem", "cancel", "nem", "no", "stop", "mégse", "megse"})
