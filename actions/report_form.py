@@ -39,6 +39,13 @@ MAX_CHARS: Dict[Text, int] = {
 }
 _AGE_NUMBER = re.compile(r"\b([0-9]{1,2})\b")
 _ADDRESS_HINT = re.compile(r"\d|\b(utca|u|ut|ter|korut|koz|sor|street|st|road|rd|avenue)\b")
+# At "how old is the child?", where they live told first ("Győrben laknak, egy panelház második
+# emeletén"): that is the settlement's answer, and the age is asked again; an age word or a
+# number keeps it as the age.
+_PLACE_HINT = re.compile(r"\b(laknak|lakik|lakunk|lakom|laktak|utca\w*|kerulet\w*|emelet\w*|panelhaz\w*|"
+                         r"lakotelep\w*|they live|lives in|live in|street|district)\b")
+_AGE_HINT = re.compile(r"\d|\b(eves\w*|ev|evet|honapos\w*|tinedzser\w*|kamasz\w*|baba\w*|kisbaba\w*|ovod\w*|"
+                       r"ovis|iskolas\w*|csecsemo\w*|kicsi|year\w*|month\w*|teen\w*|toddler|baby|infant|old)\b")
 
 
 class ValidateReportForm(FormValidationAction):
@@ -120,6 +127,10 @@ class ValidateReportForm(FormValidationAction):
         """Age: kept as the short raw text ("kb 10", "tinédzser"); a bare number gets "év"/"years"."""
         out = self._free("report_child_age", value, tracker, dispatcher)
         age = out.get("report_child_age")
+        norm = normalise(text_of(age))
+        if age and tracker.get_slot("report_settlement") is None and _PLACE_HINT.search(norm) \
+                and not _AGE_HINT.search(norm):
+            return {"report_child_age": None, "report_settlement": text_of(value)[: MAX_CHARS["report_settlement"]]}
         if age and age not in (SKIPPED, UNKNOWN) and age.isdigit() and _AGE_NUMBER.fullmatch(age):
             out["report_child_age"] = f"{age} {'years' if language(tracker) == 'en' else 'év'}"
         return out

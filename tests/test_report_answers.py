@@ -76,6 +76,10 @@ VALIDATE = [
     ("report_danger_now", "/affirm", "affirm", GIVEN),
     # a refused field is skipped, not stored as the answer
     ("report_settlement", "Nem szeretném megmondani.", "deny", {"report_what": "x", "report_child_age": "9"}),
+    # where they live told at the age question: kept as the settlement, the age asked again
+    ("report_child_age", "Győrben, Marcalvárosban laknak, egy tízemeletes panelház második emeletén.", "inform",
+     {"report_what": "x"}),
+    ("report_child_age", "kb. 6 éves, a szomszéd utcában laknak", "inform", {"report_what": "x"}),
 ]
 
 
@@ -117,3 +121,10 @@ def test_danger_now_says_112_asks_an_operator_and_the_form_goes_on(ran: dict) ->
 
 def test_a_refused_field_is_skipped(ran: dict) -> None:
     assert ran["validate"][6]["slots"] == {"report_settlement": "skipped"}
+
+
+def test_a_place_told_at_the_age_question_is_the_settlement(ran: dict) -> None:
+    place, age = ran["validate"][7:9]
+    assert place["slots"] == {"report_child_age": None,
+                              "report_settlement": "Győrben, Marcalvárosban laknak, egy tízemeletes panelház második emeletén."}
+    assert age["slots"] == {"report_child_age": "kb. 6 éves, a szomszéd utcában laknak"}
