@@ -22,6 +22,8 @@ FLOOR = [
     "flow_child_cannot_phone",                  # "can't phone" is not followed by "call 112"
     "flow_teacher_report_code",                 # a report reaches its case code, in "Ön"
     "flow_return_question_naming_abuse",        # after return a question naming abuse is answered
+    "flow_report_danger_now_typed_send_as_is",  # in danger now: 112 and queued, the form goes on to a code
+    "flow_queued_child_asks_how_long",          # the wait answered while queued; one register
 ]
 
 
