@@ -8,7 +8,7 @@ export VENV RASA_VENV
 PY := $(VENV)/bin/python
 RASA := $(RASA_VENV)/bin/rasa
 
-.PHONY: operator help setup run test test-fast train validate shell interactive pytest stories lint bench lock lock-rasa clean
+.PHONY: operator help setup run test test-fast test-actions train validate shell interactive pytest stories lint bench lock lock-rasa clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -46,11 +46,14 @@ stories: setup train  ## Rasa's story tests; prediction errors are failures
 test:  ## everything CI runs: validate, train, pytest, stories (scripts/test.sh overlaps the training with the tests that need no model)
 	@scripts/test.sh
 
+test-actions:  ## the custom actions in-process in .venv-rasa's pytest (tests_actions/: saved trackers, seconds)
+	@scripts/test_actions.sh
+
 test-fast:  ## the edit loop: pytest without the trained model, Chromium and the slow tests (CONTRIBUTING.md)
 	$(PY) -m pytest -m "not needs_model and not browser and not slow" -q -x
 
 lint:  ## ruff on the Python code
-	$(PY) -m ruff check bot actions tests bench knowledge wording
+	$(PY) -m ruff check bot actions tests tests_actions bench knowledge wording
 
 bench:  ## the benchmarks (print figures; no pass/fail)
 	$(PY) bench/safety_bench.py

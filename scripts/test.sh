@@ -2,8 +2,9 @@
 # `make test`: everything CI runs, on a fresh machine too.
 #
 # Rasa's data check and training (about two minutes) run while the tests that need no trained
-# model run beside them; then the tests that use the model (marked needs_model by
-# tests/conftest.py: every test with the rasa_stack fixture) and Rasa's story tests.
+# model run beside them (the custom actions' tests in .venv-rasa, then the gateway's); then the
+# tests that use the model (marked needs_model by tests/conftest.py: every test with the
+# rasa_stack fixture) and Rasa's story tests.
 # The same tests as `make validate train pytest stories`, in less wall time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,8 @@ trap 'kill -- -"$trainer" 2>/dev/null || true' EXIT
 
 t0=$(date +%s)
 status=0
+# The actions in-process in Rasa's own pytest (tests_actions/; no model needed).
+scripts/test_actions.sh || status=$?
 "$VENV/bin/python" -m pytest -m "not needs_model" || status=$?
 echo "test: the tests without the model took $(( $(date +%s) - t0 )) s"
 

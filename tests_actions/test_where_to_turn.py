@@ -1,0 +1,62 @@
+"""action_where_to_turn: the answer by problem and persona, the settlement question, and no
+second copy of the same answer when only the persona arrives afterwards."""
+from __future__ import annotations
+
+import pytest
+from conftest import make_tracker, payloads, slot_events, texts
+
+from actions.where_to_turn import ActionWhereToTurn
+
+pytestmark = pytest.mark.anyio  # async tests on asyncio (conftest.anyio_backend)
+
+
+async def test_a_child_gets_a_short_answer_and_the_settlement_question(run_action) -> None:
+    tracker = make_tracker(intent="where_physical_abuse", text="apam megint megvert",
+                           entities=[{"entity": "relation", "value": "apa", "start": 0, "end": 4}])
+    result = await run_action(ActionWhereToTurn(), tracker)
+    assert "Nem a te hibád" in texts(result) and "112" in texts(result)
+    assert {"event": "slot", "timestamp": None, "name": "persona", "value": "child"} in result["events"]
+    assert slot_events(result, "awaiting_settlement") == [True]
+    assert {"/talk_to_human", "/report_start", "/emergency_numbers"} <= set(payloads(result))
+
+
+async def test_an_unclear_persona_is_asked_with_buttons(run_action) -> None:
+    result = await run_action(ActionWhereToTurn(), make_tracker(intent="where_neglect", text="a gyerekek éheznek"))
+    assert payloads(result) == ["/persona_child", "/persona_adult", "/persona_professional"]
+
+
+async def test_a_professional_in_english_gets_the_services_and_consultation_first(run_action) -> None:
+    tracker = make_tracker(intent="where_domestic_violence_parent", slots={"persona": "professional", "language": "en"})
+    result = await run_action(ActionWhereToTurn(), tracker)
+    body = texts(result)
+    assert "Where to turn:" in body and "06 80 20 55 20" in body and "4 weeks" in body
+    assert payloads(result)[0] == "/ask_consultation"
+
+
+async def test_the_persona_after_the_answer_gets_thanks_not_the_same_answer_twice(run_action, dispatcher) -> None:
+    first = await run_action(ActionWhereToTurn(), make_tracker(
+        intent="where_physical_abuse", text="tanar vagyok, egy diakomat otthon verik",
+        slots={"persona": "professional"}))
+    answered = slot_events(first, "answered")
+    assert answered == ["physical_abuse:professional"]
+    dispatcher.messages.clear()
+    again = await run_action(ActionWhereToTurn(), make_tracker(
+        intent="persona_professional", text="pedagógus vagyok",
+        slots={"persona": "professional", "problem": "physical_abuse", "answered": answered[0]}))
+    assert len(again["messages"]) == 1 and "konzultál" in texts(again)
+    assert len(texts(again)) < len(texts(first)) / 2
+    assert payloads(again)[0] == "/ask_consultation"
+    # A persona that changes the answer (a child, not a professional) gets the answer again.
+    dispatcher.messages.clear()
+    child = await run_action(ActionWhereToTurn(), make_tracker(
+        intent="persona_child", text="en vagyok a gyerek",
+        slots={"persona": "child", "problem": "physical_abuse", "answered": answered[0]}))
+    assert "Nem a te hibád" in texts(child)
+    assert "physical_abuse:child" in slot_events(child, "answered")
+
+
+@pytest.mark.parametrize("slots,want", [({}, "Írja le"), ({"persona": "child"}, "Írd le")])
+async def test_without_a_problem_it_asks_what_it_is_about(run_action, slots: dict, want: str) -> None:
+    result = await run_action(ActionWhereToTurn(), make_tracker(intent="ask_help", text="hova fordulhatok?",
+                                                                slots=slots))
+    assert want in texts(result) and "112" in texts(result)
