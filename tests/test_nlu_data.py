@@ -139,7 +139,7 @@ def _action_classes():
 def _report_questions() -> dict:
     """The report form's action_ask_<slot> actions: classes in actions/report.py that name
     their slot (``slot = "report_what"``) and inherit the shared asker's async run
-    (tests/test_report_ask.py checks the action server registers each one)."""
+    (tests_actions/test_report_form.py checks the action server registers each one)."""
     tree = ast.parse((ROOT / "actions" / "report.py").read_text(encoding="utf-8"))
     found = {}
     for node in ast.walk(tree):

@@ -1,24 +1,19 @@
 """The reporter's own phone, e-mail and name in a report: found by
-bot.reports.pii, masked in the PDF, export refused until an operator's audited review,
-and the report form tells the reporter before "send it?"."""
+bot.reports.pii, masked in the PDF, export refused until an operator's audited review. (The report form's own warning before
+"send it?" is tested in-process: tests_actions/test_report_form.py.)"""
 from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pypdf
 import pytest
 
 from bot.reports import pdf, pii
-from tests.conftest import require_rasa_venv
 from tests.test_report_flow import OP, env
 from tests.test_report_store import make_store
 from tests.test_report_support import REPORT_FIELDS
-
-ROOT = Path(__file__).resolve().parent.parent
 
 PHONE = "06 30 123 4567"
 WHAT = f"A nevem Kiss Anna, a szomszéd Kovács Béla minden este veri a fiát. Hívjatok: {PHONE}, anna.kiss@example.hu"
@@ -150,54 +145,7 @@ async def test_export_needs_a_review_written_to_the_audit(gateway_factory, rasa,
         assert "Kiss Anna" not in action and "4567" not in action
 
 
-# -- the report form: told before "send it?" -------------------------------------------------
-SCRIPT = r'''
-import asyncio, json, sys
-from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
-from actions.report import ActionAskReportConfirm
-
-case = json.loads(sys.argv[1])
-slots = {"language": None, "persona": None, "report_wants_address": "no", "report_stopped": None,
-         **case["slots"]}
-latest = {"text": "x", "intent": {"name": "inform", "confidence": 0.9}, "entities": []}
-tracker = Tracker("test", slots, latest, [{"event": "user", "text": "x"}], False, None, {}, "action_listen")
-dispatcher = CollectingDispatcher()
-asyncio.run(ActionAskReportConfirm().run(dispatcher, tracker, {}))
-print(json.dumps({"messages": dispatcher.messages}))
-'''
-
-
-def ask_confirm(slots: dict) -> list[dict]:
-    python = require_rasa_venv()
-    out = subprocess.run([str(python), "-c", SCRIPT, json.dumps({"slots": slots})], cwd=ROOT,
-                         capture_output=True, text=True, env=dict(os.environ), timeout=120)
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert "Kiss Anna" not in out.stderr and "4567" not in out.stderr  # nothing of it logged
-    return json.loads(out.stdout.strip().splitlines()[-1])["messages"]
-
-
-FORM_SLOTS = {"report_what": "Bántják a szomszéd gyereket.", "report_child_age": "kb. 9",
-              "report_settlement": "Kecskemét", "report_danger_now": "no", "report_relation": "apja",
-              "report_since": "fél éve", "report_others_know": "unknown"}
-
-
-def test_form_tells_the_reporter_before_confirming() -> None:
-    messages = ask_confirm({**FORM_SLOTS, "report_what": WHAT})
-    assert len(messages) == 2
-    warning, confirm = messages[0]["text"], messages[1]
-    assert "kitöröljük" in warning and "telefonszám" in warning and "név" in warning
-    assert "Kiss Anna" not in warning and PHONE not in warning
-    assert "Elküldjem" in confirm["text"] and confirm["buttons"]  # not blocked: "send it?" follows
-
-    english = ask_confirm({**FORM_SLOTS, "language": "en", "report_others_know": "call me on +36 20 555 1234"})
-    assert "removed" in english[0]["text"] and "phone number" in english[0]["text"]
-    assert "Shall I send" in english[1]["text"]
-
-
-def test_form_says_nothing_more_without_personal_data() -> None:
-    messages = ask_confirm(FORM_SLOTS)
-    assert len(messages) == 1 and "Elküldjem" in messages[0]["text"]
+# The report form's warning before "send it?" (the action itself): tests_actions/test_report_form.py.
 
 
 # -- the console: warning with the kinds, the review button, then the PDF ------------------

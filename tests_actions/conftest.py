@@ -21,7 +21,7 @@ import pytest
 
 try:
     from rasa_sdk import Tracker
-    from rasa_sdk.executor import CollectingDispatcher
+    from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 except ImportError:  # the gateway's .venv: say where these tests run instead of a traceback
     raise pytest.UsageError("tests_actions/ runs in the Rasa environment: make test-actions "
                             f"(this is {sys.executable})") from None
@@ -51,6 +51,15 @@ def dispatcher() -> CollectingDispatcher:
 
 
 @pytest.fixture(scope="session")
+def executor() -> ActionExecutor:
+    """The actions as the action server registers them (``rasa run actions``), by Rasa name:
+    tests that look an action up here do not depend on which module or class holds it."""
+    found = ActionExecutor()
+    found.register_package("actions")
+    return found
+
+
+@pytest.fixture(scope="session")
 def domain() -> dict[str, Any]:
     """The domain as Rasa itself reads the topic folder (what the action server is sent)."""
     from rasa.shared.core.domain import Domain
@@ -75,8 +84,10 @@ def _saved(name: str) -> dict[str, Any]:
 def make_tracker(base: str = "initial", *, text: str = "x", intent: str = "inform", confidence: float = 0.9,
                  entities: Iterable[dict[str, Any]] = (), ranking: Iterable[dict[str, Any]] = (),
                  slots: dict[str, Any] | None = None, history: Iterable[str] = (),
-                 metadata: dict[str, Any] | None = None) -> Tracker:
-    """The saved tracker ``base`` with ``history`` and then this message as the latest user turn."""
+                 metadata: dict[str, Any] | None = None, extracted: dict[str, Any] | None = None) -> Tracker:
+    """The saved tracker ``base`` with ``history`` and then this message as the latest user turn;
+    ``extracted``: the slots Rasa's form took from it (slot events after the message, which is
+    what a FormValidationAction validates)."""
     state = saved_tracker(base)
     state["slots"].update(slots or {})
     parse = {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": list(entities),
@@ -85,6 +96,9 @@ def make_tracker(base: str = "initial", *, text: str = "x", intent: str = "infor
         state["events"].append({"event": "user", "text": said, "parse_data": {}, "metadata": {}})
     state["events"].append({"event": "user", "text": text, "parse_data": parse, "metadata": metadata or {}})
     state["latest_message"] = parse
+    for name, value in (extracted or {}).items():
+        state["slots"][name] = value
+        state["events"].append({"event": "slot", "name": name, "value": value})
     return Tracker.from_dict(state)
 
 
