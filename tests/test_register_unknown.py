@@ -4,10 +4,7 @@ actions' texts, so one reply never mixes "Ön" and "te" (it did: "megkérek egy 
 hívja a 112-t" from the action, "a helyed most: 3 ... ír neked" from the queue)."""
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
 from pathlib import Path
 
 import yaml
@@ -15,7 +12,6 @@ import yaml
 import wording
 from bot import register, texts
 from bot.handoff import data
-from tests.conftest import require_rasa_venv
 
 ROOT = Path(__file__).resolve().parent.parent
 # Words that address the reader with "Ön" / with "te" (Hungarian, as written in the texts).
@@ -27,31 +23,12 @@ WRONG = FORMAL if wording.UNKNOWN_REGISTER == "te" else INFORMAL
 # What an unknown writer hears from the gateway and the queue around a handoff.
 GATEWAY = ["emergency", "emergency_again", "handoff_started", "support", "no_phone", "missing_child"]
 QUEUE = ["queued", "estimate_unknown", "waiting_kind", "immediate_reminder", "message_received", "no_operator"]
+# The actions' texts for an unknown writer: tests_actions/test_register_unknown.py reads FORMAL,
+# INFORMAL and MESSAGES from here and runs the actions in-process in the Rasa environment.
 MESSAGES = ["handoff_requested", "handoff_report", "handoff_fallback", "fallback", "ask_problem",
             "ask_settlement", "service_info_more"]
 # Domain responses addressed to someone else than the writer whoever they are.
 DOMAIN_EXEMPT = {"utter_faq/professional_duty"}  # what a professional must do: asked by professionals
-
-SCRIPT = r'''
-import asyncio, json, sys
-from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
-from actions.common import message
-from actions.handoff import ActionHandoffStart
-import knowledge
-
-k = knowledge.load()
-out = {"messages": {key: message(k, key, "hu", None) for key in json.loads(sys.argv[1])}}
-latest = {"text": "szeretnék egy emberrel beszélni", "intent": {"name": "talk_to_human", "confidence": 0.9},
-          "entities": [], "metadata": {}}
-tracker = Tracker("t", {"language": "hu", "persona": None}, latest,
-                  [{"event": "user", "text": latest["text"]}], False, None, {}, "action_listen")
-d = CollectingDispatcher()
-asyncio.run(ActionHandoffStart().run(d, tracker, {}))
-out["handoff"] = d.messages
-print(json.dumps(out))
-'''
-
 
 def test_the_gateway_and_the_queue_speak_the_chosen_register_to_an_unknown_writer() -> None:
     voice = register.voice("hu", "")
@@ -60,20 +37,6 @@ def test_the_gateway_and_the_queue_speak_the_chosen_register_to_an_unknown_write
         assert not WRONG.search(texts.text(name, voice)), name
     for name in QUEUE:
         assert not WRONG.search(data.text(name, voice, position=3)), name
-
-
-def test_the_actions_speak_the_same_register_to_an_unknown_writer() -> None:
-    python = require_rasa_venv()
-    out = subprocess.run([str(python), "-c", SCRIPT, json.dumps(MESSAGES)], check=False, cwd=ROOT,
-                         capture_output=True, text=True, env=dict(os.environ), timeout=120)
-    assert out.returncode == 0, out.stderr[-2000:]
-    said = json.loads(out.stdout.strip().splitlines()[-1])
-    wrong = {key: WRONG.findall(text) for key, text in said["messages"].items() if WRONG.search(text)}
-    assert not wrong, wrong
-    handoff_text = next(m["text"] for m in said["handoff"] if m.get("text"))
-    assert not WRONG.search(handoff_text), handoff_text
-    # the queue is still the adult one for a writer without a child's words: only the words changed
-    assert [m["custom"]["handoff"]["skill"] for m in said["handoff"] if m.get("custom")] == ["adult"]
 
 
 def test_the_domain_default_responses_are_in_that_register() -> None:
