@@ -11,7 +11,7 @@ RASA := $(RASA_VENV)/bin/rasa
 .PHONY: operator help setup run test test-fast test-actions train validate shell interactive pytest stories lint bench lock lock-rasa clean
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
 
 setup:  ## build .venv and .venv-rasa from the lock files (fast when unchanged)
 	@scripts/setup.sh
