@@ -143,7 +143,7 @@ class ConsoleViews:
         page: Page = snap["page"]
         out: dict[str, Any] = {
             "type": "queue", "now": now, "waiting": waiting, "waiting_total": page.total,
-            "waiting_counts": page.counts,
+            "waiting_counts": page.counts, "waiting_next": page.next,  # ?after= for the rest
             "live": [c for c in snap["live"] if op.supervisor or c["operator"] == op.name],
             "online": sorted(snap["online"]),
         }

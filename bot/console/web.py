@@ -12,6 +12,7 @@ import json
 import logging
 import re
 import secrets
+from functools import cache
 from pathlib import Path
 
 import jinja2
@@ -30,6 +31,10 @@ HERE = Path(__file__).parent
 STATIC = HERE / "static"
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
 _ENV.globals["t"] = wording.staff  # the console's words: wording/console.yml
+_ENV.globals["lang"] = wording.STAFF_LANGUAGE
+# The catalogue entries the console's scripts read (w("key") in static/*.js): its own words and
+# the staff's names for danger levels and queues.
+SCRIPT_WORDS = ("console_", "staff_level_", "staff_skill_")
 _PID = re.compile(r"^[a-z]{2}-[0-9a-f]{32}$")
 _STATIC_FILES = {"common.js": "application/javascript", "console.js": "application/javascript",
                  "reports.js": "application/javascript",
@@ -58,10 +63,26 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
         h["Strict-Transport-Security"] = "max-age=31536000"
 
 
+@cache
+def script_words() -> dict[str, str]:
+    """The scripts' words in the console's language, in the catalogue's order (lists like the
+    screen's categories are shown in that order)."""
+    return {key: wording.staff(key) for key in wording.catalogue() if key.startswith(SCRIPT_WORDS)}
+
+
+@cache
+def words_json() -> str:
+    """``script_words()`` for a ``<script type="application/json">`` block: data, never run
+    (the CSP allows no inline script), and HTML-safe: ``<``, ``>``, ``&`` and ``'`` are
+    escaped in JSON, so no text can close the element or start markup. (A Markup string: the
+    template's autoescape leaves it as it is.)"""
+    return jinja2.utils.htmlsafe_json_dumps(script_words(), ensure_ascii=False)
+
+
 def _render(request: web.Request, name: str, status: int = 200, **ctx: object) -> web.Response:
     nonce = secrets.token_urlsafe(16)
     request[NONCE] = nonce
-    html = _ENV.get_template(name).render(nonce=nonce, **ctx)
+    html = _ENV.get_template(name).render(nonce=nonce, words=words_json(), **ctx)
     return web.Response(text=html, content_type="text/html", status=status)
 
 

@@ -1,44 +1,50 @@
 // Operator console. Live data comes over one websocket (queue snapshots and the open
 // chat's transcript after our cursor); actions are fetch() calls with the CSRF token.
-// Everything from the server is inserted as text (textContent), never as HTML.
+// Everything from the server is inserted as text (textContent), never as HTML; every word
+// of our own comes from the catalogue (w, named: wording/console.yml and staff.yml).
 (function () {
   "use strict";
-  const { $, el, showError, api, act } = window.ConsoleCommon;
+  const { $, el, showError, api, act, w, has, named, codes, LOCALE } = window.ConsoleCommon;
   const meta = (n) => document.querySelector(`meta[name="${n}"]`).content;
   const ME = meta("operator");
   const SUPERVISOR = meta("role") === "supervisor";
-  const LEVEL_HU = { immediate: "azonnali", high: "magas", concern: "aggodalom", none: "nincs", requested: "kérte" };
-  const SKILL_HU = { child: "gyermek", adult: "felnőtt bejelentő", professional: "szakmai konzultáció" };
+  const LANG = document.documentElement.lang;
+  const level = (c) => named("staff_level_", c);
+  const skill = (c) => named("staff_skill_", c);
   // The screen's categories in the operators' words; "classifier:0.93" in the phrases means the
   // statistical signal (no phrase of the word list) raised it: read the message itself.
-  const CATEGORY_HU = {
-    life_threat: "életveszély", suicide_self_harm: "öngyilkosság, önsértés", physical_abuse: "fizikai bántalmazás",
-    sexual_abuse: "szexuális bántalmazás", trafficking: "emberkereskedelem, kényszerprostitúció", neglect: "elhanyagolás",
-    domestic_violence: "családon belüli erőszak", runaway_homeless: "szökés, utcára került", bullying: "iskolai bántalmazás, zaklatás",
-    missing_child: "eltűnt gyermek",
-    unclassified_danger: "veszély (statisztikai jelzés)",
-  };
-  const categoriesHu = (cats) => cats.map((c) => CATEGORY_HU[c] || c).join(", ");
+  const CATEGORIES = codes("console_category_");
+  const categories = (cats) => cats.map((c) => named("console_category_", c)).join(", ");
   // The statistical signals' evidence is a score, not a phrase of the message: say so.
-  const matchHu = (m) => m.replace(/^classifier:/, "statisztikai jelzés ").replace(/^urgency:/, "sürgősségi jelzés ");
-  const matchesHu = (ms, n) => "„" + ms.slice(0, n).map(matchHu).join("”, „") + "”";
-  const WHO_HU = { person: "Személy", bot: "Bot", system: "Rendszer", operator: "Operátor" };
-  const STATE_HU = { bot: "bot", queued: "sorban", live: "élő", closed: "lezárva" };
+  const match = (m) => {
+    const signal = /^(classifier|urgency):(.*)$/s.exec(m);
+    return signal ? w("console_match_" + signal[1], { score: signal[2] }) : m;
+  };
+  const quoted = (ms) => ms.map((m) => w("console_quoted", { text: m })).join(", ");
+  const matches = (ms, n) => quoted(ms.slice(0, n).map(match));
 
   let ws = null;
   let retry = 500;
   let current = null;      // open conversation id
   let cursor = 0;          // last transcript seq shown for it
   let lastQueue = { waiting: [], live: [] };
+  // The rest of the queue, past the snapshot's head, as far as the operator asked to see it
+  // ("Továbbiak": pages of the queue API, appended in priority order).
+  let extra = [];          // waiting beyond the head, in queue order
+  let extraNext = null;    // cursor of the page after them (null: the end)
+  let extraWanted = 0;     // how many beyond the head to keep showing
+  let extraLoading = false;
+  let extraStale = false;  // the head moved since they were read: read them again
+  const PAGE = 100;        // as the snapshot's head (bot.console.views.QUEUE_PAGE)
   let lists = { outcomes: [], canned: [], skills: [] };
-  let serverSkew = 0;
 
   function fmtWait(s) {
     s = Math.max(0, Math.floor(s));
-    if (s < 60) return s + " mp";
-    if (s < 3600) return Math.floor(s / 60) + " perc " + (s % 60) + " mp";
-    return Math.floor(s / 3600) + " óra " + Math.floor((s % 3600) / 60) + " perc";
+    if (s < 60) return w("console_wait_s", { s });
+    if (s < 3600) return w("console_wait_ms", { m: Math.floor(s / 60), s: s % 60 });
+    return w("console_wait_hm", { h: Math.floor(s / 3600), m: Math.floor((s % 3600) / 60) });
   }
+  const waitLine = (c, s) => w("console_queue_wait", { wait: fmtWait(s), position: c.position });
 
 
   // -- websocket ----------------------------------------------------------------
@@ -47,7 +53,7 @@
     ws = new WebSocket(`${proto}//${location.host}/console/ws`);
     ws.onopen = () => {
       retry = 500;
-      $("conn").textContent = "online"; $("conn").classList.remove("off");
+      $("conn").textContent = w("console_online"); $("conn").classList.remove("off");
       if (current) ws.send(JSON.stringify({ type: "subscribe", id: current, after: cursor }));
     };
     ws.onmessage = (ev) => {
@@ -56,7 +62,7 @@
       else if (msg.type === "entries" && msg.id === current) addEntries(msg.entries);
     };
     ws.onclose = () => {
-      $("conn").textContent = "nincs kapcsolat"; $("conn").classList.add("off");
+      $("conn").textContent = w("console_offline"); $("conn").classList.add("off");
       setTimeout(connect, retry);
       retry = Math.min(retry * 2, 10000);
     };
@@ -70,21 +76,21 @@
     li.setAttribute("data-testid", waiting ? "queue-item" : "mine-item");
     if (c.id === current) li.classList.add("active");
     const line = el("div", "line");
-    if (c.level && c.level !== "none") line.appendChild(el("span", "badge " + c.level, LEVEL_HU[c.level] || c.level));
-    if (c.priority && c.priority !== c.level) line.appendChild(el("span", "badge", LEVEL_HU[c.priority] || c.priority));
+    if (c.level && c.level !== "none") line.appendChild(el("span", "badge " + c.level, level(c.level)));
+    if (c.priority && c.priority !== c.level) line.appendChild(el("span", "badge", level(c.priority)));
     line.appendChild(el("strong", "", c.short));
-    line.appendChild(el("span", "small", `${SKILL_HU[c.skill] || c.skill} · ${c.channel || "?"}`));
+    line.appendChild(el("span", "small", `${skill(c.skill)} · ${c.channel || "?"}`));
     li.appendChild(line);
-    if (c.reason === "blocked_danger") li.appendChild(el("div", "small", "korábban letiltva"));
-    if (c.unreadable) li.appendChild(el("div", "small", "olvashatatlan rekord: szóljon a rendszergazdának"));
-    if (c.categories && c.categories.length) li.appendChild(el("div", "small", categoriesHu(c.categories)));
-    if (c.matches && c.matches.length) li.appendChild(el("div", "matches", matchesHu(c.matches, 4)));
+    if (c.reason === "blocked_danger") li.appendChild(el("div", "small", w("console_blocked_before")));
+    if (c.unreadable) li.appendChild(el("div", "small", w("console_unreadable")));
+    if (c.categories && c.categories.length) li.appendChild(el("div", "small", categories(c.categories)));
+    if (c.matches && c.matches.length) li.appendChild(el("div", "matches", matches(c.matches, 4)));
     const info = el("div", "small");
     if (waiting) {
-      info.textContent = `vár: ${fmtWait(c.waiting_seconds)} · ${c.position}. a sorban`;
+      info.textContent = waitLine(c, c.waiting_seconds);
       info.dataset.enqueuedAgo = String(c.waiting_seconds);
     } else {
-      info.textContent = SUPERVISOR ? `operátor: ${c.operator}` : "élő";
+      info.textContent = SUPERVISOR ? w("console_operator_is", { name: c.operator }) : w("console_state_live");
     }
     li.appendChild(info);
     li.addEventListener("click", () => open(c.id));
@@ -108,47 +114,124 @@
   function alertUrgent(waiting) {
     const urgent = waiting.filter((c) => c.level === "immediate" || c.priority === "immediate");
     const total = lastQueue.waiting_total ?? waiting.length;
-    document.title = (total ? `(${total}${urgent.length ? "!" : ""}) ` : "") + "Operátori konzol";
+    document.title = (total ? `(${total}${urgent.length ? "!" : ""}) ` : "") + w("console_title");
     let fresh = false;
     for (const c of urgent) if (!seenUrgent.has(c.id)) { seenUrgent.add(c.id); fresh = true; }
     if (fresh) tone();
   }
 
-  function renderQueue(msg) {
-    lastQueue = msg;
-    alertUrgent(msg.waiting);
-    serverSkew = Date.now() / 1000 - msg.now;
+  // Everyone shown as waiting: the snapshot's head, then the pages asked for beyond it.
+  const shownWaiting = () => lastQueue.waiting.concat(extra);
+  const waitingById = (id) => lastQueue.waiting.find((c) => c.id === id) || extra.find((c) => c.id === id);
+
+  function drawWaiting() {
+    const head = new Set(lastQueue.waiting.map((c) => c.id));
+    extra = extra.filter((c) => !head.has(c.id));
     const q = $("queue");
-    q.replaceChildren(...msg.waiting.map((c) => item(c, true)));
-    // The snapshot carries the head of the queue (what is taken next) and the whole count.
-    const total = msg.waiting_total ?? msg.waiting.length;
-    if (total > msg.waiting.length) {
-      const more = el("li", "queue-more", `… és még ${total - msg.waiting.length} várakozó`);
+    q.replaceChildren(...shownWaiting().map((c) => item(c, true)));
+    // The snapshot carries the head of the queue (what is taken next) and the whole count;
+    // "Továbbiak" fetches the next page of the rest through the queue API.
+    const total = lastQueue.waiting_total ?? lastQueue.waiting.length;
+    const shown = lastQueue.waiting.length + extra.length;
+    if (total > shown) {
+      const more = el("li", "queue-more");
       more.setAttribute("data-testid", "queue-more");
+      more.appendChild(el("span", "", w("console_queue_more", { n: total - shown })));
+      const from = extra.length ? extraNext : lastQueue.waiting_next;
+      if (from) {
+        const btn = el("button", "", w("console_queue_more_button"));
+        btn.type = "button";
+        btn.disabled = extraLoading;
+        btn.setAttribute("data-testid", "queue-more-button");
+        btn.addEventListener("click", () => act(showMore));
+        more.appendChild(btn);
+      }
       q.appendChild(more);
     }
     $("waiting-count").textContent = String(total);
     $("queue-empty").classList.toggle("hidden", total > 0);
+  }
+
+  // One page after what is shown, appended.
+  async function showMore() {
+    if (extraLoading) return;
+    const from = extra.length ? extraNext : lastQueue.waiting_next;
+    if (!from) return;
+    extraLoading = true;
+    try {
+      const d = await api("GET", "/api/operator/queue?limit=" + PAGE + "&after=" + encodeURIComponent(from));
+      const at = Date.now() / 1000;
+      for (const c of d.waiting) c.at = at;
+      extra = extra.concat(d.waiting);
+      extraNext = d.next;
+      extraWanted = extra.length;
+    } finally { extraLoading = false; }
+    drawWaiting();
+    scheduleRefresh();
+  }
+
+  // A new snapshot moves the head: the pages beyond it are read again from its end, as many
+  // as the operator had opened, so they stay in order and current. One request at a time and
+  // at most one every REFRESH_MS however fast snapshots come (a flood changes the queue often).
+  const REFRESH_MS = 2000;
+  let refreshTimer = null;
+  let lastRefresh = 0;
+  function scheduleRefresh() {
+    if (!extraWanted || !extraStale || refreshTimer) return;
+    refreshTimer = setTimeout(refreshExtra, Math.max(0, lastRefresh + REFRESH_MS - Date.now()));
+  }
+  async function refreshExtra() {
+    refreshTimer = null;
+    if (extraLoading) return;  // the page being read schedules the next refresh when done
+    if (!extraWanted || !extraStale) return;
+    extraStale = false;
+    extraLoading = true;
+    lastRefresh = Date.now();
+    const fresh = [];
+    let from = lastQueue.waiting_next;
+    let next = null;
+    try {
+      while (from && fresh.length < extraWanted) {
+        const d = await api("GET", "/api/operator/queue?limit=" + Math.min(1000, extraWanted - fresh.length) +
+          "&after=" + encodeURIComponent(from));
+        const at = Date.now() / 1000;
+        for (const c of d.waiting) { c.at = at; fresh.push(c); }
+        from = next = d.next;
+      }
+      extra = fresh;
+      extraNext = next;
+    } catch (e) { extraStale = true; } finally { extraLoading = false; }
+    drawWaiting();
+    scheduleRefresh();
+  }
+
+  function renderQueue(msg) {
+    lastQueue = msg;
+    const at = Date.now() / 1000;
+    for (const c of msg.waiting) if (c.at === undefined) c.at = at;  // when waiting_seconds was true
+    alertUrgent(msg.waiting);
+    if (extraWanted) { extraStale = true; scheduleRefresh(); }
+    drawWaiting();
     $("mine").replaceChildren(...msg.live.map((c) => item(c, false)));
     const sel = $("transfer-to");
     const keep = sel.value;
-    sel.replaceChildren(el("option", "", "Átadás kinek…"));
+    sel.replaceChildren(el("option", "", w("console_transfer_to")));
     sel.firstChild.value = "";
     for (const s of lists.skills) {
-      const o = el("option", "", "Sor: " + (SKILL_HU[s] || s)); o.value = "skill:" + s; sel.appendChild(o);
+      const o = el("option", "", w("console_transfer_queue", { skill: skill(s) })); o.value = "skill:" + s; sel.appendChild(o);
     }
     for (const name of msg.online) {
       if (name === ME) continue;
-      const o = el("option", "", "Kolléga: " + name); o.value = "op:" + name; sel.appendChild(o);
+      const o = el("option", "", w("console_transfer_colleague", { name })); o.value = "op:" + name; sel.appendChild(o);
     }
     sel.value = keep;
     if (SUPERVISOR && msg.supervisor) {
       const s = msg.supervisor;
-      $("sup-stats").textContent = `Várakozik: ${s.waiting} · leghosszabb várakozás: ${fmtWait(s.longest_wait)} · élő: ${s.live}`;
+      $("sup-stats").textContent = w("console_sup_stats", { waiting: s.waiting, longest: fmtWait(s.longest_wait), live: s.live });
       $("sup-ops").replaceChildren(...s.operators.map((o) => {
         const tr = el("tr");
         tr.appendChild(el("td", "", o.name));
-        tr.appendChild(el("td", "", o.skills.map((k) => SKILL_HU[k] || k).join(", ")));
+        tr.appendChild(el("td", "", o.skills.map(skill).join(", ")));
         tr.appendChild(el("td", "", String(o.load)));
         return tr;
       }));
@@ -159,9 +242,9 @@
   // -- chat view ----------------------------------------------------------------
   let head = null;
   function refreshHead() {
-    const w = lastQueue.waiting.find((c) => c.id === current);
+    const q = waitingById(current);
     const l = lastQueue.live.find((c) => c.id === current);
-    if (w) head = Object.assign({}, head, { state: "queued", level: w.level, categories: w.categories, matches: w.matches });
+    if (q) head = Object.assign({}, head, { state: "queued", level: q.level, categories: q.categories, matches: q.matches });
     else if (l) head = Object.assign({}, head, { state: "live", operator: l.operator, level: l.level, categories: l.categories });
     else if (head && (head.state === "queued" || head.state === "live")) {
       // It left the lists: closed, returned, or someone else took it. Ask.
@@ -173,11 +256,11 @@
   function drawHead() {
     if (!head) return;
     $("chat-id").textContent = head.short;
-    $("chat-state").textContent = STATE_HU[head.state] || head.state;
-    const bits = [LEVEL_HU[head.level] || head.level, SKILL_HU[head.skill] || head.skill, head.channel, head.language];
-    if (head.categories && head.categories.length) bits.push(categoriesHu(head.categories));
-    if (head.operator) bits.push("operátor: " + head.operator);
-    if (head.matches && head.matches.length) bits.push(matchesHu(head.matches, 5));
+    $("chat-state").textContent = named("console_state_", head.state);
+    const bits = [level(head.level), skill(head.skill), head.channel, head.language];
+    if (head.categories && head.categories.length) bits.push(categories(head.categories));
+    if (head.operator) bits.push(w("console_operator_is", { name: head.operator }));
+    if (head.matches && head.matches.length) bits.push(matches(head.matches, 5));
     $("chat-meta").textContent = bits.filter(Boolean).join(" · ");
     const mine = head.state === "live" && (head.operator === ME || SUPERVISOR);
     $("take").classList.toggle("hidden", head.state !== "queued");
@@ -196,8 +279,8 @@
     }
     if ($("verdict-form").dataset.for !== current && head.level) {
       $("verdict-form").dataset.for = current;
-      $("verdict-level").value = head.level in LEVEL_HU && head.level !== "requested" ? head.level : "none";
-      $("verdict-category").value = (head.categories || []).find((c) => c in CATEGORY_HU) || "unclassified_danger";
+      $("verdict-level").value = has("staff_level_" + head.level) && head.level !== "requested" ? head.level : "none";
+      $("verdict-category").value = (head.categories || []).find((c) => CATEGORIES.includes(c)) || "unclassified_danger";
       $("verdict-done").textContent = "";
     }
   }
@@ -212,14 +295,17 @@
       if (e.from === "person" && (e.level === "high" || e.level === "immediate")) cls.push("danger");
       const div = el("div", cls.join(" "));
       div.setAttribute("data-testid", "entry-" + (e.staff ? "staff" : e.from));
-      let who = WHO_HU[e.from] || e.from;
-      if (e.staff) who = e.kind === "note" ? `Belső jegyzet (${e.operator || ""})` : e.kind === "transfer" ? `Átadás (${e.operator} → ${e.to || e.to_skill})` : "Belső";
-      else if (e.from === "operator" && e.operator) who += " · " + e.operator;
-      if (e.from === "person" && e.level && e.level !== "none") who += ` · ${LEVEL_HU[e.level] || e.level}`;
-      const span = el("span", "who", who + " · " + new Date(e.ts * 1000).toLocaleTimeString("hu-HU"));
+      let who = named("console_who_", e.from);
+      if (e.staff) {
+        who = e.kind === "note" ? w("console_who_note", { name: e.operator || "" })
+          : e.kind === "transfer" ? w("console_who_transfer", { name: e.operator, to: e.to || e.to_skill })
+          : w("console_who_internal");
+      } else if (e.from === "operator" && e.operator) who += " · " + e.operator;
+      if (e.from === "person" && e.level && e.level !== "none") who += " · " + level(e.level);
+      const span = el("span", "who", who + " · " + new Date(e.ts * 1000).toLocaleTimeString(LOCALE));
       div.appendChild(span);
       div.appendChild(document.createTextNode(e.text + (e.buttons.length ? `  [${e.buttons.join(" | ")}]` : "")));
-      if (e.matches && e.matches.length) div.appendChild(el("span", "matches", "  („" + e.matches.join("”, „") + "”)"));
+      if (e.matches && e.matches.length) div.appendChild(el("span", "matches", "  (" + quoted(e.matches) + ")"));
       t.appendChild(div);
     }
     t.scrollTop = t.scrollHeight;
@@ -269,16 +355,16 @@
     }
     $("canned").value = "";
   });
-  $("verdict-category").replaceChildren(...Object.entries(CATEGORY_HU).map(([k, t]) => {
-    const o = el("option", "", t); o.value = k; return o;
+  $("verdict-category").replaceChildren(...CATEGORIES.map((k) => {
+    const o = el("option", "", named("console_category_", k)); o.value = k; return o;
   }));
   $("verdict-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
-    const level = $("verdict-level").value;
+    const chosen = $("verdict-level").value;
     act(async () => {
       await api("POST", `/api/operator/chats/${current}/verdict`,
-        { level, category: level === "none" ? "" : $("verdict-category").value });
-      $("verdict-done").textContent = "rögzítve: " + LEVEL_HU[level];
+        { level: chosen, category: chosen === "none" ? "" : $("verdict-category").value });
+      $("verdict-done").textContent = w("console_verdict_done", { level: level(chosen) });
     });
   });
   // Bulk block: preview how many waiting chats look like this one (first message nearly the
@@ -297,10 +383,10 @@
       act(async () => {
         const d = await api("POST", "/api/operator/bulk-block/preview",
           { like: current, minutes: parseInt($("bulk-minutes").value, 10) || 30 });
-        $("bulk-count").textContent = `${d.count} hasonló várakozó beszélgetés`;
+        $("bulk-count").textContent = w("console_bulk_count", { n: d.count });
         if (d.count > 0) {
           bulkToken = d.token;
-          $("bulk-confirm").textContent = `Mind a ${d.count} letiltása`;
+          $("bulk-confirm").textContent = w("console_bulk_confirm_n", { n: d.count });
           $("bulk-confirm").classList.remove("hidden");
           $("bulk-reason").classList.remove("hidden");
         }
@@ -312,8 +398,8 @@
       bulkToken = "";
       $("bulk-confirm").classList.add("hidden");
       const d = await api("POST", "/api/operator/bulk-block", { token, reason: $("bulk-reason").value.trim() });
-      $("bulk-done").textContent = `${d.blocked} beszélgetés letiltva` +
-        (d.skipped ? ` (${d.skipped} közben megváltozott, kimaradt)` : "");
+      $("bulk-done").textContent = d.skipped ? w("console_bulk_done_skipped", { n: d.blocked, skipped: d.skipped })
+        : w("console_bulk_done", { n: d.blocked });
       resetBulk();
     }));
   }
@@ -330,7 +416,7 @@
   $("transfer-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     const to = $("transfer-to").value;
-    if (!to) { showError("Válaszd ki, kinek adod át."); return; }
+    if (!to) { showError(w("console_transfer_pick")); return; }
     const body = { note: $("transfer-note").value.trim() };
     if (to.startsWith("op:")) body.operator = to.slice(3); else body.skill = to.slice(6);
     act(async () => {
@@ -342,7 +428,7 @@
   $("close-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     const outcome = $("outcome").value;
-    if (!outcome) { showError("Válassz kimenetelt a lezáráshoz."); return; }
+    if (!outcome) { showError(w("console_close_pick")); return; }
     act(async () => {
       await api("POST", `/api/operator/chats/${current}/close`, { outcome });
       head = Object.assign({}, head, { state: "closed" }); drawHead();
@@ -355,24 +441,22 @@
 
   // Waiting times tick locally between snapshots.
   setInterval(() => {
+    const now = Date.now() / 1000;
     for (const li of document.querySelectorAll("#queue li")) {
-      const c = lastQueue.waiting.find((x) => x.id === li.dataset.id);
+      const c = li.dataset.id && waitingById(li.dataset.id);
       const info = li.lastChild;
-      if (c && info) {
-        const s = c.waiting_seconds + (Date.now() / 1000 - serverSkew - lastQueue.now);
-        info.textContent = `vár: ${fmtWait(s)} · ${c.position}. a sorban`;
-      }
+      if (c && info) info.textContent = waitLine(c, c.waiting_seconds + (now - c.at));
     }
   }, 1000);
 
   api("GET", "/api/operator/lists").then((d) => {
     lists = d;
     const sel = $("outcome");
-    sel.replaceChildren(el("option", "", "Kimenetel (CHI kategória)…"));
+    sel.replaceChildren(el("option", "", w("console_outcome_pick")));
     sel.firstChild.value = "";
-    for (const o of d.outcomes) { const opt = el("option", "", o.hu); opt.value = o.id; sel.appendChild(opt); }
+    for (const o of d.outcomes) { const opt = el("option", "", o[LANG] || o.hu); opt.value = o.id; sel.appendChild(opt); }
     const can = $("canned");
-    for (const c of d.canned) { const opt = el("option", "", c.hu.slice(0, 60)); opt.value = c.id; can.appendChild(opt); }
+    for (const c of d.canned) { const opt = el("option", "", (c[LANG] || c.hu).slice(0, 60)); opt.value = c.id; can.appendChild(opt); }
     renderQueue(lastQueue.now ? lastQueue : { waiting: [], live: [], online: [], now: Date.now() / 1000 });
   }).catch(() => {});
   // Reports waiting to be handled: a count on the "Bejelentések" tab.

@@ -1,48 +1,37 @@
 // Reports view of the operator console: the list, one report, notes, the competent
 // authority, the immediate-danger checklist, status, messages for the reporter, the PDF.
-// Everything from the server is inserted as text (textContent), never as HTML.
+// Everything from the server is inserted as text (textContent), never as HTML; every word
+// of our own comes from the catalogue (w, named: wording/console.yml).
 (function () {
   "use strict";
-  const { $, el, showError, api, act } = window.ConsoleCommon;
+  const { $, el, showError, api, act, w, has, named, codes, LOCALE } = window.ConsoleCommon;
   const BASE = "/api/operator/reports";
-  const STATUS_HU = { received: "beérkezett", forwarded: "továbbítva", closed: "lezárva" };
-  const FIELD_HU = {
-    what: "Mi történt", child_age: "A gyermek életkora", settlement: "Település", address: "Cím",
-    danger_now: "Most veszélyben van?", relation: "Ki bántja (kapcsolat)", since: "Mióta", others_know: "Tudnak-e róla mások",
-  };
-  const VALUE_HU = { unknown: "nem tudja", yes: "igen", no: "nem" };
-  const STEP_HU = {
-    police: "Rendőrség értesítése (112)",
-    welfare_centre: "Család- és gyermekjóléti központ értesítése",
-    parents: "A szülők értesítése",
-  };
-  const ACTION_HU = {
-    opened: "megnyitotta", "added note": "jegyzetet írt", "chose authority": "hatóságot választott",
-    "exported pdf": "PDF-et exportált", created: "létrehozta",
-    "pdf refused: review needed": "PDF-export elutasítva: átnézés kell",
-  };
+  const statusName = (s) => named("console_report_status_", s);
+  const FIELDS = codes("console_field_");  // the report's fields, in the catalogue's order
   // The reporter's own data found in the text (kinds only; the values are never sent apart).
-  const PII_HU = { phone: "telefonszám", email: "e-mail-cím", name: "a bejelentő neve" };
+  const piiKinds = (kinds) => kinds.map((k) => named("console_pii_kind_", k)).join(", ");
 
-  // The report's mails to an authority (bot.reports.mail), as the audit log names them.
-  const MAIL_ACTIONS = [
-    ["mail queued to ", "e-mailt indított: "], ["mail sent to ", "e-mail elküldve: "],
-    ["mail failed to ", "e-mail sikertelen, újrapróbálja: "], ["mail given up to ", "e-mail feladva: "],
-    ["mail retry to ", "e-mail újraküldése: "], ["mail not queued to ", "e-mail nem indult el: "],
+  // The report's audit log as the server writes it (bot.reports.api), in the operators' words:
+  // a whole action ("added note": console_action_added_note), or one that starts with a fixed
+  // part and ends with a name or an address (the report's mails, bot.reports.mail).
+  const ACTION_STARTS = [
+    ["mail queued to ", "console_action_mail_queued"], ["mail sent to ", "console_action_mail_sent"],
+    ["mail failed to ", "console_action_mail_failed"], ["mail given up to ", "console_action_mail_given_up"],
+    ["mail retry to ", "console_action_mail_retry"], ["mail not queued to ", "console_action_mail_not_queued"],
   ];
-  const actionHu = (a) => {
-    if (ACTION_HU[a]) return ACTION_HU[a];
-    if (a === "mail refused: review needed") return "e-mail elutasítva: átnézés kell";
-    for (const [en, hu] of MAIL_ACTIONS) if (a.startsWith(en)) return hu + a.slice(en.length);
-    return a.startsWith("reviewed personal data") ? "átnézte a bejelentő saját adatait" + a.slice(22) : a;
+  const REVIEWED = "reviewed personal data";  // then the kinds found, if any
+  const action = (a) => {
+    for (const [start, key] of ACTION_STARTS) if (a.startsWith(start)) return w(key, { to: a.slice(start.length) });
+    if (a.startsWith(REVIEWED)) return w("console_action_reviewed_personal_data", { rest: a.slice(REVIEWED.length) });
+    const whole = "console_action_" + a.replace(/[^a-z]+/g, "_");
+    return has(whole) ? w(whole) : a;
   };
-  const MAIL_STATUS_HU = { queued: "küldésre vár", sent: "elküldve", failed: "sikertelen", gave_up: "feladva" };
   let mailInfo = { enabled: false, directory: [] }; // from .../authorities, per report
   let mailPoll = null;
 
   let current = null; // rid of the open report
 
-  const when = (ts) => new Date(ts * 1000).toLocaleString("hu-HU");
+  const when = (ts) => new Date(ts * 1000).toLocaleString(LOCALE);
 
 
   // -- the list -------------------------------------------------------------------
@@ -55,15 +44,15 @@
       li.setAttribute("data-testid", "report-item");
       if (r.rid === current) li.classList.add("active");
       const line = el("div", "line");
-      if (r.immediate) line.appendChild(el("span", "badge immediate", "azonnali"));
+      if (r.immediate) line.appendChild(el("span", "badge immediate", w("staff_level_immediate")));
       line.appendChild(el("strong", "", r.ref));
-      line.appendChild(el("span", "badge", STATUS_HU[r.status] || r.status));
+      line.appendChild(el("span", "badge", statusName(r.status)));
       li.appendChild(line);
-      const bits = [r.settlement, r.child_age ? r.child_age + " éves" : "", when(r.created)];
+      const bits = [r.settlement, r.child_age ? w("console_child_age", { age: r.child_age }) : "", when(r.created)];
       li.appendChild(el("div", "small", bits.filter(Boolean).join(" · ")));
-      if (r.additions) li.appendChild(el("div", "small", `${r.additions} kiegészítés a bejelentőtől`));
+      if (r.additions) li.appendChild(el("div", "small", w("console_additions_count", { n: r.additions })));
       if (r.authority) li.appendChild(el("div", "small", "→ " + r.authority));
-      if (r.pii_review_needed) li.appendChild(el("div", "small", "⚠ a bejelentő saját adatai: átnézés kell"));
+      if (r.pii_review_needed) li.appendChild(el("div", "small", w("console_pii_needed_short")));
       li.addEventListener("click", () => act(() => open(r.rid)));
       return li;
     });
@@ -85,42 +74,41 @@
     $("placeholder").classList.add("hidden");
     $("report").classList.remove("hidden");
     for (const li of document.querySelectorAll("#reports li")) li.classList.toggle("active", li.dataset.rid === current);
-    $("r-ref").textContent = "Jelzés " + d.ref;
-    $("r-status").textContent = STATUS_HU[d.status] || d.status;
+    $("r-ref").textContent = w("console_report_ref", { ref: d.ref });
+    $("r-status").textContent = statusName(d.status);
     $("r-immediate").classList.toggle("hidden", !d.immediate);
-    const meta = [`beérkezett: ${when(d.created)}`, d.language === "en" ? "angolul" : "magyarul",
-      d.linked ? "a bejelentő elérhető az ügyszámon és a beszélgetésen át" : "a bejelentő csak az ügyszámmal tér vissza"];
+    const meta = [w("console_received_at", { when: when(d.created) }),
+      w(d.language === "en" ? "console_in_english" : "console_in_hungarian"),
+      w(d.linked ? "console_reporter_linked" : "console_reporter_code_only")];
     $("r-meta").textContent = meta.join(" · ");
 
     const dl = $("r-fields");
     dl.replaceChildren();
-    for (const [name, label] of Object.entries(FIELD_HU)) {
-      dl.appendChild(el("dt", "", label));
+    for (const name of FIELDS) {
+      dl.appendChild(el("dt", "", w("console_field_" + name)));
       const v = d.fields[name];
-      dl.appendChild(el("dd", v ? "" : "muted", v ? (VALUE_HU[v] || v) : "(kihagyta)"));
+      dl.appendChild(el("dd", v ? "" : "muted", v ? named("console_value_", v) : w("console_skipped_field")));
     }
     $("r-additions-box").classList.toggle("hidden", !d.additions.length);
     $("r-additions").replaceChildren(...d.additions.map((a) => el("li", "", `${when(a.ts)}: ${a.text}`)));
     $("r-notes").replaceChildren(...d.notes.map((n) => el("li", "", `${when(n.ts)} · ${n.by}: ${n.text}`)));
     $("r-messages").replaceChildren(...d.messages.map((m) =>
-      el("li", "", `${when(m.ts)} · ${m.by}: ${m.text}` + (m.delivered ? " (kézbesítve)" : " (a bejelentő még nem látta)"))));
+      el("li", "", `${when(m.ts)} · ${m.by}: ${m.text} (` + w(m.delivered ? "console_message_delivered" : "console_message_unseen") + ")")));
 
     const a = d.authority;
     $("r-authority").textContent = a
-      ? [a.name, a.address, a.email, a.phone].filter(Boolean).join(" · ") + ` (választotta: ${a.by})`
-      : "Még nincs kiválasztva.";
+      ? [a.name, a.address, a.email, a.phone].filter(Boolean).join(" · ") + " (" + w("console_chosen_by", { name: a.by }) + ")"
+      : w("console_authority_none");
     $("r-status-select").value = d.status;
     $("r-pdf").href = `${BASE}/${d.rid}/pdf`;
     const pii = d.pii || { kinds: [], review_needed: false };
     const needed = !!pii.review_needed;
     $("r-pii").classList.toggle("hidden", !pii.kinds.length && !needed);
-    const found = pii.kinds.map((k) => PII_HU[k] || k).join(", ");
+    const found = piiKinds(pii.kinds);
     const rv = d.pii_review;
     $("r-pii-text").textContent = needed
-      ? `Figyelem: a bejelentés szövege a bejelentő saját adatait tartalmazhatja (${found}). ` +
-        "A PDF-ben ezek törölve jelennek meg; exportálás előtt nézd át a szöveget."
-      : `A bejelentő saját adatai (${found}) a PDF-ben törölve jelennek meg.` +
-        (rv ? ` Átnézte: ${rv.by}, ${when(rv.ts)}.` : "");
+      ? w("console_pii_warning", { found })
+      : w("console_pii_masked", { found }) + (rv ? " " + w("console_pii_reviewed_by", { name: rv.by, when: when(rv.ts) }) : "");
     $("r-pii-review").classList.toggle("hidden", !needed);
     $("r-pdf").classList.toggle("disabled", needed);
     $("r-pdf").setAttribute("aria-disabled", needed ? "true" : "false");
@@ -133,19 +121,19 @@
     $("checklist").replaceChildren(...steps.map((s) => {
       const li = el("li", s.done ? "done" : "");
       li.setAttribute("data-testid", "step-" + s.step);
-      li.appendChild(el("strong", "", STEP_HU[s.step] || s.step));
+      li.appendChild(el("strong", "", named("console_step_", s.step)));
       if (s.done) {
         const r = s.record;
-        const how = r.skipped ? "kihagyva: a szülők a veszély forrásai" : "megtörtént";
+        const how = w(r.skipped ? "console_step_skipped" : "console_step_done");
         li.appendChild(el("span", "small", ` · ${how} · ${when(r.ts)} · ${r.by}` + (r.note ? ` · ${r.note}` : "")));
       } else {
-        if (s.not_applicable) li.appendChild(el("span", "small", " · a bejelentés szerint a szülők a veszély forrásai"));
+        if (s.not_applicable) li.appendChild(el("span", "small", " · " + w("console_step_parents_source")));
         if (next && next.step === s.step) {
           const form = el("form", "row");
           const note = el("input");
-          note.placeholder = "Megjegyzés (pl. ki vette fel, mikor)";
+          note.placeholder = w("console_step_note_hint");
           note.setAttribute("data-testid", "step-note");
-          const btn = el("button", "", s.not_applicable ? "Kihagyom (a szülők a forrás)" : "Megtörtént");
+          const btn = el("button", "", w(s.not_applicable ? "console_step_skip" : "console_step_mark_done"));
           btn.type = "submit";
           btn.setAttribute("data-testid", "step-done");
           form.append(note, btn);
@@ -173,23 +161,24 @@
     const pending = (d.mails || []).some((m) => m.status === "queued" || m.status === "failed");
     $("r-mail-box").classList.toggle("hidden", !mailInfo.enabled && !(d.mails || []).length);
     let hint = "";
-    if (!mailInfo.enabled) hint = "Az e-mailes küldés nincs bekapcsolva.";
-    else if (!aid) hint = "Előbb válassz hatóságot az e-mail címjegyzékből.";
-    else if (reviewNeeded) hint = "Előbb nézd át a bejelentő saját adatait.";
-    else if (pending) hint = "Egy levél már úton van ehhez a hatósághoz.";
+    if (!mailInfo.enabled) hint = w("console_mail_off");
+    else if (!aid) hint = w("console_mail_pick_authority");
+    else if (reviewNeeded) hint = w("console_mail_review_first");
+    else if (pending) hint = w("console_mail_pending");
     $("r-mail").disabled = !!hint;
     $("r-mail-hint").textContent = hint;
     $("r-mails").replaceChildren(...(d.mails || []).map((m) => {
       const li = el("li", "mail-" + m.status);
       li.setAttribute("data-testid", "report-mail-item");
-      let text = `${m.to.name} <${m.to.email}>: ${MAIL_STATUS_HU[m.status] || m.status}`;
+      const error = m.error || w("console_mail_error");
+      let text = `${m.to.name} <${m.to.email}>: ${named("console_mail_status_", m.status)}`;
       if (m.status === "sent" && m.sent) text += ` (${when(m.sent)})`;
-      if (m.status === "failed" && m.next_try) text += ` (${m.error || "hiba"}; újra: ${when(m.next_try)})`;
-      if (m.status === "gave_up") text += ` (${m.error || "hiba"})`;
-      text += ` · indította: ${m.by}, ${when(m.queued)}`;
+      if (m.status === "failed" && m.next_try) text += ` (${error}; ${w("console_mail_retry_at", { when: when(m.next_try) })})`;
+      if (m.status === "gave_up") text += ` (${error})`;
+      text += " · " + w("console_mail_started_by", { name: m.by, when: when(m.queued) });
       li.appendChild(el("span", "", text));
       if (m.status === "failed" || m.status === "gave_up") {
-        const btn = el("button", "", "Újraküldés most");
+        const btn = el("button", "", w("console_mail_retry_now"));
         btn.type = "button";
         btn.setAttribute("data-testid", "report-mail-retry");
         btn.addEventListener("click", () => post(`mail/${encodeURIComponent(m.id)}/retry`, {}));
@@ -212,14 +201,14 @@
     mailInfo = d.mail || { enabled: false, directory: [] };
     if (shown && shown.rid === rid) showMail(shown, !!(shown.pii && shown.pii.review_needed));
     const sel = $("authority");
-    sel.replaceChildren(el("option", "", "Illetékes szerv a jegyzékből…"));
+    sel.replaceChildren(el("option", "", w("console_authority_pick")));
     sel.firstChild.value = "";
     if (mailInfo.directory.length) {
       const group = el("optgroup");
-      group.label = "E-mail címjegyzék (forrással)";
+      group.label = w("console_authority_directory");
       for (const a of mailInfo.directory) {
         const opt = el("option", "", `${a.name} · ${a.email}` + (a.note ? ` · ${a.note}` : ""));
-        opt.value = "dir:" + a.id; opt.title = "Forrás: " + a.source + ", " + a.date; group.appendChild(opt);
+        opt.value = "dir:" + a.id; opt.title = w("console_authority_source", { source: a.source, date: a.date }); group.appendChild(opt);
       }
       sel.appendChild(group);
     }
@@ -237,7 +226,7 @@
     const d = await api("GET", `${BASE}/${rid}/audit`);
     if (rid !== current) return;
     $("r-audit").replaceChildren(...d.audit.slice(0, 50).map((e) =>
-      el("li", "", `${when(e.ts)} · ${e.by} · ${actionHu(e.action)}`)));
+      el("li", "", `${when(e.ts)} · ${e.by} · ${action(e.action)}`)));
   }
 
   // -- actions --------------------------------------------------------------------
@@ -253,14 +242,14 @@
   $("authority-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     const v = $("authority").value;
-    if (!v) { showError("Válaszd ki a szervet."); return; }
+    if (!v) { showError(w("console_authority_pick_error")); return; }
     post("authority", v.startsWith("office:") ? { office: Number(v.slice(7)) }
       : v.startsWith("dir:") ? { directory: v.slice(4) } : { service: v.slice(8) });
   });
   $("authority-free-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     const name = $("authority-name").value.trim();
-    if (!name) { showError("Írd be a szerv nevét."); return; }
+    if (!name) { showError(w("console_authority_name_missing")); return; }
     const extra = $("authority-address").value.trim();
     post("authority", extra.includes("@") ? { name, email: extra } : { name, address: extra || undefined });
     $("authority-name").value = ""; $("authority-address").value = "";
@@ -278,7 +267,7 @@
       const d = await api("POST", `${BASE}/${rid}/messages`, { text });
       $("r-message").value = "";
       if (rid === current) await open(rid);
-      $("r-message-state").textContent = d.delivered_now ? "Elküldve Telegramon." : "Megkapja, amikor legközelebb ír.";
+      $("r-message-state").textContent = w(d.delivered_now ? "console_message_sent_telegram" : "console_message_later");
     });
   });
   // The export is a plain download; the audit entry it writes shows up a moment later.
@@ -292,7 +281,7 @@
         show(await api("POST", `${BASE}/lookup`, { code }));
         if ($("lookup-code").value.trim() === code) $("lookup-code").value = "";
       }
-      catch (e) { throw new Error(e.message === "no such report" ? "Nincs ilyen ügyszámú bejelentés." : e.message); }
+      catch (e) { throw new Error(e.message === "no such report" ? w("console_no_such_report") : e.message); }
     });
   });
   $("status-filter").addEventListener("change", () => act(loadList));
