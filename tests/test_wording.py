@@ -3,6 +3,7 @@ the code asks for is in it (a missing key is a KeyError in front of a person).""
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -139,8 +140,6 @@ def test_a_phone_number_in_any_text_must_be_in_the_directory(monkeypatch) -> Non
 
 def test_every_command_a_text_names_is_a_command_the_gateway_understands() -> None:
     """"írja: /munkatars" must work when typed; a renamed command would leave the text lying."""
-    import re
-
     from bot.gateway import COMMANDS
 
     named = {m for key in wording.catalogue() for t in wording.variants(key)
@@ -176,8 +175,6 @@ def test_the_web_chat_page_takes_its_words_from_the_catalogue() -> None:
 def test_every_key_a_page_asks_for_is_in_the_catalogue() -> None:
     """The console's templates (t("key")) and the web chat page ({{web_*}}) render at request
     time: a missing key would be a 500 in front of an operator or a blank page for a child."""
-    import re
-
     asked = {}
     for path in sorted((ROOT / "bot" / "console" / "templates").glob("*.html")):
         for key in re.findall(r"""\bt\(["'](\w+)["']\)""", path.read_text(encoding="utf-8")):
@@ -186,3 +183,95 @@ def test_every_key_a_page_asks_for_is_in_the_catalogue() -> None:
         asked[key] = "index.html"
     assert len(asked) > 70
     assert not {k: where for k, where in asked.items() if k not in wording.catalogue()}
+
+
+# -- the console's scripts ------------------------------------------------------------------
+# A key in a script is a string literal naming a catalogue entry; one followed by "+" is a
+# prefix the script completes with a code from the server (w("console_field_" + name)).
+_JS_KEY = re.compile(r"""["']((?:console|staff)_[a-z0-9_]*)["']\s*(\+)?""")
+_ACCENTED = re.compile(r"[áéíóöőúüűÁÉÍÓÖŐÚÜŰ]")
+
+
+def _script_keys() -> tuple[dict[str, str], dict[str, str]]:
+    """(keys, prefixes) the console's scripts ask for, each with where."""
+    keys: dict[str, str] = {}
+    prefixes: dict[str, str] = {}
+    for path in sorted((ROOT / "bot" / "console" / "static").glob("*.js")):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            for m in _JS_KEY.finditer(line):
+                (prefixes if m.group(2) or m.group(1).endswith("_") else keys)[m.group(1)] = f"{path.name}:{n}"
+    return keys, prefixes
+
+
+def test_every_key_the_consoles_scripts_ask_for_is_written_into_the_page() -> None:
+    """w("key") in bot/console/static/*.js reads the JSON block the console's pages carry
+    (bot.console.web.script_words): a key missing there would show as its own name."""
+    from bot.console.web import script_words
+
+    words = script_words()
+    keys, prefixes = _script_keys()
+    assert len(keys) > 70 and len(prefixes) >= 10, (len(keys), len(prefixes))
+    assert not {k: where for k, where in keys.items() if k not in words}
+    assert not {p: where for p, where in prefixes.items() if not any(k.startswith(p) for k in words)}
+    assert words["console_title"] == wording.staff("console_title")
+    # ...and no console word is dead: each is used by a template or a script.
+    templates = {k for path in (ROOT / "bot" / "console" / "templates").glob("*.html")
+                 for k in re.findall(r"""\bt\(["'](\w+)["']\)""", path.read_text(encoding="utf-8"))}
+    assert not [k for k in wording.catalogue() if k.startswith("console_") and k not in keys and k not in templates
+                and not k.startswith(tuple(prefixes))]
+
+
+def test_every_code_the_server_sends_has_words_in_the_page() -> None:
+    """The codes a script completes a prefix with come from the server: each one has its words
+    (a new category, status or step without them would show as a bare code)."""
+    from bot import keys as redis_keys
+    from bot import mail_outbox, store
+    from bot.console.web import script_words
+    from bot.reports import pii
+    from bot.reports import store as reports
+    from bot.safety.verdicts import VERDICT_CATEGORIES
+    from bot.screening import Level
+
+    words = script_words()
+
+    def listed(prefix: str) -> list[str]:
+        return [k[len(prefix):] for k in words if k.startswith(prefix)]
+
+    # Lists the scripts show in the catalogue's order: exactly the server's codes.
+    assert sorted(listed("console_category_")) == sorted(VERDICT_CATEGORIES)
+    assert listed("console_field_") == list(reports.FIELDS)
+    expected = {
+        "staff_level_": [lv.value for lv in Level] + ["requested"],
+        "staff_skill_": list(redis_keys.HANDOFF_SKILLS),
+        "console_state_": [s.value for s in store.State],
+        "console_report_status_": [reports.RECEIVED, reports.FORWARDED, reports.CLOSED],
+        "console_step_": list(reports.CHECKLIST),
+        "console_pii_kind_": list(pii.KINDS),
+        "console_mail_status_": [mail_outbox.QUEUED, mail_outbox.SENT, mail_outbox.FAILED, mail_outbox.GAVE_UP],
+    }
+    _, prefixes = _script_keys()
+    for prefix, codes in expected.items():
+        assert prefix in prefixes, prefix  # the scripts still complete this prefix
+        assert set(codes) <= set(listed(prefix)), (prefix, set(codes) - set(listed(prefix)))
+
+
+def test_the_consoles_scripts_type_no_words_of_their_own() -> None:
+    """A Hungarian label typed into a script (outside comments) belongs in the catalogue."""
+    comment = re.compile(r"(?<![:}])//.*$")
+    found = []
+    for path in sorted((ROOT / "bot" / "console" / "static").glob("*.js")):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            code = comment.sub("", line)
+            if _ACCENTED.search(code):
+                found.append(f"{path.name}:{n}: {code.strip()}")
+    assert not found, found
+
+
+def test_a_placeholder_is_the_same_in_every_language() -> None:
+    """The scripts fill {n}, {name}... by name: an English text with another name would show
+    its braces."""
+    names = re.compile(r"\{(\w+)\}")
+    for key in wording.catalogue():
+        if key.startswith("console_"):
+            per_language = {lang: set(names.findall(wording.text(key, lang))) for lang in wording.LANGUAGES}
+            assert per_language["hu"] == per_language["en"], (key, per_language)
