@@ -94,7 +94,12 @@ async def test_operator_handles_a_report_in_the_console(
     assert code not in text and SESSION not in text
     # ... and the audit log shows who exported it.
     await page.locator("[data-testid=report-audit]", has_text="PDF-et exportált").wait_for(timeout=TIMEOUT)
-    assert "kata" in await page.locator("[data-testid=report-audit]").inner_text()
+    audit = await page.locator("[data-testid=report-audit]").inner_text()
+    assert "kata" in audit
+    # Every action in the operators' words (wording/console.yml), none as the server's code.
+    assert "azonnali veszélynek jelölte" in audit and "ellenőrzőlista: Rendőrség értesítése (112)" in audit
+    assert "állapot: továbbítva" in audit and "üzenetet írt a bejelentőnek" in audit
+    assert "immediate=" not in audit and "checklist " not in audit and "status " not in audit
     shot = (ROOT / "docs" / "reports.png") if os.environ.get("UPDATE_SCREENSHOTS") == "1" else \
         Path(tempfile.gettempdir()) / "reports-test.png"
     await page.screenshot(path=str(shot), full_page=True)

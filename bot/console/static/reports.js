@@ -14,16 +14,23 @@
   // The report's audit log as the server writes it (bot.reports.api), in the operators' words:
   // a whole action ("added note": console_action_added_note), or one that starts with a fixed
   // part and ends with a name or an address (the report's mails, bot.reports.mail).
+  // The end is shown as it is, or in words when a third item names the words' prefix.
   const ACTION_STARTS = [
     ["mail queued to ", "console_action_mail_queued"], ["mail sent to ", "console_action_mail_sent"],
     ["mail failed to ", "console_action_mail_failed"], ["mail given up to ", "console_action_mail_given_up"],
     ["mail retry to ", "console_action_mail_retry"], ["mail not queued to ", "console_action_mail_not_queued"],
+    ["checklist ", "console_action_checklist", "console_step_"],
+    ["status ", "console_action_status", "console_report_status_"],
   ];
   const REVIEWED = "reviewed personal data";  // then the kinds found, if any
   const action = (a) => {
-    for (const [start, key] of ACTION_STARTS) if (a.startsWith(start)) return w(key, { to: a.slice(start.length) });
+    for (const [start, key, words] of ACTION_STARTS) {
+      if (!a.startsWith(start)) continue;
+      const end = a.slice(start.length);
+      return w(key, { to: words ? named(words, end) : end });
+    }
     if (a.startsWith(REVIEWED)) return w("console_action_reviewed_personal_data", { rest: a.slice(REVIEWED.length) });
-    const whole = "console_action_" + a.replace(/[^a-z]+/g, "_");
+    const whole = "console_action_" + a.toLowerCase().replace(/[^a-z]+/g, "_");  // "immediate=True": ..._immediate_true
     return has(whole) ? w(whole) : a;
   };
   let mailInfo = { enabled: false, directory: [] }; // from .../authorities, per report
