@@ -442,8 +442,9 @@
   // Waiting times tick locally between snapshots.
   setInterval(() => {
     const now = Date.now() / 1000;
+    const byId = new Map(shownWaiting().map((c) => [c.id, c]));
     for (const li of document.querySelectorAll("#queue li")) {
-      const c = li.dataset.id && waitingById(li.dataset.id);
+      const c = byId.get(li.dataset.id);
       const info = li.lastChild;
       if (c && info) info.textContent = waitLine(c, c.waiting_seconds + (now - c.at));
     }
