@@ -50,7 +50,7 @@ def _csp(nonce: str = "") -> str:
 
 async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
     path = request.path
-    if not (path.startswith("/console") or path.startswith("/api/operator")):
+    if not path.startswith(("/console", "/api/operator")):
         return
     h = response.headers
     h.setdefault("Content-Security-Policy", _csp(request.get(NONCE, "")))
