@@ -37,9 +37,11 @@ from redis.exceptions import RedisError
 
 from bot import keys, mail_report_form, metrics
 from bot.abuse import Limit, Limiter
+from bot.commands import fold
 from bot.config import Settings
 from bot.delivery import Reply
-from bot.gateway import Gateway, Inbound, fold
+from bot.gateway import Gateway
+from bot.inbound import Inbound
 from bot.mail_endpoint import endpoint
 from bot.mail_inbox import MailInbox
 from bot.mail_reading import Mail, parse_mail

@@ -472,7 +472,7 @@ class ConversationStore:
         """Keep a message a flood held back, or one waiting for Rasa (sealed), to be answered
         after ``due``; ``rate_window`` > 0 counts it towards the flood limit in the same round
         trip. ``counted``: already counted, never held back by the flood limit again;
-        ``distress``: never answered "write it differently" (bot.gateway)."""
+        ``distress``: never answered "write it differently" (bot.reply_composer)."""
         entry: dict[str, Any] = {"t": text}
         if counted:
             entry["c"] = 1

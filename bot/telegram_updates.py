@@ -12,7 +12,7 @@ from typing import Any
 from telegram import Update
 from telegram.constants import ChatType
 
-from bot.gateway import Inbound
+from bot.inbound import Inbound
 
 CHANNEL = "telegram"
 

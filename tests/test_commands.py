@@ -1,7 +1,7 @@
 """Typed text beginning with "/" never reaches Rasa as an intent command."""
 from __future__ import annotations
 
-from bot.gateway import clean_text, interpret_command
+from bot.commands import clean_text, interpret_command
 from bot.ids import pseudonymise
 
 INTENTS = frozenset({"greet", "ask_help", "talk_to_human", "restart"})

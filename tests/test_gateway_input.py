@@ -3,10 +3,11 @@ odd Unicode, control and bidi characters, empty text, any button payload, any
 message kind — the conversation gets a kind answer and never crashes."""
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.appkeys import GATEWAY
-from bot.gateway import Inbound
+from bot.inbound import Inbound
 from tests.conftest import free_port
 
 KINDS = ["text", "sticker", "photo", "voice", "document", "location", "contact", "video", "unknown"]

@@ -30,7 +30,7 @@ from redis.asyncio.connection import AbstractConnection
 from bot import language, texts
 from bot.appkeys import GATEWAY
 from bot.config import ROOT
-from bot.gateway import Inbound
+from bot.inbound import Inbound
 from tests.conftest import KEYS, LIMITS_OFF, RasaStack, free_port, wait_port
 
 FALLBACKS = {texts.text("bot_unavailable", lang) for lang in texts.LANGUAGES}

@@ -1,5 +1,5 @@
 """Rasa's own responses follow the gateway's register: the persona the gateway
-heard (bot/register.py) travels as REST message metadata (``bot.gateway.rasa_metadata``:
+heard (bot/register.py) travels as REST message metadata (``bot.rasa_turn.rasa_metadata``:
 ``{"slots": {"persona": ...}}``), rasa_addons/metadata_slots.py puts it in the persona slot
 with no action-server call, and the responses' persona conditions pick "Ön" for an adult or a
 professional. Without it a child, or an unknown writer, keeps "te"; English has one register.
@@ -14,7 +14,7 @@ import uuid
 import aiohttp
 import pytest
 
-from bot.gateway import rasa_metadata
+from bot.rasa_turn import rasa_metadata
 from bot.store import Conversation
 from tests.conftest import RasaStack
 

@@ -69,7 +69,7 @@ def test_the_persona_rides_the_message_metadata_as_a_slot() -> None:
     """Issue 12: the persona the gateway heard goes to Rasa as ``metadata.slots`` with every
     message (rasa_addons.metadata_slots sets the slot: no action-server call); the language
     only when it changes."""
-    from bot.gateway import rasa_metadata
+    from bot.rasa_turn import rasa_metadata
     from bot.store import Conversation
 
     meta, changed = rasa_metadata(Conversation(pid="p", channel="web", persona="adult", rasa_language="hu"))

@@ -134,7 +134,7 @@ async def test_kept_messages_replay_danger_first_each_chat_in_order(gateway_fact
     danger first (one by one, each waiting on Rasa, a danger chat was not queued 40 s later)."""
     import dataclasses
 
-    from bot.gateway import Inbound
+    from bot.inbound import Inbound
     from tests.conftest import free_port
 
     dead = f"http://127.0.0.1:{free_port()}"

@@ -140,7 +140,7 @@ def test_a_phone_number_in_any_text_must_be_in_the_directory(monkeypatch) -> Non
 
 def test_every_command_a_text_names_is_a_command_the_gateway_understands() -> None:
     """"írja: /munkatars" must work when typed; a renamed command would leave the text lying."""
-    from bot.gateway import COMMANDS
+    from bot.commands import COMMANDS
 
     named = {m for key in wording.catalogue() for t in wording.variants(key)
              for m in re.findall(r"(?:^|[\s:(])/([a-záéíóöőúüű_]+)", t)}

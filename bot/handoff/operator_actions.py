@@ -21,8 +21,8 @@ from redis.asyncio import Redis
 
 import wording
 from bot import keys, metrics
+from bot.commands import clean_text
 from bot.delivery import Delivery
-from bot.gateway import clean_text
 from bot.handoff import data
 from bot.handoff.audit import AuditLog
 from bot.handoff.events import Events

@@ -40,7 +40,7 @@ def _staff_queued(prio: str, skill: str, reason: str) -> str:
 
 
 class HandoffService(OperatorActions):
-    """Implements ``bot.gateway.Handoff``; the operator actions are ``OperatorActions``'.
+    """Implements ``bot.inbound.Handoff``; the operator actions are ``OperatorActions``'.
 
     Built once by ``bot.app`` with what it needs (the gateway's delivery and Rasa pool);
     it builds the queue, presence, wait estimates and audit log it owns.
@@ -72,7 +72,7 @@ class HandoffService(OperatorActions):
         if tasks:
             await asyncio.wait(tasks, timeout=3)  # bounded; never swallows our own cancellation
 
-    # -- the gateway's side (bot.gateway.Handoff) ------------------------------------
+    # -- the gateway's side (bot.inbound.Handoff) ------------------------------------
     async def request(self, conv: Conversation, *, reason: str, skill: str | None) -> list[Reply]:
         if self.guard is not None and not conv.with_human:
             # A new queue entry counts against the client's (web: its address) and the

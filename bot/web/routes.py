@@ -21,7 +21,8 @@ from redis.exceptions import RedisError
 import wording
 from bot import abuse, keys, texts
 from bot.appkeys import GATEWAY, HANDOFF, SETTINGS
-from bot.gateway import Inbound, Reply
+from bot.delivery import Reply
+from bot.inbound import Inbound
 from bot.screening import Level
 from bot.store import PERSON, Entry
 

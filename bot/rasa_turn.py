@@ -1,0 +1,109 @@
+"""One call to Rasa for the bot's answer, and what the person hears when it fails.
+
+Apart so the Rasa call's edge cases (actions down, Rasa down, no free slot, the page's own
+hello) are read in one place, next to the metadata every message carries to Rasa.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import wording
+from bot import metrics, texts
+from bot.delivery import Reply
+from bot.rasa_client import BotMessage, RasaBusy, RasaUnavailable
+from bot.reply_composer import ReplyComposer
+from bot.store import SYSTEM, TO_STAFF, Conversation
+
+log = logging.getLogger(__name__)
+
+
+def rasa_metadata(conv: Conversation) -> tuple[dict[str, Any], bool]:
+    """The REST metadata of a message to Rasa, and whether the language slot changes with it.
+
+    Slots ride in ``metadata.slots`` (rasa_addons.metadata_slots turns them into entities the
+    slots' mappings read in the same turn): never a tracker call, and no action-server call.
+    The language goes when it changes (a new tracker's empty slot reads as Hungarian); the
+    persona the gateway heard (bot.register) goes with every message, since NLU may have set
+    the slot otherwise in between, and the gateway's register is the one the person hears."""
+    meta: dict[str, Any] = {"language": conv.language, "channel": conv.channel}
+    slots: dict[str, str] = {}
+    if conv.persona:
+        meta["persona"] = conv.persona  # the actions' own reading (actions/persona.py)
+        slots["persona"] = conv.persona
+    slot_change = (conv.rasa_language or "hu") != conv.language
+    if slot_change:
+        slots["language"] = conv.language
+    if slots:
+        meta["slots"] = slots
+    return meta, slot_change
+
+
+class RasaTurns(ReplyComposer):
+    """Asks Rasa for the bot's answer; a saturated Rasa defers it (``_busy``)."""
+
+    async def _ask_rasa(self, conv: Conversation, text: str, distress: bool = False, *,
+                        wait: float | None = None, route: dict[str, Any] | None = None,
+                        rate: int = 0, answered: bool = False) -> list[Reply]:
+        """The bot's answer to ``text``. ``wait``: seconds to wait for a Rasa slot before
+        telling the person to wait and answering in the background (None: wait as needed).
+        ``answered``: this turn already has its answer (a "no need to phone"), so a Rasa
+        fallback adds nothing."""
+        if self._actions_up is not None and not self._actions_up():
+            # Rasa without its actions gives half answers: say plainly it is unavailable.
+            metrics.ERRORS.labels("actions_unavailable").inc()
+            await self.store.append(conv.pid, SYSTEM, wording.staff("staff_actions_down"), audience=TO_STAFF)
+            return await self._say(conv, [self._unavailable(conv.voice)], rate=rate)
+        meta, slot_change = rasa_metadata(conv)
+        if wait is not None and conv.pid in self._drainers:
+            wait = 0.0  # an earlier message of theirs is waiting: this one queues behind it
+        try:
+            if wait == 0.0 and not self.rasa.has_room(conv.pid):
+                raise RasaBusy("no free rasa slot")
+            answer = await self.rasa.send(conv.pid, text, meta, wait=wait)
+        except RasaBusy:
+            return await self._busy(conv, text, distress, rate)
+        except RasaUnavailable as exc:
+            log.error("rasa unavailable", extra={"conv": conv.pid, "error": str(exc)})
+            metrics.ERRORS.labels("rasa_unavailable").inc()
+            await self.store.append(conv.pid, SYSTEM, wording.staff("staff_bot_down"), audience=TO_STAFF, meta={"error": str(exc)})
+            if text == "/greet":  # the page's own hello: nothing of the person's has "arrived"
+                return await self._say(conv, [Reply(texts.text("greeting_offline", conv.voice), (
+                    (texts.text("talk_to_person_button", conv.voice), "/talk_to_human"),))], rate=rate)
+            return await self._say(conv, [self._unavailable(conv.voice)], rate=rate)
+        return await self._use_answer(conv, answer, distress, slot_change, rate, answered=answered)
+
+    async def _rasa_answer(self, conv: Conversation, text: str) -> tuple[list[BotMessage], bool]:
+        """Rasa's answer, waiting for a slot as long as it takes ([] when Rasa failed), and
+        whether the language slot travelled with it."""
+        meta, slot_change = rasa_metadata(conv)
+        if self._actions_up is not None and not self._actions_up():
+            metrics.ERRORS.labels("actions_unavailable").inc()
+            return [], slot_change  # Rasa without its actions gives half answers
+        try:
+            return await self.rasa.send(conv.pid, text, meta), slot_change
+        except RasaUnavailable as exc:
+            log.error("rasa unavailable", extra={"conv": conv.pid, "error": str(exc)})
+            metrics.ERRORS.labels("rasa_unavailable").inc()
+            return [], slot_change
+
+    def _end_rasa_form(self, pid: str) -> None:
+        """End a form Rasa may be in (the chat report form asked its first question by mail,
+        and the person answered with the mail form): else their next mail would be read as
+        that question's answer. Best effort, in the background, like the handoff's pause."""
+
+        async def post() -> None:
+            try:
+                await self.rasa.tracker_event(pid, {"event": "active_loop", "name": None})
+                await self.rasa.tracker_event(pid, {"event": "slot", "name": "requested_slot", "value": None})
+            except RasaUnavailable as exc:
+                log.warning("rasa tracker event failed", extra={"conv": pid, "error": str(exc)})
+
+        task = asyncio.create_task(post())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _busy(self, conv: Conversation, text: str, distress: bool, rate: int = 0) -> list[Reply]:
+        """Rasa is saturated: answered later (bot.deferred_answers.DeferredAnswers)."""
+        raise NotImplementedError

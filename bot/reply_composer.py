@@ -1,0 +1,97 @@
+"""What the bot says and records: the emergency block, Rasa's answer as replies, the handoff.
+
+Apart from the message path's decisions (bot.gateway) so the rules of what a person hears
+(112 first, never "write it differently" after a disclosure, the form's next question after
+the queue's place) are in one place.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from bot import metrics, texts
+from bot.delivery import Reply
+from bot.gateway_base import GatewayBase
+from bot.rasa_client import BotMessage
+from bot.store import BOT, Conversation, State
+
+log = logging.getLogger(__name__)
+
+EMERGENCY_REPEAT_AFTER = 3600.0  # seconds: within this, a new danger message gets the short line
+
+
+class ReplyComposer(GatewayBase):
+    """Records the bot's replies and turns Rasa's answer into them."""
+
+    async def _say(self, conv: Conversation, replies: list[Reply], rate: int = 0, **fields: Any) -> list[Reply]:
+        """Record the bot's replies (maybe some conversation fields; ``rate``: count the message
+        answered towards the flood limit) in one round trip, then hand them back for delivery."""
+        if replies or fields or rate:
+            await self.store.append_many(conv, BOT, [(r.text, r.buttons) for r in replies], fields=fields,
+                                         rate_window=rate)
+        return replies
+
+    async def _emergency(self, conv: Conversation, voice: str) -> list[Reply]:
+        """The full emergency block once; later danger messages get one short line (the
+        person already has the numbers, and repeating them is not listening)."""
+        again = time.time() - conv.emergency_told < EMERGENCY_REPEAT_AFTER
+        said = await self._say(conv, [Reply(texts.text("emergency_again" if again else "emergency", voice))])
+        await self.store.save(conv, emergency_told=time.time())
+        return said
+
+    @staticmethod
+    def _reply(m: BotMessage) -> Reply:
+        return Reply(text=m.text, buttons=tuple(m.buttons))
+
+    def _unavailable(self, lang: str) -> Reply:
+        return Reply(texts.text("bot_unavailable", lang), ((texts.text("talk_to_person_button", lang), "/talk_to_human"),))
+
+    async def _handoff(self, conv: Conversation, *, reason: str, skill: str | None, announce: bool) -> list[Reply]:
+        if self.handoff is None:
+            log.error("no handoff configured", extra={"conv": conv.pid})
+            return []
+        metrics.HANDOFFS.labels(conv.risk.level.value, reason).inc()
+        replies = await self.handoff.request(conv, reason=reason, skill=skill)
+        if announce and conv.state == State.QUEUED:  # never "I'm asking a colleague" when refused
+            replies = await self._say(conv, [Reply(texts.text("handoff_started", conv.voice))]) + replies
+        return replies
+
+    async def _use_answer(self, conv: Conversation, answer: list[BotMessage], distress: bool,
+                          slot_change: bool, rate: int = 0, answered: bool = False) -> list[Reply]:
+        """Record Rasa's answer as replies; act on its handoff and report payloads."""
+        replies: list[Reply] = []
+        handoff: dict[str, Any] | None = None
+        report: dict[str, Any] | None = None
+        if answered and any(m.custom.get("fallback") for m in answer):
+            # "I can't phone, he'd hear me" was just answered with ways to get help without a
+            # call; a "not sure I understood" or a support text ending in "call 112" after it
+            # would say the opposite.
+            answer = [m for m in answer if not m.custom.get("fallback") and not (m.text or m.buttons)]
+        elif distress and any(m.custom.get("fallback") for m in answer):
+            # Never "write it differently" to someone who may have just disclosed harm.
+            answer = [m for m in answer if not m.custom.get("fallback") and not (m.text or m.buttons)
+                      ] + [BotMessage(text=texts.text("support", conv.voice),
+                                      buttons=((texts.text("talk_to_person_button", conv.language), "/talk_to_human"),))]
+        after: list[Reply] = []  # what Rasa said after its handoff (the report form's next question)
+        for m in answer:
+            if m.custom.get("fallback"):
+                continue
+            if isinstance(m.custom.get("handoff"), dict):
+                handoff = m.custom["handoff"]
+            if isinstance(m.custom.get("report"), dict):
+                report = m.custom["report"]
+            if m.text or m.buttons:
+                (after if handoff is not None else replies).append(self._reply(m))
+        replies = await self._say(conv, replies, rate=rate,
+                                  **({"rasa_language": conv.language} if slot_change else {}))
+        if report is not None and self.reports is not None:
+            replies += await self._say(conv, await self.reports.submit(conv, report))
+        if handoff is not None:
+            # 112 first, then where the chat stands in the queue, then the form's next question.
+            replies += await self._handoff(
+                conv, reason=str(handoff.get("reason") or "requested"),
+                skill=handoff.get("skill") or None, announce=False,
+            )
+            replies += await self._say(conv, after)
+        return replies
