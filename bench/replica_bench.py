@@ -542,6 +542,12 @@ class Bench:
                     ms = [r.ms for r in results if r.channel == ch and r.ms is not None and lo <= r.at < hi
                           and r.kind != "burst"]
                     print(f"  {ch:8s} latency to the first reply, {phase}: {fmt(ms)}")
+                # Sent before the kill and not answered by then: what gw1 may have held in work
+                # (a Telegram update taken from the inbox, a web request it was answering).
+                held = [r.ms for r in results if r.channel == ch and r.ms is not None and r.kind != "burst"
+                        and r.at < killed.get("gateway", 0.0) < r.at + r.ms / 1000]
+                print(f"  {ch:8s} in work at the gateway kill (sent before it, answered after): {fmt(held)}, "
+                      f"max {max(held, default=0):.0f} ms, load {statistics.fmean(loads['after'] or [0]):.2f}")
             for ch, c in per_channel.items():
                 print(f"  {ch:8s} {c.conversations} conversations, {c.messages} questions: answered {c.answered}, "
                       f"'bot unavailable' {c.unavailable}, LOST {c.lost}; out of order {c.out_of_order}; "

@@ -73,6 +73,7 @@ class Settings:
     telegram_webhook_url: str = ""
     telegram_webhook_secret: str = ""
     telegram_claim_idle: float = 15.0  # a kept update a dead worker held is taken over after this
+    telegram_replica_lease: float = 3.0  # a replica's liveness lease: its work moves this soon after a crash
     operator_api_token: str = ""
     console_secure_cookies: bool = False
     console_session_hours: int = 12  # a session's whole life, however busy (then log in again)
@@ -260,6 +261,7 @@ class Settings:
             telegram_webhook_url=webhook_url,
             telegram_webhook_secret=webhook_secret,
             telegram_claim_idle=max(1.0, _float(env, "TELEGRAM_CLAIM_IDLE_SECONDS", 15.0)),
+            telegram_replica_lease=max(1.0, _float(env, "TELEGRAM_REPLICA_LEASE_SECONDS", 3.0)),
             operator_api_token=env.get("OPERATOR_API_TOKEN", "").strip(),
             console_secure_cookies=_secure_cookies(env),
             console_session_hours=_int(env, "CONSOLE_SESSION_HOURS", 12),

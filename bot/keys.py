@@ -61,6 +61,21 @@ def telegram_inbox() -> str:
 TELEGRAM_INBOX_GROUP = "workers"
 
 
+def replica_alive(consumer: str) -> str:
+    """A gateway replica's liveness lease under its stream consumer name: no data.
+    TTL: ``TELEGRAM_REPLICA_LEASE_SECONDS`` (3 s), renewed every third of it while it runs."""
+    return f"{PREFIX}:replica:{consumer}"
+
+
+def replicas() -> str:
+    """Sorted set of the consumer names that hold or held a lease, scored by the last renewal
+    (ms): a name missing its lease here is a replica that died. Pruned after REPLICAS_KEEP."""
+    return f"{PREFIX}:replicas"
+
+
+REPLICAS_KEEP = 3600  # seconds; a dead replica's entries were taken over by idle time long before
+
+
 def telegram_seen(update_id: int) -> str:
     """Marker: this update id was taken into the inbox (a redelivery adds nothing). TTL: 24 h."""
     return f"{PREFIX}:tg:seen:{update_id}"

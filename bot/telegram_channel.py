@@ -38,6 +38,7 @@ from bot.config import Settings
 from bot.crypto import Sealer
 from bot.delivery import Reply
 from bot.gateway import Gateway
+from bot.replica_lease import ReplicaLease
 from bot.screening import Level
 from bot.spool import Spool
 from bot.telegram_outbox import TelegramOutbox
@@ -70,6 +71,7 @@ class TelegramChannel:
         self.redis = redis
         self.sealer = sealer
         self.consumer = f"{socket.gethostname()}-{os.getpid()}"
+        self.lease = ReplicaLease(redis, self.consumer, settings.telegram_replica_lease)
         builder = (
             Application.builder()
             .token(settings.telegram_token)
@@ -120,7 +122,8 @@ class TelegramChannel:
         self.spool.load()
         self._tasks = [asyncio.create_task(self.outbox.run(), name="telegram-outbox"),
                        asyncio.create_task(self._inbox_loop(), name="telegram-inbox"),
-                       asyncio.create_task(self.spool.run(), name="telegram-spool")]
+                       asyncio.create_task(self.spool.run(), name="telegram-spool"),
+                       asyncio.create_task(self.lease.run(), name="telegram-lease")]
 
     async def stop(self) -> None:
         """Stop within about two seconds. Work cut short stays unacknowledged in the inbox and
@@ -129,10 +132,13 @@ class TelegramChannel:
         tasks = [*self._tasks, *self.outbox.workers.values(), *self._chains.values(), *self.spool.tasks.values()]
         for t in tasks:
             t.cancel()
+        late: set[asyncio.Task[None]] = set()
         if tasks:
             _, late = await asyncio.wait(tasks, timeout=STOP_WAIT_SECONDS)
             if late:
                 log.warning("telegram tasks still running at stop", extra={"component": "telegram", "count": len(late)})
+        if not late:
+            await self.lease.release()  # nothing of ours still runs: others take it over now
         if self.app.updater and self.app.updater.running:
             await self.app.updater.stop()
         if self.app.running:
@@ -200,11 +206,15 @@ class TelegramChannel:
         """Read the inbox, and entries a crashed process left, into the chats' chains."""
         stream, group = keys.telegram_inbox(), keys.TELEGRAM_INBOX_GROUP
         loop = asyncio.get_running_loop()
-        last_claim = 0.0
+        last_claim = last_takeover = 0.0
         while not self._stopping:
             try:
                 if self._unacked:
                     await self._ack_answered()
+                if loop.time() - last_takeover >= self.lease.ttl / 3:
+                    # A dead replica's entries at once; a live one's only after the idle time.
+                    last_takeover = loop.time()
+                    self._dispatch(await self.lease.take_over(stream, group))
                 claim_idle_ms = int(self.settings.telegram_claim_idle * 1000)
                 if loop.time() - last_claim > claim_idle_ms / 3000:
                     last_claim = loop.time()

@@ -1,0 +1,132 @@
+"""A Telegram update a dead gateway replica was working on moves to a live one at once.
+
+Each replica holds a 3 s liveness lease in Redis (bot.replica_lease); the inbox entries of a
+consumer whose lease lapsed are taken on the next round, not after
+``TELEGRAM_CLAIM_IDLE_SECONDS`` (15 s). A live replica's entries still wait for that idle time:
+a slow Rasa must not make two replicas answer one update. Real Redis, a real ``kill -9``.
+"""
+from __future__ import annotations
+
+import asyncio
+import signal
+import tempfile
+import time
+from typing import Any
+
+import aiohttp
+from redis.asyncio import Redis
+
+from bot import keys
+from bot.appkeys import TELEGRAM
+from tests.conftest import KEYS, LIMITS_OFF, RedisServer, free_port, wait_port
+from tests.fake_telegram import FakeBotAPI
+from tests.test_lost_danger import tg_env
+from tests.test_shutdown import HangingRasa, _start, _stop
+
+SECRET = "takeover-secret-0123456789"
+WEBHOOK = {"TELEGRAM_WEBHOOK_URL": "https://example.invalid/telegram/webhook", "TELEGRAM_WEBHOOK_SECRET": SECRET}
+
+
+async def steady(channel: Any, timeout: float = 15.0) -> None:
+    """Wait until the gateway's own lease has been held for a lease time (it judges others)."""
+    deadline = time.monotonic() + timeout
+    while not channel.lease.steady:
+        assert time.monotonic() < deadline, "the gateway's lease never became steady"
+        await asyncio.sleep(0.05)
+
+
+async def pending_for(redis: Redis, channel: Any, consumer: str, update: dict[str, Any]) -> None:
+    """Put ``update`` into the inbox as taken (pending) by ``consumer``, in one transaction, so
+    the gateway's own reader never sees it as new."""
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.xadd(keys.telegram_inbox(), {"d": channel.sealer.seal(update)})
+        pipe.xreadgroup(keys.TELEGRAM_INBOX_GROUP, consumer, {keys.telegram_inbox(): ">"}, count=1)
+        await pipe.execute()
+
+
+async def owner(redis: Redis) -> list[str]:
+    pending = await redis.xpending_range(keys.telegram_inbox(), keys.TELEGRAM_INBOX_GROUP, "-", "+", 10)
+    return [p["consumer"].decode() for p in pending]
+
+
+async def test_a_dead_replicas_update_is_taken_at_once_and_an_answered_one_not_again(
+        gateway_factory, fake_telegram: FakeBotAPI, redis: Redis) -> None:
+    gw = await gateway_factory(**tg_env(fake_telegram, **WEBHOOK))  # claim idle: the default 15 s
+    channel = gw.app[TELEGRAM]
+    await steady(channel)
+    dead = "gone-host-4242"
+    await redis.zadd(keys.replicas(), {dead: int(time.time() * 1000)})  # it held a lease; no longer
+    answered = fake_telegram.update(740002, "szia")
+    await redis.set(keys.telegram_done(answered["update_id"]), "1")  # answered before it died
+    await pending_for(redis, channel, dead, answered)
+    chat = 740001
+    started = time.monotonic()
+    await pending_for(redis, channel, dead, fake_telegram.update(chat, "szia"))
+    await fake_telegram.wait_for(chat, 1, timeout=6)
+    took = time.monotonic() - started
+    assert fake_telegram.texts_to(chat), "not taken over within 6 s"
+    assert took < 4.0, f"taken over after {took:.1f} s"
+    await asyncio.sleep(1.0)
+    assert fake_telegram.texts_to(740002) == []  # the dedupe by update_id holds on a takeover
+    assert await redis.xlen(keys.telegram_inbox()) == 0  # both done and acknowledged
+
+
+async def test_a_live_replicas_update_waits_for_the_idle_time(gateway_factory, fake_telegram: FakeBotAPI,
+                                                              redis: Redis) -> None:
+    gw = await gateway_factory(**tg_env(fake_telegram, **WEBHOOK, TELEGRAM_CLAIM_IDLE_SECONDS="5"))
+    channel = gw.app[TELEGRAM]
+    await steady(channel)
+    live = "busy-host-4343"  # working on it, slowly (a slow Rasa): its lease is renewed
+
+    async def renew() -> None:
+        while True:
+            await redis.set(keys.replica_alive(live), "1", px=3000)
+            await redis.zadd(keys.replicas(), {live: int(time.time() * 1000)})
+            await asyncio.sleep(1.0)
+
+    renewer = asyncio.create_task(renew())
+    try:
+        await asyncio.sleep(0.2)
+        chat = 740101
+        started = time.monotonic()
+        await pending_for(redis, channel, live, fake_telegram.update(chat, "szia"))
+        await asyncio.sleep(3.5)
+        assert fake_telegram.texts_to(chat) == [], "a live replica's update was taken before the idle time"
+        assert await owner(redis) == [live]
+        await fake_telegram.wait_for(chat, 1, timeout=15)  # after the idle time, as before
+        assert fake_telegram.texts_to(chat)
+        assert time.monotonic() - started >= 5.0
+    finally:
+        renewer.cancel()
+
+
+async def test_an_update_in_work_at_a_kill_is_answered_by_the_other_replica_within_seconds(
+        gateway_factory, fake_telegram: FakeBotAPI, redis_server: RedisServer, http: aiohttp.ClientSession) -> None:
+    """Gateway A (a real process) takes the update and waits on a Rasa that never answers;
+    ``kill -9``; gateway B, default 15 s claim idle time, answers it a few seconds later."""
+    rasa = HangingRasa()
+    await rasa.start()
+    port = free_port()
+    env = {**KEYS, **LIMITS_OFF, **WEBHOOK, "REDIS_URL": redis_server.url, "PORT": str(port),
+           "LOG_LEVEL": "WARNING", "TELEGRAM_BOT_TOKEN": "123456:TEST", "TELEGRAM_API_BASE_URL": fake_telegram.url,
+           "RASA_URL": rasa.url, "ACTION_SERVER_URL": rasa.url, "RASA_TIMEOUT": "60",
+           "RASA_WARMUP_CONVERSATIONS": "0", "SPOOL_DIR": tempfile.mkdtemp(prefix="test-spool-")}
+    proc = _start(env)
+    try:
+        await asyncio.to_thread(wait_port, port, 30)
+        chat = 740201
+        async with http.post(f"http://127.0.0.1:{port}/telegram/webhook", json=fake_telegram.update(chat, "szia"),
+                             headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}) as resp:
+            assert resp.status == 200
+        await asyncio.wait_for(rasa.asked.wait(), 20)  # in work on A
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        killed = time.monotonic()
+        await gateway_factory(**tg_env(fake_telegram, **WEBHOOK))  # B: Rasa down, it answers at once
+        await fake_telegram.wait_for(chat, 1, timeout=14)
+        took = time.monotonic() - killed
+        assert fake_telegram.texts_to(chat), "not answered within 14 s of the kill"
+        assert took < 10.0, f"answered {took:.1f} s after the kill"
+    finally:
+        _stop(proc)
+        await rasa.stop()
