@@ -16,8 +16,10 @@ one cookie jar per conversation, as each browser has its own) and Telegram's web
 2. The kill run: web and Telegram conversations write at ``--rate`` messages/s (open loop,
    half each; a conversation writes again only once answered), ``--danger-share`` of them
    danger messages from a fresh conversation. At 40 % of the run ``--burst`` web messages
-   arrive at once (more than Rasa can take: some are told "a moment"), then gateway A is
-   killed (SIGKILL); at 60 % Rasa process 1 is killed (SIGKILL).
+   arrive at once (more than Rasa can take: some are told "a moment"), ``--tg-lead`` s before
+   the kill ``--tg-burst`` Telegram updates (so some are in work on gateway A), then gateway A
+   is killed (SIGKILL); at 60 % Rasa process 1 is killed (SIGKILL). Printed apart: the time to
+   the first reply of the messages sent before the kill and answered after it.
 3. Gateway A is started again; once HAProxy has it back, capacity with 1 Rasa process.
 
 Each conversation asks FAQ questions in one fixed order, each question once, so every answer
@@ -488,11 +490,16 @@ class Bench:
                         conv = self.new_conv("web")
                         convs.append(conv)
                         tasks.append(asyncio.create_task(one(conv, QUESTIONS[0], "burst")))
-                    await asyncio.sleep(args.burst_lead)
+                    await asyncio.sleep(max(0.0, args.burst_lead - args.tg_lead))
+                    for _ in range(args.tg_burst):  # in the inbox, some in work on gw1 at the kill
+                        conv = self.new_conv("telegram")
+                        convs.append(conv)
+                        tasks.append(asyncio.create_task(one(conv, QUESTIONS[0], "tgburst")))
+                    await asyncio.sleep(args.tg_lead)
                     self.gateways["gw1"].send_signal(signal.SIGKILL)
                     killed["gateway"] = time.perf_counter()
-                    print(f"  {killed['gateway'] - start:5.1f} s: {args.burst} web messages at once, then gateway "
-                          f"gw1 killed (SIGKILL)", flush=True)
+                    print(f"  {killed['gateway'] - start:5.1f} s: {args.burst} web messages and {args.tg_burst} Telegram "
+                          f"updates at once, then gateway gw1 killed (SIGKILL)", flush=True)
                 if now >= kill_rasa and "rasa" not in killed:
                     rasa1.procs[1].send_signal(signal.SIGKILL)
                     killed["rasa"] = now
@@ -540,11 +547,11 @@ class Bench:
             for ch in ("web", "telegram"):
                 for phase, lo, hi in (("before the kills", 0.0, kill_gw), ("after", kill_gw, float("inf"))):
                     ms = [r.ms for r in results if r.channel == ch and r.ms is not None and lo <= r.at < hi
-                          and r.kind != "burst"]
+                          and r.kind not in ("burst", "tgburst")]
                     print(f"  {ch:8s} latency to the first reply, {phase}: {fmt(ms)}")
-                # Sent before the kill and not answered by then: what gw1 may have held in work
-                # (a Telegram update taken from the inbox, a web request it was answering).
-                held = [r.ms for r in results if r.channel == ch and r.ms is not None and r.kind != "burst"
+                # Sent before the kill and not answered by then (bursts included): what gw1 may
+                # have held in work (a Telegram update taken from the inbox, a web request).
+                held = [r.ms for r in results if r.channel == ch and r.ms is not None
                         and r.at < killed.get("gateway", 0.0) < r.at + r.ms / 1000]
                 print(f"  {ch:8s} in work at the gateway kill (sent before it, answered after): {fmt(held)}, "
                       f"max {max(held, default=0):.0f} ms, load {statistics.fmean(loads['after'] or [0]):.2f}")
@@ -589,6 +596,9 @@ def main() -> int:
     ap.add_argument("--duration", type=float, default=40.0)
     ap.add_argument("--burst", type=int, default=60, help="web messages at once just before the gateway kill")
     ap.add_argument("--burst-lead", type=float, default=1.0, help="seconds between the burst and the kill")
+    ap.add_argument("--tg-burst", type=int, default=20,
+                    help="Telegram updates (new chats) at once just before the gateway kill")
+    ap.add_argument("--tg-lead", type=float, default=0.3, help="seconds between the Telegram burst and the kill")
     ap.add_argument("--danger-share", type=float, default=0.05)
     ap.add_argument("--new-share", type=float, default=0.2, help="share of messages that open a conversation")
     ap.add_argument("--claim", type=float, default=15.0, help="RASA_WAIT_CLAIM_SECONDS of the gateways")
