@@ -207,10 +207,18 @@ class TelegramChannel:
         stream, group = keys.telegram_inbox(), keys.TELEGRAM_INBOX_GROUP
         loop = asyncio.get_running_loop()
         last_claim = last_takeover = 0.0
+        own_read = False
         while not self._stopping:
             try:
                 if self._unacked:
                     await self._ack_answered()
+                if not own_read:
+                    # Pending under this name at start: an earlier process of the same name cut
+                    # them short (a restarted container keeps its hostname, and the gateway is pid 1).
+                    own = await self.redis.xreadgroup(group, self.consumer, {stream: "0"}, count=1000)
+                    own_read = True
+                    for _, entries in own or []:
+                        self._dispatch(entries)
                 if loop.time() - last_takeover >= self.lease.ttl / 3:
                     # A dead replica's entries at once; a live one's only after the idle time.
                     last_takeover = loop.time()
