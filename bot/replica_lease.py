@@ -79,13 +79,13 @@ class ReplicaLease:
             pipe.zremrangebyscore(keys.replicas(), 0, now_ms - keys.REPLICAS_KEEP * 1000)
             previous, *_ = await pipe.execute()
         now = asyncio.get_running_loop().time()
-        if previous is None or self._last_ok is None or now - self._last_ok >= self.ttl:
-            if self._last_ok is not None:
-                # Alive but seen as dead for a moment (a stall, a Redis outage): another replica
-                # may have taken over an update this one is answering.
-                log.warning("replica lease lapsed while running", extra={"component": "telegram"})
-                metrics.ERRORS.labels("replica_lease_lapsed").inc()
-            self._since = now
+        if previous is None and self._last_ok is not None:
+            # Alive but seen as dead for a moment (a stall, a Redis outage): another replica
+            # may have taken over an update this one is answering.
+            log.warning("replica lease lapsed while running", extra={"component": "telegram"})
+            metrics.ERRORS.labels("replica_lease_lapsed").inc()
+        if previous is None or self._since is None or self._last_ok is None or now - self._last_ok >= self.ttl:
+            self._since = now  # a new unbroken run of renewals begins
         self._last_ok = now
 
     async def run(self) -> None:

@@ -154,3 +154,28 @@ async def test_a_restarted_gateway_of_the_same_name_answers_its_own_cut_short_up
     up = time.monotonic()
     await fake_telegram.wait_for(chat, 1, timeout=10)
     assert time.monotonic() - up < 8.0  # not after the idle time (however slow the start was)
+
+
+async def test_the_lease_judges_others_again_after_a_short_redis_outage(redis_server: RedisServer, redis: Redis) -> None:
+    """A renewal that failed ends the unbroken run (no judging for a lease time), and the next
+    good ones start a new run, even when the key outlived the outage (AOF reload)."""
+    from bot.replica_lease import ReplicaLease
+    from tests.test_telegram_spool import kill_redis
+
+    lease = ReplicaLease(redis, "outage-host-1", ttl=3.0)
+    task = asyncio.create_task(lease.run())
+    try:
+        deadline = time.monotonic() + 10
+        while not lease.steady:
+            assert time.monotonic() < deadline, "never steady"
+            await asyncio.sleep(0.05)
+        kill_redis(redis_server)
+        await asyncio.sleep(1.2)  # at least one renewal fails; the key (3 s) outlives the outage
+        assert not lease.steady
+        redis_server.start()
+        deadline = time.monotonic() + 10
+        while not lease.steady:
+            assert time.monotonic() < deadline, "not steady again 10 s after Redis came back"
+            await asyncio.sleep(0.05)
+    finally:
+        task.cancel()
