@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 
 # Take over what dead replicas left pending, atomically, so two live replicas never both
 # take one entry. KEYS: stream, replicas. ARGV: group, this consumer, lease key prefix, count.
-# Returns the claimed entries as XCLAIM gives them ({id, {field, value, ...}}).
+# Returns the claimed entries as XCLAIM gives them ({id, {field, value, ...}}). It builds the
+# lease keys' names itself (one Redis or a Sentinel pair, as everywhere here; not Cluster).
 _TAKE_OVER = """
 local taken = {}
 local limit = tonumber(ARGV[4])
