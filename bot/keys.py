@@ -69,7 +69,8 @@ def replica_alive(consumer: str) -> str:
 
 def replicas() -> str:
     """Sorted set of the consumer names that hold or held a lease, scored by the last renewal
-    (ms): a name missing its lease here is a replica that died. Pruned after REPLICAS_KEEP."""
+    (ms): a name missing its lease here is a replica that died. Names pruned, and the set
+    expires, REPLICAS_KEEP after the last renewal."""
     return f"{PREFIX}:replicas"
 
 

@@ -78,6 +78,7 @@ class ReplicaLease:
             pipe.set(keys.replica_alive(self.consumer), "1", px=int(self.ttl * 1000), get=True)
             pipe.zadd(keys.replicas(), {self.consumer: now_ms})
             pipe.zremrangebyscore(keys.replicas(), 0, now_ms - keys.REPLICAS_KEEP * 1000)
+            pipe.expire(keys.replicas(), keys.REPLICAS_KEEP)
             previous, *_ = await pipe.execute()
         now = asyncio.get_running_loop().time()
         if previous is None and self._last_ok is not None:
