@@ -38,6 +38,7 @@ from bot import keys, metrics
 from bot.config import Settings
 from bot.crypto import InvalidToken, Sealer
 from bot.mail_endpoint import endpoint
+from bot.redis_values import as_text
 
 log = logging.getLogger(__name__)
 
@@ -179,15 +180,15 @@ class MailOutbox:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(keys.mail_item(mid), mapping={"attempts": 0, "state": QUEUED})
             pipe.zadd(keys.mail_due(), {mid: time.time()})
-            if pid and state.decode() == GAVE_UP:  # it left the order when given up: it goes first
-                pipe.lpush(keys.mail_order(pid.decode()), mid)
+            if pid and as_text(state) == GAVE_UP:  # it left the order when given up: it goes first
+                pipe.lpush(keys.mail_order(as_text(pid)), mid)
             await pipe.execute()
         self._wake.set()
         return True
 
     async def drop_conversation(self, pid: str) -> int:
         """/torles: the conversation's waiting mails are deleted, never sent."""
-        mids = [m.decode() for m in await self.redis.smembers(keys.mail_conv(pid))]
+        mids = [as_text(m) for m in await self.redis.smembers(keys.mail_conv(pid))]
         async with self.redis.pipeline(transaction=True) as pipe:
             for mid in mids:
                 pipe.delete(keys.mail_item(mid))
@@ -198,7 +199,7 @@ class MailOutbox:
 
     async def status(self) -> dict[str, Any]:
         """Backlog (mails not yet sent and not given up) and the age of the oldest, per kind."""
-        mids = [m.decode() for m in await self.redis.zrange(keys.mail_due(), 0, 9999)]
+        mids = [as_text(m) for m in await self.redis.zrange(keys.mail_due(), 0, 9999)]
         now = time.time()
         by_kind: dict[str, dict[str, float]] = {}
         for mid in mids:
@@ -242,11 +243,11 @@ class MailOutbox:
                 await asyncio.sleep(backoff)
 
     async def _deliver(self, mid: str) -> None:
-        item = {k.decode(): v for k, v in (await self.redis.hgetall(keys.mail_item(mid))).items()}
+        item = {as_text(k): v for k, v in (await self.redis.hgetall(keys.mail_item(mid))).items()}
         if not item:  # expired or dropped (/torles)
             await self.redis.zrem(keys.mail_due(), mid)
             return
-        kind, ref, pid = item["kind"].decode(), item["ref"].decode(), item.get("pid", b"").decode()
+        kind, ref, pid = as_text(item["kind"]), as_text(item["ref"]), as_text(item.get("pid", b""))
         attempts = int(item.get("attempts") or 0) + 1
         try:
             body = self.sealers[kind].open(item["body"])
@@ -302,7 +303,7 @@ class MailOutbox:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(keys.mail_item(mid), mapping={"attempts": attempts, "state": GAVE_UP if give_up else FAILED,
                                                     "error": error})
-            if give_up:
+            if next_at is None:
                 pipe.zrem(keys.mail_due(), mid)
             else:
                 pipe.zadd(keys.mail_due(), {mid: next_at}, xx=True)

@@ -27,6 +27,7 @@ from redis.asyncio import Redis
 
 from bot import keys, metrics
 from bot.crypto import InvalidToken, Sealer
+from bot.redis_values import as_mapping, as_text, hash_fields, stream_entries
 from bot.register import voice as register_voice
 from bot.screening import Level, RiskState
 
@@ -274,7 +275,7 @@ class ConversationStore:
         self._append_many = redis.register_script(_APPEND_MANY)
 
     async def load(self, pid: str) -> Conversation:
-        return self._conversation(pid, await self.redis.hgetall(keys.conv(pid)))
+        return self._conversation(pid, hash_fields(await self.redis.hgetall(keys.conv(pid))))
 
     async def prefetch(self, pid: str) -> Prefetched:
         """The conversation, its abuse block and its report follow-up, in one round trip."""
@@ -326,7 +327,7 @@ class ConversationStore:
         mapping = self._mapping(conv, fields)
         key = keys.conv(conv.pid)
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping=mapping)
+            pipe.hset(key, mapping=as_mapping(mapping))
             pipe.expire(key, self._ttl)
             await pipe.execute()
 
@@ -437,7 +438,7 @@ class ConversationStore:
         """Entries with a sequence number above ``after``; staff-only ones only for staff."""
         rows = await self.redis.xrange(keys.log(pid), min=f"{max(after, 0) + 1}-0", max="+", count=limit)
         out: list[Entry] = []
-        for entry_id, fields in rows:
+        for entry_id, fields in stream_entries(rows):
             audience = fields[b"a"].decode()
             if audience == TO_STAFF and not staff:
                 continue
@@ -496,8 +497,8 @@ class ConversationStore:
         if limit <= 0:
             return []
         rows = await self.redis.zrangebyscore(keys.deferred_due(), "-inf", now, start=0, num=limit)
-        return [raw.decode() for raw in rows
-                if await self._take_due(keys=[keys.deferred_due()], args=[raw, now, now + lease])]
+        due = [as_text(raw) for raw in rows]
+        return [pid for pid in due if await self._take_due(keys=[keys.deferred_due()], args=[pid, now, now + lease])]
 
     async def claim_deferred(self, pid: str, now: float, lease: float) -> bool:
         """Lease one conversation's deferred messages if they are due and nobody holds them."""

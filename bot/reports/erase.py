@@ -23,6 +23,7 @@ from redis.asyncio import Redis
 
 from bot import keys
 from bot.crypto import Sealer
+from bot.redis_values import stream_entries
 from bot.reports.store import ReportStore
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ class Eraser:
         drop: list[bytes] = []
         start, scanned = "-", 0
         while scanned < OUTBOX_SCAN_MAX:
-            rows = await self.redis.xrange(stream, min=start, max=mark, count=OUTBOX_PAGE)
+            rows = stream_entries(await self.redis.xrange(stream, min=start, max=mark, count=OUTBOX_PAGE))
             for entry_id, fields in rows:
                 try:
                     if self.sealer.open(fields[b"d"]).get("pid") == pid:

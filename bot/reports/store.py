@@ -18,6 +18,7 @@ appears nowhere in Redis in clear and a Redis dump cannot be used to follow a ca
 """
 from __future__ import annotations
 
+import builtins
 import hashlib
 import hmac
 import re
@@ -30,6 +31,7 @@ from redis.exceptions import WatchError
 
 from bot import keys
 from bot.crypto import InvalidToken, Sealer
+from bot.redis_values import as_text, stream_entries
 from bot.reports import codes, pii
 
 RECEIVED, FORWARDED, CLOSED = "received", "forwarded", "closed"
@@ -206,7 +208,7 @@ class ReportStore:
         """Newest first; drops index entries whose report has expired."""
         cutoff = time.time() - self.retention
         await self.redis.zremrangebyscore(keys.reports_index(), "-inf", cutoff)
-        rids = [r.decode() for r in await self.redis.zrevrange(keys.reports_index(), 0, limit * 4)]
+        rids = [as_text(r) for r in await self.redis.zrevrange(keys.reports_index(), 0, limit * 4)]
         out: list[Report] = []
         for rid in rids:
             report = await self.get(rid)
@@ -387,11 +389,12 @@ class ReportStore:
             pipe.expire(keys.reports_audit(), self.retention)
             await pipe.execute()
 
-    async def audit_log(self, rid: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
+    # ``builtins.list``: in this class's signatures ``list`` is the method above
+    async def audit_log(self, rid: str | None = None, limit: int = 500) -> builtins.list[dict[str, Any]]:
         rows = await self.redis.xrevrange(keys.reports_audit(), count=limit if rid is None else 100_000)
         out = []
-        for entry_id, f in rows:
-            entry = {k.decode(): v.decode() for k, v in f.items()}
+        for entry_id, f in stream_entries(rows):
+            entry: dict[str, Any] = {k.decode(): v.decode() for k, v in f.items()}
             if rid is not None and entry.get("rid") != rid:
                 continue
             entry["ts"] = int(entry_id.decode().split("-")[0]) / 1000

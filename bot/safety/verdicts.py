@@ -29,6 +29,7 @@ from redis.asyncio import Redis
 
 from bot import keys, metrics
 from bot.crypto import InvalidToken, Sealer
+from bot.redis_values import as_text
 from bot.safety.lexicon import CATEGORIES, CLASSIFIER_CATEGORY
 from bot.screening import Level
 
@@ -116,7 +117,7 @@ class VerdictStore:
         await self.redis.zremrangebyscore(index, "-inf", time.time() - self.retention)
         out: list[dict[str, Any]] = []
         for raw_pid in await self.redis.zrange(index, 0, -1):
-            pid = raw_pid.decode()
+            pid = as_text(raw_pid)
             stored = await self.redis.hgetall(keys.conv_verdicts(pid))
             if not stored:
                 await self.redis.zrem(index, pid)
