@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import AsyncIterator
 
 import aiohttp
@@ -53,7 +54,8 @@ def default_screener() -> Screener:
 
 
 @web.middleware
-async def store_errors(request: web.Request, handler):  # type: ignore[no-untyped-def]
+async def store_errors(request: web.Request,
+                       handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
     """A request that needs Redis while it is down gets a clear 503, never a bare 500."""
     try:
         return await handler(request)

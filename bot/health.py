@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 
 from aiohttp import web
+from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot.appkeys import EMAIL, GATEWAY, HTTP, MAIL_OUTBOX, REDIS, SETTINGS, TELEGRAM, WARMER
@@ -32,7 +33,7 @@ async def _redis(request: web.Request) -> tuple[bool, str]:
 MEMORY_ALERT = 0.8  # share of maxmemory above which /healthz warns (writes fail at 100 %)
 
 
-async def redis_memory_ratio(redis) -> float:  # type: ignore[no-untyped-def]
+async def redis_memory_ratio(redis: Redis) -> float:
     """Used memory as a share of Redis's maxmemory (0.0 when it has none); sets the gauge."""
     from bot import metrics
 

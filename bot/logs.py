@@ -13,9 +13,11 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import structlog
+from structlog.typing import EventDict, WrappedLogger
 
 SAFE_FIELDS = frozenset(
     {"conv", "channel", "kind", "risk", "state", "ms", "error", "status", "skill",
@@ -38,13 +40,13 @@ def _where(exc_info: Any) -> str | None:
     return f"{etype.__name__} at {where}"
 
 
-def whitelist(logger: Any, method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def whitelist(logger: WrappedLogger, method: str, event_dict: EventDict) -> EventDict:
     """The only fields that reach the output; built afresh, so nothing else slips through."""
     record: logging.LogRecord | None = event_dict.get("_record")
     if record is not None and not event_dict.get("_from_structlog"):
         # A stdlib record: the template, not the formatted message; extras from the record.
         event = record.msg if record.args else record.getMessage()
-        source: dict[str, Any] = record.__dict__
+        source: Mapping[str, Any] = record.__dict__
         level, name = record.levelname.lower(), record.name
         exc = event_dict.get("exc_info") or record.exc_info
     else:

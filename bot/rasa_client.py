@@ -70,7 +70,9 @@ class RasaClient:
             for b in item.get("buttons") or []
             if isinstance(b, dict)
         )
-        custom = item.get("custom") if isinstance(item.get("custom"), dict) else {}
+        custom = item.get("custom")
+        if not isinstance(custom, dict):
+            custom = {}
         return BotMessage(text=str(item.get("text") or ""), buttons=buttons, custom=custom)
 
     @property

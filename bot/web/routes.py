@@ -13,7 +13,7 @@ import html
 import logging
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from aiohttp import web
 from redis.exceptions import RedisError
@@ -55,7 +55,7 @@ def _bad(reason: str) -> web.Response:
     return web.json_response({"error": reason}, status=400)
 
 
-def _valid_session(session: object) -> bool:
+def _valid_session(session: object) -> TypeGuard[str]:
     return isinstance(session, str) and _SESSION.fullmatch(session) is not None
 
 
