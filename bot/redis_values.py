@@ -7,8 +7,7 @@ says what the replies are, so the type checker follows the values onwards.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import cast
+from typing import Any, cast
 
 from redis.typing import EncodableT
 
@@ -22,6 +21,15 @@ def as_text(value: object) -> str:
         return value.decode()
     if isinstance(value, str):
         return value
+    raise TypeError(f"a Redis value, not {type(value).__name__}")
+
+
+def as_bytes(value: object) -> bytes:
+    """One reply value as the bytes Redis holds."""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode()
     raise TypeError(f"a Redis value, not {type(value).__name__}")
 
 
@@ -45,7 +53,8 @@ def stream_batches(reply: object) -> list[tuple[bytes, list[StreamEntry]]]:
     return cast(list[tuple[bytes, list[StreamEntry]]], reply or [])
 
 
-def as_mapping(values: Mapping[str, object]) -> Mapping[EncodableT, EncodableT]:
-    """A str-keyed dict for ``HSET``/``XADD``: redis-py's hint takes a Mapping whose key type
-    is invariant, so a ``dict[str, str]`` does not match it although Redis takes it as is."""
-    return cast(Mapping[EncodableT, EncodableT], values)
+def as_mapping(values: dict[str, Any]) -> dict[EncodableT, EncodableT]:
+    """A str-keyed dict for ``HSET``/``XADD``: redis-py's hint wants a dict whose key type
+    is its own union (keys are invariant), so ``dict[str, str]`` does not match it although
+    Redis takes it as is."""
+    return cast(dict[EncodableT, EncodableT], values)

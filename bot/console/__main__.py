@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 from bot import keys
 from bot.config import ConfigError, Settings
 from bot.console.accounts import ROLES, AccountError, add_operator
+from bot.redis_values import as_text, as_text_or
 
 
 def _password() -> str:
@@ -38,9 +39,9 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             op = await add_operator(redis, args.name, _password(), args.role, skills, replace=args.replace)
             print(f"operator {op.name} ({op.role}, skills: {', '.join(op.skills) or 'all'}) saved")
         elif args.cmd == "list-operators":
-            for name in sorted(n.decode() for n in await redis.smembers(keys.operator_accounts())):
-                role, skills = await redis.hmget(keys.operator_account(name), "role", "skills")
-                print(f"{name}\t{(role or b'?').decode()}\t{(skills or b'').decode() or 'all'}")
+            for name in sorted(as_text(n) for n in await redis.smembers(keys.operator_accounts())):
+                role, skill_list = await redis.hmget(keys.operator_account(name), "role", "skills")
+                print(f"{name}\t{as_text_or(role, '?')}\t{as_text_or(skill_list, '') or 'all'}")
         elif args.cmd == "remove-operator":
             await redis.delete(keys.operator_account(args.name))
             await redis.srem(keys.operator_accounts(), args.name)

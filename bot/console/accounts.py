@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 
 from bot import keys
 from bot.handoff.operators import Operator
+from bot.redis_values import as_text, as_text_or
 
 log = logging.getLogger(__name__)
 ROLES = ("operator", "supervisor")
@@ -70,13 +71,13 @@ async def get_operator(redis: Redis, name: str) -> Operator | None:
     raw = await redis.hmget(keys.operator_account(name), "role", "skills")
     if raw[0] is None:
         return None
-    skills = tuple(s for s in (raw[1] or b"").decode().split(",") if s)
-    return Operator(name, raw[0].decode(), skills)
+    skills = tuple(s for s in as_text_or(raw[1], "").split(",") if s)
+    return Operator(name, as_text(raw[0]), skills)
 
 
 async def _waiting(redis: Redis, key: str) -> bool:
     until = await redis.hget(key, "until")
-    return bool(until) and float(until) > time.time()
+    return until is not None and float(until or 0) > time.time()
 
 
 async def _fail(redis: Redis, key: str, free: int) -> None:
@@ -123,7 +124,7 @@ async def verify(redis: Redis, name: str, password: str, client: str = "") -> Op
 
     def check() -> bool:
         try:
-            return _hasher.verify(stored.decode() if stored else _DUMMY, password)
+            return _hasher.verify(as_text(stored) if stored else _DUMMY, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 
@@ -140,7 +141,7 @@ async def verify(redis: Redis, name: str, password: str, client: str = "") -> Op
             log.warning("many failed log-ins for one account", extra={"count": ALERT_FAILURES})
         return None
     await redis.delete(pair_key)
-    if _hasher.check_needs_rehash(stored.decode()):
+    if _hasher.check_needs_rehash(as_text(stored)):
         await redis.hset(keys.operator_account(name), "hash", _hasher.hash(password))
     return await get_operator(redis, name)
 
@@ -179,7 +180,7 @@ async def load_session(redis: Redis, token: str | None, ttl: int, idle: int | No
     raw = await redis.hmget(key, "operator", "csrf", "created")
     if raw[0] is None:
         return None
-    op = await get_operator(redis, raw[0].decode())
+    op = await get_operator(redis, as_text(raw[0]))
     if op is None:  # account removed: the session dies with it
         await redis.delete(key)
         return None
@@ -190,7 +191,7 @@ async def load_session(redis: Redis, token: str | None, ttl: int, idle: int | No
         await redis.delete(key)
         return None
     await redis.expire(key, max(1, int(min(left, idle or ttl))))  # sliding, within the whole life
-    return Session(th, op, raw[1].decode())
+    return Session(th, op, as_text(raw[1]))
 
 
 async def end_session(redis: Redis, session: Session) -> None:

@@ -25,6 +25,7 @@ from bot import keys
 from bot.console.views import ConsoleViews
 from bot.handoff.operators import Operator
 from bot.handoff.service import HandoffService
+from bot.redis_values import stream_batches, stream_entries
 
 log = logging.getLogger(__name__)
 POSITIONS_DEBOUNCE = 0.5  # seconds
@@ -128,14 +129,14 @@ class Hub:
         stream = keys.handoff_events()
         last = "$"
         try:
-            newest = await self.redis.xrevrange(stream, count=1)
+            newest = stream_entries(await self.redis.xrevrange(stream, count=1))
             if newest:
                 last = newest[0][0].decode()
         except RedisError:
             pass
         while True:
             try:
-                batch = await self.redis.xread({stream: last}, block=1000, count=500)
+                batch = stream_batches(await self.redis.xread({stream: last}, block=1000, count=500))
                 if not batch:
                     continue
                 entries = batch[0][1]

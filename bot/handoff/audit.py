@@ -6,6 +6,8 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from bot.redis_values import as_mapping
+
 
 class AuditLog:
     def __init__(self, redis: Redis, keep_seconds: int) -> None:
@@ -18,6 +20,6 @@ class AuditLog:
         keep = self.keep
         min_id = f"{int((time.time() - keep) * 1000)}-0"
         async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.xadd(stream, {**fields, "ts": f"{time.time():.0f}"}, minid=min_id, approximate=False)
+            pipe.xadd(stream, as_mapping({**fields, "ts": f"{time.time():.0f}"}), minid=min_id, approximate=False)
             pipe.expire(stream, keep)
             await pipe.execute()

@@ -27,6 +27,7 @@ from bot import keys
 from bot.handoff.operators import Conflict, Forbidden, HandoffError, NotFound, Operator
 from bot.handoff.queue import short_id
 from bot.handoff.service import HandoffService
+from bot.redis_values import hash_fields
 from bot.safety.normalize import clean, fold
 from bot.store import OPERATOR, PERSON
 
@@ -120,7 +121,7 @@ class BulkBlocker:
         if not op.supervisor:
             raise Forbidden("supervisors only")
         key = keys.bulk_block(token)
-        raw = await self.svc.redis.hgetall(key) if re.fullmatch(r"[\w-]{10,64}", token or "") else {}
+        raw = hash_fields(await self.svc.redis.hgetall(key)) if re.fullmatch(r"[\w-]{10,64}", token or "") else {}
         if not raw:
             raise NotFound("no such preview (expired?): preview again")
         if raw[b"by"].decode() != op.name:

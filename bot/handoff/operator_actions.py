@@ -31,6 +31,7 @@ from bot.handoff.presence import Presence
 from bot.handoff.queue import DEFAULT_SKILL, SKILLS, Queue, normalise_skill, priority_name
 from bot.handoff.waits import Waits
 from bot.rasa_client import RasaPool, RasaUnavailable
+from bot.redis_values import as_text
 from bot.safety.verdicts import VerdictStore
 from bot.screening import Level
 from bot.store import OPERATOR, PERSON, SYSTEM, TO_STAFF, Conversation, ConversationStore, State
@@ -216,7 +217,7 @@ class OperatorActions:
         moved = 0
         for name in sorted(names - online - {API_OPERATOR}):
             for raw in await self.redis.smembers(keys.operator_chats(name)):
-                pid = raw.decode()
+                pid = as_text(raw)
                 ticket = await self.queue.ticket(pid)
                 skill = ticket.get("skill") or DEFAULT_SKILL
                 if not await self.queue.requeue(pid, name, skill):

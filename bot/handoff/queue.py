@@ -27,6 +27,7 @@ from redis.asyncio import Redis
 
 import wording
 from bot import keys, metrics
+from bot.redis_values import hash_fields
 from bot.screening import Level
 
 log = logging.getLogger(__name__)
@@ -445,12 +446,12 @@ class Queue:
         return bool(ok)
 
     async def ticket(self, pid: str) -> dict[str, str]:
-        raw = await self.redis.hgetall(keys.handoff_ticket(pid))
+        raw = hash_fields(await self.redis.hgetall(keys.handoff_ticket(pid)))
         return {k.decode(): v.decode() for k, v in raw.items()}
 
     async def position(self, pid: str, skill: str) -> int | None:
         rank = await self.redis.zrank(keys.handoff_queue(skill), pid)
-        return None if rank is None else int(rank) + 1
+        return rank + 1 if isinstance(rank, int) else None
 
     async def waiting(self) -> list[Waiting]:
         """Everything waiting, all skills, in priority order (position counted per skill).
