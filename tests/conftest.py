@@ -25,6 +25,7 @@ from redis.asyncio import Redis
 
 from bot.app import init_app
 from bot.config import ROOT, Settings
+from bot.redis_values import as_bytes, as_text, hash_fields, stream_entries
 from tests.fake_telegram import FakeBotAPI
 
 RASA_VENV = Path(os.environ.get("RASA_VENV", ROOT / ".venv-rasa"))
@@ -404,22 +405,22 @@ async def dump_redis(redis: Redis) -> dict[bytes, bytes]:
     """Every key with every byte of its value, whatever the type."""
     out: dict[bytes, bytes] = {}
     async for key in redis.scan_iter("*"):
-        kind = (await redis.type(key)).decode()
+        kind = as_text(await redis.type(key))
         blob = b""
         if kind == "string":
-            blob = await redis.get(key) or b""
+            blob = as_bytes(await redis.get(key) or b"")
         elif kind == "hash":
-            blob = b"".join(k + b"=" + v for k, v in (await redis.hgetall(key)).items())
+            blob = b"".join(k + b"=" + v for k, v in hash_fields(await redis.hgetall(key)).items())
         elif kind == "stream":
-            for entry_id, fields in await redis.xrange(key):
+            for entry_id, fields in stream_entries(await redis.xrange(key)):
                 blob += entry_id + b"".join(k + v for k, v in fields.items())
         elif kind == "list":
-            blob = b"".join(await redis.lrange(key, 0, -1))
+            blob = b"".join(as_bytes(v) for v in await redis.lrange(key, 0, -1))
         elif kind == "set":
-            blob = b"".join(await redis.smembers(key))
+            blob = b"".join(as_bytes(v) for v in await redis.smembers(key))
         elif kind == "zset":
-            blob = b"".join(m for m, _ in await redis.zrange(key, 0, -1, withscores=True))
-        out[key] = blob
+            blob = b"".join(as_bytes(m) for m in await redis.zrange(key, 0, -1))
+        out[as_bytes(key)] = blob
     return out
 
 

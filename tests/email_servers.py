@@ -194,11 +194,11 @@ class SmtpRelay:
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's name)
         raw = envelope.original_content or envelope.content
-        if self.refuse is not None and self.refuse(message_from_bytes(raw, policy=policy.default)):  # type: ignore[arg-type]
+        if self.refuse is not None and self.refuse(message_from_bytes(raw, policy=policy.default)):
             return "451 4.3.0 Try again later"
         if self.deliver:
             self.dovecot.deliver(raw)
-        self.received.append(message_from_bytes(raw, policy=policy.default))  # type: ignore[arg-type]
+        self.received.append(message_from_bytes(raw, policy=policy.default))
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 OK"
 

@@ -20,6 +20,7 @@ from bot import keys, texts
 from bot.appkeys import GATEWAY
 from bot.config import ROOT
 from bot.crypto import Sealer
+from bot.redis_values import as_text, stream_entries
 from bot.reports import codes
 from bot.reports.api import DESK
 from tests.conftest import KEYS, free_port
@@ -147,8 +148,9 @@ async def test_queue_entries_are_limited_per_address_and_overall(gateway_factory
     # Another address has its own budget, but not past the overall limit.
     assert (await post(http, gw.url, "queue-b-0000", "/operator", client="198.51.100.5"))[1]["state"] == "bot"
     assert await waiting(redis) == 3
-    body = await metrics_text(http, gw.url)
-    assert 'gyermekvedo_abuse_limited_total{limit="queue_address"}' in body and 'gyermekvedo_abuse_limited_total{limit="queue_global"}' in body
+    exposition = await metrics_text(http, gw.url)
+    assert 'gyermekvedo_abuse_limited_total{limit="queue_address"}' in exposition
+    assert 'gyermekvedo_abuse_limited_total{limit="queue_global"}' in exposition
 
 
 async def test_api_chat_takes_only_json_from_its_own_origin(gateway_factory, http) -> None:
@@ -182,7 +184,7 @@ async def test_a_long_message_is_screened_whole_but_stored_cut(gateway_factory, 
     mine = [e for e in entries if e.sender == "person"]
     assert len(mine) == 1 and len(mine[0].text) <= 1000 + 10 and mine[0].text.endswith("[…]")
     assert mine[0].meta.get("level") == "immediate"
-    raw = sum(len(f[b"d"]) for _, f in await redis.xrange(keys.log(g.pid("web", "long-message-0001"))))
+    raw = sum(len(f[b"d"]) for _, f in stream_entries(await redis.xrange(keys.log(g.pid("web", "long-message-0001")))))
     assert raw < 20_000  # sealed, the whole transcript stays small
 
 
@@ -199,7 +201,7 @@ async def test_each_transcript_stream_is_capped(redis: Redis) -> None:
 
 
 async def test_redis_has_maxmemory_and_health_warns_above_80_percent(gateway_factory, http, redis: Redis) -> None:
-    assert int((await redis.config_get("maxmemory"))["maxmemory"]) == 512 * 1024 * 1024
+    assert int(as_text((await redis.config_get("maxmemory"))["maxmemory"])) == 512 * 1024 * 1024
     assert (await redis.config_get("maxmemory-policy"))["maxmemory-policy"] == "noeviction"
     script = (ROOT / "scripts" / "redis.sh").read_text()
     assert "--maxmemory" in script and "MAXMEMORY" in script and "noeviction" in script
@@ -293,12 +295,12 @@ async def test_wrong_passwords_elsewhere_never_lock_the_operator_out(gateway_fac
     assert await _login(gw.url, "zsofi", password, own) == 303
     # The attacker is slowed, even with the right password, and a refused try does not
     # count or push the wait further out (it was "refreshed on every try" before).
-    throttle = [k for k in await redis.keys("chv:op:loginthrottle:*") if k.endswith(b":zsofi")]
+    throttle = [k for k in map(as_text, await redis.keys("chv:op:loginthrottle:*")) if k.endswith(":zsofi")]
     assert len(throttle) == 1
-    until = float(await redis.hget(throttle[0], "until"))
+    until = float(as_text(await redis.hget(throttle[0], "until")))
     assert time.time() < until <= time.time() + 2 ** 6 + 1  # exponential, not a fixed lock-out
     assert await _login(gw.url, "zsofi", password, attacker) == 429
-    assert float(await redis.hget(throttle[0], "until")) == until
+    assert float(as_text(await redis.hget(throttle[0], "until"))) == until
     # Once the wait is over, the right password works from there too.
     await redis.hset(throttle[0], "until", str(time.time() - 1))
     assert await _login(gw.url, "zsofi", password, attacker) == 303

@@ -117,7 +117,7 @@ async def mail_gw(gateway_factory: Any, dovecot: Dovecot, relay: SmtpRelay) -> A
 
 
 def body(mail: EmailMessage) -> str:
-    return mail.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    return mail.get_body(preferencelist=("plain",)).get_content()
 
 
 # -- reading a mail (no server needed) ----------------------------------------------------
@@ -329,7 +329,9 @@ async def test_no_address_in_redis_or_in_the_logs(mail_gw: Any, dovecot: Dovecot
     saved = (root.handlers[:], root.level)
     buf = io.StringIO()
     logs.setup("DEBUG")  # the production configuration, at its most talkative level
-    root.handlers[0].setStream(buf)
+    handler = root.handlers[0]
+    assert isinstance(handler, logging.StreamHandler)  # what logs.setup installs
+    handler.setStream(buf)
     sender = "rejtett.cim.teszt@example.org"
     try:
         gw = await mail_gw()

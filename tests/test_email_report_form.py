@@ -53,7 +53,7 @@ def test_forms_edited_badly_are_still_read() -> None:
          "danger_now": "unknown", "other": "Üdv"}, [])
     # numbers, bullets, no accents, a dash or a question mark instead of the colon, the answer below
     messy = "1. mi tortent - apja veri\n2) hol?\nBudapest XIII. kerület\n* Eletkor: 10 év\n**Veszélyben?** igen"
-    fields, missing = mail_report_form.normalise(mail_report_form.parse(messy).values)  # type: ignore[union-attr]
+    fields, missing = mail_report_form.normalise(mail_report_form.parse(messy).values)
     assert fields == {"what": "apja veri", "settlement": "Budapest XIII. kerület", "child_age": "10 év",
                       "danger_now": "yes"} and missing == []
     english = mail_report_form.parse("What happened: she is left alone for days\nWhere: Debrecen\nAge: 6")

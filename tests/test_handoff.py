@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 
 from bot import keys, texts
 from bot.handoff import data
+from bot.redis_values import as_text
 from tests.conftest import free_port
 
 DANGER_IMMEDIATE = "meg akarom ölni magam ma éjjel, megvannak a gyógyszerek"
@@ -88,7 +89,7 @@ async def test_queue_is_in_priority_order_then_longest_waiting(gw: Any, http: ai
 async def test_danger_while_waiting_moves_up_and_keeps_its_wait(gw: Any, http: aiohttp.ClientSession,
                                                                 redis: Redis) -> None:
     await say(http, gw.url, "sess-early-00001", "/operator")
-    enqueued = float(await redis.hget(keys.handoff_ticket(pid_of(gw, "sess-early-00001")), "enqueued"))
+    enqueued = float(as_text(await redis.hget(keys.handoff_ticket(pid_of(gw, "sess-early-00001")), "enqueued")))
     await asyncio.sleep(0.05)
     await say(http, gw.url, "sess-later-00001", DANGER_HIGH)
     assert [w["id"] for w in await queue(http, gw.url)][0] == pid_of(gw, "sess-later-00001")
@@ -98,7 +99,7 @@ async def test_danger_while_waiting_moves_up_and_keeps_its_wait(gw: Any, http: a
     assert waiting[0]["id"] == pid_of(gw, "sess-early-00001")
     assert waiting[0]["level"] == "immediate"
     # ...keeping its original enqueue time, and the 112 message came first.
-    assert float(await redis.hget(keys.handoff_ticket(pid_of(gw, "sess-early-00001")), "enqueued")) == enqueued
+    assert float(as_text(await redis.hget(keys.handoff_ticket(pid_of(gw, "sess-early-00001")), "enqueued"))) == enqueued
     assert "112" in reply["replies"][0]["text"]
     assert reply["state"] == "queued"
 

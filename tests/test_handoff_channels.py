@@ -64,6 +64,7 @@ async def test_gateway_restart_mid_chat_loses_nothing(
     assert (await console.call("POST", f"/api/operator/chats/{pid}/messages", {"text": "Első üzenet."}))[0] == 200
     await ws.send_json({"type": "subscribe", "id": pid, "after": 0})
     cursor = 0
+    seen: list[str] = []
     while cursor == 0 or "Első üzenet." not in seen:
         msg = json.loads((await ws.receive(timeout=5)).data)
         if msg["type"] == "entries":

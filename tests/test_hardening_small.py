@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 from bot import keys
 from bot.config import ROOT
 from bot.console.accounts import add_operator
+from bot.redis_values import stream_entries
 from tests.conftest import free_port, make_settings, wait_port
 
 AUTH = {"Authorization": "Bearer test-operator-token-0123456789"}
@@ -42,7 +43,7 @@ async def test_operator_reading_many_transcripts_is_limited_and_each_read_audite
     statuses = [(await console.call("GET", f"/api/operator/chats/{pid}"))[0] for pid in pids]
     assert statuses == [200, 200, 200, 429, 429]
     assert (await console.call("GET", f"/api/operator/chats/{pids[0]}"))[0] == 200  # one already open: fine
-    audit = await redis.xrange(keys.audit_reads())
+    audit = stream_entries(await redis.xrange(keys.audit_reads()))
     assert [(f[b"by"], f[b"conv"]) for _, f in audit] == [(b"olvaso", p.encode()) for p in pids[:3]]
     assert all(set(f) == {b"by", b"conv", b"ts"} for _, f in audit)  # who, which, when: no text
     assert 0 < await redis.ttl(keys.audit_reads()) <= 180 * 86400
@@ -61,7 +62,7 @@ async def test_block_audit_stream_expires_and_old_entries_are_trimmed(gateway_fa
     async with http.post(f"{gw.url}/api/operator/chats/{pid}/block", headers=AUTH, json={"reason": "teszt"}) as resp:
         assert resp.status == 200
     assert 29 * 86400 < await redis.ttl(keys.audit_blocks()) <= 30 * 86400
-    assert [f[b"by"] for _, f in await redis.xrange(keys.audit_blocks())] == [b"api"]
+    assert [f[b"by"] for _, f in stream_entries(await redis.xrange(keys.audit_blocks()))] == [b"api"]
 
 
 # -- console sessions ---------------------------------------------------------------

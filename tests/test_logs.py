@@ -18,7 +18,9 @@ def captured() -> Iterator[io.StringIO]:
     saved = (root.handlers[:], root.level)
     buf = io.StringIO()
     logs.setup("DEBUG")
-    root.handlers[0].setStream(buf)
+    handler = root.handlers[0]
+    assert isinstance(handler, logging.StreamHandler)  # what logs.setup installs
+    handler.setStream(buf)
     yield buf
     root.handlers[:], root.level = saved
     structlog.reset_defaults()

@@ -192,6 +192,7 @@ def _fold(text: str) -> str:
 def test_concept_features_file_is_what_the_generator_writes():
     import importlib.util
     spec = importlib.util.spec_from_file_location("gen_nlu_features", ROOT / "scripts" / "gen_nlu_features.py")
+    assert spec is not None and spec.loader is not None
     gen = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(gen)
     committed = (ROOT / "nlu_data" / "features" / "nlu.yml").read_text(encoding="utf-8")

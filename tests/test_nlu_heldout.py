@@ -44,12 +44,10 @@ async def test_heldout_intent_macro_f1_meets_the_target(rasa_stack: RasaStack) -
     The prediction is the classifier's own top intent and confidence; the fallback threshold
     is then applied as the bench applies it (bench/nlu_scores.per_intent_f1)."""
     import asyncio
-    import sys
 
     import aiohttp
 
-    sys.path.insert(0, str(ROOT / "bench"))
-    from nlu_scores import configured_threshold, per_intent_f1
+    from bench.nlu_scores import configured_threshold, per_intent_f1
 
     examples = heldout_examples()
     assert len(examples) >= 350, len(examples)

@@ -22,7 +22,9 @@ async def test_logs_of_a_full_conversation_hold_no_text_id_or_code(
     saved = (root.handlers[:], root.level)
     buf = io.StringIO()
     logs.setup("DEBUG")  # the production configuration, at its most talkative level
-    root.handlers[0].setStream(buf)
+    handler = root.handlers[0]
+    assert isinstance(handler, logging.StreamHandler)  # what logs.setup installs
+    handler.setStream(buf)
     try:
         gw = await gateway_factory(**env(rasa, fake_telegram))
         code = await tg_report(fake_telegram, CHAT_ID)

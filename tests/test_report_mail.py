@@ -57,7 +57,7 @@ async def rasa(redis_server: Any) -> Any:
 
 @pytest.fixture
 def relay() -> Any:
-    r = SmtpRelay(None, deliver=False)  # type: ignore[arg-type]  (records only; no mailbox needed)
+    r = SmtpRelay(None, deliver=False)  # type: ignore[arg-type]  # records only; no mailbox needed
     yield r
     r.stop()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ async def test_pdf_renders_in_a_worker_thread(gateway_factory, rasa, http, monke
     threads: list[bool] = []
     real = pdf.render
 
-    def spy(report):  # type: ignore[no-untyped-def]
+    def spy(report):
         threads.append(threading.current_thread() is threading.main_thread())
         return real(report)
 
@@ -42,7 +43,12 @@ def test_knowledge_is_read_once_and_again_after_a_change(tmp_path, monkeypatch: 
     monkeypatch.setattr(api, "_knowledge_cache", None)
     loads: list[int] = []
     real = knowledge.load
-    monkeypatch.setattr(knowledge, "load", lambda *a, **k: loads.append(1) or real(*a, **k))
+
+    def counted(*a: Any, **k: Any) -> Any:
+        loads.append(1)
+        return real(*a, **k)
+
+    monkeypatch.setattr(knowledge, "load", counted)
 
     first = api._knowledge()
     assert api._knowledge() is first and len(loads) == 1

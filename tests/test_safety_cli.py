@@ -48,5 +48,5 @@ def test_interactive_flush_per_line() -> None:
         line = proc.stdout.readline()  # would block forever without a flush per line
         assert json.loads(line)["level"] == "high"
     finally:
-        proc.stdin.close()  # type: ignore[union-attr]
+        proc.stdin.close()
         proc.wait(timeout=30)

@@ -8,6 +8,7 @@ from redis.asyncio import Redis
 
 from bot import keys
 from bot.crypto import Sealer
+from bot.redis_values import as_bytes, as_text, stream_entries
 from bot.screening import Level, RiskState
 from bot.store import BOT, PERSON, TO_STAFF, ConversationStore, State
 
@@ -37,12 +38,12 @@ async def test_text_is_sealed_in_redis(redis: Redis) -> None:
     await store.set_route("p3", {"channel": "telegram", "chat_id": 987654321})
     dump = b""
     async for key in redis.scan_iter("*"):
-        kind = (await redis.type(key)).decode()
+        kind = as_text(await redis.type(key))
         if kind == "stream":
-            for _, fields in await redis.xrange(key):
+            for _, fields in stream_entries(await redis.xrange(key)):
                 dump += b"".join(fields.values())
         elif kind == "string":
-            dump += await redis.get(key) or b""
+            dump += as_bytes(await redis.get(key) or b"")
     assert b"megvert" not in dump
     assert b"987654321" not in dump
     assert await store.get_route("p3") == {"channel": "telegram", "chat_id": 987654321}

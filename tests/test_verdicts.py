@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 
 from bot import keys
 from bot.appkeys import HANDOFF
+from bot.redis_values import hash_fields, stream_entries
 from tests.conftest import KEYS, LIMITS_OFF, redis_bytes
 from tests.test_handoff import AUTH, DANGER_HIGH, closed_rasa, pid_of, say
 
@@ -65,7 +66,7 @@ async def test_verdict_round_trip_sealed_exported_and_counted(
     # Stored with the conversation's retention, audited, and no text in the clear anywhere.
     ttl = await redis.ttl(keys.conv_verdicts(pid))
     assert 0 < ttl <= gw.app[HANDOFF].settings.retention_seconds
-    audit = await redis.xrange(keys.audit_verdicts())
+    audit = stream_entries(await redis.xrange(keys.audit_verdicts()))
     assert [(f[b"by"], f[b"conv"], f[b"screen"], f[b"level"]) for _, f in audit] == [
         (b"vera", pid.encode(), b"high", b"immediate")]
     raw = await redis_bytes(redis)
@@ -133,6 +134,6 @@ async def test_console_gives_a_verdict_in_one_click(
     await page.select_option("[data-testid=verdict-level]", "concern")  # the operator lowers it
     await page.click("[data-testid=verdict]")
     await form.filter(has_text="rögzítve").wait_for(timeout=TIMEOUT)
-    stored = await redis.hgetall(keys.conv_verdicts(pid))
+    stored = hash_fields(await redis.hgetall(keys.conv_verdicts(pid)))
     assert len(stored) == 1 and b'"level":"concern"' in next(iter(stored.values())).replace(b" ", b"")
     assert await page.locator("[data-testid=error]").inner_text() == ""

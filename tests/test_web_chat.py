@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 from bot import keys, texts
 from bot.appkeys import GATEWAY, HANDOFF, VIEWS
 from bot.handoff.operators import Operator
+from bot.redis_values import stream_entries
 from bot.store import State
 from tests.conftest import free_port
 
@@ -115,7 +116,7 @@ async def test_leave_withdraws_a_queued_chat_once(gateway_factory, http, redis: 
     assert len(await staff_lines(gw, SESSION, "left")) == 1
     assert (await gw.app[GATEWAY].store.load(pid)).state == State.CLOSED
     # Operators are told through the event stream (the consoles redraw the queue).
-    events = await redis.xrange(keys.handoff_events())
+    events = stream_entries(await redis.xrange(keys.handoff_events()))
     assert any(f[b"k"] == b"closed" and f[b"p"] == pid.encode() for _, f in events)
 
     # Idempotent: a second exit (a double click, a retry) changes nothing.
