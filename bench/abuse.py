@@ -192,7 +192,7 @@ async def login(url: str, name: str, password: str, client: str) -> int:
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as s:
         h = {"X-Forwarded-For": client}
         async with s.get(url + "/console/login", headers=h) as r:
-            token = re.search(r'name="csrf" value="([^"]+)"', await r.text()).group(1)  # type: ignore[union-attr]
+            token = re.search(r'name="csrf" value="([^"]+)"', await r.text()).group(1)
         async with s.post(url + "/console/login", data={"csrf": token, "name": name, "password": password},
                           headers=h, allow_redirects=False) as r:
             return r.status

@@ -29,7 +29,7 @@ from redis.asyncio.connection import AbstractConnection
 _send = AbstractConnection.send_packed_command
 
 
-async def _counted_send(self, command, check_health=True):  # type: ignore[no-untyped-def]
+async def _counted_send(self, command, check_health=True):
     counts["redis_round_trips"] += 1
     await _send(self, command, check_health)
 
@@ -42,7 +42,7 @@ _request = aiohttp.ClientSession._request
 RASA_PORTS = {p for p in os.environ.get("COUNT_RASA_PORTS", "").split(",") if p}
 
 
-async def _counted_request(self, method, str_or_url, *args, **kwargs):  # type: ignore[no-untyped-def]
+async def _counted_request(self, method, str_or_url, *args, **kwargs):
     url = str(str_or_url)
     port = url.split("://", 1)[-1].split("/", 1)[0].rpartition(":")[2]
     if port in RASA_PORTS:

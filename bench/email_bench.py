@@ -77,7 +77,7 @@ async def main(args: argparse.Namespace) -> None:
     arrived: dict[str, float] = {}
     orig = relay.handle_DATA
 
-    async def stamp(server, session, envelope):  # type: ignore[no-untyped-def]
+    async def stamp(server, session, envelope):
         for rcpt in envelope.rcpt_tos:
             arrived.setdefault(rcpt, time.perf_counter())
         return await orig(server, session, envelope)

@@ -59,10 +59,10 @@ def split_data(work: Path) -> dict:
     """Writes work/<lang>/nlu_data/<topic>/nlu.yml; returns {text: language} and counts."""
     text_lang: dict = {}
     ambiguous = set()
-    counts = {lang: Counter() for lang in LANGS}
+    counts: dict[str, Counter[str]] = {lang: Counter() for lang in LANGS}
     for path in sorted((ROOT / "nlu_data").glob("*/nlu.yml")):
         doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        per_lang = {lang: [] for lang in LANGS}
+        per_lang: dict[str, list[str]] = {lang: [] for lang in LANGS}
         for block in doc.get("nlu") or []:
             if "intent" not in block:
                 for lang in LANGS:
@@ -115,7 +115,9 @@ def macro_f1(rows: list, threshold: float | None = None) -> float:
     """threshold None: labels = gold + predicted (as Rasa's intent_report.json);
     else a prediction below it becomes nlu_fallback and labels = gold only (as
     bench/nlu_crossval.sh)."""
-    tp, fp, fn = Counter(), Counter(), Counter()
+    tp: Counter[str] = Counter()
+    fp: Counter[str] = Counter()
+    fn: Counter[str] = Counter()
     for _, gold, pred, conf in rows:
         if threshold is not None and conf < threshold:
             pred = "nlu_fallback"
@@ -215,7 +217,7 @@ def main() -> None:
                 print(f"{lang}-only crossval: 5 folds in {fmt_time(secs)}; rasa's report macro-F1 "
                       f"{report['macro avg']['f1-score']:.3f}")
 
-        mixed_rows = {lang: [] for lang in LANGS}
+        mixed_rows: dict[str, list[tuple]] = {lang: [] for lang in LANGS}
         mixed_out = Path(args.mixed_out)
         unmapped = 0
         for text, gold, pred, conf in load_rows(mixed_out):

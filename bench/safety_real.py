@@ -150,10 +150,10 @@ def main() -> int:
                                                "default_immediate": round(di, 4)}
     print("project eval sets (tests/data): fresh7 is held out from training; the others were trained on")
     for label, parts in (("fresh7 (held out)", ["fresh7"]), ("all other parts (trained on)", None)):
-        rows = eval_rows(parts)
+        labelled = eval_rows(parts)
         for name, scr in (("lexicon", lexicon), ("default", default)):
-            f = eval_figures(rows, [scr.screen(t).level for _w, t in rows])
-            print(f"  {label:30} {name:8} n={len(rows):>4} immediate {f['immediate']:.3f} high+ {f['high_plus']:.3f} "
+            f = eval_figures(labelled, [scr.screen(t).level for _w, t in labelled])
+            print(f"  {label:30} {name:8} n={len(labelled):>4} immediate {f['immediate']:.3f} high+ {f['high_plus']:.3f} "
                   f"none->high+ {f['none_to_high_plus']:.3f}")
             out["rows"][f"eval: {label} {name}"] = f
     print(f"screened in {secs:.0f} s")

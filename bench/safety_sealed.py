@@ -67,12 +67,12 @@ def main() -> int:
         for label, keep in subsets.items():
             pairs = [(w, g) for w, g, t in got if keep(t)]
             print(f"  {label:27s} n={len(pairs):3d}  {figures(pairs)}")
-        missed = {}
+        missed: dict[str, int] = {}
         for (want, cat, text), (_, level, _) in zip(data, got):
             if want >= Level.HIGH and level < Level.HIGH:
                 missed[cat] = missed.get(cat, 0) + 1
         print("  high+ missed by category:", dict(sorted(missed.items(), key=lambda kv: -kv[1])))
-        false = {}
+        false: dict[str, int] = {}
         for (want, cat, text), (_, level, _) in zip(data, got):
             if want is Level.NONE and level >= Level.HIGH:
                 key = "long" if len(text.split()) >= 25 else "short"
