@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from .common import STORE, language, message
 from .local_office import local_office_reply
@@ -53,7 +54,7 @@ class ActionFallback(Action):
         return "action_fallback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
         k = await STORE.get()
         text = tracker.latest_message.get("text") or ""
         if tracker.get_slot("awaiting_settlement") and looks_like_a_place(text):

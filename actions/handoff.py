@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from .common import STORE, language, latest_intent, message
 from .persona import handoff_skill, infer_persona
@@ -40,7 +41,7 @@ class ActionHandoffStart(Action):
         return "action_handoff_start"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
         k = await STORE.get()
         reason = REASON_BY_INTENT.get(latest_intent(tracker) or "", "requested")
         skill = handoff_skill(tracker)

@@ -11,6 +11,7 @@ from typing import Any, Dict, List, Optional, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from knowledge import Knowledge
 
@@ -48,6 +49,6 @@ class ActionLocalOffice(Action):
         return "action_local_office"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
         k = await STORE.get()
         return local_office_reply(k, tracker, dispatcher, tracker.latest_message.get("text"))

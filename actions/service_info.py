@@ -11,10 +11,11 @@ With no name ("és ők miben segítenek?") it is the first service of the last w
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Sequence, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 import knowledge
 from knowledge import Knowledge
@@ -25,7 +26,7 @@ from .persona import infer_persona
 MAX_SERVICES = 2  # more than two named: the where-to-turn answer fits better than a list of cards
 
 
-def named_services(k: Knowledge, text: Text, entities: List[Dict[Text, Any]] = ()) -> List[Text]:
+def named_services(k: Knowledge, text: Text, entities: Sequence[Dict[Text, Any]] = ()) -> List[Text]:
     """Service ids the message names, in the order named (entity values first)."""
     found: List[Text] = []
     for ent in entities:
@@ -78,7 +79,7 @@ class ActionServiceInfo(Action):
         return "action_service_info"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
         k = await STORE.get()
         lang = language(tracker)
         latest = tracker.latest_message or {}

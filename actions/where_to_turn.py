@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Optional, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from knowledge import Knowledge
 
@@ -61,7 +62,7 @@ class ActionWhereToTurn(Action):
         return "action_where_to_turn"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
         return await self.answer(dispatcher, tracker, latest_intent(tracker))
 
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,

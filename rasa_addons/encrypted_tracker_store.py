@@ -33,7 +33,7 @@ class EncryptedRedisTrackerStore(RedisTrackerStore):
         self._fernet = key_ring(os.environ.get(ENV))
         super().__init__(*args, **kwargs)
 
-    def serialise_tracker(self, tracker: DialogueStateTracker) -> Text:  # type: ignore[override]
+    def serialise_tracker(self, tracker: DialogueStateTracker) -> Text:
         plain = super().serialise_tracker(tracker)
         return self._fernet.encrypt(plain.encode()).decode()
 
