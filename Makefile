@@ -52,8 +52,16 @@ test-actions:  ## the custom actions in-process in .venv-rasa's pytest (tests_ac
 test-fast:  ## the edit loop: pytest without the trained model, Chromium and the slow tests (CONTRIBUTING.md)
 	$(PY) -m pytest -m "not needs_model and not browser and not slow" -q -x
 
-lint:  ## ruff on the Python code
-	$(PY) -m ruff check bot actions tests tests_actions bench knowledge wording
+# The Python code: the gateway's (Python 3.11, .venv) and Rasa's (actions/, rasa_addons/,
+# tests_actions/, scripts/rasa_main.py, and knowledge/ and wording/ which both import: Python 3.10, checked
+# against .venv-rasa's packages). Settings: pyproject.toml.
+PY_CODE := bot actions rasa_addons knowledge wording tests tests_actions bench scripts
+RASA_CODE := actions rasa_addons tests_actions scripts/rasa_main.py
+
+lint: setup  ## ruff, then mypy on the gateway's code and on Rasa's (its own Python and packages)
+	$(PY) -m ruff check $(PY_CODE)
+	$(PY) -m mypy
+	$(PY) -m mypy --python-executable $(RASA_VENV)/bin/python --python-version 3.10 $(RASA_CODE)
 
 bench:  ## the benchmarks (print figures; no pass/fail)
 	$(PY) bench/safety_bench.py
