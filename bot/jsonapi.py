@@ -17,7 +17,7 @@ async def json_body(request: web.Request) -> dict[str, Any]:
     try:
         body = await request.json()
     except ValueError:
-        raise web.HTTPBadRequest(text='{"error": "body must be JSON"}', content_type="application/json")
+        raise web.HTTPBadRequest(text='{"error": "body must be JSON"}', content_type="application/json") from None
     if not isinstance(body, dict):
         raise web.HTTPBadRequest(text='{"error": "body must be a JSON object"}', content_type="application/json")
     return body

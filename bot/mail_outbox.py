@@ -261,7 +261,7 @@ class MailOutbox:
             await self._send(body)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # refused, unreachable, timed out: count it and retry later
+        except Exception as exc:  # noqa: BLE001 - refused, unreachable, timed out: count it and retry later
             await self._failed(mid, kind, ref, attempts, type(exc).__name__, pid)
             return
         finally:
@@ -310,7 +310,7 @@ class MailOutbox:
             await pipe.execute()
         if give_up and pid:  # a given-up mail holds its conversation's later mails no longer
             await self._advance(keys=[keys.mail_due(), keys.mail_order(pid)], args=[mid, time.time()])
-        log.warning("mail not sent" + ("; given up" if give_up else "; will retry"),
+        log.warning("mail not sent; given up" if give_up else "mail not sent; will retry",
                     extra={"component": "mail", "kind": kind, "attempt": attempts, "error": error})
         await self._tell(Outcome(mid, kind, ref, GAVE_UP if give_up else FAILED, attempts, error, next_at))
 
@@ -320,7 +320,7 @@ class MailOutbox:
             return
         try:
             await handler(outcome)
-        except Exception as exc:  # the mail's fate is settled; a status write may be lost
+        except Exception as exc:  # noqa: BLE001 - the mail's fate is settled; a status write may be lost
             metrics.ERRORS.labels("mail_status").inc()
             log.error("mail outcome not recorded", extra={"component": "mail", "kind": outcome.kind,
                                                           "error": type(exc).__name__})

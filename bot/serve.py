@@ -119,8 +119,7 @@ async def serve(app: web.Application, host: str, port: int, **kwargs: Any) -> No
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()
-        while True:
-            await asyncio.sleep(3600)
+        await asyncio.Event().wait()  # serve until a signal (handle_signals) or a cancel ends it
     finally:
         await runner.cleanup()
 

@@ -120,7 +120,7 @@ async def _chat(request: web.Request, svc: HandoffService, op: Operator, pid: st
     try:
         after = max(0, int(request.query.get("after", "0")))
     except ValueError:
-        raise HandoffError("after must be an integer")
+        raise HandoffError("after must be an integer") from None
     return await request.app[VIEWS].chat(pid, op, after)
 
 
@@ -129,7 +129,7 @@ async def _verdict(request: web.Request, svc: HandoffService, op: Operator, pid:
     try:
         level, category, seq = verdicts.parse(await _body(request))
     except verdicts.VerdictError as exc:
-        raise HandoffError(str(exc))
+        raise HandoffError(str(exc)) from None
     return await svc.verdict(pid, op, level, category, seq)
 
 

@@ -244,7 +244,7 @@ async def set_authority(request: web.Request, store: ReportStore, operator: str)
         try:
             office = (k.offices if k else [])[int(body["office"])]
         except (ValueError, IndexError, TypeError):
-            raise ReportError("unknown office")
+            raise ReportError("unknown office") from None
         chosen = {"id": f"office:{body['office']}", "kind": "office",
                   "name": f"{office.get('service', '')} ({office.get('settlement', '')})",
                   "address": office.get("address"), "phone": office.get("phone")}

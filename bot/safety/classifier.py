@@ -594,9 +594,9 @@ def _threshold(scores: list[float], n_total: int, share: float) -> float:
 
 def figures(rows: list[tuple[str, str, str]], got: list[str]) -> dict:
     rank = {"none": 0, "concern": 1, "high": 2, "immediate": 3}
-    imm = [g for (l, _c, _t), g in zip(rows, got) if l == "immediate"]
-    hi = [g for (l, _c, _t), g in zip(rows, got) if rank[l] >= 2]
-    none = [g for (l, _c, _t), g in zip(rows, got) if l == "none"]
+    imm = [g for (want, _c, _t), g in zip(rows, got) if want == "immediate"]
+    hi = [g for (want, _c, _t), g in zip(rows, got) if rank[want] >= 2]
+    none = [g for (want, _c, _t), g in zip(rows, got) if want == "none"]
     return {
         "recall_immediate": round(sum(g == "immediate" for g in imm) / max(len(imm), 1), 3),
         "recall_high_plus": round(sum(rank[g] >= 2 for g in hi) / max(len(hi), 1), 3),
