@@ -167,7 +167,7 @@ async def main(args: argparse.Namespace) -> None:
         desk = gw.app[DESK]
         send_ms: list[float] = []
         reach_ms: list[float] = []
-        for i in range(args.reports):
+        for _ in range(args.reports):
             report = await desk.reports.create({"what": "A szomszéd gyereket minden este bántják.", "child_age": "9",
                                                 "settlement": "Mintafalva"})
             await desk.reports.set_authority(report.rid, {"id": "dir:bench", "name": "Bench hivatal",

@@ -168,7 +168,8 @@ for path in sys.argv[1:]:
     agent = Agent.load(path)
     loaded = rss()
     asyncio.run(agent.parse_message("szia, segitseget szeretnek kerni"))
-    print(f"model {os.path.basename(path)} load_s {time.monotonic() - t0:.1f} loaded {loaded:.0f} parsed {rss():.0f}", flush=True)
+    print(f"model {os.path.basename(path)} load_s {time.monotonic() - t0:.1f} loaded {loaded:.0f} "
+          f"parsed {rss():.0f}", flush=True)
 """
 
 
@@ -203,7 +204,8 @@ def main() -> None:
             print(f"{lang}: {sum(c.values())} examples, {len(c)} intents (faq/* counted as faq), "
                   f"fewest {min(c.values())}")
         if split["ambiguous"]:
-            print(f"{split['ambiguous']} texts occur in both languages' data (left out of the mixed per-language figures)")
+            print(f"{split['ambiguous']} texts occur in both languages' data "
+                  "(left out of the mixed per-language figures)")
 
         split_rows = {}
         if not args.skip_crossval:

@@ -89,13 +89,13 @@ def main() -> int:
         rows = sample(corpora.load(name), args.per_corpus, args.seed)
         if not rows:
             continue
-        keys_of = (lambda r: [name, f"{name}/{r.group}"]) if name in ("nerkor", "reddit_rmhd") else (lambda r: [name])
+        by_group = name in ("nerkor", "reddit_rmhd")  # these corpora also report per group
         lang = rows[0].lang
         seen: set[str] = set()
         for r in rows:
             lex = lexicon.screen(r.text).level
             dflt = default.screen(r.text).level
-            for key in keys_of(r):
+            for key in ([name, f"{name}/{r.group}"] if by_group else [name]):
                 groups[key]["lexicon"].append(lex)
                 groups[key]["default"].append(dflt)
                 if key not in seen:
@@ -139,7 +139,8 @@ def main() -> int:
         for label, names in (("r/SuicideWatch", ["suicidewatch"]), ("r/depression", ["depression"]),
                              ("ordinary subreddits", list(corpora.ORDINARY_GROUPS)),
                              ("other mental-health subreddits",
-                              [g for g in red if g not in corpora.ORDINARY_GROUPS and g not in corpora.DISTRESS_GROUPS])):
+                              [g for g in red
+                               if g not in corpora.ORDINARY_GROUPS and g not in corpora.DISTRESS_GROUPS])):
             lx = [lv for g in names for lv in red.get(g, {}).get("lexicon", [])]
             df = [lv for g in names for lv in red.get(g, {}).get("default", [])]
             (lh, li), (dh, di) = shares(lx), shares(df)
@@ -153,7 +154,8 @@ def main() -> int:
         labelled = eval_rows(parts)
         for name, scr in (("lexicon", lexicon), ("default", default)):
             f = eval_figures(labelled, [scr.screen(t).level for _w, t in labelled])
-            print(f"  {label:30} {name:8} n={len(labelled):>4} immediate {f['immediate']:.3f} high+ {f['high_plus']:.3f} "
+            print(f"  {label:30} {name:8} n={len(labelled):>4} immediate {f['immediate']:.3f} "
+                  f"high+ {f['high_plus']:.3f} "
                   f"none->high+ {f['none_to_high_plus']:.3f}")
             out["rows"][f"eval: {label} {name}"] = f
     print(f"screened in {secs:.0f} s")

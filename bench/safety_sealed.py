@@ -22,7 +22,8 @@ from bot.screening import Level  # noqa: E402
 
 ACCENTS = re.compile(r"[áéíóöőúüűÁÉÍÓÖŐÚÜŰ]")
 HUNGARIAN_HINT = re.compile(r"\b(a|az|és|es|hogy|nem|van|meg|egy|mert|vagy|itt|most|nagyon)\b", re.I)
-ODD = re.compile(r"[\u00ad\u034f\u115f\u1160\u180b-\u180f\u200b-\u200f\u2060-\u2064\u3164\ufe00-\ufe0f\uffa0\u0400-\u04ff]")
+ODD = re.compile(r"[\u00ad\u034f\u115f\u1160\u180b-\u180f\u200b-\u200f\u2060-\u2064\u3164\ufe00-\ufe0f"
+                 r"\uffa0\u0400-\u04ff]")
 SPACED = re.compile(r"\b(\w ){3,}\w\b")
 LEET = re.compile(r"\b[a-z]*[a-z][0134@][a-z]+\b", re.I)
 
@@ -68,12 +69,12 @@ def main() -> int:
             pairs = [(w, g) for w, g, t in got if keep(t)]
             print(f"  {label:27s} n={len(pairs):3d}  {figures(pairs)}")
         missed: dict[str, int] = {}
-        for (want, cat, text), (_, level, _) in zip(data, got):
+        for (want, cat, _text), (_, level, _) in zip(data, got):
             if want >= Level.HIGH and level < Level.HIGH:
                 missed[cat] = missed.get(cat, 0) + 1
         print("  high+ missed by category:", dict(sorted(missed.items(), key=lambda kv: -kv[1])))
         false: dict[str, int] = {}
-        for (want, cat, text), (_, level, _) in zip(data, got):
+        for (want, _cat, text), (_, level, _) in zip(data, got):
             if want is Level.NONE and level >= Level.HIGH:
                 key = "long" if len(text.split()) >= 25 else "short"
                 false[key] = false.get(key, 0) + 1

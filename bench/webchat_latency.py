@@ -16,7 +16,8 @@ import aiohttp
 
 MESSAGES = [
     "szia", "hova fordulhatok ha a szomszed gyereket bantjak?", "köszönöm", "mi az a gyámhatóság?",
-    "ingyenes?", "anonim maradhatok?", "hello", "where can I get help for a child?", "jo ejt", "mikor vagytok elerhetoek?",
+    "ingyenes?", "anonim maradhatok?", "hello", "where can I get help for a child?", "jo ejt",
+    "mikor vagytok elerhetoek?",
 ]
 
 

@@ -43,7 +43,8 @@ class AofRewriter:
             except (RedisError, OSError) as exc:
                 # Redis down, or a rewrite already running (it may have forked before the
                 # erase): try again next period.
-                log.warning("aof rewrite after erase postponed", extra={"component": "aof", "error": type(exc).__name__})
+                log.warning("aof rewrite after erase postponed",
+                            extra={"component": "aof", "error": type(exc).__name__})
                 self._wanted.set()
 
     async def _rewrite(self) -> None:

@@ -23,7 +23,8 @@ FORMAL, INFORMAL = "formal", "informal"
 # child's weaker words below, since an adult also has a "húgom".
 _ADULT_STRONG = re.compile(
     r"\b(a lanyom|a fiam|lanyomat|fiamat|lanyommal|fiammal|lanyomnak|fiamnak|kamasz fiam|kamasz lanyom|"
-    r"(?:[0-9]{1,2}|kis|nagy|kisebbik|nagyobbik|legkisebb) (?:eves )?(?:fiam|lanyom|fiamat|lanyomat|gyerekem|gyermekem)|"
+    r"(?:[0-9]{1,2}|kis|nagy|kisebbik|nagyobbik|legkisebb) (?:eves )?"
+    r"(?:fiam|lanyom|fiamat|lanyomat|gyerekem|gyermekem)|"
     r"a gyermekem|a gyerekem|gyerekeim|gyermekeim|a gyerekek velem|unokam|"
     r"a parom|a volt parom|a ferjem|a volt ferjem|ferjem|a felesegem|a volt felesegem|az elettarsam|elettarsam|"
     r"sogorom|sogornom|menyem|vejem|"

@@ -27,7 +27,8 @@ SENTENCES = [
     "mikor vagytok elérhetőek", "hol van krízisotthon és meddig lehet ott maradni",
     "védőnőként jelezném, hogy egy családnál elhanyagolást tapasztalok, mi a teendő ilyenkor pontosan?",
     "where can I get help for a child who is being neglected by the parents next door?",
-    "is it free", "thank you", "can I stay anonymous", "az osztálytársaim csúfolnak az iskolában és nem tudom kinek szóljak",
+    "is it free", "thank you", "can I stay anonymous",
+    "az osztálytársaim csúfolnak az iskolában és nem tudom kinek szóljak",
     "szakemberként elakadtam egy ügyben, konzultálnék valakivel a családok átmeneti otthonáról",
     "a gyerek apja külföldre akarja vinni a gyereket, hova forduljak, mert nem egyeztem bele",
 ]

@@ -11,7 +11,8 @@ from bot.inbound import Inbound
 from tests.conftest import free_port
 
 KINDS = ["text", "sticker", "photo", "voice", "document", "location", "contact", "video", "unknown"]
-ODD = st.sampled_from(["\u202e", "\u202d", "\u200b", "\u200d", "\ufeff", "\x00", "\x1b[31m", "\r\n", "🙂", "👨‍👩‍👧", "ő", "ű"])
+ODD = st.sampled_from(["\u202e", "\u202d", "\u200b", "\u200d", "\ufeff", "\x00", "\x1b[31m", "\r\n",
+                       "🙂", "👨‍👩‍👧", "ő", "ű"])
 TEXT = st.one_of(
     st.text(max_size=300),
     st.lists(st.one_of(st.text(max_size=20), ODD), max_size=30).map("".join),

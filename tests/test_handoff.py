@@ -303,7 +303,8 @@ async def test_return_to_bot_and_close_with_outcome(gw: Any, http: aiohttp.Clien
     await say(http, gw.url, s, "/operator")
     await api(http, "POST", gw.url, f"/api/operator/chats/{pid}/claim")
     assert (await api(http, "POST", gw.url, f"/api/operator/chats/{pid}/close", {"outcome": "nonsense"}))[0] == 400
-    status, body = await api(http, "POST", gw.url, f"/api/operator/chats/{pid}/close", {"outcome": "family_relationships"})
+    status, body = await api(http, "POST", gw.url, f"/api/operator/chats/{pid}/close",
+                             {"outcome": "family_relationships"})
     assert status == 200 and body["state"] == "closed"
     closing = (await person_inbox(http, gw.url, s))[-1]["text"]
     assert closing == data.text("closed", "hu") and "116 111" in closing
@@ -375,7 +376,8 @@ def test_lua_key_layout_matches_bot_keys() -> None:
 # -- what only the statistical signals catch ----------------------------------------------
 # Wording the lexicon has no entry for (checked below with the lexicon alone): the default
 # screen's classifier still hands it to a person, and with "20 perc múlva" it is immediate.
-UNSEEN_HIGH = "az edzőnk mindig azt mondja hogy maradjak ott edzés után egyedül vele, és utána olyanokat kér amit nem akarok"
+UNSEEN_HIGH = ("az edzőnk mindig azt mondja hogy maradjak ott edzés után egyedül vele, "
+               "és utána olyanokat kér amit nem akarok")
 UNSEEN_NOW = "egy bácsi a neten azt írta 20 perc múlva vár a parkban és hozzak fürdőruhát"
 
 

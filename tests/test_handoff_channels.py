@@ -29,7 +29,8 @@ async def test_telegram_relay_both_ways(gateway_factory: Any, fake_telegram: Any
     assert (await api(http, "POST", gw.url, f"/api/operator/chats/{pid}/claim"))[0] == 200
     assert (await fake_telegram.wait_for(chat, 3))[-1] == data.text("operator_joined", "hu")
     # operator -> person
-    assert (await api(http, "POST", gw.url, f"/api/operator/chats/{pid}/messages", {"text": "Szia, itt vagyok."}))[0] == 200
+    sent = await api(http, "POST", gw.url, f"/api/operator/chats/{pid}/messages", {"text": "Szia, itt vagyok."})
+    assert sent[0] == 200
     assert (await fake_telegram.wait_for(chat, 4))[-1] == "Szia, itt vagyok."
     # person -> operator; the bot says nothing
     fake_telegram.user_message(chat, "Segítség kell, otthon baj van.")
@@ -43,7 +44,8 @@ async def test_telegram_relay_both_ways(gateway_factory: Any, fake_telegram: Any
     assert len(fake_telegram.texts_to(chat)) == 4
     assert BOT_DOWN not in fake_telegram.texts_to(chat)
     # close: the person is told, on Telegram
-    assert (await api(http, "POST", gw.url, f"/api/operator/chats/{pid}/close", {"outcome": "family_relationships"}))[0] == 200
+    closed = await api(http, "POST", gw.url, f"/api/operator/chats/{pid}/close", {"outcome": "family_relationships"})
+    assert closed[0] == 200
     assert (await fake_telegram.wait_for(chat, 5))[-1] == data.text("closed", "hu")
 
 

@@ -63,7 +63,8 @@ def test_training_is_deterministic(tmp_path) -> None:
 def test_default_training_leaves_the_sealed_set_out() -> None:
     names = [p.name for p in C.default_paths()]
     assert C.HELD_OUT == ("fresh7",)
-    assert "safety_eval_fresh7.tsv" not in names and "safety_eval_fresh6.tsv" in names and "safety_eval_tune.tsv" in names
+    assert "safety_eval_fresh7.tsv" not in names
+    assert "safety_eval_fresh6.tsv" in names and "safety_eval_tune.tsv" in names
 
 
 def test_committed_weights_are_compact_and_held_out(model) -> None:
@@ -95,7 +96,8 @@ def test_clear_danger_scores_high(model, text) -> None:
                                   "majd meghalok a röhögéstől", "this homework is killing me",
                                   # a child's voice alone is not danger (it was, before ordinary chat
                                   # became a negative: 0.92 for "még csak 10 éves vagyok")
-                                  "még csak 10 éves vagyok", "most nem", "do i have to pay", "i'm 14 and writing about myself"])
+                                  "még csak 10 éves vagyok", "most nem", "do i have to pay",
+                                  "i'm 14 and writing about myself"])
 def test_ordinary_chat_never_high(model, text) -> None:
     s = _make(classifier=model)
     assert s.screen(text).level < Level.HIGH
@@ -140,7 +142,8 @@ def test_urgency_for_a_classifier_raise(lexicon_only, text, now) -> None:
     assert bool(lexicon_only._matcher.urgent(text, safety.CLASSIFIER_CATEGORY)) is now
 
 
-@pytest.mark.parametrize("text", ["a játékban megöltem a sárkányt", "a filmben lelőtték a rendőrt", "apa megverte sakkban", "ez a házi megöl"])
+@pytest.mark.parametrize("text", ["a játékban megöltem a sárkányt", "a filmben lelőtték a rendőrt",
+                                  "apa megverte sakkban", "ez a házi megöl"])
 def test_suppressors_win(lexicon_only, model, text) -> None:
     result, suppressed = lexicon_only.screen_detail(text)
     assert suppressed and result.level < Level.HIGH
@@ -166,7 +169,7 @@ def test_ordinary_chat_nobody_trained_on_rarely_reaches_the_queue() -> None:
     texts = []
     for block in yaml.safe_load((DATA / "nlu_heldout.yml").read_text(encoding="utf-8"))["nlu"]:
         if block["intent"].split("/")[0] in C.ORDINARY_INTENTS:
-            texts += [l[2:].strip() for l in block["examples"].splitlines() if l.startswith("- ")]
+            texts += [ln[2:].strip() for ln in block["examples"].splitlines() if ln.startswith("- ")]
     assert len(texts) > 200
     screener = _make()
     raised = [t for t in texts if screener.screen(t).level >= Level.HIGH]

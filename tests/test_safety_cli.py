@@ -12,7 +12,8 @@ PYTHON = str(PY) if PY.exists() else sys.executable
 
 
 def run(stdin: bytes) -> list[dict]:
-    out = subprocess.run([PYTHON, "-m", "bot.safety"], input=stdin, capture_output=True, cwd=ROOT, timeout=60, check=True)
+    out = subprocess.run([PYTHON, "-m", "bot.safety"], input=stdin, capture_output=True, cwd=ROOT, timeout=60,
+                         check=True)
     assert out.stderr == b""
     lines = out.stdout.decode("utf-8").split("\n")
     assert lines[-1] == ""

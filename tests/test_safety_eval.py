@@ -57,8 +57,9 @@ typo-corrected (settings.fuzzy_skip: "megeri"). fresh5 before round 6: immediate
 high+ 0.704, none->high+ 0.097, concern->high+ 0.139; after: immediate 1.000, high+ 1.000,
 none->high+ 0.000, concern->high+ 0.028 (tuned, so optimistic; the once-measured figure above
 is the honest one). fresh3 moved from immediate 0.923 to 0.962 (a trafficking booster: men
-or clients coming "este"/tonight to a child who is held); the other parts did not move. The round-6 unit-test sentences (written for
-the tests, not taken from any part, but by the author of the rules) held 39 of 40 catches and
+or clients coming "este"/tonight to a child who is held); the other parts did not move. The
+round-6 unit-test sentences (written for the tests, not taken from any part, but by the author
+of the rules) held 39 of 40 catches and
 21 of 23 guards on their first run: a check of the mechanisms, not an unseen-wording figure.
 
 The classifier (session 3) is on by default now, trained with ordinary chat as negatives on
@@ -134,7 +135,7 @@ PARTS = {
 
 def load_part(path: Path) -> list[tuple[Level, str, str]]:
     rows = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         level, category, text = line.split("\t", 2)
@@ -153,7 +154,8 @@ def metrics(rows: list[tuple[Level, str, str]]) -> dict:
         "recall_immediate": sum(g is Level.IMMEDIATE for g in imm) / len(imm),
         "recall_high_plus": sum(g >= Level.HIGH for g in hi) / len(hi),
         "false_alarm_none": sum(g >= Level.HIGH for g in none) / len(none),
-        "misses": [(w.value, g.value, t) for w, g, t in got if w >= Level.HIGH and (g < Level.HIGH or (w is Level.IMMEDIATE and g is not Level.IMMEDIATE))],
+        "misses": [(w.value, g.value, t) for w, g, t in got
+                   if w >= Level.HIGH and (g < Level.HIGH or (w is Level.IMMEDIATE and g is not Level.IMMEDIATE))],
         "false_alarms": [(w.value, g.value, t) for w, g, t in got if w is Level.NONE and g >= Level.HIGH],
     }
 
@@ -163,7 +165,7 @@ def report(name: str, m: dict) -> None:
           f"recall(high+)={m['recall_high_plus']:.3f} none->high+={m['false_alarm_none']:.3f}")
     for w, g, t in m["misses"]:
         print(f"  MISS want={w} got={g}: {t}")
-    for w, g, t in m["false_alarms"]:
+    for _w, g, t in m["false_alarms"]:
         print(f"  FALSE ALARM got={g}: {t}")
 
 
@@ -237,8 +239,8 @@ def test_targets(part: str) -> None:
     assert m["false_alarm_none"] <= false_alarms, m["false_alarms"]
 
 
-@pytest.mark.parametrize("part, at_least", [("fresh2", 200), ("fresh3", 80), ("fresh4", 80), ("fresh5", 200), ("fresh6", 200),
-                                              ("fresh7", 200)])
+@pytest.mark.parametrize("part, at_least", [("fresh2", 200), ("fresh3", 80), ("fresh4", 80), ("fresh5", 200),
+                                              ("fresh6", 200), ("fresh7", 200)])
 def test_fresh_parts_are_big_and_mixed(part: str, at_least: int) -> None:
     rows = load_part(FRESH[part])
     assert len(rows) >= at_least

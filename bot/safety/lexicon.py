@@ -159,7 +159,8 @@ _BOOST_FIELDS = {"id", "categories", "min_level", "match", "raise_to", "example"
 _COMBO_FIELDS = {"id", "all_tags", "category", "raise_to", "example", "note"}
 _WORD_FIELDS = {"forms", "ambiguous", "fuzzy", "note", "compound"}
 _TOP_FIELDS = {"version", "settings", "words", "entries", "suppressors", "boosters", "combos"}
-_SETTINGS_FIELDS = {"max_gap", "concern_streak_to_high", "negators", "verb_prefixes", "prefix_gap", "prefix_join_skip", "fuzzy_skip"}
+_SETTINGS_FIELDS = {"max_gap", "concern_streak_to_high", "negators", "verb_prefixes", "prefix_gap", "prefix_join_skip",
+                    "fuzzy_skip"}
 
 
 def _check_fields(where: str, data: Any, allowed: set[str], required: set[str]) -> None:
