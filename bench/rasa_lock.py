@@ -108,7 +108,7 @@ async def trial(lifetime: str, redis_server: RedisServer, b: BenchRasa, procs: P
     procs.add(f"rasa A {lifetime}", a.procs[0])
     redis = Redis.from_url(redis_server.url)
     try:
-        await asyncio.to_thread(a.wait_ready_rasa, 300)
+        await asyncio.to_thread(_wait_ready_rasa, a, 300)
         sender = "lockbench-" + uuid.uuid4().hex[:12]
         first = None
         for text in (QUESTION, NONSENSE):  # until A hangs on its action call
@@ -157,8 +157,6 @@ def _wait_ready_rasa(self: BenchRasa, timeout: float) -> None:
         time.sleep(0.5)
     raise RuntimeError(f"Rasa not ready after {timeout} s; see {self.logs}")
 
-
-BenchRasa.wait_ready_rasa = _wait_ready_rasa  # type: ignore[attr-defined]
 
 
 async def run(args: argparse.Namespace) -> int:

@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 
 from bot import keys
 from bot.appkeys import HANDOFF
+from bot.redis_values import as_text
 from tests.conftest import free_port
 
 AUTH = {"Authorization": "Bearer test-operator-token-0123456789"}
@@ -70,7 +71,7 @@ async def test_a_queue_event_reads_the_head_of_the_queue_not_everyone(gateway_fa
     # The first 20 heard their new place; 21st and beyond moved by one of hundreds: not told.
     for pid in pids[1:21]:
         assert (await redis.hget(keys.handoff_ticket(pid), "told_pos")) is not None
-    told = {pid: int(await redis.hget(keys.handoff_ticket(pid), "told_pos")) for pid in pids[1:]}
+    told = {pid: int(as_text(await redis.hget(keys.handoff_ticket(pid), "told_pos"))) for pid in pids[1:]}
     assert [told[p] for p in pids[1:21]] == list(range(1, 21))
     assert told[pids[200]] == 201  # unchanged: told 201, now 200 (a change nobody notices)
 
@@ -85,12 +86,12 @@ async def test_further_back_a_place_is_told_when_it_moved_by_a_tenth_at_the_peri
     for pid in pids[:25]:
         assert await svc.queue.claim(pid, "pos-op")
     await svc.update_positions()  # an event: the head only
-    assert int(await redis.hget(keys.handoff_ticket(pids[100]), "told_pos")) == 101
+    assert int(as_text(await redis.hget(keys.handoff_ticket(pids[100]), "told_pos"))) == 101
     await svc.update_positions(everyone=True)  # the periodic pass walks the whole queue
     tickets = {p: await redis.hmget(keys.handoff_ticket(p), "told_pos") for p in (pids[100], pids[289], pids[299])}
-    assert int(tickets[pids[100]][0]) == 76  # 101 -> 76: moved by a quarter, told
-    assert int(tickets[pids[289]][0]) == 290  # 290 -> 265: less than a tenth, not told
-    assert int(tickets[pids[299]][0]) == 300
+    assert int(as_text(tickets[pids[100]][0])) == 76  # 101 -> 76: moved by a quarter, told
+    assert int(as_text(tickets[pids[289]][0])) == 290  # 290 -> 265: less than a tenth, not told
+    assert int(as_text(tickets[pids[299]][0])) == 300
     # what the person now 76th heard, in their own transcript
     entries = await gw.app[HANDOFF].store.read(pids[100], 0)
     assert any("76" in e.text for e in entries)

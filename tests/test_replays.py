@@ -27,7 +27,7 @@ class SlowRasa(FakeRasa):
 
     delay = 1.0
 
-    async def webhook(self, request: web.Request) -> web.StreamResponse:
+    async def webhook(self, request: web.Request) -> web.Response:
         await asyncio.sleep(self.delay)
         return await super().webhook(request)
 
