@@ -25,6 +25,7 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from .common import language
 from .persona import handoff_skill
@@ -88,7 +89,7 @@ class AskReport:
         return f"action_ask_{self.slot}"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
         say(dispatcher, tracker, self.slot, BUTTON_KIND.get(self.slot, "free"))
         return []
 
@@ -175,7 +176,7 @@ class ActionAskReportConfirm(Action):
         return "action_ask_report_confirm"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
         if tracker.get_slot("report_stopped"):
             say(dispatcher, tracker, "report_stopped")
         kinds = pii_found(tracker)
@@ -193,7 +194,7 @@ class ActionReportSubmit(Action):
         return "action_report_submit"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
         count = given(tracker)
         if tracker.get_slot("report_confirm") == "yes" and count:
             # The gateway stores it (sealed; "in danger right now: yes" marks it immediate)
@@ -213,5 +214,5 @@ class ActionReportReset(Action):
         return "action_report_reset"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
         return reset_events()

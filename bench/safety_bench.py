@@ -178,8 +178,9 @@ def main(argv: list[str] | None = None) -> int:
           f"{'yes' if first['classifier'] else 'NO'}; urgency model: {'yes' if first['urgency'] else 'no'}")
     print(f"load average (1 min) during the runs: {min(loads):.2f}-{max(loads):.2f} on {os.cpu_count()} cores; "
           f"medians of {args.runs} runs, CPU time, one core")
-    rows = [("load (ms)", "load_ms", "{:,.0f}"), ("warm msgs/s (>= 5,000)", "rate", "{:,.0f}"),
-            ("cold median (ms)", "cold_median", "{:.3f}"), ("cold slowest (ms, <= 25)", "cold_max", "{:.1f}")]
+    rows: list[tuple[str, str | tuple[str, str], str]] = [
+        ("load (ms)", "load_ms", "{:,.0f}"), ("warm msgs/s (>= 5,000)", "rate", "{:,.0f}"),
+        ("cold median (ms)", "cold_median", "{:.3f}"), ("cold slowest (ms, <= 25)", "cold_max", "{:.1f}")]
     rows += [(f"{name} cold (ms{', < 50' if name.startswith('20k') else ''})", ("big", name), "{:.1f}")
              for name, _k, _s in BIG]
     names = [n for n, _t in trees]

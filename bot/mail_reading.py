@@ -146,7 +146,7 @@ def auto_reason(msg: EmailMessage, sender: str, own: str) -> str:
 
 def parse_mail(raw: bytes, own_address: str, max_chars: int, *, headers_only: bool = False) -> Mail:
     """Read one mail (RFC 5322 bytes) as the channel needs it. Never raises on bad input."""
-    msg: EmailMessage = message_from_bytes(raw, policy=policy.default)  # type: ignore[assignment]
+    msg: EmailMessage = message_from_bytes(raw, policy=policy.default)
     mail = Mail()
     try:
         sender = parseaddr(str(msg.get("From", "")))[1]

@@ -24,6 +24,7 @@ from bot import keys, metrics, texts
 from bot import telegram_streams as streams
 from bot.crypto import Sealer
 from bot.delivery import Reply
+from bot.redis_values import as_text, stream_batches, stream_entries
 from bot.telegram_updates import CHANNEL
 
 log = logging.getLogger(__name__)
@@ -107,14 +108,14 @@ class TelegramOutbox:
                     continue
                 if loop.time() - last_claim > 30:
                     # Entries another (crashed) sender took but never acknowledged.
-                    _, claimed, *_ = await self.redis.xautoclaim(stream, group, self.consumer,
-                                                                 min_idle_time=30_000, count=100)
+                    claimed = (await self.redis.xautoclaim(stream, group, self.consumer,
+                                                           min_idle_time=30_000, count=100))[1]
                     last_claim = loop.time()
-                    self._queue_out(claimed or [])
+                    self._queue_out(stream_entries(claimed))
                 batch = await self.redis.xreadgroup(group, self.consumer, {stream: ">"}, count=50, block=1000)
                 if self.stopping:
                     break  # read but not sent: the entries stay pending for the next process
-                for _, entries in batch or []:
+                for _, entries in stream_batches(batch):
                     self._queue_out(entries)
             except asyncio.CancelledError:
                 raise
@@ -231,7 +232,7 @@ class TelegramOutbox:
             mark = await asyncio.wait_for(self.redis.get(keys.erased(body["pid"])), 1.0)
         except (TimeoutError, RedisError, OSError):
             return False  # cannot tell: a reply sent beats a reply lost (112 never waits on it)
-        return mark is not None and entry_key(body["entry"]) <= entry_key(mark.decode())
+        return mark is not None and entry_key(body["entry"]) <= entry_key(as_text(mark))
 
     def drop_chat(self, chat_id: Any) -> None:
         """/torles: forget the chat's replies waiting in memory (the eraser deleted their

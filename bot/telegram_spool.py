@@ -138,7 +138,7 @@ class TelegramSpool:
         self._answering.add(name)
         task = asyncio.create_task(self._answer(name, record, notice))
         self.tasks[name] = task  # the channel's stop() cancels it with the others
-        task.add_done_callback(lambda _t, n=name: self.tasks.pop(n, None))
+        task.add_done_callback(lambda _t: self.tasks.pop(name, None))
 
     async def _replay_one(self, name: str, record: dict[str, Any]) -> None:
         """Into the inbox (normal path from here), then off the disk; Redis errors propagate."""

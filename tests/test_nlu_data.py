@@ -144,8 +144,8 @@ def _report_questions() -> dict:
     found = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef) and [getattr(b, "id", "") for b in node.bases] == ["AskReport", "Action"]:
-            slot = next(i.value.value for i in node.body if isinstance(i, ast.Assign)
-                        and getattr(i.targets[0], "id", "") == "slot")
+            slot = next(str(i.value.value) for i in node.body if isinstance(i, ast.Assign)
+                        and isinstance(i.value, ast.Constant) and getattr(i.targets[0], "id", "") == "slot")
             found[f"action_ask_{slot}"] = node
     return found
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import string
 from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain, islice
 from typing import NamedTuple
@@ -25,7 +26,7 @@ from typing import NamedTuple
 try:  # the regex parser, to learn which letters a word matching an element can start with
     from re import _parser as _sre_parse  # type: ignore[attr-defined]  # Python >= 3.11
 except ImportError:  # pragma: no cover
-    import sre_parse as _sre_parse  # type: ignore[no-redef]
+    import sre_parse as _sre_parse
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -205,8 +206,8 @@ class Matcher:
         self._rest_all = self._chunks(sorted(rest))
         self.prefix_rx = re.compile("(?:" + "|".join(lexicon.verb_prefixes) + ")")
         self.stem_heads = frozenset(s[:3] for el in self.elements for s in el.stems if len(s) >= 3)
-        keys = sorted({k for el in self.elements for k in el.fuzzy_keys})
-        self.fuzzy_heads = frozenset(k[:1] for k in keys)
+        fuzzy_keys = sorted({k for el in self.elements for k in el.fuzzy_keys})
+        self.fuzzy_heads = frozenset(k[:1] for k in fuzzy_keys)
         self.fuzzy_by_len: dict[int, list[str]] = {}
         for k in keys:
             self.fuzzy_by_len.setdefault(len(k), []).append(k)
@@ -601,7 +602,7 @@ class Matcher:
                     if sup.scope == "near":  # the context's words and `window` around them, same piece
                         parts = {toks[u].part for u in used}
                         lo, hi = max(0, first - sup.window), min(len(toks) - 1, last + sup.window)
-                        span = [i for i in range(lo, hi + 1) if toks[i].part in parts]
+                        span: Sequence[int] = [i for i in range(lo, hi + 1) if toks[i].part in parts]
                     else:
                         span = range(first, last + 1)
                     for i in span:

@@ -22,8 +22,8 @@ try:
     from re import _constants as _sre_const  # type: ignore[attr-defined]  # Python >= 3.11
     from re import _parser as _sre_parse  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover
-    import sre_constants as _sre_const  # type: ignore[no-redef]
-    import sre_parse as _sre_parse  # type: ignore[no-redef]
+    import sre_constants as _sre_const
+    import sre_parse as _sre_parse
 
 LIMIT = 4000  # spellings per element; a larger language stays a regex
 _SMALL_SET = 10  # a character class of at most this many letters inside a word is spelt out ("[2-9]")
