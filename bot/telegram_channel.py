@@ -95,6 +95,7 @@ class TelegramChannel:
         self._unacked: dict[bytes, int] = {}  # inbox entries answered, acknowledgement failed
         self._tasks: list[asyncio.Task[None]] = []
         self._chains: dict[Any, asyncio.Task[None]] = {}  # chat -> its last inbox task (order)
+        self._background: set[asyncio.Task[None]] = set()  # acknowledgements of unreadable entries
         self._inflight_in: set[bytes] = set()
         # Set by stop(). The loops check it on every round: redis-py can swallow a task's
         # cancellation inside a blocking XREADGROUP and return normally, so a loop that relied
@@ -129,7 +130,8 @@ class TelegramChannel:
         """Stop within about two seconds. Work cut short stays unacknowledged in the inbox and
         outbox streams, so the next process takes it over (nothing kept is lost)."""
         self._stopping = self.outbox.stopping = self.spool.stopping = True
-        tasks = [*self._tasks, *self.outbox.workers.values(), *self._chains.values(), *self.spool.tasks.values()]
+        tasks = [*self._tasks, *self._background, *self.outbox.workers.values(), *self.outbox.background,
+                 *self._chains.values(), *self.spool.tasks.values()]
         for t in tasks:
             t.cancel()
         late: set[asyncio.Task[None]] = set()
@@ -252,7 +254,9 @@ class TelegramChannel:
             except Exception:  # noqa: BLE001 - an unreadable entry must not stop the others
                 log.error("unreadable inbox entry dropped", extra={"component": "telegram"})
                 metrics.ERRORS.labels("unreadable_record").inc()
-                asyncio.create_task(streams.done_in(self.redis, entry_id, None))
+                task = asyncio.create_task(streams.done_in(self.redis, entry_id, None))
+                self._background.add(task)  # held: an unreferenced task can be collected mid-run
+                task.add_done_callback(self._background.discard)
                 continue
             chat = chat_of(data)
             self._inflight_in.add(entry_id)

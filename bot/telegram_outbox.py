@@ -74,6 +74,8 @@ class TelegramOutbox:
         self.consumer = consumer
         self._queues: dict[Any, deque[tuple[bytes, dict[str, Any]]]] = {}
         self.workers: dict[Any, asyncio.Task[None]] = {}  # chat -> its sender
+        # acknowledgements of unreadable entries: held, or a task can be collected mid-run
+        self.background: set[asyncio.Task[None]] = set()
         self._inflight: set[bytes] = set()
         self._send_slots = asyncio.Semaphore(MAX_PARALLEL_SENDS)
         self.sender_beat = 0.0  # loop time of the outbox reader's last round (health)
@@ -135,7 +137,9 @@ class TelegramOutbox:
             except Exception:  # noqa: BLE001
                 log.error("unreadable outbox entry dropped", extra={"component": "telegram"})
                 metrics.ERRORS.labels("unreadable_record").inc()
-                asyncio.create_task(streams.done_out(self.redis, entry_id))
+                task = asyncio.create_task(streams.done_out(self.redis, entry_id))
+                self.background.add(task)
+                task.add_done_callback(self.background.discard)
                 continue
             self._inflight.add(entry_id)
             body["entry"] = entry_id.decode()  # in memory only: checked against /torles
