@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Tracker
 
@@ -56,12 +56,12 @@ class KnowledgeStore:
 STORE = KnowledgeStore()
 
 
-def language(tracker: Tracker) -> Text:
+def language(tracker: Tracker) -> str:
     """The gateway-set language slot; Hungarian unless it says English."""
     return "en" if tracker.get_slot("language") == "en" else "hu"
 
 
-def message(k: Knowledge, key: Text, lang: Text, persona: Optional[Text] = None) -> Text:
+def message(k: Knowledge, key: str, lang: str, persona: str | None = None) -> str:
     """A text from the catalogue (``wording/actions.yml``) in the person's language and register.
 
     A child gets "te", an adult or a professional "Ön"; a writer whose persona is not known
@@ -74,7 +74,7 @@ def message(k: Knowledge, key: Text, lang: Text, persona: Optional[Text] = None)
     return wording.text(key, lang, register)
 
 
-def standard_buttons(k: Knowledge, lang: Text, consultation: bool = False) -> List[Dict[Text, Text]]:
+def standard_buttons(k: Knowledge, lang: str, consultation: bool = False) -> list[dict[str, str]]:
     """Next steps offered after an answer (payloads: plain /intent only)."""
     buttons = [
         {"title": message(k, "button_human", lang), "payload": "/talk_to_human"},
@@ -87,7 +87,7 @@ def standard_buttons(k: Knowledge, lang: Text, consultation: bool = False) -> Li
     return buttons
 
 
-def persona_buttons(k: Knowledge, lang: Text) -> List[Dict[Text, Text]]:
+def persona_buttons(k: Knowledge, lang: str) -> list[dict[str, str]]:
     """Who-is-writing buttons; each payload is an intent that sets the persona slot."""
     return [
         {"title": message(k, "button_persona_child", lang), "payload": "/persona_child"},
@@ -96,12 +96,12 @@ def persona_buttons(k: Knowledge, lang: Text) -> List[Dict[Text, Text]]:
     ]
 
 
-def latest_intent(tracker: Tracker) -> Optional[Text]:
+def latest_intent(tracker: Tracker) -> str | None:
     """Name of the intent NLU gave the last user message."""
     return (tracker.latest_message.get("intent") or {}).get("name")
 
 
-def format_offices(k: Knowledge, offices: List[Dict[str, Any]], lang: Text) -> Text:
+def format_offices(k: Knowledge, offices: list[dict[str, Any]], lang: str) -> str:
     """Office lines with the source and date of each contact, so staff can verify them."""
     lines = [message(k, "office_found", lang)]
     for office in offices:

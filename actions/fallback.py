@@ -8,7 +8,7 @@ handed to a human by a rule (nlu_data/handoff/rules.yml), not here.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -28,16 +28,17 @@ MAX_SERVICE_WORDS = 6
 # 0.41): the answer comes first (the report stays one button away). Only when the problem's
 # own confidence passed the fallback threshold, i.e. the fallback was for ambiguity alone.
 CLEAR_ENOUGH = 0.4  # config.yml, FallbackClassifier threshold
-WHERE_TWINS = frozenset({"report_start", "ask_help", "talk_to_human"})  # "Áldozatsegítő Szolgálat?": a short message naming a service asks about it
+# "Áldozatsegítő Szolgálat?": a short message naming a service asks about it
+WHERE_TWINS = frozenset({"report_start", "ask_help", "talk_to_human"})
 # Words that make a short answer a sentence, not a place name ("anyu mindig alszik").
 _SENTENCE_WORDS = frozenset({
     "nem", "van", "nincs", "mindig", "soha", "is", "meg", "hogy", "mert", "de", "es", "vagy", "mi", "ki",
     "hol", "mit", "miert", "hogyan", "mikor", "en", "te", "o", "anyu", "apu", "anya", "apa", "engem",
-    "szeretnem", "szeretnek", "tudom", "tudok", "kell", "lehet", "the", "is", "my", "i", "what", "where",
+    "szeretnem", "szeretnek", "tudom", "tudok", "kell", "lehet", "the", "my", "i", "what", "where",
 })
 
 
-def looks_like_a_place(text: Text) -> bool:
+def looks_like_a_place(text: str) -> bool:
     """A short answer that can be a settlement name: no question, no sentence words."""
     import unicodedata
 
@@ -50,11 +51,11 @@ def looks_like_a_place(text: Text) -> bool:
 class ActionFallback(Action):
     """Plain 'not sure' answer with a person and the numbers (112, 116 111)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_fallback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[Dict[Text, Any]]:
+                  domain: DomainDict) -> list[dict[str, Any]]:
         k = await STORE.get()
         text = tracker.latest_message.get("text") or ""
         if tracker.get_slot("awaiting_settlement") and looks_like_a_place(text):

@@ -8,7 +8,7 @@ ConversationPaused event is emitted here.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -37,11 +37,11 @@ TEXT_BY_REASON = {
 class ActionHandoffStart(Action):
     """Emit the handoff payload and tell the person a colleague is being asked to join."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_handoff_start"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[Dict[Text, Any]]:
+                  domain: DomainDict) -> list[dict[str, Any]]:
         k = await STORE.get()
         reason = REASON_BY_INTENT.get(latest_intent(tracker) or "", "requested")
         skill = handoff_skill(tracker)

@@ -6,7 +6,7 @@ KNOWLEDGE_ALLOW_SAMPLE=1 (tests).
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -19,7 +19,7 @@ from .common import STORE, format_offices, language, message, standard_buttons
 
 
 def local_office_reply(k: Knowledge, tracker: Tracker, dispatcher: CollectingDispatcher,
-                       text: Optional[Text] = None) -> List[Dict[Text, Any]]:
+                       text: str | None = None) -> list[dict[str, Any]]:
     """Look the settlement up in the text (or slot) and answer; never invent a contact.
 
     Shared by action_local_office and action_fallback (an unknown village name
@@ -27,7 +27,7 @@ def local_office_reply(k: Knowledge, tracker: Tracker, dispatcher: CollectingDis
     """
     lang = language(tracker)
     candidates = [t for t in (text, tracker.get_slot("settlement")) if t]
-    offices: List[Dict[str, Any]] = []
+    offices: list[dict[str, Any]] = []
     for candidate in candidates:
         offices = k.find_offices(candidate)
         if offices:
@@ -45,10 +45,10 @@ def local_office_reply(k: Knowledge, tracker: Tracker, dispatcher: CollectingDis
 class ActionLocalOffice(Action):
     """Reply to a settlement name ("Pécsen lakunk") with the local contact if we have one."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_local_office"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[Dict[Text, Any]]:
+                  domain: DomainDict) -> list[dict[str, Any]]:
         k = await STORE.get()
         return local_office_reply(k, tracker, dispatcher, tracker.latest_message.get("text"))

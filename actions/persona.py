@@ -8,7 +8,7 @@ are deliberately small; when nothing fits, the bot asks with buttons.
 from __future__ import annotations
 
 import re
-from typing import Iterable, Optional, Text
+from collections.abc import Iterable
 
 from rasa_sdk import Tracker
 
@@ -27,12 +27,12 @@ _CHILD_CUES = re.compile(
 )
 
 
-def child_cues(texts: Iterable[Text]) -> bool:
+def child_cues(texts: Iterable[str]) -> bool:
     """True if any text reads like a child writing about themself."""
     return any(_CHILD_CUES.search(normalise(t or "")) for t in texts)
 
 
-def infer_persona(tracker: Tracker) -> Optional[Text]:
+def infer_persona(tracker: Tracker) -> str | None:
     """Persona from the slot, else from the latest message; None if unclear."""
     slot = tracker.get_slot("persona")
     if slot in PERSONAS:
@@ -48,7 +48,7 @@ def infer_persona(tracker: Tracker) -> Optional[Text]:
     return gateway_persona(tracker)
 
 
-def gateway_persona(tracker: Tracker) -> Optional[Text]:
+def gateway_persona(tracker: Tracker) -> str | None:
     """Who the gateway heard writing (bot.register: "Jó napot", "a lányom", "tanár vagyok"),
     sent as message metadata; None if it could not tell."""
     meta = (tracker.latest_message or {}).get("metadata") or {}
@@ -67,7 +67,7 @@ def recent_user_texts(tracker: Tracker, limit: int = 6) -> list:
     return texts[-limit:]
 
 
-def handoff_skill(tracker: Tracker) -> Text:
+def handoff_skill(tracker: Tracker) -> str:
     """Queue for the handoff: persona slot; unknown -> child if it sounds like one, else adult."""
     persona = infer_persona(tracker)
     if persona:

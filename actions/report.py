@@ -20,7 +20,7 @@ logs answers, slot values or ids, only outcomes and counts.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -41,7 +41,7 @@ except ImportError:  # pragma: no cover - a deployment without bot/reports/pii.p
     logger.error("report form: bot.reports.pii missing, no warning about the reporter's own data")
 
 # Gateway field name (bot/reports/store.py FIELDS) -> slot, in the form's order.
-FIELD_SLOTS: Dict[Text, Text] = {
+FIELD_SLOTS: dict[str, str] = {
     "what": "report_what",
     "child_age": "report_child_age",
     "settlement": "report_settlement",
@@ -51,7 +51,7 @@ FIELD_SLOTS: Dict[Text, Text] = {
     "since": "report_since",
     "others_know": "report_others_know",
 }
-ALL_SLOTS: List[Text] = [
+ALL_SLOTS: list[str] = [
     "report_what", "report_child_age", "report_settlement", "report_wants_address",
     "report_address", "report_danger_now", "report_relation", "report_since",
     "report_others_know", "report_confirm", "report_stopped",
@@ -63,7 +63,7 @@ def given(tracker: Tracker) -> int:
     return sum(1 for slot in FIELD_SLOTS.values() if tracker.get_slot(slot) not in (None, SKIPPED))
 
 
-def reset_events() -> List[EventType]:
+def reset_events() -> list[EventType]:
     """Forget every report slot: the tracker keeps none of it longer than needed."""
     return [SlotSet(slot, None) for slot in ALL_SLOTS]
 
@@ -83,13 +83,13 @@ class AskReport:
     Not an Action itself (rasa_sdk registers every Action subclass by its name()): each
     question below is an Action that names its slot."""
 
-    slot: Text = ""
+    slot: str = ""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return f"action_ask_{self.slot}"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[Dict[Text, Any]]:
+                  domain: DomainDict) -> list[dict[str, Any]]:
         say(dispatcher, tracker, self.slot, BUTTON_KIND.get(self.slot, "free"))
         return []
 
@@ -140,7 +140,7 @@ class ActionAskReportOthersKnow(AskReport, Action):
 
 
 # -- the summary and "send it?" -------------------------------------------------------------
-def summary(tracker: Tracker, lang: Text) -> Text:
+def summary(tracker: Tracker, lang: str) -> str:
     """One line per question, the reporter's own words; skipped ones marked as such."""
     lines = []
     for field, slot in FIELD_SLOTS.items():
@@ -151,9 +151,9 @@ def summary(tracker: Tracker, lang: Text) -> Text:
     return "\n".join(lines)
 
 
-def report_payload(tracker: Tracker) -> Dict[Text, Text]:
+def report_payload(tracker: Tracker) -> dict[str, str]:
     """The gateway's report fields: the value, "unknown", or "skipped" (never None)."""
-    out: Dict[Text, Text] = {}
+    out: dict[str, str] = {}
     for field, slot in FIELD_SLOTS.items():
         value = tracker.get_slot(slot)
         if field == "address" and tracker.get_slot("report_wants_address") != "yes":
@@ -162,7 +162,7 @@ def report_payload(tracker: Tracker) -> Dict[Text, Text]:
     return out
 
 
-def pii_found(tracker: Tracker) -> List[Text]:
+def pii_found(tracker: Tracker) -> list[str]:
     """The kinds of personal data in the answers ("phone", "email", "name"); never their values."""
     if pii is None:
         return []
@@ -172,11 +172,11 @@ def pii_found(tracker: Tracker) -> List[Text]:
 class ActionAskReportConfirm(Action):
     """Shows what they gave and asks "send it?": nothing leaves without this yes."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_report_confirm"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[Dict[Text, Any]]:
+                  domain: DomainDict) -> list[dict[str, Any]]:
         if tracker.get_slot("report_stopped"):
             say(dispatcher, tracker, "report_stopped")
         kinds = pii_found(tracker)
@@ -190,11 +190,11 @@ class ActionAskReportConfirm(Action):
 class ActionReportSubmit(Action):
     """After the form: sends the report on a yes, otherwise discards it; resets the slots."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_report_submit"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[Dict[Text, Any]]:
+                  domain: DomainDict) -> list[dict[str, Any]]:
         count = given(tracker)
         if tracker.get_slot("report_confirm") == "yes" and count:
             # The gateway stores it (sealed; "in danger right now: yes" marks it immediate)
@@ -210,9 +210,9 @@ class ActionReportSubmit(Action):
 class ActionReportReset(Action):
     """Clears leftovers of an unfinished report before a new one, so no old answer is reused."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_report_reset"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[Dict[Text, Any]]:
+                  domain: DomainDict) -> list[dict[str, Any]]:
         return reset_events()

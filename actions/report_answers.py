@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
-from typing import Any, Dict, FrozenSet, Optional, Set, Text
+from typing import Any
 
 import yaml
 from rasa_sdk import Tracker
@@ -28,7 +28,7 @@ SKIPPED = "skipped"
 UNKNOWN = "unknown"
 NLU_FILE = Path(__file__).resolve().parent.parent / "nlu_data" / "report" / "nlu.yml"
 KIND = {"report_skip": "skip", "report_dont_know": "unknown", "report_stop": "stop"}
-_BUILTIN: Dict[Text, Set[Text]] = {
+_BUILTIN: dict[str, set[str]] = {
     "report_skip": {"kihagyom", "passz", "skip", "pass", "tovabb", "next"},
     "report_dont_know": {"nem tudom", "nemtom", "fogalmam sincs", "i don t know", "dont know", "no idea"},
     "report_stop": {"megallok", "allj", "stop", "megsem", "megse", "cancel", "quit"},
@@ -38,7 +38,8 @@ _BUILTIN: Dict[Text, Set[Text]] = {
 _SEND_AS_IS = re.compile(
     r"\b(kuld\w* el (igy|ennyit|most|ezt)|(igy|ennyit|most|ezt) kuld\w* el|"
     r"(igy|ennyivel|ennyit) (is )?(tovabbits\w*|kuld\w*)|tovabbits\w* (igy|ennyit|most)|"
-    r"ennel tobbet nem tudok|tobbet nem tudok|nem tudok (ennel )?tobbet|ennyit tudok|csak ennyit tudok|ennyi amit tudok|"
+    r"ennel tobbet nem tudok|tobbet nem tudok|nem tudok (ennel )?tobbet|"
+    r"ennyit tudok|csak ennyit tudok|ennyi amit tudok|"
     r"(that s|thats|that is) all i know|send it (like this|as it is|as is|now)|"
     r"(nothing|no) more (to add|i know)|i don t know (anything )?more)\b"
 )
@@ -52,14 +53,15 @@ YES_WORDS = frozenset({"igen", "ige", "aha", "persze", "yes", "yeah", "yep"})
 NO_WORDS = frozenset({"nem", "ne", "no", "nope", "nincs"})
 # "Send it?" answered in words rather than with yes/no: "Küldje el, kérem", "mehet", "send it".
 _SEND = re.compile(r"\b(kuld\w*|elkuld\w*|tovabbits\w*|mehet|send|submit|go ahead)\b")
-_DONT_SEND = re.compile(r"\b(ne|nem|dont|don t|do not|nem (akarom|szeretnem)( hogy)?) (el)?(kuld\w*|tovabbits\w*|send)\b")
+_DONT_SEND = re.compile(
+    r"\b(ne|nem|dont|don t|do not|nem (akarom|szeretnem)( hogy)?) (el)?(kuld\w*|tovabbits\w*|send)\b")
 FAQ_CONFIDENCE = 0.6  # intent confidence (logistic regression; real FAQ questions measured 0.46-0.99)
 FAQ_MAX_WORDS = 12
 
 
-def _phrases() -> Dict[Text, FrozenSet[Text]]:
+def _phrases() -> dict[str, frozenset[str]]:
     """The training examples of the three intents, normalised (built-in lists if unreadable)."""
-    found: Dict[Text, Set[Text]] = {k: set(v) for k, v in _BUILTIN.items()}
+    found: dict[str, set[str]] = {k: set(v) for k, v in _BUILTIN.items()}
     try:
         data = yaml.safe_load(NLU_FILE.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError):
@@ -76,12 +78,12 @@ def _phrases() -> Dict[Text, FrozenSet[Text]]:
 PHRASES = _phrases()
 
 
-def text_of(value: Any) -> Text:
+def text_of(value: Any) -> str:
     """The answer as stripped text ("" for None)."""
     return str(value).strip() if value is not None else ""
 
 
-def classify(tracker: Tracker, value: Any) -> Text:
+def classify(tracker: Tracker, value: Any) -> str:
     """What an answer is: "skip", "unknown", "stop", "payload" (another button) or "text"."""
     text = text_of(value)
     norm = normalise(text)
@@ -106,7 +108,7 @@ def send_as_is(value: Any) -> bool:
     return bool(_SEND_AS_IS.search(norm)) and not _DONT_SEND.search(norm)
 
 
-def yes_no(tracker: Tracker, value: Any) -> Optional[Text]:
+def yes_no(tracker: Tracker, value: Any) -> str | None:
     """"yes" / "no" from a mapped value, the intent or the first words; None if unclear."""
     text = text_of(value)
     if text in ("yes", "no"):
@@ -120,7 +122,7 @@ def yes_no(tracker: Tracker, value: Any) -> Optional[Text]:
     return None
 
 
-def send_or_not(tracker: Tracker, value: Any) -> Optional[Text]:
+def send_or_not(tracker: Tracker, value: Any) -> str | None:
     """The answer to "send it?": yes / no as yes_no reads it, else a send word (a "don't" first)."""
     norm = normalise(text_of(value))
     if _DONT_SEND.search(norm):
@@ -133,7 +135,7 @@ def send_or_not(tracker: Tracker, value: Any) -> Optional[Text]:
     return "yes" if _SEND.search(norm) else None
 
 
-def faq_question(tracker: Tracker) -> Optional[Text]:
+def faq_question(tracker: Tracker) -> str | None:
     """The FAQ response to utter if the answer is really a question about the service.
 
     "Is it anonymous?" typed at "how old is the child?" must be answered, not stored as

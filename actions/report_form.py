@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import EventType
@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 # Caps: long enough for a real account, short enough that a pasted wall of text
 # cannot bloat the tracker and the sealed report.
-MAX_CHARS: Dict[Text, int] = {
+MAX_CHARS: dict[str, int] = {
     "report_what": 1000,
     "report_child_age": 60,
     "report_settlement": 100,
@@ -51,16 +51,16 @@ _AGE_HINT = re.compile(r"\d|\b(eves\w*|ev|evet|honapos\w*|tinedzser\w*|kamasz\w*
 class ValidateReportForm(FormValidationAction):
     """Normalises skip / "I don't know" / stop, caps free text, asks the address only on request."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_report_form"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[EventType]:
+                  domain: DomainDict) -> list[EventType]:
         """Only delegates; defined so every action in actions/ has an async run (tests)."""
         return await super().run(dispatcher, tracker, domain)
 
-    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
-                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> list[str]:
         """The address only if they want to give one; no "send it?" when every question was skipped."""
         slots = list(domain_slots)
         if tracker.get_slot("report_wants_address") != "yes" and "report_address" in slots:
@@ -74,13 +74,13 @@ class ValidateReportForm(FormValidationAction):
 
     # -- helpers -----------------------------------------------------------------------
     @staticmethod
-    def _stop(slot: Text, tracker: Tracker) -> Dict[Text, Any]:
+    def _stop(slot: str, tracker: Tracker) -> dict[str, Any]:
         """Stop: every unasked question counts as skipped; the confirmation comes next.
 
         If nothing at all was given there is nothing to confirm: the form ends and
         the submit action says nothing was sent.
         """
-        out: Dict[Text, Any] = {"report_stopped": True}
+        out: dict[str, Any] = {"report_stopped": True}
         for name in FIELD_SLOTS.values():
             if tracker.get_slot(name) is None or name == slot:
                 out[name] = SKIPPED
@@ -101,8 +101,8 @@ class ValidateReportForm(FormValidationAction):
         dispatcher.utter_message(response=response)
         return True
 
-    def _free(self, slot: Text, value: Any, tracker: Tracker,
-              dispatcher: Optional[CollectingDispatcher] = None) -> Dict[Text, Any]:
+    def _free(self, slot: str, value: Any, tracker: Tracker,
+              dispatcher: CollectingDispatcher | None = None) -> dict[str, Any]:
         if dispatcher is not None and self._answered_question(dispatcher, tracker):
             return {slot: None}
         kind = classify(tracker, value)
@@ -118,12 +118,12 @@ class ValidateReportForm(FormValidationAction):
 
     # -- free-text questions -------------------------------------------------------------
     async def validate_report_what(self, value: Any, dispatcher: CollectingDispatcher,
-                                   tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+                                   tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         """What happened: the reporter's own words, capped."""
         return self._free("report_what", value, tracker, dispatcher)
 
     async def validate_report_child_age(self, value: Any, dispatcher: CollectingDispatcher,
-                                        tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+                                        tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         """Age: kept as the short raw text ("kb 10", "tinédzser"); a bare number gets "év"/"years"."""
         out = self._free("report_child_age", value, tracker, dispatcher)
         age = out.get("report_child_age")
@@ -136,33 +136,33 @@ class ValidateReportForm(FormValidationAction):
         return out
 
     async def validate_report_settlement(self, value: Any, dispatcher: CollectingDispatcher,
-                                         tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+                                         tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         """Settlement: free text, capped (operators look it up in the office directory)."""
         return self._free("report_settlement", value, tracker, dispatcher)
 
     async def validate_report_address(self, value: Any, dispatcher: CollectingDispatcher,
-                                      tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+                                      tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         """Address: only asked after a yes; free text, capped."""
         return self._free("report_address", value, tracker, dispatcher)
 
     async def validate_report_relation(self, value: Any, dispatcher: CollectingDispatcher,
-                                       tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+                                       tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         """Who causes the harm: the relation in their words (the store spots parents in it)."""
         return self._free("report_relation", value, tracker, dispatcher)
 
     async def validate_report_since(self, value: Any, dispatcher: CollectingDispatcher,
-                                    tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+                                    tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         """Since when: free text, capped."""
         return self._free("report_since", value, tracker, dispatcher)
 
     async def validate_report_others_know(self, value: Any, dispatcher: CollectingDispatcher,
-                                          tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+                                          tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         """Whether others know: free text ("igen, a tanára"), capped."""
         return self._free("report_others_know", value, tracker, dispatcher)
 
     # -- yes/no questions ----------------------------------------------------------------
     async def validate_report_wants_address(self, value: Any, dispatcher: CollectingDispatcher,
-                                            tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+                                            tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         """Yes / no; skip, a refusal or "I don't know" mean no; an address typed straight away is taken."""
         if self._answered_question(dispatcher, tracker):
             return {"report_wants_address": None}
@@ -180,7 +180,7 @@ class ValidateReportForm(FormValidationAction):
         return {"report_wants_address": None}
 
     async def validate_report_danger_now(self, value: Any, dispatcher: CollectingDispatcher,
-                                         tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+                                         tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         """yes / no / unknown / skipped; anything unclear is asked again (it matters). A yes
         says 112 first and asks an operator; the form goes on to "send it?"."""
         if self._answered_question(dispatcher, tracker):
@@ -198,7 +198,7 @@ class ValidateReportForm(FormValidationAction):
         return {"report_danger_now": answer}
 
     async def validate_report_confirm(self, value: Any, dispatcher: CollectingDispatcher,
-                                      tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+                                      tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         """Send on a clear yes or "send it as it is"; stop or skip mean no; else asked again."""
         if self._answered_question(dispatcher, tracker):
             return {"report_confirm": None}

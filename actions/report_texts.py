@@ -8,8 +8,6 @@ English (one register).
 """
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Text, Tuple
-
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -19,7 +17,7 @@ from .common import language
 from .persona import gateway_persona
 
 # Buttons: (payload, the title's key) by kind of question.
-BUTTONS: Dict[Text, List[Tuple[Text, Text]]] = {
+BUTTONS: dict[str, list[tuple[str, str]]] = {
     "free": [("/report_skip", "report_button_skip"), ("/report_dont_know", "report_button_dont_know"),
              ("/report_stop", "report_button_stop")],
     "yesno": [("/affirm", "report_button_yes"), ("/deny", "report_button_no"), ("/report_stop", "report_button_stop")],
@@ -35,7 +33,7 @@ SHOWN = {"skipped": "report_label_skipped", "unknown": "report_label_unknown", "
          "no": "report_label_no"}
 
 
-def register(tracker: Tracker) -> Text:
+def register(tracker: Tracker) -> str:
     """"en", or the Hungarian register: "on" for adults and professionals, else "te"."""
     if language(tracker) == "en":
         return "en"
@@ -45,8 +43,8 @@ def register(tracker: Tracker) -> Text:
     return "on" if persona in ("adult", "professional") else "te"
 
 
-def say(dispatcher: CollectingDispatcher, tracker: Tracker, key: Text, buttons: Optional[Text] = None,
-        **values: Text) -> None:
+def say(dispatcher: CollectingDispatcher, tracker: Tracker, key: str, buttons: str | None = None,
+        **values: str) -> None:
     """Utter a report-form text in the person's language and register, with its buttons."""
     reg = register(tracker)
     lang, voice = ("en", "te") if reg == "en" else ("hu", reg)
@@ -58,17 +56,17 @@ def say(dispatcher: CollectingDispatcher, tracker: Tracker, key: Text, buttons: 
 
 
 
-def label(field: Text, lang: Text) -> Text:
+def label(field: str, lang: str) -> str:
     """The summary's label for a field ("Mi történt", "What happened")."""
     return wording.text(f"report_label_{field}", lang)
 
 
-def shown(value: Text, lang: Text) -> Text:
+def shown(value: str, lang: str) -> str:
     """A value as the summary shows it: special answers in words, the reporter's own as given."""
     return wording.text(SHOWN[value], lang) if value in SHOWN else value
 
 
-def pii_listed(kinds: List[Text], lang: Text) -> Text:
+def pii_listed(kinds: list[str], lang: str) -> str:
     """"telefonszám és név": the kinds of personal data found, in words."""
     words = [wording.text(f"pii_word_{k}", lang) for k in kinds]
     both = wording.text("pii_word_and", lang)

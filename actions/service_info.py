@@ -11,7 +11,8 @@ With no name ("és ők miben segítenek?") it is the first service of the last w
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Sequence, Text
+from collections.abc import Sequence
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -26,9 +27,9 @@ from .persona import infer_persona
 MAX_SERVICES = 2  # more than two named: the where-to-turn answer fits better than a list of cards
 
 
-def named_services(k: Knowledge, text: Text, entities: Sequence[Dict[Text, Any]] = ()) -> List[Text]:
+def named_services(k: Knowledge, text: str, entities: Sequence[dict[str, Any]] = ()) -> list[str]:
     """Service ids the message names, in the order named (entity values first)."""
-    found: List[Text] = []
+    found: list[str] = []
     for ent in entities:
         value = str(ent.get("value") or "")
         if ent.get("entity") == "service_type" and value in k.services and value not in found:
@@ -47,7 +48,7 @@ def named_services(k: Knowledge, text: Text, entities: Sequence[Dict[Text, Any]]
     return found
 
 
-def describe(k: Knowledge, sid: Text, lang: Text) -> Text:
+def describe(k: Knowledge, sid: str, lang: str) -> str:
     """One service as a short card: name, what, when, contacts (with their notes), procedure."""
     service = k.services[sid]
     lines = [f"{service['name'][lang]}: {service['what'][lang]}"]
@@ -64,7 +65,7 @@ def describe(k: Knowledge, sid: Text, lang: Text) -> Text:
     return "\n".join(lines)
 
 
-def service_reply(k: Knowledge, sids: List[Text], persona: Optional[Text], lang: Text,
+def service_reply(k: Knowledge, sids: list[str], persona: str | None, lang: str,
                   dispatcher: CollectingDispatcher) -> None:
     cards = [describe(k, sid, lang) for sid in sids[:MAX_SERVICES]]
     cards.append(message(k, "service_info_more", lang, persona))
@@ -75,11 +76,11 @@ def service_reply(k: Knowledge, sids: List[Text], persona: Optional[Text], lang:
 class ActionServiceInfo(Action):
     """Answer "what is / how do I reach <service>" from services.yml."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_service_info"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[Dict[Text, Any]]:
+                  domain: DomainDict) -> list[dict[str, Any]]:
         k = await STORE.get()
         lang = language(tracker)
         latest = tracker.latest_message or {}

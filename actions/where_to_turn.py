@@ -7,7 +7,7 @@ a consultation offer. If it is unclear who writes, it asks with buttons first.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -16,12 +16,11 @@ from rasa_sdk.types import DomainDict
 
 from knowledge import Knowledge
 
-from .common import (STORE, format_offices, language, latest_intent, message,
-                     persona_buttons, standard_buttons)
+from .common import STORE, format_offices, language, latest_intent, message, persona_buttons, standard_buttons
 from .persona import infer_persona
 
 
-def service_line(k: Knowledge, route: Dict[str, Any], lang: Text) -> Text:
+def service_line(k: Knowledge, route: dict[str, Any], lang: str) -> str:
     """'• Name (phone, note): why' with phone numbers only from services.yml."""
     service = k.services[route["id"]]
     contacts = [c for c in service.get("contacts") or [] if c["kind"] == "phone"]
@@ -36,7 +35,7 @@ def service_line(k: Knowledge, route: Dict[str, Any], lang: Text) -> Text:
     return f"• {service['name'][lang]}{detail}: {route['why'][lang]}"
 
 
-def compose(k: Knowledge, problem: Text, persona: Optional[Text], lang: Text) -> Text:
+def compose(k: Knowledge, problem: str, persona: str | None, lang: str) -> str:
     """The answer text for one problem, persona and language (None: a neutral answer that
     fits anyone: the services and what happens, without a persona's opening words)."""
     entry = k.routing[problem]
@@ -58,20 +57,20 @@ def compose(k: Knowledge, problem: Text, persona: Optional[Text], lang: Text) ->
 class ActionWhereToTurn(Action):
     """Answer a where-to-turn problem (or re-answer it once the persona is known)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_where_to_turn"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[Dict[Text, Any]]:
+                  domain: DomainDict) -> list[dict[str, Any]]:
         return await self.answer(dispatcher, tracker, latest_intent(tracker))
 
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                     intent: Optional[Text]) -> List[Dict[Text, Any]]:
+                     intent: str | None) -> list[dict[str, Any]]:
         """The answer for ``intent`` (the fallback passes the intent NLU was torn on)."""
         k = await STORE.get()
         lang = language(tracker)
-        problem: Optional[Text] = k.problem_for_intent(intent) or tracker.get_slot("problem")
-        events: List[Dict[Text, Any]] = []
+        problem: str | None = k.problem_for_intent(intent) or tracker.get_slot("problem")
+        events: list[dict[str, Any]] = []
 
         persona = infer_persona(tracker)
         if persona is None and problem == "professional_stuck":

@@ -70,8 +70,8 @@ def start(tree: Path, env: dict[str, str], logs: Path, action_port: int, rasa_po
           token: str) -> list[subprocess.Popen[bytes]]:
     """The tree's action server and Rasa (its models/current.txt), logging under ``logs``."""
     model = (tree / "models" / "current.txt").read_text().strip()
-    actions_log = open(logs / "actions.log", "ab")  # noqa: SIM115 - held open by the child process
-    rasa_log = open(logs / "rasa.log", "ab")  # noqa: SIM115 - held open by the child process
+    actions_log = open(logs / "actions.log", "ab")
+    rasa_log = open(logs / "rasa.log", "ab")
     return [
         subprocess.Popen([str(RASA_VENV / "bin" / "rasa"), "run", "actions", "--actions", "actions", "-p",
                           str(action_port)], cwd=tree, env=env, stdout=actions_log, stderr=subprocess.STDOUT),

@@ -88,7 +88,7 @@ class Stack:
 
     def start_gateway(self) -> None:
         self.gateway = subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=self.env,
-                                        stdout=subprocess.DEVNULL, stderr=open(self.logs / "gateway.log", "ab"))  # noqa: SIM115
+                                        stdout=subprocess.DEVNULL, stderr=open(self.logs / "gateway.log", "ab"))
 
     def kill_gateway(self) -> None:
         if self.gateway and self.gateway.poll() is None:

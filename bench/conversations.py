@@ -23,9 +23,9 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.ids import pseudonymise  # noqa: E402
-from tests.conftest import KEYS, RasaStack, RedisServer, free_port, make_settings, start_gateway  # noqa: E402
-from tests.conversations import runner  # noqa: E402
+from bot.ids import pseudonymise
+from tests.conftest import KEYS, RasaStack, RedisServer, free_port, make_settings, start_gateway
+from tests.conversations import runner
 
 
 async def run(sets: list[dict], show: str | None, verbose: bool) -> list[runner.Result]:

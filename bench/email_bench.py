@@ -38,11 +38,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.appkeys import EMAIL, GATEWAY, HANDOFF  # noqa: E402
-from bot.handoff.operators import Operator  # noqa: E402
-from bot.reports.api import DESK  # noqa: E402
-from tests.conftest import RedisServer, free_port, make_settings, start_gateway  # noqa: E402
-from tests.email_servers import Dovecot, SmtpRelay  # noqa: E402
+from bot.appkeys import EMAIL, GATEWAY, HANDOFF
+from bot.handoff.operators import Operator
+from bot.reports.api import DESK
+from tests.conftest import RedisServer, free_port, make_settings, start_gateway
+from tests.email_servers import Dovecot, SmtpRelay
 
 OURS = "segitseg@hotline.test"
 ORDINARY = "Jó napot! Hova fordulhatok tanácsért, ha a gyerekem nem akar iskolába járni?"

@@ -30,20 +30,19 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import aiohttp  # noqa: E402
-from aiohttp import web  # noqa: E402
-from cryptography.fernet import Fernet  # noqa: E402
-from redis.asyncio import Redis  # noqa: E402
+import aiohttp
+from aiohttp import web
+from cryptography.fernet import Fernet
+from redis.asyncio import Redis
 
-from bot.console.accounts import add_operator  # noqa: E402
-from bot.ids import pseudonymise  # noqa: E402
-from tests.conftest import RedisServer, free_port  # noqa: E402
-from tests.fake_telegram import FakeBotAPI  # noqa: E402
+from bot.console.accounts import add_operator
+from bot.ids import pseudonymise
+from tests.conftest import RedisServer, free_port
+from tests.fake_telegram import FakeBotAPI
 
 DANGER = "meg akarom ölni magam ma éjjel, megvannak a gyógyszerek"
 TOKEN = "bench-operator-token-0123456789"
@@ -82,7 +81,7 @@ class TimedFake(FakeBotAPI):
     def texts_to_all(self) -> list[str]:
         return [m.get("text", "") for m in self.sent]
 
-    def wait_text(self, text: str) -> "asyncio.Future[float]":
+    def wait_text(self, text: str) -> asyncio.Future[float]:
         fut: asyncio.Future[float] = asyncio.get_running_loop().create_future()
         if text in self.arrived:
             fut.set_result(self.arrived[text])
@@ -112,8 +111,8 @@ async def run(n: int, rounds: int, rate: float) -> None:
            "REDIS_URL": redis_server.url, "PORT": str(port), "RASA_URL": f"http://127.0.0.1:{free_port()}",
            "TELEGRAM_BOT_TOKEN": "123:abc", "TELEGRAM_API_BASE_URL": fake.url, "LOG_LEVEL": "WARNING",
            "RATE_LIMIT_MESSAGES": "100000"}
-    gateway = subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=open(os.environ.get("BENCH_GATEWAY_LOG", os.devnull), "ab"))
+    log = open(os.environ.get("BENCH_GATEWAY_LOG", os.devnull), "ab")  # the gateway writes to it for its whole life
+    gateway = subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
     url = f"http://127.0.0.1:{port}"
     redis = Redis.from_url(redis_server.url)
     http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100))
@@ -192,7 +191,8 @@ async def run(n: int, rounds: int, rate: float) -> None:
             if True:
                 text = f"web {k} {session}"
                 t0 = time.perf_counter()
-                async with http.post(f"{url}/api/operator/chats/{pid}/messages", headers=AUTH, json={"text": text}) as r:
+                async with http.post(f"{url}/api/operator/chats/{pid}/messages", headers=AUTH,
+                                     json={"text": text}) as r:
                     assert r.status == 200
                 while True:
                     async with http.get(f"{url}/api/chat/{session}/messages", params={"after": cursors[session]}) as r:
@@ -217,7 +217,7 @@ async def run(n: int, rounds: int, rate: float) -> None:
             fake.user_message(c, "/operator")
             await asyncio.sleep(1 / rate)
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:  # noqa: ASYNC110
+        while time.monotonic() < deadline:
             async with http.get(f"{url}/api/operator/queue", params={"limit": "1000"}, headers=AUTH) as r:
                 body = await r.json(content_type=None)
                 if r.status != 200:
@@ -239,13 +239,15 @@ async def run(n: int, rounds: int, rate: float) -> None:
                 text = f"tg {k} {pid[:12]}"
                 arrived = fake.wait_text(text)
                 t0 = time.perf_counter()
-                async with http.post(f"{url}/api/operator/chats/{pid}/messages", headers=AUTH, json={"text": text}) as r:
+                async with http.post(f"{url}/api/operator/chats/{pid}/messages", headers=AUTH,
+                                     json={"text": text}) as r:
                     assert r.status == 200
                 relay_tg.append((await arrived - t0) * 1000)
 
         for k in range(rounds):
             start = time.perf_counter() + 0.1
-            await asyncio.wait_for(asyncio.gather(*(relay_tg_one(p, k, start + i / rate) for i, p in enumerate(tg))), 120)
+            relays = (relay_tg_one(p, k, start + i / rate) for i, p in enumerate(tg))
+            await asyncio.wait_for(asyncio.gather(*relays), 120)
         report(f"operator -> person, Telegram ({n} live, to Bot API)", relay_tg)
         print("\ntargets: p95 < 100 ms for danger -> console and for operator -> person\n")
         reading.cancel()

@@ -56,22 +56,23 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.chdir(ROOT)
 
-import aiohttp  # noqa: E402
-from aiohttp import web  # noqa: E402
-from cryptography.fernet import Fernet  # noqa: E402
+import aiohttp
+from aiohttp import web
+from cryptography.fernet import Fernet
 
-from bot import texts  # noqa: E402
-from bot.ids import pseudonymise  # noqa: E402
-from tests.conftest import LIMITS_OFF, RasaStack, RedisServer, free_port  # noqa: E402
-from tests.fake_telegram import FakeBotAPI  # noqa: E402
+from bot import texts
+from bot.ids import pseudonymise
+from tests.conftest import LIMITS_OFF, RasaStack, RedisServer, free_port
+from tests.fake_telegram import FakeBotAPI
 
 # Ordinary messages: greetings, where to turn, FAQ, thanks. Each must screen as
 # "none" (checked at start), so the conversation stays with the bot.
@@ -284,7 +285,7 @@ class TimedBotAPI(FakeBotAPI):
                 self.extra_replies += 1  # the 2nd..nth message of one answer
         return resp
 
-    def push(self, chat_id: int, text: str) -> "asyncio.Future[tuple[float, str, str]]":
+    def push(self, chat_id: int, text: str) -> asyncio.Future[tuple[float, str, str]]:
         fut: asyncio.Future[tuple[float, str, str]] = asyncio.get_running_loop().create_future()
         self.waiters[chat_id] = fut
         self.user_message(chat_id, text)
@@ -334,7 +335,7 @@ async def drive(phase: Phase, rate: float, duration: float, pools: dict[str, col
         phase.results.append(res)
         try:
             await asyncio.wait_for(senders[channel](conv, text, res), lost_after)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             res.status, res.ms = "lost", None
         except Exception as exc:  # a failed request is a lost message, named by its type
             res.status, res.ms = f"error:{type(exc).__name__}", None
@@ -461,7 +462,7 @@ async def wait_http(http: aiohttp.ClientSession, url: str, timeout: float, alive
             async with http.get(url, timeout=aiohttp.ClientTimeout(total=5)) as r:
                 if r.status == 200:
                     return
-        except (aiohttp.ClientError, asyncio.TimeoutError):
+        except (TimeoutError, aiohttp.ClientError):
             pass
         if not alive():
             raise RuntimeError(f"process exited while waiting for {url}")
@@ -649,7 +650,7 @@ async def run(args: argparse.Namespace, procs: Processes, sampler: Sampler, work
                     res = Result(ch, "ordinary", time.perf_counter())
                     try:
                         await asyncio.wait_for(senders[ch](conv, text, res), args.lost_after)
-                    except (asyncio.TimeoutError, Exception) as exc:
+                    except (TimeoutError, Exception) as exc:
                         res.status = f"error:{type(exc).__name__}"
                     if res.status != "ok":
                         bad_warm[res.status] += 1
@@ -657,7 +658,7 @@ async def run(args: argparse.Namespace, procs: Processes, sampler: Sampler, work
             res = Result("rasa", "ordinary", time.perf_counter())
             try:
                 await asyncio.wait_for(send_rasa(f"warm-{run_id}-{i}", text, res), args.lost_after)
-            except (asyncio.TimeoutError, Exception) as exc:
+            except (TimeoutError, Exception) as exc:
                 res.status = f"error:{type(exc).__name__}"
         if bad_warm:
             print(f"warm-up: {dict(bad_warm)}", flush=True)
@@ -792,7 +793,8 @@ def report(args: argparse.Namespace, out: dict[str, Any], sampler: Sampler, work
         rw = counts.get("rasa_webhook", 0) / sent if counts else float("nan")
         rtk = counts.get("rasa_tracker", 0) / sent if counts else float("nan")
         print(f"  {ph['label']:<26} {load:5.2f} {s['offered_per_s']:7.1f} {s['answered_per_s']:6.1f} "
-              f"{statistics.median(ms) if ms else 0:7.0f} {pct(ms, 0.95) if ms else 0:7.0f} {max(ms) if ms else 0:7.0f}  "
+              f"{statistics.median(ms) if ms else 0:7.0f} {pct(ms, 0.95) if ms else 0:7.0f} "
+              f"{max(ms) if ms else 0:7.0f}  "
               f"{st.get('ok', 0):5d} {st.get('busy', 0):4d} {st.get('unavailable', 0) + st.get('empty_answer', 0):4d} "
               f"{st.get('slow_down', 0):4d} {s['lost']:4d}  {n_danger:6d} {bad:3d}  "
               f"{rt:8.2f} {rw:5.2f} {rtk:5.2f}  {cpu_gw:6.2f} {cpu_rasa:8.2f}")
@@ -839,7 +841,8 @@ def report(args: argparse.Namespace, out: dict[str, Any], sampler: Sampler, work
         ok_rate = s["answered_per_s"] >= min(TARGET_RATE, at_target["rate"]) * 0.98
         ok_p95, ok_lost = p95 < TARGET_P95_MS, s["lost"] == 0
         print(f"\ntargets ({at_target['label']}): {TARGET_RATE:g} msgs/s sustained [{'met' if ok_rate else 'MISSED'}], "
-              f"p95 < {TARGET_P95_MS:g} ms [{'met' if ok_p95 else 'MISSED'}], 0 lost [{'met' if ok_lost else 'MISSED'}]")
+              f"p95 < {TARGET_P95_MS:g} ms [{'met' if ok_p95 else 'MISSED'}], "
+              f"0 lost [{'met' if ok_lost else 'MISSED'}]")
         code = 0 if (ok_rate and ok_p95 and ok_lost) else 1
     if args.json:
         Path(args.json).write_text(json.dumps({"args": vars(args), "phases": summary,
@@ -871,7 +874,8 @@ def main() -> int:
     ap.add_argument("--no-direct", action="store_true", help="skip the Rasa-alone phases")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--fsync", choices=("always", "everysec"), default="always",
-                    help="Redis appendfsync: always (as the tests; strictest) or everysec (as scripts/redis.sh and docker-compose run it)")
+                    help="Redis appendfsync: always (as the tests; strictest) or everysec "
+                         "(as scripts/redis.sh and docker-compose run it)")
     ap.add_argument("--json", help="also write the figures to this file")
     ap.add_argument("--keep-logs", action="store_true", help="keep the processes' logs (they hold no message text "
                     "at INFO) and say where")

@@ -134,7 +134,8 @@ async def phase(root: Path, label: str, n: int, args: argparse.Namespace) -> dic
             await asyncio.sleep(2)  # the connect's own snapshot and position pass settle
             load = os.getloadavg()[0]
             stats0 = await redis.info("commandstats")
-            cpu0, rcpu0, bytes0, snaps0 = cpu_seconds(proc.pid), await redis_cpu(redis), console.bytes, console.snapshots
+            cpu0, rcpu0 = cpu_seconds(proc.pid), await redis_cpu(redis)
+            bytes0, snaps0 = console.bytes, console.snapshots
             events, t0 = 0, time.monotonic()
             while time.monotonic() - t0 < args.duration:
                 if events % 2 == 0:
@@ -153,7 +154,8 @@ async def phase(root: Path, label: str, n: int, args: argparse.Namespace) -> dic
             cpu = cpu_seconds(proc.pid) - cpu0
             rcpu = await redis_cpu(redis) - rcpu0
             stats1 = await redis.info("commandstats")
-            xadds = int(stats1.get("cmdstat_xadd", {}).get("calls", 0)) - int(stats0.get("cmdstat_xadd", {}).get("calls", 0))
+            xadds = (int(stats1.get("cmdstat_xadd", {}).get("calls", 0))
+                     - int(stats0.get("cmdstat_xadd", {}).get("calls", 0)))
             reader.cancel()
             await ws.close()
         snap_sizes = console.snapshot_bytes[snaps0:] or console.snapshot_bytes
@@ -193,7 +195,8 @@ async def run(args: argparse.Namespace) -> None:
     for r in rows:
         print(f"{r['label']:>8} {r['n']:>7} {r['load']:>5.1f} | {r['gw_ms_per_event']:>8.1f} "
               f"{r['redis_ms_per_event']:>11.1f} {r['appends_per_event']:>10.1f} | {r['snapshot_kb']:>11.1f} "
-              f"{r['snapshots_per_min']:>9.0f} {r['console_kb_per_min']:>14.0f} | {r['api_kb']:>8.1f} {r['api_ms']:>7.0f}")
+              f"{r['snapshots_per_min']:>9.0f} {r['console_kb_per_min']:>14.0f} | "
+              f"{r['api_kb']:>8.1f} {r['api_ms']:>7.0f}")
 
 
 def main() -> int:

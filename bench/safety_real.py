@@ -23,9 +23,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.safety import LexiconScreener  # noqa: E402
-from bot.safety import corpora  # noqa: E402
-from bot.screening import Level  # noqa: E402
+from bot.safety import (
+    LexiconScreener,
+    corpora,
+)
+from bot.screening import Level
 
 HU_TARGET_HIGH, HU_TARGET_IMM, CORPUS_MAX = 0.005, 0.001, 0.02
 

@@ -17,8 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.safety import LexiconScreener, default_screener  # noqa: E402
-from bot.screening import Level  # noqa: E402
+from bot.safety import LexiconScreener, default_screener
+from bot.screening import Level
 
 ACCENTS = re.compile(r"[áéíóöőúüűÁÉÍÓÖŐÚÜŰ]")
 HUNGARIAN_HINT = re.compile(r"\b(a|az|és|es|hogy|nem|van|meg|egy|mert|vagy|itt|most|nagyon)\b", re.I)

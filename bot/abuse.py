@@ -135,7 +135,7 @@ KNOWN_MAX = 20_000
 class Guard:
     """The service's abuse limits, built from the settings; one per app."""
 
-    def __init__(self, redis: Redis, settings: "Settings") -> None:
+    def __init__(self, redis: Redis, settings: Settings) -> None:
         self.limiter = Limiter(redis)
         self.secret = settings.pseudonym_key
         self.trusted = parse_trusted(settings.trusted_proxy)

@@ -43,6 +43,6 @@ class ActionServerWatch:
         while True:
             try:
                 await self.check()
-            except Exception:  # noqa: BLE001 - a watch must never die
+            except Exception:
                 log.exception("action server check failed")
             await asyncio.sleep(self.interval)

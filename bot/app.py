@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from typing import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import aiohttp
 from aiohttp import web
@@ -24,22 +23,22 @@ from bot import abuse, appkeys, health, metrics, metrics_endpoint
 from bot.action_watch import ActionServerWatch
 from bot.aof import AofRewriter
 from bot.appkeys import GATEWAY, HANDOFF, HTTP, HUB, REDIS, SETTINGS, VIEWS, WARMER
-from bot.console import web as console_web
-from bot.console.views import ConsoleViews
 from bot.config import Settings
+from bot.console import web as console_web
+from bot.console.hub import Hub
+from bot.console.views import ConsoleViews
 from bot.crypto import Sealer
 from bot.delivery import Delivery
 from bot.gateway import Gateway
-from bot.console.hub import Hub
 from bot.handoff.service import HandoffService
 from bot.intents import load_intents
 from bot.rasa_client import RasaPool
+from bot.reports import api as reports_api
+from bot.reports import wire as reports_wire
 from bot.screening import Screener
 from bot.serve import body_deadline
 from bot.spool import Spool
 from bot.store import ConversationStore
-from bot.reports import api as reports_api
-from bot.reports import wire as reports_wire
 from bot.warmup import RasaWarmer
 from bot.web import routes as web_routes
 

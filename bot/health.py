@@ -26,7 +26,7 @@ async def _redis(request: web.Request) -> tuple[bool, str]:
     try:
         await asyncio.wait_for(request.app[REDIS].ping(), timeout=2)
         return True, "ok"
-    except (RedisError, OSError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, RedisError, OSError) as exc:
         return False, type(exc).__name__
 
 
@@ -50,7 +50,7 @@ async def _outbox(request: web.Request) -> tuple[bool, str]:
 
     try:
         st = await asyncio.wait_for(request.app[TELEGRAM].outbox.status(), timeout=2)
-    except (RedisError, OSError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, RedisError, OSError) as exc:
         return False, type(exc).__name__
     detail = f"backlog {st['backlog']}, oldest {st['oldest_age_seconds']} s, inbox {st['inbox']}"
     if not st["sender_running"]:
@@ -64,7 +64,7 @@ MAIL_STALE_SECONDS = 900  # a mail waiting longer than this in the outbox is wor
 async def _mail_outbox(request: web.Request) -> tuple[bool, str]:
     try:
         st = await asyncio.wait_for(request.app[MAIL_OUTBOX].status(), timeout=2)
-    except (RedisError, OSError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, RedisError, OSError) as exc:
         return False, type(exc).__name__
     detail = f"backlog {st['backlog']}, oldest {st['oldest_age_seconds']} s"
     if not st["sender_running"]:
@@ -120,7 +120,7 @@ async def healthz(request: web.Request) -> web.Response:
         # memory; an operator must (retention, maxmemory). Writes fail only at 100 %.
         try:
             ratio = await asyncio.wait_for(redis_memory_ratio(request.app[REDIS]), timeout=2)
-        except (RedisError, OSError, asyncio.TimeoutError, ValueError):
+        except (TimeoutError, RedisError, OSError, ValueError):
             ratio = 0.0
         if ratio:
             checks["redis"] = (True, f"ok; memory {ratio:.0%} of maxmemory")

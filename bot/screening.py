@@ -25,7 +25,7 @@ class Level(str, Enum):
         return _RANK[self]
 
     @classmethod
-    def parse(cls, value: str | None) -> "Level":
+    def parse(cls, value: str | None) -> Level:
         try:
             return cls(value or "none")
         except ValueError:
@@ -89,7 +89,7 @@ class RiskState:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> "RiskState":
+    def from_dict(cls, data: dict[str, Any] | None) -> RiskState:
         data = data or {}
         return cls(
             level=Level.parse(data.get("level")),

@@ -11,10 +11,11 @@ import csv
 import os
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 
@@ -41,7 +42,7 @@ OFFICE_KEYS = set(OFFICE_FIELDS) | {"sample"}
 CASE_SUFFIXES = frozenset({
     "", "i", "n", "en", "on", "an", "ben", "ban", "be", "ba", "bol", "rol", "ra", "re",
     "hoz", "hez", "tol", "nal", "nel", "ig", "val", "vel", "nak", "nek", "ett", "ott", "et", "ot",
-    "ert", "iak", "iek", "ra", "on", "en",
+    "ert", "iak", "iek",
 })
 _DATE_RE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 # A phone-like run: digits joined by spaces, slashes or hyphens, at least 3 digits.

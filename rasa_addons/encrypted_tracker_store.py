@@ -10,7 +10,7 @@ rotate). Configured in endpoints.redis.yml with
 from __future__ import annotations
 
 import os
-from typing import Any, Optional, Text, Union
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from rasa.core.tracker_store import RedisTrackerStore
@@ -33,13 +33,13 @@ class EncryptedRedisTrackerStore(RedisTrackerStore):
         self._fernet = key_ring(os.environ.get(ENV))
         super().__init__(*args, **kwargs)
 
-    def serialise_tracker(self, tracker: DialogueStateTracker) -> Text:
+    def serialise_tracker(self, tracker: DialogueStateTracker) -> str:
         plain = super().serialise_tracker(tracker)
         return self._fernet.encrypt(plain.encode()).decode()
 
     def deserialise_tracker(
-        self, sender_id: Text, serialised_tracker: Union[Text, bytes]
-    ) -> Optional[DialogueStateTracker]:
+        self, sender_id: str, serialised_tracker: str | bytes
+    ) -> DialogueStateTracker | None:
         token = serialised_tracker.encode() if isinstance(serialised_tracker, str) else serialised_tracker
         try:
             plain = self._fernet.decrypt(token)

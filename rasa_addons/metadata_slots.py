@@ -17,7 +17,7 @@ mappings (the persona buttons) stand before its ``from_entity`` mapping in the d
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -35,19 +35,19 @@ class MetadataSlots(GraphComponent, EntityExtractorMixin):
     """Entities from ``metadata.slots``, for whitelisted slot names and values only."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         # slot name -> allowed values (anything else in the metadata is ignored)
         return {"slots": {"language": ["hu", "en"], "persona": ["child", "adult", "professional"]}}
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
         self._allowed = {str(k): {str(v) for v in vals} for k, vals in (config.get("slots") or {}).items()}
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "MetadataSlots":
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> MetadataSlots:
         return cls(config)
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             metadata = message.get("metadata") or {}
             wanted = metadata.get(METADATA_KEY) if isinstance(metadata, dict) else None

@@ -23,7 +23,7 @@ from typing import Any
 # nothing: it lives as long as the gateway waits. Set before Rasa is imported (read at import).
 os.environ.setdefault("TICKET_LOCK_LIFETIME", str(max(1, math.ceil(float(os.environ.get("RASA_TIMEOUT") or 10)))))
 
-import rasa.utils.log_utils as log_utils  # noqa: E402
+import rasa.utils.log_utils as log_utils
 
 # The repository root, so endpoints.redis.yml can name rasa_addons.* (Rasa would otherwise
 # fall back silently to an in-memory tracker store when the module is not found).

@@ -13,8 +13,9 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterator
+from typing import Any
 
 import aiohttp
 import pytest
@@ -210,8 +211,8 @@ class RasaStack:
     def start_rasa(self) -> None:
         model = (ROOT / "models" / "current.txt").read_text().strip()
         self.procs.append(subprocess.Popen(
-            [str(RASA_VENV / "bin" / "python"), "scripts/rasa_main.py", "run", "--model", model, "--enable-api", "--auth-token", self.token,
-             "-i", "127.0.0.1", "-p", str(self.rasa_port), "--endpoints", self.endpoints,
+            [str(RASA_VENV / "bin" / "python"), "scripts/rasa_main.py", "run", "--model", model, "--enable-api",
+             "--auth-token", self.token, "-i", "127.0.0.1", "-p", str(self.rasa_port), "--endpoints", self.endpoints,
              "--credentials", "credentials.yml"],
             cwd=ROOT, env=self.env(), stdout=open(self.logs / "rasa.log", "ab"), stderr=subprocess.STDOUT,
         ))
@@ -334,7 +335,7 @@ class ConsoleClient:
     def __init__(self, base_url: str, session: aiohttp.ClientSession) -> None:
         self.url, self.http, self.csrf = base_url, session, ""
 
-    async def login(self, name: str, password: str) -> "ConsoleClient":
+    async def login(self, name: str, password: str) -> ConsoleClient:
         import re as _re
 
         async with self.http.get(f"{self.url}/console/login") as resp:

@@ -192,7 +192,7 @@ class SmtpRelay:
     refuse: Callable[[EmailMessage], bool] | None = None
     _controller: object = None
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server, session, envelope) -> str:
         raw = envelope.original_content or envelope.content
         if self.refuse is not None and self.refuse(message_from_bytes(raw, policy=policy.default)):
             return "451 4.3.0 Try again later"

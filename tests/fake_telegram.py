@@ -105,7 +105,7 @@ class FakeBotAPI:
                 self._new_update.clear()
                 try:
                     await asyncio.wait_for(self._new_update.wait(), timeout)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
                 pending = [u for u in self._updates if u["update_id"] >= offset]
             return self._ok(pending)

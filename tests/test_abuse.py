@@ -89,7 +89,8 @@ async def test_new_chats_per_address_get_a_kind_429_with_the_numbers(gateway_fac
     status, _ = await post(http, gw.url, "flood-session-0001", "még itt vagyok")
     assert status == 200
     # Supervisor alert: a counter and one log line, with no id or address in it.
-    assert _count(await metrics_text(http, gw.url), 'gyermekvedo_abuse_limited_total{limit="new_chat_address"}') == before + 1
+    limited = 'gyermekvedo_abuse_limited_total{limit="new_chat_address"}'
+    assert _count(await metrics_text(http, gw.url), limited) == before + 1
     tripped = [r for r in caplog.records if r.getMessage() == "abuse limit tripped"]
     assert len(tripped) == 1 and tripped[0].reason == "new_chat_address"
     assert not any("flood-session" in str(v) or "127.0.0.1" in str(v) for v in vars(tripped[0]).values())

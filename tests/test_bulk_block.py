@@ -51,7 +51,8 @@ async def test_supervisor_blocks_a_flood_at_once_and_help_still_holds(
         assert (await resp.json())["state"] == "queued"
     # One fake was answered by an operator (then handed back to the queue): never in a bulk block.
     answered = pid(fakes[0])
-    for path, body in (("claim", None), ("messages", {"text": "Itt vagyok, mi történt?"}), ("transfer", {"skill": "child"})):
+    for path, body in (("claim", None), ("messages", {"text": "Itt vagyok, mi történt?"}),
+                       ("transfer", {"skill": "child"})):
         async with http.post(f"{gw.url}/api/operator/chats/{answered}/{path}", headers=AUTH, json=body) as resp:
             assert resp.status == 200, await resp.text()
     # One fake was queued two hours ago: outside "the last 30 minutes".

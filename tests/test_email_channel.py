@@ -11,18 +11,19 @@ import asyncio
 import io
 import logging
 import re
+from collections.abc import AsyncIterator, Iterator
 from email.message import EmailMessage
 from email.utils import make_msgid
-from typing import Any, AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
 
 from bot import logs, texts
 from bot.appkeys import EMAIL, GATEWAY, HANDOFF, MAIL_OUTBOX
-from bot.mail_reading import parse_mail, strip_reply
 from bot.handoff import data
 from bot.handoff.operators import Operator
+from bot.mail_reading import parse_mail, strip_reply
 from tests.conftest import free_port, redis_bytes
 from tests.email_servers import Dovecot, SmtpRelay
 
@@ -276,7 +277,7 @@ async def test_auto_replies_bulk_and_our_own_mail_get_no_answer(mail_gw: Any, do
 
 async def test_attachments_are_refused_kindly_and_never_stored(mail_gw: Any, dovecot: Dovecot,
                                                                 relay: SmtpRelay, redis: Redis) -> None:
-    gw = await mail_gw()
+    await mail_gw()
     sender = "csatolmany.teszt@example.org"
     secret = b"%PDF-1.4 ATTACHMENT-CONTENT-MARKER-4711"
     dovecot.deliver(bytes(make_mail(sender, "Elküldöm a levelet, amit kaptam.", attachment=secret)))
@@ -458,7 +459,8 @@ async def test_mailbox_health_and_metrics(mail_gw: Any, gateway_factory: Any, re
     assert "email_mailbox" in health["warnings"] and "email_mailbox" not in health["failed"]
     async with http.get(f"{down.url}/metrics") as resp:
         text = await resp.text()
-    assert "gyermekvedo_email_mailbox_connected 0.0" in text and "gyermekvedo_email_mailbox_last_poll_age_seconds -1.0" in text
+    assert "gyermekvedo_email_mailbox_connected 0.0" in text
+    assert "gyermekvedo_email_mailbox_last_poll_age_seconds -1.0" in text
 
 
 async def _polled(gw: Any) -> bool:

@@ -127,8 +127,8 @@ async def test_webhook_updates_survive_a_kill_after_200(fake_telegram: FakeBotAP
         headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-s3cret-s3cret"}
         chats = list(range(720000, 720040))
         for chat_id in chats:
-            async with http.post(f"http://127.0.0.1:{port}/telegram/webhook", json=fake_telegram.update(chat_id, DANGER),
-                                 headers=headers) as resp:
+            async with http.post(f"http://127.0.0.1:{port}/telegram/webhook",
+                                 json=fake_telegram.update(chat_id, DANGER), headers=headers) as resp:
                 assert resp.status == 200
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)

@@ -228,8 +228,8 @@ HELDOUT = ROOT / "tests" / "data" / "nlu_heldout.yml"
 def test_heldout_set_covers_every_intent_and_stays_out_of_training():
     heldout: dict = defaultdict(list)
     for block in yaml.safe_load(HELDOUT.read_text(encoding="utf-8"))["nlu"]:
-        heldout[block["intent"].split("/")[0]] += [l[2:].strip() for l in block["examples"].splitlines()
-                                                    if l.startswith("- ")]
+        heldout[block["intent"].split("/")[0]] += [ln[2:].strip() for ln in block["examples"].splitlines()
+                                                    if ln.startswith("- ")]
     assert set(heldout) == {name.split("/")[0] for name in EXAMPLES}
     assert all(len(v) >= 10 for v in heldout.values())
     training = {_fold(e) for langs in EXAMPLES.values() for e in langs["hu"] + langs["en"]}

@@ -108,7 +108,7 @@ async def test_review_covers_what_was_there_and_a_new_addition_needs_another(red
 
 
 # -- the API: refused before the review, allowed after, audited -----------------------------
-async def test_export_needs_a_review_written_to_the_audit(gateway_factory, rasa, http) -> None:  # noqa: F811
+async def test_export_needs_a_review_written_to_the_audit(gateway_factory, rasa, http) -> None:
     gw = await gateway_factory(**env(rasa))
     async with http.post(f"{gw.url}/api/operator/reports", headers=OP, json=FIELDS) as resp:
         assert resp.status == 201
@@ -150,7 +150,7 @@ async def test_export_needs_a_review_written_to_the_audit(gateway_factory, rasa,
 
 # -- the console: warning with the kinds, the review button, then the PDF ------------------
 async def test_console_shows_the_warning_and_the_review_button(
-        browser, gateway_factory, http, operator_account, rasa) -> None:  # noqa: F811
+        browser, gateway_factory, http, operator_account, rasa) -> None:
     from tests.test_console_browser import TIMEOUT, login
     gw = await gateway_factory(**env(rasa))
     async with http.post(f"{gw.url}/api/operator/reports", headers=OP, json=FIELDS) as resp:

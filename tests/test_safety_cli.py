@@ -44,7 +44,7 @@ def test_interactive_flush_per_line() -> None:
     proc = subprocess.Popen([PYTHON, "-m", "bot.safety"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT)
     try:
         assert proc.stdin and proc.stdout
-        proc.stdin.write("megvertek otthon\n".encode())
+        proc.stdin.write(b"megvertek otthon\n")
         proc.stdin.flush()
         line = proc.stdout.readline()  # would block forever without a flush per line
         assert json.loads(line)["level"] == "high"

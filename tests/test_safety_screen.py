@@ -103,7 +103,8 @@ def test_never_raises_and_is_deterministic(text) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(["megvert", "öngyilkos", "ma", "este", "játék", "meg", "ölni", "\u200d", "xd", "nem"]), max_size=12))
+@given(st.lists(st.sampled_from(["megvert", "öngyilkos", "ma", "este", "játék", "meg", "ölni", "\u200d", "xd", "nem"]),
+                max_size=12))
 def test_word_soup_is_deterministic(words) -> None:
     text = " ".join(words)
     assert default_screener().screen(text) == default_screener().screen(text)

@@ -79,7 +79,8 @@ def test_the_window_that_raised_it_is_named() -> None:
     # A danger sentence in words the classifier knows but the lexicon has no entry for: the model's
     # best window is the one around the buried sentence, and the evidence quotes its start.
     clf = C.Classifier.load()
-    buried = "Azóta minden éjjel bejön hozzám és olyan dolgokat csinál, amiket nem akarok, és azt mondja ez a mi titkunk."
+    buried = ("Azóta minden éjjel bejön hozzám és olyan dolgokat csinál, amiket nem akarok, "
+              "és azt mondja ez a mi titkunk.")
     story = GUITAR.replace("Szerdán esett az eső,", buried + " Szerdán esett az eső,")
     p, start, end = clf.best(story)
     assert p >= clf.t_high

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-import aiohttp
-
 from bot import texts
 from tests.conftest import free_port, redis_bytes
 from tests.fake_telegram import FakeBotAPI

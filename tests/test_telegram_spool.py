@@ -88,7 +88,8 @@ async def test_spooled_updates_survive_a_gateway_kill(fake_telegram: FakeBotAPI,
     port = free_port()
     env = {**os.environ, **KEYS, **tg_env(fake_telegram, TELEGRAM_WEBHOOK_URL="https://example.invalid/telegram/webhook",
                                           TELEGRAM_WEBHOOK_SECRET=SECRET),
-           "REDIS_URL": redis_server.url, "PORT": str(port), "SPOOL_DIR": str(tmp_path / "spool"), "LOG_LEVEL": "WARNING"}
+           "REDIS_URL": redis_server.url, "PORT": str(port), "SPOOL_DIR": str(tmp_path / "spool"),
+           "LOG_LEVEL": "WARNING"}
 
     def start() -> subprocess.Popen[bytes]:
         return subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env,

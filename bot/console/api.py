@@ -16,20 +16,20 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 
-from bot.jsonapi import error as _error
-from bot.jsonapi import json_body as _body
-
 from bot.appkeys import HANDOFF, VIEWS
-from bot.keys import HANDOFF_SKILLS
 from bot.console.auth import operator_for_api
 from bot.console.views import QUEUE_PAGE
 from bot.handoff import bulk_block, data
 from bot.handoff.operators import HandoffError, Operator
 from bot.handoff.service import HandoffService
+from bot.jsonapi import error as _error
+from bot.jsonapi import json_body as _body
+from bot.keys import HANDOFF_SKILLS
 from bot.safety import verdicts
 
 _PID = re.compile(r"^[a-z]{2}-[0-9a-f]{32}$")

@@ -147,7 +147,7 @@ class Hub:
             except RedisError as exc:
                 log.error("handoff events read failed", extra={"error": type(exc).__name__})
                 await asyncio.sleep(0.5)
-            except Exception:  # noqa: BLE001 - one bad event must not stop the hub
+            except Exception:
                 log.exception("handoff event dispatch failed")
 
     async def _dispatch(self, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> None:
@@ -189,7 +189,7 @@ class Hub:
                     await self.service.update_positions(everyone)
                 except RedisError as exc:
                     log.error("position update failed", extra={"error": type(exc).__name__})
-                except Exception:  # noqa: BLE001
+                except Exception:
                     log.exception("position update failed")
                 if not self._positions_again:
                     return
@@ -221,5 +221,5 @@ class Hub:
                 raise
             except RedisError as exc:
                 log.error("handoff tick failed", extra={"error": type(exc).__name__})
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("handoff tick failed")

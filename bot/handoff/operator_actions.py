@@ -93,8 +93,8 @@ class OperatorActions:
             pipe.zremrangebyscore(claims, "-inf", now - 3600)
             pipe.expire(claims, 3600)
             await pipe.execute()
-        await self.store.append(pid, SYSTEM, wording.staff("staff_taken", name=op.name, seconds=int(waited)), audience=TO_STAFF,
-                                meta={"kind": "claimed", "operator": op.name, "waited": int(waited)})
+        await self.store.append(pid, SYSTEM, wording.staff("staff_taken", name=op.name, seconds=int(waited)),
+                                audience=TO_STAFF, meta={"kind": "claimed", "operator": op.name, "waited": int(waited)})
         await self._tell(pid, data.text("operator_joined", conv.voice))
         self._rasa_event(pid, "pause")  # live: the operator answers, the bot stays silent
         await self.events.publish("claimed", pid)
@@ -177,8 +177,8 @@ class OperatorActions:
             await self.queue.release(pid, State.CLOSED.value, (State.LIVE.value, State.QUEUED.value),
                                      operator=ticket.get("operator", ""), expected="")
             self._rasa_event(pid, "resume")
-        await self.store.append(pid, SYSTEM, wording.staff("staff_blocked", name=op.name, hours=hours), audience=TO_STAFF,
-                                meta={"kind": "blocked", "operator": op.name, "reason": reason})
+        await self.store.append(pid, SYSTEM, wording.staff("staff_blocked", name=op.name, hours=hours),
+                                audience=TO_STAFF, meta={"kind": "blocked", "operator": op.name, "reason": reason})
         await self._tell(pid, data.text("blocked", conv.voice))
         await self.events.publish("closed", pid)
         log.warning("conversation blocked", extra={"conv": pid, "operator": op.name})
@@ -268,7 +268,8 @@ class OperatorActions:
             raise HandoffError(f"unknown outcome {outcome!r}")
         conv, released = await self._end(pid, op, State.CLOSED)
         handled = time.time() - float(released.get("claimed") or released.get("enqueued") or time.time())
-        await self.store.append(pid, SYSTEM, wording.staff("staff_closed", name=op.name, outcome=_outcome_hu().get(outcome, outcome)), audience=TO_STAFF,
+        closed = wording.staff("staff_closed", name=op.name, outcome=_outcome_hu().get(outcome, outcome))
+        await self.store.append(pid, SYSTEM, closed, audience=TO_STAFF,
                                 meta={"kind": "closed", "operator": op.name, "outcome": outcome,
                                       "handled": int(handled)})
         await self._tell(pid, data.text("closed", conv.voice))

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from cryptography.fernet import InvalidToken
 from redis.asyncio import Redis
@@ -340,7 +341,8 @@ for q = 1, #KEYS do
   local counts, oldest = {}, {}
   for b = 0, 3 do
     counts[b + 1] = redis.call('ZCOUNT', KEYS[q], b * band, '(' .. ((b + 1) * band))
-    local first = redis.call('ZRANGE', KEYS[q], b * band, '(' .. ((b + 1) * band), 'BYSCORE', 'LIMIT', 0, 1, 'WITHSCORES')
+    local first = redis.call('ZRANGE', KEYS[q], b * band, '(' .. ((b + 1) * band), 'BYSCORE',
+                             'LIMIT', 0, 1, 'WITHSCORES')
     oldest[b + 1] = first[2] or false
   end
   out[q] = {redis.call('ZCARD', KEYS[q]), counts, oldest, list}

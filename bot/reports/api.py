@@ -38,15 +38,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import unquote
 
 from aiohttp import web
 
+from bot.console.auth import bearer_ok, check_csrf, current_session
 from bot.jsonapi import error as _error
 from bot.jsonapi import json_body as _body
-
-from bot.console.auth import bearer_ok, check_csrf, current_session
 from bot.reports import pdf
 from bot.reports.followup import ReportDesk
 from bot.reports.store import Report, ReportError, ReportStore

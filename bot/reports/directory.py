@@ -9,9 +9,10 @@ from, and an entry that does not say where its address was found (``source``) an
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 
@@ -96,7 +97,7 @@ class Directory:
         self.entries: dict[str, Authority] = {a.id: a for a in entries}
 
     @classmethod
-    def load(cls, extra: Iterable[Path] = (), shipped: Path | None = SHIPPED) -> "Directory":
+    def load(cls, extra: Iterable[Path] = (), shipped: Path | None = SHIPPED) -> Directory:
         problems: list[str] = []
         entries: list[Authority] = []
         if shipped is not None:

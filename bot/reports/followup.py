@@ -99,7 +99,7 @@ class ReportDesk:
         return Reply(text, buttons)
 
     # -- confirmed report from the form -------------------------------------------
-    async def submit(self, conv: "Conversation", fields: dict[str, Any]) -> list["Reply"]:
+    async def submit(self, conv: Conversation, fields: dict[str, Any]) -> list[Reply]:
         lang = conv.language  # the report's language; texts in the person's register (conv.voice)
         if self.reports is None:
             log.error("report refused: no REPORT_ENCRYPTION_KEYS", extra={"conv": conv.pid})
@@ -147,8 +147,8 @@ class ReportDesk:
         danger = fields.get("danger_now") == "yes"
         if missing and not (danger and "what" not in missing):
             # Kept (sealed, apart from the transcript) until the rest arrives; /torles erases it.
-            await self.redis.set(keys.conv_followup(conv.pid), self._sealer.seal({"mode": "mailform", "fields": merged}),
-                                 ex=MAIL_FORM_TTL)
+            sealed = self._sealer.seal({"mode": "mailform", "fields": merged})
+            await self.redis.set(keys.conv_followup(conv.pid), sealed, ex=MAIL_FORM_TTL)
             log.info("report form by mail: fields missing", extra={"conv": conv.pid, "count": len(missing)})
             return [self._reply(mailform.missing_text(missing, voice))], danger
         other = fields.pop("other", "")
@@ -167,8 +167,8 @@ class ReportDesk:
         return replies, danger
 
     # -- follow-up ---------------------------------------------------------------------
-    async def intercept(self, conv: "Conversation", text: str, *,
-                        followup: bytes | None | object = _UNREAD) -> list["Reply"] | None:
+    async def intercept(self, conv: Conversation, text: str, *,
+                        followup: bytes | None | object = _UNREAD) -> list[Reply] | None:
         """Replies if this message is about a report; None to let the bot answer it.
 
         ``followup``: the conversation's follow-up record if the caller already read it
@@ -228,7 +228,7 @@ class ReportDesk:
         log.info("report follow-up", extra={"conv": conv.pid, "status": report.status})
         return await self._status_replies(conv, report)
 
-    async def _status_replies(self, conv: "Conversation", report: Report) -> list["Reply"]:
+    async def _status_replies(self, conv: Conversation, report: Report) -> list[Reply]:
         lang = conv.language
         status = texts.text(f"report_status_{report.status}", lang)
         lines = [texts.text("report_status", lang).format(code=report.code, status=status)]

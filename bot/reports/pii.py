@@ -17,15 +17,15 @@ Never log what this finds: only the kinds (:func:`kinds`).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional
 
 import wording
 
 PHONE, EMAIL, NAME = "phone", "email", "name"
 KINDS = (PHONE, EMAIL, NAME)
 # What stands in the reporter's data's place; the report goes to Hungarian authorities.
-MASKS: Dict[str, str] = {kind: wording.text(f"pii_mask_{kind}", "hu") for kind in KINDS}
+MASKS: dict[str, str] = {kind: wording.text(f"pii_mask_{kind}", "hu") for kind in KINDS}
 
 # Service numbers and addresses: never the reporter's own (compared as digits only).
 SERVICE_NUMBERS = frozenset({"112", "116111", "116000", "0680205520", "0680225225", "107", "104", "105"})
@@ -64,7 +64,7 @@ def _digits(text: str) -> str:
     return re.sub(r"\D", "", text)
 
 
-def _national(digits: str) -> Optional[str]:
+def _national(digits: str) -> str | None:
     for prefix in ("0036", "36", "06"):
         if digits.startswith(prefix):
             return digits[len(prefix):]
@@ -78,8 +78,8 @@ def _service(digits: str) -> bool:
     return national is not None and national.startswith("80")  # 06 80: toll-free, organisations only
 
 
-def _phones(text: str) -> List[Span]:
-    out: List[Span] = []
+def _phones(text: str) -> list[Span]:
+    out: list[Span] = []
     for m in _PREFIXED.finditer(text):
         digits = _digits(m.group(0))
         national = _national(digits) or ""
@@ -100,7 +100,7 @@ def _phones(text: str) -> List[Span]:
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}", re.UNICODE)
 
 
-def _emails(text: str) -> List[Span]:
+def _emails(text: str) -> list[Span]:
     return [Span(m.start(), m.end(), EMAIL) for m in _EMAIL.finditer(text)
             if m.group(0).lower() not in SERVICE_EMAILS]
 
@@ -144,13 +144,14 @@ _STRONG = (0,)
 # Hungarian case endings ("Veszélyben vagyok") are not names; adjective-like endings
 # are not counted when the one word opens a sentence ("Fáradt vagyok").
 _CASE_END = re.compile(r"(?:ban|ben|ból|ből|nál|nél|ként|ról|ről|tól|től)$", re.IGNORECASE)
-_ADJ_END = re.compile(r"(?:os|es|ös|ós|ős|ú|ű|tt|ó|ő|atlan|etlen|talan|telen)$", re.IGNORECASE)  # markers after which a lowercase name still counts
+# markers after which a lowercase name still counts
+_ADJ_END = re.compile(r"(?:os|es|ös|ós|ős|ú|ű|tt|ó|ő|atlan|etlen|talan|telen)$", re.IGNORECASE)
 
 
-def _name_words(candidate: str, strong: bool) -> List[str]:
+def _name_words(candidate: str, strong: bool) -> list[str]:
     """The leading words of ``candidate`` that make up a name, [] if none."""
     words = candidate.split()
-    taken: List[str] = []
+    taken: list[str] = []
     for word in words:
         low = word.lower()
         if low in _NOT_NAMES or low in _STOP_AFTER:
@@ -164,8 +165,8 @@ def _name_words(candidate: str, strong: bool) -> List[str]:
     return taken
 
 
-def _names(text: str) -> List[Span]:
-    out: List[Span] = []
+def _names(text: str) -> list[Span]:
+    out: list[Span] = []
     for i, pattern in enumerate(_SELF):
         for m in pattern.finditer(text):
             start = m.start("name")
@@ -173,7 +174,7 @@ def _names(text: str) -> List[Span]:
             if i == 1 or i == 2:
                 # "X vagyok": the name is the last capitalised words before "vagyok"
                 words = candidate.split()
-                kept: List[str] = []
+                kept: list[str] = []
                 for word in reversed(words):
                     if not word[0].isupper() or word.lower() in _NOT_NAMES or _CASE_END.search(word):
                         break
@@ -197,12 +198,12 @@ def _names(text: str) -> List[Span]:
 
 
 # -- the public part -----------------------------------------------------------------------
-def find(text: Optional[str]) -> List[Span]:
+def find(text: str | None) -> list[Span]:
     """Every span of the reporter's own phone, e-mail or name in ``text``: sorted, not overlapping."""
     if not text:
         return []
     spans = sorted(_emails(text) + _phones(text) + _names(text), key=lambda s: (s.start, -s.end))
-    out: List[Span] = []
+    out: list[Span] = []
     for span in spans:
         if out and span.start < out[-1].end:
             if span.end > out[-1].end:  # overlap: one span covering both, the first one's kind
@@ -212,18 +213,18 @@ def find(text: Optional[str]) -> List[Span]:
     return out
 
 
-def kinds(text: Optional[str]) -> List[str]:
+def kinds(text: str | None) -> list[str]:
     """The kinds found in ``text``, in :data:`KINDS` order (safe to log: no values)."""
     found = {s.kind for s in find(text)}
     return [k for k in KINDS if k in found]
 
 
-def kinds_in(texts: Iterable[Optional[str]]) -> List[str]:
+def kinds_in(texts: Iterable[str | None]) -> list[str]:
     found = {k for t in texts for k in kinds(t)}
     return [k for k in KINDS if k in found]
 
 
-def mask(text: Optional[str]) -> str:
+def mask(text: str | None) -> str:
     """``text`` with every span replaced by its mask ("[telefonszám törölve]", ...)."""
     if not text:
         return text or ""

@@ -23,8 +23,9 @@ import hashlib
 import hmac
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import WatchError
@@ -119,7 +120,7 @@ class Report:
         return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], rid: str) -> "Report":
+    def from_dict(cls, data: dict[str, Any], rid: str) -> Report:
         r = cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
         r.__dict__["_rid"] = rid
         return r

@@ -35,11 +35,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.screening import Level, RiskState, ScreenResult
 from bot.safety.escalation import escalate as _escalate
 from bot.safety.lexicon import CLASSIFIER_CATEGORY, DEFAULT_PATH, Lexicon, LexiconError, load
 from bot.safety.matcher import Matcher
 from bot.safety.stemmer import Stemmer, load_stemmer
+from bot.screening import Level, RiskState, ScreenResult
 
 if TYPE_CHECKING:
     from bot.safety import classifier as _clf
@@ -60,7 +60,7 @@ _LAUGH = re.compile(r"[:;=]-?D(?![a-zA-Z])|\bx+d+\b|\b(?:ha){2,}h?\b|\blol\b|\bl
                     r"|[\U0001F602\U0001F923\U0001F606\U0001F639]", re.IGNORECASE)
 
 
-def _load_classifier(path) -> "_clf.Classifier | None":
+def _load_classifier(path) -> _clf.Classifier | None:
     global _warned
     from bot.safety import classifier as _clf  # late: `python -m bot.safety.classifier` imports this package
 
@@ -77,8 +77,8 @@ class LexiconScreener:
     """Implements bot.screening.Screener. screen() is pure, fast and never raises."""
 
     def __init__(self, lexicon: Lexicon | None = None, stemmer: Stemmer | None | bool = True,
-                 classifier: "bool | Path | str | _clf.Classifier | None" = None,
-                 urgency: "bool | Path | str | _clf.Classifier" = True) -> None:
+                 classifier: bool | Path | str | _clf.Classifier | None = None,
+                 urgency: bool | Path | str | _clf.Classifier = True) -> None:
         """``classifier``: None = CLASSIFIER_DEFAULT; True = load classifier.json; a path or a
         Classifier; False = lexicon only. A missing or unreadable file means lexicon only.
         ``urgency`` (only with a classifier): True = classifier_now.json, a path, a Classifier,
@@ -95,10 +95,10 @@ class LexiconScreener:
             classifier = Path(__file__).with_name("classifier.json")
         if isinstance(classifier, (str, Path)):
             classifier = _load_classifier(classifier)
-        self.classifier: "_clf.Classifier | None" = classifier or None
+        self.classifier: _clf.Classifier | None = classifier or None
         # The urgency model goes with the default weights: a message `high` by either signal
         # becomes `immediate` when it says "now" through the situation (classifier.train_now).
-        self.urgency: "_clf.Classifier | None" = None
+        self.urgency: _clf.Classifier | None = None
         if self.classifier is not None and urgency:
             self.urgency = urgency if not isinstance(urgency, (bool, str, Path)) else _load_classifier(
                 Path(__file__).with_name("classifier_now.json") if urgency is True else urgency)
@@ -145,8 +145,8 @@ class LexiconScreener:
                                   evidence)
             return (raised if now else self._lift(text, raised)), suppressed
         if p >= clf.t_concern and result.level is Level.NONE:
-            return (ScreenResult(Level.CONCERN, (CLASSIFIER_CATEGORY,), (f"classifier:{p:.2f} {_fragment(text[start:end])}",)),
-                    suppressed)
+            match = f"classifier:{p:.2f} {_fragment(text[start:end])}"
+            return ScreenResult(Level.CONCERN, (CLASSIFIER_CATEGORY,), (match,)), suppressed
         return result, suppressed
 
     def _lift(self, text: str, result: ScreenResult) -> ScreenResult:

@@ -60,10 +60,11 @@ import sys
 import time
 import zlib
 from array import array
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
-from typing import Callable, Iterable, NamedTuple
+from typing import NamedTuple
 
 from bot.safety.normalize import _CLAUSE_BREAK, tokenize
 
@@ -286,7 +287,7 @@ class Classifier:
             self._table[f] = v
 
     @classmethod
-    def load(cls, path: Path | str = DEFAULT_PATH) -> "Classifier":
+    def load(cls, path: Path | str = DEFAULT_PATH) -> Classifier:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         if data.get("format") != FORMAT or data.get("bits") != BITS or data.get("ngrams") != list(NGRAMS):
             raise ValueError("classifier file does not match this code's features")
@@ -492,7 +493,7 @@ def distress_positives(seed: int = SEED) -> tuple[list[str], dict]:
         return out, counts
     rows = [r for r in corpora.load("reddit_rmhd") if r.split == "train" and r.group in DISTRESS_POSITIVE_GROUPS
             and r.text.strip()]
-    rows.sort(key=lambda r: zlib.crc32(f"{seed}|{r.text}".encode("utf-8")))  # a fixed order, independent of the file's
+    rows.sort(key=lambda r: zlib.crc32(f"{seed}|{r.text}".encode()))  # a fixed order, independent of the file's
     for r in rows:
         scored = [(len(DISTRESS_CUES.intersection(w.words)), -k, w) for k, w in enumerate(windows(r.text))]
         kept = [w for n, _k, w in sorted(scored, key=lambda x: x[:2], reverse=True)[:DISTRESS_WINDOWS_PER_POST] if n]
@@ -814,7 +815,8 @@ def set_thresholds(data: Data, probs: list[float], clf: Classifier) -> dict:
             if not hi and not sup:  # the classifier can raise only what the lexicon left below high
                 by.setdefault(k, []).append(p)
     for k, scores in sorted(by.items()):
-        share = REAL_TO_HIGH_MAX if k == "POOLED hu" else REDDIT_TO_HIGH_MAX if k == "reddit_rmhd" else CORPUS_TO_HIGH_MAX
+        share = (REAL_TO_HIGH_MAX if k == "POOLED hu" else REDDIT_TO_HIGH_MAX if k == "reddit_rmhd"
+                 else CORPUS_TO_HIGH_MAX)
         rules[f"t_high_real:{k}"] = _threshold(scores, n_by[k], share)
     t_high = max(rules.values())
     t_concern = _threshold(none_scores, n_none, NONE_TO_CONCERN_MAX)
@@ -968,7 +970,8 @@ def train_now(paths: list[Path], out: Path = NOW_PATH, verbose: bool = True, dat
     figs = {"high_lifted": round(sum(q >= t_now for q in high) / max(len(high), 1), 3),
             "none_lifted": round(sum(q >= t_now for q in raised) / max(len(none), 1), 3),
             "immediate_caught": round(sum(q >= t_now for q in now) / max(len(now), 1), 3),
-            "folds": "one per eval set (leave one set out)" if len(set(data.groups)) >= FOLDS else f"{FOLDS} stratified",
+            "folds": ("one per eval set (leave one set out)" if len(set(data.groups)) >= FOLDS
+                      else f"{FOLDS} stratified"),
             "combined": figures([data.rows[i] for i in ev], [got[i] for i in ev]),
             "by_set_combined": by_set(data, got)}
     if real:

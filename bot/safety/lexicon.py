@@ -43,8 +43,8 @@ from typing import Any
 
 import yaml
 
-from bot.screening import Level
 from bot.safety.normalize import fold
+from bot.screening import Level
 
 CATEGORIES = (
     "life_threat",

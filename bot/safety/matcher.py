@@ -31,11 +31,11 @@ except ImportError:  # pragma: no cover
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.screening import Level, ScreenResult
 from bot.safety.lexicon import AnyOrder, Element, Gap, Lexicon
 from bot.safety.normalize import Token, fold, tokenize
 from bot.safety.stemmer import Stemmer
 from bot.safety.wordindex import WordIndex
+from bot.screening import Level, ScreenResult
 
 MAX_MATCHES = 10
 SLOW_LOOKUPS_PER_MESSAGE = 48  # Hunspell/fuzzy look-ups for uncached words; bounds cold latency
