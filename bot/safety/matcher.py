@@ -209,7 +209,7 @@ class Matcher:
         fuzzy_keys = sorted({k for el in self.elements for k in el.fuzzy_keys})
         self.fuzzy_heads = frozenset(k[:1] for k in fuzzy_keys)
         self.fuzzy_by_len: dict[int, list[str]] = {}
-        for k in keys:
+        for k in fuzzy_keys:
             self.fuzzy_by_len.setdefault(len(k), []).append(k)
         self._cache: dict[str, WordInfo] = {}
         # Per pattern: the element ids it needs, to skip patterns quickly.
