@@ -5,9 +5,9 @@ Every other module receives a :class:`Settings`; nothing else reads ``os.environ
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -170,7 +170,7 @@ class Settings:
         return bool(self.email_smtp_url and self.report_mail_from)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Build settings from ``env`` (default ``os.environ``); raise ConfigError if unusable."""
         env = os.environ if env is None else env
         key = env.get("PSEUDONYM_KEY", "").strip()

@@ -179,7 +179,8 @@ def test_every_key_a_page_asks_for_is_in_the_catalogue() -> None:
     for path in sorted((ROOT / "bot" / "console" / "templates").glob("*.html")):
         for key in re.findall(r"""\bt\(["'](\w+)["']\)""", path.read_text(encoding="utf-8")):
             asked[key] = path.name
-    for key in re.findall(r"\{\{(web_\w+)\}\}", (ROOT / "bot" / "web" / "static" / "index.html").read_text(encoding="utf-8")):
+    page = (ROOT / "bot" / "web" / "static" / "index.html").read_text(encoding="utf-8")
+    for key in re.findall(r"\{\{(web_\w+)\}\}", page):
         asked[key] = "index.html"
     assert len(asked) > 70
     assert not {k: where for k, where in asked.items() if k not in wording.catalogue()}
