@@ -61,7 +61,7 @@ def language(tracker: Tracker) -> str:
     return "en" if tracker.get_slot("language") == "en" else "hu"
 
 
-def message(k: Knowledge, key: str, lang: str, persona: str | None = None) -> str:
+def message(k: Knowledge | None, key: str, lang: str, persona: str | None = None) -> str:
     """A text from the catalogue (``wording/actions.yml``) in the person's language and register.
 
     A child gets "te", an adult or a professional "Ön"; a writer whose persona is not known

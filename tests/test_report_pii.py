@@ -1,6 +1,6 @@
 """The reporter's own phone, e-mail and name in a report: found by
-bot.reports.pii, masked in the PDF, export refused until an operator's audited review. (The report form's own warning before
-"send it?" is tested in-process: tests_actions/test_report_form.py.)"""
+bot.reports.pii, masked in the PDF, export refused until an operator's audited review. (The
+report form's own warning before "send it?" is tested in-process: tests_actions/test_report_form.py.)"""
 from __future__ import annotations
 
 import io

@@ -15,13 +15,14 @@ import json
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 try:
     from rasa_sdk import Tracker
     from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
+    from rasa_sdk.types import TrackerState
 except ImportError:  # the gateway's .venv: say where these tests run instead of a traceback
     raise pytest.UsageError("tests_actions/ runs in the Rasa environment: make test-actions "
                             f"(this is {sys.executable})") from None
@@ -99,7 +100,7 @@ def make_tracker(base: str = "initial", *, text: str = "x", intent: str = "infor
     for name, value in (extracted or {}).items():
         state["slots"][name] = value
         state["events"].append({"event": "slot", "name": name, "value": value})
-    return Tracker.from_dict(state)
+    return Tracker.from_dict(cast(TrackerState, state))
 
 
 @pytest.fixture

@@ -56,7 +56,8 @@ async def test_the_persona_after_the_answer_gets_thanks_not_the_same_answer_twic
 
 
 # unknown: the register chosen for everyone unknown (wording.UNKNOWN_REGISTER, "te")
-@pytest.mark.parametrize("slots,want", [({}, "Írd le"), ({"persona": "adult"}, "Írja le"), ({"persona": "child"}, "Írd le")])
+@pytest.mark.parametrize("slots,want", [({}, "Írd le"), ({"persona": "adult"}, "Írja le"),
+                                        ({"persona": "child"}, "Írd le")])
 async def test_without_a_problem_it_asks_what_it_is_about(run_action, slots: dict, want: str) -> None:
     result = await run_action(ActionWhereToTurn(), make_tracker(intent="ask_help", text="hova fordulhatok?",
                                                                 slots=slots))
