@@ -498,8 +498,8 @@ class Bench:
                     await asyncio.sleep(args.tg_lead)
                     self.gateways["gw1"].send_signal(signal.SIGKILL)
                     killed["gateway"] = time.perf_counter()
-                    print(f"  {killed['gateway'] - start:5.1f} s: {args.burst} web messages and {args.tg_burst} Telegram "
-                          f"updates at once, then gateway gw1 killed (SIGKILL)", flush=True)
+                    print(f"  {killed['gateway'] - start:5.1f} s: {args.burst} web messages and "
+                          f"{args.tg_burst} Telegram updates at once, then gateway gw1 killed (SIGKILL)", flush=True)
                 if now >= kill_rasa and "rasa" not in killed:
                     rasa1.procs[1].send_signal(signal.SIGKILL)
                     killed["rasa"] = now

@@ -67,7 +67,8 @@ class RasaTurns(ReplyComposer):
         except RasaUnavailable as exc:
             log.error("rasa unavailable", extra={"conv": conv.pid, "error": str(exc)})
             metrics.ERRORS.labels("rasa_unavailable").inc()
-            await self.store.append(conv.pid, SYSTEM, wording.staff("staff_bot_down"), audience=TO_STAFF, meta={"error": str(exc)})
+            await self.store.append(conv.pid, SYSTEM, wording.staff("staff_bot_down"), audience=TO_STAFF,
+                                    meta={"error": str(exc)})
             if text == "/greet":  # the page's own hello: nothing of the person's has "arrived"
                 return await self._say(conv, [Reply(texts.text("greeting_offline", conv.voice), (
                     (texts.text("talk_to_person_button", conv.voice), "/talk_to_human"),))], rate=rate)

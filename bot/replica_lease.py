@@ -119,5 +119,6 @@ class ReplicaLease:
             flat = flat or []
             entries.append((entry_id, dict(zip(flat[::2], flat[1::2]))))
         if entries:
-            log.info("inbox entries of a dead replica taken over", extra={"component": "telegram", "count": len(entries)})
+            log.info("inbox entries of a dead replica taken over",
+                     extra={"component": "telegram", "count": len(entries)})
         return entries

@@ -45,7 +45,8 @@ class ReplyComposer(GatewayBase):
         return Reply(text=m.text, buttons=tuple(m.buttons))
 
     def _unavailable(self, lang: str) -> Reply:
-        return Reply(texts.text("bot_unavailable", lang), ((texts.text("talk_to_person_button", lang), "/talk_to_human"),))
+        talk = (texts.text("talk_to_person_button", lang), "/talk_to_human")
+        return Reply(texts.text("bot_unavailable", lang), (talk,))
 
     async def _handoff(self, conv: Conversation, *, reason: str, skill: str | None, announce: bool) -> list[Reply]:
         if self.handoff is None:
@@ -70,9 +71,9 @@ class ReplyComposer(GatewayBase):
             answer = [m for m in answer if not m.custom.get("fallback") and not (m.text or m.buttons)]
         elif distress and any(m.custom.get("fallback") for m in answer):
             # Never "write it differently" to someone who may have just disclosed harm.
+            talk = (texts.text("talk_to_person_button", conv.language), "/talk_to_human")
             answer = [m for m in answer if not m.custom.get("fallback") and not (m.text or m.buttons)
-                      ] + [BotMessage(text=texts.text("support", conv.voice),
-                                      buttons=((texts.text("talk_to_person_button", conv.language), "/talk_to_human"),))]
+                      ] + [BotMessage(text=texts.text("support", conv.voice), buttons=(talk,))]
         after: list[Reply] = []  # what Rasa said after its handoff (the report form's next question)
         for m in answer:
             if m.custom.get("fallback"):

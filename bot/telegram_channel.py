@@ -38,6 +38,7 @@ from bot.config import Settings
 from bot.crypto import Sealer
 from bot.delivery import Reply
 from bot.gateway import Gateway
+from bot.redis_values import stream_batches, stream_entries
 from bot.replica_lease import ReplicaLease
 from bot.screening import Level
 from bot.spool import Spool
@@ -219,7 +220,7 @@ class TelegramChannel:
                     # them short (a restarted container keeps its hostname, and the gateway is pid 1).
                     own = await self.redis.xreadgroup(group, self.consumer, {stream: "0"}, count=1000)
                     own_read = True
-                    for _, entries in own or []:
+                    for _, entries in stream_batches(own):
                         self._dispatch(entries)
                 if loop.time() - last_takeover >= self.lease.ttl / 3:
                     # A dead replica's entries at once; a live one's only after the idle time.
@@ -228,13 +229,13 @@ class TelegramChannel:
                 claim_idle_ms = int(self.settings.telegram_claim_idle * 1000)
                 if loop.time() - last_claim > claim_idle_ms / 3000:
                     last_claim = loop.time()
-                    _, claimed, *_ = await self.redis.xautoclaim(stream, group, self.consumer,
-                                                                 min_idle_time=claim_idle_ms, count=100)
-                    self._dispatch(claimed or [])
+                    claimed = (await self.redis.xautoclaim(stream, group, self.consumer,
+                                                           min_idle_time=claim_idle_ms, count=100))[1]
+                    self._dispatch(stream_entries(claimed))
                 batch = await self.redis.xreadgroup(group, self.consumer, {stream: ">"}, count=50, block=1000)
                 if self._stopping:
                     break  # read but not started: the entries stay pending for the next process
-                for _, entries in batch or []:
+                for _, entries in stream_batches(batch):
                     self._dispatch(entries)
             except asyncio.CancelledError:
                 raise

@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.appkeys import GATEWAY
+from bot.gateway import Gateway
 from bot.inbound import Inbound
 from tests.conftest import free_port
 
@@ -26,7 +27,7 @@ PAYLOAD = st.one_of(st.none(), st.text(max_size=80), st.sampled_from(
 SAFE = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
-_GATEWAYS: dict[int, object] = {}
+_GATEWAYS: dict[int, Gateway] = {}
 _COUNTER = iter(range(10**9))
 
 

@@ -156,7 +156,8 @@ async def test_a_restarted_gateway_of_the_same_name_answers_its_own_cut_short_up
     assert time.monotonic() - up < 8.0  # not after the idle time (however slow the start was)
 
 
-async def test_the_lease_judges_others_again_after_a_short_redis_outage(redis_server: RedisServer, redis: Redis) -> None:
+async def test_the_lease_judges_others_again_after_a_short_redis_outage(redis_server: RedisServer,
+                                                                        redis: Redis) -> None:
     """A renewal that failed ends the unbroken run (no judging for a lease time), and the next
     good ones start a new run, even when the key outlived the outage (AOF reload)."""
     from bot.replica_lease import ReplicaLease
