@@ -26,25 +26,12 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from bot import keys, metrics
+from bot.proxies import Network, parse_trusted
 
 log = logging.getLogger(__name__)
 
 # The keyed hash of the web client's address, while a web request is handled.
 CLIENT: ContextVar[str | None] = ContextVar("abuse_client", default=None)
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-def parse_trusted(raw: str) -> tuple[Network, ...]:
-    """``TRUSTED_PROXY``: empty (no proxy), ``1`` (the peer is the proxy: loopback and
-    private networks), or comma-separated CIDRs of the proxies."""
-    raw = raw.strip()
-    if not raw or raw.lower() in ("0", "false", "no"):
-        return ()
-    if raw.lower() in ("1", "true", "yes"):
-        raw = "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
-    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in raw.split(",") if part.strip())
-
 
 def _ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:

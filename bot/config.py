@@ -9,7 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bot.paths import ROOT
+from bot.proxies import parse_trusted
+from bot.reports.directory import Directory, DirectoryError
 
 
 class ConfigError(RuntimeError):
@@ -205,8 +207,6 @@ class Settings:
             raise ConfigError("TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET (16+ characters)")
         trusted_proxy = env.get("TRUSTED_PROXY", "").strip()
         try:
-            from bot.abuse import parse_trusted
-
             parse_trusted(trusted_proxy)
         except ValueError as exc:
             raise ConfigError("TRUSTED_PROXY must be empty, 1, or comma-separated CIDRs") from exc
@@ -233,8 +233,6 @@ class Settings:
             raise ConfigError("REPORT_MAIL_FROM must be an e-mail address (the sender of report mails)")
         authority_directory = tuple(Path(p.strip()) for p in env.get("AUTHORITY_DIRECTORY", "").split(",")
                                     if p.strip())
-        from bot.reports.directory import Directory, DirectoryError
-
         try:
             Directory.load(authority_directory)
         except DirectoryError as exc:

@@ -36,8 +36,6 @@ LONG_MODULES = {
 
 # Import circles left, with why: each is two or three modules that cannot be read apart.
 KNOWN_CIRCLES = {
-    frozenset({"bot.abuse", "bot.config", "bot.reports.directory"}):
-        "settings validation calls parse_trusted and Directory.load lazily; they take Settings/ROOT back",
     frozenset({"bot.safety", "bot.safety.classifier"}):
         "type-only import back from the classifier; left to the work on bot/safety",
 }

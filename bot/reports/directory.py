@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from bot.config import ROOT
+from bot.paths import ROOT
 
 SHIPPED = ROOT / "knowledge" / "authority_emails.yml"
 FIELDS = {"id", "name", "email", "kind", "settlement", "source", "date", "note"}
