@@ -107,3 +107,27 @@ def test_the_danger_beside_them_is_still_caught(screener, text, at_least) -> Non
 def test_reported_killing_is_still_a_concern(screener) -> None:
     # a story is not an alarm, but a human may look: it is never dropped to nothing
     assert screener.screen("megölték a diktátort").level is Level.CONCERN
+
+
+# Issue 13: a guard that lowered a hit ("véletlenül", "hámoztam") took the hit's tags into a
+# combination all the same, so cooking with a knife and some blood came out `immediate`.
+@pytest.mark.parametrize("text", [
+    "véletlenül megvágtam magam a késsel, vérzik, de csak a csirkét pucoltam a vacsorához",
+    "almát hámoztam és megvágtam magam, csupa vér a kés",
+    "véletlenül megvágtam magam főzés közben, vérzik egy kicsit",
+    "I accidentally cut myself, the knife slipped on the chicken, it's bleeding",
+    "accidentally cut myself while making dinner, bleeding a bit",
+])
+def test_a_guarded_hit_makes_no_combination(screener, text) -> None:
+    result = screener.screen(text)
+    assert result.level < Level.IMMEDIATE, (text, result)
+    assert not any(" + " in m for m in result.matches), (text, result)
+
+
+@pytest.mark.parametrize("text", [
+    "megvágtam magam, vérzik",
+    "felvágtam az ereimet és vérzik",
+    "I cut myself and it's bleeding",
+])
+def test_a_combination_of_hits_that_stand_is_still_immediate(screener, text) -> None:
+    assert screener.screen(text).level is Level.IMMEDIATE, (text, screener.screen(text))

@@ -164,6 +164,7 @@ class Hit:
     used: tuple[int, ...] = ()
     marker: bool = False  # a context marker (entry level none): only its tags count, in combos
     disarmed: bool = False  # a suppressor covered it (markers: their tags no longer count)
+    lowered: bool = False  # a guard (suppressor cap or negation) put it below its entry's level
 
 
 def _min(a: Level, b: Level) -> Level:
@@ -520,6 +521,7 @@ class Matcher:
             # Every occurrence counts: the first may sit in a game or an idiom, a later one may not.
             for first, last, used in self._find(pat, msg):
                 level = entry.level
+                lowered = False
                 fuzzy = bool(fuzzy_at) and not fuzzy_at.isdisjoint(used)
                 if fuzzy:  # a typo guess never makes a message immediate, whatever the entry's level
                     level = _min(level, Level.HIGH)
@@ -527,13 +529,14 @@ class Matcher:
                     toks[j].folded in self.lex.negators and toks[j].clause == toks[first].clause
                     for j in range(max(0, first - 2), first)
                 ):
+                    lowered = level > Level.CONCERN
                     level = _min(level, Level.CONCERN)
                     negated = True
                 if joined:  # show "vert meg", not only "vert" (negation above looked before the verb itself)
                     ends = [joined[u] for u in used if u in joined]
                     first, last = min([first, *ends]), max([last, *ends])
                 hits.append(Hit(entry.category, level, fuzzy, (first, last), entry.tags, entry.id, tuple(used),
-                                marker=entry.level is Level.NONE))
+                                marker=entry.level is Level.NONE, lowered=lowered))
         if not hits:
             return ScreenResult(), False
 
@@ -616,6 +619,7 @@ class Matcher:
             rules += [r for c in {toks[u].clause for u in h.used} for r in at_clause.get(c, ())]
             for cap, cats in rules:
                 if not cats or h.category in cats:
+                    h.lowered = h.lowered or cap < h.level
                     h.level = _min(h.level, cap)
                     h.disarmed = True
 
@@ -624,12 +628,14 @@ class Matcher:
         # "is coming to pick me up") can then be raised by "tonight" like any other high hit.
         toks = msg.toks
         markers = markers or []
-        tags = {t for h in hits if not h.fuzzy and h.level > Level.NONE for t in h.tags}
+        # A combination is built only from hits that stand at their own level: one a guard
+        # lowered ("cut myself cutting the chicken", "nem vert meg") lends it no tag.
+        tags = {t for h in hits if not h.fuzzy and not h.lowered and h.level > Level.NONE for t in h.tags}
         tags.update(t for h in markers for t in h.tags)
         for c in self.lex.combos:
             if set(c.all_tags) <= tags:
                 want = set(c.all_tags)
-                src = list(islice((h for h in chain(hits, markers) if want.intersection(h.tags)), 3))
+                src = list(islice((h for h in chain(hits, markers) if not h.lowered and want.intersection(h.tags)), 3))
                 text = " + ".join(self._text(h, toks) for h in src)
                 hits.append(Hit(c.category, c.raise_to, False, text, (), c.id))
         shown: list[str] = []
