@@ -290,7 +290,7 @@ class Gateway(SpoolReplay):
         # "thanks. who can I talk to at school?": the question is what the bot answers.
         value = asking.question_after_courtesy(value)
         replies += await self._ask_rasa(conv, value, distress=distress, wait=wait, rate=rate,
-                                        answered=told_no_phone)
+                                        answered=told_no_phone, emergency=result.level == Level.IMMEDIATE)
         outcome.replies = replies
 
     async def erase(self, conv: Conversation) -> None:

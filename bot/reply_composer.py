@@ -10,11 +10,16 @@ import logging
 import time
 from typing import Any
 
+import wording
 from bot import metrics, texts
 from bot.delivery import Reply
 from bot.gateway_base import GatewayBase
 from bot.rasa_client import BotMessage
 from bot.store import BOT, Conversation, State
+
+# The report form's "in danger right now: yes" text (actions.report.danger_now), in every voice.
+_FORM_DANGER_TEXTS = frozenset(wording.text("report_danger", lang, reg)
+                               for lang, reg in (("hu", "te"), ("hu", "ön"), ("en", "te")))
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +64,8 @@ class ReplyComposer(GatewayBase):
         return replies
 
     async def _use_answer(self, conv: Conversation, answer: list[BotMessage], distress: bool,
-                          slot_change: bool, rate: int = 0, answered: bool = False) -> list[Reply]:
+                          slot_change: bool, rate: int = 0, answered: bool = False,
+                          emergency: bool = False) -> list[Reply]:
         """Record Rasa's answer as replies; act on its handoff and report payloads."""
         replies: list[Reply] = []
         handoff: dict[str, Any] | None = None
@@ -84,6 +90,11 @@ class ReplyComposer(GatewayBase):
                 report = m.custom["report"]
             if m.text or m.buttons:
                 (after if handoff is not None else replies).append(self._reply(m))
+        if emergency and handoff is not None and handoff.get("reason") == "danger_now":
+            # The answer to "in danger right now?" was itself immediate: the 112 block opens
+            # this reply already, so the form's own "call 112 first" would say it twice.
+            replies = [Reply(texts.text("report_danger_go_on", conv.voice), r.buttons)
+                       if r.text in _FORM_DANGER_TEXTS else r for r in replies]
         replies = await self._say(conv, replies, rate=rate,
                                   **({"rasa_language": conv.language} if slot_change else {}))
         if report is not None and self.reports is not None:
