@@ -117,6 +117,9 @@ def test_reported_killing_is_still_a_concern(screener) -> None:
     "véletlenül megvágtam magam főzés közben, vérzik egy kicsit",
     "I accidentally cut myself, the knife slipped on the chicken, it's bleeding",
     "accidentally cut myself while making dinner, bleeding a bit",
+    # the blood is the chicken's: a guard covers "blood", so it joins no combination
+    "cut myself... no, the knife and the blood are the chicken's, I'm making dinner",
+    "megvágtam magam... nem, a kés és a vér a csirkéé, vacsorát főzök",
 ])
 def test_a_guarded_hit_makes_no_combination(screener, text) -> None:
     result = screener.screen(text)

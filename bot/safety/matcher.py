@@ -164,7 +164,7 @@ class Hit:
     used: tuple[int, ...] = ()
     marker: bool = False  # a context marker (entry level none): only its tags count, in combos
     disarmed: bool = False  # a suppressor covered it (markers: their tags no longer count)
-    lowered: bool = False  # a guard (suppressor cap or negation) put it below its entry's level
+    lowered: bool = False  # a guard covered it (a suppressor in its category) or a negation lowered it
 
 
 def _min(a: Level, b: Level) -> Level:
@@ -619,7 +619,7 @@ class Matcher:
             rules += [r for c in {toks[u].clause for u in h.used} for r in at_clause.get(c, ())]
             for cap, cats in rules:
                 if not cats or h.category in cats:
-                    h.lowered = h.lowered or cap < h.level
+                    h.lowered = True  # covered by a guard: even one already at its cap lends no tag
                     h.level = _min(h.level, cap)
                     h.disarmed = True
 
