@@ -1,8 +1,8 @@
 """Issue 12: an answer in the report form that itself screens as immediate danger gets the
 gateway's emergency block first, then the form goes on without its own "call 112 first"
-(the queue's "nobody online" number list is another text and not checked here). Rasa is a stand-in that answers as the real form does at "in danger
-right now?" (actions.report.danger_now: its 112 text, the handoff payload, the next
-question)."""
+(the queue's "nobody online" number list is another text, not checked here). Rasa is a
+stand-in that answers as the real form does at "in danger right now?"
+(actions.report.danger_now: its 112 text, the handoff payload, the next question)."""
 from __future__ import annotations
 
 import pytest
