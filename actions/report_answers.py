@@ -56,7 +56,16 @@ _SEND = re.compile(r"\b(kuld\w*|elkuld\w*|tovabbits\w*|mehet|send|submit|go ahea
 _DONT_SEND = re.compile(
     r"\b(ne|nem|dont|don t|do not|nem (akarom|szeretnem)( hogy)?) (el)?(kuld\w*|tovabbits\w*|send)\b")
 FAQ_CONFIDENCE = 0.6  # intent confidence (logistic regression; real FAQ questions measured 0.46-0.99)
-FAQ_MAX_WORDS = 12
+# A question whose intent narrowly lost to another (an English "will the family find out it was
+# me?" read as where_professional_stuck 0.50, faq 0.34) still counts when faq is that close and
+# the FAQ response selector is this sure (it is sure of something for any text, so both).
+FAQ_RUNNER_UP = 0.25
+FAQ_SELECTOR_CONFIDENCE = 0.95
+FAQ_MAX_WORDS = 20
+# "I don't know" with more words after it ("nem tudom, épp csend van", "I don't know, they went out"):
+# at a yes/no question it is the answer "unknown", never a reason to ask again.
+_DONT_KNOW = re.compile(r"\b(nem tudom|nemtom|nem tudni|fogalmam sincs|nem vagyok biztos|"
+                        r"i don t know|i dont know|dont know|don t know|no idea|not sure|i m not sure)\b")
 
 
 def _phrases() -> dict[str, frozenset[str]]:
@@ -135,20 +144,30 @@ def send_or_not(tracker: Tracker, value: Any) -> str | None:
     return "yes" if _SEND.search(norm) else None
 
 
+def dont_know(value: Any) -> bool:
+    """"I don't know" anywhere in the answer, unless it opens with a yes ("igen, nem tudom meddig")."""
+    words = normalise(text_of(value)).split()
+    return bool(words) and words[0] not in YES_WORDS and bool(_DONT_KNOW.search(" ".join(words)))
+
+
 def faq_question(tracker: Tracker) -> str | None:
     """The FAQ response to utter if the answer is really a question about the service.
 
     "Is it anonymous?" typed at "how old is the child?" must be answered, not stored as
-    the age. Only a short message with a question mark that NLU reads as an FAQ with
-    high confidence counts; anything else is kept as the reporter's answer.
+    the age. Only a short message with a question mark counts, and only if NLU reads it as an
+    FAQ with high confidence, or the FAQ response selector is all but sure while the intent went
+    elsewhere (English questions in a Hungarian-trained form); anything else is kept as the answer.
     """
     latest = tracker.latest_message or {}
     text = text_of(latest.get("text"))
-    intent = latest.get("intent") or {}
-    if intent.get("name") != "faq" or float(intent.get("confidence") or 0) < FAQ_CONFIDENCE:
-        return None
     if "?" not in text or len(text.split()) > FAQ_MAX_WORDS:
         return None
+    intent = latest.get("intent") or {}
     selected = ((latest.get("response_selector") or {}).get("faq") or {}).get("response") or {}
+    faq_intent = intent.get("name") == "faq" and float(intent.get("confidence") or 0) >= FAQ_CONFIDENCE
+    runner_up = any(i.get("name") == "faq" and float(i.get("confidence") or 0) >= FAQ_RUNNER_UP
+                    for i in latest.get("intent_ranking") or [])
+    if not faq_intent and not (runner_up and float(selected.get("confidence") or 0) >= FAQ_SELECTOR_CONFIDENCE):
+        return None
     key = selected.get("intent_response_key")
     return f"utter_{key}" if key else None

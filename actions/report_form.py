@@ -22,7 +22,17 @@ from knowledge import normalise
 
 from .common import language
 from .report import FIELD_SLOTS, danger_now
-from .report_answers import SKIPPED, UNKNOWN, classify, faq_question, send_as_is, send_or_not, text_of, yes_no
+from .report_answers import (
+    SKIPPED,
+    UNKNOWN,
+    classify,
+    dont_know,
+    faq_question,
+    send_as_is,
+    send_or_not,
+    text_of,
+    yes_no,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +48,16 @@ MAX_CHARS: dict[str, int] = {
     "report_others_know": 300,
 }
 _AGE_NUMBER = re.compile(r"\b([0-9]{1,2})\b")
+# A street-level address inside the place's answer ("Debrecen, Kassai út, harmadik emelet",
+# "Budapest, 7th district, Dob utca"): it is the address too, and "an exact address?" is not asked.
+_STREET = re.compile(r"\b(?!(a|az|egy|the|a mi)\b)\w+ (utca\w*|ut|uton|ter|teren|korut\w*|koz|sor|soron|fasor\w*|"
+                     r"lakotelep\w*|street|road|avenue|lane|square)\b|"
+                     r"\b(emelet\w*|lakotelep\w*|utca\w*|\w+utca|\w+ter|\w+korut|\w+fasor)\b|"
+                     r"\b(st|rd)\b \d|\d+ \w+ (street|road|avenue|st|rd)\b")
+# "Do you want to give an address?": a yes means one only if short ("igen", "igen, megadom") or
+# about the address; "igen asszem most is egyedul van" answers another question.
+_ADDRESS_YES_WORDS = 3
+_ADDRESS_TALK = re.compile(r"\b(cim\w*|megad\w*|leir\w*|address|give|sure|please|szivesen)\b")
 _ADDRESS_HINT = re.compile(r"\d|\b(utca|u|ut|ter|korut|koz|sor|street|st|road|rd|avenue)\b")
 # At "how old is the child?", where they live told first ("Győrben laknak, egy panelház második
 # emeletén"): that is the settlement's answer, and the age is asked again; an age word or a
@@ -130,15 +150,27 @@ class ValidateReportForm(FormValidationAction):
         norm = normalise(text_of(age))
         if age and tracker.get_slot("report_settlement") is None and _PLACE_HINT.search(norm) \
                 and not _AGE_HINT.search(norm):
-            return {"report_child_age": None, "report_settlement": text_of(value)[: MAX_CHARS["report_settlement"]]}
+            place = text_of(value)[: MAX_CHARS["report_settlement"]]
+            return {"report_child_age": None, "report_settlement": place, **self._address_in(place, tracker)}
         if age and age not in (SKIPPED, UNKNOWN) and age.isdigit() and _AGE_NUMBER.fullmatch(age):
             out["report_child_age"] = f"{age} {'years' if language(tracker) == 'en' else 'év'}"
         return out
 
     async def validate_report_settlement(self, value: Any, dispatcher: CollectingDispatcher,
                                          tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        """Settlement: free text, capped (operators look it up in the office directory)."""
-        return self._free("report_settlement", value, tracker, dispatcher)
+        """Settlement: free text, capped (operators look it up in the office directory); a street
+        in it is the address too, so "an exact address?" is not asked."""
+        out = self._free("report_settlement", value, tracker, dispatcher)
+        return {**out, **self._address_in(out.get("report_settlement"), tracker)}
+
+    @staticmethod
+    def _address_in(place: Any, tracker: Tracker) -> dict[str, Any]:
+        """The address slots filled from a place's answer that names a street, else nothing."""
+        if not place or place in (SKIPPED, UNKNOWN) or tracker.get_slot("report_wants_address") is not None:
+            return {}
+        if not _STREET.search(normalise(text_of(place))):
+            return {}
+        return {"report_wants_address": "yes", "report_address": text_of(place)[: MAX_CHARS["report_address"]]}
 
     async def validate_report_address(self, value: Any, dispatcher: CollectingDispatcher,
                                       tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
@@ -163,21 +195,27 @@ class ValidateReportForm(FormValidationAction):
     # -- yes/no questions ----------------------------------------------------------------
     async def validate_report_wants_address(self, value: Any, dispatcher: CollectingDispatcher,
                                             tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        """Yes / no; skip, a refusal or "I don't know" mean no; an address typed straight away is taken."""
+        """Yes / no; skip, a refusal or "I don't know" mean no; an address typed straight away is
+        taken; words that answer something else (not a short yes, no address in them) mean no,
+        so the form moves on instead of asking again or reading them as a yes."""
         if self._answered_question(dispatcher, tracker):
             return {"report_wants_address": None}
         kind = classify(tracker, value)
         if kind == "stop":
             return self._stop("report_wants_address", tracker)
-        if kind in ("skip", "unknown"):
+        if kind in ("skip", "unknown") or (kind == "text" and dont_know(value)):
             return {"report_wants_address": "no"}
+        text = text_of(value)
+        norm = normalise(text)
         answer = yes_no(tracker, value)
+        consent = answer == "yes" and bool(_ADDRESS_TALK.search(norm))  # "igen, megadom a címet"
+        if kind == "text" and not consent and (_ADDRESS_HINT.search(norm) or _STREET.search(norm)):
+            return {"report_wants_address": "yes", "report_address": text[: MAX_CHARS["report_address"]]}
+        if answer == "yes" and kind == "text" and len(norm.split()) > _ADDRESS_YES_WORDS and not consent:
+            return {"report_wants_address": "no"}
         if answer:
             return {"report_wants_address": answer}
-        text = text_of(value)
-        if kind == "text" and _ADDRESS_HINT.search(normalise(text)):
-            return {"report_wants_address": "yes", "report_address": text[: MAX_CHARS["report_address"]]}
-        return {"report_wants_address": None}
+        return {"report_wants_address": "no" if kind == "text" else None}
 
     async def validate_report_danger_now(self, value: Any, dispatcher: CollectingDispatcher,
                                          tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
@@ -190,7 +228,7 @@ class ValidateReportForm(FormValidationAction):
             return self._stop("report_danger_now", tracker)
         if kind == "skip":
             return {"report_danger_now": SKIPPED}
-        if kind == "unknown":
+        if kind == "unknown" or (kind == "text" and dont_know(value)):
             return {"report_danger_now": UNKNOWN}
         answer = yes_no(tracker, value)
         if answer == "yes":

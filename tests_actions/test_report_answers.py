@@ -93,7 +93,94 @@ async def test_a_refused_field_is_skipped(executor, dispatcher) -> None:
 async def test_a_place_told_at_the_age_question_is_the_settlement(executor, dispatcher) -> None:
     place = "Győrben, Marcalvárosban laknak, egy tízemeletes panelház második emeletén."
     assert await validate(executor, dispatcher, "report_child_age", place, "inform", {"report_what": "x"}) == {
-        "report_child_age": None, "report_settlement": place}
+        "report_child_age": None, "report_settlement": place, "report_wants_address": "yes", "report_address": place}
     age = "kb. 6 éves, a szomszéd utcában laknak"
     assert await validate(executor, dispatcher, "report_child_age", age, "inform", {"report_what": "x"}) == {
         "report_child_age": age}
+
+
+# -- issue 12: the address inside the place's answer, yes/no questions answered in other words ----------
+PLACE = {"report_what": "x", "report_child_age": "7"}
+
+
+@pytest.mark.parametrize("place,address", [
+    ("Eger, Széchenyi utca 14, második emelet", True),
+    ("Nyíregyháza, a Jósavárosi lakótelepen, a negyedik emeleten", True),
+    ("Sopron, Ógabona tér", True),
+    ("Vienna? no, Budapest, 8th district, Baross street", True),
+    ("Kecskemét", False),
+    ("Budapest XIII. kerület", False),
+    ("Kaposvár, a nagymamája lakásán", False),
+    ("Kisvárda, a sor végén lévő házban", False),
+])
+async def test_a_street_in_the_place_answer_is_the_address(executor, dispatcher, place: str, address: bool) -> None:
+    got = await validate(executor, dispatcher, "report_settlement", place, "inform", PLACE)
+    want = {"report_settlement": place}
+    if address:  # "an exact address?" is then not asked: required_slots drops nothing, the slot is filled
+        want |= {"report_wants_address": "yes", "report_address": place}
+    assert got == want
+
+
+@pytest.mark.parametrize("text,intent,want", [
+    ("Hát, most épp nincs semmi zaj, nem tudom.", "ask_help", {"report_wants_address": "no"}),
+    ("I don't know, I only saw the building once", "inform", {"report_wants_address": "no"}),
+    ("igen szerintem most is ott ul egyedul az ablakban", "where_child_alone", {"report_wants_address": "no"}),
+    ("Most a bölcsődében van, este viszik haza.", "inform", {"report_wants_address": "no"}),
+    ("Igen", "affirm", {"report_wants_address": "yes"}),
+    ("igen, megadom a címet", "affirm", {"report_wants_address": "yes"}),
+    ("Yes, I can give you the address", "affirm", {"report_wants_address": "yes"}),
+    ("Nem", "deny", {"report_wants_address": "no"}),
+    ("Rózsa utca 3.", "inform", {"report_wants_address": "yes", "report_address": "Rózsa utca 3."}),
+])
+async def test_the_address_question_moves_on_whatever_the_answer(executor, dispatcher, text: str, intent: str,
+                                                                 want: dict) -> None:
+    assert await validate(executor, dispatcher, "report_wants_address", text, intent,
+                          {**PLACE, "report_settlement": "Eger"}) == want
+
+
+@pytest.mark.parametrize("text,intent,want", [
+    ("I don't know, they left the flat about an hour ago.", "inform", "unknown"),
+    ("nem tudom, mert most nem vagyok otthon", "deny", "unknown"),
+    ("Fogalmam sincs, reggel óta nem hallok semmit", "inform", "unknown"),
+    ("nem", "deny", "no"),
+])
+async def test_dont_know_with_more_words_is_an_answer_to_danger_now(executor, dispatcher, text: str, intent: str,
+                                                                    want: str) -> None:
+    got = await validate(executor, dispatcher, "report_danger_now", text, intent, {**GIVEN})
+    assert got == {"report_danger_now": want} and not dispatcher.messages  # no 112 for an unknown
+
+
+def question(text: str, intent: str, confidence: float, ranking: list, selected: str, selector: float):
+    """An adult's tracker whose latest message NLU read as ``intent`` with the FAQ selector's pick."""
+    t = make_tracker(text=text, intent=intent, confidence=confidence, ranking=ranking,
+                     slots={"persona": "adult", "language": "en", **PLACE})
+    t.latest_message["response_selector"] = {"faq": {"response": {"intent_response_key": selected,
+                                                                  "confidence": selector}}}
+    return t
+
+
+async def test_an_english_question_in_a_slot_is_answered_then_asked_again(executor, dispatcher) -> None:
+    form = executor.actions["validate_report_form"].__self__
+    text = "Hang on, before I answer: could the parents learn that it was me who wrote to you?"
+    t = question(text, "where_professional_stuck", 0.5,
+                 [{"name": "where_professional_stuck", "confidence": 0.5}, {"name": "faq", "confidence": 0.34}],
+                 "faq/anonymity", 0.99)
+    assert await form.validate_report_settlement(text, dispatcher, t, {}) == {"report_settlement": None}
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_faq/anonymity"]
+
+
+async def test_a_sure_selector_alone_does_not_make_an_answer_a_question(executor, dispatcher) -> None:
+    form = executor.actions["validate_report_form"].__self__
+    text = "Who else can help?"  # ask_help 0.95: not an FAQ, whatever the selector says
+    t = question(text, "ask_help", 0.95, [{"name": "ask_help", "confidence": 0.95}, {"name": "faq", "confidence": 0.01}],
+                 "faq/after_report", 0.99)
+    assert await form.validate_report_settlement(text, dispatcher, t, {}) == {"report_settlement": text}
+    assert not dispatcher.messages
+
+
+async def test_a_long_hungarian_question_in_a_slot_is_answered(executor, dispatcher) -> None:
+    form = executor.actions["validate_report_form"].__self__
+    text = "Ezt a jelzést elküldik a gyermekjóléti szolgálatnak is, vagy óvónőként nekem magamnak is jeleznem kell?"
+    t = question(text, "faq", 0.99, [{"name": "faq", "confidence": 0.99}], "faq/professional_duty", 0.98)
+    assert await form.validate_report_child_age(text, dispatcher, t, {}) == {"report_child_age": None}
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_faq/professional_duty"]
