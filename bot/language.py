@@ -22,8 +22,12 @@ _EN = frozenset(
     "hey not don't dont do does with he she they we want need talk someone school mum mom "
     "dad father mother home scared afraid thanks thank yes no where who how report child "
     "kid hurt hits hit victim victims support police abuse abused friend neighbour neighbor service "
-    "number phone call line court shelter guardianship authority welfare crisis missing".split()
+    "number phone call line court shelter guardianship authority welfare crisis missing street road "
+    "house flat floor district".split()
 )
+
+
+EN_OVER_ACCENTS = 3  # English words beyond the Hungarian ones that outweigh accented letters
 
 
 def detect(text: str, previous: str | None = None) -> str:
@@ -32,11 +36,13 @@ def detect(text: str, previous: str | None = None) -> str:
     if lowered.startswith("/"):
         # A bot command and its argument (a case code) say nothing about the language.
         return previous or "hu"
-    if any(ch in _HU_LETTERS for ch in lowered):
-        return "hu"
     words = _WORD.findall(lowered)
     hu = sum(w in _HU for w in words)
     en = sum(w in _EN for w in words)
+    if any(ch in _HU_LETTERS for ch in lowered):
+        # Accents usually mean Hungarian, but an English writer names Hungarian places
+        # ("It is in Pécs, on Kossuth street"): only a clearly English sentence stays English.
+        return "en" if previous == "en" and en >= hu + EN_OVER_ACCENTS else "hu"
     if en > hu:
         return "en"
     if hu > en:

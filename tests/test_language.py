@@ -21,6 +21,11 @@ from bot import language
     # A command keeps whatever the conversation already spoke.
     ("/start", "en", "en"),
     ("/torles", "hu", "hu"),
+    # An English writer naming a Hungarian place keeps English; a Hungarian answer does not flip.
+    ("It is in Pécs, on Kossuth street, the house with number 9", "en", "en"),
+    ("Budapest, a Dózsa György úton", "en", "hu"),
+    ("Pécs", "en", "hu"),
+    ("It is in Pécs", None, "hu"),
     # Nothing telling: keep the previous language.
     ("ok", "en", "en"),
 ])
