@@ -172,8 +172,8 @@ async def test_an_english_question_in_a_slot_is_answered_then_asked_again(execut
 async def test_a_sure_selector_alone_does_not_make_an_answer_a_question(executor, dispatcher) -> None:
     form = executor.actions["validate_report_form"].__self__
     text = "Who else can help?"  # ask_help 0.95: not an FAQ, whatever the selector says
-    t = question(text, "ask_help", 0.95, [{"name": "ask_help", "confidence": 0.95}, {"name": "faq", "confidence": 0.01}],
-                 "faq/after_report", 0.99)
+    ranking = [{"name": "ask_help", "confidence": 0.95}, {"name": "faq", "confidence": 0.01}]
+    t = question(text, "ask_help", 0.95, ranking, "faq/after_report", 0.99)
     assert await form.validate_report_settlement(text, dispatcher, t, {}) == {"report_settlement": text}
     assert not dispatcher.messages
 
