@@ -11,7 +11,7 @@ and its per-message budget of slow look-ups carry over from one message to the n
 ``--orders 2`` the messages are screened once as listed and once shuffled (fixed seed).
 
 The messages: every row of every evaluation set in tests/data/ and tests/data/sealed/ (never a
-file named *fresh11* or *sealed4*: sealed sets the lead measures once); from each real corpus
+file named *fresh12* or *sealed5*: sealed sets the lead measures once); from each real corpus
 of ../shared/corpora, --per-corpus rows (both splits, fixed seed); and --long long texts of
 1,000 to 50,000 characters: corpus rows joined into paragraphs, evaluation messages joined, and
 corpus paragraphs with one evaluation message buried inside. Prints counts and times only,
@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SEALED_NAMES = ("fresh11", "sealed4")  # never opened: sealed sets for the lead to measure once
+SEALED_NAMES = ("fresh12", "sealed5")  # never opened: sealed sets for the lead to measure once
 
 _WORKER = r"""
 import json, sys, time
