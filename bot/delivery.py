@@ -19,10 +19,13 @@ Button = tuple[str, str]  # (title, payload)
 
 @dataclass(frozen=True)
 class Reply:
-    """A message to the person."""
+    """A message to the person. ``emergency``: the gateway's 112 block (full or short), so
+    that what comes after it (the report form's own "call 112 first"), a channel's sending
+    order and a mail's withholding rule go by what it is, not by its wording."""
 
     text: str
     buttons: tuple[Button, ...] = ()
+    emergency: bool = False
 
 
 # A push channel's coroutine delivering replies to a stored route.

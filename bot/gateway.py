@@ -49,7 +49,7 @@ class Gateway(SpoolReplay):
         result, urgent_sent = screened if screened is not None else (self.screen(msg), False)
         if deliver is not None and result.level == Level.IMMEDIATE and not urgent_sent:
             try:
-                await deliver([Reply(texts.text("emergency", self.guess_language(msg)))])
+                await deliver([Reply(texts.text("emergency", self.guess_language(msg)), emergency=True)])
                 urgent_sent = True
             except Exception as exc:  # noqa: BLE001 - the full path below still says it
                 log.error("emergency reply not delivered", extra={"conv": pid, "error": type(exc).__name__})
@@ -173,10 +173,11 @@ class Gateway(SpoolReplay):
             lease.start()  # this delivery answers it: keep its lease while it does
         voice = conv.voice  # the language and register every text below is said in
         replies: list[Reply] = []
+        told: list[Reply] = []  # the 112 block of this turn, even when a push channel sent it
         if result.level == Level.IMMEDIATE:
-            emergency = await self._emergency(conv, voice)  # the full block once, then a short line
+            told = await self._emergency(conv, voice)  # the full block once, then a short line
             if not urgent_sent:  # a push channel already delivered it, before anything else
-                replies += emergency
+                replies += told
 
         # 2. Commands that never reach Rasa; erasing works in every state.
         kind, value = ("intent", intent_payload) if intent_payload else interpret_command(text, self._intents)
@@ -290,7 +291,7 @@ class Gateway(SpoolReplay):
         # "thanks. who can I talk to at school?": the question is what the bot answers.
         value = asking.question_after_courtesy(value)
         replies += await self._ask_rasa(conv, value, distress=distress, wait=wait, rate=rate,
-                                        answered=told_no_phone, emergency=result.level == Level.IMMEDIATE)
+                                        answered=told_no_phone, said=[*told, *replies])
         outcome.replies = replies
 
     async def erase(self, conv: Conversation) -> None:

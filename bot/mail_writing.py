@@ -14,7 +14,6 @@ from email.utils import format_datetime, make_msgid
 from typing import Any
 
 import wording
-from bot import texts
 from bot.delivery import Reply
 from bot.mail_reading import REPLY_PREFIX
 
@@ -78,6 +77,6 @@ def is_form_answer(replies: list[Reply]) -> bool:
 
 
 def carries_emergency(replies: list[Reply]) -> bool:
-    """Whether the answer carries the emergency text (kept even if screening raised)."""
-    heads = {texts.text("emergency", lang).splitlines()[0] for lang in ("hu", "en")}
-    return any(r.text and r.text.splitlines()[0] in heads for r in replies)
+    """Whether the answer carries the 112 block (kept even if screening raised): by its
+    mark, so a formal voice, the short line and a reworded catalogue count too."""
+    return any(r.emergency for r in replies)

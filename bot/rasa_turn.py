@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import wording
@@ -45,11 +46,11 @@ class RasaTurns(ReplyComposer):
 
     async def _ask_rasa(self, conv: Conversation, text: str, distress: bool = False, *,
                         wait: float | None = None, route: dict[str, Any] | None = None,
-                        rate: int = 0, answered: bool = False, emergency: bool = False) -> list[Reply]:
+                        rate: int = 0, answered: bool = False, said: Sequence[Reply] = ()) -> list[Reply]:
         """The bot's answer to ``text``. ``wait``: seconds to wait for a Rasa slot before
         telling the person to wait and answering in the background (None: wait as needed).
         ``answered``: this turn already has its answer (a "no need to phone"), so a Rasa
-        fallback adds nothing. ``emergency``: this turn already gave the 112 block."""
+        fallback adds nothing. ``said``: what this turn told the person before (its 112 block)."""
         if self._actions_up is not None and not self._actions_up():
             # Rasa without its actions gives half answers: say plainly it is unavailable.
             metrics.ERRORS.labels("actions_unavailable").inc()
@@ -73,8 +74,7 @@ class RasaTurns(ReplyComposer):
                 return await self._say(conv, [Reply(texts.text("greeting_offline", conv.voice), (
                     (texts.text("talk_to_person_button", conv.voice), "/talk_to_human"),))], rate=rate)
             return await self._say(conv, [self._unavailable(conv.voice)], rate=rate)
-        return await self._use_answer(conv, answer, distress, slot_change, rate, answered=answered,
-                                      emergency=emergency)
+        return await self._use_answer(conv, answer, distress, slot_change, rate, answered=answered, said=said)
 
     async def _rasa_answer(self, conv: Conversation, text: str) -> tuple[list[BotMessage], bool]:
         """Rasa's answer, waiting for a slot as long as it takes ([] when Rasa failed), and

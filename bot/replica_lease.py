@@ -1,12 +1,14 @@
-"""Which gateway replicas are alive, so the Telegram inbox work of a dead one moves at once.
+"""Which gateway replicas are alive, so the Telegram work of a dead one moves at once.
 
 Each replica holds a short lease in Redis under its stream consumer name (a key with a TTL of
 ``TELEGRAM_REPLICA_LEASE_SECONDS``, renewed every third of it), the same idea as the web
-chat's lease on a message being answered (``bot.replays``). An inbox entry pending for a
-consumer whose lease lapsed was cut short by a crash (``kill -9``, a lost machine): a live
-replica takes it on its next round instead of after ``TELEGRAM_CLAIM_IDLE_SECONDS``. Entries
-of a consumer whose lease is live are still taken only after that idle time, so a slow Rasa
-never makes two replicas answer one update. A consumer that never held a lease (a replica of
+chat's lease on a message being answered (``bot.replays``). An inbox or outbox entry pending
+for a consumer whose lease lapsed was cut short by a crash (``kill -9``, a lost machine): a
+live replica takes it on its next round instead of after the idle time
+(``TELEGRAM_CLAIM_IDLE_SECONDS`` for the inbox, ``bot.telegram_outbox.CLAIM_IDLE_SECONDS`` for
+the outbox). Entries of a consumer whose lease is live are still taken only after that idle
+time, so a slow Rasa (or a send parked on a 429) never makes two replicas answer one update or
+send one reply. A consumer that never held a lease (a replica of
 an older version during a rolling deploy) is left to the idle time too: only names in
 ``keys.replicas()`` whose lease is gone count as dead.
 
@@ -119,6 +121,6 @@ class ReplicaLease:
             flat = flat or []
             entries.append((entry_id, dict(zip(flat[::2], flat[1::2]))))
         if entries:
-            log.info("inbox entries of a dead replica taken over",
-                     extra={"component": "telegram", "count": len(entries)})
+            log.info("entries of a dead replica taken over",
+                     extra={"component": "telegram", "kind": stream.rpartition(":")[2], "count": len(entries)})
         return entries

@@ -8,18 +8,14 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from typing import Any
 
-import wording
 from bot import metrics, texts
 from bot.delivery import Reply
 from bot.gateway_base import GatewayBase
 from bot.rasa_client import BotMessage
 from bot.store import BOT, Conversation, State
-
-# The report form's "in danger right now: yes" text (actions.report.danger_now), in every voice.
-_FORM_DANGER_TEXTS = frozenset(wording.text("report_danger", lang, reg)
-                               for lang, reg in (("hu", "te"), ("hu", "ön"), ("en", "te")))
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +37,8 @@ class ReplyComposer(GatewayBase):
         """The full emergency block once; later danger messages get one short line (the
         person already has the numbers, and repeating them is not listening)."""
         again = time.time() - conv.emergency_told < EMERGENCY_REPEAT_AFTER
-        said = await self._say(conv, [Reply(texts.text("emergency_again" if again else "emergency", voice))])
+        said = await self._say(conv, [Reply(texts.text("emergency_again" if again else "emergency", voice),
+                                            emergency=True)])
         await self.store.save(conv, emergency_told=time.time())
         return said
 
@@ -65,8 +62,11 @@ class ReplyComposer(GatewayBase):
 
     async def _use_answer(self, conv: Conversation, answer: list[BotMessage], distress: bool,
                           slot_change: bool, rate: int = 0, answered: bool = False,
-                          emergency: bool = False) -> list[Reply]:
-        """Record Rasa's answer as replies; act on its handoff and report payloads."""
+                          said: Sequence[Reply] = ()) -> list[Reply]:
+        """Record Rasa's answer as replies; act on its handoff and report payloads.
+
+        ``said``: what this turn told the person before Rasa's answer (its 112 block carries
+        the ``emergency`` mark, even when a push channel delivered it already)."""
         replies: list[Reply] = []
         handoff: dict[str, Any] | None = None
         report: dict[str, Any] | None = None
@@ -81,20 +81,30 @@ class ReplyComposer(GatewayBase):
             answer = [m for m in answer if not m.custom.get("fallback") and not (m.text or m.buttons)
                       ] + [BotMessage(text=texts.text("support", conv.voice), buttons=(talk,))]
         after: list[Reply] = []  # what Rasa said after its handoff (the report form's next question)
-        for m in answer:
+        danger_line: int | None = None  # the form's "call 112 first" (said just before its handoff)
+        last = -1  # the index in ``answer`` of the last message put in ``replies``
+        for i, m in enumerate(answer):
             if m.custom.get("fallback"):
                 continue
             if isinstance(m.custom.get("handoff"), dict):
                 handoff = m.custom["handoff"]
+                if handoff.get("reason") == "danger_now" and last == i - 1 and replies:
+                    danger_line = len(replies) - 1
             if isinstance(m.custom.get("report"), dict):
                 report = m.custom["report"]
             if m.text or m.buttons:
-                (after if handoff is not None else replies).append(self._reply(m))
-        if emergency and handoff is not None and handoff.get("reason") == "danger_now":
+                if handoff is not None:
+                    after.append(self._reply(m))
+                else:
+                    replies.append(self._reply(m))
+                    last = i
+        if danger_line is not None and any(r.emergency for r in said):
             # The answer to "in danger right now?" was itself immediate: the 112 block opens
-            # this reply already, so the form's own "call 112 first" would say it twice.
-            replies = [Reply(texts.text("report_danger_go_on", conv.voice), r.buttons)
-                       if r.text in _FORM_DANGER_TEXTS else r for r in replies]
+            # this reply already, so the form's own "call 112 first" (actions.report.danger_now:
+            # the text right before its danger_now handoff, whatever its wording) would say it
+            # twice. Known by its place and the mark, never by its words.
+            told = replies[danger_line]
+            replies[danger_line] = Reply(texts.text("report_danger_go_on", conv.voice), told.buttons)
         replies = await self._say(conv, replies, rate=rate,
                                   **({"rasa_language": conv.language} if slot_change else {}))
         if report is not None and self.reports is not None:

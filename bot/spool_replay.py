@@ -41,7 +41,8 @@ class SpoolReplay(DeferredAnswers):
             kept = True
         lang = self.guess_language(msg)
         name = "store_unavailable" if kept else "store_unavailable_lost"
-        replies = [Reply(texts.text("emergency", lang))] if result.level == Level.IMMEDIATE and not urgent_sent else []
+        urgent = result.level == Level.IMMEDIATE and not urgent_sent
+        replies = [Reply(texts.text("emergency", lang), emergency=True)] if urgent else []
         replies.append(Reply(texts.text(name, lang)))
         return Outcome(pid=pid, state=State.BOT, replies=replies, screening=result)
 

@@ -88,7 +88,7 @@ class TelegramChannel:
         self.app.add_handler(TypeHandler(Update, self._on_polled), group=-1)
         self.app.add_error_handler(self._on_error)
         self._accept = redis.register_script(streams.ACCEPT)
-        self.outbox = TelegramOutbox(redis, sealer, self.app.bot, gateway.pid, self.consumer)
+        self.outbox = TelegramOutbox(redis, sealer, self.app.bot, gateway.pid, self.consumer, self.lease)
         self.deliver = self.outbox.deliver
         self.spool = TelegramSpool(spool, redis, sealer, gateway, self.app.bot, self.outbox.send_one,
                                    self._replayed)
@@ -334,7 +334,8 @@ class TelegramChannel:
         result = self.gateway.screen(inbound)
         urgent_sent = urgent_done
         if result.level == Level.IMMEDIATE and not urgent_sent:
-            await self.deliver(pid, route, [Reply(texts.text("emergency", self.gateway.guess_language(inbound)))])
+            await self.deliver(pid, route, [Reply(texts.text("emergency", self.gateway.guess_language(inbound)),
+                                                  emergency=True)])
             urgent_sent = True
         if prev is not None:
             await asyncio.wait([prev])  # this chat's earlier update first (its failure is its own)

@@ -5,6 +5,11 @@ between "decided" and "sent" (the outbox stream, sealed: it holds text and the c
 each chat has its own sender, so one chat's 429 ("retry after 25 s") parks that chat only;
 the emergency text goes out ahead of other chats' ordinary replies; a reply queued before
 /torles is never sent; without Redis a reply is sent at once rather than lost.
+
+A replica killed while sending leaves its replies pending under its name: a live replica
+sends them as soon as the dead one's liveness lease lapses (``bot.replica_lease``, one atomic
+claim, so two live replicas never both take one), a live replica's only after
+``CLAIM_IDLE_SECONDS`` (a send parked on a 429 is not a crash).
 """
 from __future__ import annotations
 
@@ -20,11 +25,12 @@ from redis.exceptions import RedisError, ResponseError
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot import keys, metrics, texts
+from bot import keys, metrics
 from bot import telegram_streams as streams
 from bot.crypto import Sealer
 from bot.delivery import Reply
 from bot.redis_values import as_text, stream_batches, stream_entries
+from bot.replica_lease import ReplicaLease
 from bot.telegram_updates import CHANNEL
 
 log = logging.getLogger(__name__)
@@ -34,15 +40,12 @@ MAX_ATTEMPTS = 8
 SENT_IDS_TTL = 48 * 3600
 MAX_PARALLEL_SENDS = 32
 OUTBOX_STALE_SECONDS = 120.0  # /healthz: an undelivered reply older than this is a failure
+CLAIM_IDLE_SECONDS = 30.0  # a live replica's unsent reply is taken over after this idle time
 
 
 def entry_key(entry_id: str) -> tuple[int, int]:
     ms, _, seq = entry_id.partition("-")
     return int(ms), int(seq or 0)
-
-
-def is_urgent(text: str) -> bool:
-    return any(text == texts.text("emergency", lang) for lang in texts.LANGUAGES)
 
 
 def markup(buttons: tuple[tuple[str, str], ...]) -> InlineKeyboardMarkup | None:
@@ -66,12 +69,13 @@ class TelegramOutbox:
     """Queues replies in the outbox stream and sends them; ``stopping`` ends every loop."""
 
     def __init__(self, redis: Redis, sealer: Sealer, bot: Bot, pid: Callable[[str, Any], str],
-                 consumer: str) -> None:
+                 consumer: str, lease: ReplicaLease | None = None) -> None:
         self.redis = redis
         self.sealer = sealer
         self.bot = bot
         self.pid = pid  # the gateway's pseudonym for (channel, chat id)
         self.consumer = consumer
+        self.lease = lease  # this replica's liveness lease: a dead one's replies move at once
         self._queues: dict[Any, deque[tuple[bytes, dict[str, Any]]]] = {}
         self.workers: dict[Any, asyncio.Task[None]] = {}  # chat -> its sender
         # acknowledgements of unreadable entries: held, or a task can be collected mid-run
@@ -87,7 +91,7 @@ class TelegramOutbox:
         """Queue replies for sending, in order, sealed (they hold text and the chat id)."""
         for reply in replies:
             body = {"pid": pid, "chat_id": route["chat_id"], "text": reply.text,
-                    "buttons": [list(b) for b in reply.buttons], "urgent": is_urgent(reply.text)}
+                    "buttons": [list(b) for b in reply.buttons], "urgent": reply.emergency}
             try:
                 await self.redis.xadd(
                     keys.telegram_outbox(), {"d": self.sealer.seal(body)}, maxlen=streams.OUTBOX_MAXLEN,
@@ -100,7 +104,8 @@ class TelegramOutbox:
     async def run(self) -> None:
         """Read the outbox, and entries a crashed sender left, into the chats' senders."""
         stream, group = keys.telegram_outbox(), keys.TELEGRAM_OUTBOX_GROUP
-        last_claim = 0.0
+        last_claim = last_takeover = 0.0
+        own_read = False
         loop = asyncio.get_running_loop()
         while not self.stopping:
             try:
@@ -108,10 +113,23 @@ class TelegramOutbox:
                 if sum(len(q) for q in self._queues.values()) > 5_000:
                     await asyncio.sleep(0.2)  # parked chats hold a lot: read more later
                     continue
-                if loop.time() - last_claim > 30:
-                    # Entries another (crashed) sender took but never acknowledged.
+                if not own_read:
+                    # Pending under this name at start: an earlier process of the same name
+                    # (a restarted container) was cut short while sending them.
+                    own = await self.redis.xreadgroup(group, self.consumer, {stream: "0"}, count=1000)
+                    own_read = True
+                    for _, entries in stream_batches(own):
+                        self._queue_out(entries)
+                if self.lease is not None and loop.time() - last_takeover >= self.lease.ttl / 3:
+                    # A dead replica's unsent replies at once (its lease lapsed).
+                    last_takeover = loop.time()
+                    self._queue_out(await self.lease.take_over(stream, group))
+                if loop.time() - last_claim > CLAIM_IDLE_SECONDS:
+                    # Entries another sender took but never acknowledged: a live replica's
+                    # (parked, or a replica of an older version) only after the idle time.
                     claimed = (await self.redis.xautoclaim(stream, group, self.consumer,
-                                                           min_idle_time=30_000, count=100))[1]
+                                                           min_idle_time=int(CLAIM_IDLE_SECONDS * 1000),
+                                                           count=100))[1]
                     last_claim = loop.time()
                     self._queue_out(stream_entries(claimed))
                 batch = await self.redis.xreadgroup(group, self.consumer, {stream: ">"}, count=50, block=1000)

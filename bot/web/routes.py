@@ -109,7 +109,7 @@ async def _over_new_chat_limit(request: web.Request, inbound: Inbound, client: s
     lang = gateway.guess_language(inbound)
     replies = [Reply(texts.text("too_many_chats", lang))]
     if gateway.screen(inbound).level == Level.IMMEDIATE:
-        replies.insert(0, Reply(texts.text("emergency", lang)))
+        replies.insert(0, Reply(texts.text("emergency", lang), emergency=True))
     return web.json_response(
         {"error": "too many new conversations", "replies": [_reply_json(r) for r in replies], "state": "bot",
          "cursor": 0}, status=429, headers={"Retry-After": str(guard.new_chat_address.window)})
