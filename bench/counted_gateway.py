@@ -7,6 +7,7 @@ connection: a command, or a whole pipeline) and every HTTP request to Rasa by ki
 (REST webhook, tracker API, status), and writes them as JSON to COUNT_FILE every 0.2 s.
 It patches the client libraries, not the gateway, so the same counts come from an older
 checkout (the "before" of a before/after run) as from this one. Never counts text.
+With PROFILE_FILE set, the run from SIGUSR1 on is profiled (cProfile) and written there at the stop.
 """
 from __future__ import annotations
 
@@ -72,4 +73,16 @@ def _writer(path: str) -> None:
 if os.environ.get("COUNT_FILE"):
     threading.Thread(target=_writer, args=(os.environ["COUNT_FILE"],), daemon=True).start()
 sys.argv = ["bot"]
-runpy.run_module("bot", run_name="__main__", alter_sys=True)
+if os.environ.get("PROFILE_FILE"):  # bench/gateway_overhead.py --profile: from SIGUSR1 on, written at the stop
+    import cProfile
+    import signal
+
+    profiler = cProfile.Profile(time.process_time)  # CPU time: a busy machine's waits are not ours
+    signal.signal(signal.SIGUSR1, lambda *_: profiler.enable())  # after the start-up and the warm-up
+    try:
+        runpy.run_module("bot", run_name="__main__", alter_sys=True)
+    finally:
+        profiler.disable()
+        profiler.dump_stats(os.environ["PROFILE_FILE"])
+else:
+    runpy.run_module("bot", run_name="__main__", alter_sys=True)
