@@ -1,7 +1,7 @@
 """The gateway's own time per web chat message, with a stub Rasa, before and after, side by side.
 
 Usage: .venv/bin/python bench/gateway_overhead.py [--baseline DIR] [--rounds 6] [--block 100]
-       [--conversations 400] [--rate 0] [--profile OUT.prof]
+       [--conversations 400] [--rate 0] [--fsync always|everysec] [--profile OUT.prof]
 
 Issue 14's target is our p95 within 1.1 x Rasa alone; what the gateway adds on top of Rasa is
 its own work per message (HTTP in and out, screening, Redis round trips, sealing, JSON, logging),
@@ -9,7 +9,7 @@ which competes with Rasa for this machine's two cores. Here Rasa is a stub in it
 that answers at once, so what remains is the gateway's: for each checkout (this one, and with
 ``--baseline DIR`` another, e.g. ``git archive main | tar -x -C DIR``) it starts the gateway
 (``python -m bot`` under ``bench/counted_gateway.py``, LOG_LEVEL=INFO as deployed) on one
-real Redis (AOF, ``appendfsync always``) and sends ordinary web chat messages, one at a time
+real Redis (AOF, ``appendfsync always`` or ``--fsync everysec``) and sends ordinary web chat messages, one at a time
 (``--rate 0``; or open loop at ``--rate``/s), alternating blocks of ``--block`` messages
 between the checkouts for ``--rounds`` rounds, so a noisy machine hits both alike. Prints, per
 checkout: round-trip latency median / p95 (ms), the stub alone (the same HTTP call straight to
@@ -164,7 +164,7 @@ async def block(http: aiohttp.ClientSession, gw: Gateway, sessions: list[str], s
 
 
 async def run(args: argparse.Namespace) -> None:
-    redis = RedisServer(fsync="always")
+    redis = RedisServer(fsync=args.fsync)
     redis.start()
     stub_port = free_port()
     stub = subprocess.Popen([sys.executable, __file__, "--stub", str(stub_port)], cwd=ROOT)
@@ -222,7 +222,8 @@ async def run(args: argparse.Namespace) -> None:
         redis.stop()
 
     mode = "one at a time" if args.rate <= 0 else f"open loop at {args.rate:g}/s"
-    print(f"gateway's own time per web chat message, stub Rasa, {mode}; {args.rounds} rounds x {args.block} "
+    print(f"gateway's own time per web chat message, stub Rasa, {mode}, appendfsync {args.fsync}; "
+          f"{args.rounds} rounds x {args.block} "
           f"messages per checkout, interleaved; load average {min(load):.2f}-{max(load):.2f} "
           f"({os.cpu_count()} CPUs)")
     print(f"  {'':<16} {'n':>5} {'median ms':>10} {'p95 ms':>8} {'max ms':>8} {'CPU ms/msg':>11} {'Redis rt/msg':>13}")
@@ -243,6 +244,8 @@ def main() -> None:
     p.add_argument("--conversations", type=int, default=400)
     p.add_argument("--rate", type=float, default=0.0, help="0: one message at a time; else open loop msgs/s")
     p.add_argument("--profile", help="write a cProfile of this checkout's gateway here")
+    p.add_argument("--fsync", choices=("always", "everysec"), default="always",
+                   help="Redis appendfsync: always (as the tests and load_bench.py) or everysec (docker-compose.yml)")
     p.add_argument("--stub", type=int, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.stub:
