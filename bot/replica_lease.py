@@ -8,9 +8,9 @@ live replica takes it on its next round instead of after the idle time
 (``TELEGRAM_CLAIM_IDLE_SECONDS`` for the inbox, ``bot.telegram_outbox.CLAIM_IDLE_SECONDS`` for
 the outbox). Entries of a consumer whose lease is live are still taken only after that idle
 time, so a slow Rasa (or a send parked on a 429) never makes two replicas answer one update or
-send one reply. A consumer that never held a lease (a replica of
-an older version during a rolling deploy) is left to the idle time too: only names in
-``keys.replicas()`` whose lease is gone count as dead.
+send one reply. A consumer that never held a lease (a replica of an older version during a
+rolling deploy) is left to the idle time too: only names in ``keys.replicas()`` whose lease is
+gone count as dead.
 
 A replica judges others only while its own lease has been held without a break for a whole
 lease time: after a Redis outage (or a stall of this process) every live peer has had three
