@@ -8,7 +8,9 @@ parked on Telegram's 429 is not a crash). Real Redis, a real ``kill -9``.
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import socket
 import tempfile
 import time
 from typing import Any
@@ -160,3 +162,25 @@ async def test_two_live_replicas_take_a_dead_ones_replies_once(redis: Redis) -> 
         for run in runs:
             run.cancel()
 
+
+
+async def test_a_restarted_gateway_of_the_same_name_sends_its_own_cut_short_reply_at_once(
+        gateway_factory, fake_telegram: FakeBotAPI, redis: Redis) -> None:
+    """A container restarted after a crash keeps its hostname and the gateway is pid 1 there,
+    so the new process has the dead one's consumer name: its pending replies are its own."""
+    from bot.crypto import Sealer
+
+    chat = 741201
+    await streams.ensure_groups(redis)
+    consumer = f"{socket.gethostname()}-{os.getpid()}"  # what the gateway below will call itself
+    sealer = Sealer(KEYS["DATA_ENCRYPTION_KEYS"].split(","))
+    body = {"pid": "p", "chat_id": chat, "text": "Szia!", "buttons": [], "urgent": False}
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.xadd(keys.telegram_outbox(), {"d": sealer.seal(body)})
+        pipe.xreadgroup(keys.TELEGRAM_OUTBOX_GROUP, consumer, {keys.telegram_outbox(): ">"}, count=1)
+        await pipe.execute()
+    gw = await gateway_factory(**tg_env(fake_telegram, **WEBHOOK))
+    assert gw.app[TELEGRAM].consumer == consumer
+    up = time.monotonic()
+    await fake_telegram.wait_for(chat, 1, timeout=10)
+    assert time.monotonic() - up < 8.0  # not after the 30 s idle time (however slow the start was)
