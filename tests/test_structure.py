@@ -30,8 +30,6 @@ LONG_MODULES = {
     "bot/handoff/queue.py": "the queue's named Lua scripts, the one owner of a waiting conversation's state",
     "bot/reports/store.py": "the report record and its scripts, kept whole so every write to it is in one place",
     "bot/safety/classifier.py": "the danger classifier; being changed now (issue 15 leaves bot/safety to that work)",
-    "bot/safety/matcher.py": "the lexicon matcher; as above",
-    "bot/safety/lexicon.py": "the lexicon loader and its checks; as above",
 }
 
 # Import circles left, with why: each is two or three modules that cannot be read apart.

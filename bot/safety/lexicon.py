@@ -36,142 +36,39 @@ is a reason, not a game; "most mit csináljak" is a question, not "now").
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from bot.safety.lexicon_model import (
+    CATEGORIES,
+    CLASSIFIER_CATEGORY,
+    AnyOrder,
+    Booster,
+    Combo,
+    Element,
+    Entry,
+    Gap,
+    Lexicon,
+    LexiconError,
+    Suppressor,
+)
 from bot.safety.normalize import fold
+from bot.safety.patterns import Compiler, as_list, check_fields
 from bot.screening import Level
 
-CATEGORIES = (
-    "life_threat",
-    "suicide_self_harm",
-    "physical_abuse",
-    "sexual_abuse",
-    "trafficking",
-    "neglect",
-    "domestic_violence",
-    "runaway_homeless",
-    "bullying",
-    "missing_child",
-)
-# What the statistical second signal (classifier.py) reports: no lexicon entry has it, but a
-# booster may name it, to lift a message the classifier raised to high when it says "now".
-CLASSIFIER_CATEGORY = "unclassified_danger"
+__all__ = ["CATEGORIES", "CLASSIFIER_CATEGORY", "DEFAULT_PATH", "AnyOrder", "Booster", "Combo", "Element", "Entry",
+           "Gap", "Lexicon", "LexiconError", "Suppressor", "compile_data", "load"]
+
 DEFAULT_PATH = Path(__file__).with_name("lexicon.yml")
-
-
-class LexiconError(ValueError):
-    """The lexicon file is malformed; the message says where."""
-
-
-@dataclass(frozen=True)
-class Element:
-    """One position in a pattern: a compiled test on a folded word."""
-
-    key: str  # canonical spelling, also the cache key
-    regex: re.Pattern[str]
-    ambiguous: bool = False
-    fuzzy_keys: tuple[str, ...] = ()
-    stems: tuple[str, ...] = ()  # literal beginnings, to decide which unknown words deserve Hunspell
-    tail_regex: re.Pattern[str] | None = None  # forms from `compound` classes: may end a compound word
-
-
-@dataclass(frozen=True)
-class Gap:
-    max_words: int
-
-
-@dataclass(frozen=True)
-class AnyOrder:
-    """First item of a free-word-order pattern: the elements that follow may come in any order."""
-
-    windows: tuple[int, ...]  # per later element: at most this many words between it and the first one
-
-
-@dataclass(frozen=True)
-class Entry:
-    id: str
-    category: str
-    level: Level
-    patterns: tuple[tuple[Element | Gap, ...], ...]
-    example: str
-    negatable: bool = False
-    tags: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Suppressor:
-    """An idiom or context ("meghalok a röhögéstől", "a játékban") that disarms matches."""
-
-    id: str
-    patterns: tuple[tuple[Element | Gap, ...], ...]
-    scope: str  # "span": only the words it covers; "near": plus `window` words around; "clause": the whole clause
-    cap: Level
-    categories: tuple[str, ...]  # empty: all
-    example: str
-    window: int = 0
-    unless: tuple[tuple[Element | Gap, ...], ...] = ()
-
-
-@dataclass(frozen=True)
-class Booster:
-    id: str
-    categories: tuple[str, ...]
-    min_level: Level
-    patterns: tuple[tuple[Element | Gap, ...], ...]
-    raise_to: Level
-    example: str
-    unless: tuple[tuple[Element | Gap, ...], ...] = ()
-
-
-@dataclass(frozen=True)
-class Combo:
-    id: str
-    all_tags: tuple[str, ...]
-    category: str
-    raise_to: Level
-    example: str
-
-
-@dataclass
-class Lexicon:
-    entries: list[Entry]
-    suppressors: list[Suppressor]
-    boosters: list[Booster]
-    combos: list[Combo]
-    negators: frozenset[str]
-    verb_prefixes: tuple[str, ...]
-    max_gap: int
-    concern_streak_to_high: int
-    elements: dict[str, Element] = field(default_factory=dict)
-    prefix_gap: Element | None = None  # words allowed between a separated prefix and its verb
-    prefix_join_skip: frozenset[str] = frozenset()  # raw words never glued to a prefix ("vér": blood)
-    fuzzy_skip: frozenset[str] = frozenset()  # folded real words never typo-corrected ("megeri" is megéri)
-
-
 _ENTRY_FIELDS = {"id", "category", "level", "match", "example", "negatable", "tags", "note", "fuzzy"}
 _SUPP_FIELDS = {"id", "match", "scope", "cap", "categories", "example", "note", "window", "unless"}
 _BOOST_FIELDS = {"id", "categories", "min_level", "match", "raise_to", "example", "note", "unless"}
 _COMBO_FIELDS = {"id", "all_tags", "category", "raise_to", "example", "note"}
-_WORD_FIELDS = {"forms", "ambiguous", "fuzzy", "note", "compound"}
 _TOP_FIELDS = {"version", "settings", "words", "entries", "suppressors", "boosters", "combos"}
 _SETTINGS_FIELDS = {"max_gap", "concern_streak_to_high", "negators", "verb_prefixes", "prefix_gap", "prefix_join_skip",
                     "fuzzy_skip"}
-
-
-def _check_fields(where: str, data: Any, allowed: set[str], required: set[str]) -> None:
-    if not isinstance(data, dict):
-        raise LexiconError(f"{where}: expected a mapping, got {type(data).__name__}")
-    unknown = set(data) - allowed
-    if unknown:
-        raise LexiconError(f"{where}: unknown field(s) {sorted(unknown)}")
-    missing = {k for k in required if data.get(k) in (None, "", [])}
-    if missing:
-        raise LexiconError(f"{where}: missing field(s) {sorted(missing)}")
 
 
 def _level(where: str, value: Any) -> Level:
@@ -187,135 +84,6 @@ def _category(where: str, value: Any, also: tuple[str, ...] = ()) -> str:
     return value
 
 
-def _as_list(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return value
-    raise LexiconError(f"expected a string or list of strings, got {value!r}")
-
-
-class _Compiler:
-    def __init__(self, words: dict[str, Any], prefixes: tuple[str, ...], max_gap: int):
-        self.raw_words = words
-        self.prefix_rx = "(?:" + "|".join(sorted((re.escape(p) for p in prefixes), key=len, reverse=True)) + ")?"
-        self.max_gap = max_gap
-        self.elements: dict[str, Element] = {}
-
-    def _alt_regex(self, alt: str) -> tuple[str, str | None]:
-        """One alternative -> (regex source, literal stem usable for fuzzy matching)."""
-        if alt.startswith("re:"):
-            return alt[3:], None
-        prefixed = alt.startswith("~")
-        body = fold(alt.lstrip("~").lower())
-        star = body.endswith("*")
-        stem = body.rstrip("*")
-        if not stem or not re.fullmatch(r"[a-z0-9]+", stem):
-            raise LexiconError(f"bad word form {alt!r} (letters, one trailing *, optional leading ~)")
-        rx = re.escape(stem) + ("[a-z0-9]{0,10}" if star else "")
-        if prefixed:
-            rx = self.prefix_rx + rx
-        return rx, stem
-
-    @staticmethod
-    def _split(spec: str) -> list[str]:
-        """'a|b*|@X' -> alternatives; a 're:' form is one regex, never split."""
-        return [spec] if spec.startswith("re:") else spec.split("|")
-
-    def _expand(self, spec: str, where: str, seen: tuple[str, ...] = (),
-                compound: bool = False) -> tuple[list[tuple[str, bool]], bool, bool]:
-        """Alternatives of a spec with word classes expanded -> ((alt, may end a compound), ambiguous, fuzzy)."""
-        alts: list[tuple[str, bool]] = []
-        ambiguous = fuzzy = False
-        for alt in self._split(spec):
-            if not alt.startswith("@"):
-                if " " in alt:
-                    raise LexiconError(f"{where}: form {alt!r} has a space; forms are single words")
-                alts.append((alt, compound))
-                continue
-            name = alt[1:]
-            data = self.raw_words.get(name)
-            if data is None:
-                raise LexiconError(f"{where}: unknown word class {alt}")
-            if name in seen:
-                raise LexiconError(f"{where}: word class {alt} refers to itself")
-            _check_fields(f"words.{name}", data, _WORD_FIELDS, {"forms"})
-            for form in _as_list(data["forms"]):
-                sub, amb, fz = self._expand(form, f"words.{name}", seen + (name,),
-                                            compound or bool(data.get("compound", False)))
-                alts.extend(sub)
-                ambiguous |= amb or bool(data.get("ambiguous", False))
-                fuzzy |= fz or bool(data.get("fuzzy", False))
-        return alts, ambiguous, fuzzy
-
-    def element(self, spec: str, where: str) -> Element:
-        if spec in self.elements:
-            return self.elements[spec]
-        alts, ambiguous, fuzzy = self._expand(spec, where)
-        sources, stems, all_stems, tails = [], [], [], []
-        for alt, compound in alts:
-            try:
-                rx, stem = self._alt_regex(alt)
-            except LexiconError as exc:
-                raise LexiconError(f"{where}: {exc}") from None
-            sources.append(rx)
-            if compound:
-                tails.append(rx)
-            if stem:
-                all_stems.append(stem)
-            if stem and len(stem) >= 6:
-                stems.append(stem)
-        try:
-            regex = re.compile("(?:" + "|".join(sources) + r")\Z")
-        except re.error as exc:
-            raise LexiconError(f"{where}: bad regular expression in {spec!r}: {exc}") from None
-        tail = re.compile("(?:" + "|".join(tails) + r")\Z") if tails else None
-        el = Element(spec, regex, ambiguous, tuple(stems) if fuzzy else (), tuple(all_stems), tail)
-        self.elements[spec] = el
-        return el
-
-    def pattern(self, text: str, where: str) -> tuple[Element | Gap | AnyOrder, ...]:
-        if any(p.startswith("&") for p in text.split()):
-            return self._any_order(text, where)
-        out: list[Element | Gap] = []
-        for part in text.split():
-            if part.startswith("..."):
-                n = part[3:]
-                if not out or (n and not n.isdigit()):
-                    raise LexiconError(f"{where}: misplaced or bad gap {part!r} in {text!r}")
-                out.append(Gap(int(n) if n else self.max_gap))
-            else:
-                out.append(self.element(part, where))
-        if not out or isinstance(out[-1], Gap):
-            raise LexiconError(f"{where}: pattern {text!r} is empty or ends in a gap")
-        return tuple(out)
-
-    def _any_order(self, text: str, where: str) -> tuple[AnyOrder | Element, ...]:
-        """``A &3 B &6 C`` -> (AnyOrder((3, 6)), A, B, C): every separator must be an ``&``."""
-        parts = text.split()
-        words, seps = parts[0::2], parts[1::2]
-        widths = []
-        for sep in seps:
-            n = sep[1:]
-            if not sep.startswith("&") or (n and not n.isdigit()):
-                raise LexiconError(f"{where}: pattern {text!r} mixes '&' with other separators")
-            widths.append(int(n) if n else self.max_gap)
-        if len(words) < 2 or len(words) != len(seps) + 1 or any(w.startswith(("&", "...")) for w in words):
-            raise LexiconError(f"{where}: bad free-order pattern {text!r} (A &N B [&N C])")
-        return (AnyOrder(tuple(widths)), *(self.element(w, where) for w in words))
-
-    def patterns(self, value: Any, where: str, allow_ambiguous_alone: bool = False) -> tuple:
-        try:
-            texts = _as_list(value)
-        except LexiconError as exc:
-            raise LexiconError(f"{where}: {exc}") from None
-        pats = tuple(self.pattern(t, where) for t in texts)
-        if not allow_ambiguous_alone:
-            for p in pats:
-                if len(p) == 1 and isinstance(p[0], Element) and p[0].ambiguous:
-                    raise LexiconError(f"{where}: ambiguous word class {p[0].key} may only be used inside a phrase")
-        return pats
-
 
 def load(path: Path | str = DEFAULT_PATH) -> Lexicon:
     """Read, validate and compile the lexicon. Raises LexiconError on any problem."""
@@ -327,12 +95,12 @@ def load(path: Path | str = DEFAULT_PATH) -> Lexicon:
 
 
 def compile_data(data: Any) -> Lexicon:
-    _check_fields("top level", data, _TOP_FIELDS, {"entries"})
+    check_fields("top level", data, _TOP_FIELDS, {"entries"})
     settings = data.get("settings") or {}
-    _check_fields("settings", settings, _SETTINGS_FIELDS, set())
+    check_fields("settings", settings, _SETTINGS_FIELDS, set())
     max_gap = int(settings.get("max_gap", 4))
     prefixes = tuple(fold(p) for p in settings.get("verb_prefixes", ["meg", "el", "ki", "be", "fel", "le"]))
-    comp = _Compiler(data.get("words") or {}, prefixes, max_gap)
+    comp = Compiler(data.get("words") or {}, prefixes, max_gap)
     seen: set[str] = set()
 
     def ident(where: str, item: dict) -> str:
@@ -345,7 +113,7 @@ def compile_data(data: Any) -> Lexicon:
     entries = []
     for n, item in enumerate(data.get("entries") or []):
         where = f"entries[{n}]" + (f" ({item.get('id')})" if isinstance(item, dict) else "")
-        _check_fields(where, item, _ENTRY_FIELDS, {"id", "category", "level", "match", "example"})
+        check_fields(where, item, _ENTRY_FIELDS, {"id", "category", "level", "match", "example"})
         lvl = _level(where, item["level"])
         if lvl is Level.NONE and not item.get("tags"):
             # level none: a context marker ("two days", "an adult from the internet") that
@@ -359,13 +127,13 @@ def compile_data(data: Any) -> Lexicon:
                 patterns=comp.patterns(item["match"], where),
                 example=str(item["example"]),
                 negatable=bool(item.get("negatable", False)),
-                tags=tuple(_as_list(item.get("tags") or [])),
+                tags=tuple(as_list(item.get("tags") or [])),
             )
         )
     suppressors = []
     for n, item in enumerate(data.get("suppressors") or []):
         where = f"suppressors[{n}]"
-        _check_fields(where, item, _SUPP_FIELDS, {"id", "match", "example"})
+        check_fields(where, item, _SUPP_FIELDS, {"id", "match", "example"})
         scope = item.get("scope", "span")
         if scope not in ("span", "near", "clause"):
             raise LexiconError(f"{where}: scope must be 'span', 'near' or 'clause'")
@@ -378,7 +146,7 @@ def compile_data(data: Any) -> Lexicon:
                 patterns=comp.patterns(item["match"], where, allow_ambiguous_alone=True),
                 scope=scope,
                 cap=_level(where, item.get("cap", "none")),
-                categories=tuple(_category(where, c) for c in _as_list(item.get("categories") or [])),
+                categories=tuple(_category(where, c) for c in as_list(item.get("categories") or [])),
                 example=str(item["example"]),
                 window=window,
                 unless=comp.patterns(item["unless"], where, allow_ambiguous_alone=True) if item.get("unless") else (),
@@ -387,11 +155,11 @@ def compile_data(data: Any) -> Lexicon:
     boosters = []
     for n, item in enumerate(data.get("boosters") or []):
         where = f"boosters[{n}]"
-        _check_fields(where, item, _BOOST_FIELDS, {"id", "categories", "match", "raise_to", "example"})
+        check_fields(where, item, _BOOST_FIELDS, {"id", "categories", "match", "raise_to", "example"})
         boosters.append(
             Booster(
                 id=ident(where, item),
-                categories=tuple(_category(where, c, (CLASSIFIER_CATEGORY,)) for c in _as_list(item["categories"])),
+                categories=tuple(_category(where, c, (CLASSIFIER_CATEGORY,)) for c in as_list(item["categories"])),
                 min_level=_level(where, item.get("min_level", "high")),
                 patterns=comp.patterns(item["match"], where, allow_ambiguous_alone=True),
                 raise_to=_level(where, item["raise_to"]),
@@ -402,11 +170,11 @@ def compile_data(data: Any) -> Lexicon:
     combos = []
     for n, item in enumerate(data.get("combos") or []):
         where = f"combos[{n}]"
-        _check_fields(where, item, _COMBO_FIELDS, {"id", "all_tags", "category", "raise_to", "example"})
+        check_fields(where, item, _COMBO_FIELDS, {"id", "all_tags", "category", "raise_to", "example"})
         combos.append(
             Combo(
                 id=ident(where, item),
-                all_tags=tuple(_as_list(item["all_tags"])),
+                all_tags=tuple(as_list(item["all_tags"])),
                 category=_category(where, item["category"]),
                 raise_to=_level(where, item["raise_to"]),
                 example=str(item["example"]),
