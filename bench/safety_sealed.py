@@ -1,6 +1,11 @@
 """Measure the danger screen on one evaluation set, by the kinds of message in it.
 
     .venv/bin/python bench/safety_sealed.py tests/data/sealed/safety_eval_fresh8.tsv
+    .venv/bin/python bench/safety_sealed.py FILE --half held   # or dev: a fixed half (--seed 13)
+
+``--half`` keeps one half of the set, drawn per wanted level with a fixed seed: develop on the
+`dev` half's misses only and report the `held` half's figures before and after, the figure that
+predicts the next blind set (the whole set's gain flatters: half of it was read).
 
 A sealed set is measured ONCE per round, with the screen as shipped: run this, copy the
 figures into the closing note and bench/README.md, and never tune on the set afterwards.
@@ -10,6 +15,8 @@ disguised text; the lexicon alone beside the default screen. Never prints messag
 """
 from __future__ import annotations
 
+import argparse
+import random
 import re
 import sys
 from pathlib import Path
@@ -38,6 +45,17 @@ def rows(path: Path) -> list[tuple[Level, str, str]]:
     return out
 
 
+def half(data: list[tuple[Level, str, str]], which: str, seed: int) -> list[tuple[Level, str, str]]:
+    """One half of the rows, stratified by wanted level, the same for a given seed."""
+    keep: set[int] = set()
+    for level in Level:
+        idx = [i for i, row in enumerate(data) if row[0] is level]
+        random.Random(f"{seed}:{level.value}").shuffle(idx)
+        cut = (len(idx) + 1) // 2
+        keep.update(idx[:cut] if which == "dev" else idx[cut:])
+    return [row for i, row in enumerate(data) if i in keep]
+
+
 def figures(pairs: list[tuple[Level, Level]]) -> str:
     imm = [got for want, got in pairs if want is Level.IMMEDIATE]
     high = [got for want, got in pairs if want >= Level.HIGH]
@@ -51,8 +69,15 @@ def figures(pairs: list[tuple[Level, Level]]) -> str:
 
 
 def main() -> int:
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "tests/data/sealed/safety_eval_fresh8.tsv"
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("path", nargs="?", type=Path, default=ROOT / "tests/data/sealed/safety_eval_fresh8.tsv")
+    ap.add_argument("--half", choices=("dev", "held"), help="only this half of the set (fixed by --seed)")
+    ap.add_argument("--seed", type=int, default=13)
+    args = ap.parse_args()
+    path = args.path
     data = rows(path)
+    if args.half:
+        data = half(data, args.half, args.seed)
     screens = {"lexicon alone": LexiconScreener(classifier=False), "default screen": default_screener()}
     subsets = {
         "all": lambda t: True,
@@ -61,7 +86,7 @@ def main() -> int:
         "long (25+ words)": lambda t: len(t.split()) >= 25,
         "disguised": lambda t: bool(ODD.search(t) or SPACED.search(t) or LEET.search(t)),
     }
-    print(f"{path.name}: {len(data)} messages")
+    print(f"{path.name}: {len(data)} messages" + (f" ({args.half} half, seed {args.seed})" if args.half else ""))
     for name, screen in screens.items():
         got = [(want, screen.screen(text).level, text) for want, _c, text in data]
         print(f"\n{name}")
