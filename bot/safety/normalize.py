@@ -178,7 +178,7 @@ def _undisguise(text: str) -> str:
 # Laughing faces mark a joke the way "xd" or "haha" does ("megfojt ha rájön 😂"): they become
 # the word "xd", so the lexicon's joke guards see them. Crying or skull faces stay out: a child
 # in distress uses them too.
-_LAUGH = frozenset("\U0001F602\U0001F923\U0001F606\U0001F639")
+_LAUGH = frozenset("\U0001F602\U0001F923\U0001F606\U0001F639\U0001F604\U0001F601\U0001F61C\U0001F61D")
 
 
 def _special(ch: str) -> str:
