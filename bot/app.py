@@ -29,9 +29,8 @@ from bot.console.hub import Hub
 from bot.console.views import ConsoleViews
 from bot.crypto import Sealer
 from bot.delivery import Delivery
-from bot.gateway import Gateway
+from bot.gateway_build import build_gateway
 from bot.handoff.service import HandoffService
-from bot.intents import load_intents
 from bot.rasa_client import RasaPool
 from bot.reports import api as reports_api
 from bot.reports import wire as reports_wire
@@ -140,25 +139,10 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
         app[HANDOFF] = handoff
         watch = ActionServerWatch(http, settings.action_server_url)
         rewriter = AofRewriter(redis, settings.erase_rewrite_seconds)
-        app[GATEWAY] = Gateway(
-            store=store,
-            screener=screener,
-            rasa=rasa,
-            rasa_queue=settings.rasa_queue,
-            busy_notice=settings.rasa_busy_notice,
-            wait_claim=settings.rasa_wait_claim,
-            pseudonym_key=settings.pseudonym_key,
-            intents=load_intents(settings.domain_dir),
-            max_chars=settings.max_message_chars,
-            rate_limit=(settings.rate_limit_messages, settings.rate_limit_window),
-            erase_hook=eraser,
-            handoff=handoff,
-            spool=Spool(settings.spool_dir, sealer),
-            actions_up=lambda: watch.up,
-            delivery=delivery,
-            reports=report_desk,
-            aof=rewriter,
-        )
+        gateway, replayer = build_gateway(settings, store=store, screener=screener, rasa=rasa, delivery=delivery,
+                                          sealer=sealer, handoff=handoff, reports=report_desk, erase_hook=eraser,
+                                          aof=rewriter, actions_up=lambda: watch.up)
+        app[GATEWAY] = gateway
         views = ConsoleViews(redis, store, handoff.queue, handoff.presence, handoff.audit,
                              settings.operator_reads_per_10min)
         app[VIEWS] = views
@@ -186,11 +170,11 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
             email = EmailChannel(settings, app[GATEWAY], redis, outbox)
             app[appkeys.EMAIL] = email
             await email.start()
-        replay = asyncio.create_task(app[GATEWAY].replay_loop(), name="replay-kept-messages")
-        app[WARMER] = RasaWarmer(app[GATEWAY].rasa, settings.rasa_warmup_conversations)
+        replay = asyncio.create_task(replayer.run(), name="replay-kept-messages")
+        app[WARMER] = RasaWarmer(rasa, settings.rasa_warmup_conversations)
         warming = asyncio.create_task(app[WARMER].run(), name="rasa-warmup")
         watching = asyncio.create_task(watch.run(), name="action-server-watch")
-        rasa_watch = asyncio.create_task(app[GATEWAY].rasa.watch(), name="rasa-health")
+        rasa_watch = asyncio.create_task(rasa.watch(), name="rasa-health")
         rewriting = asyncio.create_task(rewriter.run(), name="aof-rewrite-after-erase")
         yield
         rewriting.cancel()

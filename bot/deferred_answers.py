@@ -2,6 +2,11 @@
 
 Apart because this is the gateway's own background work (claims, renewals, hand-back at
 shutdown) with its own failure rules: a message leaves Redis only once it is answered.
+Overload (bot.rasa_client.RasaPool): a message waits at most a moment for a Rasa slot, then
+the person hears "a moment" and it waits on in Redis (the conversation's deferred list),
+claimed by this process for ``wait_claim`` s at a time: if the process dies, another replica
+takes it over and answers. At most ``rasa_queue`` conversations are worked on here at once;
+the rest wait in Redis for whichever replica has room.
 """
 from __future__ import annotations
 
@@ -12,18 +17,35 @@ import time
 from redis.exceptions import RedisError
 
 from bot import keys, metrics, texts
-from bot.delivery import Reply
+from bot.conversation_lock import ConversationLocks
+from bot.delivery import Delivery, Reply
 from bot.rasa_client import BotMessage
-from bot.rasa_turn import RasaTurns
+from bot.rasa_turn import RasaRelay
 from bot.store import Conversation, Deferred, State
 
 log = logging.getLogger(__name__)
 
 
-class DeferredAnswers(RasaTurns):
+class DeferredAnswers:
     """Defers a message Rasa has no room for and answers it later, in order."""
 
-    async def _busy(self, conv: Conversation, text: str, distress: bool, rate: int = 0) -> list[Reply]:
+    def __init__(self, relay: RasaRelay, delivery: Delivery, locks: ConversationLocks, *,
+                 rasa_queue: int = 200, wait_claim: float = 15.0, rate_limit: tuple[int, int] = (8, 10)) -> None:
+        self.relay = relay
+        self.replies = relay.replies
+        self.store = relay.store
+        self.delivery = delivery
+        self.locks = locks
+        self._rasa_queue = rasa_queue
+        self._wait_claim = wait_claim
+        self._rate_count, self._rate_window = rate_limit
+        self._drainers: dict[str, asyncio.Task[None]] = {}  # pid -> the task answering its list
+
+    def answering(self, pid: str) -> bool:
+        """An earlier message of this conversation waits for Rasa (a new one queues behind it)."""
+        return pid in self._drainers
+
+    async def defer(self, conv: Conversation, text: str, distress: bool, rate: int = 0) -> list[Reply]:
         """Rasa is saturated: say "a moment" now; the answer follows when a slot frees.
 
         The message waits in Redis (the conversation's deferred list), never only in this
@@ -32,7 +54,7 @@ class DeferredAnswers(RasaTurns):
         otherwise it is due at once for any replica's deferred-message loop."""
         metrics.ERRORS.labels("rasa_busy").inc()
         await self.store.defer(conv.pid, text, time.time(), rate, counted=True, distress=distress)
-        replies = await self._say(conv, [Reply(texts.text("bot_busy", conv.voice))])
+        replies = await self.replies.say(conv, [Reply(texts.text("bot_busy", conv.voice))])
         if (conv.pid not in self._drainers and len(self._drainers) < self._rasa_queue
                 and await self.store.claim_deferred(conv.pid, time.time(), self._wait_claim)):
             self._start_drainer(conv.pid)
@@ -66,7 +88,7 @@ class DeferredAnswers(RasaTurns):
             while True:
                 item = await self.store.peek_deferred(pid)
                 if item is None:
-                    async with self.conversation_lock(pid):
+                    async with self.locks.hold(pid):
                         if await self.store.drop_deferred(pid, pop=False) == 0:
                             self._drainers.pop(pid, None)
                             return
@@ -80,15 +102,15 @@ class DeferredAnswers(RasaTurns):
                             renew.cancel()
                             await self.store.defer_again(pid, time.time() + self._rate_window)
                             return
-                    answer = await self._rasa_answer(conv, item.text)
+                    answer = await self.relay.answer(conv, item.text)
                 replies: list[Reply] = []
-                async with self.conversation_lock(pid):
+                async with self.locks.hold(pid):
                     conv = await self.store.load(pid)
                     if answer is not None and self._bot_answers(conv, item):
                         if answer[0]:
-                            replies = await self._use_answer(conv, answer[0], item.distress, answer[1])
+                            replies = await self.replies.use_answer(conv, answer[0], item.distress, answer[1])
                         else:
-                            replies = await self._say(conv, [self._unavailable(conv.voice)])
+                            replies = await self.replies.say(conv, [self.replies.unavailable(conv.voice)])
                     if await self.store.drop_deferred(pid) == 0:
                         self._drainers.pop(pid, None)
                         await self.delivery.push(pid, replies)
@@ -134,13 +156,12 @@ class DeferredAnswers(RasaTurns):
             _, count, waiting = await pipe.execute()
         return max(0, int(count) - self._rate_count), int(waiting)
 
-    async def stop(self) -> None:
-        """Let answers waiting for Rasa finish (briefly) before the process ends; hand the
-        rest back at once (their messages stay in Redis) rather than after the claim lapses."""
-        if self._drainers or self._background:
-            await asyncio.wait({*self._drainers.values(), *self._background}, timeout=5)
-        for task in list(self._background):
-            task.cancel()
+    def tasks(self) -> set[asyncio.Task[None]]:
+        return set(self._drainers.values())
+
+    async def hand_back(self) -> None:
+        """At shutdown: stop answering and hand the rest back at once (their messages stay in
+        Redis) rather than after the claim lapses."""
         left = list(self._drainers.items())
         for _, task in left:
             task.cancel()

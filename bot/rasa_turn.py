@@ -1,19 +1,20 @@
 """One call to Rasa for the bot's answer, and what the person hears when it fails.
 
 Apart so the Rasa call's edge cases (actions down, Rasa down, no free slot, the page's own
-hello) are read in one place, next to the metadata every message carries to Rasa.
+hello) are read in one place, next to the metadata every message carries to Rasa. No free
+slot is the caller's to handle (``RasaBusy``: bot.deferred_answers answers it later).
 """
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import wording
 from bot import metrics, texts
+from bot.background import Background
 from bot.delivery import Reply
-from bot.rasa_client import BotMessage, RasaBusy, RasaUnavailable
+from bot.rasa_client import BotMessage, RasaBusy, RasaPool, RasaUnavailable
 from bot.reply_composer import ReplyComposer
 from bot.store import SYSTEM, TO_STAFF, Conversation
 
@@ -41,46 +42,54 @@ def rasa_metadata(conv: Conversation) -> tuple[dict[str, Any], bool]:
     return meta, slot_change
 
 
-class RasaTurns(ReplyComposer):
-    """Asks Rasa for the bot's answer; a saturated Rasa defers it (``_busy``)."""
+class RasaRelay:
+    """Asks Rasa for the bot's answer and records it through the replies sender."""
 
-    async def _ask_rasa(self, conv: Conversation, text: str, distress: bool = False, *,
-                        wait: float | None = None, route: dict[str, Any] | None = None,
-                        rate: int = 0, answered: bool = False, said: Sequence[Reply] = ()) -> list[Reply]:
-        """The bot's answer to ``text``. ``wait``: seconds to wait for a Rasa slot before
-        telling the person to wait and answering in the background (None: wait as needed).
-        ``answered``: this turn already has its answer (a "no need to phone"), so a Rasa
-        fallback adds nothing. ``said``: what this turn told the person before (its 112 block)."""
-        if self._actions_up is not None and not self._actions_up():
+    def __init__(self, rasa: RasaPool, replies: ReplyComposer, background: Background,
+                 actions_up: Callable[[], bool] | None = None) -> None:
+        self.rasa = rasa
+        self.replies = replies
+        self.store = replies.store
+        self.background = background
+        self.actions_up = actions_up  # cached action-server health (bot.action_watch)
+
+    def _actions_down(self) -> bool:
+        return self.actions_up is not None and not self.actions_up()
+
+    async def ask(self, conv: Conversation, text: str, distress: bool = False, *,
+                  wait: float | None = None, rate: int = 0, answered: bool = False,
+                  said: Sequence[Reply] = ()) -> list[Reply]:
+        """The bot's answer to ``text``. ``wait``: seconds to wait for a Rasa slot (None: wait
+        as needed); ``RasaBusy`` when none freed in time. ``answered``: this turn already has
+        its answer (a "no need to phone"), so a Rasa fallback adds nothing. ``said``: what this
+        turn told the person before (its 112 block)."""
+        if self._actions_down():
             # Rasa without its actions gives half answers: say plainly it is unavailable.
             metrics.ERRORS.labels("actions_unavailable").inc()
             await self.store.append(conv.pid, SYSTEM, wording.staff("staff_actions_down"), audience=TO_STAFF)
-            return await self._say(conv, [self._unavailable(conv.voice)], rate=rate)
+            return await self.replies.say(conv, [self.replies.unavailable(conv.voice)], rate=rate)
         meta, slot_change = rasa_metadata(conv)
-        if wait is not None and conv.pid in self._drainers:
-            wait = 0.0  # an earlier message of theirs is waiting: this one queues behind it
         try:
             if wait == 0.0 and not self.rasa.has_room(conv.pid):
                 raise RasaBusy("no free rasa slot")
             answer = await self.rasa.send(conv.pid, text, meta, wait=wait)
-        except RasaBusy:
-            return await self._busy(conv, text, distress, rate)
         except RasaUnavailable as exc:
             log.error("rasa unavailable", extra={"conv": conv.pid, "error": str(exc)})
             metrics.ERRORS.labels("rasa_unavailable").inc()
             await self.store.append(conv.pid, SYSTEM, wording.staff("staff_bot_down"), audience=TO_STAFF,
                                     meta={"error": str(exc)})
             if text == "/greet":  # the page's own hello: nothing of the person's has "arrived"
-                return await self._say(conv, [Reply(texts.text("greeting_offline", conv.voice), (
+                return await self.replies.say(conv, [Reply(texts.text("greeting_offline", conv.voice), (
                     (texts.text("talk_to_person_button", conv.voice), "/talk_to_human"),))], rate=rate)
-            return await self._say(conv, [self._unavailable(conv.voice)], rate=rate)
-        return await self._use_answer(conv, answer, distress, slot_change, rate, answered=answered, said=said)
+            return await self.replies.say(conv, [self.replies.unavailable(conv.voice)], rate=rate)
+        return await self.replies.use_answer(conv, answer, distress, slot_change, rate, answered=answered,
+                                             said=said)
 
-    async def _rasa_answer(self, conv: Conversation, text: str) -> tuple[list[BotMessage], bool]:
+    async def answer(self, conv: Conversation, text: str) -> tuple[list[BotMessage], bool]:
         """Rasa's answer, waiting for a slot as long as it takes ([] when Rasa failed), and
         whether the language slot travelled with it."""
         meta, slot_change = rasa_metadata(conv)
-        if self._actions_up is not None and not self._actions_up():
+        if self._actions_down():
             metrics.ERRORS.labels("actions_unavailable").inc()
             return [], slot_change  # Rasa without its actions gives half answers
         try:
@@ -90,7 +99,7 @@ class RasaTurns(ReplyComposer):
             metrics.ERRORS.labels("rasa_unavailable").inc()
             return [], slot_change
 
-    def _end_rasa_form(self, pid: str) -> None:
+    def end_form(self, pid: str) -> None:
         """End a form Rasa may be in (the chat report form asked its first question by mail,
         and the person answered with the mail form): else their next mail would be read as
         that question's answer. Best effort, in the background, like the handoff's pause."""
@@ -102,10 +111,4 @@ class RasaTurns(ReplyComposer):
             except RasaUnavailable as exc:
                 log.warning("rasa tracker event failed", extra={"conv": pid, "error": str(exc)})
 
-        task = asyncio.create_task(post())
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-
-    async def _busy(self, conv: Conversation, text: str, distress: bool, rate: int = 0) -> list[Reply]:
-        """Rasa is saturated: answered later (bot.deferred_answers.DeferredAnswers)."""
-        raise NotImplementedError
+        self.background.start(post())

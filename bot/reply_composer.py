@@ -1,8 +1,9 @@
 """What the bot says and records: the emergency block, Rasa's answer as replies, the handoff.
 
-Apart from the message path's decisions (bot.gateway) so the rules of what a person hears
-(112 first, never "write it differently" after a disclosure, the form's next question after
-the queue's place) are in one place.
+Apart from the message path's decisions (bot.state_router) so the rules of what a person
+hears (112 first, never "write it differently" after a disclosure, the form's next question
+after the queue's place) are in one place. Every reply is recorded in the transcript before
+it is handed back for delivery.
 """
 from __future__ import annotations
 
@@ -13,19 +14,25 @@ from typing import Any
 
 from bot import metrics, texts
 from bot.delivery import Reply
-from bot.gateway_base import GatewayBase
+from bot.inbound import Handoff
 from bot.rasa_client import BotMessage
-from bot.store import BOT, Conversation, State
+from bot.store import BOT, Conversation, ConversationStore, State
 
 log = logging.getLogger(__name__)
 
 EMERGENCY_REPEAT_AFTER = 3600.0  # seconds: within this, a new danger message gets the short line
 
 
-class ReplyComposer(GatewayBase):
+class ReplyComposer:
     """Records the bot's replies and turns Rasa's answer into them."""
 
-    async def _say(self, conv: Conversation, replies: list[Reply], rate: int = 0, **fields: Any) -> list[Reply]:
+    def __init__(self, store: ConversationStore, handoff: Handoff | None = None, reports: Any = None) -> None:
+        self.store = store
+        self.handoff = handoff
+        # Anonymous reports and follow-up by case code (bot.reports.followup.ReportDesk).
+        self.reports: Any = reports
+
+    async def say(self, conv: Conversation, replies: list[Reply], rate: int = 0, **fields: Any) -> list[Reply]:
         """Record the bot's replies (maybe some conversation fields; ``rate``: count the message
         answered towards the flood limit) in one round trip, then hand them back for delivery."""
         if replies or fields or rate:
@@ -33,11 +40,11 @@ class ReplyComposer(GatewayBase):
                                          rate_window=rate)
         return replies
 
-    async def _emergency(self, conv: Conversation, voice: str) -> list[Reply]:
+    async def emergency(self, conv: Conversation, voice: str) -> list[Reply]:
         """The full emergency block once; later danger messages get one short line (the
         person already has the numbers, and repeating them is not listening)."""
         again = time.time() - conv.emergency_told < EMERGENCY_REPEAT_AFTER
-        said = await self._say(conv, [Reply(texts.text("emergency_again" if again else "emergency", voice),
+        said = await self.say(conv, [Reply(texts.text("emergency_again" if again else "emergency", voice),
                                             emergency=True)])
         await self.store.save(conv, emergency_told=time.time())
         return said
@@ -46,23 +53,26 @@ class ReplyComposer(GatewayBase):
     def _reply(m: BotMessage) -> Reply:
         return Reply(text=m.text, buttons=tuple(m.buttons))
 
-    def _unavailable(self, lang: str) -> Reply:
+    @staticmethod
+    def unavailable(lang: str) -> Reply:
+        """The bot cannot answer: say so, with the numbers and a way to a person."""
         talk = (texts.text("talk_to_person_button", lang), "/talk_to_human")
         return Reply(texts.text("bot_unavailable", lang), (talk,))
 
-    async def _handoff(self, conv: Conversation, *, reason: str, skill: str | None, announce: bool) -> list[Reply]:
+    async def hand_off(self, conv: Conversation, *, reason: str, skill: str | None, announce: bool) -> list[Reply]:
+        """Queue the conversation (or raise its priority) and say so when asked to."""
         if self.handoff is None:
             log.error("no handoff configured", extra={"conv": conv.pid})
             return []
         metrics.HANDOFFS.labels(conv.risk.level.value, reason).inc()
         replies = await self.handoff.request(conv, reason=reason, skill=skill)
         if announce and conv.state == State.QUEUED:  # never "I'm asking a colleague" when refused
-            replies = await self._say(conv, [Reply(texts.text("handoff_started", conv.voice))]) + replies
+            replies = await self.say(conv, [Reply(texts.text("handoff_started", conv.voice))]) + replies
         return replies
 
-    async def _use_answer(self, conv: Conversation, answer: list[BotMessage], distress: bool,
-                          slot_change: bool, rate: int = 0, answered: bool = False,
-                          said: Sequence[Reply] = ()) -> list[Reply]:
+    async def use_answer(self, conv: Conversation, answer: list[BotMessage], distress: bool,
+                         slot_change: bool, rate: int = 0, answered: bool = False,
+                         said: Sequence[Reply] = ()) -> list[Reply]:
         """Record Rasa's answer as replies; act on its handoff and report payloads.
 
         ``said``: what this turn told the person before Rasa's answer (its 112 block carries
@@ -105,15 +115,15 @@ class ReplyComposer(GatewayBase):
             # twice. Known by its place and the mark, never by its words.
             told = replies[danger_line]
             replies[danger_line] = Reply(texts.text("report_danger_go_on", conv.voice), told.buttons)
-        replies = await self._say(conv, replies, rate=rate,
-                                  **({"rasa_language": conv.language} if slot_change else {}))
+        replies = await self.say(conv, replies, rate=rate,
+                                 **({"rasa_language": conv.language} if slot_change else {}))
         if report is not None and self.reports is not None:
-            replies += await self._say(conv, await self.reports.submit(conv, report))
+            replies += await self.say(conv, await self.reports.submit(conv, report))
         if handoff is not None:
             # 112 first, then where the chat stands in the queue, then the form's next question.
-            replies += await self._handoff(
+            replies += await self.hand_off(
                 conv, reason=str(handoff.get("reason") or "requested"),
                 skill=handoff.get("skill") or None, announce=False,
             )
-            replies += await self._say(conv, after)
+            replies += await self.say(conv, after)
         return replies

@@ -200,7 +200,7 @@ async def test_messages_kept_while_redis_is_down_survive_a_gateway_crash(
         assert body["replies"][0]["text"] == texts.text("emergency", "hu")
         assert texts.text("store_unavailable", "hu") in body["replies"][-1]["text"]
         # The gateway dies before Redis is back: nothing of its memory survives.
-        first.app[GATEWAY]._pending.clear()
+        first.app[GATEWAY].kept.pending.clear()
         await asyncio.wait_for(first.runner.cleanup(), 30)
     finally:
         redis_server.start()
@@ -350,7 +350,7 @@ async def test_action_server_down_means_bot_unavailable_not_half_answers(gateway
 
         gateway = gw.app[_G]
         for _ in range(100):  # the watch marks it down after two failed checks
-            if not gateway._actions_up():
+            if not gateway.router.relay.actions_up():
                 break
             await asyncio.sleep(0.1)
         body = await chat(http, gw.url, "actions-down-000001", "szeretnék bejelenteni valamit")

@@ -1,0 +1,44 @@
+"""Best-effort work the message path starts and does not wait for.
+
+A tracker event to Rasa, the replay marker of a web message: none of it may delay or fail
+a reply, and all of it is awaited (briefly) when the process stops. One object owns the
+tasks so the gateway's stop finds every one of them.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Coroutine
+from typing import Any
+
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
+
+
+class Background:
+    """The process's best-effort tasks, kept until they end."""
+
+    def __init__(self) -> None:
+        self.tasks: set[asyncio.Task[Any]] = set()
+
+    def start(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` in the background; it handles its own errors."""
+        task = asyncio.create_task(work)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    def later(self, work: Awaitable[None]) -> None:
+        """Best-effort Redis work in the background (awaited at shutdown, never raised)."""
+
+        async def run() -> None:
+            try:
+                await work
+            except (RedisError, OSError) as exc:
+                log.warning("background write failed", extra={"error": type(exc).__name__})
+
+        self.start(run())
+
+    def cancel(self) -> None:
+        for task in list(self.tasks):
+            task.cancel()

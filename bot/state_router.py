@@ -1,0 +1,210 @@
+"""Who answers a recorded message, by the conversation's state: the gateway's decisions.
+
+The gateway (bot.gateway) has screened the message, recorded it and given the 112 block;
+this module decides what follows, in order: commands, a supervisor's block, the operator
+(``live``), the queue (``queued``, danger, "talk to a person"), the report desk, the flood
+limit and last the bot (Rasa). Each step either answers and stops or falls through.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bot import asking, metrics, texts
+from bot.commands import DISTRESS, HANDOFF_INTENTS, NO_PHONE, fold, interpret_command
+from bot.deferred_answers import DeferredAnswers
+from bot.delivery import Reply
+from bot.inbound import Handoff, Inbound
+from bot.rasa_client import RasaBusy
+from bot.rasa_turn import RasaRelay
+from bot.reply_composer import ReplyComposer
+from bot.screening import Level, RiskState, ScreenResult
+from bot.store import Conversation, Prefetched, State
+
+log = logging.getLogger(__name__)
+
+EraseHook = Callable[[str, dict[str, Any] | None], Awaitable[None]]
+
+
+@dataclass
+class Turn:
+    """One recorded text message and what the gateway read from it."""
+
+    conv: Conversation
+    msg: Inbound
+    text: str
+    intent_payload: str | None
+    result: ScreenResult  # this message's screen
+    risk: RiskState  # the conversation's risk after it
+    persona: str
+    seq: int  # its place in the transcript
+    counted: int  # messages in the flood window before it
+    waiting: int  # its earlier messages still deferred
+    pre: Prefetched
+    told: list[Reply]  # this turn's 112 block, even when a push channel sent it already
+
+
+class StateRouter:
+    """Decides, by state, who answers a message the gateway recorded."""
+
+    def __init__(self, replies: ReplyComposer, relay: RasaRelay, deferred: DeferredAnswers, *,
+                 intents: frozenset[str], handoff: Handoff | None = None, reports: Any = None,
+                 erase_hook: EraseHook | None = None, aof: Any = None, max_chars: int = 4096,
+                 rate_limit: tuple[int, int] = (8, 10), busy_notice: float = 2.0) -> None:
+        self.replies = replies
+        self.store = replies.store
+        self.relay = relay
+        self.deferred = deferred
+        self.handoff = handoff
+        # Anonymous reports and follow-up by case code (bot.reports.followup.ReportDesk).
+        self.reports: Any = reports
+        self._intents = intents
+        self._erase_hook = erase_hook
+        # Rewrites Redis's append-only file after erasures (bot.aof.AofRewriter).
+        self.aof: Any = aof
+        self._max_chars = max_chars
+        self._rate_count, self._rate_window = rate_limit
+        self._busy_notice = busy_notice
+
+    async def non_text(self, conv: Conversation, seq: int, pre: Prefetched) -> list[Reply]:
+        """A sticker, a photo, a voice message: the operator hears of it, else a kind line."""
+        if pre.blocked:
+            return []
+        if conv.with_human:
+            # The operator sees that something arrived; the bot stays silent.
+            if self.handoff:
+                return await self.handoff.person_wrote(conv, seq, ScreenResult())
+            return []
+        return await self.replies.say(conv, [Reply(texts.text("non_text", conv.voice))])
+
+    async def text(self, turn: Turn, replies: list[Reply]) -> list[Reply]:
+        """Everything said after the emergency block (``replies``): the whole reply."""
+        conv, text, result, risk = turn.conv, turn.text, turn.result, turn.risk
+        say, hand_off = self.replies.say, self.replies.hand_off
+        voice = conv.voice  # the language and register every text below is said in
+        skill = turn.persona or None
+
+        # 2. Commands that never reach Rasa; erasing works in every state.
+        kind, value = (("intent", turn.intent_payload) if turn.intent_payload
+                       else interpret_command(text, self._intents))
+        if kind == "erase":
+            await self.erase(conv)
+            conv.state = State.BOT
+            return [Reply(texts.text("erased", voice))]
+
+        # A conversation a supervisor blocked (abuse) gets no bot for 24 h. A block stops
+        # abuse, never help: worry and up get the numbers, danger still reaches the queue.
+        if turn.pre.blocked:
+            if Level.CONCERN <= result.level < Level.IMMEDIATE:
+                replies += await say(conv, [Reply(texts.text("blocked_help", voice))])
+            if result.level >= Level.HIGH and not conv.with_human:
+                replies += await hand_off(conv, reason="blocked_danger", skill=None, announce=False)
+            return replies
+
+        # 3. With an operator (live): the bot stays silent; the operator reads everything.
+        if conv.state == State.LIVE:
+            if self.handoff:
+                replies += await self.handoff.person_wrote(conv, turn.seq, result)
+            return replies
+        wants_person = kind == "handoff" or (kind == "intent" and value[1:] in HANDOFF_INTENTS)
+        queued = conv.state == State.QUEUED
+        if queued and self.handoff:
+            # Waiting is not silence: operators hear of the message (maybe at a higher
+            # priority) and the bot goes on answering below.
+            replies += await self.handoff.person_wrote(conv, turn.seq, result, bot_answers=not wants_person)
+            if not wants_person and result.level < Level.HIGH and asking.asks_wait(text):
+                # "How long until someone writes?" is the queue's question: its answer, not
+                # Rasa's "I'm asking a colleague" once more.
+                return replies + await self.handoff.wait_answer(conv)
+
+        # 4. Danger or an explicit request: to the queue. A danger an operator already
+        # handled (returned to the bot) re-queues only on a new signal: a higher level than it
+        # was returned at, or a disclosure; a question about where to turn is answered.
+        new_signal = result.level > conv.handled or (
+            result.level >= Level.HIGH and not asking.asks_where_to_turn(text))
+        danger = risk.level >= Level.HIGH and (new_signal or risk.level > conv.handled)
+        if wants_person:
+            if not queued:
+                reason = "danger" if danger else "requested"
+                replies += await hand_off(conv, reason=reason, skill=skill, announce=True)
+            return replies
+        if danger and not queued:
+            replies += await hand_off(conv, reason="danger", skill=skill, announce=result.level != Level.IMMEDIATE)
+        if "missing_child" in result.categories and result.level >= Level.HIGH:
+            replies += await say(conv, [Reply(texts.text("missing_child", voice))])
+        told_no_phone = False
+        if (max(risk.level, result.level) >= Level.CONCERN or conv.emergency_told) and NO_PHONE.search(fold(text)):
+            replies += await say(conv, [Reply(texts.text("no_phone", voice))])
+            told_no_phone = True
+
+        # 4a. A report form filled in a mail, or the missing part of one (bot.reports.followup).
+        # Screened above like any message; "in danger right now: yes" is the chat form's
+        # yes: 112 first and an operator, and the report is kept too (no live chat by mail).
+        msg, pre = turn.msg, turn.pre
+        if self.reports is not None and (msg.report_form is not None or pre.followup):
+            taken = await self.reports.take_form(conv, msg.report_form, text, followup=pre.followup)
+            if msg.report_form is not None:
+                self.relay.end_form(conv.pid)  # a chat form begun by mail is done by the mail form
+            if taken is not None:
+                form_replies, danger_now = taken
+                if danger_now:
+                    if result.level != Level.IMMEDIATE:
+                        replies += await self.replies.emergency(conv, voice)
+                    # to the queue, or higher in it (never live here: step 3 returned)
+                    replies += await hand_off(conv, reason="danger", skill=skill, announce=False)
+                return replies + await say(conv, form_replies)
+
+        # 4b. Reports (bot.reports): a case code, /ugy, or an addition to a case.
+        if self.reports is not None:
+            handled = await self.reports.intercept(conv, text, followup=pre.followup)
+            if handled is not None:
+                return replies + await say(conv, handled)
+
+        # 5. A flood slows the bot down, kindly: the message waits and is answered later,
+        # in order; never dropped. Button presses are exempt (a "yes, send" must count);
+        # screening and handoff above never wait.
+        if len(value) > self._max_chars:
+            value = value[: self._max_chars]
+            replies.append(Reply(texts.text("too_long", voice)))
+        # The counter was read when the message was recorded; the write that answers or
+        # defers it counts it (one round trip fewer than counting apart).
+        rate = 0
+        if not msg.payload:
+            over = max(0, turn.counted + 1 - self._rate_count)
+            if over or turn.waiting:
+                metrics.RATE_LIMITED.inc()
+                await self.store.defer(conv.pid, value, time.time() + self._rate_window, self._rate_window)
+                # Told once per flood; a message queued only behind earlier ones that wait
+                # for Rasa (overload, not a flood) hears "a moment" rather than nothing.
+                slow = ([Reply(texts.text("slow_down", voice))] if over == 1 else
+                        [Reply(texts.text("bot_busy", voice))] if not over else [])
+                return replies + await say(conv, slow)
+            rate = self._rate_window
+
+        # 6. Otherwise the bot answers. Under overload a message waits for Rasa only briefly
+        # (a danger message not at all: its 112 and queue entry are already in ``replies``),
+        # then the person is told to wait a moment and the answer follows (bot.deferred_answers);
+        # an earlier message of theirs still waiting means this one queues behind it.
+        distress = max(risk.level, result.level) >= Level.CONCERN or bool(DISTRESS.search(fold(text)))
+        wait = 0.0 if result.level >= Level.HIGH or self.deferred.answering(conv.pid) else self._busy_notice
+        # "thanks. who can I talk to at school?": the question is what the bot answers.
+        value = asking.question_after_courtesy(value)
+        try:
+            replies += await self.relay.ask(conv, value, distress=distress, wait=wait, rate=rate,
+                                            answered=told_no_phone, said=[*turn.told, *replies])
+        except RasaBusy:
+            replies += await self.deferred.defer(conv, value, distress, rate)
+        return replies
+
+    async def erase(self, conv: Conversation) -> None:
+        """/torles: the conversation's keys, the channel's copies (the hook), the AOF's."""
+        route = await self.store.get_route(conv.pid)
+        if self._erase_hook:
+            await self._erase_hook(conv.pid, route)
+        await self.store.erase(conv.pid)
+        if self.aof is not None:
+            self.aof.request()  # the erased data leaves the append-only file too (bot.aof)
+        log.info("conversation erased", extra={"conv": conv.pid})
