@@ -53,10 +53,10 @@ class DeferredAnswers:
         claims it and answers it when it has room (``rasa_queue`` conversations at once);
         otherwise it is due at once for any replica's deferred-message loop."""
         metrics.ERRORS.labels("rasa_busy").inc()
-        await self.store.defer(conv.pid, text, time.time(), rate, counted=True, distress=distress)
+        await self.store.deferred.add(conv.pid, text, time.time(), rate, counted=True, distress=distress)
         replies = await self.replies.say(conv, [Reply(texts.text("bot_busy", conv.voice))])
         if (conv.pid not in self._drainers and len(self._drainers) < self._rasa_queue
-                and await self.store.claim_deferred(conv.pid, time.time(), self._wait_claim)):
+                and await self.store.deferred.claim(conv.pid, time.time(), self._wait_claim)):
             self._start_drainer(conv.pid)
         return replies
 
@@ -66,7 +66,7 @@ class DeferredAnswers:
         process has room, or at once when the replica holding it died). Returns how many."""
         room = self._rasa_queue - len(self._drainers)
         started = 0
-        for pid in await self.store.due_deferred(time.time(), lease=self._wait_claim, limit=room):
+        for pid in await self.store.deferred.take_due(time.time(), lease=self._wait_claim, limit=room):
             if pid not in self._drainers:  # ours already: it is being answered
                 self._start_drainer(pid)
                 started += 1
@@ -86,10 +86,10 @@ class DeferredAnswers:
         renew = asyncio.create_task(self._keep_claim(pid))
         try:
             while True:
-                item = await self.store.peek_deferred(pid)
+                item = await self.store.deferred.peek(pid)
                 if item is None:
                     async with self.locks.hold(pid):
-                        if await self.store.drop_deferred(pid, pop=False) == 0:
+                        if await self.store.deferred.drop(pid, pop=False) == 0:
                             self._drainers.pop(pid, None)
                             return
                     continue
@@ -100,7 +100,7 @@ class DeferredAnswers:
                         over, _ = await self._flooding(pid)
                         if over:
                             renew.cancel()
-                            await self.store.defer_again(pid, time.time() + self._rate_window)
+                            await self.store.deferred.reschedule(pid, time.time() + self._rate_window)
                             return
                     answer = await self.relay.answer(conv, item.text)
                 replies: list[Reply] = []
@@ -111,7 +111,7 @@ class DeferredAnswers:
                             replies = await self.replies.use_answer(conv, answer[0], item.distress, answer[1])
                         else:
                             replies = await self.replies.say(conv, [self.replies.unavailable(conv.voice)])
-                    if await self.store.drop_deferred(pid) == 0:
+                    if await self.store.deferred.drop(pid) == 0:
                         self._drainers.pop(pid, None)
                         await self.delivery.push(pid, replies)
                         return
@@ -131,7 +131,7 @@ class DeferredAnswers:
         """Renew the claim on a conversation's deferred messages while they are worked on."""
         while True:
             try:
-                await self.store.renew_deferred(pid, time.time() + self._wait_claim)
+                await self.store.deferred.renew(pid, time.time() + self._wait_claim)
             except (RedisError, OSError) as exc:
                 log.error("deferred claim not renewed", extra={"conv": pid, "error": type(exc).__name__})
             await asyncio.sleep(self._wait_claim / 3)
@@ -167,6 +167,6 @@ class DeferredAnswers:
             task.cancel()
         for pid, _ in left:
             try:
-                await self.store.defer_again(pid, time.time())
+                await self.store.deferred.reschedule(pid, time.time())
             except (RedisError, OSError):
                 break  # Redis is gone: the claims lapse on their own

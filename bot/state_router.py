@@ -176,7 +176,7 @@ class StateRouter:
             over = max(0, turn.counted + 1 - self._rate_count)
             if over or turn.waiting:
                 metrics.RATE_LIMITED.inc()
-                await self.store.defer(conv.pid, value, time.time() + self._rate_window, self._rate_window)
+                await self.store.deferred.add(conv.pid, value, time.time() + self._rate_window, self._rate_window)
                 # Told once per flood; a message queued only behind earlier ones that wait
                 # for Rasa (overload, not a flood) hears "a moment" rather than nothing.
                 slow = ([Reply(texts.text("slow_down", voice))] if over == 1 else

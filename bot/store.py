@@ -1,12 +1,15 @@
 """Conversation state, transcript and delivery route, all in Redis.
 
+The conversation's types are in ``bot.conversation``, the messages waiting for an answer
+in ``bot.deferred_messages`` (``ConversationStore.deferred``).
+
 The gateway, not Rasa, is the authority on whether the bot may answer: a new
 Rasa session or a typed ``/restart`` un-pauses a Rasa tracker, so the state
 lives here, in Redis, where every gateway replica sees the same thing.
 
 Who writes the ``state`` field: only compare-and-set Lua scripts, each checking the
 state it moves from. Here, :meth:`ConversationStore.move` (``_SET_STATE``: the
-gateway's closed -> bot when the person writes again). In ``bot.handoff.queue``, the
+gateway's closed -> bot when the person writes again). In ``bot.handoff.queue_scripts``, the
 four handoff scripts, because they change the state in the same atomic step as the
 skill queues and the ticket (two "take" clicks cannot both win; a crash cannot leave
 a conversation queued but absent from the queue): ``ENQUEUE`` bot/closed -> queued,
@@ -19,86 +22,37 @@ from __future__ import annotations
 import contextvars
 import logging
 import time
-from dataclasses import dataclass, field
-from enum import Enum
-from typing import Any, NamedTuple
+from typing import Any
 
 from redis.asyncio import Redis
 
 from bot import keys, metrics
+from bot.conversation import (
+    BOT,
+    OPERATOR,
+    PERSON,
+    SYSTEM,
+    TO_ALL,
+    TO_STAFF,
+    TRUNCATED,
+    Conversation,
+    Deferred,
+    Entry,
+    Prefetched,
+    Recorded,
+    State,
+)
 from bot.crypto import InvalidToken, Sealer
-from bot.redis_values import as_mapping, as_text, hash_fields, stream_entries
-from bot.register import voice as register_voice
+from bot.deferred_messages import DeferredMessages
+from bot.redis_values import as_mapping, hash_fields, stream_entries
 from bot.screening import Level, RiskState
+
+# The conversation's types live in bot.conversation; most callers read them from here.
+__all__ = ["BOT", "OPERATOR", "PERSON", "SYSTEM", "TO_ALL", "TO_STAFF", "Conversation", "ConversationStore",
+           "Deferred", "Entry", "Prefetched", "Recorded", "State"]
 
 log = logging.getLogger(__name__)
 _NO_RISK = RiskState()
-
-
-class State(str, Enum):
-    BOT = "bot"
-    QUEUED = "queued"
-    LIVE = "live"
-    CLOSED = "closed"
-
-
-# Who wrote an entry of the transcript, and who may see it.
-PERSON, BOT, OPERATOR, SYSTEM = "person", "bot", "operator", "system"
-TRUNCATED = " […]"  # marks a transcript text cut at MAX_MESSAGE_CHARS
-TO_ALL, TO_STAFF = "all", "staff"
-
-
-@dataclass
-class Conversation:
-    """What the gateway knows of one conversation (no text, no raw ids)."""
-
-    pid: str
-    channel: str = ""
-    state: State = State.BOT
-    language: str = "hu"
-    rasa_language: str = ""
-    skill: str = ""
-    risk: RiskState = field(default_factory=RiskState)
-    # The danger level an operator has already dealt with (returned the chat to the bot):
-    # only a new signal queues the conversation again.
-    handled: Level = Level.NONE
-    emergency_told: float = 0.0  # when the person was last given the full emergency block
-    register: str = ""  # "formal" for an adult writing in Hungarian ("Ön"), see bot.register
-    persona: str = ""  # child | adult | professional, as far as the words tell (bot.register)
-    created: float = 0.0
-    updated: float = 0.0
-
-    @property
-    def voice(self) -> str:
-        """The text variant to answer in: language and register (``hu_formal``; bot.register)."""
-        return register_voice(self.language, self.register)
-
-    @property
-    def with_human(self) -> bool:
-        return self.state in (State.QUEUED, State.LIVE)
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One transcript line. ``text`` and ``buttons`` are sealed before they reach Redis."""
-
-    seq: int
-    sender: str
-    text: str
-    audience: str = TO_ALL
-    buttons: tuple[tuple[str, str], ...] = ()
-    ts: float = 0.0
-    meta: dict[str, Any] = field(default_factory=dict)
-
-    def public(self) -> dict[str, Any]:
-        """The shape the web chat client receives."""
-        return {
-            "seq": self.seq,
-            "from": self.sender,
-            "text": self.text,
-            "buttons": [{"title": t, "payload": p} for t, p in self.buttons],
-            "ts": self.ts,
-        }
 
 
 # INCR the counter and XADD with id "<seq>-0" in one step, so the integer cursor
@@ -205,34 +159,6 @@ def _seen(pid: str, seq: int) -> None:
         seen[pid] = seq
 
 
-@dataclass
-class Prefetched:
-    """What one message needs to know before it is recorded, read in one round trip."""
-
-    conv: Conversation
-    blocked: bool = False
-    followup: bytes | None = None
-
-
-class Recorded(NamedTuple):
-    """What recording a person's message found (``ConversationStore.record``)."""
-
-    seq: int
-    counted: int  # messages counted in the flood window
-    waiting: int  # messages of the conversation waiting deferred
-    replay: int = 0  # a message id seen before: 1 answered, 2 being answered, 3 taken over (bot.replays)
-    answered: int = 0  # replay 1: the cursor after the first delivery's answer
-
-
-@dataclass(frozen=True)
-class Deferred:
-    """A message waiting in Redis for its answer (a flood's, or one Rasa had no room for)."""
-
-    text: str
-    counted: bool = False  # already counted towards the flood limit
-    distress: bool = False
-
-
 # Compare-and-set of the state field: only move if the current state is allowed.
 _SET_STATE = """
 local cur = redis.call('HGET', KEYS[1], 'state')
@@ -244,25 +170,6 @@ for i = 2, #ARGV do
   end
 end
 return 0
-"""
-
-
-# Lease a due member of a schedule: only if its time has come (one caller wins).
-# Drop the first deferred message (ARGV[2] = '1') and leave the schedule when none is left,
-# atomically: a message deferred in between keeps its conversation scheduled.
-# KEYS: deferred list, schedule.  ARGV: pid, pop.
-_DROP_DEFERRED = """
-if ARGV[2] == '1' then redis.call('LPOP', KEYS[1]) end
-local left = redis.call('LLEN', KEYS[1])
-if left == 0 then redis.call('ZREM', KEYS[2], ARGV[1]) end
-return left
-"""
-
-_TAKE_DUE = """
-local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if not score or tonumber(score) > tonumber(ARGV[2]) then return 0 end
-redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
-return 1
 """
 
 
@@ -278,10 +185,10 @@ class ConversationStore:
         self._ttl = retention_seconds
         self._append = redis.register_script(_APPEND)
         self._set_state = redis.register_script(_SET_STATE)
-        self._take_due = redis.register_script(_TAKE_DUE)
-        self._drop_deferred = redis.register_script(_DROP_DEFERRED)
         self._record = redis.register_script(_RECORD)
         self._append_many = redis.register_script(_APPEND_MANY)
+        # Messages waiting for their answer (bot.deferred_messages), under the same retention.
+        self.deferred = DeferredMessages(redis, sealer, retention_seconds)
         self._prefetch = redis.register_script(_PREFETCH)
 
     async def load(self, pid: str) -> Conversation:
@@ -329,7 +236,7 @@ class ConversationStore:
         """Write the given fields (and the timestamps) of ``conv``; never the state.
 
         The state moves only through compare-and-set scripts (:meth:`move`, and the
-        handoff's in ``bot.handoff.queue``: see the module docstring), so two replicas
+        handoff's in ``bot.handoff.queue_scripts``: see the module docstring), so two replicas
         cannot race it.
         """
         mapping = self._mapping(conv, fields)
@@ -477,60 +384,6 @@ class ConversationStore:
     async def get_route(self, pid: str) -> dict[str, Any] | None:
         raw = await self.redis.get(keys.route(pid))
         return self._sealer.open(raw) if raw else None
-
-    async def defer(self, pid: str, text: str, due: float, rate_window: int = 0, *,
-                    counted: bool = False, distress: bool = False) -> None:
-        """Keep a message a flood held back, or one waiting for Rasa (sealed), to be answered
-        after ``due``; ``rate_window`` > 0 counts it towards the flood limit in the same round
-        trip. ``counted``: already counted, never held back by the flood limit again;
-        ``distress``: never answered "write it differently" (bot.reply_composer)."""
-        entry: dict[str, Any] = {"t": text}
-        if counted:
-            entry["c"] = 1
-        if distress:
-            entry["d"] = 1
-        async with self.redis.pipeline(transaction=True) as pipe:
-            if rate_window:
-                pipe.set(keys.rate(pid), 0, ex=rate_window, nx=True)
-                pipe.incr(keys.rate(pid))
-            pipe.rpush(keys.deferred(pid), self._sealer.seal(entry))
-            pipe.expire(keys.deferred(pid), self._ttl)
-            pipe.zadd(keys.deferred_due(), {pid: due}, nx=True)
-            await pipe.execute()
-
-    async def defer_again(self, pid: str, due: float) -> None:
-        await self.redis.zadd(keys.deferred_due(), {pid: due})
-
-    async def due_deferred(self, now: float, lease: float = 60.0, limit: int = 100) -> list[str]:
-        """Conversations whose deferred messages are due, each leased to one caller: if it
-        dies before finishing, the lease runs out and another caller takes it over."""
-        if limit <= 0:
-            return []
-        rows = await self.redis.zrangebyscore(keys.deferred_due(), "-inf", now, start=0, num=limit)
-        due = [as_text(raw) for raw in rows]
-        return [pid for pid in due if await self._take_due(keys=[keys.deferred_due()], args=[pid, now, now + lease])]
-
-    async def claim_deferred(self, pid: str, now: float, lease: float) -> bool:
-        """Lease one conversation's deferred messages if they are due and nobody holds them."""
-        return bool(await self._take_due(keys=[keys.deferred_due()], args=[pid, now, now + lease]))
-
-    async def renew_deferred(self, pid: str, until: float) -> None:
-        """Keep the lease while still working on it (never re-adds a finished conversation)."""
-        await self.redis.zadd(keys.deferred_due(), {pid: until}, xx=True)
-
-    async def peek_deferred(self, pid: str) -> Deferred | None:
-        raw = await self.redis.lindex(keys.deferred(pid), 0)
-        if not raw:
-            return None
-        body = self._sealer.open(raw)
-        return Deferred(str(body["t"]), bool(body.get("c")), bool(body.get("d")))
-
-    async def drop_deferred(self, pid: str, *, pop: bool = True) -> int:
-        """The first deferred message was answered (``pop``); the conversation leaves the
-        schedule once its list is empty, in the same step, so a message added meanwhile
-        never loses its place. Returns how many are left."""
-        return int(await self._drop_deferred(keys=[keys.deferred(pid), keys.deferred_due()],
-                                             args=[pid, "1" if pop else "0"]))
 
     async def erase(self, pid: str) -> int:
         """Delete everything of one conversation (the person's right to leave no trace)."""

@@ -365,10 +365,12 @@ async def test_console_on_another_replica_sees_the_queue_at_once(
 
 
 def test_lua_key_layout_matches_bot_keys() -> None:
-    """The WAITING script builds conversation keys itself; they must be bot.keys' keys."""
-    from bot.handoff.queue import WAITING
+    """The queue's reading scripts build conversation keys themselves (one row builder, ROW);
+    they must be bot.keys' keys."""
+    from bot.handoff.queue_rows import PAGE, ROW, TELL_RANGE, WAITING
 
-    assert "ARGV[1] .. ':conv:' .. pid" in WAITING and "conv .. ':ho'" in WAITING
+    assert "prefix .. ':conv:' .. pid" in ROW and "conv .. ':ho'" in ROW
+    assert all(script.startswith(ROW) for script in (WAITING, PAGE, TELL_RANGE))
     assert keys.conv("p") == f"{keys.PREFIX}:conv:p"
     assert keys.handoff_ticket("p") == keys.conv("p") + ":ho"
 

@@ -4,23 +4,18 @@ Score = priority band * 1e10 + the time the conversation first entered the queue
 ``immediate`` < ``high`` < ``requested`` < ``other`` and, within a band, the longest
 waiting comes first. Raising the priority keeps the original enqueue time.
 
-Four scripts change the conversation's ``state`` field (the gateway's authority on
-whether the bot may answer) together with the queue and the ticket, in one step:
-two operators clicking "take" at once cannot both win, and a crash cannot leave a
-conversation ``queued`` but absent from the queue. They are, with
-``ConversationStore.move`` (``bot.store``), the only writers of the state, and each
-checks the state it moves from: ``ENQUEUE`` bot/closed -> queued, ``CLAIM`` queued ->
-live, ``RELEASE`` queued/live -> bot/closed, ``REQUEUE`` live -> queued. ``REASSIGN``
-and ``TELL_RANGE`` only read it. Callers (``bot.handoff.service`` and
-``bot.handoff.operator_actions``) set ``conv.state`` in memory after a script
-succeeds, to match what the script wrote.
+The scripts that change the conversation's ``state`` with the queue and the ticket are in
+``bot.handoff.queue_scripts`` (with ``ConversationStore.move`` the only writers of the
+state); the scripts that read the queue and the rows they give operators in
+``bot.handoff.queue_rows``. Callers (``bot.handoff.service`` and
+``bot.handoff.operator_actions``) set ``conv.state`` in memory after a script succeeds, to
+match what the script wrote.
 """
 from __future__ import annotations
 
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from cryptography.fernet import InvalidToken
@@ -28,14 +23,26 @@ from redis.asyncio import Redis
 
 import wording
 from bot import keys, metrics
+from bot.handoff.queue_rows import (
+    BAND,
+    PAGE,
+    PRIORITIES,
+    RANK,
+    ROW_FIELDS,
+    TELL_RANGE,
+    WAITING,
+    Page,
+    Waiting,
+    build_row,
+    short_id,
+)
+from bot.handoff.queue_scripts import CLAIM, ENQUEUE, REASSIGN, RELEASE, REQUEUE
 from bot.redis_values import hash_fields
 from bot.screening import Level
 
 log = logging.getLogger(__name__)
+__all__ = ["BAND", "PRIORITIES", "RANK", "Page", "Queue", "Waiting", "short_id"]  # read by the console and tests
 
-PRIORITIES = ("immediate", "high", "requested", "other")
-RANK = {name: i for i, name in enumerate(PRIORITIES)}
-BAND = 10_000_000_000  # seconds; far beyond any epoch time
 SKILLS = keys.HANDOFF_SKILLS
 DEFAULT_SKILL = "child"
 SKILL_ALIASES = wording.words("skills")  # the words for a queue (wording/words/skills.yml)
@@ -62,304 +69,6 @@ def priority_for(level: Level, reason: str) -> str:
     if reason in ("requested", "talk_to_human", "operator", ""):
         return "requested"
     return "other"
-
-
-# KEYS: conv, ticket, queue:<skill> for each of SKILLS (in order)
-# ARGV: pid, rank, now, skill, reason, ttl, band, skills... (names, in KEYS order)
-# Returns {status, rank, skill}: status 'fresh' (bot/closed -> queued), 'queued'
-# (already waiting; priority raised if asked), 'live' (untouched).
-ENQUEUE = """
-local state = redis.call('HGET', KEYS[1], 'state') or 'bot'
-if state == 'live' then return {'live', -1, ''} end
-local rank = tonumber(ARGV[2])
-local status = 'queued'
-if state ~= 'queued' then
-  redis.call('DEL', KEYS[2])
-  redis.call('HSET', KEYS[1], 'state', 'queued')
-  redis.call('HSET', KEYS[2], 'enqueued', ARGV[3], 'skill', ARGV[4], 'reason', ARGV[5], 'rank', rank)
-  status = 'fresh'
-else
-  local cur = tonumber(redis.call('HGET', KEYS[2], 'rank') or '99')
-  if cur < rank then rank = cur end
-  redis.call('HSET', KEYS[2], 'rank', rank)
-  redis.call('HSETNX', KEYS[2], 'enqueued', ARGV[3])
-  redis.call('HSETNX', KEYS[2], 'skill', ARGV[4])
-  redis.call('HSETNX', KEYS[2], 'reason', ARGV[5])
-end
-local skill = redis.call('HGET', KEYS[2], 'skill')
-local enq = tonumber(redis.call('HGET', KEYS[2], 'enqueued'))
-for i = 8, #ARGV do
-  if ARGV[i] == skill then
-    redis.call('ZADD', KEYS[i - 5], rank * tonumber(ARGV[7]) + enq, ARGV[1])
-  else
-    redis.call('ZREM', KEYS[i - 5], ARGV[1])
-  end
-end
-redis.call('EXPIRE', KEYS[1], ARGV[6])
-redis.call('EXPIRE', KEYS[2], ARGV[6])
-return {status, rank, skill}
-"""
-
-# KEYS: conv, ticket, operator_chats(op), owners, queue:<skill>...
-# ARGV: pid, operator, now, ttl
-# Returns 1 if this caller took the conversation, 0 if it was not waiting (any more).
-CLAIM = """
-if redis.call('HGET', KEYS[1], 'state') ~= 'queued' then return 0 end
-for i = 5, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end
-redis.call('HSET', KEYS[1], 'state', 'live')
-redis.call('HSET', KEYS[2], 'operator', ARGV[2], 'claimed', ARGV[3])
-redis.call('SADD', KEYS[3], ARGV[1])
-redis.call('SADD', KEYS[4], ARGV[2])
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-redis.call('EXPIRE', KEYS[2], ARGV[4])
-return 1
-"""
-
-# KEYS: conv, ticket, operator_chats(current op), queue:<skill>...
-# ARGV: pid, new state, expected operator ('' = any), allowed states...
-# Returns {1, operator, skill, enqueued, claimed} or {0}.
-RELEASE = """
-local state = redis.call('HGET', KEYS[1], 'state') or 'bot'
-local ok = false
-for i = 4, #ARGV do if ARGV[i] == state then ok = true end end
-if not ok then return {0} end
-local op = redis.call('HGET', KEYS[2], 'operator') or ''
-if ARGV[3] ~= '' and op ~= ARGV[3] then return {0} end
-local t = redis.call('HMGET', KEYS[2], 'skill', 'enqueued', 'claimed')
-for i = 4, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end
-redis.call('SREM', KEYS[3], ARGV[1])
-redis.call('HSET', KEYS[1], 'state', ARGV[2])
-redis.call('DEL', KEYS[2])
-return {1, op, t[1] or '', t[2] or '', t[3] or ''}
-"""
-
-# KEYS: conv, ticket, operator_chats(from), operator_chats(to), owners
-# ARGV: pid, from ('' = whoever has it, checked against KEYS[3]'s owner by the caller), to, now
-# Live conversation moves from one operator to another. Returns 1 or 0.
-REASSIGN = """
-if redis.call('HGET', KEYS[1], 'state') ~= 'live' then return 0 end
-local op = redis.call('HGET', KEYS[2], 'operator') or ''
-if op ~= ARGV[2] then return 0 end
-redis.call('SREM', KEYS[3], ARGV[1])
-redis.call('SADD', KEYS[4], ARGV[1])
-redis.call('SADD', KEYS[5], ARGV[3])
-redis.call('HSET', KEYS[2], 'operator', ARGV[3], 'claimed', ARGV[4])
-return 1
-"""
-
-# KEYS: conv, ticket, operator_chats(from), queue:<skill>...
-# ARGV: pid, from, new skill, band, skills... (names in KEYS order from 4)
-# A live conversation goes back to the queue of another skill, keeping its band and
-# original enqueue time (it does not lose its place for being transferred).
-REQUEUE = """
-if redis.call('HGET', KEYS[1], 'state') ~= 'live' then return 0 end
-local op = redis.call('HGET', KEYS[2], 'operator') or ''
-if ARGV[2] ~= '' and op ~= ARGV[2] then return 0 end
-redis.call('SREM', KEYS[3], ARGV[1])
-redis.call('HDEL', KEYS[2], 'operator', 'claimed', 'told_pos', 'told_at')
-redis.call('HSET', KEYS[2], 'skill', ARGV[3])
-local rank = tonumber(redis.call('HGET', KEYS[2], 'rank') or '3')
-local enq = tonumber(redis.call('HGET', KEYS[2], 'enqueued'))
-for i = 5, #ARGV do
-  if ARGV[i] == ARGV[3] then redis.call('ZADD', KEYS[i - 1], rank * tonumber(ARGV[4]) + enq, ARGV[1]) end
-end
-redis.call('HSET', KEYS[1], 'state', 'queued')
-return 1
-"""
-
-@dataclass
-class Waiting:
-    """One waiting conversation as operators see it (no text, no raw ids)."""
-
-    pid: str
-    skill: str
-    priority: str
-    position: int
-    enqueued: float
-    score: float
-    reason: str = ""
-    level: str = "none"
-    categories: tuple[str, ...] = ()
-    matches: tuple[str, ...] = ()
-    channel: str = ""
-    language: str = "hu"
-    unreadable: bool = False  # its sealed risk could not be opened (unknown key): shown, alerted
-
-    def public(self, now: float | None = None) -> dict[str, Any]:
-        now = time.time() if now is None else now
-        return {
-            "id": self.pid,
-            "short": short_id(self.pid),
-            "level": self.level,
-            "priority": self.priority,
-            "categories": list(self.categories),
-            "matches": list(self.matches),
-            "skill": self.skill,
-            "waiting_seconds": max(0, int(now - self.enqueued)),
-            "position": self.position,
-            "channel": self.channel,
-            "language": self.language,
-            "reason": self.reason,
-            **({"unreadable": True} if self.unreadable else {}),
-        }
-
-
-def short_id(pid: str) -> str:
-    """What a human reads: channel prefix and 8 hex digits of the pseudonymous id."""
-    return pid[:11]
-
-
-# KEYS: queue:<skill>... ARGV: key prefix, skills... (KEYS order)
-# Returns, per skill, a flat list: pid, score, position, risk (sealed), channel, language,
-# reason. Reads conversation keys it builds itself: fine on one Redis (not a cluster).
-WAITING = """
-local out = {}
-for q = 1, #KEYS do
-  local rows = redis.call('ZRANGE', KEYS[q], 0, -1, 'WITHSCORES')
-  local list = {}
-  local pos = 0
-  for i = 1, #rows, 2 do
-    local pid = rows[i]
-    local conv = ARGV[1] .. ':conv:' .. pid
-    local f = redis.call('HMGET', conv, 'state', 'risk', 'channel', 'language')
-    if f[1] ~= 'queued' then
-      redis.call('ZREM', KEYS[q], pid)
-    else
-      pos = pos + 1
-      local reason = redis.call('HGET', conv .. ':ho', 'reason')
-      table.insert(list, pid)
-      table.insert(list, rows[i + 1])
-      table.insert(list, pos)
-      table.insert(list, f[2] or false)
-      table.insert(list, f[3] or false)
-      table.insert(list, f[4] or false)
-      table.insert(list, reason or false)
-    end
-  end
-  out[q] = list
-end
-return out
-"""
-
-
-# KEYS: queue:<skill>. ARGV: key prefix, start, stop (0-based ranks), now, min interval,
-# operators online for the skill (0/1), near (places up to this are told every change),
-# channels that hear no progress (comma-separated).
-# Decides, once across all replicas, who in one stretch of one queue hears a new place,
-# reading only that stretch: a place up to
-# ``near`` is told when it changes (as before); further back only when it changed by a tenth
-# or more (600 -> 540), which is what a person would notice, so that a claim at the head
-# does not mean a message to everyone behind it. Returns, flat, for each person to tell:
-# pid, score, position, kind, channel, language; and last the number of rows read.
-TELL_RANGE = """
-local rows = redis.call('ZRANGE', KEYS[1], ARGV[2], ARGV[3], 'WITHSCORES')
-local now = tonumber(ARGV[4])
-local interval = tonumber(ARGV[5])
-local near = tonumber(ARGV[7])
-local quiet = {}
-for c in string.gmatch(ARGV[8], '[^,]+') do quiet[c] = true end
-local out = {}
-local pos = tonumber(ARGV[2])
-for i = 1, #rows, 2 do
-  local pid = rows[i]
-  local conv = ARGV[1] .. ':conv:' .. pid
-  local f = redis.call('HMGET', conv, 'state', 'channel', 'language')
-  if f[1] ~= 'queued' then
-    redis.call('ZREM', KEYS[1], pid)
-  else
-    pos = pos + 1
-    local ticket = conv .. ':ho'
-    local t = redis.call('HMGET', ticket, 'operator', 'told_pos', 'told_at')
-    if not quiet[f[2] or ''] and redis.call('EXISTS', ticket) == 1 and not t[1] then
-      local told = tonumber(t[2] or '-1')
-      local at = tonumber(t[3] or '0')
-      local kind = ''
-      if ARGV[6] == '0' then
-        if told > 0 then redis.call('HSET', ticket, 'told_pos', 0) end
-      elseif told == 0 then kind = 'online'
-      elseif told < 0 or pos == told then kind = ''
-      elseif pos == 1 then kind = 'first'
-      elseif now - at < interval then kind = ''
-      elseif pos > near and math.abs(pos - told) * 10 < told then kind = ''
-      elseif pos < told then kind = 'better'
-      else kind = 'worse' end
-      if kind ~= '' then
-        redis.call('HSET', ticket, 'told_pos', pos, 'told_at', now)
-        table.insert(out, pid)
-        table.insert(out, rows[i + 1])
-        table.insert(out, pos)
-        table.insert(out, kind)
-        table.insert(out, f[2] or false)
-        table.insert(out, f[3] or false)
-      end
-    end
-  end
-end
-table.insert(out, #rows / 2)
-return out
-"""
-
-# KEYS: queue:<skill>... ARGV: key prefix, cursor score ('-inf': from the head), cursor pid,
-# limit, skills... (KEYS order). One page of each queue from the cursor on (a member with the
-# cursor's score sorts after it only if its pid does), with each member's place in its queue
-# (ZRANK of the first row read, counted on), and per queue its length and, per band, how many
-# wait and the oldest's score. Reads about ``limit`` rows per queue, whatever the queue's length.
-# Returns per queue: {card, {band counts}, {band oldest scores}, flat rows: pid, score, position,
-# risk, channel, language, reason}.
-PAGE = """
-local out = {}
-local limit = tonumber(ARGV[4])
-local band = 10000000000
-for q = 1, #KEYS do
-  local rows = redis.call('ZRANGE', KEYS[q], ARGV[2], '+inf', 'BYSCORE', 'LIMIT', 0, limit + 20, 'WITHSCORES')
-  local list = {}
-  local pos = 0
-  if #rows > 0 then pos = redis.call('ZRANK', KEYS[q], rows[1]) end
-  local taken = 0
-  for i = 1, #rows, 2 do
-    local pid = rows[i]
-    local skip = ARGV[2] ~= '-inf' and tonumber(rows[i + 1]) == tonumber(ARGV[2]) and pid <= ARGV[3]
-    local conv = ARGV[1] .. ':conv:' .. pid
-    local f = redis.call('HMGET', conv, 'state', 'risk', 'channel', 'language')
-    if f[1] ~= 'queued' then
-      redis.call('ZREM', KEYS[q], pid)
-    else
-      pos = pos + 1
-      if not skip and taken < limit then
-        taken = taken + 1
-        local reason = redis.call('HGET', conv .. ':ho', 'reason')
-        table.insert(list, pid)
-        table.insert(list, rows[i + 1])
-        table.insert(list, pos)
-        table.insert(list, f[2] or false)
-        table.insert(list, f[3] or false)
-        table.insert(list, f[4] or false)
-        table.insert(list, reason or false)
-      end
-    end
-  end
-  local counts, oldest = {}, {}
-  for b = 0, 3 do
-    counts[b + 1] = redis.call('ZCOUNT', KEYS[q], b * band, '(' .. ((b + 1) * band))
-    local first = redis.call('ZRANGE', KEYS[q], b * band, '(' .. ((b + 1) * band), 'BYSCORE',
-                             'LIMIT', 0, 1, 'WITHSCORES')
-    oldest[b + 1] = first[2] or false
-  end
-  out[q] = {redis.call('ZCARD', KEYS[q]), counts, oldest, list}
-end
-return out
-"""
-
-
-@dataclass
-class Page:
-    """One page of the queue, all skills merged in priority order, and what the whole holds."""
-
-    waiting: list[Waiting]
-    total: int
-    counts: dict[str, int]  # priority -> how many wait (all skills)
-    oldest: float | None  # when the longest-waiting person entered (None: nobody waits)
-    next: str | None  # cursor for the next page (None: this was the last)
 
 
 class Queue:
@@ -463,21 +172,8 @@ class Queue:
         longer queued are dropped from the queue on the way.
         """
         raw = await self._waiting(keys=self._queues(), args=[keys.PREFIX, *SKILLS])
-        out: list[Waiting] = []
-        for skill_idx, rows in enumerate(raw):
-            skill = SKILLS[skill_idx]
-            for i in range(0, len(rows), 7):
-                member, score, pos, risk, channel, language, reason = rows[i:i + 7]
-                score = float(score)
-                band = min(int(score // BAND), len(PRIORITIES) - 1)
-                r = self.risk(risk) if risk else {}
-                out.append(Waiting(
-                    pid=member.decode(), skill=skill, priority=PRIORITIES[band], position=int(pos),
-                    enqueued=score - band * BAND, score=score, reason=reason.decode() if reason else "",
-                    level=r.get("level", "none"), categories=tuple(r.get("categories") or ()),
-                    matches=tuple(r.get("matches") or ()), channel=channel.decode() if channel else "",
-                    language=language.decode() if language else "hu", unreadable=bool(r.get("unreadable")),
-                ))
+        out = [self._row(SKILLS[skill_idx], *rows[i:i + ROW_FIELDS])
+               for skill_idx, rows in enumerate(raw) for i in range(0, len(rows), ROW_FIELDS)]
         out.sort(key=lambda w: w.score)
         return out
 
@@ -486,16 +182,7 @@ class Queue:
 
     def _row(self, skill: str, member: bytes, score: Any, pos: Any, risk: Any, channel: Any, language: Any,
              reason: Any) -> Waiting:
-        score = float(score)
-        band = min(int(score // BAND), len(PRIORITIES) - 1)
-        r = self.risk(risk) if risk else {}
-        return Waiting(
-            pid=member.decode(), skill=skill, priority=PRIORITIES[band], position=int(pos),
-            enqueued=score - band * BAND, score=score, reason=reason.decode() if reason else "",
-            level=r.get("level", "none"), categories=tuple(r.get("categories") or ()),
-            matches=tuple(r.get("matches") or ()), channel=channel.decode() if channel else "",
-            language=language.decode() if language else "hu", unreadable=bool(r.get("unreadable")),
-        )
+        return build_row(skill, member, score, pos, self.risk(risk) if risk else {}, channel, language, reason)
 
     async def page(self, limit: int, after: str | None = None) -> Page:
         """``limit`` waiting conversations from ``after`` (a cursor from an earlier page) in
@@ -518,8 +205,8 @@ class Queue:
                 if first:
                     t = float(first) - b * BAND
                     oldest = t if oldest is None else min(oldest, t)
-            for i in range(0, len(flat), 7):
-                rows.append(self._row(SKILLS[skill_idx], *flat[i:i + 7]))
+            for i in range(0, len(flat), ROW_FIELDS):
+                rows.append(self._row(SKILLS[skill_idx], *flat[i:i + ROW_FIELDS]))
         rows.sort(key=lambda w: (w.score, w.pid))
         more = len(rows) > limit or self._maybe_more(raw, limit)
         rows = rows[:limit]
@@ -529,7 +216,7 @@ class Queue:
     @staticmethod
     def _maybe_more(raw: list[Any], limit: int) -> bool:
         """A queue gave a full page: there may be more behind it."""
-        return any(len(flat) // 7 >= limit for _, _, _, flat in raw)
+        return any(len(flat) // ROW_FIELDS >= limit for _, _, _, flat in raw)
 
     async def tell_range(self, skill: str, start: int, stop: int, online: bool, min_interval: float, near: int,
                          quiet: frozenset[str]) -> tuple[list[tuple[Waiting, str]], int]:
