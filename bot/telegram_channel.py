@@ -27,7 +27,7 @@ from typing import Any
 
 from aiohttp import web
 from redis.asyncio import Redis
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import RedisError
 from telegram import Update
 from telegram.error import BadRequest, NetworkError
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, TypeHandler
@@ -38,10 +38,10 @@ from bot.config import Settings
 from bot.crypto import Sealer
 from bot.delivery import Reply
 from bot.gateway import Gateway
-from bot.redis_values import stream_batches, stream_entries
 from bot.replica_lease import ReplicaLease
 from bot.screening import Level
 from bot.spool import Spool
+from bot.stream_consumer import StreamConsumer
 from bot.telegram_outbox import TelegramOutbox
 from bot.telegram_spool import TelegramSpool
 from bot.telegram_updates import CHANNEL, chat_of
@@ -102,6 +102,13 @@ class TelegramChannel:
         # cancellation inside a blocking XREADGROUP and return normally, so a loop that relied
         # on CancelledError alone ran on and held SIGTERM up for 10 s and more.
         self._stopping = False
+        # The inbox's reader (bot.stream_consumer): its own pending entries first, a dead
+        # replica's at once (the lease), a live one's after TELEGRAM_CLAIM_IDLE_SECONDS.
+        self.inbox = StreamConsumer(
+            redis, keys.telegram_inbox(), keys.TELEGRAM_INBOX_GROUP, self.consumer, dispatch=self._dispatch,
+            stopping=lambda: self._stopping, recover=lambda exc: streams.recover(redis, exc),
+            claim_idle=settings.telegram_claim_idle, claim_every=settings.telegram_claim_idle / 3,
+            before_round=self._before_inbox_round, lease=self.lease, own_first=True, what="inbox")
         gateway.deliverers[CHANNEL] = self.deliver
 
     # -- lifecycle ---------------------------------------------------------------
@@ -123,7 +130,7 @@ class TelegramChannel:
         self.outbox.sender_beat = asyncio.get_running_loop().time()
         self.spool.load()
         self._tasks = [asyncio.create_task(self.outbox.run(), name="telegram-outbox"),
-                       asyncio.create_task(self._inbox_loop(), name="telegram-inbox"),
+                       asyncio.create_task(self.inbox.run(), name="telegram-inbox"),
                        asyncio.create_task(self.spool.run(), name="telegram-spool"),
                        asyncio.create_task(self.lease.run(), name="telegram-lease")]
 
@@ -205,45 +212,10 @@ class TelegramChannel:
             self._inflight_in.discard(entry.encode())
 
     # -- the inbox -------------------------------------------------------------------
-    async def _inbox_loop(self) -> None:
-        """Read the inbox, and entries a crashed process left, into the chats' chains."""
-        stream, group = keys.telegram_inbox(), keys.TELEGRAM_INBOX_GROUP
-        loop = asyncio.get_running_loop()
-        last_claim = last_takeover = 0.0
-        own_read = False
-        while not self._stopping:
-            try:
-                if self._unacked:
-                    await self._ack_answered()
-                if not own_read:
-                    # Pending under this name at start: an earlier process of the same name cut
-                    # them short (a restarted container keeps its hostname, and the gateway is pid 1).
-                    own = await self.redis.xreadgroup(group, self.consumer, {stream: "0"}, count=1000)
-                    own_read = True
-                    for _, entries in stream_batches(own):
-                        self._dispatch(entries)
-                if loop.time() - last_takeover >= self.lease.ttl / 3:
-                    # A dead replica's entries at once; a live one's only after the idle time.
-                    last_takeover = loop.time()
-                    self._dispatch(await self.lease.take_over(stream, group))
-                claim_idle_ms = int(self.settings.telegram_claim_idle * 1000)
-                if loop.time() - last_claim > claim_idle_ms / 3000:
-                    last_claim = loop.time()
-                    claimed = (await self.redis.xautoclaim(stream, group, self.consumer,
-                                                           min_idle_time=claim_idle_ms, count=100))[1]
-                    self._dispatch(stream_entries(claimed))
-                batch = await self.redis.xreadgroup(group, self.consumer, {stream: ">"}, count=50, block=1000)
-                if self._stopping:
-                    break  # read but not started: the entries stay pending for the next process
-                for _, entries in stream_batches(batch):
-                    self._dispatch(entries)
-            except asyncio.CancelledError:
-                raise
-            except ResponseError as exc:
-                await streams.recover(self.redis, exc)
-            except (RedisError, OSError) as exc:
-                log.error("inbox read failed", extra={"component": "telegram", "error": type(exc).__name__})
-                await asyncio.sleep(1)
+    async def _before_inbox_round(self) -> bool:
+        if self._unacked:
+            await self._ack_answered()
+        return False
 
     def _dispatch(self, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> None:
         """Start each entry's work; a chat's entries run one after another, chats in parallel."""

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import RedisError
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
@@ -29,8 +29,9 @@ from bot import keys, metrics
 from bot import telegram_streams as streams
 from bot.crypto import Sealer
 from bot.delivery import Reply
-from bot.redis_values import as_text, stream_batches, stream_entries
+from bot.redis_values import as_text
 from bot.replica_lease import ReplicaLease
+from bot.stream_consumer import StreamConsumer
 from bot.telegram_updates import CHANNEL
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,14 @@ class TelegramOutbox:
         # Set by the channel's stop(). The loops check it on every round: redis-py can swallow
         # a task's cancellation inside a blocking XREADGROUP and return normally.
         self.stopping = False
+        # The outbox's reader (bot.stream_consumer): its own pending entries first (a restarted
+        # container of the same name was cut short sending them), a dead replica's at once (the
+        # lease), a live one's (parked, or of an older version) after CLAIM_IDLE_SECONDS.
+        self.reader = StreamConsumer(
+            redis, keys.telegram_outbox(), keys.TELEGRAM_OUTBOX_GROUP, consumer, dispatch=self._queue_out,
+            stopping=lambda: self.stopping, recover=lambda exc: streams.recover(redis, exc),
+            claim_idle=CLAIM_IDLE_SECONDS, claim_every=CLAIM_IDLE_SECONDS, before_round=self._before_round,
+            lease=lease, own_first=True, what="outbox")
 
     async def deliver(self, pid: str, route: dict[str, Any], replies: list[Reply]) -> None:
         """Queue replies for sending, in order, sealed (they hold text and the chat id)."""
@@ -103,47 +112,14 @@ class TelegramOutbox:
 
     async def run(self) -> None:
         """Read the outbox, and entries a crashed sender left, into the chats' senders."""
-        stream, group = keys.telegram_outbox(), keys.TELEGRAM_OUTBOX_GROUP
-        last_claim = last_takeover = 0.0
-        own_read = False
-        loop = asyncio.get_running_loop()
-        while not self.stopping:
-            try:
-                self.sender_beat = loop.time()
-                if sum(len(q) for q in self._queues.values()) > 5_000:
-                    await asyncio.sleep(0.2)  # parked chats hold a lot: read more later
-                    continue
-                if not own_read:
-                    # Pending under this name at start: an earlier process of the same name
-                    # (a restarted container) was cut short while sending them.
-                    own = await self.redis.xreadgroup(group, self.consumer, {stream: "0"}, count=1000)
-                    own_read = True
-                    for _, entries in stream_batches(own):
-                        self._queue_out(entries)
-                if self.lease is not None and loop.time() - last_takeover >= self.lease.ttl / 3:
-                    # A dead replica's unsent replies at once (its lease lapsed).
-                    last_takeover = loop.time()
-                    self._queue_out(await self.lease.take_over(stream, group))
-                if loop.time() - last_claim > CLAIM_IDLE_SECONDS:
-                    # Entries another sender took but never acknowledged: a live replica's
-                    # (parked, or a replica of an older version) only after the idle time.
-                    claimed = (await self.redis.xautoclaim(stream, group, self.consumer,
-                                                           min_idle_time=int(CLAIM_IDLE_SECONDS * 1000),
-                                                           count=100))[1]
-                    last_claim = loop.time()
-                    self._queue_out(stream_entries(claimed))
-                batch = await self.redis.xreadgroup(group, self.consumer, {stream: ">"}, count=50, block=1000)
-                if self.stopping:
-                    break  # read but not sent: the entries stay pending for the next process
-                for _, entries in stream_batches(batch):
-                    self._queue_out(entries)
-            except asyncio.CancelledError:
-                raise
-            except ResponseError as exc:
-                await streams.recover(self.redis, exc)
-            except (RedisError, OSError) as exc:
-                log.error("outbox read failed", extra={"component": "telegram", "error": type(exc).__name__})
-                await asyncio.sleep(1)
+        await self.reader.run()
+
+    async def _before_round(self) -> bool:
+        self.sender_beat = asyncio.get_running_loop().time()
+        if sum(len(q) for q in self._queues.values()) > 5_000:
+            await asyncio.sleep(0.2)  # parked chats hold a lot: read more later
+            return True
+        return False
 
     def _queue_out(self, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> None:
         """Hand each entry to its chat's sender (one per chat: in order, parked alone on 429)."""

@@ -3,8 +3,9 @@
 One place for what both directions share with Redis, so the intake, the disk spool's
 replay and the sender agree on names, lengths and lifetimes: an update is stored once
 (``ACCEPT``, deduplicated by ``update_id``), a spooled one replayed once (``REPLAY``), an
-entry is acknowledged and deleted in one round trip, and a group that vanished (Redis
-came back empty) is created again instead of failing every read.
+entry is acknowledged and deleted in one round trip (``bot.stream_consumer``, whose loop
+reads both streams), and a group that vanished (Redis came back empty) is created again
+instead of failing every read.
 """
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ import asyncio
 import logging
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 from redis.exceptions import ResponseError
 
 from bot import keys, metrics
+from bot.stream_consumer import acknowledge
 
 log = logging.getLogger(__name__)
 SEEN_TTL = 24 * 3600  # Telegram redelivers an unconfirmed update within a day at most
@@ -73,19 +76,14 @@ async def recover(redis: Redis, exc: ResponseError) -> None:
 
 async def done_in(redis: Redis, entry_id: bytes, update_id: int | None) -> None:
     """An inbox entry answered (``update_id``: marked done, so a replay is not answered again)."""
-    stream, group = keys.telegram_inbox(), keys.TELEGRAM_INBOX_GROUP
-    async with redis.pipeline(transaction=False) as pipe:
+
+    def mark(pipe: Pipeline) -> None:
         if update_id is not None:
             pipe.set(keys.telegram_done(update_id), "1", ex=SEEN_TTL)
-        pipe.xack(stream, group, entry_id)
-        pipe.xdel(stream, entry_id)
-        await pipe.execute()
+
+    await acknowledge(redis, keys.telegram_inbox(), keys.TELEGRAM_INBOX_GROUP, entry_id, mark)
 
 
 async def done_out(redis: Redis, entry_id: bytes) -> None:
     """An outbox entry sent (or refused for good)."""
-    stream, group = keys.telegram_outbox(), keys.TELEGRAM_OUTBOX_GROUP
-    async with redis.pipeline(transaction=False) as pipe:
-        pipe.xack(stream, group, entry_id)
-        pipe.xdel(stream, entry_id)
-        await pipe.execute()
+    await acknowledge(redis, keys.telegram_outbox(), keys.TELEGRAM_OUTBOX_GROUP, entry_id)
