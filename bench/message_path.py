@@ -34,10 +34,10 @@ ARGS = parser.parse_args()
 ROOT = ARGS.tree.resolve()
 sys.path.insert(0, str(ROOT))
 
-from bot.appkeys import GATEWAY  # noqa: E402
-from bot.inbound import Inbound  # noqa: E402
-from tests.conftest import RedisServer, free_port, make_settings, start_gateway  # noqa: E402
-from tests.test_structure import _graph  # noqa: E402
+from bot.appkeys import GATEWAY
+from bot.inbound import Inbound
+from tests.conftest import RedisServer, free_port, make_settings, start_gateway
+from tests.test_structure import _graph
 
 MESSAGES = {  # level -> a message the screen puts there (test_gateway_input, test_handoff)
     "high": "meg akarok halni",
