@@ -348,13 +348,13 @@ async def test_a_long_message_is_cut_before_screening_and_still_gets_112(gateway
     gw = await gateway(gateway_factory, MAX_MESSAGE_CHARS=1000)
     g = gw.app[GATEWAY]
     seen: list[int] = []
-    screen = g.screener.screen
+    screen = g.screening.screener.screen
 
     def spy(text: str) -> Any:
         seen.append(len(text))
         return screen(text)
 
-    monkeypatch.setattr(g.screener, "screen", spy)  # the screener is shared: undone after the test
+    monkeypatch.setattr(g.screening.screener, "screen", spy)  # the screener is shared: undone after the test
     filler = "Elmeselem, mi tortent a heten az iskolaban es otthon. " * 1000  # ~55,000 chars
     for n, text in enumerate((filler + DANGER, DANGER + " " + filler)):
         seen.clear()

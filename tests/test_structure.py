@@ -7,6 +7,10 @@
   its reason (the list only shrinks).
 - The conversation's ``state`` is written by the named compare-and-set scripts only
   (``bot.store`` and ``bot.handoff.queue_scripts`` say so in their docstrings).
+- The gateway is composed, not inherited: its parts are plain classes given to it at
+  construction (no mixin chain a reader climbs up and down to follow one message).
+- One stream consumer loop (``bot.stream_consumer``) reads every Redis stream group: the
+  Telegram inbox and outbox do not each carry their own.
 - No module over ``LINE_LIMIT`` lines but those in ``LONG_MODULES``: a module that long
   holds more than one concern, and a newcomer reads it whole to change one. The list
   only shrinks: a module split below the limit must leave it.
@@ -136,6 +140,32 @@ def test_no_new_module_over_the_line_limit() -> None:
     assert not new, f"over {LINE_LIMIT} lines, split by concern (or argue for it in LONG_MODULES): {new}"
     shorter = sorted(set(LONG_MODULES) - set(found))
     assert not shorter, f"now within {LINE_LIMIT} lines (or gone): take off LONG_MODULES: {shorter}"
+
+
+GATEWAY_PARTS = ("bot.gateway", "bot.screening_step", "bot.state_router", "bot.reply_composer", "bot.rasa_turn",
+                 "bot.deferred_answers", "bot.kept_messages", "bot.spool_replay", "bot.conversation_lock",
+                 "bot.background")
+
+
+def test_the_gateway_is_composed_of_parts_not_a_mixin_chain() -> None:
+    import importlib
+    import inspect
+
+    for name in GATEWAY_PARTS:
+        module = importlib.import_module(name)
+        for cls_name, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ == name and not issubclass(cls, (Exception, tuple)):
+                assert cls.__bases__ == (object,), f"{name}.{cls_name} inherits {cls.__bases__}: pass parts in"
+    from bot.gateway import Gateway
+
+    parts = inspect.signature(Gateway).parameters
+    assert {"screening", "router", "replies", "deferred", "kept"} <= set(parts)
+
+
+def test_one_stream_consumer_loop_reads_every_stream_group() -> None:
+    readers = {str(path.relative_to(ROOT)) for path in BOT.rglob("*.py")
+               if re.search(r"\.(xreadgroup|xautoclaim)\(", path.read_text(encoding="utf-8"))}
+    assert readers == {"bot/stream_consumer.py"}
 
 
 STATE_WRITE = re.compile(r"HSET'\s*,\s*KEYS\[\d+\]\s*,\s*'state'")

@@ -136,6 +136,7 @@ async def test_kept_messages_replay_danger_first_each_chat_in_order(gateway_fact
     import dataclasses
 
     from bot.inbound import Inbound
+    from bot.spool_replay import SpoolReplay
     from tests.conftest import free_port
 
     dead = f"http://127.0.0.1:{free_port()}"
@@ -143,14 +144,15 @@ async def test_kept_messages_replay_danger_first_each_chat_in_order(gateway_fact
     g = gw.app[GATEWAY]
 
     def keep(session: str, text: str) -> None:
-        g._spool.put(dataclasses.asdict(Inbound(channel="web", chat_id=session, text=text, route={"channel": "web"})))
+        msg = Inbound(channel="web", chat_id=session, text=text, route={"channel": "web"})
+        g.kept.spool.put(dataclasses.asdict(msg))
 
     # Written with no await in between: the replay loop cannot take them before we look.
     keep("replay-ordinary-0", "szia")
     keep("replay-ordinary-1", "hova fordulhatok?")
     keep("replay-danger-000", DANGER)
     keep("replay-ordinary-0", "köszönöm")
-    groups = g._replay_groups()
+    groups = SpoolReplay(g.kept, g, g.deferred)._replay_groups()
     assert [m.chat_id for _, m in groups[0]] == ["replay-danger-000"]
     first = next(items for items in groups if items[0][1].chat_id == "replay-ordinary-0")
     assert [m.text for _, m in first] == ["szia", "köszönöm"]
