@@ -13,7 +13,10 @@ message:
   handoff (``bot/handoff/``, ``bot/console/``);
 - files: the distinct modules those functions are in;
 - climbs back: calls from a module into one that imports it (directly or not): code found
-  through an override, a callback or an attribute set later, not by following an import.
+  through an override, a callback or an attribute set later, not by following an import;
+- up a class chain: stops that are methods of a base class of the object they run on (a
+  mixin): to find them a reader climbs the inheritance chain instead of following a
+  part's type.
 
 A reading measure, not a speed: the figures do not depend on the machine. Never prints
 message text.
@@ -30,6 +33,7 @@ from typing import Any
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--tree", type=Path, default=Path(__file__).resolve().parents[1])
+parser.add_argument("--list", action="store_true", help="print every stop, in order")
 ARGS = parser.parse_args()
 ROOT = ARGS.tree.resolve()
 sys.path.insert(0, str(ROOT))
@@ -69,9 +73,12 @@ def closure(graph: dict[str, set[str]]) -> dict[str, set[str]]:
     return out
 
 
-async def follow(gateway: Any, text: str, chat: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(the functions entered, in order; the calls between bot modules), for one message."""
+async def follow(gateway: Any, text: str, chat: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]],
+                                                              set[tuple[str, str]]]:
+    """(the functions entered, in order; the calls between bot modules; the functions entered
+    as a base class's method on a subclass's object), for one message."""
     entered: list[tuple[str, str]] = []
+    inherited: set[tuple[str, str]] = set()
     calls: list[tuple[str, str]] = []
     task: asyncio.Task[Any] | None = None
 
@@ -83,6 +90,11 @@ async def follow(gateway: Any, text: str, chat: str) -> tuple[list[tuple[str, st
         if callee is None or code.co_name.startswith("<"):
             return
         entered.append((callee, code.co_qualname))
+        owner = frame.f_locals.get("self")
+        if owner is not None and "." in code.co_qualname:
+            defined_in = code.co_qualname.split(".")[0]
+            if type(owner).__name__ != defined_in and defined_in in {c.__name__ for c in type(owner).__mro__}:
+                inherited.add((callee, code.co_qualname))
         back = frame.f_back
         while back is not None and module_of(back.f_code.co_filename) is None:
             back = back.f_back  # through library frames (contextlib, asyncio) to the bot caller
@@ -100,7 +112,7 @@ async def follow(gateway: Any, text: str, chat: str) -> tuple[list[tuple[str, st
 
     task = asyncio.ensure_future(run())
     await task
-    return entered, calls
+    return entered, calls, inherited
 
 
 async def main() -> None:
@@ -115,15 +127,18 @@ async def main() -> None:
         await gateway.handle(Inbound(channel="web", chat_id="warm-up", text="szia", route={"channel": "web"}))
         print(f"tree: {ROOT}")
         for level, text in MESSAGES.items():
-            entered, calls = await follow(gateway, text, f"path-{level}")
+            entered, calls, inherited = await follow(gateway, text, f"path-{level}")
             stops = list(dict.fromkeys(entered))
             files = {m for m, _ in stops}
             handoff = [s for s in stops if s[0].startswith(("bot.handoff", "bot.console"))]
             climbs = [(a, b) for a, b in dict.fromkeys(calls) if a in imports.get(b, set())]
             print(f"{level:9s}: {len(stops)} stops ({len(handoff)} in the handoff) in {len(files)} files, "
-                  f"{len(climbs)} climbs back")
+                  f"{len(climbs)} climbs back, {len(inherited)} up a class chain")
             for a, b in climbs:
                 print(f"           climb back: {a} -> {b}")
+            if ARGS.list:
+                for module, function in stops:
+                    print(f"           {module}.{function}")
     finally:
         await running.runner.cleanup()
         server.stop()

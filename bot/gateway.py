@@ -71,6 +71,7 @@ class Gateway:
         return pseudonymise(self._key, channel, chat_id)
 
     def screen(self, msg: Inbound) -> ScreenResult:
+        """The screen's verdict on ``msg`` (channels screen before handing a message over)."""
         return self.screening.screen(msg)
 
     @staticmethod
@@ -96,7 +97,7 @@ class Gateway:
         """
         pid = self.pid(msg.channel, msg.chat_id)
         # ``screened``: the channel already screened it and maybe sent the 112 reply itself.
-        result, urgent_sent = screened if screened is not None else (self.screen(msg), False)
+        result, urgent_sent = screened if screened is not None else (self.screening.screen(msg), False)
         if deliver is not None and result.level == Level.IMMEDIATE and not urgent_sent:
             try:
                 await deliver([Reply(texts.text("emergency", self.guess_language(msg)), emergency=True)])
@@ -118,7 +119,7 @@ class Gateway:
         """A message kept while Redis was down, processed now; its 112 was given when it arrived."""
         pid = self.pid(msg.channel, msg.chat_id)
         async with self.locks.hold(pid):
-            return await self._process(msg, pid, self.screen(msg), urgent_sent=True)
+            return await self._process(msg, pid, self.screening.screen(msg), urgent_sent=True)
 
     def _keep(self, msg: Inbound, pid: str, result: ScreenResult, urgent_sent: bool, exc: BaseException) -> Outcome:
         """Redis is down: keep the message for replay and tell the person, 112 first if needed."""
@@ -193,7 +194,7 @@ class Gateway:
 
         # 1. The screen's verdict (computed before any I/O) goes into the record first.
         outcome.screening = result
-        risk = self.screening.escalate(conv.risk, result)
+        risk = self.screening.screener.escalate(conv.risk, result)
         lang = language.detect(text, conv.language) if text else conv.language
         said = intent_payload or text  # a persona button ("/persona_adult") tells who writes
         reg = register.detect(said, conv.register) if said else conv.register

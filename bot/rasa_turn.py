@@ -53,9 +53,6 @@ class RasaRelay:
         self.background = background
         self.actions_up = actions_up  # cached action-server health (bot.action_watch)
 
-    def _actions_down(self) -> bool:
-        return self.actions_up is not None and not self.actions_up()
-
     async def ask(self, conv: Conversation, text: str, distress: bool = False, *,
                   wait: float | None = None, rate: int = 0, answered: bool = False,
                   said: Sequence[Reply] = ()) -> list[Reply]:
@@ -63,7 +60,7 @@ class RasaRelay:
         as needed); ``RasaBusy`` when none freed in time. ``answered``: this turn already has
         its answer (a "no need to phone"), so a Rasa fallback adds nothing. ``said``: what this
         turn told the person before (its 112 block)."""
-        if self._actions_down():
+        if self.actions_up is not None and not self.actions_up():
             # Rasa without its actions gives half answers: say plainly it is unavailable.
             metrics.ERRORS.labels("actions_unavailable").inc()
             await self.store.append(conv.pid, SYSTEM, wording.staff("staff_actions_down"), audience=TO_STAFF)
@@ -89,7 +86,7 @@ class RasaRelay:
         """Rasa's answer, waiting for a slot as long as it takes ([] when Rasa failed), and
         whether the language slot travelled with it."""
         meta, slot_change = rasa_metadata(conv)
-        if self._actions_down():
+        if self.actions_up is not None and not self.actions_up():
             metrics.ERRORS.labels("actions_unavailable").inc()
             return [], slot_change  # Rasa without its actions gives half answers
         try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from bot import language
 from bot.commands import effective_text
 from bot.inbound import Inbound
-from bot.screening import RiskState, Screener, ScreenResult
+from bot.screening import Screener, ScreenResult
 
 
 class ScreeningStep:
@@ -28,10 +28,6 @@ class ScreeningStep:
             return ScreenResult()
         text, _ = self.said(msg)
         return self.screener.screen(text) if text else ScreenResult()
-
-    def escalate(self, risk: RiskState, result: ScreenResult) -> RiskState:
-        """The conversation's risk after this message (it only rises, bot.screening)."""
-        return self.screener.escalate(risk, result)
 
     @staticmethod
     def guess_language(msg: Inbound) -> str:
