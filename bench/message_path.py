@@ -132,7 +132,8 @@ async def main() -> None:
             files = {m for m, _ in stops}
             handoff = [s for s in stops if s[0].startswith(("bot.handoff", "bot.console"))]
             climbs = [(a, b) for a, b in dict.fromkeys(calls) if a in imports.get(b, set())]
-            print(f"{level:9s}: {len(stops)} stops ({len(handoff)} in the handoff) in {len(files)} files, "
+            in_handoff = f"{len(handoff)} in the handoff, {len({m for m, _ in handoff})} files"
+            print(f"{level:9s}: {len(stops)} stops ({in_handoff}) in {len(files)} files, "
                   f"{len(climbs)} climbs back, {len(inherited)} up a class chain")
             for a, b in climbs:
                 print(f"           climb back: {a} -> {b}")
