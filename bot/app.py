@@ -167,7 +167,7 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
         if settings.email_enabled:
             from bot.email_channel import EmailChannel
 
-            email = EmailChannel(settings, app[GATEWAY], redis, outbox)
+            email = EmailChannel(settings, app[GATEWAY], redis, outbox, reports=report_desk)
             app[appkeys.EMAIL] = email
             await email.start()
         replay = asyncio.create_task(replayer.run(), name="replay-kept-messages")

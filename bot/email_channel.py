@@ -68,9 +68,11 @@ class Stats:
 class EmailChannel:
     """Reads the mailbox, hands each mail to the gateway, answers by mail."""
 
-    def __init__(self, settings: Settings, gateway: Gateway, redis: Redis, outbox: Any = None) -> None:
+    def __init__(self, settings: Settings, gateway: Gateway, redis: Redis, outbox: Any = None,
+                 reports: Any = None) -> None:
         self.settings = settings
         self.outbox = outbox  # bot.mail_outbox.MailOutbox: operators' mails survive an SMTP outage
+        self.reports = reports  # bot.reports.followup.ReportDesk: the form is offered when it takes reports
         self.gateway = gateway
         self.redis = redis
         self.smtp = endpoint(settings.email_smtp_url, settings.email_user, settings.email_password, (587, 465))
@@ -211,8 +213,7 @@ class EmailChannel:
                 await self.send(compose(route, body, self.address, voice, automatic=True))
 
     def _reports_on(self) -> bool:
-        desk = getattr(self.gateway, "reports", None)
-        return desk is not None and getattr(desk, "reports", None) is not None
+        return self.reports is not None and self.reports.reports is not None
 
     async def _bot_answer_withheld(self, pid: str) -> bool:
         """A later bot answer (a flood's deferred one) to a sender over its limit is not mailed;
