@@ -1,4 +1,4 @@
-"""The statistical second signal (bot/safety/classifier.py) and how the screener uses it."""
+"""The statistical second signal (bot/safety/classifier/) and how the screener uses it."""
 from __future__ import annotations
 
 import functools

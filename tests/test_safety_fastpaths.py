@@ -190,7 +190,7 @@ def test_a_sample_screens_the_same_through_the_plain_paths(screener, messages, m
     monkeypatch.setattr(m, "_direct", m._direct_by_regex)
     monkeypatch.setattr(normalize, "_LEET_CAND", OLD_LEET_CAND)
     monkeypatch.setattr(normalize, "_LOOKALIKE_WORD", normalize._WORD)
-    monkeypatch.setattr(C, "_windows", lambda text, n: C.windows(text, n))
+    monkeypatch.setattr(C.inference, "_windows", lambda text, n: C.windows(text, n))
     monkeypatch.setattr(C.Classifier, "score_words", plain_score)
     _empty(screener)
     plain = [screener.screen(t).to_dict() for t in sample]

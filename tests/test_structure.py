@@ -29,13 +29,10 @@ LONG_MODULES = {
     "bot/store.py": "the conversation record and its Lua scripts; being reworked now",
     "bot/handoff/queue.py": "the queue's named Lua scripts, the one owner of a waiting conversation's state",
     "bot/reports/store.py": "the report record and its scripts, kept whole so every write to it is in one place",
-    "bot/safety/classifier.py": "the danger classifier; being changed now (issue 15 leaves bot/safety to that work)",
 }
 
 # Import circles left, with why: each is two or three modules that cannot be read apart.
 KNOWN_CIRCLES = {
-    frozenset({"bot.safety", "bot.safety.classifier"}):
-        "type-only import back from the classifier; left to the work on bot/safety",
 }
 
 
