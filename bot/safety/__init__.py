@@ -42,7 +42,7 @@ from bot.safety.stemmer import Stemmer, load_stemmer
 from bot.screening import Level, RiskState, ScreenResult
 
 if TYPE_CHECKING:
-    from bot.safety.classifier import inference as _clf
+    import bot.safety.classifier.inference as _clf
 
 __all__ = ["LexiconScreener", "default_screener", "LexiconError", "Level", "RiskState", "ScreenResult"]
 
@@ -62,7 +62,7 @@ _LAUGH = re.compile(r"[:;=]-?D(?![a-zA-Z])|\bx+d+\b|\b(?:ha){2,}h?\b|\blol\b|\bl
 
 def _load_classifier(path) -> _clf.Classifier | None:
     global _warned
-    from bot.safety.classifier import inference as _clf  # late: `python -m bot.safety.classifier` imports this package
+    import bot.safety.classifier.inference as _clf  # late: `python -m bot.safety.classifier` imports this package
 
     try:
         return _clf.Classifier.load(path)

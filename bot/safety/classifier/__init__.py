@@ -17,7 +17,15 @@ messages only and learned that *length means danger* (ordinary forum posts 93 % 
 - **Sentence windows**: text is cut at clause breaks (the normaliser's rule) into windows of
   consecutive clauses of at most WINDOW_WORDS words; a message scores the *maximum* over its
   windows, so harmless sentences cannot add up and a danger sentence buried in a story counts.
-  Training uses the same windows.
+  Training uses the same windows: real text and (session 8) the project's harmless rows of
+  several windows are one negative per window (``SPLIT_LONG_NEGATIVES``); a danger row stays
+  whole, since which of its windows holds the danger is unknown.
+- **Long messages need more** (session 8): a message of several windows has several chances to
+  reach the threshold by luck, so its best window's logit is lowered by ``long_shift``
+  (``long_adjusted``, LONG_SHIFT) before every threshold rule.
+- **Troubled is not danger** (session 8): windows of support-group posts (anxiety, ADHD,
+  addiction ...; ``SUPPORT_NEGATIVE_GROUPS``) that name neither dying nor a method are negatives,
+  so a sleepless week or a divorce told in the first person is not read as a suicide note.
 - **scikit-learn for training** (`TfidfTransformer` idf, `LogisticRegression` with balanced
   classes, `StratifiedKFold`), **pure Python for inference**: the gateway needs no numpy.
 
@@ -46,7 +54,7 @@ inference is a few dictionary look-ups per word.
 Thresholds (``train``; figures and rules recorded in the file's "training" field):
 ``t_high`` is the lowest value that raises, among real `tune` rows the lexicon leaves below
 high, at most REAL_TO_HIGH_MAX of the pooled Hungarian text and at most CORPUS_TO_HIGH_MAX of
-any one corpus (Reddit's ordinary groups count as one), and at most NONE_TO_HIGH_MAX of the eval
+any one corpus (Reddit's ordinary groups count as one, REDDIT_TO_HIGH_MAX), and at most NONE_TO_HIGH_MAX of the eval
 sets' `none` rows and ORDINARY_TO_HIGH_MAX of the ordinary chat examples out of fold. The held-out
 eval sets (HELD_OUT) are never read.
 
@@ -75,6 +83,7 @@ from bot.safety.classifier.data import (
     real_tune,
     row_groups,
     set_name,
+    support_negatives,
     training_rows,
 )
 from bot.safety.classifier.export import _check, _save, _sources, _weights, main, train, train_now
@@ -89,6 +98,7 @@ from bot.safety.classifier.features import (
     _last_windows,
     _sigmoid,
     _windows,
+    long_adjusted,
     pair_feature,
     window_texts,
     windows,
@@ -103,11 +113,13 @@ from bot.safety.classifier.recipe import (
     DIGITS,
     DISTRESS_CUES,
     DISTRESS_POSITIVE_GROUPS,
+    DISTRESS_WEIGHT,
     DISTRESS_WINDOWS_PER_POST,
     ENGLISH_POST_WEIGHT,
     FOLDS,
     HELD_OUT,
     HIGH_TO_NOW_MAX,
+    LONG_SHIFT,
     NLU,
     NONE_TO_CONCERN_MAX,
     NONE_TO_HIGH_MAX,
@@ -129,6 +141,10 @@ from bot.safety.classifier.recipe import (
     SEALED,
     SEALED_TRAINING,
     SEED,
+    SPLIT_LONG_NEGATIVES,
+    SUPPORT_NEGATIVE_GROUPS,
+    SUPPORT_UNIT,
+    SUPPORT_WEIGHT,
 )
 from bot.safety.classifier.training import (
     CV,
@@ -139,6 +155,7 @@ from bot.safety.classifier.training import (
     _fit_now,
     _labels,
     _real_scores,
+    _rules,
     _threshold,
     _unit_weights,
     by_set,
@@ -147,22 +164,26 @@ from bot.safety.classifier.training import (
     figures,
     folds,
     held_out_figures,
+    row_windows,
     set_thresholds,
+    tune_windows,
 )
 
 __all__ = [  # the names other code and the tests read, as before the split
     "BITS", "FORMAT", "MASK", "NGRAMS", "WINDOW_WORDS", "Window", "_h", "_last_windows", "_sigmoid", "_windows",
-    "pair_feature", "window_texts", "windows", "word_features", "words", "Classifier", "DEFAULT_PATH",
-    "NOW_PATH", "_WORD_CACHE_LIMIT", "CORPUS_TO_HIGH_MAX", "C_REG", "DATA", "DIGITS", "DISTRESS_CUES",
-    "DISTRESS_POSITIVE_GROUPS", "DISTRESS_WINDOWS_PER_POST", "ENGLISH_POST_WEIGHT", "FOLDS", "HELD_OUT",
-    "HIGH_TO_NOW_MAX", "NLU", "NONE_TO_CONCERN_MAX", "NONE_TO_HIGH_MAX", "NONE_TO_NOW_MAX", "NOT_TRAINING",
-    "ORDINARY", "ORDINARY_INTENTS", "ORDINARY_TO_HIGH_MAX", "PROJECT_NEGATIVE_WEIGHT", "PRUNE", "REAL",
-    "REAL_BUDGET", "REAL_TO_CONCERN_MAX", "REAL_TO_HIGH_MAX", "REAL_TO_NOW_MAX", "REDDIT_TO_HIGH_MAX",
-    "REDDIT_UNIT", "ROOT", "SEALED", "SEALED_TRAINING", "SEED", "Data", "_lexicon", "_matrix",
-    "_trainable_group", "build", "default_paths", "distress_positives", "is_danger", "is_now", "load_rows",
-    "ordinary_digest", "ordinary_texts", "real_negatives", "real_tune", "row_groups", "set_name",
-    "training_rows", "CV", "_danger_units", "_design", "_export", "_fit", "_fit_now", "_labels", "_real_scores",
+    "long_adjusted", "pair_feature", "window_texts", "windows", "word_features", "words", "Classifier",
+    "DEFAULT_PATH", "NOW_PATH", "_WORD_CACHE_LIMIT", "CORPUS_TO_HIGH_MAX", "C_REG", "DATA", "DIGITS",
+    "DISTRESS_CUES", "DISTRESS_POSITIVE_GROUPS", "DISTRESS_WEIGHT", "DISTRESS_WINDOWS_PER_POST",
+    "ENGLISH_POST_WEIGHT", "FOLDS", "HELD_OUT", "HIGH_TO_NOW_MAX", "LONG_SHIFT", "NLU", "NONE_TO_CONCERN_MAX",
+    "NONE_TO_HIGH_MAX", "NONE_TO_NOW_MAX", "NOT_TRAINING", "ORDINARY", "ORDINARY_INTENTS",
+    "ORDINARY_TO_HIGH_MAX", "PROJECT_NEGATIVE_WEIGHT", "PRUNE", "REAL", "REAL_BUDGET", "REAL_TO_CONCERN_MAX",
+    "REAL_TO_HIGH_MAX", "REAL_TO_NOW_MAX", "REDDIT_TO_HIGH_MAX", "REDDIT_UNIT", "ROOT", "SEALED",
+    "SEALED_TRAINING", "SEED", "SPLIT_LONG_NEGATIVES", "SUPPORT_NEGATIVE_GROUPS", "SUPPORT_UNIT",
+    "SUPPORT_WEIGHT", "Data", "_lexicon", "_matrix", "_trainable_group", "build", "default_paths",
+    "distress_positives", "is_danger", "is_now", "load_rows", "ordinary_digest", "ordinary_texts",
+    "real_negatives", "real_tune", "row_groups", "set_name", "support_negatives", "training_rows", "CV",
+    "_danger_units", "_design", "_export", "_fit", "_fit_now", "_labels", "_real_scores", "_rules",
     "_threshold", "_unit_weights", "by_set", "combine_level", "cross_validate", "figures", "folds",
-    "held_out_figures", "set_thresholds", "_check", "_save", "_sources", "_weights", "main", "train",
-    "train_now",
+    "held_out_figures", "row_windows", "set_thresholds", "tune_windows", "_check", "_save", "_sources",
+    "_weights", "main", "train", "train_now",
 ]

@@ -24,6 +24,9 @@ from bot.safety.classifier.recipe import (
     SEALED,
     SEALED_TRAINING,
     SEED,
+    SPLIT_LONG_NEGATIVES,
+    SUPPORT_NEGATIVE_GROUPS,
+    SUPPORT_UNIT,
 )
 
 
@@ -155,6 +158,33 @@ def distress_positives(seed: int = SEED) -> tuple[list[str], dict]:
     return out, counts
 
 
+def support_negatives(lexicon, seed: int = SEED) -> tuple[list[str], dict]:
+    """Windows of support-group posts (SUPPORT_NEGATIVE_GROUPS, `train` split) that name neither
+    dying nor a method, from posts the lexicon leaves below high: troubled but not in danger."""
+    from bot.safety import corpora
+    from bot.screening import Level
+
+    out: list[str] = []
+    counts: dict = {"posts": 0, "left_out_lexicon_high": 0, "windows_left_out_cues": 0}
+    if not SUPPORT_NEGATIVE_GROUPS or "reddit_rmhd" not in corpora.names():
+        return out, counts
+    rows = [r for r in corpora.load("reddit_rmhd") if r.split == "train" and r.group in SUPPORT_NEGATIVE_GROUPS
+            and r.text.strip()]
+    rows.sort(key=lambda r: zlib.crc32(f"{seed}|{r.text}".encode()))
+    for r in rows:
+        if lexicon.screen(r.text).level >= Level.HIGH:
+            counts["left_out_lexicon_high"] += 1
+            continue
+        counts["posts"] += 1
+        for w in windows(r.text):
+            if DISTRESS_CUES.intersection(w.words):
+                counts["windows_left_out_cues"] += 1
+                continue
+            out.append(r.text[w.start : w.end])
+    counts["windows"] = len(out)
+    return out, counts
+
+
 def real_tune(lexicon) -> list[tuple[str, str, str, bool, bool]]:
     """(corpus key, lang, text, lexicon high+, suppressed) of every real `tune` row used for thresholds;
     Reddit's distress and mental-health groups are left out (they are not ordinary text)."""
@@ -188,15 +218,21 @@ class Data:
     counts: object = None
     totals: object = None
     idf: object = None
+    row_windows: list[int] = field(default_factory=list)  # windows of each project row (training.row_windows)
+    tune_windows: list[int] = field(default_factory=list)  # windows of each `tune` row
 
 
 def build(paths: list[Path], ordinary: bool = True, real: bool = True, verbose: bool = False) -> Data:
     lexicon = _lexicon()
     rows = training_rows(paths, ordinary)
     texts, unit_rows = [], []
-    for i, (_l, _c, t) in enumerate(rows):
-        texts.append(t)  # a project row is one unit (all but a few fit one window)
-        unit_rows.append(i)
+    for i, (level, _c, t) in enumerate(rows):
+        # A harmless row is scored by its most worrying window, so each window is a negative
+        # (SPLIT_LONG_NEGATIVES); a danger row stays whole: which window holds the danger is unknown.
+        wins = window_texts(t) if SPLIT_LONG_NEGATIVES and not is_danger(level) else []
+        for unit in wins if len(wins) > 1 else [t]:
+            texts.append(unit)
+            unit_rows.append(i)
     real_counts: dict = {}
     distress_counts: dict = {}
     tune: list = []
@@ -209,6 +245,11 @@ def build(paths: list[Path], ordinary: bool = True, real: bool = True, verbose: 
         texts += posts
         unit_rows += [REDDIT_UNIT] * len(posts)
         real_counts.update(reddit_counts)
+        support, support_counts = support_negatives(lexicon)
+        texts += support
+        unit_rows += [SUPPORT_UNIT] * len(support)
+        if support:
+            real_counts["reddit_support_groups"] = support_counts
         pos, pos_counts = distress_positives()
         texts += pos
         unit_rows += [-2] * len(pos)

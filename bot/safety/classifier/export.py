@@ -1,4 +1,12 @@
-"""The training command: fit, set thresholds, write the weights with what they were trained on."""
+"""The training command: fit, set thresholds, write the weights with what they were trained on.
+
+    python -m bot.safety.classifier train [TSV ...]   # default: every eval set but HELD_OUT,
+                                                      # plus SEALED_TRAINING from tests/data/sealed
+                                                      # (writes classifier.json and classifier_now.json)
+    python -m bot.safety.classifier cv [TSV ...]      # cross-validated figures only
+
+How and why: the package's docstring (bot/safety/classifier/__init__.py).
+"""
 from __future__ import annotations
 
 import base64
@@ -9,17 +17,19 @@ from array import array
 from pathlib import Path
 
 from bot.safety.classifier.data import Data, build, default_paths, is_danger, is_now, ordinary_digest
-from bot.safety.classifier.features import BITS, FORMAT, NGRAMS, WINDOW_WORDS
+from bot.safety.classifier.features import BITS, FORMAT, NGRAMS, WINDOW_WORDS, long_adjusted
 from bot.safety.classifier.inference import DEFAULT_PATH, NOW_PATH, Classifier
 from bot.safety.classifier.recipe import (
     C_REG,
     CORPUS_TO_HIGH_MAX,
     DISTRESS_POSITIVE_GROUPS,
+    DISTRESS_WEIGHT,
     DISTRESS_WINDOWS_PER_POST,
     ENGLISH_POST_WEIGHT,
     FOLDS,
     HELD_OUT,
     HIGH_TO_NOW_MAX,
+    LONG_SHIFT,
     NONE_TO_CONCERN_MAX,
     NONE_TO_HIGH_MAX,
     NONE_TO_NOW_MAX,
@@ -34,6 +44,9 @@ from bot.safety.classifier.recipe import (
     REDDIT_TO_HIGH_MAX,
     SEALED,
     SEED,
+    SPLIT_LONG_NEGATIVES,
+    SUPPORT_NEGATIVE_GROUPS,
+    SUPPORT_WEIGHT,
 )
 from bot.safety.classifier.training import (
     CV,
@@ -50,6 +63,7 @@ from bot.safety.classifier.training import (
     cross_validate,
     figures,
     held_out_figures,
+    row_windows,
     set_thresholds,
 )
 
@@ -87,6 +101,13 @@ def _sources(paths: list[Path], data: Data, ordinary: bool) -> dict:
                                "windows": f"per post the {DISTRESS_WINDOWS_PER_POST} naming most of dying or a method "
                                           "(DISTRESS_CUES)",
                                "taken": data.distress_counts},
+            "support_negatives": {"from": "../shared/corpora reddit_rmhd train split, groups "
+                                          + ", ".join(SUPPORT_NEGATIVE_GROUPS),
+                                  "windows": "every window without DISTRESS_CUES of a post the lexicon leaves "
+                                             "below high", "weight": SUPPORT_WEIGHT,
+                                  "taken": data.real_counts.get("reddit_support_groups", {})},
+            "long_rows": ("harmless rows of several windows: one negative per window" if SPLIT_LONG_NEGATIVES
+                          else "one unit per row"),
             "thresholds_on": f"../shared/corpora tune splits ({len(data.tune)} rows; corpora without one: "
                              f"{corpora.TUNE_SHARE_PCT} % by CRC-32 of the text) + eval sets out of fold"}
 
@@ -109,10 +130,10 @@ def train(paths: list[Path], out: Path = DEFAULT_PATH, verbose: bool = True, ord
     b, w = _export(_fit(x, _labels(data, is_danger), sample_weight=_unit_weights(data)), data.idf)
     clf = Classifier(b, w, 1.0, 1.0)
     th = set_thresholds(data, probs, clf)
-    clf.t_high, clf.t_concern = th["t_high"], th["t_concern"]
+    clf.t_high, clf.t_concern, clf.long_shift = th["t_high"], th["t_concern"], th["long_shift"]
     training = {"sources": _sources(paths, data, ordinary), "seed": SEED, "folds": FOLDS, "C": C_REG,
                 "solver": "liblinear, dual", "project_negative_weight": PROJECT_NEGATIVE_WEIGHT,
-                "english_post_weight": ENGLISH_POST_WEIGHT,
+                "english_post_weight": ENGLISH_POST_WEIGHT, "distress_weight": DISTRESS_WEIGHT,
                 "units": len(data.texts),
                 "positives": int(sum(is_danger(r[0]) for r in data.rows)),
                 "real_distress_positives": sum(r == -2 for r in data.unit_rows),
@@ -121,14 +142,17 @@ def train(paths: list[Path], out: Path = DEFAULT_PATH, verbose: bool = True, ord
                           "REAL_TO_CONCERN_MAX": REAL_TO_CONCERN_MAX, "NONE_TO_HIGH_MAX": NONE_TO_HIGH_MAX,
                           "NONE_TO_CONCERN_MAX": NONE_TO_CONCERN_MAX, "ORDINARY_TO_HIGH_MAX": ORDINARY_TO_HIGH_MAX,
                           "how": "each threshold is the lowest value meeting every rule; t_high = max of "
-                                 "thresholds_by_rule"},
+                                 "thresholds_by_rule, every score of a message of several windows lowered by "
+                                 "long_shift (logit) first", "LONG_SHIFT": LONG_SHIFT},
                 "thresholds_by_rule": th["rules"], "cv": th["cv"],
                 "real_tune_added_by_classifier": th["real_tune_added_by_classifier"],
                 "held_out_measured": held_out_figures(clf) if real else {},
                 "check": _check(clf)}
-    model = _save(out, "bot/safety/classifier.py: hashed char_wb 2-5-grams + words + word pairs, tf-idf, "
-                       "LogisticRegression (balanced); danger = high|immediate; scored per window (max)",
-                  {"t_high": th["t_high"], "t_concern": th["t_concern"], "training": training}, b, w)
+    model = _save(out, "bot/safety/classifier/: hashed char_wb 2-5-grams + words + word pairs, tf-idf, "
+                       "LogisticRegression (balanced); danger = high|immediate; scored per window (max), a message of "
+                       "several windows lowered by long_shift (logit)",
+                  {"t_high": th["t_high"], "t_concern": th["t_concern"], "long_shift": th["long_shift"],
+                   "training": training}, b, w)
     if verbose:
         print(json.dumps({k: v for k, v in training.items() if k not in ("sources",)}, indent=1, ensure_ascii=False))
         print(f"weights: {len(w)}; file {Path(out).stat().st_size / 1024:.0f} KiB; "
@@ -163,7 +187,8 @@ def train_now(paths: list[Path], out: Path = NOW_PATH, verbose: bool = True, dat
     clf = _fit_now(x, _labels(data, is_now), _danger_units(data), idx, data.idf)
     high = [q for q, r in zip(cv.now, data.rows) if r[0] == "high"]
     none = [i for i, r in enumerate(data.rows) if r[0] == "none" and r[1] != ORDINARY]
-    raised = [cv.now[i] for i in none if combine_level(data.lex_levels[i], cv.danger[i], data.lex_suppressed[i],
+    p_danger = [long_adjusted(p, n, danger.long_shift) for p, n in zip(cv.danger, row_windows(data))]
+    raised = [cv.now[i] for i in none if combine_level(data.lex_levels[i], p_danger[i], data.lex_suppressed[i],
                                                        danger.t_high, danger.t_concern) == "high"]
     now = [q for q, r in zip(cv.now, data.rows) if r[0] == "immediate"]
     rules = {"t_now_high_lifted": _threshold(high, len(high), HIGH_TO_NOW_MAX),
@@ -176,7 +201,7 @@ def train_now(paths: list[Path], out: Path = NOW_PATH, verbose: bool = True, dat
         rules["t_now_real_hu"] = _threshold(hu, len(hu), REAL_TO_NOW_MAX)
     t_now = max(rules.values())
     clf.t_high = clf.t_concern = t_now
-    got = [combine_level(data.lex_levels[i], cv.danger[i], data.lex_suppressed[i], danger.t_high, danger.t_concern,
+    got = [combine_level(data.lex_levels[i], p_danger[i], data.lex_suppressed[i], danger.t_high, danger.t_concern,
                          cv.now[i], t_now) for i in range(len(data.rows))]
     ev = [i for i, r in enumerate(data.rows) if r[1] != ORDINARY]
     figs = {"high_lifted": round(sum(q >= t_now for q in high) / max(len(high), 1), 3),
@@ -196,7 +221,7 @@ def train_now(paths: list[Path], out: Path = NOW_PATH, verbose: bool = True, dat
                 "thresholds_by_rule": rules, "cv": figs,
                 "held_out_measured": held_out_figures(danger, clf) if data.tune else {},
                 "check": [[t, round(clf.joint(t, danger)[0], 4)] for t, _p in _check(danger)]}
-    model = _save(out, "bot/safety/classifier.py train_now: immediate vs high among danger text; per window "
+    model = _save(out, "bot/safety/classifier/ train_now: immediate vs high among danger text; per window "
                        "P(danger) x P(immediate | danger) with classifier.json; lifts a high message to immediate",
                   {"t_high": t_now, "t_concern": t_now, "given_danger": True, "training": training}, *_weights(clf))
     if verbose:
@@ -211,9 +236,7 @@ def _weights(clf: Classifier) -> tuple[float, dict[int, float]]:
 
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("train", "cv"):
-        import bot.safety.classifier as package
-
-        print(package.__doc__)
+        print(__doc__)
         return 2
     paths = [Path(p) for p in argv[1:]] or default_paths()
     data = build(paths, verbose=True)

@@ -112,3 +112,13 @@ def _sigmoid(z: float) -> float:
         return 1.0 / (1.0 + math.exp(-z))
     e = math.exp(z)
     return e / (1.0 + e)
+
+
+def long_adjusted(p: float, n_windows: int, shift: float) -> float:
+    """The score of a message of ``n_windows`` windows whose best window scores ``p``: a message of
+    several windows has several chances to reach the threshold by luck, so its logit is lowered
+    by ``shift`` (set in training on real long text; 0 for a one-window message)."""
+    if n_windows <= 1 or not shift or p <= 0.0:
+        return p
+    p = min(p, 1.0 - 1e-12)
+    return _sigmoid(math.log(p / (1.0 - p)) - shift)

@@ -18,6 +18,7 @@ from bot.safety.classifier.features import (
     WINDOW_WORDS,
     _sigmoid,
     _windows,
+    long_adjusted,
     pair_feature,
     word_features,
 )
@@ -39,6 +40,9 @@ class Classifier:
     # An immediate model trained among danger text only (train_now): it says "how urgent, if this
     # is danger", so its score on a window is multiplied by the danger model's (``joint``).
     given_danger: bool = False
+    # A message of several windows is raised only at a higher score (``long_adjusted``): ordinary
+    # long posts have many windows, each a chance to reach t_high (issue 13, session 8).
+    long_shift: float = 0.0
     _cache: dict[str, tuple[float, int]] = field(default_factory=dict, repr=False)  # word -> (weight sum, features)
     # The weights as a list indexed by feature (0.0 where the dict has none): the same float objects,
     # read ~4x faster than dict.get on a cold word (8 MB per model).
@@ -63,7 +67,7 @@ class Classifier:
             val.byteswap()
         return cls(float(data["bias"]), dict(zip(idx, (round(v, 6) for v in val))), float(data["t_high"]),
                    float(data["t_concern"]), int(data.get("window_words", WINDOW_WORDS)),
-                   bool(data.get("given_danger", False)))
+                   bool(data.get("given_danger", False)), float(data.get("long_shift", 0.0)))
 
     def _word(self, word: str, feats: dict[str, list[int]] | None = None) -> tuple[float, int]:
         """A word's summed weight and feature count (cached). ``feats``: features already hashed
@@ -110,10 +114,13 @@ class Classifier:
         """The highest-scoring window: (probability, start, end) in ``text``; (0.0, 0, 0) if empty."""
         top = (0.0, 0, 0)
         pairs: dict[tuple[str, str], int] = {}
-        for win in _windows(text, self.window_words):
+        wins = _windows(text, self.window_words)
+        for win in wins:
             p = self.score_words(win.words, pairs)
             if p > top[0]:
                 top = (p, win.start, win.end)
+        if self.long_shift and len(wins) > 1:
+            return long_adjusted(top[0], len(wins), self.long_shift), top[1], top[2]
         return top
 
     def probability(self, text: str) -> float:

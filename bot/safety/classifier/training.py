@@ -6,15 +6,18 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from bot.safety.classifier.data import Data, _lexicon, is_danger, is_now, load_rows
+from bot.safety.classifier.features import long_adjusted, windows
 from bot.safety.classifier.inference import Classifier
 from bot.safety.classifier.recipe import (
     C_REG,
     CORPUS_TO_HIGH_MAX,
     DATA,
     DIGITS,
+    DISTRESS_WEIGHT,
     ENGLISH_POST_WEIGHT,
     FOLDS,
     HELD_OUT,
+    LONG_SHIFT,
     NONE_TO_CONCERN_MAX,
     NONE_TO_HIGH_MAX,
     ORDINARY,
@@ -26,6 +29,8 @@ from bot.safety.classifier.recipe import (
     REDDIT_TO_HIGH_MAX,
     REDDIT_UNIT,
     SEED,
+    SUPPORT_UNIT,
+    SUPPORT_WEIGHT,
 )
 
 
@@ -149,7 +154,8 @@ def _unit_weights(data: Data):
     PROJECT_NEGATIVE_WEIGHT times (see there), everything else once."""
     import numpy as np
 
-    return np.array([ENGLISH_POST_WEIGHT if r == REDDIT_UNIT else
+    return np.array([ENGLISH_POST_WEIGHT if r == REDDIT_UNIT else SUPPORT_WEIGHT if r == SUPPORT_UNIT else
+                     DISTRESS_WEIGHT if r == -2 else
                      PROJECT_NEGATIVE_WEIGHT if r >= 0 and data.rows[r][1] != ORDINARY
                      and not is_danger(data.rows[r][0]) else 1.0 for r in data.unit_rows])
 
@@ -193,10 +199,14 @@ def cross_validate(data: Data, c_reg: float = C_REG) -> CV:
         b, w = _export(_fit(x[idx], yd[idx], c_reg, sw[idx]), data.idf)
         danger = Classifier(b, w, 1.0, 1.0)
         now = _fit_now(x, yn, danger_units, idx, data.idf, c_reg)
+        seen: set[int] = set()
         for i in te:
             r = data.unit_rows[i]
-            out.danger[r] = danger.probability(data.texts[i])
-            out.now[r] = now.joint(data.texts[i], danger)[0]
+            if r in seen:  # a row trained as several windows is scored once, whole
+                continue
+            seen.add(r)
+            out.danger[r] = danger.probability(data.rows[r][2])
+            out.now[r] = now.joint(data.rows[r][2], danger)[0]
     return out
 
 
@@ -204,18 +214,31 @@ def _real_scores(clf: Classifier, tune) -> list[float]:
     return [clf.probability(t) for _k, _lang, t, _hi, _sup in tune]
 
 
-def set_thresholds(data: Data, probs: list[float], clf: Classifier) -> dict:
-    """t_high and t_concern from the real `tune` rows and the project's out-of-fold scores."""
+def row_windows(data: Data) -> list[int]:
+    """How many windows each project row has (a long row is scored over several)."""
+    if not data.row_windows:
+        data.row_windows = [len(windows(r[2])) for r in data.rows]
+    return data.row_windows
+
+
+def tune_windows(data: Data) -> list[int]:
+    """How many windows each real `tune` row has."""
+    if not data.tune_windows:
+        data.tune_windows = [len(windows(t)) for _k, _lang, t, _hi, _sup in data.tune]
+    return data.tune_windows
+
+
+def _rules(data: Data, probs: list[float], real_scores: list[float]) -> tuple[dict, dict, dict]:
+    """The lowest threshold each rule allows (eval `none`, ordinary chat, each real corpus), and the
+    real `tune` scores by corpus that the classifier could raise, with each corpus' row count."""
     rows = data.rows
     ev = [i for i, r in enumerate(rows) if r[1] != ORDINARY]
     none_scores = [probs[i] for i in ev if rows[i][0] == "none"]
-    n_none = len(none_scores)
-    rules = {"t_high_eval_none": _threshold(none_scores, n_none, NONE_TO_HIGH_MAX)}
+    rules = {"t_high_eval_none": _threshold(none_scores, len(none_scores), NONE_TO_HIGH_MAX)}
     ordinary = [probs[i] for i, r in enumerate(rows)
                 if r[1] == ORDINARY and data.lex_levels[i] in ("none", "concern") and not data.lex_suppressed[i]]
     if ordinary:
         rules["t_high_ordinary_chat"] = _threshold(ordinary, len(ordinary), ORDINARY_TO_HIGH_MAX)
-    real_scores = _real_scores(clf, data.tune) if data.tune else []
     by: dict[str, list[float]] = {}
     n_by: dict[str, int] = {}
     for (key, lang, _t, hi, sup), p in zip(data.tune, real_scores):
@@ -227,6 +250,23 @@ def set_thresholds(data: Data, probs: list[float], clf: Classifier) -> dict:
         share = (REAL_TO_HIGH_MAX if k == "POOLED hu" else REDDIT_TO_HIGH_MAX if k == "reddit_rmhd"
                  else CORPUS_TO_HIGH_MAX)
         rules[f"t_high_real:{k}"] = _threshold(scores, n_by[k], share)
+    return rules, by, n_by
+
+
+def set_thresholds(data: Data, probs: list[float], clf: Classifier) -> dict:
+    """t_high and t_concern from the real `tune` rows and the project's out-of-fold scores (``probs``,
+    raw; ``clf`` without a shift), a message of several windows scored with LONG_SHIFT."""
+    rows = data.rows
+    ev = [i for i, r in enumerate(rows) if r[1] != ORDINARY]
+    raw_real = _real_scores(clf, data.tune) if data.tune else []
+    shift = LONG_SHIFT
+    probs = [long_adjusted(p, n, shift) for p, n in zip(probs, row_windows(data))]
+    real_scores = [long_adjusted(p, n, shift) for p, n in zip(raw_real, tune_windows(data))] if data.tune else []
+    rules, by, n_by = _rules(data, probs, real_scores)
+    none_scores = [probs[i] for i in ev if rows[i][0] == "none"]
+    n_none = len(none_scores)
+    ordinary = [probs[i] for i, r in enumerate(rows)
+                if r[1] == ORDINARY and data.lex_levels[i] in ("none", "concern") and not data.lex_suppressed[i]]
     t_high = max(rules.values())
     t_concern = _threshold(none_scores, n_none, NONE_TO_CONCERN_MAX)
     if "POOLED hu" in by:
@@ -247,5 +287,5 @@ def set_thresholds(data: Data, probs: list[float], clf: Classifier) -> dict:
         "by_set_combined": by_set(data, [combine_level(data.lex_levels[i], probs[i], data.lex_suppressed[i], t_high,
                                                        t_concern) for i in range(len(rows))]),
     }
-    return {"t_high": t_high, "t_concern": t_concern, "rules": rules, "cv": cv,
+    return {"t_high": t_high, "t_concern": t_concern, "long_shift": shift, "rules": rules, "cv": cv,
             "real_tune_added_by_classifier": real_fig}
