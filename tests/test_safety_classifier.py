@@ -1,4 +1,4 @@
-"""The statistical second signal (bot/safety/classifier.py) and how the screener uses it."""
+"""The statistical second signal (bot/safety/classifier/) and how the screener uses it."""
 from __future__ import annotations
 
 import functools
@@ -69,8 +69,9 @@ def test_default_training_leaves_the_sealed_set_out() -> None:
 
 def test_committed_weights_are_compact_and_held_out(model) -> None:
     path = C.DEFAULT_PATH
-    # 2.0 MB until session 6; fresh8 and fresh9 in training keep ~191,000 weights (2.05 MB, load ~0.8 s)
-    assert path.stat().st_size < 2_300_000
+    # 2.0 MB until session 6; fresh8 and fresh9 in training keep ~191,000 weights (2.05 MB, load ~0.8 s);
+    # session 8's support-group negatives and fresh11 ~221,000 (2.36 MB)
+    assert path.stat().st_size < 2_600_000
     meta = json.loads(path.read_text())
     sources = meta["training"]["sources"]
     assert "safety_eval_fresh7.tsv" not in sources["eval_sets"] and "safety_eval_fresh7.tsv" in sources["held_out"]

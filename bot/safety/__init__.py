@@ -7,7 +7,7 @@
 
 See lexicon.yml for the reviewed word list and escalation.py for the streak rule.
 
-A second, statistical signal (classifier.py, weights in classifier.json) can raise a
+A second, statistical signal (classifier/, weights in classifier.json) can raise a
 message the lexicon scored `none`/`concern`: to `high` (category `unclassified_danger`,
 match "classifier:0.87 «start of the window»") at t_high, `none` to `concern` at t_concern.
 It scores a long message per window of a few sentences (the maximum counts), so harmless
@@ -42,7 +42,7 @@ from bot.safety.stemmer import Stemmer, load_stemmer
 from bot.screening import Level, RiskState, ScreenResult
 
 if TYPE_CHECKING:
-    from bot.safety import classifier as _clf
+    import bot.safety.classifier.inference as _clf
 
 __all__ = ["LexiconScreener", "default_screener", "LexiconError", "Level", "RiskState", "ScreenResult"]
 
@@ -62,7 +62,7 @@ _LAUGH = re.compile(r"[:;=]-?D(?![a-zA-Z])|\bx+d+\b|\b(?:ha){2,}h?\b|\blol\b|\bl
 
 def _load_classifier(path) -> _clf.Classifier | None:
     global _warned
-    from bot.safety import classifier as _clf  # late: `python -m bot.safety.classifier` imports this package
+    import bot.safety.classifier.inference as _clf  # late: `python -m bot.safety.classifier` imports this package
 
     try:
         return _clf.Classifier.load(path)
