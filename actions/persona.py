@@ -48,17 +48,28 @@ def infer_persona(tracker: Tracker) -> str | None:
     return gateway_persona(tracker)
 
 
-def gateway_persona(tracker: Tracker) -> str | None:
-    """Who the gateway heard writing (bot.register: "Jó napot", "a lányom", "tanár vagyok"),
-    sent as message metadata; None if it could not tell."""
+def message_metadata(tracker: Tracker) -> dict:
+    """The gateway's metadata of the latest message (bot.rasa_turn.rasa_metadata)."""
     meta = (tracker.latest_message or {}).get("metadata") or {}
     if not meta:
         for event in reversed(tracker.events):
             if event.get("event") == "user":
                 meta = event.get("metadata") or {}
                 break
-    persona = meta.get("persona")
+    return meta if isinstance(meta, dict) else {}
+
+
+def gateway_persona(tracker: Tracker) -> str | None:
+    """Who the gateway heard writing (bot.register: "Jó napot", "a lányom", "tanár vagyok"),
+    sent as message metadata; None if it could not tell."""
+    persona = message_metadata(tracker).get("persona")
     return persona if persona in PERSONAS else None
+
+
+def queued_for_danger(tracker: Tracker) -> bool:
+    """True while the chat waits for an operator because of danger (the gateway's metadata
+    ``queued``: the conversation's danger level while it is queued; high or immediate)."""
+    return message_metadata(tracker).get("queued") in ("high", "immediate")
 
 
 def recent_user_texts(tracker: Tracker, limit: int = 6) -> list:

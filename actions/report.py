@@ -10,9 +10,11 @@ harm, since when, whether others know, and finally shows a summary and asks
 actions/report_answers.py, validated in actions/report_form.py.
 
 A report is never lost (issue 12): "in danger right now: yes" says 112 first and queues the
-chat for an operator, and the form goes on to a confirmed report with its case code; "that's
-all I know, send it" jumps to the summary and "send it?". Stop keeps what was given only if
-the reporter then says yes.
+chat for an operator, and the form goes on to a confirmed report with its case code; while an
+operator is on the way for danger the form is short (no who / since when / who else knows:
+:func:`short_form`). "Igen, küldje el" at any question sends what was given at once (the reply
+shows what was sent); "that's all I know" jumps to the summary and "send it?". Stop keeps what
+was given only if the reporter then says yes.
 
 Privacy: slots are reset as soon as the report is sent or discarded; nothing here
 logs answers, slot values or ids, only outcomes and counts.
@@ -28,7 +30,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from .common import language
-from .persona import handoff_skill
+from .persona import handoff_skill, queued_for_danger
 from .report_answers import SKIPPED, UNKNOWN
 from .report_texts import BUTTON_KIND, label, pii_listed, say, shown
 
@@ -54,8 +56,17 @@ FIELD_SLOTS: dict[str, str] = {
 ALL_SLOTS: list[str] = [
     "report_what", "report_child_age", "report_settlement", "report_wants_address",
     "report_address", "report_danger_now", "report_relation", "report_since",
-    "report_others_know", "report_confirm", "report_stopped",
+    "report_others_know", "report_confirm", "report_stopped", "report_send_now",
 ]
+# Not asked while an operator is on the way for danger: the operator asks them in person,
+# and the reporter can add them later with the case code.
+OPTIONAL_SLOTS = frozenset({"report_relation", "report_since", "report_others_know"})
+
+
+def short_form(tracker: Tracker) -> bool:
+    """The short form: the chat waits for an operator because of danger (the gateway's
+    metadata), or the child is in danger right now (that yes queued it at the top)."""
+    return tracker.get_slot("report_danger_now") == "yes" or queued_for_danger(tracker)
 
 
 def given(tracker: Tracker) -> int:
@@ -140,13 +151,18 @@ class ActionAskReportOthersKnow(AskReport, Action):
 
 
 # -- the summary and "send it?" -------------------------------------------------------------
-def summary(tracker: Tracker, lang: str) -> str:
-    """One line per question, the reporter's own words; skipped ones marked as such."""
+def summary(tracker: Tracker, lang: str, given_only: bool = False) -> str:
+    """One line per question asked, the reporter's own words; skipped ones marked as such
+    (the short form's questions never asked are left out; ``given_only``: skipped ones too)."""
     lines = []
     for field, slot in FIELD_SLOTS.items():
         if field == "address" and tracker.get_slot("report_wants_address") != "yes":
             continue
         value = tracker.get_slot(slot)
+        if value is None and slot in OPTIONAL_SLOTS and short_form(tracker):
+            continue
+        if given_only and value in (None, SKIPPED):
+            continue
         lines.append(f"• {label(field, lang)}: {shown(SKIPPED if value is None else value, lang)}")
     return "\n".join(lines)
 
@@ -179,6 +195,8 @@ class ActionAskReportConfirm(Action):
                   domain: DomainDict) -> list[dict[str, Any]]:
         if tracker.get_slot("report_stopped"):
             say(dispatcher, tracker, "report_stopped")
+        elif short_form(tracker) and any(tracker.get_slot(n) is None for n in OPTIONAL_SLOTS):
+            say(dispatcher, tracker, "report_short")
         kinds = pii_found(tracker)
         if kinds:
             say(dispatcher, tracker, "report_pii", found=pii_listed(kinds, language(tracker)))
@@ -197,6 +215,10 @@ class ActionReportSubmit(Action):
                   domain: DomainDict) -> list[dict[str, Any]]:
         count = given(tracker)
         if tracker.get_slot("report_confirm") == "yes" and count:
+            if tracker.get_slot("report_send_now"):
+                # "Igen, küldje el" before the summary: what was sent, then the code.
+                sent = summary(tracker, language(tracker), given_only=True)
+                say(dispatcher, tracker, "report_sent_now", summary=sent)
             # The gateway stores it (sealed; "in danger right now: yes" marks it immediate)
             # and answers with the case code.
             dispatcher.utter_message(json_message={"report": report_payload(tracker)})

@@ -43,6 +43,24 @@ _SEND_AS_IS = re.compile(
     r"(that s|thats|that is) all i know|send it (like this|as it is|as is|now)|"
     r"(nothing|no) more (to add|i know)|i don t know (anything )?more)\b"
 )
+# "Send it" said as a command ("Igen, küldje el", "küldjék el így", "elküldhető", "please send it"):
+# the reporter's consent, so the report is sent with what was given at whatever question it is
+# said (issue 12: a person who wants it sent should not have to answer three more questions).
+# Only the forms that address us about the report: never "elküldte" (sent someone away), and
+# never "küldjenek valakit" (send someone: that is a call for help, not for the report).
+_SEND_NOW = re.compile(
+    r"\b(kuld(je|d|jek|jetek|jed|juk|hetik|heti|hetitek|heted)( (mar|most|kerem|kerlek|nyugodtan))? el|"
+    r"el ?kuld(je|d|jek|jetek|jed|juk|heto|hetik|heti|hetitek|heted|eni)|"
+    r"tovabbits(a|d|ak|atok|uk|sa|sak)|mehet( is)?( igy| ennyi| igy is)?$|"
+    r"(please )?send (it|the report|this)|submit( it| the report)?|go ahead and send)\b"
+)
+# What else a "send it" message may say and still be only that: politeness, yes, "like this".
+_SEND_FILLER = frozenset({
+    "igen", "ige", "aha", "persze", "jo", "oke", "ok", "okay", "rendben", "kerem", "kerlek", "koszonom", "akkor",
+    "igy", "most", "mar", "is", "legyen", "szives", "szabad", "nyugodtan", "gyorsan", "azt", "ezt", "a", "az",
+    "bejelentest", "jelzest", "yes", "yeah", "please", "now", "thanks", "thank", "you", "then", "like", "this",
+    "as", "it", "the", "report", "just", "sure", "so", "and", "anyway",
+})
 # "I'd rather not say": a refusal of one question is a skip, never the answer's text.
 _REFUSE = re.compile(
     r"^(ezt |azt |inkabb )?nem (szeretn\w+|akar\w+|kivan\w+)( \w+)? (meg)?(adni|mondani|irni|leirni|elarulni|"
@@ -93,7 +111,8 @@ def text_of(value: Any) -> str:
 
 
 def classify(tracker: Tracker, value: Any) -> str:
-    """What an answer is: "skip", "unknown", "stop", "payload" (another button) or "text"."""
+    """What an answer is: "skip", "unknown", "stop", "send" ("send it" now), "payload" (another
+    button) or "text"."""
     text = text_of(value)
     norm = normalise(text)
     if text.startswith("/"):
@@ -104,11 +123,26 @@ def classify(tracker: Tracker, value: Any) -> str:
     for kind_intent, kind in KIND.items():
         if norm in PHRASES[kind_intent]:
             return kind
+    if send_now(text):
+        return "send"
     if send_as_is(text):
         return "stop"
     if _REFUSE.search(norm):
         return "skip"
     return "text"
+
+
+def send_now(value: Any) -> bool:
+    """"Igen, küldje el", "send it": the reporter tells us to send the report now.
+
+    Only a message that says nothing else counts: "azt mondta, hogy küldje el a képeit" or
+    "he made me send this photo" is an account, and "Igen, most is veszélyben van, küldjék el"
+    answers the question (the summary and "send it?" follow soon after)."""
+    norm = normalise(text_of(value))
+    if not _SEND_NOW.search(norm) or _DONT_SEND.search(norm):
+        return False
+    rest = _SEND_AS_IS.sub(" ", _SEND_NOW.sub(" ", norm))
+    return not [w for w in rest.split() if w not in _SEND_FILLER]
 
 
 def send_as_is(value: Any) -> bool:

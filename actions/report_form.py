@@ -1,11 +1,17 @@
 """``validate_report_form``: each answer of the report form, read and kept.
 
-Skip, "I don't know", stop, "send it as it is" and refusals are told apart in
-actions/report_answers.py; here they become slot values. Stop and "send it as it is" jump
-to the summary and "send it?" (what was given is kept only after that yes); "in danger right
-now: yes" says 112 first and asks an operator in parallel, and the form goes on (issue 12: a
-report is never lost). A short FAQ question typed instead of an answer is answered and the
-question asked again.
+Skip, "I don't know", stop, "send it" and refusals are told apart in
+actions/report_answers.py; here they become slot values. "Send it" ("Igen, küldje el") at any
+question is the reporter's yes: the report goes with what was given, at once. Stop and
+"that's all I know" jump to the summary and "send it?" (what was given is kept only after that
+yes). "In danger right now: yes" says 112 first and asks an operator in parallel (issue 12: a
+report is never lost).
+
+The form is short while an operator is on the way because of danger (the chat was queued at
+high or immediate, or "in danger right now: yes"): who causes it, since when and who else
+knows are not asked; the operator asks them, and the reporter can add them with the case
+code. A person in that moment needs the code and the human, not three more questions.
+A short FAQ question typed instead of an answer is answered and the question asked again.
 """
 from __future__ import annotations
 
@@ -21,7 +27,7 @@ from rasa_sdk.types import DomainDict
 from knowledge import normalise
 
 from .common import language
-from .report import FIELD_SLOTS, danger_now
+from .report import FIELD_SLOTS, OPTIONAL_SLOTS, danger_now, short_form
 from .report_answers import (
     SKIPPED,
     UNKNOWN,
@@ -29,6 +35,7 @@ from .report_answers import (
     dont_know,
     faq_question,
     send_as_is,
+    send_now,
     send_or_not,
     text_of,
     yes_no,
@@ -81,10 +88,14 @@ class ValidateReportForm(FormValidationAction):
 
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> list[str]:
-        """The address only if they want to give one; no "send it?" when every question was skipped."""
+        """The address only if they want to give one; the optional questions not while an
+        operator is on the way for danger; no "send it?" when every question was skipped."""
         slots = list(domain_slots)
         if tracker.get_slot("report_wants_address") != "yes" and "report_address" in slots:
             slots.remove("report_address")
+        if short_form(tracker):
+            asking = tracker.get_slot("requested_slot")  # never drop the question being answered
+            slots = [n for n in slots if n not in OPTIONAL_SLOTS or n == asking or tracker.get_slot(n) is not None]
         asked = [n for n in slots if n in FIELD_SLOTS.values()]
         if "report_confirm" in slots and all(tracker.get_slot(n) is not None for n in asked) \
                 and all(tracker.get_slot(n) == SKIPPED for n in asked):
@@ -111,6 +122,22 @@ class ValidateReportForm(FormValidationAction):
             out["report_confirm"] = "no"
         return out
 
+    @classmethod
+    def _send(cls, slot: str, tracker: Tracker) -> dict[str, Any]:
+        """"Igen, küldje el" at any question: the reporter's yes, so the report goes now with
+        what was given (the submit action shows what was sent). Nothing given: nothing to send."""
+        out = cls._stop(slot, tracker)
+        if out.get("report_confirm") != "no":
+            out["report_confirm"] = "yes"
+            out["report_send_now"] = True
+        logger.info("report form: send it now")
+        return out
+
+    @staticmethod
+    def _latest_text(tracker: Tracker) -> str:
+        """The person's own words (a yes/no slot holds "yes" when NLU read an affirm)."""
+        return text_of((tracker.latest_message or {}).get("text"))
+
     @staticmethod
     def _answered_question(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
         """Answer an FAQ asked instead of an answer; the form then asks its question again."""
@@ -132,6 +159,8 @@ class ValidateReportForm(FormValidationAction):
             return {slot: UNKNOWN}
         if kind == "stop":
             return self._stop(slot, tracker)
+        if kind == "send":
+            return self._send(slot, tracker)
         if kind == "payload":
             return {slot: None}  # another button (e.g. an old one): ask again
         return {slot: text_of(value)[: MAX_CHARS[slot]]}
@@ -200,6 +229,8 @@ class ValidateReportForm(FormValidationAction):
         so the form moves on instead of asking again or reading them as a yes."""
         if self._answered_question(dispatcher, tracker):
             return {"report_wants_address": None}
+        if send_now(self._latest_text(tracker)):
+            return self._send("report_wants_address", tracker)
         kind = classify(tracker, value)
         if kind == "stop":
             return self._stop("report_wants_address", tracker)
@@ -220,9 +251,12 @@ class ValidateReportForm(FormValidationAction):
     async def validate_report_danger_now(self, value: Any, dispatcher: CollectingDispatcher,
                                          tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         """yes / no / unknown / skipped; anything unclear is asked again (it matters). A yes
-        says 112 first and asks an operator; the form goes on to "send it?"."""
+        says 112 first and asks an operator; the form goes on to "send it?". "Igen, küldje el"
+        here is no "yes, in danger": it is "send it" (NLU may read it as an affirm)."""
         if self._answered_question(dispatcher, tracker):
             return {"report_danger_now": None}
+        if send_now(self._latest_text(tracker)):
+            return self._send("report_danger_now", tracker)
         kind = classify(tracker, value)
         if kind == "stop":
             return self._stop("report_danger_now", tracker)

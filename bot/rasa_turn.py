@@ -16,7 +16,7 @@ from bot.background import Background
 from bot.delivery import Reply
 from bot.rasa_client import BotMessage, RasaBusy, RasaPool, RasaUnavailable
 from bot.reply_composer import ReplyComposer
-from bot.store import SYSTEM, TO_STAFF, Conversation
+from bot.store import SYSTEM, TO_STAFF, Conversation, State
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +28,12 @@ def rasa_metadata(conv: Conversation) -> tuple[dict[str, Any], bool]:
     slots' mappings read in the same turn): never a tracker call, and no action-server call.
     The language goes when it changes (a new tracker's empty slot reads as Hungarian); the
     persona the gateway heard (bot.register) goes with every message, since NLU may have set
-    the slot otherwise in between, and the gateway's register is the one the person hears."""
+    the slot otherwise in between, and the gateway's register is the one the person hears.
+    ``queued``: the danger level while the chat waits for an operator (the report form is short
+    then: an operator is on the way and asks the rest, actions/report_form.py)."""
     meta: dict[str, Any] = {"language": conv.language, "channel": conv.channel}
+    if conv.state == State.QUEUED:
+        meta["queued"] = conv.risk.level.value
     slots: dict[str, str] = {}
     if conv.persona:
         meta["persona"] = conv.persona  # the actions' own reading (actions/persona.py)

@@ -80,6 +80,18 @@ def test_the_persona_rides_the_message_metadata_as_a_slot() -> None:
     assert "slots" not in meta
 
 
+def test_the_danger_level_of_a_queued_chat_rides_the_metadata() -> None:
+    """Issue 12: while the chat waits for an operator the report form hears at what danger level
+    (``queued``), so it can be short: an operator is on the way (actions/report_form.py)."""
+    from bot.rasa_turn import rasa_metadata
+    from bot.screening import Level, RiskState
+    from bot.store import Conversation, State
+
+    queued = Conversation(pid="p", channel="web", state=State.QUEUED, risk=RiskState(level=Level.HIGH))
+    assert rasa_metadata(queued)[0]["queued"] == "high"
+    assert "queued" not in rasa_metadata(Conversation(pid="p", channel="web", risk=RiskState(level=Level.HIGH)))[0]
+
+
 def test_a_pupils_classmate_told_by_a_teacher_keeps_on() -> None:
     """"egy osztálytársának" is the pupil's classmate, told by the form teacher: not a child's own
     word ("az osztálytársam" is); a consultation request is a professional's (sealed3)."""

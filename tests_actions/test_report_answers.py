@@ -16,10 +16,16 @@ GIVEN = {"report_what": "A szomszéd kislányát egyedül hagyják.", "report_ch
 DANGER = {**GIVEN, "report_danger_now": "yes", "report_relation": "skipped", "report_since": "skipped",
           "report_others_know": "skipped", "report_confirm": "yes"}
 CLASSIFY = {
-    "Ennél többet nem tudok, kérem, küldjék el így.": "stop",
-    "Ennyit tudok, kérem, továbbítsák.": "stop",
-    "That's all I know, please send it like this.": "stop",
-    "küldd el így": "stop",
+    "Ennél többet nem tudok, kérem, küldjék el így.": "send",
+    "Ennyit tudok, kérem, továbbítsák.": "send",
+    "That's all I know, please send it like this.": "send",
+    "küldd el így": "send",
+    "Igen, elküldhető.": "send",
+    "Ennél többet nem tudok.": "stop",
+    "That's all I know.": "stop",
+    # an account that has a "send" in it is the account (sextortion: "send her pictures")
+    "Azt mondta neki, hogy küldje el a képeit, különben baja lesz.": "text",
+    "he made me send this photo": "text",
     "Nem szeretném megadni a címet.": "skip",
     "nem akarom megmondani": "skip",
     "I'd rather not say.": "skip",
@@ -46,11 +52,80 @@ def test_answers_are_told_apart(text: str, kind: str) -> None:
     assert classify(tracker(text), text) == kind
 
 
-async def test_send_it_as_it_is_at_a_later_question_goes_to_the_summary(executor, dispatcher) -> None:
-    got = await validate(executor, dispatcher, "report_relation", STOP, "deny", {**GIVEN, "report_danger_now": "yes"})
+async def test_thats_all_i_know_at_a_later_question_goes_to_the_summary(executor, dispatcher) -> None:
+    got = await validate(executor, dispatcher, "report_relation", "Ennél többet nem tudok.", "deny",
+                         {**GIVEN, "report_danger_now": "no"})
     assert got["report_stopped"] is True
     assert got["report_relation"] == "skipped" and got["report_others_know"] == "skipped"
     assert "report_confirm" not in got  # something was given: "send it?" is asked
+
+
+async def test_send_it_at_a_later_question_sends_what_was_given(executor, dispatcher, domain) -> None:
+    """Issue 12 (sealed4): "küldjék el így" is the reporter's yes: the report goes now, and the
+    reply shows what was sent before the code (the gateway's)."""
+    got = await validate(executor, dispatcher, "report_relation", STOP, "deny", {**GIVEN, "report_danger_now": "no"})
+    assert got["report_confirm"] == "yes" and got["report_send_now"] is True
+    assert got["report_relation"] == "skipped" and got["report_others_know"] == "skipped"
+    sent = {**GIVEN, "report_danger_now": "no", **got}
+    await executor.actions["action_report_submit"](dispatcher, tracker(STOP, "deny", sent, "adult"), domain)
+    said = [m["text"] for m in dispatcher.messages if m.get("text")]
+    assert len(said) == 1 and "elküldtem" in said[0] and "Debrecen" in said[0] and "kihagyva" not in said[0]
+    reports = [m["custom"]["report"] for m in dispatcher.messages if (m.get("custom") or {}).get("report")]
+    assert len(reports) == 1 and reports[0]["settlement"] == "Debrecen" and reports[0]["relation"] == "skipped"
+
+
+async def test_send_it_with_nothing_given_sends_nothing(executor, dispatcher) -> None:
+    got = await validate(executor, dispatcher, "report_what", "Igen, küldje el.", "affirm", {})
+    assert got["report_confirm"] == "no" and "report_send_now" not in got
+
+
+@pytest.mark.parametrize("text,intent,value", [("Igen, küldje el.", "affirm", "yes"),
+                                               ("Igen, küldje el.", "inform", "Igen, küldje el."),
+                                               ("igen kuldd el", "affirm", "yes")])
+async def test_send_it_at_in_danger_now_is_send_not_danger(executor, dispatcher, text, intent, value) -> None:
+    """"Igen, küldje el" answered at "in danger right now?" (NLU reads an affirm, the slot holds
+    "yes") means send it: no 112 and no operator for a danger nobody said, and the report goes."""
+    form = executor.actions["validate_report_form"].__self__
+    got = await form.validate_report_danger_now(value, dispatcher, tracker(text, intent, GIVEN, "professional"), {})
+    assert got["report_danger_now"] == "skipped" and got["report_confirm"] == "yes" and got["report_send_now"]
+    assert not dispatcher.messages  # no "call 112 first", no handoff
+
+
+def queued(text: str, slots: dict, level: str | None, requested: str | None = None):
+    """An adult's message while the chat waits for an operator at ``level`` (gateway metadata)."""
+    meta = {"persona": "adult", **({"queued": level} if level else {})}
+    return make_tracker(text=text, slots={"persona": "adult", "requested_slot": requested, **slots}, metadata=meta)
+
+
+FORM = ["report_what", "report_child_age", "report_settlement", "report_wants_address", "report_address",
+        "report_danger_now", "report_relation", "report_since", "report_others_know", "report_confirm"]
+OPTIONAL = {"report_relation", "report_since", "report_others_know"}
+
+
+@pytest.mark.parametrize("level,danger,short", [("high", "no", True), ("immediate", "unknown", True),
+                                                (None, "yes", True), ("concern", "no", False),
+                                                (None, "no", False), ("none", "no", False)])
+async def test_the_form_is_short_while_an_operator_is_on_the_way_for_danger(executor, dispatcher, domain, level,
+                                                                           danger, short) -> None:
+    """Issue 12 (sealed4): queued for danger (or "in danger right now: yes"), who / since when /
+    who else knows are not asked: the summary and the code come next; otherwise all are asked."""
+    form = executor.actions["validate_report_form"].__self__
+    t = queued("x", {**GIVEN, "report_danger_now": danger}, level)
+    required = await form.required_slots(FORM, dispatcher, t, domain)
+    assert bool(OPTIONAL & set(required)) is not short and "report_confirm" in required
+    # never the question being answered, nor one answered already
+    t = queued("az apja", {**GIVEN, "report_danger_now": danger, "report_since": "régóta"}, level, "report_relation")
+    required = await form.required_slots(FORM, dispatcher, t, domain)
+    assert "report_relation" in required and "report_since" in required
+    assert ("report_others_know" in required) is not short
+
+
+async def test_the_short_forms_summary_says_why_and_leaves_out_what_was_not_asked(executor, dispatcher, domain) -> None:
+    t = queued("nem", {**GIVEN, "report_danger_now": "no"}, "high", "report_confirm")
+    await executor.actions["action_ask_report_confirm"](dispatcher, t, domain)
+    said = [m["text"] for m in dispatcher.messages if m.get("text")]
+    assert len(said) == 2 and "munkatársunk hamarosan ír Önnek" in said[0]
+    assert "Debrecen" in said[1] and "Ki okozza" not in said[1] and "Elküldjem" in said[1]
 
 
 @pytest.mark.parametrize("text,intent,want", [
@@ -68,7 +143,7 @@ async def test_danger_now_says_112_and_asks_an_operator(executor, dispatcher, te
     got = await validate(executor, dispatcher, "report_danger_now", text, intent, GIVEN)
     assert got == {"report_danger_now": "yes"}
     said = [m["text"] for m in dispatcher.messages if m.get("text")]
-    assert len(said) == 1 and "112" in said[0] and "küldje el így" in said[0]  # "Ön": an adult
+    assert len(said) == 1 and "112" in said[0] and "küldje el" in said[0]  # "Ön": an adult
     handoffs = [m["custom"]["handoff"] for m in dispatcher.messages if (m.get("custom") or {}).get("handoff")]
     assert handoffs == [{"reason": "danger_now", "skill": "adult"}]
 
@@ -77,8 +152,9 @@ async def test_after_danger_now_the_form_goes_on_and_the_report_says_so(executor
     form = executor.actions["validate_report_form"].__self__
     slots = ["report_what", "report_child_age", "report_settlement", "report_wants_address", "report_address",
              "report_danger_now", "report_relation", "report_since", "report_others_know", "report_confirm"]
-    required = await form.required_slots(slots, dispatcher, tracker("x", slots=DANGER), domain)
-    assert "report_relation" in required and "report_confirm" in required
+    required = await form.required_slots(slots, dispatcher, tracker("x", slots=GIVEN | {"report_danger_now": "yes"}),
+                                         domain)
+    assert "report_relation" not in required and "report_confirm" in required  # short: an operator is coming
     await executor.actions["action_report_submit"](dispatcher, tracker("igen", "affirm", DANGER), domain)
     reports = [m["custom"]["report"] for m in dispatcher.messages if (m.get("custom") or {}).get("report")]
     assert len(reports) == 1 and reports[0]["danger_now"] == "yes" and reports[0]["settlement"] == "Debrecen"
