@@ -10,7 +10,7 @@ import re
 
 import pypdf
 
-from bot import keys
+from bot import keys, texts
 from bot.crypto import Sealer
 from bot.reports import codes
 from tests.conftest import KEYS, dump_redis
@@ -220,9 +220,9 @@ async def test_confirmed_report_shows_the_code_in_the_persons_register_and_words
     saved = replies[-1]["text"]
     assert CODE.search(saved) and "beírnia a kódot" in saved and "Kérem, írja le" in saved
     assert "Írd le" not in saved and "kilétedet" not in saved
+    ask_code = texts.text("report_followup_ask", "hu_formal")
     for words in ("mi van a bejelentésemmel?", "van valami fejlemény a jelzésemmel kapcsolatban?"):
         asked = await web_say(http, gw, session, words)
-        ask_code = "Kérem, írja be az ügy kódját (9 karakter, például így: ABC-234-XYZ)."
         assert [r["text"] for r in asked] == [ask_code], words
     asked = await web_say(http, gw, "websession-en-0005", "what happened with my report? any news?")
     assert "code" in asked[0]["text"]
@@ -231,9 +231,38 @@ async def test_confirmed_report_shows_the_code_in_the_persons_register_and_words
     # a report made earlier, told in the past, then "what came of it?" (sealed3)
     asked = await web_say(http, gw, "websession-formal-0007", "Két hete tettem Önöknél bejelentést egy szomszéd "
                           "gyerek miatt. Hogyan tudhatom meg, mi történt azóta?")
-    assert [r["text"] for r in asked] == ["Kérem, írja be az ügy kódját (9 karakter, például így: ABC-234-XYZ)."]
+    assert [r["text"] for r in asked] == [ask_code]
     lost = await web_say(http, gw, "websession-formal-0007", "A kódot sajnos nem írtam fel.")
     assert lost and "kód" in lost[0]["text"] and lost[0]["text"] != asked[0]["text"]
     asked = await web_say(http, gw, "websession-en-0008", "I made a report last week about a child in my street. "
                           "Can you tell me what happened with it?")
     assert "code" in asked[0]["text"]
+
+
+async def test_follow_up_in_words_names_where_reports_go_and_a_foreign_code_is_told_kindly(
+        gateway_factory, rasa: FakeRasa, http) -> None:
+    """Issue 12 (sealed4): a follow-up's first reply acknowledges it, says where a report goes (the
+    family and child welfare service, the police in immediate danger) and asks for the code; a
+    code told in words that is not in our format ("a kódom H-58213") is answered "I cannot find
+    that code" with what to do and a person's button, never as a new report (Rasa never hears it)."""
+    gw = await gateway_factory(**env(rasa))
+    asked = await web_say(http, gw, "websession-formal-0101", "Jó napot, két hete tettem bejelentést egy "
+                          "szomszéd gyerek miatt. Szeretném tudni, mi történt azóta.")
+    text = asked[0]["text"]
+    assert "gyermekjóléti" in text and "továbbít" in text and "kódjá" in text and "kérem, írja be" in text
+    assert "/talk_to_human" in [b["payload"] for b in asked[0]["buttons"]]
+    for session, words, voice in (
+            ("websession-formal-0102", "Jó napot, a múlt héten tettem bejelentést itt a chaten, a kódom H-58213. "
+                                       "Szeretném tudni, mi történt azóta.", "hu_formal"),
+            ("websession-formal-0103", "Jó napot, osztályfőnök vagyok. Két hete jeleztünk egy esetet, a bejelentés "
+                                       "kódja K-3307. Van utánkövetés?", "hu_formal"),
+            ("websession-en-0104", "Hello, my case code is 12345, is there any news on my report?", "en")):
+        before = len(rasa.senders)
+        told = await web_say(http, gw, session, words)
+        assert [r["text"] for r in told] == [texts.text("report_code_format", voice)], words
+        assert "/talk_to_human" in [b["payload"] for b in told[0]["buttons"]]
+        assert len(rasa.senders) == before  # not a new report: the bot never saw it
+    # An address with a door code inside a report is no follow-up: it reaches the bot.
+    before = len(rasa.senders)
+    await web_say(http, gw, "websession-0105", "Fő utca 12, a kapu kódja 1234")
+    assert len(rasa.senders) == before + 1

@@ -68,8 +68,18 @@ _ASK_STATUS = re.compile(
     # a report one made, told in the past, then a question about what came of it
     r"|\b(tettem|tettunk|kuldtem|kuldtunk|jeleztem|jeleztunk|i made|we made|i sent|i filed|i submitted)\b"
     r".{0,60}\b(bejelent\w*|jelzes\w*|report)\b.{0,80}\b(mi tortent|mi lett|hol tart|hogy all|tudhatom meg|"
-    r"mi van vele|what happened|what has happened|what came of|how is it going|any news|status)"
+    r"mi van vele|utankovet\w*|visszajelzes\w*|fejlemeny\w*|"
+    r"what happened|what has happened|what came of|how is it going|any news|status|follow.?up)"
 )
+# A code told in words that is not in our format ("a kódom H-58213", "a bejelentés kódja K-3307",
+# "my case code is 12345"), in a message about a report: it cannot be ours (ours are
+# bot.reports.codes), so the person hears that, and what to do, never a new report.
+_CODE_MENTION = re.compile(
+    r"\b(kod\w*|kodszam\w*|ugyszam\w*|azonosito\w*|code|reference|ref|case number)\W+(\w+\W+){0,3}?"
+    r"([a-z]{0,4}[-/]?\d[a-z0-9/-]{1,14})\b"
+)
+_ABOUT_REPORT = re.compile(r"\b(bejelent\w*|jelez\w*|jelzes\w*|jelezt\w*|ugy|ugyem|ugyunk|ugyet|utankovet\w*|"
+                           r"report\w*|case)\b")
 _LOST_CODE = re.compile(
     r"(elvesztettem|elfelejtettem|nem talalom|nincs meg|elveszett|elhagytam)\W+(\w+\W+){0,3}(a |az )?kod|"
     r"kod\w*\W+(\w+\W+){0,2}(elveszett|elfelejtettem|nincs meg|nem irtam fel|nem jegyeztem fel|nem mentettem)|"
@@ -97,6 +107,11 @@ class ReportDesk:
 
     def _reply(self, text: str, buttons: tuple[tuple[str, str], ...] = ()) -> Reply:
         return Reply(text, buttons)
+
+    @staticmethod
+    def _talk(conv: Conversation) -> tuple[tuple[str, str], ...]:
+        """The talk-to-a-person button: a colleague helps when the code is not at hand."""
+        return ((texts.text("talk_to_person_button", conv.voice), "/talk_to_human"),)
 
     # -- confirmed report from the form -------------------------------------------
     async def submit(self, conv: Conversation, fields: dict[str, Any]) -> list[Reply]:
@@ -204,8 +219,14 @@ class ReportDesk:
         folded = codes.fold_words(stripped)
         if _LOST_CODE.search(folded):
             return [self._reply(texts.text("report_code_lost", conv.voice))]
-        if _ASK_STATUS.search(folded) and not codes.find_code(stripped):
-            return [self._reply(texts.text("report_code_ask", conv.voice))]
+        if not codes.find_code(stripped) and not codes.looks_like_code(stripped):
+            if _CODE_MENTION.search(folded) and _ABOUT_REPORT.search(folded):
+                # Not one of ours: say so kindly, where reports go and what to do.
+                log.info("report follow-up: a code not in our format", extra={"conv": conv.pid})
+                return [self._reply(texts.text("report_code_format", conv.voice), self._talk(conv))]
+            if _ASK_STATUS.search(folded):
+                # Follow-up in words: where reports go, then the code (never a new report).
+                return [self._reply(texts.text("report_followup_ask", conv.voice), self._talk(conv))]
 
         command = _UGY.match(stripped)
         code = codes.normalise(command.group(1) or "") if command else None
