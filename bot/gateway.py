@@ -197,7 +197,7 @@ class Gateway:
         risk = self.screening.screener.escalate(conv.risk, result)
         lang = language.detect(text, conv.language) if text else conv.language
         said = intent_payload or text  # a persona button ("/persona_adult") tells who writes
-        reg = register.detect(said, conv.register) if said else conv.register
+        reg = register.detect(said, conv.register, conv.persona) if said else conv.register
         persona = register.persona(said, reg, conv.persona) if said else conv.persona
         fields.update(risk=risk, language=lang, register=reg, persona=persona)
         # A typed message reads the flood counter here; the router's flood step counts it.

@@ -8,7 +8,9 @@ gets "Ön" (and the adult or professional queue); a child's words ("anyu", "a su
 words win over an adult's, so a child is never addressed as a stranger. Two exceptions:
 an adult's own family or profession ("a 15 éves lányom", "a férjem", "háziorvos vagyok")
 outweighs a sibling word both use ("a húgomnál"), and the persona buttons
-("/persona_adult") are the person's own answer, so they override an earlier guess.
+("/persona_adult") are the person's own answer, so they override an earlier guess. A
+professional ("óvodapedagógus vagyok", said at any point, the report form included) stays
+"Ön" when they quote a child ("a kisfiú azt mondta, anyu megüti"): their work is about children.
 """
 from __future__ import annotations
 
@@ -33,21 +35,34 @@ _ADULT_STRONG = re.compile(
     r"csaladsegito vagyok|szocialis munkas|\w*pedagogus|paciens|betegem|kliens|szakemberkent|"
     r"osztalyfonok vagyok|igazgato vagyok|rendor vagyok|gyamkent|nevelosulo|felnott vagyok|szakember vagyok)"
 )
-# Politeness an adult uses; weaker than a child's words.
+# Politeness an adult uses; weaker than a child's words. The formal imperative and conditional
+# ("mondja meg", "tudna segíteni", "segítsenek") say "Ön" as plainly as "kérem" does (sealed4).
 _ADULT = re.compile(
-    r"\b(jo napot|jo estet|jo reggelt|tisztelt|kerem|koszonom szepen|udvozlettel|erdeklodni|"
-    r"on |onnek|ont |onok|ontol|onnel|a szomszed|szomszedunk|szomszedban)"
+    r"\b(jo napot|jo estet|jo reggelt|tisztelt|kerem|koszonom szepen|udvozlettel|erdeklodni|erdeklodnek|"
+    r"on |onnek|ont |onok|ontol|onnel|a szomszed|szomszedunk|szomszedban|"
+    r"mondja meg|mondana meg|megmondana|tudna (segiteni|mondani|segitseget)|tudnanak|segitsenek|legyen szives|"
+    r"szivesked\w*|elnezest kerek|kerdeznem|kerdezhetnem)"
 )
 _PROFESSIONAL = re.compile(
     r"\b(tanar vagyok|tanitvany|diakom|diakunk|osztalyomban|ovono vagyok|ovonokent|\w*orvos vagyok|\w*orvoskent|"
     r"\w*pszichologus vagyok|\w*pszichologuskent|vedono|csaladgondozo|csaladsegito vagyok|szocialis munkas|"
     r"\w*pedagogus|paciens|betegem|kliens|esetmegbeszeles|szakmai|szakemberkent|szakember vagyok|osztalyfonok vagyok|"
-    r"igazgato vagyok)"
+    r"igazgato vagyok|csaladsegito\w* vagyok|esetkonzultac\w*)"
+)
+# A profession said of oneself ("óvodapedagógus vagyok", "védőnőként"): the writer is a
+# professional however a child is quoted beside it ("a kisfiú azt mondta, anyu megüti").
+_PROFESSION_SELF = re.compile(
+    r"\b(\w*(pedagogus|tanar|orvos|pszichologus|vedono|ovono|csaladsegito|csaladgondozo|szocialis munkas|"
+    r"osztalyfonok|igazgato|tanito|nevelo|apolo|rendor|szakember)\w{0,3} vagyok|"
+    r"\w*(pedagogus|tanar|orvos|pszichologus|vedono|ovono|csaladsegito|szocialis munkas|osztalyfonok|szakember)"
+    r"\w{0,2}kent)\b"
 )
 # A child's own words: they win over everything ("12 éves vagyok", "anyu", "a suliban").
+# "anyu" / "apu" and "anyukám" are a child's; "egy apuka", "az anyukája" (a parent spoken of) are
+# anyone's: a kindergarten teacher's "egy apuka most érkezett" is no child writing.
 _CHILD = re.compile(
-    r"\b(anyu|apu|anyukam|apukam|anyam|apam|osztalytarsam\w*|osztalytarsaim\w*|osztalytarsunk\w*|a suliban|"
-    r"a suli|tanarno|tanar bacsi|ofo|"
+    r"\b((?:anyu|apu)(?!ka(?!m))|anyukam|apukam|anyam|apam|osztalytarsam\w*|osztalytarsaim\w*|osztalytarsunk\w*|"
+    r"a suliban|a suli|tanarno|tanar bacsi|ofo|"
     r"(?:[4-9]|1[0-7]) eves vagyok|nem vagyok meg 18|gyerek vagyok)"
 )
 # Words a child uses more often than an adult ("a húgom", "a tesóm"): they count only when no
@@ -62,12 +77,15 @@ def _fold(text: str) -> str:
     return f" {re.sub(r'[^a-z0-9]+', ' ', bare)} "
 
 
-def detect(text: str, current: str = "") -> str:
-    """The register after this message: a child's words win, an adult's set "formal"."""
+def detect(text: str, current: str = "", persona: str = "") -> str:
+    """The register after this message: a child's words win, an adult's set "formal"; a
+    professional (said now, or ``persona`` earlier) keeps "formal" whatever child they quote."""
     folded = _fold(text)
     button = _BUTTON.get(folded.strip())
     if button:
         return INFORMAL if button == "child" else FORMAL
+    if _PROFESSION_SELF.search(folded) or (persona == "professional" and current == FORMAL):
+        return FORMAL
     if _CHILD.search(folded):
         return INFORMAL
     if current:
@@ -88,7 +106,7 @@ def persona(text: str, register: str, current: str = "") -> str:
         return "child"
     if register != FORMAL:
         return current
-    if current == "professional" or _PROFESSIONAL.search(_fold(text)):
+    if current == "professional" or _PROFESSIONAL.search(_fold(text)) or _PROFESSION_SELF.search(_fold(text)):
         return "professional"
     return "adult"
 

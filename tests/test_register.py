@@ -101,3 +101,25 @@ def test_a_pupils_classmate_told_by_a_teacher_keeps_on() -> None:
     assert register.detect("az osztálytársam mindig csúfol", register.FORMAL) == register.INFORMAL
     said = "Szakmai konzultációt kérnék egy bántalmazásos ügyben, egy anya két gyerekkel menekülne el otthonról."
     assert register.detect(said) == register.FORMAL and register.persona(said, register.FORMAL) == "professional"
+
+
+@pytest.mark.parametrize("text,current,persona", [
+    ("Óvodapedagógus vagyok. Egy apuka most érkezett a 4 éves kislányáért, láthatóan ittas.", "", ""),
+    ("Egy kisfiú ma azt mondta, hogy az apukája este cigarettával megégette a kezét.", register.FORMAL, "professional"),
+    ("A kislány azt mondta: anyu megint megverte.", register.FORMAL, "professional"),
+    # said inside the report form after a child-like start: the profession decides
+    ("Óvodapedagógus vagyok, egy kisfiú mondta, hogy az apja megüti.", register.INFORMAL, "child"),
+    ("A gyermekjóléti szolgálat családsegítője vagyok. Esetkonzultációt kérnék.", "", ""),
+])
+def test_a_professional_quoting_a_child_keeps_on(text: str, current: str, persona: str) -> None:
+    """Issue 12 (sealed, sealed2, sealed4): "egy apuka", "az apukája" or a child quoted by a
+    kindergarten teacher is no child writing; a profession said of oneself sets "Ön" and the
+    professional persona, at any point (inside the report form too)."""
+    reg = register.detect(text, current, persona)
+    assert reg == register.FORMAL and register.persona(text, reg, persona) == "professional"
+
+
+def test_a_formal_imperative_is_an_adult() -> None:
+    """ "Előbb azt mondja meg: ..." addresses us with "Ön" (sealed4)."""
+    assert register.detect("Előbb azt mondja meg: a család megtudhatja, hogy én jelentettem?") == register.FORMAL
+    assert register.detect("apukám megint kiabál") == register.INFORMAL  # a child's own dad stays a child's
