@@ -58,10 +58,8 @@ _PROFESSION_SELF = re.compile(
     r"\w{0,2}kent)\b"
 )
 # A child's own words: they win over everything ("12 éves vagyok", "anyu", "a suliban").
-# "anyu" / "apu" and "anyukám" are a child's; "egy apuka", "az anyukája" (a parent spoken of) are
-# anyone's: a kindergarten teacher's "egy apuka most érkezett" is no child writing.
 _CHILD = re.compile(
-    r"\b((?:anyu|apu)(?!ka(?!m))|anyukam|apukam|anyam|apam|osztalytarsam\w*|osztalytarsaim\w*|osztalytarsunk\w*|"
+    r"\b(anyu|apu|anyukam|apukam|anyam|apam|osztalytarsam\w*|osztalytarsaim\w*|osztalytarsunk\w*|"
     r"a suliban|a suli|tanarno|tanar bacsi|ofo|"
     r"(?:[4-9]|1[0-7]) eves vagyok|nem vagyok meg 18|gyerek vagyok)"
 )

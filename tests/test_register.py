@@ -113,8 +113,8 @@ def test_a_pupils_classmate_told_by_a_teacher_keeps_on() -> None:
 ])
 def test_a_professional_quoting_a_child_keeps_on(text: str, current: str, persona: str) -> None:
     """Issue 12 (sealed, sealed2, sealed4): "egy apuka", "az apukája" or a child quoted by a
-    kindergarten teacher is no child writing; a profession said of oneself sets "Ön" and the
-    professional persona, at any point (inside the report form too)."""
+    kindergarten teacher who said so is no child writing; a profession said of oneself sets "Ön"
+    and the professional persona, at any point (inside the report form too)."""
     reg = register.detect(text, current, persona)
     assert reg == register.FORMAL and register.persona(text, reg, persona) == "professional"
 
@@ -123,3 +123,5 @@ def test_a_formal_imperative_is_an_adult() -> None:
     """ "Előbb azt mondja meg: ..." addresses us with "Ön" (sealed4)."""
     assert register.detect("Előbb azt mondja meg: a család megtudhatja, hogy én jelentettem?") == register.FORMAL
     assert register.detect("apukám megint kiabál") == register.INFORMAL  # a child's own dad stays a child's
+    assert register.detect("a barátnőmet az anyukája nem engedi enni") == register.INFORMAL
+
