@@ -23,6 +23,7 @@ NO_PHONE = re.compile(
     r"nem (tudok|merek|akarok|birok|lehet) (telefonalni|hivni|felhivni|telefonon|beszelni)"
     r"|(meghallja|meghallanak|figyeli a telefonom)|nem akarok 112|nincs telefon"
     r"|(can'?t|cannot|can not|unable to|don'?t want to) (call|phone|talk)|no phone"
+    r"|instead of (calling|phoning|a call)|(he|she|they)('d| would| will| might| could) hear"
 )
 # Feelings and hurt said in plain words: after one of these the bot never answers "write it
 # differently" (the screen may rightly score them below concern).

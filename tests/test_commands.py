@@ -1,7 +1,9 @@
 """Typed text beginning with "/" never reaches Rasa as an intent command."""
 from __future__ import annotations
 
-from bot.commands import clean_text, interpret_command
+import pytest
+
+from bot.commands import NO_PHONE, clean_text, fold, interpret_command
 from bot.ids import pseudonymise
 
 INTENTS = frozenset({"greet", "ask_help", "talk_to_human", "restart"})
@@ -38,3 +40,12 @@ def test_pseudonym_is_keyed_and_stable() -> None:
     assert a != pseudonymise(b"j" * 32, "telegram", 12345)
     assert a != pseudonymise(b"k" * 32, "web", 12345)
     assert "12345" not in a
+
+
+@pytest.mark.parametrize("text", ["can i just chat here instead of calling? he would hear me",
+                                  "nem tudok telefonalni mert meghallja", "I can't call, he'd hear me"])
+def test_cannot_phone_is_heard_in_english_too(text: str) -> None:
+    """The emergency reply listens (issue 12, sealed4): "instead of calling, he would hear me"
+    gets what works without a call, whatever NLU makes of it."""
+    assert NO_PHONE.search(fold(text))
+    assert not NO_PHONE.search(fold("can you call me back later?"))
