@@ -214,7 +214,8 @@ class ActionReportSubmit(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
         count = given(tracker)
-        if tracker.get_slot("report_confirm") == "yes" and count:
+        sent = tracker.get_slot("report_confirm") == "yes" and count
+        if sent:
             if tracker.get_slot("report_send_now"):
                 # "Igen, küldje el" before the summary: what was sent, then the code.
                 sent = summary(tracker, language(tracker), given_only=True)
@@ -226,7 +227,23 @@ class ActionReportSubmit(Action):
         else:
             say(dispatcher, tracker, "report_discarded", "after")
             logger.info("report form: discarded")
-        return reset_events()
+        return reset_events() + [SlotSet("report_outcome", "sent" if sent else "discarded")]
+
+
+class ActionReportAfterYes(Action):
+    """A yes right after the report ("Igen, küldje el" once more, the code already above): say it
+    was sent and where the code is, rather than a bare "all right" that leaves them unsure."""
+
+    def name(self) -> str:
+        return "action_report_after_yes"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[dict[str, Any]]:
+        if tracker.get_slot("report_outcome") == "sent":
+            say(dispatcher, tracker, "report_already_sent")
+        else:
+            dispatcher.utter_message(response="utter_anything_else")
+        return [SlotSet("report_outcome", None)]
 
 
 class ActionReportReset(Action):

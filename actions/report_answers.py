@@ -60,6 +60,7 @@ _SEND_FILLER = frozenset({
     "igy", "most", "mar", "is", "legyen", "szives", "szabad", "nyugodtan", "gyorsan", "azt", "ezt", "a", "az",
     "bejelentest", "jelzest", "yes", "yeah", "please", "now", "thanks", "thank", "you", "then", "like", "this",
     "as", "it", "the", "report", "just", "sure", "so", "and", "anyway",
+    "kerek", "kodot", "kodomat", "kodjat", "ugyszamot", "me", "my", "code",  # "küldje el, kérem a kódot"
 })
 # "I'd rather not say": a refusal of one question is a skip, never the answer's text.
 _REFUSE = re.compile(

@@ -21,6 +21,7 @@ CLASSIFY = {
     "That's all I know, please send it like this.": "send",
     "küldd el így": "send",
     "Igen, elküldhető.": "send",
+    "Igen, küldje el. Kérem a kódot.": "send",
     "Ennél többet nem tudok.": "stop",
     "That's all I know.": "stop",
     # an account that has a "send" in it is the account (sextortion: "send her pictures")
@@ -260,3 +261,20 @@ async def test_a_long_hungarian_question_in_a_slot_is_answered(executor, dispatc
     t = question(text, "faq", 0.99, [{"name": "faq", "confidence": 0.99}], "faq/professional_duty", 0.98)
     assert await form.validate_report_child_age(text, dispatcher, t, {}) == {"report_child_age": None}
     assert [m.get("response") for m in dispatcher.messages] == ["utter_faq/professional_duty"]
+
+
+@pytest.mark.parametrize("confirm,outcome", [("yes", "sent"), ("no", "discarded")])
+async def test_a_yes_right_after_the_report_says_whether_it_was_sent(executor, dispatcher, domain, confirm,
+                                                                     outcome) -> None:
+    """"Igen, küldje el" once more after the code (the short form sends a step earlier than people
+    expect): told it was sent and where the code is; after a discarded report, the usual "all right"."""
+    events = await executor.actions["action_report_submit"](
+        dispatcher, tracker("x", "affirm", {**GIVEN, "report_danger_now": "no", "report_confirm": confirm}), domain)
+    assert {"event": "slot", "timestamp": None, "name": "report_outcome", "value": outcome} in events
+    dispatcher.messages.clear()
+    await executor.actions["action_report_after_yes"](
+        dispatcher, tracker("Igen, küldje el.", "affirm", {"report_outcome": outcome}), domain)
+    if outcome == "sent":
+        assert "már elküldtük" in dispatcher.messages[0]["text"] and "kód" in dispatcher.messages[0]["text"]
+    else:
+        assert [m.get("response") for m in dispatcher.messages] == ["utter_anything_else"]
