@@ -24,6 +24,9 @@ FLOOR = [
     "flow_return_question_naming_abuse",        # after return a question naming abuse is answered
     "flow_report_danger_now_typed_send_as_is",  # in danger now: 112 and queued, the form goes on to a code
     "flow_queued_child_asks_how_long",          # the wait answered while queued; one register
+    "flow_report_queued_short_form",            # queued for danger: no who / since when / others, the code sooner
+    "flow_report_send_it_at_danger_question",   # "Igen, küldje el" sends, not "in danger: yes"; "X vagyok" in the form
+    "flow_followup_code_not_ours_then_report_again",  # a code not ours answered kindly; "újra jelezhetek?"
 ]
 
 
