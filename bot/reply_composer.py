@@ -8,6 +8,7 @@ it is handed back for delivery.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -17,6 +18,11 @@ from bot.delivery import Reply
 from bot.inbound import Handoff
 from bot.rasa_client import BotMessage
 from bot.store import BOT, Conversation, ConversationStore, State
+
+# The bot's phone-number list opens with "call 112" (domain/danger.yml utter_emergency_numbers):
+# right after "I can't phone" was answered with ways without a call, it would say the opposite.
+_CALL_FIRST = re.compile(r"^(Ha valaki most veszélyben van, (hívd|hívja) a 112|"
+                         r"If someone is in danger right now, call 112)")
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +91,8 @@ class ReplyComposer:
             # call; a "not sure I understood" or a support text ending in "call 112" after it
             # would say the opposite.
             answer = [m for m in answer if not m.custom.get("fallback") and not (m.text or m.buttons)]
+        elif answered:
+            answer = [m for m in answer if not _CALL_FIRST.match(m.text or "")]  # nor the number list
         elif distress and any(m.custom.get("fallback") for m in answer):
             # Never "write it differently" to someone who may have just disclosed harm.
             talk = (texts.text("talk_to_person_button", conv.language), "/talk_to_human")

@@ -49,3 +49,18 @@ def test_cannot_phone_is_heard_in_english_too(text: str) -> None:
     gets what works without a call, whatever NLU makes of it."""
     assert NO_PHONE.search(fold(text))
     assert not NO_PHONE.search(fold("can you call me back later?"))
+
+
+def test_the_number_list_is_not_said_right_after_cannot_phone() -> None:
+    """After "nem tudok hívni, meghallja" got the ways without a call, the bot's number list
+    ("Ha valaki most veszélyben van, hívd a 112-t ...", NLU may pick it) is left out: every
+    variant of it in the domain is recognised (bot/reply_composer.py)."""
+    from pathlib import Path
+
+    import yaml
+
+    from bot.reply_composer import _CALL_FIRST
+
+    domain = yaml.safe_load((Path(__file__).resolve().parent.parent / "domain" / "danger.yml").read_text("utf-8"))
+    variants = domain["responses"]["utter_emergency_numbers"]
+    assert len(variants) >= 3 and all(_CALL_FIRST.match(v["text"]) for v in variants)
