@@ -49,7 +49,8 @@ async def report_slots(http: aiohttp.ClientSession, stack: RasaStack, pid: str) 
     async with http.get(f"{stack.url}/conversations/{pid}/tracker", params={"token": stack.token}) as resp:
         assert resp.status == 200
         slots = (await resp.json())["slots"]
-    return {k: v for k, v in slots.items() if k.startswith("report_")}
+    # report_outcome ("sent" / "discarded", for a yes right after) holds no answer
+    return {k: v for k, v in slots.items() if k.startswith("report_") and k != "report_outcome"}
 
 
 async def operator_reports(http: aiohttp.ClientSession, gw) -> list[dict]:
