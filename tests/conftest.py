@@ -98,6 +98,27 @@ def wait_port(port: int, timeout: float) -> None:
     raise RuntimeError(f"nothing listens on {port} after {timeout} s")
 
 
+# -- The danger screen ---------------------------------------------------------------
+# Building a screener loads the lexicon and the Hunspell stemmer: seconds each time. The tests
+# that screen text share these, one of each per test process (screening keeps no state
+# between messages; its caches are memoisation only).
+@pytest.fixture(scope="session")
+def default_screen() -> Any:
+    """The gateway's own screener (lexicon, Hunspell, classifier, urgency model)."""
+    from bot.safety import default_screener
+
+    return default_screener()
+
+
+@pytest.fixture(scope="session")
+def lexicon_screener(default_screen: Any) -> Any:
+    """The lexicon's own rules alone, no statistical signal (``LexiconScreener(classifier=False)``)
+    on the default screener's lexicon and stemmer."""
+    from bot.safety import LexiconScreener
+
+    return LexiconScreener(default_screen.lexicon, default_screen.stemmer or False, classifier=False)
+
+
 # -- Redis ------------------------------------------------------------------------
 class RedisServer:
     """A real redis-server process (AOF on) that tests may stop and start again."""
@@ -390,15 +411,44 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
+class Chromium:
+    """One Chromium per test process, launched when a test first needs it (a launch takes
+    about a second of CPU); launched again if it went away."""
+
+    def __init__(self, playwright: Any) -> None:
+        self.playwright, self.browser = playwright, None
+
+    async def get(self) -> Any:
+        if self.browser is None or not self.browser.is_connected():
+            self.browser = await self.playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        return self.browser
+
+
+@pytest.fixture(scope="session")
+async def chromium() -> AsyncIterator[Chromium | None]:
+    if not Path(CHROMIUM).exists():
+        yield None  # `browser` says so, per test (require)
+        return
     from playwright.async_api import async_playwright
 
-    require(Path(CHROMIUM).exists(), f"Chromium is not installed at {CHROMIUM} (.ci/run installs it)")
     async with async_playwright() as p:
-        b = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        await b.close()
+        shared = Chromium(p)
+        yield shared
+        if shared.browser is not None:
+            await shared.browser.close()
+
+
+@pytest.fixture
+async def browser(chromium: Chromium | None) -> AsyncIterator[Any]:
+    """The process's Chromium; every context a test opened (``browser.new_context()``,
+    ``browser.new_page()``) is closed after it, so the next test starts with none: no cookie,
+    storage or page carries over."""
+    require(chromium is not None, f"Chromium is not installed at {CHROMIUM} (.ci/run installs it)")
+    assert chromium is not None
+    b = await chromium.get()
+    yield b
+    for ctx in list(b.contexts):
+        await ctx.close()
 
 
 # -- What Redis holds, for the privacy tests: every key with every byte of its value --------

@@ -384,12 +384,11 @@ UNSEEN_NOW = "egy bácsi a neten azt írta 20 perc múlva vár a parkban és hoz
 
 
 async def test_classifier_raise_reaches_the_queue_and_urgency_gets_112_first(
-    gw: Any, http: aiohttp.ClientSession
+    gw: Any, http: aiohttp.ClientSession, lexicon_screener: Any
 ) -> None:
-    from bot.safety import LexiconScreener
     from bot.screening import Level
 
-    lexicon = LexiconScreener(classifier=False)
+    lexicon = lexicon_screener
     assert lexicon.screen(UNSEEN_HIGH).level < Level.HIGH and lexicon.screen(UNSEEN_NOW).level < Level.HIGH
     await say(http, gw.url, "sess-unseen-high1", UNSEEN_HIGH)
     now = await say(http, gw.url, "sess-unseen-now01", UNSEEN_NOW)

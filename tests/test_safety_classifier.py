@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import bot.safety as safety
-from bot.safety import LexiconScreener
+from bot.safety import LexiconScreener, default_screener
 from bot.safety import classifier as C
 from bot.screening import Level
 
@@ -20,8 +20,9 @@ EVAL = sorted(DATA.glob("safety_eval_*.tsv"))
 @functools.cache
 def _lexicon_and_stemmer() -> tuple:
     # Loading the lexicon and the Hunspell stemmer takes seconds; what these tests vary is the
-    # statistical signal, so every screener here shares one lexicon and one stemmer.
-    base = LexiconScreener(classifier=False)
+    # statistical signal, so every screener here shares one lexicon and one stemmer: the
+    # default screener's (built once per process, and shared with the other tests).
+    base = default_screener()
     return base.lexicon, base.stemmer
 
 

@@ -36,8 +36,8 @@ def eval_messages() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def screener() -> LexiconScreener:
-    s = LexiconScreener()  # the default screen, as the gateway builds it
+def screener(default_screen: LexiconScreener) -> LexiconScreener:
+    s = default_screen  # the default screen, as the gateway builds it
     assert s.classifier is not None and s.urgency is not None
     return s
 

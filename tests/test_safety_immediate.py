@@ -39,9 +39,9 @@ def test_joint_needs_danger_and_urgency_in_the_same_window() -> None:
 
 
 @pytest.fixture(scope="module")
-def screens() -> tuple[LexiconScreener, LexiconScreener]:
-    default = LexiconScreener()
-    return default, LexiconScreener(default.lexicon, default.stemmer or False, classifier=False)
+def screens(default_screen: LexiconScreener,
+            lexicon_screener: LexiconScreener) -> tuple[LexiconScreener, LexiconScreener]:
+    return default_screen, lexicon_screener
 
 
 def _rows(name: str) -> list[tuple[str, str, str]]:

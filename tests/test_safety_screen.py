@@ -14,10 +14,10 @@ from tests.conftest import require
 
 
 @pytest.fixture(scope="module")
-def screener() -> LexiconScreener:
+def screener(lexicon_screener: LexiconScreener) -> LexiconScreener:
     # The lexicon's own rules, alone: the statistical signal on top of it (on by default) has
     # its own tests in test_safety_classifier.py, and test_guards_with_the_classifier below.
-    return LexiconScreener(classifier=False)
+    return lexicon_screener
 
 
 @pytest.mark.parametrize(
