@@ -2,6 +2,9 @@
 VENV ?= .venv
 RASA_VENV ?= .venv-rasa
 export VENV RASA_VENV
+# parallel pytest processes for the tests that need no model (make test, make test-fast; 1 = none)
+TEST_WORKERS ?= 4
+export TEST_WORKERS
 # Every rasa command uses Rasa's default paths: data/ and domain.yml (links to the topic
 # folders nlu_data/ and domain/), config.yml, endpoints.yml, models/. So plain `rasa train`,
 # `rasa data validate`, `rasa shell` work from here too (README: "Rasa by hand").
@@ -49,8 +52,8 @@ test:  ## everything CI runs: validate, train, pytest, stories (scripts/test.sh 
 test-actions:  ## the custom actions in-process in .venv-rasa's pytest (tests_actions/: saved trackers, seconds)
 	@scripts/test_actions.sh
 
-test-fast:  ## the edit loop: pytest without the trained model, Chromium and the slow tests (CONTRIBUTING.md)
-	$(PY) -m pytest -m "not needs_model and not browser and not slow" -q -x
+test-fast:  ## the edit loop: pytest without the trained model, Chromium and the slow tests, in TEST_WORKERS processes (CONTRIBUTING.md)
+	$(PY) -m pytest -m "not needs_model and not browser and not slow" -q -x -n $(TEST_WORKERS) --dist worksteal
 
 # The Python code: the gateway's (Python 3.11, .venv) and Rasa's (actions/, rasa_addons/,
 # tests_actions/, scripts/rasa_main.py, and knowledge/ and wording/ which both import: Python 3.10, checked
