@@ -2,8 +2,9 @@
 VENV ?= .venv
 RASA_VENV ?= .venv-rasa
 export VENV RASA_VENV
-# parallel pytest processes for the tests that need no model (make test, make test-fast; 1 = none)
-TEST_WORKERS ?= 4
+# parallel pytest processes (pytest-xdist) for the tests that need no model (make test, make
+# test-fast; 0 = all in pytest's own process, e.g. to debug with --pdb)
+TEST_WORKERS ?= 3
 export TEST_WORKERS
 # Every rasa command uses Rasa's default paths: data/ and domain.yml (links to the topic
 # folders nlu_data/ and domain/), config.yml, endpoints.yml, models/. So plain `rasa train`,

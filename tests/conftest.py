@@ -142,6 +142,20 @@ class RedisServer:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         wait_port(self.port, 10)
+        self.wait_loaded(30)
+
+    def wait_loaded(self, timeout: float) -> None:
+        """A restarted server listens while it still reads its append-only file back and
+        answers LOADING to every command meanwhile: ready once PING says PONG."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
+                s.sendall(b"PING\r\n")
+                if s.recv(64).startswith(b"+PONG"):
+                    return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Redis on {self.port} still loading after {timeout} s")
+            time.sleep(0.05)
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:

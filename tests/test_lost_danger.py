@@ -123,7 +123,7 @@ async def test_webhook_updates_survive_a_kill_after_200(fake_telegram: FakeBotAP
            "LOG_LEVEL": "WARNING", "TELEGRAM_CLAIM_IDLE_SECONDS": "2"}
     proc = _gateway_process(env)
     try:
-        await asyncio.to_thread(wait_port, port, 30)
+        await asyncio.to_thread(wait_port, port, 90)  # a hang guard: a start took 30 s on a loaded machine
         headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-s3cret-s3cret"}
         chats = list(range(720000, 720040))
         for chat_id in chats:
@@ -133,7 +133,7 @@ async def test_webhook_updates_survive_a_kill_after_200(fake_telegram: FakeBotAP
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
         proc = _gateway_process(env)
-        await asyncio.to_thread(wait_port, port, 30)
+        await asyncio.to_thread(wait_port, port, 90)  # a hang guard: a start took 30 s on a loaded machine
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if all(any("112" in t for t in fake_telegram.texts_to(c)) for c in chats):

@@ -110,7 +110,7 @@ async def test_sigterm_stops_quickly_and_the_update_in_work_is_answered_after_re
            "SPOOL_DIR": tempfile.mkdtemp(), "TELEGRAM_CLAIM_IDLE_SECONDS": "2"}
     proc = _start(env)
     try:
-        await asyncio.to_thread(wait_port, port, 30)
+        await asyncio.to_thread(wait_port, port, 90)  # a hang guard: a start took 30 s on a loaded machine
         async with http.post(f"http://127.0.0.1:{port}/telegram/webhook", json=fake_telegram.update(730001, "szia"),
                              headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}) as resp:
             assert resp.status == 200
@@ -122,7 +122,7 @@ async def test_sigterm_stops_quickly_and_the_update_in_work_is_answered_after_re
 
         dead = f"http://127.0.0.1:{free_port()}"  # the next process: Rasa down, it answers at once
         proc = _start({**env, "RASA_URL": dead, "ACTION_SERVER_URL": dead})
-        await asyncio.to_thread(wait_port, port, 30)
+        await asyncio.to_thread(wait_port, port, 90)  # a hang guard: a start took 30 s on a loaded machine
         sent = await fake_telegram.wait_for(730001, 1, timeout=40)  # taken over after the claim idle time
         assert sent
     finally:

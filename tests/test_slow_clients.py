@@ -45,7 +45,7 @@ async def test_slow_heads_and_bodies_are_cut_off_and_normal_requests_work(redis_
     proc = subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        await asyncio.to_thread(wait_port, port, 30)
+        await asyncio.to_thread(wait_port, port, 90)  # a hang guard: a start took 30 s on a loaded machine
         # A head sent a byte at a time never completes: closed after about a second.
         with socket.create_connection(("127.0.0.1", port)) as s:
             head = b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 100

@@ -97,7 +97,7 @@ async def test_spooled_updates_survive_a_gateway_kill(fake_telegram: FakeBotAPI,
 
     proc = start()
     try:
-        await asyncio.to_thread(wait_port, port, 30)
+        await asyncio.to_thread(wait_port, port, 90)  # a hang guard: a start took 30 s on a loaded machine
         kill_redis(redis_server)
         chats = list(range(731000, 731008))
         for chat in chats:
@@ -106,7 +106,7 @@ async def test_spooled_updates_survive_a_gateway_kill(fake_telegram: FakeBotAPI,
         proc.wait(10)
         redis_server.start()
         proc = start()
-        await asyncio.to_thread(wait_port, port, 30)
+        await asyncio.to_thread(wait_port, port, 90)  # a hang guard: a start took 30 s on a loaded machine
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if all(any("112" in t for t in fake_telegram.texts_to(c)) for c in chats):

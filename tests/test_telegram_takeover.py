@@ -115,7 +115,7 @@ async def test_an_update_in_work_at_a_kill_is_answered_by_the_other_replica_with
            "RASA_WARMUP_CONVERSATIONS": "0", "SPOOL_DIR": tempfile.mkdtemp(prefix="test-spool-")}
     proc = _start(env)
     try:
-        await asyncio.to_thread(wait_port, port, 30)
+        await asyncio.to_thread(wait_port, port, 90)  # a hang guard: a start took 30 s on a loaded machine
         chat = 740201
         async with http.post(f"http://127.0.0.1:{port}/telegram/webhook", json=fake_telegram.update(chat, "szia"),
                              headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}) as resp:
