@@ -13,8 +13,8 @@ from bot.screening import Level
 
 
 @pytest.fixture(scope="module")
-def screener() -> LexiconScreener:
-    return LexiconScreener(classifier=False)
+def screener(lexicon_screener: LexiconScreener) -> LexiconScreener:
+    return lexicon_screener
 
 
 @pytest.mark.parametrize("text, category", [
