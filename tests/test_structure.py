@@ -29,12 +29,10 @@ CODE = ("bot", "actions")  # the service's own code (tests and scripts may be lo
 LINE_LIMIT = 400
 
 # Modules over LINE_LIMIT today, and why they are not split yet. Take a module off when it is.
-LONG_MODULES = {
-}
+LONG_MODULES: dict[str, str] = {}  # none left (session 8)
 
 # Import circles left, with why: each is two or three modules that cannot be read apart.
-KNOWN_CIRCLES = {
-}
+KNOWN_CIRCLES: dict[frozenset[str], str] = {}  # none left (session 8)
 
 
 def _modules() -> dict[str, Path]:
