@@ -30,7 +30,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from .common import language
-from .persona import handoff_skill, queued_for_danger
+from .persona import handoff_skill, message_metadata, queued_for_danger
 from .report_answers import SKIPPED, UNKNOWN
 from .report_texts import BUTTON_KIND, label, pii_listed, say, shown
 
@@ -61,6 +61,9 @@ ALL_SLOTS: list[str] = [
 # Not asked while an operator is on the way for danger: the operator asks them in person,
 # and the reporter can add them later with the case code.
 OPTIONAL_SLOTS = frozenset({"report_relation", "report_since", "report_others_know"})
+
+
+MAX_WHAT = 1000  # the form's own cap on "what happened" (actions/report_form.MAX_CHARS)
 
 
 def short_form(tracker: Tracker) -> bool:
@@ -254,4 +257,10 @@ class ActionReportReset(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
-        return reset_events()
+        events = reset_events()
+        # The gateway opened the form after a message that asked to report and told what
+        # happened (bot.state_router): that message is the "what happened" answer.
+        what = message_metadata(tracker).get("report_what")
+        if isinstance(what, str) and what.strip():
+            events.append(SlotSet("report_what", what.strip()[:MAX_WHAT]))
+        return events

@@ -117,3 +117,30 @@ _ASKS_WAIT = re.compile(
 def asks_wait(text: str) -> bool:
     """True when the message asks how long the wait for an operator is."""
     return bool(_ASKS_WAIT.search(_fold(text)))
+
+
+# "Ezt névtelenül szeretném bejelenteni", "jelenteni akarom", "I want to report this
+# anonymously": the person wants to make a report, whatever the NLU answered (a where-to-turn
+# answer, the queue). The gateway then opens the report form too (bot.state_router, issue 12),
+# so a report asked for in the first message is never lost. A follow-up ("hol tart a
+# bejelentésem") names no wish to report and does not count.
+_REPORT_VERB = (r"(?:(?:be|fel)?jelent(?:eni|enem|enenk|em|juk)|jelez(?:ni|nem|nenk|em)|"
+                r"(?:be|fel)?jelentest|jelzest)\b")
+_REPORT_WANT = r"\b(?:szeretn\w*|akar\w*|kivan\w*|fogom|fogok|tennek|teszek)\b"
+_WANTS_REPORT = re.compile(
+    rf"{_REPORT_WANT}.{{0,40}}?\b{_REPORT_VERB}|\b{_REPORT_VERB}.{{0,20}}?{_REPORT_WANT}"
+    r"|\b(?:want|would like|wish|need|like|going) to (?:make an? (?:anonymous )?)?report\b"
+    r"|\bi(?:'d| would)? like to report\b|\bcan i report (?:it|this|that)\b"
+    r"|\breport (?:this|it|that)\b.{0,30}\b(?:anonymous\w*|without (?:my|giving my) name)"
+)
+
+
+def wants_to_report(text: str) -> bool:
+    """True when the message says the writer wants to make a report (Hungarian or English)."""
+    return bool(_WANTS_REPORT.search(_fold(text)))
+
+
+def report_form_open(buttons: list[str]) -> bool:
+    """True when a reply's button payloads show the report form asking (skip / stop / don't
+    know): the form is already open, so it is not opened again."""
+    return any(p in ("/report_skip", "/report_stop", "/report_dont_know") for p in buttons)

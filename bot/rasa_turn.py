@@ -86,6 +86,22 @@ class RasaRelay:
         return await self.replies.use_answer(conv, answer, distress, slot_change, rate, answered=answered,
                                              said=said)
 
+    async def open_report(self, conv: Conversation, what: str | None,
+                          said: Sequence[Reply] = ()) -> list[Reply]:
+        """Opens the report form (``/report_start``) after the person asked to report in words;
+        ``what``: their message, kept as the form's "what happened" (metadata ``report_what``,
+        read by actions/report.py's reset). Rasa down or busy: nothing more is said (the answer
+        before this one stands, with its report button)."""
+        meta, slot_change = rasa_metadata(conv)
+        if what:
+            meta["report_what"] = what
+        try:
+            answer = await self.rasa.send(conv.pid, "/report_start", meta, wait=None)
+        except (RasaUnavailable, RasaBusy) as exc:
+            log.warning("report form not opened", extra={"conv": conv.pid, "error": str(exc)})
+            return []
+        return await self.replies.use_answer(conv, answer, False, slot_change, said=said)
+
     async def answer(self, conv: Conversation, text: str) -> tuple[list[BotMessage], bool]:
         """Rasa's answer, waiting for a slot as long as it takes ([] when Rasa failed), and
         whether the language slot travelled with it."""

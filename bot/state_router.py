@@ -193,10 +193,18 @@ class StateRouter:
         # "thanks. who can I talk to at school?": the question is what the bot answers.
         value = asking.question_after_courtesy(value)
         try:
-            replies += await self.relay.ask(conv, value, distress=distress, wait=wait, rate=rate,
-                                            answered=told_no_phone, said=[*turn.told, *replies])
+            answer = await self.relay.ask(conv, value, distress=distress, wait=wait, rate=rate,
+                                          answered=told_no_phone, said=[*turn.told, *replies])
         except RasaBusy:
-            replies += await self.deferred.defer(conv, value, distress, rate)
+            return replies + await self.deferred.defer(conv, value, distress, rate)
+        replies += answer
+        # 7. "Ezt névtelenül szeretném bejelenteni": the answer above (where to turn, the queue)
+        # and the report form too, unless it is open already; a message that tells of a worry
+        # is kept as the form's "what happened" (issue 12: a report is never lost).
+        if asking.wants_to_report(text) and not asking.report_form_open(
+                [payload for reply in answer for _, payload in reply.buttons]):
+            what = text if result.level >= Level.CONCERN else None
+            replies += await self.relay.open_report(conv, what, said=[*turn.told, *replies])
         return replies
 
     async def erase(self, conv: Conversation) -> None:
