@@ -130,7 +130,7 @@ _REPORT_WANT = r"\b(?:szeretn\w*|akar\w*|kivan\w*|fogom|fogok|tennek|teszek)\b"
 _WANTS_REPORT = re.compile(
     rf"{_REPORT_WANT}.{{0,40}}?\b{_REPORT_VERB}|\b{_REPORT_VERB}.{{0,20}}?{_REPORT_WANT}"
     r"|\b(?:want|would like|wish|need|like|going) to (?:make an? (?:anonymous )?)?report\b"
-    r"|\bi(?:'d| would)? like to report\b|\bcan i report (?:it|this|that)\b"
+    r"|\bi(?:'d| would)? like to report\b|(?<!where )\bcan i report (?:it|this|that)\b"
     r"|\breport (?:this|it|that)\b.{0,30}\b(?:anonymous\w*|without (?:my|giving my) name)"
 )
 

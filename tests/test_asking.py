@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.asking import asks_where_to_turn, question_after_courtesy
+from bot.asking import asks_where_to_turn, question_after_courtesy, report_form_open, wants_to_report
 
 ASKING = [
     "hova forduljak ha a gyereket veri az apja?",
@@ -37,6 +37,34 @@ def test_a_where_to_turn_question_is_asking(text: str) -> None:
 @pytest.mark.parametrize("text", TELLING)
 def test_a_disclosure_is_not_asking(text: str) -> None:
     assert not asks_where_to_turn(text)
+
+
+@pytest.mark.parametrize("text", [
+    "A szomszédban a gyerekek egész éjjel egyedül vannak. Ezt névtelenül szeretném bejelenteni.",
+    "jelenteni akarom hogy a baratnomet otthon nem etetik",
+    "bejelentést szeretnék tenni egy családról",
+    "Ezt szeretném jelezni valahol, de névtelenül.",
+    "I want to report this anonymously",
+    "Can I report it here in the chat without my name?",
+])
+def test_a_wish_to_report_is_read(text: str) -> None:
+    assert wants_to_report(text)
+
+
+@pytest.mark.parametrize("text", [
+    "szeretném megnézni, hol tart a bejelentésem",  # follow-up: a case code, not a new form
+    "hova lehet jelezni, ha egy gyereket elhanyagolnak?",  # a question: its answer (and a button)
+    "Where can I report this?",
+    "igen jelentem. 11 eves",  # an answer inside a form already open
+    "nem akarom, hogy megtudják",
+])
+def test_no_wish_to_report_is_read_into_other_words(text: str) -> None:
+    assert not wants_to_report(text)
+
+
+def test_an_open_form_is_seen_by_its_buttons() -> None:
+    assert report_form_open(["/report_skip", "/report_dont_know", "/report_stop"])
+    assert not report_form_open(["/report_start", "/talk_to_human"])
 
 
 @pytest.mark.parametrize("text,rest", [

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import make_tracker, texts
+from conftest import make_tracker, slot_events, texts
 
 pytestmark = pytest.mark.anyio  # async tests on asyncio (conftest.anyio_backend)
 
@@ -133,3 +133,27 @@ async def test_the_warning_in_english(run_action, executor, caplog) -> None:
 async def test_nothing_more_is_said_without_personal_data(run_action, executor, caplog) -> None:
     messages = await confirm(run_action, executor, caplog)
     assert len(messages) == 1 and "Elküldjem" in texts({"messages": messages})
+
+
+async def reset(executor, dispatcher, domain, tracker) -> dict:
+    """What action_report_reset does, as the action server runs it."""
+    return {"events": await executor.actions["action_report_reset"](dispatcher, tracker, domain)}
+
+
+async def test_a_report_asked_for_in_words_keeps_the_message_as_what_happened(executor, dispatcher,
+                                                                              domain) -> None:
+    """The gateway opens the form after "Ezt névtelenül szeretném bejelenteni" (issue 12) with
+    the message in the metadata: the reset keeps it as "what happened", leftovers still go."""
+    told = "A szomszéd gyerekei egész éjjel egyedül vannak. Ezt névtelenül szeretném bejelenteni."
+    tracker = make_tracker("report_form", text="/report_start", intent="report_start",
+                           metadata={"report_what": told}, slots={"report_child_age": "old answer"})
+    result = await reset(executor, dispatcher, domain, tracker)
+    assert slot_events(result, "report_what")[-1] == told
+    assert slot_events(result, "report_child_age") == [None]
+
+
+async def test_a_report_opened_without_a_message_asks_what_happened(executor, dispatcher, domain) -> None:
+    tracker = make_tracker("report_form", text="/report_start", intent="report_start",
+                           slots={"report_what": "old answer"})
+    result = await reset(executor, dispatcher, domain, tracker)
+    assert slot_events(result, "report_what") == [None]
