@@ -27,7 +27,7 @@ FLOOR = [
     "flow_report_queued_short_form",            # queued for danger: no who / since when / others, the code sooner
     "flow_report_send_it_at_danger_question",   # "Igen, küldje el" sends, not "in danger: yes"; "X vagyok" in the form
     "flow_followup_code_not_ours_then_report_again",  # a code not ours answered kindly; "újra jelezhetek?"
-    "flow_first_message_asks_to_report",         # asked to report in the first message: the form opens, a code (issue 12)
+    "flow_first_message_asks_to_report",         # asked to report at once: the form opens, a code (issue 12)
     "flow_en_asks_to_report_in_chat",            # the same in English
 ]
 
