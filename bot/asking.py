@@ -128,16 +128,22 @@ _REPORT_VERB = (r"(?:(?:be|fel)?jelent(?:eni|enem|enenk|em|juk)|jelez(?:ni|nem|n
                 r"(?:be|fel)?jelentest|jelzest)\b")
 _REPORT_WANT = r"\b(?:szeretn\w*|akar\w*|kivan\w*|fogom|fogok|tennek|teszek)\b"
 _WANTS_REPORT = re.compile(
-    rf"{_REPORT_WANT}.{{0,40}}?\b{_REPORT_VERB}|\b{_REPORT_VERB}.{{0,20}}?{_REPORT_WANT}"
+    rf"{_REPORT_WANT}[^.;!?]{{0,40}}?\b{_REPORT_VERB}|\b{_REPORT_VERB}[^.,;!?]{{0,20}}?{_REPORT_WANT}"
     r"|\b(?:want|would like|wish|need|like|going) to (?:make an? (?:anonymous )?)?report\b"
     r"|\bi(?:'d| would)? like to report\b|(?<!where )\bcan i report (?:it|this|that)\b"
     r"|\breport (?:this|it|that)\b.{0,30}\b(?:anonymous\w*|without (?:my|giving my) name)"
 )
 
 
+# A report made earlier ("tavaly tettem bejelentést", "a kódom", "hol tart"): follow-up by code.
+_EARLIER_REPORT = re.compile(r"\b(?:tettem|tettunk|jeleztem|jelentettem|bejelentettem|kodom|kodot|hol tart\w*|"
+                             r"i (?:made|reported|sent)|my (?:case )?code)\b")
+
+
 def wants_to_report(text: str) -> bool:
     """True when the message says the writer wants to make a report (Hungarian or English)."""
-    return bool(_WANTS_REPORT.search(_fold(text)))
+    folded = _fold(text)
+    return bool(_WANTS_REPORT.search(folded)) and not _EARLIER_REPORT.search(folded)
 
 
 def report_form_open(buttons: list[str]) -> bool:

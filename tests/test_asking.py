@@ -53,6 +53,8 @@ def test_a_wish_to_report_is_read(text: str) -> None:
 
 @pytest.mark.parametrize("text", [
     "szeretném megnézni, hol tart a bejelentésem",  # follow-up: a case code, not a new form
+    "Múlt héten tettem egy bejelentést, szeretném megnézni, hol tart a bejelentésem.",
+    "Jó napot, tavaly tettem itt bejelentést, a kódom B-4471. Szeretném tudni, mi lett vele.",
     "hova lehet jelezni, ha egy gyereket elhanyagolnak?",  # a question: its answer (and a button)
     "Where can I report this?",
     "igen jelentem. 11 eves",  # an answer inside a form already open
