@@ -91,7 +91,9 @@ class RasaRelay:
         """Opens the report form (``/report_start``) after the person asked to report in words;
         ``what``: their message, kept as the form's "what happened" (metadata ``report_what``,
         read by actions/report.py's reset). Rasa down or busy: nothing more is said (the answer
-        before this one stands, with its report button)."""
+        before this one stands, with its report button); without the action server no form."""
+        if self.actions_up is not None and not self.actions_up():
+            return []
         meta, slot_change = rasa_metadata(conv)
         if what:
             meta["report_what"] = what

@@ -47,7 +47,11 @@ class FakeRasa:
                 {"recipient_id": sender, "text": "Köszönöm."},
                 {"recipient_id": sender, "custom": {"report": self.fields}},
             ])
-        return web.json_response([{"recipient_id": sender, "text": "Mi történt?"}])
+        # The form's first question, with its buttons as actions/report_texts.py gives them (the
+        # gateway reads them as "the form is open": bot.asking.report_form_open).
+        return web.json_response([{"recipient_id": sender, "text": "Mi történt?", "buttons": [
+            {"title": "Kihagyom", "payload": "/report_skip"}, {"title": "Nem tudom", "payload": "/report_dont_know"},
+            {"title": "Befejezem", "payload": "/report_stop"}]}])
 
     async def events(self, request: web.Request) -> web.Response:
         return web.json_response({})
