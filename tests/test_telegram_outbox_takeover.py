@@ -114,13 +114,7 @@ async def test_a_live_replicas_reply_waits_for_the_idle_time(gateway_factory, fa
     await steady(channel)
     live = "parked-host-4545"
 
-    async def renew() -> None:
-        while True:
-            await redis.set(keys.replica_alive(live), "1", px=3000)
-            await redis.zadd(keys.replicas(), {live: int(time.time() * 1000)})
-            await asyncio.sleep(1.0)
-
-    renewer = asyncio.create_task(renew())
+    renewer = asyncio.create_task(ReplicaLease(redis, live).run())  # the real lease, renewed every second
     try:
         await asyncio.sleep(0.2)
         chat = 741101

@@ -20,6 +20,7 @@ from redis.asyncio import Redis
 
 from bot import keys
 from bot.appkeys import TELEGRAM
+from bot.replica_lease import ReplicaLease
 from tests.conftest import KEYS, LIMITS_OFF, RedisServer, free_port, wait_port
 from tests.fake_telegram import FakeBotAPI
 from tests.test_lost_danger import tg_env
@@ -80,13 +81,7 @@ async def test_a_live_replicas_update_waits_for_the_idle_time(gateway_factory, f
     await steady(channel)
     live = "busy-host-4343"  # working on it, slowly (a slow Rasa): its lease is renewed
 
-    async def renew() -> None:
-        while True:
-            await redis.set(keys.replica_alive(live), "1", px=3000)
-            await redis.zadd(keys.replicas(), {live: int(time.time() * 1000)})
-            await asyncio.sleep(1.0)
-
-    renewer = asyncio.create_task(renew())
+    renewer = asyncio.create_task(ReplicaLease(redis, live).run())  # the real lease, renewed every second
     try:
         await asyncio.sleep(0.2)
         chat = 740101
@@ -160,7 +155,6 @@ async def test_the_lease_judges_others_again_after_a_short_redis_outage(redis_se
                                                                         redis: Redis) -> None:
     """A renewal that failed ends the unbroken run (no judging for a lease time), and the next
     good ones start a new run, even when the key outlived the outage (AOF reload)."""
-    from bot.replica_lease import ReplicaLease
     from tests.test_telegram_spool import kill_redis
 
     lease = ReplicaLease(redis, "outage-host-1", ttl=3.0)
