@@ -39,16 +39,9 @@ import aiohttp
 from aiohttp import web
 from cryptography.fernet import Fernet
 
+from bench.load_bench import ORDINARY  # the load bench's messages, each screened 'none'
 from tests.conftest import LIMITS_OFF, RedisServer, free_port
 
-ORDINARY = [
-    "szia", "hello", "jó napot", "szia, segítenél?",
-    "hova fordulhatok ha egy gyerek bajban van?", "kihez fordulhatok segítségért?",
-    "where can I get help for a child?", "mi az a gyámhatóság?",
-    "ingyenes?", "anonim maradhatok?",
-    "mikor vagytok elérhetőek?", "lehet emailt is írni nektek?", "is this service free?",
-    "köszönöm", "jó éjt",
-]
 ANSWER = "Szia! Itt vagyok, írd le nyugodtan, mi történt, vagy kérdezz bátran."
 TICK = os.sysconf("SC_CLK_TCK")
 
