@@ -21,9 +21,12 @@ CATEGORIES = (
 DEFAULT = Path(__file__).with_name("safety_train_written13.tsv")
 HU_ACCENTS = re.compile(r"[áéíóöőúüű]", re.I)
 HU_WORDS = re.compile(
-    r"\b(a|az|es|és|hogy|nem|van|vagyok|mert|most|meg|még|egy|de|ha|mar|már|csak|is|ki|mi|nincs|"
-    r"ez|azt|volt|lesz|kell|anyu|apa|apu|tesom|tesóm)\b", re.I)
-EN_WORDS = re.compile(r"\b(the|and|is|i|im|i'm|my|to|of|it|was|he|she|you|what|in|at|for)\b", re.I)
+    r"\b(az|es|és|hogy|nem|van|vagyok|mert|meg|még|egy|ha|mar|már|csak|nincs|igy|így|sem|se|"
+    r"ez|azt|volt|lesz|kell|anyu|apa|apu|tesom|tesóm|eves|éves|vagy|amit|ami|mint|mikor|hol|"
+    r"nekem|vele|otthon|ingyen|ingyenes|lehet|mit|ki|valami|nagyon)\b", re.I)
+EN_WORDS = re.compile(
+    r"\b(the|and|is|i|im|i'm|my|to|of|it|was|he|she|you|what|in|at|for|"
+    r"just|hello|hi|how|who|do|are|that|can|with|this)\b", re.I)
 PHONE = re.compile(r"\+?\d[\d\s/-]{6,}\d")
 ALLOWED_NUMBERS = {"112", "116111"}
 
