@@ -20,9 +20,11 @@ CATEGORIES = {"suicide_self_harm", "physical_abuse", "sexual_abuse", "domestic_v
               "child_alone", "missing_child", "life_threat", "trafficking", "online_grooming",
               "bullying", "runaway_homeless"}
 HU_ACCENTS = set("áéíóöőúüűÁÉÍÓÖŐÚÜŰ")
-HU_WORDS = {"és", "es", "az", "gyerek", "vagyunk", "tudok", "is", "egy", "hogy", "nem", "most", "vagyok", "van", "egy", "meg", "mar", "már",
-            "mit", "csak", "de", "ha", "nincs", "itt", "ma", "mert", "anya", "apa", "anyu", "apu"}
-EN_WORDS = {"the", "and", "i", "my", "it", "to", "of", "at", "on", "with", "for", "was", "in", "you", "me", "what", "he", "she"}
+HU_WORDS = {"és", "es", "az", "gyerek", "vagyunk", "tudok", "is", "egy", "hogy", "nem", "most", "vagyok",
+            "van", "meg", "mar", "már", "mit", "csak", "de", "ha", "nincs", "itt", "ma", "mert", "anya",
+            "apa", "anyu", "apu"}
+EN_WORDS = {"the", "and", "i", "my", "it", "to", "of", "at", "on", "with", "for", "was", "in", "you",
+            "me", "what", "he", "she"}
 ALLOWED_NUMBERS = {"112", "116111"}
 
 
