@@ -22,7 +22,7 @@ CATEGORIES = {"suicide_self_harm", "physical_abuse", "sexual_abuse", "domestic_v
 HU_ACCENTS = set("áéíóöőúüűÁÉÍÓÖŐÚÜŰ")
 HU_WORDS = {"és", "es", "az", "gyerek", "vagyunk", "tudok", "is", "egy", "hogy", "nem", "most", "vagyok",
             "van", "meg", "mar", "már", "mit", "csak", "de", "ha", "nincs", "itt", "ma", "mert", "anya",
-            "apa", "anyu", "apu"}
+            "apa", "anyu", "apu", "vagy", "mi"}
 EN_WORDS = {"the", "and", "i", "my", "it", "to", "of", "at", "on", "with", "for", "was", "in", "you",
             "me", "what", "he", "she"}
 ALLOWED_NUMBERS = {"112", "116111"}
