@@ -96,14 +96,23 @@ async def test_new_chats_per_address_get_a_kind_429_with_the_numbers(gateway_fac
     assert not any("flood-session" in str(v) or "127.0.0.1" in str(v) for v in vars(tripped[0]).values())
 
 
-async def test_over_the_limit_immediate_danger_still_gets_112_first(gateway_factory, http, redis: Redis) -> None:
+async def test_over_the_limit_danger_is_let_in_and_queued_112_first(gateway_factory, http, redis: Redis) -> None:
+    """A child on a shared school address is told "a colleague will write here": over the
+    new-chat limit that promise must hold (safety over limits; the hit is still counted)."""
     gw = await gateway(gateway_factory, NEW_CHATS_PER_ADDRESS=1)
+    limited = 'gyermekvedo_abuse_limited_total{limit="new_chat_address"}'
+    before = _count(await metrics_text(http, gw.url), limited)
     assert (await post(http, gw.url, "flood-danger-0000", "szia"))[0] == 200
     status, body = await post(http, gw.url, "flood-danger-0001", DANGER)
-    assert status == 429
-    assert body["replies"][0]["text"] == texts.text("emergency", "hu")  # safety over limits
-    assert "112" in body["replies"][0]["text"]
-    assert await waiting(redis) == 0  # but no queue entry for a flood
+    assert status == 200 and body["state"] == "queued", body
+    assert body["replies"][0]["text"] == texts.text("emergency", "hu")
+    assert await waiting(redis) == 1
+    assert await redis.exists(keys.conv(gw.app[GATEWAY].pid("web", "flood-danger-0001")))
+    status, body = await post(http, gw.url, "flood-danger-0002", "apa most is üt, segítség")
+    assert status == 200 and body["state"] == "queued", body
+    # A harmless new chat over the limit is still refused kindly, and every hit was counted.
+    assert (await post(http, gw.url, "flood-danger-0003", "szia"))[0] == 429
+    assert _count(await metrics_text(http, gw.url), limited) == before + 3
 
 
 async def test_limits_follow_the_forwarded_address_only_behind_a_trusted_proxy(gateway_factory, http) -> None:

@@ -94,8 +94,10 @@ def _own_origin(request: web.Request) -> bool:
 
 async def _over_new_chat_limit(request: web.Request, inbound: Inbound, client: str) -> web.Response | None:
     """A new conversation over the per-address or global limit gets a kind 429 with the
-    numbers; a message the screen scores immediate gets the 112 reply first (safety over
-    limits), but no conversation and no queue entry."""
+    numbers. A message the screen scores high or immediate is let in whatever the limit
+    (counted and alerted all the same): a school or a mobile network shares one address, and a
+    child in danger who is told "a colleague will write here" must really be in the queue.
+    The queue's own limits let danger through in the same way (operators see the flag)."""
     gateway = request.app[GATEWAY]
     guard = request.app[abuse.GUARD]
     pid = gateway.pid(CHANNEL, inbound.chat_id)
@@ -106,10 +108,10 @@ async def _over_new_chat_limit(request: web.Request, inbound: Inbound, client: s
         return None
     if not await guard.hit_both(guard.new_chat_address, guard.new_chat_global, client):
         return None
+    if gateway.screen(inbound).level >= Level.HIGH:
+        return None  # safety over limits: the conversation is made and queued as any other
     lang = gateway.guess_language(inbound)
     replies = [Reply(texts.text("too_many_chats", lang))]
-    if gateway.screen(inbound).level == Level.IMMEDIATE:
-        replies.insert(0, Reply(texts.text("emergency", lang), emergency=True))
     return web.json_response(
         {"error": "too many new conversations", "replies": [_reply_json(r) for r in replies], "state": "bot",
          "cursor": 0}, status=429, headers={"Retry-After": str(guard.new_chat_address.window)})
