@@ -17,6 +17,7 @@ from bot import metrics, texts
 from bot.delivery import Reply
 from bot.inbound import Handoff
 from bot.rasa_client import BotMessage
+from bot.screening import Level
 from bot.store import BOT, Conversation, ConversationStore, State
 
 # The bot's phone-number list opens with "call 112" (domain/danger.yml utter_emergency_numbers):
@@ -94,10 +95,13 @@ class ReplyComposer:
         elif answered:
             answer = [m for m in answer if not _CALL_FIRST.match(m.text or "")]  # nor the number list
         elif distress and any(m.custom.get("fallback") for m in answer):
-            # Never "write it differently" to someone who may have just disclosed harm.
+            # Never "write it differently" (nor "I can't help with that") to someone who may have
+            # just disclosed harm; waiting in danger, they hear that a person is on the way.
             talk = (texts.text("talk_to_person_button", conv.language), "/talk_to_human")
-            answer = [m for m in answer if not m.custom.get("fallback") and not (m.text or m.buttons)
-                      ] + [BotMessage(text=texts.text("support", conv.voice), buttons=(talk,))]
+            waiting = conv.state == State.QUEUED and conv.risk.level >= Level.HIGH
+            support = (BotMessage(text=texts.text("support_waiting", conv.voice)) if waiting else
+                       BotMessage(text=texts.text("support", conv.voice), buttons=(talk,)))
+            answer = [m for m in answer if not m.custom.get("fallback") and not (m.text or m.buttons)] + [support]
         after: list[Reply] = []  # what Rasa said after its handoff (the report form's next question)
         danger_line: int | None = None  # the form's "call 112 first" (said just before its handoff)
         last = -1  # the index in ``answer`` of the last message put in ``replies``

@@ -1,0 +1,56 @@
+"""Rasa's "I can't help with that" is never the answer to someone in danger.
+
+Found by trying the service as users (session 9): queued at immediate after "my stepdad is
+outside my room with a knife", the next message "he's trying to open the door" got the
+out-of-scope reply. The domain marks that reply as a fallback (domain/greeting.yml), and the
+composer answers a fallback after a disclosure with support, or, while the person waits for a
+colleague in danger, with "I'm here, a colleague is on the way, 112 if you can".
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from cryptography.fernet import Fernet
+from redis.asyncio import Redis
+
+from bot import texts
+from bot.conversation import Conversation
+from bot.crypto import Sealer
+from bot.rasa_client import BotMessage
+from bot.reply_composer import ReplyComposer
+from bot.screening import Level, RiskState
+from bot.store import ConversationStore, State
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT_OF_SCOPE = [BotMessage(text="Sorry, I can't help with that."), BotMessage(custom={"fallback": True})]
+
+
+def composer(redis: Redis) -> ReplyComposer:
+    return ReplyComposer(ConversationStore(redis, Sealer([Fernet.generate_key().decode()]), 3600))
+
+
+def test_the_out_of_scope_answer_is_marked_as_a_fallback_in_every_variant() -> None:
+    domain = yaml.safe_load((ROOT / "domain" / "greeting.yml").read_text(encoding="utf-8"))
+    variants = domain["responses"]["utter_out_of_scope"]
+    assert variants and all(v.get("custom", {}).get("fallback") is True for v in variants)
+
+
+async def test_waiting_in_danger_hears_a_colleague_is_coming_not_out_of_scope(redis: Redis) -> None:
+    conv = Conversation(pid="wait-danger", language="en", state=State.QUEUED, risk=RiskState(level=Level.IMMEDIATE))
+    replies = await composer(redis).use_answer(conv, list(OUT_OF_SCOPE), distress=True, slot_change=False)
+    assert [r.text for r in replies] == [texts.text("support_waiting", "en")]
+    assert "112" in replies[0].text and not replies[0].buttons  # already queued: no "talk to a person"
+
+
+async def test_a_disclosure_in_the_bot_state_gets_support_and_a_person(redis: Redis) -> None:
+    conv = Conversation(pid="bot-distress", language="hu", risk=RiskState(level=Level.CONCERN))
+    replies = await composer(redis).use_answer(conv, list(OUT_OF_SCOPE), distress=True, slot_change=False)
+    assert [r.text for r in replies] == [texts.text("support", "hu")]
+    assert [p for _, p in replies[0].buttons] == ["/talk_to_human"]
+
+
+async def test_an_ordinary_off_topic_question_keeps_the_out_of_scope_answer(redis: Redis) -> None:
+    conv = Conversation(pid="bot-plain", language="en")
+    replies = await composer(redis).use_answer(conv, list(OUT_OF_SCOPE), distress=False, slot_change=False)
+    assert [r.text for r in replies] == ["Sorry, I can't help with that."]
