@@ -19,7 +19,7 @@ from redis.exceptions import RedisError
 from bot import keys, metrics, texts
 from bot.conversation_lock import ConversationLocks
 from bot.delivery import Delivery, Reply
-from bot.rasa_client import BotMessage
+from bot.rasa_client import BotMessage, RasaBusy, RasaUnavailable
 from bot.rasa_turn import RasaRelay
 from bot.store import Conversation, Deferred, State
 
@@ -40,6 +40,7 @@ class DeferredAnswers:
         self._wait_claim = wait_claim
         self._rate_count, self._rate_window = rate_limit
         self._drainers: dict[str, asyncio.Task[None]] = {}  # pid -> the task answering its list
+        self._late: set[asyncio.Task[None]] = set()  # danger messages' answers still on their way
 
     def answering(self, pid: str) -> bool:
         """An earlier message of this conversation waits for Rasa (a new one queues behind it)."""
@@ -59,6 +60,38 @@ class DeferredAnswers:
                 and await self.store.deferred.claim(conv.pid, time.time(), self._wait_claim)):
             self._start_drainer(conv.pid)
         return replies
+
+    def answer_late(self, pid: str, call: asyncio.Future[list[BotMessage]], distress: bool,
+                    slot_change: bool) -> None:
+        """Rasa's answer to a danger message that took longer than a moment: the person has
+        112 and their queue place already; the answer is recorded and pushed when it comes."""
+        task = asyncio.create_task(self._late_answer(pid, call, distress, slot_change), name="answer-late")
+        self._late.add(task)
+        task.add_done_callback(self._late.discard)
+
+    async def _late_answer(self, pid: str, call: asyncio.Future[list[BotMessage]], distress: bool,
+                           slot_change: bool) -> None:
+        try:
+            try:
+                answer = await call
+            except (RasaUnavailable, RasaBusy) as exc:
+                log.error("rasa unavailable", extra={"conv": pid, "error": str(exc)})
+                metrics.ERRORS.labels("rasa_unavailable").inc()
+                answer = []
+            async with self.locks.hold(pid):
+                conv = await self.store.load(pid)
+                if not conv.created or conv.state == State.LIVE:
+                    return  # erased, or an operator has it: they read the transcript
+                replies = (await self.replies.use_answer(conv, answer, distress, slot_change) if answer else
+                           await self.replies.say(conv, [self.replies.unavailable(conv.voice)]))
+            await self.delivery.push(pid, replies)
+        except asyncio.CancelledError:
+            call.cancel()
+            raise
+        except (RedisError, OSError) as exc:
+            log.error("late answer failed", extra={"conv": pid, "error": type(exc).__name__})
+        except Exception:  # a background task: log it, never die silently
+            log.exception("late answer failed", extra={"conv": pid})
 
     async def drain_deferred(self) -> int:
         """Start answering conversations whose deferred messages are due (a flood's, once its
@@ -157,7 +190,7 @@ class DeferredAnswers:
         return max(0, int(count) - self._rate_count), int(waiting)
 
     def tasks(self) -> set[asyncio.Task[None]]:
-        return set(self._drainers.values())
+        return set(self._drainers.values()) | self._late
 
     async def hand_back(self) -> None:
         """At shutdown: stop answering and hand the rest back at once (their messages stay in

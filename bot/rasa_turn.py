@@ -6,6 +6,7 @@ slot is the caller's to handle (``RasaBusy``: bot.deferred_answers answers it la
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -19,6 +20,16 @@ from bot.reply_composer import ReplyComposer
 from bot.store import SYSTEM, TO_STAFF, Conversation, State
 
 log = logging.getLogger(__name__)
+
+
+class RasaSlow(Exception):
+    """Rasa did not answer within the moment a danger message may wait (its 112 and queue
+    place must not wait on a stalled Rasa): ``task`` still brings the answer, to be said later."""
+
+    def __init__(self, task: asyncio.Future[list[BotMessage]], slot_change: bool) -> None:
+        super().__init__("rasa slow")
+        self.task = task
+        self.slot_change = slot_change
 
 
 def rasa_metadata(conv: Conversation) -> tuple[dict[str, Any], bool]:
@@ -58,12 +69,13 @@ class RasaRelay:
         self.actions_up = actions_up  # cached action-server health (bot.action_watch)
 
     async def ask(self, conv: Conversation, text: str, distress: bool = False, *,
-                  wait: float | None = None, rate: int = 0, answered: bool = False,
-                  said: Sequence[Reply] = ()) -> list[Reply]:
+                  wait: float | None = None, within: float | None = None, rate: int = 0,
+                  answered: bool = False, said: Sequence[Reply] = ()) -> list[Reply]:
         """The bot's answer to ``text``. ``wait``: seconds to wait for a Rasa slot (None: wait
-        as needed); ``RasaBusy`` when none freed in time. ``answered``: this turn already has
-        its answer (a "no need to phone"), so a Rasa fallback adds nothing. ``said``: what this
-        turn told the person before (its 112 block)."""
+        as needed); ``RasaBusy`` when none freed in time. ``within``: seconds to wait for the
+        answer itself, else ``RasaSlow`` with the call still running (None: up to Rasa's
+        timeout). ``answered``: this turn already has its answer (a "no need to phone"), so a
+        Rasa fallback adds nothing. ``said``: what this turn told the person before (its 112 block)."""
         if self.actions_up is not None and not self.actions_up():
             # Rasa without its actions gives half answers: say plainly it is unavailable.
             metrics.ERRORS.labels("actions_unavailable").inc()
@@ -73,7 +85,14 @@ class RasaRelay:
         try:
             if wait == 0.0 and not self.rasa.has_room(conv.pid):
                 raise RasaBusy("no free rasa slot")
-            answer = await self.rasa.send(conv.pid, text, meta, wait=wait)
+            if within is None:
+                answer = await self.rasa.send(conv.pid, text, meta, wait=wait)
+            else:
+                call = asyncio.ensure_future(self.rasa.send(conv.pid, text, meta, wait=wait))
+                done, _ = await asyncio.wait({call}, timeout=within)
+                if not done:
+                    raise RasaSlow(call, slot_change)
+                answer = call.result()
         except RasaUnavailable as exc:
             log.error("rasa unavailable", extra={"conv": conv.pid, "error": str(exc)})
             metrics.ERRORS.labels("rasa_unavailable").inc()

@@ -19,7 +19,7 @@ from bot.deferred_answers import DeferredAnswers
 from bot.delivery import Reply
 from bot.inbound import Handoff, Inbound
 from bot.rasa_client import RasaBusy
-from bot.rasa_turn import RasaRelay
+from bot.rasa_turn import RasaRelay, RasaSlow
 from bot.reply_composer import ReplyComposer
 from bot.screening import Level, RiskState, ScreenResult
 from bot.store import Conversation, Prefetched, State
@@ -188,15 +188,22 @@ class StateRouter:
         # (a danger message not at all: its 112 and queue entry are already in ``replies``),
         # then the person is told to wait a moment and the answer follows (bot.deferred_answers);
         # an earlier message of theirs still waiting means this one queues behind it.
+        # A danger message does not wait on a stalled Rasa either: past a moment its 112 and
+        # queue place go out, with "a moment", and Rasa's answer follows (answer_late).
         distress = max(risk.level, result.level) >= Level.CONCERN or bool(DISTRESS.search(fold(text)))
-        wait = 0.0 if result.level >= Level.HIGH or self.deferred.answering(conv.pid) else self._busy_notice
+        danger = result.level >= Level.HIGH
+        wait = 0.0 if danger or self.deferred.answering(conv.pid) else self._busy_notice
         # "thanks. who can I talk to at school?": the question is what the bot answers.
         value = asking.question_after_courtesy(value)
         try:
             answer = await self.relay.ask(conv, value, distress=distress, wait=wait, rate=rate,
+                                          within=self._busy_notice if danger else None,
                                           answered=told_no_phone, said=[*turn.told, *replies])
         except RasaBusy:
             return replies + await self.deferred.defer(conv, value, distress, rate)
+        except RasaSlow as slow:
+            self.deferred.answer_late(conv.pid, slow.task, distress, slow.slot_change)
+            return replies + await say(conv, [Reply(texts.text("bot_busy", voice))])
         replies += answer
         # 7. "Ezt névtelenül szeretném bejelenteni": the answer above (where to turn, the queue)
         # and the report form too, unless it is open already; a message that tells of a worry

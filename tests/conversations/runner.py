@@ -10,7 +10,9 @@ return | close | say``) use the operator automation API.
 """
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 import unicodedata
 import uuid
 from collections.abc import Callable
@@ -20,6 +22,8 @@ from typing import Any
 
 import aiohttp
 import yaml
+
+from bot import texts as catalogue
 
 HERE = Path(__file__).parent
 
@@ -103,6 +107,18 @@ class Runner:
         async with self.http.get(f"{self.url}/api/chat/{session}/messages", params={"after": after}) as resp:
             return await resp.json()
 
+    async def _await_late_answer(self, session: str, cursor: int, said: list[str]) -> None:
+        """"A moment" (Rasa busy or slow) promises an answer that follows through the pulled
+        messages, as the page shows it: wait for it (at most LATE_WAIT s) before the checks."""
+        if not BUSY & set(said):
+            return
+        deadline = time.monotonic() + LATE_WAIT
+        while time.monotonic() < deadline:
+            pulled = await self._pull(session, cursor)
+            if any(m["text"] not in said and m["text"] not in BUSY for m in pulled.get("messages", [])):
+                return
+            await asyncio.sleep(0.2)
+
     async def _operator(self, session_pid: str, action: str, text: str = "") -> None:
         base = f"{self.url}/api/operator/chats/{session_pid}"
         if action == "claim":
@@ -149,6 +165,8 @@ class Runner:
                 texts += [r["text"] for r in body["replies"]]
                 last_buttons = [b for r in body["replies"] for b in r.get("buttons", [])]
                 state = body.get("state", "")
+            if "say" in step or "press" in step:
+                await self._await_late_answer(session, cursor, texts)
             pulled = await self._pull(session, cursor)
             seen = set(texts)
             for m in pulled.get("messages", []):
@@ -167,6 +185,10 @@ class Runner:
                 result.checks.append(Check(i, "state", str(step["state"]), state == step["state"]))
             result.transcript.append((said, " / ".join(texts)))
         return result
+
+
+BUSY = {catalogue.text("bot_busy", voice) for voice in ("hu", "hu_formal", "en")}
+LATE_WAIT = 30.0
 
 
 SERVICE_WORDS = ("gyermekjóléti", "családsegítő", "gyámhatóság", "rendőr", "bíróság", "okit", "áldozatsegítő",
