@@ -88,6 +88,8 @@ def test_guarded_word_told_of_the_writer_stays_high(screener: LexiconScreener, t
     # a missing child named by age
     ("we cant find our 6 year old", "missing_child"),
     ("our 9 year old hasnt come home and its dark", "missing_child"),
+    ("the kids next door are left alone most evenings", "neglect"),
+    ("my 4 year old brother is alone in the flat every afternoon", "neglect"),
 ])
 def test_round10_family_is_raised(screener: LexiconScreener, text: str, category: str) -> None:
     got = screener.screen(text)
@@ -98,6 +100,7 @@ def test_round10_family_is_raised(screener: LexiconScreener, text: str, category
 @pytest.mark.parametrize("text", [
     "my 4 year old brother is left alone every night and he is alone right now",
     "we cant find our 3 year old at the beach",
+    "my 3 year old sister is alone at home right now",
 ])
 def test_small_child_now_is_immediate(screener: LexiconScreener, text: str) -> None:
     assert screener.screen(text).level is Level.IMMEDIATE, text
@@ -107,6 +110,8 @@ def test_small_child_now_is_immediate(screener: LexiconScreener, text: str) -> N
     "my parents leave us alone every evening so we can do our homework in peace",
     "my flatmates leave me alone every night, which suits me",
     "we leave the kids with grandma every weekend",
+    "my 5 year old likes being alone in his room",
+    "my 7 year old plays alone in the house while i cook",
     "i think about ending it with my girlfriend",
     "grandpa wont be around much longer, the doctors found cancer",
     "i hope someone finds my body attractive one day",
