@@ -21,7 +21,7 @@ from bot.conversation_lock import ConversationLocks
 from bot.delivery import Delivery, Reply
 from bot.rasa_client import BotMessage, RasaBusy, RasaUnavailable
 from bot.rasa_turn import RasaRelay
-from bot.store import Conversation, Deferred, State
+from bot.store import Conversation, State
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ class DeferredAnswers:
                     continue
                 conv = await self.store.load(pid)
                 answer: tuple[list[BotMessage], bool] | None = None
-                if self._bot_answers(conv, item):
+                if self._bot_answers(conv):
                     if not item.counted:  # a flood's message: it waits for the window again
                         over, _ = await self._flooding(pid)
                         if over:
@@ -139,7 +139,7 @@ class DeferredAnswers:
                 replies: list[Reply] = []
                 async with self.locks.hold(pid):
                     conv = await self.store.load(pid)
-                    if answer is not None and self._bot_answers(conv, item):
+                    if answer is not None and self._bot_answers(conv):
                         if answer[0]:
                             replies = await self.replies.use_answer(conv, answer[0], item.distress, answer[1])
                         else:
@@ -170,13 +170,11 @@ class DeferredAnswers:
             await asyncio.sleep(self._wait_claim / 3)
 
     @staticmethod
-    def _bot_answers(conv: Conversation, item: Deferred) -> bool:
+    def _bot_answers(conv: Conversation) -> bool:
         """Erased: nothing comes back. Live with an operator: they read it in the transcript.
-        Queued: a message that waited for Rasa is answered as it would have been at once;
-        a flood's waits for the person (as before)."""
-        if not conv.created:
-            return False
-        return conv.state != State.LIVE if item.counted else not conv.with_human
+        Otherwise (the bot, or waiting for an operator: never silence) it is answered, a
+        flood's message too: the person was told "I'll answer each in order"."""
+        return bool(conv.created) and conv.state != State.LIVE
 
     async def _flooding(self, pid: str) -> tuple[int, int]:
         """(how far over the allowed messages in this window, how many wait deferred)."""

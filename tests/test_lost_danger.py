@@ -335,6 +335,29 @@ async def test_flood_delays_never_drops_and_buttons_are_exempt(gateway_factory, 
     assert len(answers) == 5  # three at once, the button, and the held message later
 
 
+
+async def test_a_flood_while_waiting_for_an_operator_is_answered_too(gateway_factory,
+                                                                     http: aiohttp.ClientSession) -> None:
+    """"I'll read every one and answer in order" holds while queued (found trying the service:
+    messages held back in a queued chat were never answered); only a live chat's go to the operator."""
+    dead = dead_url()
+    gw = await gateway_factory(RASA_URL=dead, ACTION_SERVER_URL=dead, RATE_LIMIT_MESSAGES="3", RATE_LIMIT_WINDOW="2")
+    session = "flood-queued-000001"
+    assert (await chat(http, gw.url, session, "/operator"))["state"] == "queued"
+    unavailable = texts.text("bot_unavailable", "hu")
+    for i in range(3):
+        await chat(http, gw.url, session, f"kérdés {i}")
+    held = await chat(http, gw.url, session, "még egy kérdés")
+    assert texts.text("slow_down", "hu") in [r["text"] for r in held["replies"]]
+    deadline = time.monotonic() + 10
+    answers: list[str] = []
+    while time.monotonic() < deadline:
+        answers = [m["text"] for m in (await messages(http, gw.url, session))["messages"] if m["text"] == unavailable]
+        if len(answers) >= 4:
+            break
+        await asyncio.sleep(0.2)
+    assert len(answers) == 4  # three at once and the held message later
+
 # 19 (hardening, privacy part) ----------------------------------------------------
 async def test_action_server_down_means_bot_unavailable_not_half_answers(gateway_factory,
                                                                           http: aiohttp.ClientSession) -> None:
