@@ -72,7 +72,16 @@ _ADDRESS_HINT = re.compile(r"\d|\b(utca|u|ut|ter|korut|koz|sor|street|st|road|rd
 _PLACE_HINT = re.compile(r"\b(laknak|lakik|lakunk|lakom|laktak|utca\w*|kerulet\w*|emelet\w*|panelhaz\w*|"
                          r"lakotelep\w*|they live|lives in|live in|street|district)\b")
 _AGE_HINT = re.compile(r"\d|\b(eves\w*|ev|evet|honapos\w*|tinedzser\w*|kamasz\w*|baba\w*|kisbaba\w*|ovod\w*|"
-                       r"ovis|iskolas\w*|csecsemo\w*|kicsi|year\w*|month\w*|teen\w*|toddler|baby|infant|old)\b")
+                       r"ovis|iskolas\w*|csecsemo\w*|kicsi|kiskoru\w*|fiatal\w*|serdulo\w*|gyerek\w*|kisgyerek\w*|felnott\w*|"
+                       r"nagy\w*|year\w*|month\w*|teen\w*|toddler|baby|infant|old|young\w*|small|little|kid\w*|"
+                       r"child\w*)\b")
+# A short answer that is only a proper name ("Debrecen", "Szeged, Tarján"): at the age question
+# it is the place, one question early (the person answered what they expected to be asked).
+_PROPER_NAME = re.compile(r"^[A-ZÁÉÍÓÖŐÚÜŰ][\w\-]+(?:[ ,\-]+[A-ZÁÉÍÓÖŐÚÜŰ][\w\-]+){0,2}\.?$")
+# An answer that is only an age ("kb. 6 éves", "about 10", "8 years old"): at the "what happened"
+# question it is the age, one question late.
+_AGE_ONLY = re.compile(r"^(kb\.? ?|korulbelul |nagyjabol |talan |about |around |maybe )?[0-9]{1,2} ?"
+                       r"(eves|ev|years? old|years?|yo|y/o)?\.?$")
 
 
 class ValidateReportForm(FormValidationAction):
@@ -168,8 +177,14 @@ class ValidateReportForm(FormValidationAction):
     # -- free-text questions -------------------------------------------------------------
     async def validate_report_what(self, value: Any, dispatcher: CollectingDispatcher,
                                    tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        """What happened: the reporter's own words, capped."""
-        return self._free("report_what", value, tracker, dispatcher)
+        """What happened: the reporter's own words, capped. An age alone ("kb. 6 éves") answers
+        the next question early: kept as the age, and "what happened?" is asked again."""
+        out = self._free("report_what", value, tracker, dispatcher)
+        what = out.get("report_what")
+        if what and what not in (SKIPPED, UNKNOWN) and tracker.get_slot("report_child_age") is None \
+                and _AGE_ONLY.fullmatch(normalise(text_of(what)).strip()):
+            return {"report_what": None, **await self.validate_report_child_age(value, dispatcher, tracker, domain)}
+        return out
 
     async def validate_report_child_age(self, value: Any, dispatcher: CollectingDispatcher,
                                         tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
@@ -177,8 +192,8 @@ class ValidateReportForm(FormValidationAction):
         out = self._free("report_child_age", value, tracker, dispatcher)
         age = out.get("report_child_age")
         norm = normalise(text_of(age))
-        if age and tracker.get_slot("report_settlement") is None and _PLACE_HINT.search(norm) \
-                and not _AGE_HINT.search(norm):
+        if age and tracker.get_slot("report_settlement") is None and not _AGE_HINT.search(norm) \
+                and (_PLACE_HINT.search(norm) or _PROPER_NAME.fullmatch(text_of(age).strip())):
             place = text_of(value)[: MAX_CHARS["report_settlement"]]
             return {"report_child_age": None, "report_settlement": place, **self._address_in(place, tracker)}
         if age and age not in (SKIPPED, UNKNOWN) and age.isdigit() and _AGE_NUMBER.fullmatch(age):

@@ -176,6 +176,25 @@ async def test_a_place_told_at_the_age_question_is_the_settlement(executor, disp
         "report_child_age": age}
 
 
+
+@pytest.mark.parametrize("place", ["Debrecen", "Szeged, Tarján"])
+async def test_a_bare_place_name_at_the_age_question_is_the_settlement(executor, dispatcher, place: str) -> None:
+    """Found trying the service: "Debrecen" was kept as the child's age and sent so."""
+    assert await validate(executor, dispatcher, "report_child_age", place, "inform", {"report_what": "x"}) == {
+        "report_child_age": None, "report_settlement": place}
+    for age in ("Fiatal", "Kb 6", "Tinédzser"):  # ages, even capitalised
+        got = await validate(executor, dispatcher, "report_child_age", age, "inform", {"report_what": "x"})
+        assert got["report_child_age"] and "report_settlement" not in got
+
+
+@pytest.mark.parametrize("age", ["kb. 6 éves", "8 years old", "10"])
+async def test_an_age_alone_at_the_what_question_is_the_age_and_what_is_asked_again(executor, dispatcher,
+                                                                                     age: str) -> None:
+    got = await validate(executor, dispatcher, "report_what", age, "inform", {})
+    assert got["report_what"] is None and got["report_child_age"]
+    story = "A szomszéd 6 éves fiát minden este veri az apja."
+    assert await validate(executor, dispatcher, "report_what", story, "inform", {}) == {"report_what": story}
+
 # -- issue 12: the address inside the place's answer, yes/no questions answered in other words ----------
 PLACE = {"report_what": "x", "report_child_age": "7"}
 
