@@ -266,3 +266,25 @@ async def test_follow_up_in_words_names_where_reports_go_and_a_foreign_code_is_t
     before = len(rasa.senders)
     await web_say(http, gw, "websession-0105", "Fő utca 12, a kapu kódja 1234")
     assert len(rasa.senders) == before + 1
+
+
+async def test_an_addition_typed_in_words_after_the_status_is_kept(gateway_factory, rasa: FakeRasa, http) -> None:
+    """Found trying the service: "Szeretném kiegészíteni: ..." after the code was answered as a
+    new question and the report's additions stayed empty; only the button worked."""
+    gw = await gateway_factory(**env(rasa))
+    await web_say(http, gw, "websession-add-words-1", "bejelentést szeretnék tenni")
+    replies = await web_say(http, gw, "websession-add-words-1", SUBMIT)
+    code = CODE.search(" ".join(r["text"] for r in replies)).group(0)  # type: ignore[union-attr]
+    store = gw.app[__import__("bot.reports.api", fromlist=["DESK"]).DESK].reports
+
+    await web_say(http, gw, "websession-add-words-2", code)
+    news = "Szeretném kiegészíteni: ma reggel is kiabált vele a lépcsőházban."
+    replies = await web_say(http, gw, "websession-add-words-2", news)
+    assert "hozzáadtuk" in replies[0]["text"]
+    assert [a["text"] for a in (await store.by_code(code)).additions] == [news]
+
+    await web_say(http, gw, "websession-add-words-3", code)
+    replies = await web_say(http, gw, "websession-add-words-3", "Szeretném kiegészíteni a bejelentést.")
+    assert "hozzátenni" in replies[0]["text"]  # the add button's prompt: the next message is the addition
+    await web_say(http, gw, "websession-add-words-3", "A gyerek ma nem ment iskolába.")
+    assert len((await store.by_code(code)).additions) == 2

@@ -51,6 +51,13 @@ CODE_FAIL_MAX = 10
 # Only as a command: "ugy" without accents is also "úgy" ("so"), common in plain text.
 _UGY = re.compile(r"^/(?:ügy|ugy|case|kod|kód|code)(?:@\w+)?(?:\s+(.*))?$", re.IGNORECASE | re.DOTALL)
 _ADD = re.compile(r"^/ugy_kiegeszites(?:@\w+)?$", re.IGNORECASE)
+# The same wish typed after the case was shown ("Szeretném kiegészíteni: ...", "I'd like to add"):
+# with the news in the message it is the addition itself, without it the "add" button's prompt.
+_ADD_WISH = re.compile(r"\b(kiegeszit\w*|hozzatenn\w*|hozzateszem|hozza szeretnek tenni|hozzaadn\w*|"
+                       r"elfelejtettem (irni|mondani|megirni)|i(?:'d| would) like to add|i want to add|"
+                       r"(can|could|may) i add|add (something|more|this)|one more thing|"
+                       r"i forgot to (say|mention|tell))\b")
+ADD_WISH_WORDS = 6  # a wish longer than this carries the news: it is the addition
 # Follow-up asked in words, not with the code: ask for the code (never start a new report).
 _ASK_STATUS = re.compile(
     r"(hol tart|mi lett|mi tortent|allapot|hogy all|nez\w* meg|ellenoriz\w*)\W+(\w+\W+){0,4}"
@@ -217,6 +224,10 @@ class ReportDesk:
             return [self._reply(texts.text("report_add_prompt", conv.voice))]
 
         folded = codes.fold_words(stripped)
+        if state and state.get("mode") == "shown" and "rid" in state and _ADD_WISH.search(folded):
+            if len(stripped.split()) > ADD_WISH_WORDS:
+                return await self.intercept(conv, text, followup=self._sealer.seal({**state, "mode": "add"}))
+            return await self.intercept(conv, ADD_PAYLOAD, followup=self._sealer.seal(state))
         if _LOST_CODE.search(folded):
             return [self._reply(texts.text("report_code_lost", conv.voice))]
         if not codes.find_code(stripped) and not codes.looks_like_code(stripped):
