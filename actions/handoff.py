@@ -53,5 +53,9 @@ class ActionHandoffStart(Action):
         persona = "professional" if reason == "consultation" else infer_persona(tracker)
         dispatcher.utter_message(text=message(k, TEXT_BY_REASON[reason], lang, persona))
         dispatcher.utter_message(json_message={"handoff": {"reason": reason, "skill": skill}})
+        if reason == "fallback":
+            # "Not sure I understood": after a disclosure (or waiting in danger) the gateway
+            # answers with support instead of this text (bot.reply_composer).
+            dispatcher.utter_message(json_message={"fallback": True})
         logger.info("handoff requested: reason=%s", reason)
         return []

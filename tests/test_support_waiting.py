@@ -54,3 +54,14 @@ async def test_an_ordinary_off_topic_question_keeps_the_out_of_scope_answer(redi
     conv = Conversation(pid="bot-plain", language="en")
     replies = await composer(redis).use_answer(conv, list(OUT_OF_SCOPE), distress=False, slot_change=False)
     assert [r.text for r in replies] == ["Sorry, I can't help with that."]
+
+
+async def test_the_fallback_handoff_after_a_disclosure_is_support_and_still_queues(redis: Redis) -> None:
+    """"félek" while queued at high got "Bocsi, nem értettelek pontosan. Szólok egy kollégának"
+    (the fallback's handoff text, actions/handoff.py, now marked as a fallback)."""
+    conv = Conversation(pid="wait-fallback", language="hu", state=State.QUEUED, risk=RiskState(level=Level.HIGH))
+    answer = [BotMessage(text="Bocsi, nem értettelek pontosan. Szólok egy kollégának."),
+              BotMessage(custom={"handoff": {"reason": "fallback", "skill": "child"}}),
+              BotMessage(custom={"fallback": True})]
+    replies = await composer(redis).use_answer(conv, answer, distress=True, slot_change=False)
+    assert [r.text for r in replies] == [texts.text("support_waiting", "hu")]

@@ -15,7 +15,9 @@ pytestmark = pytest.mark.anyio  # async tests on asyncio (conftest.anyio_backend
     ("report_start", "report"), ("nlu_fallback", "fallback")])
 async def test_handoff_payload_contract(run_action, intent: str, reason: str) -> None:
     result = await run_action(ActionHandoffStart(), make_tracker(intent=intent, slots={"persona": "adult"}))
-    assert customs(result) == [{"handoff": {"reason": reason, "skill": "adult"}}]
+    # A fallback's handoff is marked as one: the gateway answers a disclosure with support instead.
+    assert customs(result) == [{"handoff": {"reason": reason, "skill": "adult"}}] + (
+        [{"fallback": True}] if reason == "fallback" else [])
     assert texts(result).strip(), "a text must go with the payload"
     assert result["events"] == []   # the gateway owns the state: no pause event from here
 
