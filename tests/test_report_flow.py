@@ -256,7 +256,9 @@ async def test_follow_up_in_words_names_where_reports_go_and_a_foreign_code_is_t
                                        "Szeretném tudni, mi történt azóta.", "hu_formal"),
             ("websession-formal-0103", "Jó napot, osztályfőnök vagyok. Két hete jeleztünk egy esetet, a bejelentés "
                                        "kódja K-3307. Van utánkövetés?", "hu_formal"),
-            ("websession-en-0104", "Hello, my case code is 12345, is there any news on my report?", "en")):
+            ("websession-en-0104", "Hello, my case code is 12345, is there any news on my report?", "en"),
+            ("websession-0106", "a kódom H-58213", "hu"),  # alone (found trying the service)
+            ("websession-en-0107", "my code is AB-1234", "en")):
         before = len(rasa.senders)
         told = await web_say(http, gw, session, words)
         assert [r["text"] for r in told] == [texts.text("report_code_format", voice)], words

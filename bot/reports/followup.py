@@ -87,6 +87,9 @@ _CODE_MENTION = re.compile(
 )
 _ABOUT_REPORT = re.compile(r"\b(bejelent\w*|jelez\w*|jelzes\w*|jelezt\w*|ugy|ugyem|ugyunk|ugyet|utankovet\w*|"
                            r"report\w*|case)\b")
+# "a kódom H-58213", "my code is AB-1234": one's own code said alone is about a report too
+# (a door's code, "a kapu kódja 1234", is not).
+_MY_CODE = re.compile(r"\b(kodom|kodunk|ugyszamom|azonositom|my (case )?(code|reference|ref)( number)?)\b")
 _LOST_CODE = re.compile(
     r"(elvesztettem|elfelejtettem|nem talalom|nincs meg|elveszett|elhagytam)\W+(\w+\W+){0,3}(a |az )?kod|"
     r"kod\w*\W+(\w+\W+){0,2}(elveszett|elfelejtettem|nincs meg|nem irtam fel|nem jegyeztem fel|nem mentettem)|"
@@ -231,7 +234,7 @@ class ReportDesk:
         if _LOST_CODE.search(folded):
             return [self._reply(texts.text("report_code_lost", conv.voice))]
         if not codes.find_code(stripped) and not codes.looks_like_code(stripped):
-            if _CODE_MENTION.search(folded) and _ABOUT_REPORT.search(folded):
+            if _CODE_MENTION.search(folded) and (_ABOUT_REPORT.search(folded) or _MY_CODE.search(folded)):
                 # Not one of ours: say so kindly, where reports go and what to do.
                 log.info("report follow-up: a code not in our format", extra={"conv": conv.pid})
                 return [self._reply(texts.text("report_code_format", conv.voice), self._talk(conv))]
