@@ -110,7 +110,9 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
             retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 3),
             retry_on_error=[RedisConnectionError, RedisTimeoutError],
         )
-        redis = Redis(connection_pool=pool)
+        # from_pool: the client owns the pool, so closing it at the end closes every connection
+        # (a client given a pool with Redis(connection_pool=...) leaves the pool open).
+        redis = Redis.from_pool(pool)
         http = aiohttp.ClientSession()
         sealer = Sealer(settings.data_keys)
         app[REDIS] = redis

@@ -235,22 +235,25 @@ class RasaStack:
         })
         return env
 
+    def spawn(self, argv: list[str], log: str) -> subprocess.Popen[bytes]:
+        """Start ``argv`` with its output appended to ``log`` in the stack's log folder."""
+        with open(self.logs / log, "ab") as out:  # the child keeps its own copy of the descriptor
+            return subprocess.Popen(argv, cwd=ROOT, env=self.env(), stdout=out, stderr=subprocess.STDOUT)
+
     def start_actions(self) -> None:
-        self.procs.append(subprocess.Popen(
+        self.procs.append(self.spawn(
             [str(RASA_VENV / "bin" / "rasa"), "run", "actions", "--actions", "actions", "-p", str(self.action_port)],
-            cwd=ROOT, env=self.env(), stdout=open(self.logs / "actions.log", "ab"), stderr=subprocess.STDOUT,
-        ))
+            "actions.log"))
 
     endpoints = "endpoints.redis.yml"  # the service's (bench/load_bench.py may choose another)
 
     def start_rasa(self) -> None:
         model = (ROOT / "models" / "current.txt").read_text().strip()
-        self.procs.append(subprocess.Popen(
+        self.procs.append(self.spawn(
             [str(RASA_VENV / "bin" / "python"), "scripts/rasa_main.py", "run", "--model", model, "--enable-api",
              "--auth-token", self.token, "-i", "127.0.0.1", "-p", str(self.rasa_port), "--endpoints", self.endpoints,
              "--credentials", "credentials.yml"],
-            cwd=ROOT, env=self.env(), stdout=open(self.logs / "rasa.log", "ab"), stderr=subprocess.STDOUT,
-        ))
+            "rasa.log"))
 
     def wait_ready(self, timeout: float = 240) -> None:
         import urllib.request

@@ -145,8 +145,8 @@ service auth {{
         (self.dir / "passwd").write_text(f"{self.USER}:{{PLAIN}}{self.PASSWORD}::::::\n")
         conf = self.dir / "dovecot.conf"
         conf.write_text(self._config())
-        self.proc = subprocess.Popen([self.binary, "-F", "-c", str(conf)],
-                                     stdout=subprocess.DEVNULL, stderr=open(self.log, "ab"))
+        with open(self.log, "ab") as log:  # the child keeps its own copy of the descriptor
+            self.proc = subprocess.Popen([self.binary, "-F", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=log)
         _wait_port(self.port, 15, self.proc, self.log)
 
     def stop(self) -> None:

@@ -41,13 +41,13 @@ def test_bad_bytes_and_no_trailing_newline() -> None:
 
 
 def test_interactive_flush_per_line() -> None:
-    proc = subprocess.Popen([PYTHON, "-m", "bot.safety"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT)
-    try:
+    # The with-block closes both pipes and waits for the process.
+    with subprocess.Popen([PYTHON, "-m", "bot.safety"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          cwd=ROOT) as proc:
         assert proc.stdin and proc.stdout
         proc.stdin.write(b"megvertek otthon\n")
         proc.stdin.flush()
         line = proc.stdout.readline()  # would block forever without a flush per line
+        proc.stdin.close()  # end of input: the CLI exits
         assert json.loads(line)["level"] == "high"
-    finally:
-        proc.stdin.close()
         proc.wait(timeout=30)

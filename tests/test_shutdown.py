@@ -128,3 +128,29 @@ async def test_sigterm_stops_quickly_and_the_update_in_work_is_answered_after_re
     finally:
         _stop(proc)
         await rasa.stop()
+
+
+async def test_a_stopped_gateway_leaves_no_redis_connection_open(redis, redis_server: RedisServer) -> None:
+    """The app closes its Redis pool at cleanup: every connection it opened is gone from the
+    server at once, not when the garbage collector finds the pool (a ResourceWarning then)."""
+    import gc
+
+    from tests.conftest import make_settings, start_gateway
+
+    async def clients() -> int:
+        return len(await redis.client_list())
+
+    gc.collect()
+    before = await clients()
+    dead = f"http://127.0.0.1:{free_port()}"
+    gw = await start_gateway(make_settings(REDIS_URL=redis_server.url, PORT=free_port(), RASA_URL=dead,
+                                           ACTION_SERVER_URL=dead, SPOOL_DIR=tempfile.mkdtemp(prefix="test-spool-")))
+    async with aiohttp.ClientSession() as http, http.post(f"{gw.url}/api/chat", json={"session": "pool-0001",
+                                                                                      "text": "szia"}) as resp:
+        assert resp.status == 200
+    assert await clients() > before  # the app's own connections (the hub's read, the request's)
+    await gw.runner.cleanup()
+    deadline = time.monotonic() + 5
+    while await clients() > before and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)  # the server sees a closed socket within moments
+    assert await clients() == before
