@@ -16,6 +16,19 @@ from redis.exceptions import RedisError
 log = logging.getLogger(__name__)
 
 
+def stop_requested() -> bool:
+    """Whether the running task was cancelled, even if the CancelledError never reached it.
+
+    On Python 3.11 ``asyncio.wait_for`` returns its result instead of raising when the
+    cancellation arrives as the awaited work completes (CPython gh-86296, fixed in 3.12), and
+    redis-py writes every command inside ``wait_for`` when a socket timeout is set (ours: 5 s).
+    A loop around a Redis call whose cancellation is lost that way reads on for ever; the
+    request is still counted (``Task.cancelling()``), so a loop that checks this stops.
+    """
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
 class Background:
     """The process's best-effort tasks, kept until they end."""
 

@@ -154,3 +154,61 @@ async def test_a_stopped_gateway_leaves_no_redis_connection_open(redis, redis_se
     while await clients() > before and time.monotonic() < deadline:
         await asyncio.sleep(0.05)  # the server sees a closed socket within moments
     assert await clients() == before
+
+
+class LostCancelRedis(SwallowingRedis):
+    """The shared client, except that a cancelled XREAD returns an empty reply: what redis-py
+    does on Python 3.11 when the cancellation meets its write's ``asyncio.wait_for`` as the
+    write completes (bot.background.stop_requested)."""
+
+    def __init__(self, real: Any) -> None:
+        super().__init__(real)
+        self.inside = asyncio.Event()
+
+    async def xread(self, *args: Any, **kwargs: Any) -> Any:
+        self.inside.set()
+        try:
+            return await self._real.xread(*args, **kwargs)
+        except asyncio.CancelledError:
+            return []
+
+
+async def test_the_console_hub_stops_when_a_cancel_is_lost_in_redis(gateway_factory) -> None:
+    from bot.appkeys import HUB
+
+    dead = f"http://127.0.0.1:{free_port()}"
+    gw = await gateway_factory(RASA_URL=dead, ACTION_SERVER_URL=dead)
+    hub = gw.app[HUB]
+    hub.redis = lost = LostCancelRedis(hub.redis)
+    await asyncio.wait_for(lost.inside.wait(), 5)  # the read loop's next XREAD is the lossy one
+    await hub.stop()
+    running = [t.get_name() for t in hub._tasks if not t.done()]
+    for task in hub._tasks:  # on the old code the read loop runs on: end it for the teardown
+        task.cancel()
+    assert running == []
+
+
+async def test_the_handoff_stops_its_tracker_events_to_a_rasa_that_never_answers(gateway_factory) -> None:
+    from bot.appkeys import HANDOFF
+
+    arrived = asyncio.Event()
+
+    async def never_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        arrived.set()
+        await reader.read()  # until the gateway hangs up
+        writer.close()
+
+    server = await asyncio.start_server(never_answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        gw = await gateway_factory(RASA_URL=f"http://127.0.0.1:{port}",
+                                   ACTION_SERVER_URL=f"http://127.0.0.1:{free_port()}")
+        handoff = gw.app[HANDOFF]
+        handoff._rasa_event("we-" + "0" * 32, "pause")
+        tasks = list(handoff._background)
+        await asyncio.wait_for(arrived.wait(), 5)
+        await handoff.stop()
+        assert tasks and all(t.done() for t in tasks)
+    finally:
+        server.close()
+        await server.wait_closed()

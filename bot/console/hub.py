@@ -22,6 +22,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot import keys
+from bot.background import stop_requested
 from bot.console.views import ConsoleViews
 from bot.handoff.operators import Operator
 from bot.handoff.service import HandoffService
@@ -29,6 +30,7 @@ from bot.redis_values import stream_batches, stream_entries
 
 log = logging.getLogger(__name__)
 POSITIONS_DEBOUNCE = 0.5  # seconds
+STOP_WAIT_SECONDS = 1.5  # stop(): a guard only; the loops end as soon as they are cancelled
 QUEUE_KINDS = frozenset({"queued", "claimed", "transferred", "returned", "closed", "presence", "priority"})
 
 
@@ -79,9 +81,11 @@ class Hub:
         for t in tasks:
             t.cancel()
         if tasks:
-            # Bounded, and without swallowing our own cancellation: a task stuck in a
-            # blocking Redis read must not hold up shutdown.
-            await asyncio.wait(tasks, timeout=3)
+            # Each loop checks stop_requested(), so a cancellation lost inside redis-py ends it
+            # at its next round; the bound only guards against a loop that forgets to.
+            _, late = await asyncio.wait(tasks, timeout=STOP_WAIT_SECONDS)
+            if late:
+                log.warning("hub tasks still running at stop", extra={"count": len(late)})
 
     # -- sockets -------------------------------------------------------------------
     async def add(self, sock: ConsoleSocket) -> None:
@@ -134,7 +138,7 @@ class Hub:
                 last = newest[0][0].decode()
         except RedisError:
             pass
-        while True:
+        while not stop_requested():
             try:
                 batch = stream_batches(await self.redis.xread({stream: last}, block=1000, count=500))
                 if not batch:
@@ -179,7 +183,7 @@ class Hub:
             return
 
         async def run() -> None:
-            while True:
+            while not stop_requested():
                 self._positions_again = False
                 # People hear of a new place within a second; a burst of queue changes
                 # costs one pass, not one per change.
@@ -200,7 +204,7 @@ class Hub:
         """Heartbeats for open consoles; a periodic refresh of waiting times and positions."""
         period = max(1.0, self.service.presence.grace / 3)
         last_positions = 0.0
-        while True:
+        while not stop_requested():
             try:
                 await asyncio.sleep(period)
                 names = {s.operator.name for s in self.sockets if not s.ws.closed}

@@ -33,6 +33,7 @@ from bot.screening import Level, ScreenResult
 from bot.store import SYSTEM, TO_STAFF, Conversation, ConversationStore, State
 
 log = logging.getLogger(__name__)
+STOP_WAIT_SECONDS = 1.5  # stop(): a guard only; a cancelled tracker event ends at once
 
 def _staff_queued(prio: str, skill: str, reason: str) -> str:
     return wording.staff("staff_queued", level=data.staff_word("level", prio), skill=data.staff_word("skill", skill),
@@ -66,11 +67,16 @@ class HandoffService(OperatorActions):
         self._background: set[asyncio.Task[Any]] = set()
 
     async def stop(self) -> None:
+        """Cancel the tracker events still on their way to Rasa (best effort: one HTTP call each,
+        no loop and no Redis, so each ends at its cancellation) and wait for them to end."""
         tasks = list(self._background)
         for t in tasks:
             t.cancel()
         if tasks:
-            await asyncio.wait(tasks, timeout=3)  # bounded; never swallows our own cancellation
+            # asyncio.wait, not gather: stop() being cancelled itself is never swallowed here.
+            _, late = await asyncio.wait(tasks, timeout=STOP_WAIT_SECONDS)
+            if late:
+                log.warning("handoff tasks still running at stop", extra={"count": len(late)})
 
     # -- the gateway's side (bot.inbound.Handoff) ------------------------------------
     async def request(self, conv: Conversation, *, reason: str, skill: str | None) -> list[Reply]:
