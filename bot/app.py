@@ -161,10 +161,6 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
                                        spool=Spool(settings.spool_dir / "telegram", sealer))
             app[TELEGRAM] = telegram
             await telegram.start()
-            # The one link made after construction: the channel needs the gateway, and the
-            # gateway's erase hook needs the channel (to delete the chat's messages).
-            eraser.telegram_bot = telegram.app.bot
-            eraser.telegram_channel = telegram
         email = None
         if settings.email_enabled:
             from bot.email_channel import EmailChannel

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from bot.store import ConversationStore
 
@@ -32,12 +32,28 @@ class Reply:
 Pusher = Callable[[str, dict[str, Any], list[Reply]], Awaitable[None]]
 
 
+class ChatEraser(Protocol):
+    """A push channel's part of /torles (``bot.reports.erase``): what it still holds for the
+    chat, and the messages it can still delete in the chat itself."""
+
+    def drop_chat(self, chat_id: Any) -> None:
+        """Forget the chat's replies waiting in memory."""
+
+    async def delete_messages(self, chat_id: Any, message_ids: list[int]) -> int:
+        """Delete both sides' messages in the chat; returns how many went."""
+
+
 class Delivery:
-    """Records a message to the person and pushes it to their channel if it pushes."""
+    """Records a message to the person and pushes it to their channel if it pushes.
+
+    Also the registry of the push channels' erasers: a channel registers its pusher and its
+    eraser when it is built, so the erase hook, built before it, reaches it without a link
+    made afterwards."""
 
     def __init__(self, store: ConversationStore) -> None:
         self.store = store
         self.deliverers: dict[str, Pusher] = {}  # channel name -> its pusher (push channels only)
+        self.erasers: dict[str, ChatEraser] = {}  # channel name -> its part of /torles
 
     async def push(self, pid: str, replies: list[Reply], route: dict[str, Any] | None = None) -> None:
         """Hand replies that were decided later to a push channel (web chat pulls them)."""

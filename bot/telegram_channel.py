@@ -29,7 +29,7 @@ from aiohttp import web
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from telegram import Update
-from telegram.error import BadRequest, NetworkError
+from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, TypeHandler
 
 from bot import keys, metrics, texts
@@ -49,6 +49,7 @@ from bot.telegram_updates import inbound as inbound_of
 
 log = logging.getLogger(__name__)
 STOP_WAIT_SECONDS = 1.5  # stop(): how long cancelled work may take to unwind
+DELETE_BATCH = 100  # message ids per deleteMessages call (the Bot API's limit)
 RECENT_IDS = 20_000  # update ids accepted lately: a redelivery in an outage is still known
 
 
@@ -110,6 +111,7 @@ class TelegramChannel:
             claim_idle=settings.telegram_claim_idle, claim_every=settings.telegram_claim_idle / 3,
             before_round=self._before_inbox_round, lease=self.lease, own_first=True, what="inbox")
         gateway.deliverers[CHANNEL] = self.deliver
+        gateway.delivery.erasers[CHANNEL] = self  # /torles: drop_chat, delete_messages
 
     # -- lifecycle ---------------------------------------------------------------
     async def start(self) -> None:
@@ -346,3 +348,17 @@ class TelegramChannel:
     def drop_chat(self, chat_id: Any) -> None:
         """/torles (``bot.reports.erase``): the chat's replies waiting in memory are dropped."""
         self.outbox.drop_chat(chat_id)
+
+    async def delete_messages(self, chat_id: Any, message_ids: list[int]) -> int:
+        """/torles: delete the chat's messages, both sides', up to 100 per ``deleteMessages``
+        call; returns how many went."""
+        done = 0
+        for start in range(0, len(message_ids), DELETE_BATCH):
+            chunk = message_ids[start:start + DELETE_BATCH]
+            try:
+                await self.app.bot.delete_messages(chat_id=chat_id, message_ids=chunk)
+                done += len(chunk)
+            except TelegramError as exc:
+                # Older than 48 h or already gone: nothing more the Bot API allows.
+                log.warning("telegram delete failed", extra={"component": "telegram", "error": type(exc).__name__})
+        return done

@@ -2,7 +2,8 @@
 
 1. Telegram: delete both sides' messages in the private chat (the ids the channel
    kept in ``keys.telegram_ids(pid)`` for 48 h, which is also as long as the Bot
-   API lets a bot delete them), up to 100 per ``deleteMessages`` call.
+   API lets a bot delete them), through the channel's eraser that it registered in
+   ``Delivery.erasers`` when it was built.
 2. Reports already confirmed stay, but their links to this conversation go.
 3. Rasa's tracker and lock for the conversation go; the gateway then deletes its
    own keys (``keys.conversation_keys``), which include these again.
@@ -23,11 +24,11 @@ from redis.asyncio import Redis
 
 from bot import keys
 from bot.crypto import Sealer
+from bot.delivery import Delivery
 from bot.redis_values import stream_entries
 from bot.reports.store import ReportStore
 
 log = logging.getLogger(__name__)
-BATCH = 100
 OUTBOX_PAGE = 500
 OUTBOX_SCAN_MAX = 100_000  # the outbox is trimmed to about this many entries
 
@@ -44,20 +45,20 @@ return id
 
 class Eraser:
     def __init__(self, redis: Redis, reports: ReportStore | None, sealer: Sealer | None = None, *,
-                 mail_outbox: Any = None) -> None:
+                 delivery: Delivery, mail_outbox: Any = None) -> None:
         self.redis = redis
         self.reports = reports
         self.sealer = sealer  # the data key ring: outbox entries are sealed with it
-        self.telegram_bot: Any = None  # telegram.Bot, set once the channel has started
-        self.telegram_channel: Any = None  # bot.telegram_channel.TelegramChannel, likewise
+        # The push channels' erasers (Telegram's registers itself when it is built).
+        self.channels = delivery.erasers
         self.mail_outbox: Any = mail_outbox  # bot.mail_outbox.MailOutbox, when SMTP is configured
         self._mark = redis.register_script(_MARK)
 
     async def __call__(self, pid: str, route: dict[str, Any] | None) -> None:
         if route and route.get("channel") == "telegram":
             dropped = await self._drop_outbox(pid)
-            if self.telegram_channel is not None:
-                self.telegram_channel.drop_chat(route.get("chat_id"))
+            if "telegram" in self.channels:
+                self.channels["telegram"].drop_chat(route.get("chat_id"))
             log.info("erase: outbox entries dropped", extra={"conv": pid, "count": dropped})
         if self.mail_outbox is not None:
             dropped = await self.mail_outbox.drop_conversation(pid)  # reply mails never sent now
@@ -99,18 +100,7 @@ class Eraser:
     async def _telegram(self, pid: str, route: dict[str, Any] | None) -> int:
         raw = await self.redis.lrange(keys.telegram_ids(pid), 0, -1)
         await self.redis.delete(keys.telegram_ids(pid))
-        if not raw or not route or route.get("channel") != "telegram" or self.telegram_bot is None:
+        channel = self.channels.get("telegram")
+        if not raw or not route or route.get("channel") != "telegram" or channel is None:
             return 0
-        ids = sorted({int(i) for i in raw})
-        done = 0
-        from telegram.error import TelegramError
-
-        for start in range(0, len(ids), BATCH):
-            chunk = ids[start:start + BATCH]
-            try:
-                await self.telegram_bot.delete_messages(chat_id=route["chat_id"], message_ids=chunk)
-                done += len(chunk)
-            except TelegramError as exc:
-                # Older than 48 h or already gone: nothing more the Bot API allows.
-                log.warning("telegram delete failed", extra={"conv": pid, "error": type(exc).__name__})
-        return done
+        return await channel.delete_messages(route["chat_id"], sorted({int(i) for i in raw}))

@@ -33,7 +33,7 @@ def build(settings: Settings, redis: Redis, *, delivery: Delivery, guard: Any,
         log.warning("REPORT_ENCRYPTION_KEYS not set: reports are refused", extra={"component": "reports"})
     desk = ReportDesk(store, redis, sealer or Sealer(settings.data_keys), delivery=delivery, guard=guard,
                       mailer=_mailer(store, settings, outbox))
-    return desk, Eraser(redis, store, Sealer(settings.data_keys), mail_outbox=outbox)
+    return desk, Eraser(redis, store, Sealer(settings.data_keys), delivery=delivery, mail_outbox=outbox)
 
 
 def _mailer(store: ReportStore | None, settings: Settings, outbox: MailOutbox | None) -> Any:
