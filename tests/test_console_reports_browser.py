@@ -141,3 +141,35 @@ async def test_report_api_from_the_console_needs_the_csrf_token(
     assert status == 200 and [r["rid"] for r in listed["reports"]] == [created["rid"]]
     status, audit = await laci.call("GET", f"/api/operator/reports/{created['rid']}/audit")
     assert [(e["by"], e["action"]) for e in audit["audit"]] == [("laci", "created")]
+
+
+async def test_the_audit_list_shows_the_export_however_long_the_pdf_takes(
+    browser: Any, gateway_factory: Any, operator_account: Any, console_login: Any, rasa: FakeRasa, monkeypatch: Any,
+) -> None:
+    """The audit list is read again when the export's answer is in, not after a fixed delay:
+    here the PDF takes 2.5 s to make (a loaded machine), longer than the old 1.5 s timer."""
+    import time
+
+    from bot.reports import pdf
+
+    render = pdf.render
+
+    def slow(report: Any) -> bytes:
+        time.sleep(2.5)  # in the export's worker thread (asyncio.to_thread), as the real render
+        return render(report)
+
+    monkeypatch.setattr(pdf, "render", slow)
+    gw = await gateway_factory(**env(rasa))
+    password = await operator_account("zoli")
+    zoli = await console_login(gw.url, "zoli", password)
+    status, _ = await zoli.call("POST", "/api/operator/reports",
+                                {"what": "a szomszéd gyereke egész nap egyedül van", "settlement": "Szeged"})
+    assert status == 201
+    page = await login(browser, gw.url, "zoli", password)
+    await page.goto(f"{gw.url}/console/reports")
+    await page.locator("[data-testid=report-item]").first.click()
+    await page.locator("[data-testid=report-audit]", has_text="zoli").wait_for(timeout=TIMEOUT)
+    async with page.expect_download(timeout=TIMEOUT) as info:
+        await page.click("[data-testid=report-pdf]")
+    assert (await info.value).suggested_filename.endswith(".pdf")
+    await page.locator("[data-testid=report-audit]", has_text="PDF-et exportált").wait_for(timeout=TIMEOUT)

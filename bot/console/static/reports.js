@@ -277,8 +277,33 @@
       $("r-message-state").textContent = w(d.delivered_now ? "console_message_sent_telegram" : "console_message_later");
     });
   });
-  // The export is a plain download; the audit entry it writes shows up a moment later.
-  $("r-pdf").addEventListener("click", () => setTimeout(() => loadAudit().catch(() => {}), 1500));
+  // The export, fetched here rather than followed as a link: the server writes its audit
+  // entry before it answers, so the audit list is read again when the answer is in (a fixed
+  // delay missed the entry whenever the PDF took longer to make).
+  $("r-pdf").addEventListener("click", (ev) => {
+    ev.preventDefault();
+    const rid = current;
+    act(async () => {
+      try { await download($("r-pdf").href); }
+      finally { if (rid === current) await loadAudit(); }
+    });
+  });
+  async function download(url) {
+    const resp = await fetch(url, { credentials: "same-origin" });
+    if (resp.status === 401) { window.location.assign("/console/login"); throw new Error("login"); }
+    if (!resp.ok) {
+      const data = await resp.json().catch(() => ({}));
+      throw new Error(data.error || ("HTTP " + resp.status));
+    }
+    const name = /filename="([^"]+)"/.exec(resp.headers.get("Content-Disposition") || "");
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(await resp.blob());
+    link.download = name ? name[1] : "report.pdf";
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 60000);  // the download has its copy by then
+  }
   $("lookup-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     const code = $("lookup-code").value.trim();
