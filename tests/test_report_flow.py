@@ -276,7 +276,7 @@ async def test_an_addition_typed_in_words_after_the_status_is_kept(gateway_facto
     gw = await gateway_factory(**env(rasa))
     await web_say(http, gw, "websession-add-words-1", "bejelentést szeretnék tenni")
     replies = await web_say(http, gw, "websession-add-words-1", SUBMIT)
-    code = CODE.search(" ".join(r["text"] for r in replies)).group(0)  # type: ignore[union-attr]
+    code = CODE.search(" ".join(r["text"] for r in replies)).group(0)
     store = gw.app[__import__("bot.reports.api", fromlist=["DESK"]).DESK].reports
 
     await web_say(http, gw, "websession-add-words-2", code)
