@@ -114,6 +114,12 @@ _ASKS_WAIT = re.compile(
 )
 
 
+def courtesy_only(text: str) -> bool:
+    """True when the message opens with a thank-you or an "ok" and asks nothing ("Köszönöm,
+    megvárom a munkatársat.", "ok, calling them now"): it needs no reminder of what to do."""
+    return bool(_COURTESY.match(text)) and "?" not in text
+
+
 def asks_wait(text: str) -> bool:
     """True when the message asks how long the wait for an operator is."""
     return bool(_ASKS_WAIT.search(_fold(text)))

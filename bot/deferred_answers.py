@@ -16,7 +16,7 @@ import time
 
 from redis.exceptions import RedisError
 
-from bot import keys, metrics, texts
+from bot import asking, keys, metrics, texts
 from bot.conversation_lock import ConversationLocks
 from bot.delivery import Delivery, Reply
 from bot.rasa_client import BotMessage, RasaBusy, RasaUnavailable
@@ -142,6 +142,7 @@ class DeferredAnswers:
                     if answer is not None and self._bot_answers(conv):
                         if answer[0]:
                             replies = await self.replies.use_answer(conv, answer[0], item.distress, answer[1])
+                            replies += await self._report_form(conv, item, answer[0])
                         else:
                             replies = await self.replies.say(conv, [self.replies.unavailable(conv.voice)])
                     if await self.store.deferred.drop(pid) == 0:
@@ -159,6 +160,15 @@ class DeferredAnswers:
             renew.cancel()
             if self._drainers.get(pid) is asyncio.current_task():
                 self._drainers.pop(pid, None)
+
+    async def _report_form(self, conv: Conversation, item: Deferred, answer: list[BotMessage]) -> list[Reply]:
+        """"Ezt névtelenül szeretném bejelenteni" waited for Rasa: after its answer, the report
+        form, as when it is answered at once (bot.state_router step 7); a message that told of a
+        worry (``distress``) is kept as the form's "what happened"."""
+        if not asking.wants_to_report(item.text) or asking.report_form_open(
+                [payload for m in answer for _, payload in m.buttons]):
+            return []
+        return await self.relay.open_report(conv, item.text if item.distress else None)
 
     async def _keep_claim(self, pid: str) -> None:
         """Renew the claim on a conversation's deferred messages while they are worked on."""

@@ -205,6 +205,11 @@ class StateRouter:
             self.deferred.answer_late(conv.pid, slow.task, distress, slow.slot_change)
             return replies + await say(conv, [Reply(texts.text("bot_busy", voice))])
         replies += answer
+        # 6a. A child is missing (said earlier in this conversation): a later answer that does
+        # not say so keeps "112 at once, 116 000" (issue 12: "what else can I do?").
+        if ("missing_child" in risk.categories and "missing_child" not in result.categories
+                and not any("112" in r.text for r in answer) and not asking.courtesy_only(text)):
+            replies += await say(conv, [Reply(texts.text("missing_child_again", voice))])
         # 7. "Ezt névtelenül szeretném bejelenteni": the answer above (where to turn, the queue)
         # and the report form too, unless it is open already; a message that tells of a worry
         # is kept as the form's "what happened" (issue 12: a report is never lost).
