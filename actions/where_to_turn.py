@@ -110,3 +110,20 @@ class ActionWhereToTurn(Action):
                 dispatcher.utter_message(text=message(k, "ask_settlement", lang, persona))
                 events.append(SlotSet("awaiting_settlement", True))
         return events
+
+
+class ActionAskHelp(Action):
+    """"Hová fordulhatok ezzel?", "what else can I do?": the services of the problem already
+    told (the ``problem`` slot), not "tell me what happened" once more; with none told yet,
+    the invitation to tell it (utter_ask_help)."""
+
+    def name(self) -> str:
+        return "action_ask_help"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[dict[str, Any]]:
+        k = await STORE.get()
+        if tracker.get_slot("problem") in k.routing:
+            return await ActionWhereToTurn().answer(dispatcher, tracker, None)
+        dispatcher.utter_message(response="utter_ask_help")
+        return []
