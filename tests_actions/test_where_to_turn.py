@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import make_tracker, payloads, slot_events, texts
 
-from actions.where_to_turn import ActionWhereToTurn
+from actions.where_to_turn import ActionAskHelp, ActionWhereToTurn
 
 pytestmark = pytest.mark.anyio  # async tests on asyncio (conftest.anyio_backend)
 
@@ -62,3 +62,25 @@ async def test_without_a_problem_it_asks_what_it_is_about(run_action, slots: dic
     result = await run_action(ActionWhereToTurn(), make_tracker(intent="ask_help", text="hova fordulhatok?",
                                                                 slots=slots))
     assert want in texts(result) and "112" in texts(result)
+
+
+async def test_where_to_turn_asked_again_names_the_services_of_the_problem_told(run_action) -> None:
+    """Issue 12: "Hová fordulhatok ezzel?" after a disclosure (queued) names the services."""
+    tracker = make_tracker(intent="ask_help", text="Hová fordulhatok ezzel?",
+                           slots={"problem": "physical_abuse", "persona": "adult"})
+    body = texts(await run_action(ActionAskHelp(), tracker))
+    assert "gyermekjóléti" in body and "112" in body
+
+
+async def test_help_asked_with_no_problem_told_asks_what_happened(run_action) -> None:
+    result = await run_action(ActionAskHelp(), make_tracker(intent="ask_help", text="segítség"))
+    assert [m.get("response") for m in result["messages"]] == ["utter_ask_help"]
+
+
+async def test_a_professional_is_told_of_the_duty_to_signal(run_action) -> None:
+    """Issue 12: the Child Protection Act's duty (Gyvt. 17. §) in the professional's answer."""
+    for lang, duty, service in (("hu", "kötelesek jelezni", "család- és gyermekjóléti szolgálat"),
+                                ("en", "obliged to report", "family and child welfare service")):
+        tracker = make_tracker(intent="where_physical_abuse", slots={"persona": "professional", "language": lang})
+        body = texts(await run_action(ActionWhereToTurn(), tracker))
+        assert duty in body and service in body, body
