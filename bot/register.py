@@ -56,6 +56,10 @@ _PROFESSION_SELF = re.compile(
     r"osztalyfonok|igazgato|tanito|nevelo|apolo|rendor|szakember)\w{0,3} vagyok|"
     r"\w*(pedagogus|tanar|orvos|pszichologus|vedono|ovono|csaladsegito|szocialis munkas|osztalyfonok|szakember)"
     r"\w{0,2}kent)\b"
+    # in English: "I'm a teacher", "as a GP", "I work as a school nurse", "I teach"
+    r"|\b(i m|i am|im|as a|as an|i work as an?)( \w+){0,2} (teacher|doctor|gp|nurse|paediatrician|pediatrician|"
+    r"health visitor|social worker|psychologist|counsellor|counselor|headteacher|head teacher|principal)s?\b"
+    r"|\bi teach\b"
 )
 # A child's own words: they win over everything ("12 éves vagyok", "anyu", "a suliban").
 _CHILD = re.compile(

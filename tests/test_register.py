@@ -54,6 +54,20 @@ def test_professions_in_compounds_are_professionals(text: str) -> None:
     assert register.persona(text, register.detect(text)) == "professional"
 
 
+@pytest.mark.parametrize("text", ["I'm a teacher in Budapest. Do I have a legal duty to report?",
+                                  "I teach English at a primary school in Pécs", "as a GP, am I obliged to report?",
+                                  "I work as a school nurse", "I am a health visitor"])
+def test_professions_said_in_english_are_professionals(text: str) -> None:
+    """Issue 12: an English-speaking teacher or doctor is told of the duty to signal (the
+    professional's where-to-turn answer), as a Hungarian one is."""
+    assert register.persona(text, register.detect(text)) == "professional"
+
+
+@pytest.mark.parametrize("text", ["my teacher hits me", "I am scared", "I am a mother of two"])
+def test_a_profession_named_of_someone_else_is_not_the_writers(text: str) -> None:
+    assert register.persona(text, register.detect(text)) != "professional"
+
+
 def test_a_sibling_alone_still_reads_as_a_child() -> None:
     assert register.detect("a hugom mindig sir") == register.INFORMAL
 
