@@ -29,6 +29,15 @@ FLOOR = [
     "flow_followup_code_not_ours_then_report_again",  # a code not ours answered kindly; "újra jelezhetek?"
     "flow_first_message_asks_to_report",         # asked to report at once: the form opens, a code (issue 12)
     "flow_en_asks_to_report_in_chat",            # the same in English
+    "flow_gp_duty_to_signal",                    # a professional is told of the duty to signal (Gyvt. 17. §)
+    "flow_en_teacher_obliged",                   # the same in English ("I'm a teacher": a professional)
+    "flow_child_lonely_offers_person",           # loneliness, leaving home: kind words and a person
+    "flow_en_alone_offers_person",               # the same in English
+    "flow_queued_grandma_where_to_turn",         # "hová fordulhatok ezzel?" while queued names the services
+    "flow_missing_son_what_else",                # later answers about a missing child keep 112 at once
+    "flow_en_shelter_secret_cost",               # shelter secrecy, cost and travel in English
+    "flow_near_miss_questions",                  # "What does this service do?" answered
+    "flow_near_miss_teen_son",                   # "nem boldogulok a kamasz fiammal": the family welfare service
 ]
 
 
