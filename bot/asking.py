@@ -114,10 +114,17 @@ _ASKS_WAIT = re.compile(
 )
 
 
+_THANKS = re.compile(r"\b(koszonom|koszi|kosz|thanks?|thank you|thx|ertem|rendben|ok|oke|okay|"
+                     r"megvarom|varok|i'?ll wait|waiting)\b")
+
+
 def courtesy_only(text: str) -> bool:
-    """True when the message opens with a thank-you or an "ok" and asks nothing ("Köszönöm,
-    megvárom a munkatársat.", "ok, calling them now"): it needs no reminder of what to do."""
-    return bool(_COURTESY.match(text)) and "?" not in text
+    """True when the message thanks, agrees or says it will wait and asks nothing ("Köszönöm,
+    megvárom a munkatársat.", "Értem, köszönöm.", "ok, calling them now"): it needs no
+    reminder of what to do."""
+    folded = _fold(text)
+    return "?" not in text and (bool(_COURTESY.match(text)) or (
+        bool(_THANKS.search(folded)) and len(folded.split()) <= 6))
 
 
 def asks_wait(text: str) -> bool:

@@ -113,5 +113,7 @@ async def test_later_answers_about_a_missing_child_keep_112(gateway_factory, htt
 def test_a_courtesy_alone_is_not_a_question() -> None:
     assert asking.courtesy_only("Köszönöm, megvárom a munkatársat.")
     assert asking.courtesy_only("ok, calling them now")
+    assert asking.courtesy_only("Értem, köszönöm.")
+    assert asking.courtesy_only("Jó, várok.")
     assert not asking.courtesy_only("Köszönöm. Mit tehetek még?")
     assert not asking.courtesy_only("Mit tehetek még?")
