@@ -79,8 +79,9 @@ async def test_help_asked_with_no_problem_told_asks_what_happened(run_action) ->
 
 async def test_a_professional_is_told_of_the_duty_to_signal(run_action) -> None:
     """Issue 12: the Child Protection Act's duty (Gyvt. 17. §) in the professional's answer."""
-    for lang, duty, service in (("hu", "kötelesek jelezni", "család- és gyermekjóléti szolgálat"),
-                                ("en", "obliged to report", "family and child welfare service")):
-        tracker = make_tracker(intent="where_physical_abuse", slots={"persona": "professional", "language": lang})
-        body = texts(await run_action(ActionWhereToTurn(), tracker))
-        assert duty in body and service in body, body
+    for intent in ("where_physical_abuse", "where_neglect", "where_professional_stuck"):
+        for lang, duty, service in (("hu", "kötelesek jelezni", "család- és gyermekjóléti szolgálat"),
+                                    ("en", "obliged to report", "family and child welfare service")):
+            tracker = make_tracker(intent=intent, slots={"persona": "professional", "language": lang})
+            body = texts(await run_action(ActionWhereToTurn(), tracker))
+            assert duty in body and service in body, (intent, body)
