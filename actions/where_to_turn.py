@@ -17,7 +17,7 @@ from rasa_sdk.types import DomainDict
 from knowledge import Knowledge
 
 from .common import STORE, format_offices, language, latest_intent, message, persona_buttons, standard_buttons
-from .persona import infer_persona
+from .persona import infer_persona, message_metadata
 
 
 def service_line(k: Knowledge, route: dict[str, Any], lang: str) -> str:
@@ -114,8 +114,9 @@ class ActionWhereToTurn(Action):
 
 class ActionAskHelp(Action):
     """"Hová fordulhatok ezzel?", "what else can I do?": the services of the problem already
-    told (the ``problem`` slot), not "tell me what happened" once more; with none told yet,
-    the invitation to tell it (utter_ask_help)."""
+    told (the ``problem`` slot, else the gateway's screen categories in the message metadata,
+    ``topics``), not "tell me what happened" once more; with none told, the invitation to tell
+    it (utter_ask_help)."""
 
     def name(self) -> str:
         return "action_ask_help"
@@ -125,5 +126,10 @@ class ActionAskHelp(Action):
         k = await STORE.get()
         if tracker.get_slot("problem") in k.routing:
             return await ActionWhereToTurn().answer(dispatcher, tracker, None)
+        # No problem named by NLU yet, but the gateway's screen heard one (metadata ``topics``).
+        topics = message_metadata(tracker).get("topics") or []
+        problem = k.problem_for_screen([t for t in topics if isinstance(t, str)])
+        if problem:
+            return await ActionWhereToTurn().answer(dispatcher, tracker, k.routing[problem]["intent"])
         dispatcher.utter_message(response="utter_ask_help")
         return []

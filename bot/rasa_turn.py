@@ -41,10 +41,15 @@ def rasa_metadata(conv: Conversation) -> tuple[dict[str, Any], bool]:
     persona the gateway heard (bot.register) goes with every message, since NLU may have set
     the slot otherwise in between, and the gateway's register is the one the person hears.
     ``queued``: the danger level while the chat waits for an operator (the report form is short
-    then: an operator is on the way and asks the rest, actions/report_form.py)."""
+    then: an operator is on the way and asks the rest, actions/report_form.py). ``topics``: the
+    conversation's danger-screen categories (actions/where_to_turn.py ``action_ask_help``)."""
     meta: dict[str, Any] = {"language": conv.language, "channel": conv.channel}
     if conv.state == State.QUEUED:
         meta["queued"] = conv.risk.level.value
+    if conv.risk.categories:
+        # what the screen heard so far (no text): "hová fordulhatok ezzel?" after a disclosure
+        # NLU did not name is answered with that problem's services (actions/where_to_turn.py)
+        meta["topics"] = list(conv.risk.categories)
     slots: dict[str, str] = {}
     if conv.persona:
         meta["persona"] = conv.persona  # the actions' own reading (actions/persona.py)

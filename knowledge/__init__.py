@@ -32,7 +32,7 @@ SERVICE_KEYS = {"name", "what", "when", "procedure", "contacts", "local", "via",
                 "facts_source", "facts_date", "aliases"}
 CONTACT_KEYS = {"kind", "value", "note", "source", "date", "beside"}
 ROUTING_KEYS = {"intent", "local", "services", "child", "adult", "professional",
-                "what_happens", "danger_now"}
+                "what_happens", "danger_now", "screen"}
 ROUTE_SERVICE_KEYS = {"id", "why"}
 OFFICE_KEYS = set(OFFICE_FIELDS) | {"sample"}
 
@@ -97,6 +97,15 @@ class Knowledge:
         for key, entry in self.routing.items():
             if entry.get("intent") == intent:
                 return key
+        return None
+
+    def problem_for_screen(self, categories: list[str]) -> str | None:
+        """The routing key of the first danger-screen category (bot/safety/lexicon.yml) that a
+        problem lists under `screen`, if any: what the person told, when NLU named no problem."""
+        for category in categories:
+            for key, entry in self.routing.items():
+                if category in (entry.get("screen") or []):
+                    return key
         return None
 
     def directory_phones(self) -> set[str]:

@@ -139,3 +139,15 @@ def test_a_formal_imperative_is_an_adult() -> None:
     assert register.detect("apukám megint kiabál") == register.INFORMAL  # a child's own dad stays a child's
     assert register.detect("a barátnőmet az anyukája nem engedi enni") == register.INFORMAL
 
+
+def test_the_screens_topics_ride_the_message_metadata() -> None:
+    """Issue 12: the conversation's danger-screen categories (never its text) go to Rasa as
+    ``metadata.topics``, so "hová fordulhatok ezzel?" after a disclosure NLU did not name is
+    answered with that problem's services (actions/where_to_turn.py ``action_ask_help``)."""
+    from bot.rasa_turn import rasa_metadata
+    from bot.screening import Level, RiskState
+    from bot.store import Conversation
+
+    conv = Conversation(pid="p", channel="web", risk=RiskState(level=Level.HIGH, categories=["physical_abuse"]))
+    assert rasa_metadata(conv)[0]["topics"] == ["physical_abuse"]
+    assert "topics" not in rasa_metadata(Conversation(pid="p", channel="web"))[0]

@@ -72,6 +72,15 @@ async def test_where_to_turn_asked_again_names_the_services_of_the_problem_told(
     assert "gyermekjóléti" in body and "112" in body
 
 
+async def test_where_to_turn_asked_after_a_disclosure_nlu_missed_uses_the_screen(run_action) -> None:
+    """The gateway's screen heard neglect (metadata ``topics``); NLU named no problem."""
+    tracker = make_tracker(intent="ask_help", text="Hová fordulhatok ezzel?", slots={"persona": "adult"},
+                           metadata={"topics": ["suicide_self_harm", "neglect"]})
+    result = await run_action(ActionAskHelp(), tracker)
+    assert "gyermekjóléti" in texts(result)
+    assert slot_events(result, "problem") == ["neglect"]
+
+
 async def test_help_asked_with_no_problem_told_asks_what_happened(run_action) -> None:
     result = await run_action(ActionAskHelp(), make_tracker(intent="ask_help", text="segítség"))
     assert [m.get("response") for m in result["messages"]] == ["utter_ask_help"]
