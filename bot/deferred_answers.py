@@ -21,7 +21,7 @@ from bot.conversation_lock import ConversationLocks
 from bot.delivery import Delivery, Reply
 from bot.rasa_client import BotMessage, RasaBusy, RasaUnavailable
 from bot.rasa_turn import RasaRelay
-from bot.store import Conversation, State
+from bot.store import Conversation, Deferred, State
 
 log = logging.getLogger(__name__)
 
