@@ -8,12 +8,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.safety.classifier.features import BITS, pair_feature, window_texts, windows, word_features, words
+from bot.safety.classifier.features import (
+    BITS,
+    pair_feature,
+    sentence_texts,
+    sentences,
+    window_texts,
+    windows,
+    word_features,
+    words,
+)
 from bot.safety.classifier.recipe import (
     DATA,
     DISTRESS_CUES,
     DISTRESS_POSITIVE_GROUPS,
     DISTRESS_WINDOWS_PER_POST,
+    HALF_SEED,
     HELD_OUT,
     NLU,
     NOT_TRAINING,
@@ -22,24 +32,42 @@ from bot.safety.classifier.recipe import (
     REAL_BUDGET,
     REDDIT_UNIT,
     SEALED,
+    SEALED_HALF,
     SEALED_TRAINING,
     SEED,
+    SENTENCE_UNITS,
     SPLIT_LONG_NEGATIVES,
     SUPPORT_NEGATIVE_GROUPS,
     SUPPORT_UNIT,
 )
 
 
-def load_rows(paths: Iterable[Path]) -> list[tuple[str, str, str]]:
-    """(level, category, text) rows of the eval TSV files."""
+def load_rows(paths: Iterable[Path], halves: dict[str, str] | None = None) -> list[tuple[str, str, str]]:
+    """(level, category, text) rows of the eval TSV files; of a set named in ``halves`` only that
+    half (``half``)."""
     rows = []
     for path in paths:
+        got = []
         for line in Path(path).read_text(encoding="utf-8").splitlines():
             if not line.strip() or line.startswith("#"):
                 continue
             level, category, text = line.split("\t", 2)
-            rows.append((level, category, text))
+            got.append((level, category, text))
+        which = (halves or {}).get(set_name(path))
+        rows += half(got, which) if which else got
     return rows
+
+
+def half(rows: list[tuple[str, str, str]], which: str, seed: int = HALF_SEED) -> list[tuple[str, str, str]]:
+    """One half of a set's rows, drawn per wanted level with a fixed seed: the same halves as
+    ``bench/safety_sealed.py --half dev|held``."""
+    keep: set[int] = set()
+    for level in ("none", "concern", "high", "immediate"):
+        idx = [i for i, row in enumerate(rows) if row[0] == level]
+        random.Random(f"{seed}:{level}").shuffle(idx)
+        cut = (len(idx) + 1) // 2
+        keep.update(idx[:cut] if which == "dev" else idx[cut:])
+    return [row for i, row in enumerate(rows) if i in keep]
 
 
 def default_paths() -> list[Path]:
@@ -87,7 +115,7 @@ def ordinary_digest(texts: list[str]) -> str:
 
 def training_rows(paths: list[Path], ordinary: bool = True) -> list[tuple[str, str, str]]:
     """The eval rows of ``paths`` plus, as negatives, the ordinary chat examples."""
-    rows = load_rows(paths)
+    rows = load_rows(paths, SEALED_HALF)
     if ordinary:
         rows += [("none", ORDINARY, t) for t in ordinary_texts()]
     return rows
@@ -126,7 +154,7 @@ def real_negatives(lexicon, seed: int = SEED, budget: dict[str, int] | None = No
             if lexicon.screen(r.text).level >= Level.HIGH:  # maybe real danger: never taught as harmless
                 dropped += 1
                 continue
-            wins = window_texts(r.text)
+            wins = window_texts(r.text) + (sentence_texts(r.text) if SENTENCE_UNITS else [])
             out.extend(wins)
             kept += 1
             counts.setdefault(f"{name}:windows", 0)
@@ -154,6 +182,11 @@ def distress_positives(seed: int = SEED) -> tuple[list[str], dict]:
         kept = [w for n, _k, w in sorted(scored, key=lambda x: x[:2], reverse=True)[:DISTRESS_WINDOWS_PER_POST] if n]
         out.extend(r.text[w.start : w.end] for w in kept)
         counts[r.group] = counts.get(r.group, 0) + len(kept)
+        if SENTENCE_UNITS:  # the clauses of a kept window that name dying or a method, alone
+            sens = [t[s.start : s.end] for t in (r.text[w.start : w.end] for w in kept) for s in sentences(t)
+                    if DISTRESS_CUES.intersection(s.words)]
+            out.extend(sens)
+            counts["sentences"] = counts.get("sentences", 0) + len(sens)
     counts["posts"] = len(rows)
     return out, counts
 
@@ -176,7 +209,7 @@ def support_negatives(lexicon, seed: int = SEED) -> tuple[list[str], dict]:
             counts["left_out_lexicon_high"] += 1
             continue
         counts["posts"] += 1
-        for w in windows(r.text):
+        for w in windows(r.text) + (sentences(r.text) if SENTENCE_UNITS else []):
             if DISTRESS_CUES.intersection(w.words):
                 counts["windows_left_out_cues"] += 1
                 continue
@@ -230,7 +263,10 @@ def build(paths: list[Path], ordinary: bool = True, real: bool = True, verbose: 
         # A harmless row is scored by its most worrying window, so each window is a negative
         # (SPLIT_LONG_NEGATIVES); a danger row stays whole: which window holds the danger is unknown.
         wins = window_texts(t) if SPLIT_LONG_NEGATIVES and not is_danger(level) else []
-        for unit in wins if len(wins) > 1 else [t]:
+        units = wins if len(wins) > 1 else [t]
+        if SENTENCE_UNITS and not is_danger(level):  # and each of its clauses alone (SENTENCE_UNITS)
+            units = units + sentence_texts(t)
+        for unit in units:
             texts.append(unit)
             unit_rows.append(i)
     real_counts: dict = {}
@@ -275,7 +311,7 @@ def build(paths: list[Path], ordinary: bool = True, real: bool = True, verbose: 
 def row_groups(paths: list[Path], n_rows: int) -> list[str]:
     """The eval set of each project row; the ordinary chat rows after them are dealt out over the
     sets in turn, so each fold of the grouped CV also holds out a share of ordinary chat."""
-    names = [set_name(p) for p in paths for _r in load_rows([p])]
+    names = [set_name(p) for p in paths for _r in load_rows([p], SEALED_HALF)]
     sets = [set_name(p) for p in paths] or ["all"]
     return names + [sets[k % len(sets)] for k in range(n_rows - len(names))]
 

@@ -17,7 +17,7 @@ from array import array
 from pathlib import Path
 
 from bot.safety.classifier.data import Data, build, default_paths, is_danger, is_now, ordinary_digest
-from bot.safety.classifier.features import BITS, FORMAT, NGRAMS, WINDOW_WORDS, long_adjusted
+from bot.safety.classifier.features import BITS, FORMAT, NGRAMS, WINDOW_WORDS
 from bot.safety.classifier.inference import DEFAULT_PATH, NOW_PATH, Classifier
 from bot.safety.classifier.recipe import (
     C_REG,
@@ -27,6 +27,7 @@ from bot.safety.classifier.recipe import (
     DISTRESS_WINDOWS_PER_POST,
     ENGLISH_POST_WEIGHT,
     FOLDS,
+    HALF_SEED,
     HELD_OUT,
     HIGH_TO_NOW_MAX,
     LONG_SHIFT,
@@ -43,7 +44,10 @@ from bot.safety.classifier.recipe import (
     REAL_TO_NOW_MAX,
     REDDIT_TO_HIGH_MAX,
     SEALED,
+    SEALED_HALF,
     SEED,
+    SENTENCE_SHIFT,
+    SENTENCE_UNITS,
     SPLIT_LONG_NEGATIVES,
     SUPPORT_NEGATIVE_GROUPS,
     SUPPORT_WEIGHT,
@@ -63,7 +67,7 @@ from bot.safety.classifier.training import (
     cross_validate,
     figures,
     held_out_figures,
-    row_windows,
+    scores,
     set_thresholds,
 )
 
@@ -125,12 +129,12 @@ def train(paths: list[Path], out: Path = DEFAULT_PATH, verbose: bool = True, ord
     t0 = time.perf_counter()
     data = data or build(paths, ordinary, real, verbose)
     cv = cv or cross_validate(data)
-    probs = cv.danger
     x = _design(data.counts, data.totals, data.idf)
     b, w = _export(_fit(x, _labels(data, is_danger), sample_weight=_unit_weights(data)), data.idf)
     clf = Classifier(b, w, 1.0, 1.0)
-    th = set_thresholds(data, probs, clf)
+    th = set_thresholds(data, cv, clf)
     clf.t_high, clf.t_concern, clf.long_shift = th["t_high"], th["t_concern"], th["long_shift"]
+    clf.sentence_shift = th["sentence_shift"]
     training = {"sources": _sources(paths, data, ordinary), "seed": SEED, "folds": FOLDS, "C": C_REG,
                 "solver": "liblinear, dual", "project_negative_weight": PROJECT_NEGATIVE_WEIGHT,
                 "english_post_weight": ENGLISH_POST_WEIGHT, "distress_weight": DISTRESS_WEIGHT,
@@ -143,15 +147,21 @@ def train(paths: list[Path], out: Path = DEFAULT_PATH, verbose: bool = True, ord
                           "NONE_TO_CONCERN_MAX": NONE_TO_CONCERN_MAX, "ORDINARY_TO_HIGH_MAX": ORDINARY_TO_HIGH_MAX,
                           "how": "each threshold is the lowest value meeting every rule; t_high = max of "
                                  "thresholds_by_rule, every score of a message of several windows lowered by "
-                                 "long_shift (logit) first", "LONG_SHIFT": LONG_SHIFT},
+                                 "long_shift (logit) first, a sentence alone by sentence_shift too",
+                          "LONG_SHIFT": LONG_SHIFT,
+                          "SENTENCE_UNITS": SENTENCE_UNITS, "SENTENCE_SHIFT": SENTENCE_SHIFT},
+                "halves_trained": {k: f"{v} (seed {HALF_SEED}, bench/safety_sealed.py --half)"
+                                   for k, v in SEALED_HALF.items()},
                 "thresholds_by_rule": th["rules"], "cv": th["cv"],
                 "real_tune_added_by_classifier": th["real_tune_added_by_classifier"],
                 "held_out_measured": held_out_figures(clf) if real else {},
                 "check": _check(clf)}
     model = _save(out, "bot/safety/classifier/: hashed char_wb 2-5-grams + words + word pairs, tf-idf, "
                        "LogisticRegression (balanced); danger = high|immediate; scored per window (max), a message of "
-                       "several windows lowered by long_shift (logit)",
+                       "several windows lowered by long_shift (logit); each clause alone too, lowered by "
+                       "sentence_shift",
                   {"t_high": th["t_high"], "t_concern": th["t_concern"], "long_shift": th["long_shift"],
+                   "sentence_shift": th["sentence_shift"],
                    "training": training}, b, w)
     if verbose:
         print(json.dumps({k: v for k, v in training.items() if k not in ("sources",)}, indent=1, ensure_ascii=False))
@@ -185,9 +195,10 @@ def train_now(paths: list[Path], out: Path = NOW_PATH, verbose: bool = True, dat
 
     idx = np.arange(len(data.texts))
     clf = _fit_now(x, _labels(data, is_now), _danger_units(data), idx, data.idf)
+    clf.sentence_shift = danger.sentence_shift  # scored on the danger model's units
     high = [q for q, r in zip(cv.now, data.rows) if r[0] == "high"]
     none = [i for i, r in enumerate(data.rows) if r[0] == "none" and r[1] != ORDINARY]
-    p_danger = [long_adjusted(p, n, danger.long_shift) for p, n in zip(cv.danger, row_windows(data))]
+    p_danger = scores(cv.parts, danger.long_shift, danger.sentence_shift)
     raised = [cv.now[i] for i in none if combine_level(data.lex_levels[i], p_danger[i], data.lex_suppressed[i],
                                                        danger.t_high, danger.t_concern) == "high"]
     now = [q for q, r in zip(cv.now, data.rows) if r[0] == "immediate"]
@@ -223,7 +234,8 @@ def train_now(paths: list[Path], out: Path = NOW_PATH, verbose: bool = True, dat
                 "check": [[t, round(clf.joint(t, danger)[0], 4)] for t, _p in _check(danger)]}
     model = _save(out, "bot/safety/classifier/ train_now: immediate vs high among danger text; per window "
                        "P(danger) x P(immediate | danger) with classifier.json; lifts a high message to immediate",
-                  {"t_high": t_now, "t_concern": t_now, "given_danger": True, "training": training}, *_weights(clf))
+                  {"t_high": t_now, "t_concern": t_now, "given_danger": True, "sentence_shift": clf.sentence_shift,
+                   "training": training}, *_weights(clf))
     if verbose:
         print(json.dumps({k: training[k] for k in ("thresholds_by_rule", "cv", "held_out_measured")}, indent=1))
         print(f"{time.perf_counter() - t0:.0f} s")
@@ -247,5 +259,5 @@ def main(argv: list[str]) -> int:
         return 0
     x = _design(data.counts, data.totals, data.idf)
     b, w = _export(_fit(x, _labels(data, is_danger), sample_weight=_unit_weights(data)), data.idf)
-    print(json.dumps(set_thresholds(data, cv.danger, Classifier(b, w, 1.0, 1.0)), indent=1))
+    print(json.dumps(set_thresholds(data, cv, Classifier(b, w, 1.0, 1.0)), indent=1))
     return 0

@@ -53,31 +53,67 @@ class Window(NamedTuple):
     words: list[str]
 
 
-_last_windows: list[tuple[str, int, list[Window]]] = []  # the last message's windows (see _windows)
+_last_windows: list[tuple[str, int, list[Window], list[Window]]] = []  # the last message's units (see _units)
 
 
 def _windows(text: str, max_words: int) -> list[Window]:
     """``windows``, remembered for the last message: the screen scores one message with the danger
     model and then, when it is high, with the urgency model; its windows are cut once."""
+    return _units(text, max_words)[0]
+
+
+def _units(text: str, max_words: int) -> tuple[list[Window], list[Window]]:
+    """(``windows``, ``sentences``) of a message, remembered for the last message."""
     last = next(iter(_last_windows), None)  # never an IndexError if another thread just replaced it
     if last is not None and last[1] == max_words and last[0] == text:
-        return last[2]
-    got = windows(text, max_words)
-    _last_windows[:] = [(text, max_words, got)]
+        return last[2], last[3]
+    cl = clauses(text)
+    got = _cut(cl, max_words), _sentences(cl, max_words)
+    _last_windows[:] = [(text, max_words, *got)]
     return got
+
+
+def clauses(text: str) -> list[Window]:
+    """The clauses of a message (cut at the normaliser's clause breaks: . ! ? ; and new lines)."""
+    out: list[Window] = []
+    pos = 0
+    for m in _CLAUSE_BREAK.finditer(text + "\n"):
+        ws = words(text[pos : m.start()])
+        if ws:
+            out.append(Window(pos, m.start(), ws))
+        pos = m.end()
+    return out
+
+
+def _sentences(cl: list[Window], max_words: int) -> list[Window]:
+    """The single clauses scored on their own (issue 13, session 9): a danger sentence is diluted in
+    its window of up to ``max_words`` words ("I plan on ending it all tonight." 0.97 alone, 0.8 in
+    its window). None for a message of one clause (its window is the clause); a clause longer than
+    ``max_words`` is already scored in pieces by ``windows``."""
+    if len(cl) < 2:
+        return []
+    return [c for c in cl if len(c.words) <= max_words]
+
+
+def sentences(text: str, max_words: int = WINDOW_WORDS) -> list[Window]:
+    """The sentence units of a message (see ``_sentences``)."""
+    return _sentences(clauses(text), max_words)
+
+
+def sentence_texts(text: str, max_words: int = WINDOW_WORDS) -> list[str]:
+    """The text of each sentence unit (training: the same units as inference)."""
+    return [text[w.start : w.end] for w in sentences(text, max_words)]
 
 
 def windows(text: str, max_words: int = WINDOW_WORDS) -> list[Window]:
     """The windows a message is scored on: from each clause, as many following clauses as fit in
     ``max_words`` words (a longer clause is cut into overlapping pieces). A message of at most
     ``max_words`` words is one window, the whole message."""
-    clauses: list[tuple[int, int, list[str]]] = []
-    pos = 0
-    for m in _CLAUSE_BREAK.finditer(text + "\n"):
-        ws = words(text[pos : m.start()])
-        if ws:
-            clauses.append((pos, m.start(), ws))
-        pos = m.end()
+    return _cut(clauses(text), max_words)
+
+
+def _cut(cl: list[Window], max_words: int) -> list[Window]:
+    clauses = cl
     if not clauses:
         return []
     if sum(len(c[2]) for c in clauses) <= max_words:
@@ -114,11 +150,18 @@ def _sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
+def shifted(p: float, shift: float) -> float:
+    """``p`` with its logit lowered by ``shift``."""
+    if not shift or p <= 0.0:
+        return p
+    p = min(p, 1.0 - 1e-12)
+    return _sigmoid(math.log(p / (1.0 - p)) - shift)
+
+
 def long_adjusted(p: float, n_windows: int, shift: float) -> float:
     """The score of a message of ``n_windows`` windows whose best window scores ``p``: a message of
     several windows has several chances to reach the threshold by luck, so its logit is lowered
     by ``shift`` (set in training on real long text; 0 for a one-window message)."""
-    if n_windows <= 1 or not shift or p <= 0.0:
+    if n_windows <= 1:
         return p
-    p = min(p, 1.0 - 1e-12)
-    return _sigmoid(math.log(p / (1.0 - p)) - shift)
+    return shifted(p, shift)

@@ -17,15 +17,35 @@ from bot.safety.classifier.features import (
     NGRAMS,
     WINDOW_WORDS,
     _sigmoid,
-    _windows,
+    _units,
     long_adjusted,
     pair_feature,
+    shifted,
     word_features,
 )
 
 DEFAULT_PATH = Path(__file__).parent.with_name("classifier.json")
 NOW_PATH = Path(__file__).parent.with_name("classifier_now.json")  # the urgency model (see train_now)
 _WORD_CACHE_LIMIT = 100_000
+
+
+Unit = tuple[float, int, int]  # (probability, start, end) of a window or sentence in the text
+
+
+def combine_parts(win: Unit, n_windows: int, sen: Unit, long_shift: float, sentence_shift: float | None) -> Unit:
+    """A message's score from its raw best window and best sentence (``Classifier.raw``): a message
+    of several windows lowered by ``long_shift``, a sentence by ``sentence_shift`` as well (None:
+    sentences not scored)."""
+    top = win
+    if long_shift and n_windows > 1:
+        top = (long_adjusted(win[0], n_windows, long_shift), win[1], win[2])
+    if sentence_shift is not None and sen[0] > 0.0:
+        p = shifted(sen[0], sentence_shift)
+        if n_windows > 1 and long_shift:
+            p = shifted(p, long_shift)
+        if p > top[0]:
+            top = (p, sen[1], sen[2])
+    return top
 
 
 @dataclass
@@ -43,6 +63,10 @@ class Classifier:
     # A message of several windows is raised only at a higher score (``long_adjusted``): ordinary
     # long posts have many windows, each a chance to reach t_high (issue 13, session 8).
     long_shift: float = 0.0
+    # Each clause of a message of several clauses is scored on its own too, its logit lowered by
+    # ``sentence_shift`` (None: not scored, an older file): a danger sentence is diluted in its
+    # window (issue 13, session 9; ``features._sentences``).
+    sentence_shift: float | None = None
     _cache: dict[str, tuple[float, int]] = field(default_factory=dict, repr=False)  # word -> (weight sum, features)
     # The weights as a list indexed by feature (0.0 where the dict has none): the same float objects,
     # read ~4x faster than dict.get on a cold word (8 MB per model).
@@ -67,7 +91,8 @@ class Classifier:
             val.byteswap()
         return cls(float(data["bias"]), dict(zip(idx, (round(v, 6) for v in val))), float(data["t_high"]),
                    float(data["t_concern"]), int(data.get("window_words", WINDOW_WORDS)),
-                   bool(data.get("given_danger", False)), float(data.get("long_shift", 0.0)))
+                   bool(data.get("given_danger", False)), float(data.get("long_shift", 0.0)),
+                   None if data.get("sentence_shift") is None else float(data["sentence_shift"]))
 
     def _word(self, word: str, feats: dict[str, list[int]] | None = None) -> tuple[float, int]:
         """A word's summed weight and feature count (cached). ``feats``: features already hashed
@@ -111,36 +136,57 @@ class Classifier:
         return _sigmoid(self.bias + total / math.sqrt(n))
 
     def best(self, text: str) -> tuple[float, int, int]:
-        """The highest-scoring window: (probability, start, end) in ``text``; (0.0, 0, 0) if empty."""
+        """The highest-scoring unit: (probability, start, end) in ``text``; (0.0, 0, 0) if empty.
+        Units: the windows (a message of several lowered by ``long_shift``) and, with a
+        ``sentence_shift``, each clause alone (lowered by it and by ``long_shift`` likewise)."""
+        return combine_parts(*self.raw(text), self.long_shift, self.sentence_shift)
+
+    def raw(self, text: str) -> tuple[Unit, int, Unit]:
+        """(best window, number of windows, best sentence), unshifted; the sentence (0.0, 0, 0)
+        without a ``sentence_shift``."""
         top = (0.0, 0, 0)
         pairs: dict[tuple[str, str], int] = {}
-        wins = _windows(text, self.window_words)
+        wins, sents = _units(text, self.window_words)
         for win in wins:
             p = self.score_words(win.words, pairs)
             if p > top[0]:
                 top = (p, win.start, win.end)
-        if self.long_shift and len(wins) > 1:
-            return long_adjusted(top[0], len(wins), self.long_shift), top[1], top[2]
-        return top
+        stop = (0.0, 0, 0)
+        if self.sentence_shift is not None:
+            for sen in sents:
+                p = self.score_words(sen.words, pairs)
+                if p > stop[0]:
+                    stop = (p, sen.start, sen.end)
+        return top, len(wins), stop
 
     def probability(self, text: str) -> float:
         """Probability that the message is high or immediate danger: its most dangerous window."""
         return self.best(text)[0]
 
     def joint(self, text: str, danger: Classifier | None) -> tuple[float, int, int]:
-        """The immediate score of a message and its window: per window P(danger) x P(immediate |
-        danger) when this model is ``given_danger`` (the urgency must be said where the danger is,
-        not anywhere in a long story), else this model's own best window."""
+        """The immediate score of a message and its unit: per window (and per sentence when the
+        danger model scores sentences) P(danger) x P(immediate | danger) when this model is
+        ``given_danger`` (the urgency must be said where the danger is, not anywhere in a long
+        story), else this model's own best unit."""
         if not self.given_danger or danger is None:
             return self.best(text)
         top = (0.0, 0, 0)
         pairs: dict[tuple[str, str], int] = {}
         feats: dict[str, list[int]] = {}
-        for win in _windows(text, self.window_words):
+        wins, sents = _units(text, self.window_words)
+        for win in wins:
             p = danger.score_words(win.words, pairs, feats)
             if p <= top[0]:  # the product cannot beat the best so far
                 continue
             q = p * self.score_words(win.words, pairs, feats)
             if q > top[0]:
                 top = (q, win.start, win.end)
+        if danger.sentence_shift is not None and self.sentence_shift is not None:
+            for sen in sents:
+                p = shifted(danger.score_words(sen.words, pairs, feats), danger.sentence_shift)
+                if p <= top[0]:
+                    continue
+                q = p * self.score_words(sen.words, pairs, feats)
+                if q > top[0]:
+                    top = (q, sen.start, sen.end)
         return top

@@ -117,3 +117,14 @@ SUPPORT_UNIT = -4  # unit_rows code of such a window
 # positives x3 or x6 did not bring it back).
 SUPPORT_WEIGHT = 5.0
 DISTRESS_WEIGHT = 1.0  # sample weight of a real distress positive window (r/SuicideWatch)
+# Sentence units (issue 13, session 9): each clause of a message of several clauses is scored alone too
+# (``features._sentences``), its logit lowered by SENTENCE_SHIFT (recorded as "sentence_shift"; None: off),
+# and training holds the same units: every clause of a harmless text (project rows, real text, posts) is a
+# negative beside its windows, every clause naming dying or a method of a kept r/SuicideWatch window a positive.
+SENTENCE_UNITS = True
+SENTENCE_SHIFT: float | None = 0.5
+# Sets of which only one half is trained on (bench/safety_sealed.py --half, seed HALF_SEED): the other
+# half stays out, so that its figure predicts the next blind set (issue 13, session 9: fresh11's `held`
+# half had been in training, which flattered the classifier's figure on it).
+SEALED_HALF = {"fresh11": "dev"}
+HALF_SEED = 13

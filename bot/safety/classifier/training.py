@@ -6,8 +6,8 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from bot.safety.classifier.data import Data, _lexicon, is_danger, is_now, load_rows
-from bot.safety.classifier.features import long_adjusted, windows
-from bot.safety.classifier.inference import Classifier
+from bot.safety.classifier.features import windows
+from bot.safety.classifier.inference import Classifier, Unit, combine_parts
 from bot.safety.classifier.recipe import (
     C_REG,
     CORPUS_TO_HIGH_MAX,
@@ -29,6 +29,7 @@ from bot.safety.classifier.recipe import (
     REDDIT_TO_HIGH_MAX,
     REDDIT_UNIT,
     SEED,
+    SENTENCE_SHIFT,
     SUPPORT_UNIT,
     SUPPORT_WEIGHT,
 )
@@ -168,10 +169,19 @@ def _labels(data: Data, label: Callable[[str], int]):
 
 
 class CV(NamedTuple):
-    """Out-of-fold scores of every project row: P(danger) and the immediate score (joint)."""
+    """Out-of-fold scores of every project row: P(danger) of its best window (raw, no shift), the
+    immediate score (joint), and the raw parts (best window, windows, best sentence) that
+    ``scores`` combines with the shifts."""
 
     danger: list[float]
     now: list[float]
+    parts: list[tuple[Unit, int, Unit]]
+
+
+def scores(parts: list[tuple[Unit, int, Unit]], long_shift: float = LONG_SHIFT,
+           sentence_shift: float | None = SENTENCE_SHIFT) -> list[float]:
+    """Message scores from raw parts (``Classifier.raw``), as ``Classifier.best`` with these shifts."""
+    return [combine_parts(w, n, s, long_shift, sentence_shift)[0] for w, n, s in parts]
 
 
 def _danger_units(data: Data):
@@ -184,7 +194,7 @@ def _fit_now(x, y, danger_units, idx, idf, c_reg: float = C_REG) -> Classifier:
     """The immediate model: `immediate` against `high`, among the danger units of ``idx`` only."""
     sub = idx[danger_units[idx]]
     b, w = _export(_fit(x[sub], y[sub], c_reg), idf)
-    return Classifier(b, w, 1.0, 1.0, given_danger=True)
+    return Classifier(b, w, 1.0, 1.0, given_danger=True, sentence_shift=SENTENCE_SHIFT)
 
 
 def cross_validate(data: Data, c_reg: float = C_REG) -> CV:
@@ -194,10 +204,10 @@ def cross_validate(data: Data, c_reg: float = C_REG) -> CV:
     yd, yn = _labels(data, is_danger), _labels(data, is_now)
     danger_units = _danger_units(data)
     sw = _unit_weights(data)
-    out = CV([0.0] * len(data.rows), [0.0] * len(data.rows))
+    out = CV([0.0] * len(data.rows), [0.0] * len(data.rows), [((0.0, 0, 0), 0, (0.0, 0, 0))] * len(data.rows))
     for idx, te in folds(data):
         b, w = _export(_fit(x[idx], yd[idx], c_reg, sw[idx]), data.idf)
-        danger = Classifier(b, w, 1.0, 1.0)
+        danger = Classifier(b, w, 1.0, 1.0, sentence_shift=SENTENCE_SHIFT)
         now = _fit_now(x, yn, danger_units, idx, data.idf, c_reg)
         seen: set[int] = set()
         for i in te:
@@ -205,13 +215,19 @@ def cross_validate(data: Data, c_reg: float = C_REG) -> CV:
             if r in seen:  # a row trained as several windows is scored once, whole
                 continue
             seen.add(r)
-            out.danger[r] = danger.probability(data.rows[r][2])
+            out.parts[r] = danger.raw(data.rows[r][2])
+            out.danger[r] = out.parts[r][0][0]
             out.now[r] = now.joint(data.rows[r][2], danger)[0]
     return out
 
 
 def _real_scores(clf: Classifier, tune) -> list[float]:
     return [clf.probability(t) for _k, _lang, t, _hi, _sup in tune]
+
+
+def real_parts(clf: Classifier, tune) -> list[tuple[Unit, int, Unit]]:
+    """Raw parts of each real `tune` row (``Classifier.raw``; ``clf`` scoring sentences)."""
+    return [clf.raw(t) for _k, _lang, t, _hi, _sup in tune]
 
 
 def row_windows(data: Data) -> list[int]:
@@ -253,15 +269,18 @@ def _rules(data: Data, probs: list[float], real_scores: list[float]) -> tuple[di
     return rules, by, n_by
 
 
-def set_thresholds(data: Data, probs: list[float], clf: Classifier) -> dict:
-    """t_high and t_concern from the real `tune` rows and the project's out-of-fold scores (``probs``,
-    raw; ``clf`` without a shift), a message of several windows scored with LONG_SHIFT."""
+def set_thresholds(data: Data, cv: CV, clf: Classifier, long_shift: float = LONG_SHIFT,
+                   sentence_shift: float | None = SENTENCE_SHIFT, real: list | None = None) -> dict:
+    """t_high and t_concern from the real `tune` rows and the project's out-of-fold scores (``cv``,
+    raw parts; ``clf`` the final model, ``real`` its raw parts of the `tune` rows if known), every
+    message scored with the shifts (a message of several windows, a sentence alone)."""
     rows = data.rows
     ev = [i for i, r in enumerate(rows) if r[1] != ORDINARY]
-    raw_real = _real_scores(clf, data.tune) if data.tune else []
-    shift = LONG_SHIFT
-    probs = [long_adjusted(p, n, shift) for p, n in zip(probs, row_windows(data))]
-    real_scores = [long_adjusted(p, n, shift) for p, n in zip(raw_real, tune_windows(data))] if data.tune else []
+    shift = long_shift
+    probs = scores(cv.parts, long_shift, sentence_shift)
+    if real is None and data.tune:
+        real = real_parts(Classifier(clf.bias, clf.weights, 1.0, 1.0, sentence_shift=0.0), data.tune)
+    real_scores = scores(real, long_shift, sentence_shift) if data.tune else []
     rules, by, n_by = _rules(data, probs, real_scores)
     none_scores = [probs[i] for i in ev if rows[i][0] == "none"]
     n_none = len(none_scores)
@@ -276,7 +295,7 @@ def set_thresholds(data: Data, probs: list[float], clf: Classifier) -> dict:
                     "raised_concern": round(sum(p >= t_concern for p in by.get(k, [])) / n_by[k], 4)}
                 for k in sorted(n_by)}
     evr = [rows[i] for i in ev]
-    cv = {
+    cv_figs = {
         "n": len(ev), "ordinary_chat": len(rows) - len(ev),
         "lexicon": figures(evr, [data.lex_levels[i] for i in ev]),
         "classifier_alone": figures(evr, ["high" if probs[i] >= t_high else "none" for i in ev]),
@@ -287,5 +306,6 @@ def set_thresholds(data: Data, probs: list[float], clf: Classifier) -> dict:
         "by_set_combined": by_set(data, [combine_level(data.lex_levels[i], probs[i], data.lex_suppressed[i], t_high,
                                                        t_concern) for i in range(len(rows))]),
     }
-    return {"t_high": t_high, "t_concern": t_concern, "long_shift": shift, "rules": rules, "cv": cv,
+    return {"t_high": t_high, "t_concern": t_concern, "long_shift": shift, "sentence_shift": sentence_shift,
+            "rules": rules, "cv": cv_figs,
             "real_tune_added_by_classifier": real_fig}
