@@ -158,18 +158,28 @@ def test_best_and_joint_are_bit_identical_to_plain_scoring(screener, messages) -
     texts = messages[::5] + long_texts(messages)
     for text in texts:
         wins = C.windows(text, clf.window_words)
-        want_best = (0.0, 0, 0)
-        want_joint = (0.0, 0, 0)
+        sens = C.sentences(text, clf.window_words) if clf.sentence_shift is not None else []
+        want_win = want_sen = want_joint = (0.0, 0, 0)
         for win in wins:
             p = plain_score(clf, win.words)
-            if p > want_best[0]:
-                want_best = (p, win.start, win.end)
+            if p > want_win[0]:
+                want_win = (p, win.start, win.end)
             if p > want_joint[0]:
                 q = p * plain_score(now, win.words)
                 if q > want_joint[0]:
                     want_joint = (q, win.start, win.end)
+        for sen in sens:  # each clause alone too (test_safety_sentences)
+            p = plain_score(clf, sen.words)
+            if p > want_sen[0]:
+                want_sen = (p, sen.start, sen.end)
+            if now.sentence_shift is not None:
+                p = C.shifted(p, clf.sentence_shift)
+                if p > want_joint[0]:
+                    q = p * plain_score(now, sen.words)
+                    if q > want_joint[0]:
+                        want_joint = (q, sen.start, sen.end)
         # a message of several windows is scored lower by the file's long_shift (test_safety_long_messages)
-        want_best = (C.long_adjusted(want_best[0], len(wins), clf.long_shift), *want_best[1:])
+        want_best = C.combine_parts(want_win, len(wins), want_sen, clf.long_shift, clf.sentence_shift)
         assert clf.best(text) == want_best
         assert now.joint(text, clf) == want_joint
 
@@ -192,7 +202,7 @@ def test_a_sample_screens_the_same_through_the_plain_paths(screener, messages, m
     monkeypatch.setattr(m, "_direct", m._direct_by_regex)
     monkeypatch.setattr(normalize, "_LEET_CAND", OLD_LEET_CAND)
     monkeypatch.setattr(normalize, "_LOOKALIKE_WORD", normalize._WORD)
-    monkeypatch.setattr(C.inference, "_windows", lambda text, n: C.windows(text, n))
+    monkeypatch.setattr(C.inference, "_units", lambda text, n: (C.windows(text, n), C.sentences(text, n)))
     monkeypatch.setattr(C.Classifier, "score_words", plain_score)
     _empty(screener)
     plain = [screener.screen(t).to_dict() for t in sample]

@@ -52,8 +52,10 @@ def test_a_long_harmless_row_is_one_negative_per_window(tmp_path) -> None:
                    "high\tsuicide\ti want to die\n", encoding="utf-8")
     data = C.build([tsv], ordinary=False, real=False)
     units = [data.unit_rows.count(r) for r in range(3)]
-    assert units == [len(C.windows(DAY)), 1, 1]  # the danger row stays whole: where the danger is is unknown
-    assert data.texts[: units[0]] == C.window_texts(DAY)
+    # ... and each of its sentences alone (test_safety_sentences)
+    sens = C.sentence_texts(DAY) if C.SENTENCE_UNITS else []
+    assert units == [len(C.windows(DAY)) + len(sens), 1, 1]  # the danger row stays whole
+    assert data.texts[: units[0]] == C.window_texts(DAY) + sens
 
 
 def test_the_committed_weights_record_the_long_shift() -> None:
