@@ -162,6 +162,7 @@ from bot.safety.classifier.recipe import (
     SUPPORT_NEGATIVE_GROUPS,
     SUPPORT_UNIT,
     SUPPORT_WEIGHT,
+    TRAINING_ONLY,
 )
 from bot.safety.classifier.training import (
     CV,
@@ -207,5 +208,5 @@ __all__ = [  # the names other code and the tests read, as before the split
     "_weights", "main", "train", "train_now",
     # session 9: sentence units, trained halves
     "_units", "clauses", "sentence_texts", "sentences", "shifted", "Unit", "combine_parts", "half", "HALF_SEED",
-    "SEALED_HALF", "SENTENCE_SHIFT", "SENTENCE_UNITS", "real_parts", "scores",
+    "SEALED_HALF", "SENTENCE_SHIFT", "SENTENCE_UNITS", "TRAINING_ONLY", "real_parts", "scores",
 ]

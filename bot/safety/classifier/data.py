@@ -39,6 +39,7 @@ from bot.safety.classifier.recipe import (
     SPLIT_LONG_NEGATIVES,
     SUPPORT_NEGATIVE_GROUPS,
     SUPPORT_UNIT,
+    TRAINING_ONLY,
 )
 
 
@@ -71,10 +72,12 @@ def half(rows: list[tuple[str, str, str]], which: str, seed: int = HALF_SEED) ->
 
 
 def default_paths() -> list[Path]:
-    """Every eval set in tests/data but HELD_OUT and NOT_TRAINING, plus SEALED_TRAINING."""
+    """Every eval set in tests/data but HELD_OUT and NOT_TRAINING, plus SEALED_TRAINING and the
+    hand-written TRAINING_ONLY files."""
     return [p for p in sorted(DATA.glob("safety_eval_*.tsv"))
             if p.stem.removeprefix("safety_eval_") not in HELD_OUT + NOT_TRAINING] + [
-        SEALED / f"safety_eval_{name}.tsv" for name in SEALED_TRAINING]
+        SEALED / f"safety_eval_{name}.tsv" for name in SEALED_TRAINING] + [
+        DATA / f"{name}.tsv" for name in TRAINING_ONLY if (DATA / f"{name}.tsv").exists()]
 
 
 def set_name(path: Path) -> str:

@@ -124,7 +124,8 @@ def _check(clf: Classifier) -> list[list]:
 
 
 def train(paths: list[Path], out: Path = DEFAULT_PATH, verbose: bool = True, ordinary: bool = True,
-          real: bool = True, data: Data | None = None, cv: CV | None = None) -> dict:
+          real: bool = True, data: Data | None = None, cv: CV | None = None,
+          sentence_shift: float | None = SENTENCE_SHIFT) -> dict:
     """Cross-validate, set the thresholds, fit on everything, export the danger model."""
     t0 = time.perf_counter()
     data = data or build(paths, ordinary, real, verbose)
@@ -132,7 +133,7 @@ def train(paths: list[Path], out: Path = DEFAULT_PATH, verbose: bool = True, ord
     x = _design(data.counts, data.totals, data.idf)
     b, w = _export(_fit(x, _labels(data, is_danger), sample_weight=_unit_weights(data)), data.idf)
     clf = Classifier(b, w, 1.0, 1.0)
-    th = set_thresholds(data, cv, clf)
+    th = set_thresholds(data, cv, clf, sentence_shift=sentence_shift)
     clf.t_high, clf.t_concern, clf.long_shift = th["t_high"], th["t_concern"], th["long_shift"]
     clf.sentence_shift = th["sentence_shift"]
     training = {"sources": _sources(paths, data, ordinary), "seed": SEED, "folds": FOLDS, "C": C_REG,

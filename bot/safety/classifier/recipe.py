@@ -128,3 +128,7 @@ SENTENCE_SHIFT: float | None = 0.5
 # half had been in training, which flattered the classifier's figure on it).
 SEALED_HALF = {"fresh11": "dev"}
 HALF_SEED = 13
+# Hand-written training text (helper data13, session 9: ~700 rows of new wording by someone who had not
+# read the lexicon or the eval sets; danger said in one sentence of a long story, long everyday
+# paragraphs, short hard negatives). Training only: not an evaluation set, its own fold in the CV.
+TRAINING_ONLY = ("safety_train_written13",)
