@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/safety_sealed.py tests/data/sealed/safety_eval_fresh8.tsv
     .venv/bin/python bench/safety_sealed.py FILE --half held   # or dev: a fixed half (--seed 13)
+    .venv/bin/python bench/safety_sealed.py FILE --classifier C.json --urgency N.json   # other weights
 
 ``--half`` keeps one half of the set, drawn per wanted level with a fixed seed: develop on the
 `dev` half's misses only and report the `held` half's figures before and after, the figure that
@@ -73,12 +74,16 @@ def main() -> int:
     ap.add_argument("path", nargs="?", type=Path, default=ROOT / "tests/data/sealed/safety_eval_fresh8.tsv")
     ap.add_argument("--half", choices=("dev", "held"), help="only this half of the set (fixed by --seed)")
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--classifier", help="another classifier file for the default screen (side by side)")
+    ap.add_argument("--urgency", help="another urgency model file for the default screen")
     args = ap.parse_args()
     path = args.path
     data = rows(path)
     if args.half:
         data = half(data, args.half, args.seed)
     screens = {"lexicon alone": LexiconScreener(classifier=False), "default screen": default_screener()}
+    if args.classifier or args.urgency:
+        screens["default screen"] = LexiconScreener(classifier=args.classifier or True, urgency=args.urgency or True)
     subsets = {
         "all": lambda t: True,
         "English": lambda t: not HUNGARIAN_HINT.search(t) and not ACCENTS.search(t),
