@@ -130,5 +130,6 @@ SEALED_HALF = {"fresh11": "dev"}
 HALF_SEED = 13
 # Hand-written training text (helper data13, session 9: ~700 rows of new wording by someone who had not
 # read the lexicon or the eval sets; danger said in one sentence of a long story, long everyday
-# paragraphs, short hard negatives). Training only: not an evaluation set, its own fold in the CV.
-TRAINING_ONLY = ("safety_train_written13",)
+# paragraphs, short hard negatives; written13b: urgency, immediate against high against concern, ~600
+# rows). Training only: not evaluation sets, each its own fold in the CV.
+TRAINING_ONLY = ("safety_train_written13", "safety_train_written13b")
