@@ -200,12 +200,10 @@ FRESH = {name: DATA / f"safety_eval_{name}.tsv"
 #   fresh7 (200 msgs, the classifiers' held-out set, never trained on), measured once: 0.733 /
 #   0.924 / 0.133; issue 13: 0.956 / 0.886 / 0.083; session 5: 0.978 / 0.895 / 0.050; session 6
 #   (fresh8 + fresh9 in training, project negatives weighted, the joint immediate model): 1.000 /
-#   0.905 / 0.050. Session 9 (sentence units, data13's hand-written rows, fresh11's dev half only):
-#   1.000 / 0.914 / 0.067 - one more false alarm (a GP's antibiotic "tabletta", the classifier at 0.88)
-#   traded for +2-5 high+ on the new-wording sets (fresh11 held half 89 -> 93 of 104 against the same
-#   recipe retrained without them, fresh12 183 -> 188 of 208); the floor follows it.
+#   0.905 / 0.050. Session 9 (sentence units, data13's written13 and written13b rows, fresh11's dev
+#   half only, the round-10 lexicon): 0.978 / 0.933 / 0.050 - one immediate message left at high.
 TARGETS = (0.95, 0.97, 0.03)  # recall immediate, recall high+, none->high+ at most
-FLOORS = {"fresh6": (1.0, 0.990, 0.097), "fresh7": (1.0, 0.904, 0.067)}
+FLOORS = {"fresh6": (1.0, 0.990, 0.097), "fresh7": (1.0, 0.904, 0.051)}
 # fresh3 (117 msgs) was measured once after round 3: immediate 0.500, high+ 0.567, none->high+ 0.100;
 # rounds 4 and 5 reached 0.923 / 0.985 / 0.000, round 6 (urgency for trafficking: "este jönnek a
 # férfiak") 0.962 / 0.985 / 0.000, so it meets the targets and is no longer an expected failure.

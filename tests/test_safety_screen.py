@@ -452,12 +452,8 @@ def test_guards_with_the_classifier() -> None:
     # normal dose, since the classifier was switched on) and, with the classifier retrained on
     # real text, "anya elküldte a képeimet a nagyinak" (0.99: short, about pictures and a
     # parent). A lexicon guard for it would also hide "... a meztelen képeimet ...", so an
-    # operator reads it and returns it. Session 9 (data13's rows in training): "tartozom a tesómnak
-    # egy fagyival" (0.77): its debt-bondage rows ("tartozik neki a lakásért ...", a sibling) taught
-    # "tartoz-" next to a sibling as trafficking wording; a guard for it would hide a child's "tartozom
-    # nekik, ezért ...", so it is left to the operator too (said in the session's report).
-    known = {"anya bevette a vérnyomásgyógyszerét", "anya elküldte a képeimet a nagyinak",
-             "tartozom a tesómnak egy fagyival"}
+    # operator reads it and returns it.
+    known = {"anya bevette a vérnyomásgyógyszerét", "anya elküldte a képeimet a nagyinak"}
     default = default_screener()
     to_queue = [t for t, _lvl in ROUND5_GUARDS + ROUND6_GUARDS if default.screen(t).level >= Level.HIGH]
     assert set(to_queue) <= known, to_queue
