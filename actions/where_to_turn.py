@@ -53,6 +53,10 @@ def compose(k: Knowledge, problem: str, persona: str | None, lang: str) -> str:
         parts.append(message(k, "consultation_offer", lang))
     return "\n".join(parts)
 
+# Where-to-turn problems that are no danger in themselves: a danger the screen heard in the
+# conversation outranks them.
+MILD_PROBLEMS = frozenset({"family_struggle"})
+
 
 class ActionWhereToTurn(Action):
     """Answer a where-to-turn problem (or re-answer it once the persona is known)."""
@@ -70,6 +74,11 @@ class ActionWhereToTurn(Action):
         k = await STORE.get()
         lang = language(tracker)
         problem: str | None = k.problem_for_intent(intent) or tracker.get_slot("problem")
+        if problem in MILD_PROBLEMS:
+            # "A párom bántalmaz... hogyan kérhetek segítséget?" read as a family struggle: the
+            # danger the screen heard (metadata ``topics``) is the problem to answer.
+            topics = message_metadata(tracker).get("topics") or []
+            problem = k.problem_for_screen([t for t in topics if isinstance(t, str)]) or problem
         events: list[dict[str, Any]] = []
 
         persona = infer_persona(tracker)

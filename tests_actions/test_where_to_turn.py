@@ -94,3 +94,15 @@ async def test_a_professional_is_told_of_the_duty_to_signal(run_action) -> None:
             tracker = make_tracker(intent=intent, slots={"persona": "professional", "language": lang})
             body = texts(await run_action(ActionWhereToTurn(), tracker))
             assert duty in body and service in body, (intent, body)
+
+
+async def test_a_family_struggle_reading_yields_to_the_danger_the_screen_heard(run_action) -> None:
+    """"A párom bántalmaz. Hogyan kérhetek segítséget írásban?" was read as a family struggle
+    (sealed6, after its measurement): the screen's domestic violence is the problem answered."""
+    tracker = make_tracker(intent="where_family_struggle", text="A párom bántalmaz. Hogyan kérhetek segítséget?",
+                           slots={"persona": "adult"}, metadata={"topics": ["domestic_violence"]})
+    result = await run_action(ActionWhereToTurn(), tracker)
+    assert slot_events(result, "problem") == ["domestic_violence_parent"]
+    plain = make_tracker(intent="where_family_struggle", text="nem boldogulok a kamasz fiammal",
+                         slots={"persona": "adult"})
+    assert slot_events(await run_action(ActionWhereToTurn(), plain), "problem") == ["family_struggle"]
