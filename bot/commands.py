@@ -21,6 +21,7 @@ HANDOFF_INTENTS = frozenset({"talk_to_human"})
 # "I can't phone": the emergency reply must offer what works without a call.
 NO_PHONE = re.compile(
     r"nem (tudok|merek|akarok|birok|lehet) (telefonalni|hivni|felhivni|telefonon|beszelni)"
+    r"|(telefonalni|telefonon beszelni|hivni) nem (tudok|merek|akarok|birok|lehet)"
     r"|(meghallja|meghallanak|figyeli a telefonom)|nem akarok 112|nincs telefon"
     r"|(can'?t|cannot|can not|unable to|don'?t want to) (call|phone|talk)|no phone"
     r"|instead of (calling|phoning|a call)|(he|she|they)('d| would| will| might| could) hear"

@@ -43,7 +43,8 @@ def test_pseudonym_is_keyed_and_stable() -> None:
 
 
 @pytest.mark.parametrize("text", ["can i just chat here instead of calling? he would hear me",
-                                  "nem tudok telefonalni mert meghallja", "I can't call, he'd hear me"])
+                                  "nem tudok telefonalni mert meghallja", "I can't call, he'd hear me",
+                                  "Hallássérült vagyok, telefonálni nem tudok."])
 def test_cannot_phone_is_heard_in_english_too(text: str) -> None:
     """The emergency reply listens (issue 12, sealed4): "instead of calling, he would hear me"
     gets what works without a call, whatever NLU makes of it."""
