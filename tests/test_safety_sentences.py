@@ -96,8 +96,9 @@ def test_the_halves_are_the_bench_halves() -> None:
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("safety_sealed", C.ROOT / "bench" / "safety_sealed.py")
+    assert spec is not None and spec.loader is not None
     bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)  # type: ignore[union-attr]
+    spec.loader.exec_module(bench)
     path = C.SEALED / "safety_eval_fresh11.tsv"
     for which in ("dev", "held"):
         mine = [t for _l, _c, t in C.half(C.load_rows([path]), which)]

@@ -280,7 +280,7 @@ def set_thresholds(data: Data, cv: CV, clf: Classifier, long_shift: float = LONG
     probs = scores(cv.parts, long_shift, sentence_shift)
     if real is None and data.tune:
         real = real_parts(Classifier(clf.bias, clf.weights, 1.0, 1.0, sentence_shift=0.0), data.tune)
-    real_scores = scores(real, long_shift, sentence_shift) if data.tune else []
+    real_scores = scores(real, long_shift, sentence_shift) if data.tune and real is not None else []
     rules, by, n_by = _rules(data, probs, real_scores)
     none_scores = [probs[i] for i in ev if rows[i][0] == "none"]
     n_none = len(none_scores)
