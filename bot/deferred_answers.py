@@ -203,6 +203,11 @@ class DeferredAnswers:
     async def hand_back(self) -> None:
         """At shutdown: stop answering and hand the rest back at once (their messages stay in
         Redis) rather than after the claim lapses."""
+        late = list(self._late)  # a danger message's answer still on its way: the person has
+        for task in late:        # 112 and the queue already; nothing may outlive the Redis pool
+            task.cancel()
+        if late:
+            await asyncio.wait(late, timeout=2)
         left = list(self._drainers.items())
         for _, task in left:
             task.cancel()

@@ -16,6 +16,7 @@ import pytest
 from aiohttp import web
 
 from bot import texts
+from bot.appkeys import GATEWAY
 from tests.conftest import free_port
 
 DANGER = "most ugrok le a hídról, meg akarok halni"
@@ -77,3 +78,19 @@ async def test_danger_gets_112_before_a_slow_rasa_answers_and_the_answer_follows
             break
         await asyncio.sleep(0.1)
     assert LATE in await pulled_texts(http, gw.url, "slow-rasa-danger-01")
+
+
+
+async def test_a_late_answer_still_on_its_way_ends_with_the_gateway(gateway_factory, http, slow_rasa) -> None:
+    """Left running past stop(), it would open a Redis connection on the closed pool (a leak CI
+    saw under load): stop() ends it."""
+    url, delay = slow_rasa
+    gw = await gateway_factory(RASA_URL=url, ACTION_SERVER_URL=url, RASA_TIMEOUT="60", RASA_BUSY_NOTICE="0.3")
+    delay["s"] = 5.0
+    body = await post(http, gw.url, "slow-rasa-stop-01", DANGER)
+    assert body["state"] == "queued"
+    gateway = gw.app[GATEWAY]
+    late = gateway.deferred.tasks()
+    assert late and not any(t.done() for t in late)
+    await gateway.deferred.hand_back()
+    assert all(t.done() for t in late)
