@@ -1,9 +1,9 @@
-"""Check the format of the hand-written training file and print its composition.
+"""Check the format of the hand-written training files and print their composition.
 
-Why: the file is training text for the danger screen's statistical model; a malformed
+Why: the files are training text for the danger screen's statistical model; a malformed
 row or a stray level/category would silently drop or mislabel examples.
 
-    .venv/bin/python tests/data/check_written13.py [path]
+    .venv/bin/python tests/data/check_training_text.py [path ...]   # default: every safety_train_*.tsv
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ CATEGORIES = (
     "child_alone", "missing_child", "life_threat", "trafficking", "online_grooming",
     "bullying", "runaway_homeless",
 )
-DEFAULT = Path(__file__).with_name("safety_train_written13.tsv")
+DEFAULT = sorted(Path(__file__).parent.glob("safety_train_*.tsv"))
 HU_ACCENTS = re.compile(r"[áéíóöőúüű]", re.I)
 HU_WORDS = re.compile(
     r"\b(az|es|és|hogy|nem|van|vagyok|mert|meg|még|egy|ha|mar|már|csak|nincs|igy|így|sem|se|"
@@ -103,8 +103,11 @@ def check(path: Path) -> list[str]:
 
 
 def main() -> int:
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
-    problems = check(path)
+    paths = [Path(a) for a in sys.argv[1:]] or DEFAULT
+    problems = []
+    for path in paths:
+        print(f"== {path.name}")
+        problems += check(path)
     for p in problems:
         print("PROBLEM", p)
     return 1 if problems else 0
