@@ -314,6 +314,18 @@ async def test_one_unreadable_record_does_not_break_the_queue(gateway_factory, h
 
 
 # 10 ------------------------------------------------------------------------------
+async def times_said(http: aiohttp.ClientSession, url: str, session: str, text: str, want: int) -> int:
+    """How often the bot has said ``text`` in the chat, once it reaches ``want`` or 10 s pass."""
+    deadline = time.monotonic() + 10
+    said = 0
+    while time.monotonic() < deadline:
+        said = sum(m["text"] == text for m in (await messages(http, url, session))["messages"])
+        if said >= want:
+            break
+        await asyncio.sleep(0.2)
+    return said
+
+
 async def test_flood_delays_never_drops_and_buttons_are_exempt(gateway_factory, http: aiohttp.ClientSession) -> None:
     dead = dead_url()
     gw = await gateway_factory(RASA_URL=dead, ACTION_SERVER_URL=dead, RATE_LIMIT_MESSAGES="3", RATE_LIMIT_WINDOW="2")
@@ -325,14 +337,7 @@ async def test_flood_delays_never_drops_and_buttons_are_exempt(gateway_factory, 
     assert texts.text("slow_down", "hu") in [r["text"] for r in held["replies"]]
     pressed = await chat(http, gw.url, session, payload="/affirm")  # a "yes, send" button
     assert [r["text"] for r in pressed["replies"]] == [unavailable]  # processed now (Rasa is down here)
-    deadline = time.monotonic() + 10
-    answers: list[str] = []
-    while time.monotonic() < deadline:
-        answers = [m["text"] for m in (await messages(http, gw.url, session))["messages"] if m["text"] == unavailable]
-        if len(answers) >= 5:
-            break
-        await asyncio.sleep(0.2)
-    assert len(answers) == 5  # three at once, the button, and the held message later
+    assert await times_said(http, gw.url, session, unavailable, 5) == 5  # three at once, the button, the held one
 
 
 
@@ -349,14 +354,7 @@ async def test_a_flood_while_waiting_for_an_operator_is_answered_too(gateway_fac
         await chat(http, gw.url, session, f"kérdés {i}")
     held = await chat(http, gw.url, session, "még egy kérdés")
     assert texts.text("slow_down", "hu") in [r["text"] for r in held["replies"]]
-    deadline = time.monotonic() + 10
-    answers: list[str] = []
-    while time.monotonic() < deadline:
-        answers = [m["text"] for m in (await messages(http, gw.url, session))["messages"] if m["text"] == unavailable]
-        if len(answers) >= 4:
-            break
-        await asyncio.sleep(0.2)
-    assert len(answers) == 4  # three at once and the held message later
+    assert await times_said(http, gw.url, session, unavailable, 4) == 4  # three at once and the held one later
 
 # 19 (hardening, privacy part) ----------------------------------------------------
 async def test_action_server_down_means_bot_unavailable_not_half_answers(gateway_factory,
