@@ -12,6 +12,7 @@ import logging
 
 import aiohttp
 
+from bot.background import stop_requested
 from bot.rasa_client import action_server_healthy
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ class ActionServerWatch:
         return self.up
 
     async def run(self) -> None:
-        while True:
+        while not stop_requested():
             try:
                 await self.check()
             except Exception:

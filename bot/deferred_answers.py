@@ -17,6 +17,7 @@ import time
 from redis.exceptions import RedisError
 
 from bot import asking, keys, metrics, texts
+from bot.background import stop_requested
 from bot.conversation_lock import ConversationLocks
 from bot.delivery import Delivery, Reply
 from bot.rasa_client import BotMessage, RasaBusy, RasaUnavailable
@@ -80,10 +81,9 @@ class DeferredAnswers:
                 answer = []
             async with self.locks.hold(pid):
                 conv = await self.store.load(pid)
-                if not conv.created or conv.state == State.LIVE:
+                if not self._bot_answers(conv):
                     return  # erased, or an operator has it: they read the transcript
-                replies = (await self.replies.use_answer(conv, answer, distress, slot_change) if answer else
-                           await self.replies.say(conv, [self.replies.unavailable(conv.voice)]))
+                replies = await self._replies(conv, answer, distress, slot_change)
             await self.delivery.push(pid, replies)
         except asyncio.CancelledError:
             call.cancel()
@@ -140,11 +140,9 @@ class DeferredAnswers:
                 async with self.locks.hold(pid):
                     conv = await self.store.load(pid)
                     if answer is not None and self._bot_answers(conv):
+                        replies = await self._replies(conv, answer[0], item.distress, answer[1])
                         if answer[0]:
-                            replies = await self.replies.use_answer(conv, answer[0], item.distress, answer[1])
                             replies += await self._report_form(conv, item, answer[0])
-                        else:
-                            replies = await self.replies.say(conv, [self.replies.unavailable(conv.voice)])
                     if await self.store.deferred.drop(pid) == 0:
                         self._drainers.pop(pid, None)
                         await self.delivery.push(pid, replies)
@@ -161,6 +159,14 @@ class DeferredAnswers:
             if self._drainers.get(pid) is asyncio.current_task():
                 self._drainers.pop(pid, None)
 
+    async def _replies(self, conv: Conversation, answer: list[BotMessage], distress: bool,
+                       slot_change: bool) -> list[Reply]:
+        """A late answer as the person's replies: Rasa's, or "unavailable" when it gave none
+        (never silence)."""
+        if answer:
+            return await self.replies.use_answer(conv, answer, distress, slot_change)
+        return await self.replies.say(conv, [self.replies.unavailable(conv.voice)])
+
     async def _report_form(self, conv: Conversation, item: Deferred, answer: list[BotMessage]) -> list[Reply]:
         """"Ezt névtelenül szeretném bejelenteni" waited for Rasa: after its answer, the report
         form, as when it is answered at once (bot.state_router step 7); a message that told of a
@@ -172,7 +178,7 @@ class DeferredAnswers:
 
     async def _keep_claim(self, pid: str) -> None:
         """Renew the claim on a conversation's deferred messages while they are worked on."""
-        while True:
+        while not stop_requested():
             try:
                 await self.store.deferred.renew(pid, time.time() + self._wait_claim)
             except (RedisError, OSError) as exc:

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from bot import metrics
+from bot.background import stop_requested
 from bot.config import Settings
 from bot.mail_endpoint import endpoint
 
@@ -50,7 +51,7 @@ class MailInbox:
     async def run(self) -> None:
         """Keep a session open, reconnecting with backoff (cancel to stop)."""
         backoff = 1.0
-        while True:
+        while not stop_requested():
             try:
                 await self._session()
             except asyncio.CancelledError:
@@ -89,7 +90,7 @@ class MailInbox:
         self.connected.set()
         log.info("email mailbox open", extra={"channel": CHANNEL, "kind": "idle" if idle else "poll"})
         try:
-            while True:
+            while not stop_requested():
                 self._wake.clear()
                 await self._mark_answered(client)
                 await self._sweep(client)

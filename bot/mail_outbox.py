@@ -36,6 +36,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot import keys, metrics
+from bot.background import stop_requested
 from bot.config import Settings
 from bot.crypto import InvalidToken, Sealer
 from bot.mail_endpoint import endpoint
@@ -215,7 +216,7 @@ class MailOutbox:
     # -- sending
     async def run(self) -> None:
         backoff = 0.5
-        while True:
+        while not stop_requested():
             self._wake.clear()  # before the claim: a mail put meanwhile wakes the wait below
             try:
                 now = time.time()

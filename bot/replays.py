@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot import keys
+from bot.background import stop_requested
 
 LEASE = 3.0  # seconds a delivery holds a message id without renewing it
 RENEW = 1.0  # how often a delivery that is still working renews its lease
@@ -84,7 +85,7 @@ class Replays:
             lease.stop()
 
     async def _renew_loop(self, pid: str, message_id: str) -> None:
-        while True:
+        while not stop_requested():
             await asyncio.sleep(RENEW)
             try:
                 await self._renew(keys=[keys.conv_seen(pid)], args=[message_id, f"{time.time() + self.lease:.3f}"])

@@ -27,6 +27,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot import keys, metrics
+from bot.background import stop_requested
 
 log = logging.getLogger(__name__)
 
@@ -94,9 +95,12 @@ class ReplicaLease:
 
     async def run(self) -> None:
         """Renew every third of the lease time until cancelled."""
-        while True:
+        while not stop_requested():
             try:
-                await asyncio.wait_for(self.renew(), self.ttl / 3)
+                # asyncio.timeout, not wait_for: the renewal runs in this task, so a renewal that
+                # fails as the task is cancelled leaves no "Task exception was never retrieved".
+                async with asyncio.timeout(self.ttl / 3):
+                    await self.renew()
             except (TimeoutError, RedisError, OSError) as exc:
                 self._since = None
                 log.warning("replica lease not renewed", extra={"component": "telegram", "error": type(exc).__name__})

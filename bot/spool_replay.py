@@ -11,6 +11,7 @@ import logging
 
 from redis.exceptions import RedisError
 
+from bot.background import stop_requested
 from bot.deferred_answers import DeferredAnswers
 from bot.gateway import Gateway
 from bot.inbound import Inbound
@@ -89,7 +90,7 @@ class SpoolReplay:
 
     async def run(self, interval: float = 1.0) -> None:
         """Background task: retry kept messages until Redis is back; answer deferred ones."""
-        while True:
+        while not stop_requested():
             await asyncio.sleep(interval)
             try:
                 if self.kept.waiting():

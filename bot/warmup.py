@@ -13,6 +13,7 @@ import asyncio
 import logging
 import secrets
 
+from bot.background import stop_requested
 from bot.rasa_client import RasaClient, RasaPool, RasaUnavailable
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ class RasaWarmer:
         if self.conversations == 0:
             return
         failures = 0
-        while True:
+        while not stop_requested():
             healthy, why = await self.rasa.healthy()
             # A status check that only timed out is Rasa busy under load, not restarted: a
             # warm-up burst then would add 144 messages to an overloaded Rasa.
