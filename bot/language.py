@@ -49,10 +49,10 @@ def detect(text: str, previous: str | None = None) -> str:
     if any(ch in _HU_LETTERS for ch in lowered):
         # Accents usually mean Hungarian, but an English writer names Hungarian places
         # ("It is in Pécs, on Kossuth street"): only a clearly English sentence stays English;
-        # a first message too when its accents are only in names ("Our neighbours in Győr
-        # often leave their toddler alone...": its 112 line was Hungarian) and it is a sentence.
+        # any message too when its accents are only in names ("Our neighbours in Győr often
+        # leave their toddler alone...": its 112 line was Hungarian) and it is a sentence.
         clearly_en = en >= hu + EN_OVER_ACCENTS
-        if previous is None and clearly_en and len(words) >= _SENTENCE_WORDS and _accents_only_in_names(text):
+        if clearly_en and len(words) >= _SENTENCE_WORDS and _accents_only_in_names(text):
             return "en"
         return "en" if previous == "en" and clearly_en else "hu"
     if en > hu:

@@ -30,6 +30,8 @@ from bot import language
     # a Hungarian one with a capitalised accented word stays Hungarian.
     ("Our neighbours in Győr often leave their toddler alone in the flat for hours. Which office handles this?",
      None, "en"),
+    ("Our neighbours in Győr often leave their toddler alone in the flat for hours. Which office handles this?",
+     "hu", "en"),
     ("Éjjel egyedül hagyják a szomszéd gyerekeit a lakásban, hova forduljak?", None, "hu"),
     ("Ma is egyedül van a szomszéd kisfiú, mit tegyek, ki segít?", None, "hu"),
     # Nothing telling: keep the previous language.
