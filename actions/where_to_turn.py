@@ -18,7 +18,7 @@ from rasa_sdk.types import DomainDict
 from knowledge import Knowledge, normalise
 
 from .common import STORE, format_offices, language, latest_intent, message, persona_buttons, standard_buttons
-from .persona import infer_persona, message_metadata
+from .persona import infer_persona, message_metadata, queued_for_danger
 
 
 def service_line(k: Knowledge, route: dict[str, Any], lang: str) -> str:
@@ -102,8 +102,11 @@ class ActionWhereToTurn(Action):
         if persona is None:
             # Answer first, in a voice that fits anyone; who writes is an optional refinement.
             dispatcher.utter_message(text=compose(k, problem, None, lang))
-            dispatcher.utter_message(text=message(k, "ask_persona_after", lang),
-                                     buttons=persona_buttons(k, lang))
+            if not queued_for_danger(tracker):
+                # Waiting in danger (an overdose, a knife at the door) is no time for "who is
+                # writing?": the person is on their way to an operator, who asks (sealed6).
+                dispatcher.utter_message(text=message(k, "ask_persona_after", lang),
+                                         buttons=persona_buttons(k, lang))
             return events
 
         if professional_asks and asks_consultation(tracker):

@@ -164,3 +164,15 @@ async def test_a_stuck_professional_asking_to_consult_gets_the_colleague_too(run
     result = await run_action(ActionWhereToTurn(), tracker)
     assert {"reason": "consultation", "skill": "professional"} in [c.get("handoff") for c in customs(result)]
     assert "jelzési kötelezettség" in texts(result)
+
+
+async def test_no_who_is_writing_while_waiting_in_danger(run_action) -> None:
+    """Queued for danger (an overdose told in English, sealed6), the neutral answer comes
+    without "who is writing?"; not in danger, the persona buttons follow the answer."""
+    danger = make_tracker(intent="where_neglect", text="who handles neglected kids?", slots={"language": "en"},
+                          metadata={"queued": "immediate"})
+    result = await run_action(ActionWhereToTurn(), danger)
+    assert "Where to turn" in texts(result) and "who is writing" not in texts(result)
+    assert "/persona_adult" not in payloads(result)
+    calm = make_tracker(intent="where_neglect", text="who handles neglected kids?", slots={"language": "en"})
+    assert "/persona_adult" in payloads(await run_action(ActionWhereToTurn(), calm))
