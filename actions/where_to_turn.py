@@ -94,6 +94,13 @@ class ActionWhereToTurn(Action):
             # child): answered in their words, assumed for this answer only (no slot is set).
             persona = k.routing[problem].get("unknown_persona")
 
+        if problem == "sextortion" and not tells_of_images(tracker):
+            # Read as blackmail with images though no image or blackmail is named ("a barátnőm
+            # vagdossa a karját, megmutatta...": 0.99): not that advice, "not sure" (the gateway
+            # answers a disclosure with support instead).
+            dispatcher.utter_message(text=message(k, "fallback", lang, persona))
+            dispatcher.utter_message(json_message={"fallback": True})
+            return events
         if not problem or problem not in k.routing:
             dispatcher.utter_message(text=message(k, "ask_problem", lang, persona))
             return events
@@ -150,6 +157,17 @@ _ASKS_CONSULT = re.compile(
     r"beszelhetnek (valakivel|egy szakert\w*|egy kollega\w*|egy munkatars\w*)|"
     r"consult\w*|talk (it|the case|this) through)"
 )
+
+
+# What blackmail with images names: a picture, a video, a nude, the blackmail itself.
+_IMAGES = re.compile(r"(kep|foto|fenykep|video|nudi|nude|meztelen|intim|zsarol|pic|photo|image|blackmail|leak|sextort)")
+
+
+def tells_of_images(tracker: Tracker) -> bool:
+    """True when the latest message or one of the last few names images or blackmail."""
+    from .persona import recent_user_texts
+    latest = (tracker.latest_message or {}).get("text") or ""
+    return any(_IMAGES.search(normalise(t)) for t in [latest, *recent_user_texts(tracker, 3)])
 
 
 def asks_consultation(tracker: Tracker) -> bool:

@@ -176,3 +176,12 @@ async def test_no_who_is_writing_while_waiting_in_danger(run_action) -> None:
     assert "/persona_adult" not in payloads(result)
     calm = make_tracker(intent="where_neglect", text="who handles neglected kids?", slots={"language": "en"})
     assert "/persona_adult" in payloads(await run_action(ActionWhereToTurn(), calm))
+
+
+async def test_sextortion_read_without_images_or_blackmail_is_not_answered_as_such(run_action) -> None:
+    """"A barátnőm vagdossa a karját, megmutatta, megígértem, hogy nem mondom el" was read as
+    sextortion (0.99): no image or blackmail is named, so "not sure" (support, by the gateway)."""
+    tracker = make_tracker(intent="where_sextortion", slots={"persona": "child"},
+                           text="a legjobb baratnom vagdossa a karjat, megmutatta de megigertem h nem mondom el")
+    result = await run_action(ActionWhereToTurn(), tracker)
+    assert {"fallback": True} in customs(result) and "ne fizess" not in texts(result)
