@@ -48,6 +48,17 @@ def looks_like_a_place(text: str) -> bool:
             and not any(w in _SENTENCE_WORDS for w in words))
 
 
+def two_problems(tracker: Tracker, second: str) -> bool:
+    """NLU torn between two where-to-turn problems ("a volt feleségem új párja meglökte a fiamat":
+    a family struggle 0.45, violence at home 0.45): either answer names fitting services, where
+    "not sure" names none. "A professional stuck in a case" is a second problem only when a
+    professional writes (a doctor's "hogyan jelezhetem?": neglect 0.41, stuck 0.35); from
+    anyone else it is no reading of the problem, and the fallback stands."""
+    if not second.startswith("where_"):
+        return False
+    return second != "where_professional_stuck" or infer_persona(tracker) == "professional"
+
+
 class ActionFallback(Action):
     """Plain 'not sure' answer with a person and the numbers (112, 116 111)."""
 
@@ -63,7 +74,8 @@ class ActionFallback(Action):
         lang = language(tracker)
         ranking = [r for r in tracker.latest_message.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
         if (len(ranking) >= 2 and str(ranking[0].get("name", "")).startswith("where_")
-                and ranking[0].get("confidence", 0) >= CLEAR_ENOUGH and ranking[1].get("name") in WHERE_TWINS):
+                and ranking[0].get("confidence", 0) >= CLEAR_ENOUGH
+                and (ranking[1].get("name") in WHERE_TWINS or two_problems(tracker, str(ranking[1].get("name"))))):
             return await ActionWhereToTurn().answer(dispatcher, tracker, ranking[0]["name"])
         if len(text.split()) <= MAX_SERVICE_WORDS:
             sids = named_services(k, text, tracker.latest_message.get("entities") or [])

@@ -7,6 +7,7 @@ a consultation offer. If it is unclear who writes, it asks with buttons first.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -14,10 +15,10 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from knowledge import Knowledge
+from knowledge import Knowledge, normalise
 
 from .common import STORE, format_offices, language, latest_intent, message, persona_buttons, standard_buttons
-from .persona import infer_persona, message_metadata
+from .persona import infer_persona, message_metadata, queued_for_danger
 
 
 def service_line(k: Knowledge, route: dict[str, Any], lang: str) -> str:
@@ -53,9 +54,10 @@ def compose(k: Knowledge, problem: str, persona: str | None, lang: str) -> str:
         parts.append(message(k, "consultation_offer", lang))
     return "\n".join(parts)
 
-# Where-to-turn problems that are no danger in themselves: a danger the screen heard in the
-# conversation outranks them.
-MILD_PROBLEMS = frozenset({"family_struggle"})
+# Where-to-turn problems that are no danger in themselves, or say only who asks (a professional
+# stuck in a case): a danger the screen heard in the conversation outranks them ("Háziorvos
+# vagyok, egy 13 éves betegem terhes": sexual abuse, the police and the welfare service).
+MILD_PROBLEMS = frozenset({"family_struggle", "professional_stuck"})
 
 
 class ActionWhereToTurn(Action):
@@ -74,6 +76,7 @@ class ActionWhereToTurn(Action):
         k = await STORE.get()
         lang = language(tracker)
         problem: str | None = k.problem_for_intent(intent) or tracker.get_slot("problem")
+        professional_asks = problem == "professional_stuck"
         if problem in MILD_PROBLEMS:
             # "A párom bántalmaz... hogyan kérhetek segítséget?" read as a family struggle: the
             # danger the screen heard (metadata ``topics``) is the problem to answer.
@@ -82,11 +85,22 @@ class ActionWhereToTurn(Action):
         events: list[dict[str, Any]] = []
 
         persona = infer_persona(tracker)
-        if persona is None and problem == "professional_stuck":
+        if persona is None and professional_asks:
             persona = "professional"
         if persona and persona != tracker.get_slot("persona"):
             events.append(SlotSet("persona", persona))
+        if persona is None and problem in k.routing:
+            # A problem whose writer is nearly always the one it happens to (sextortion: a
+            # child): answered in their words, assumed for this answer only (no slot is set).
+            persona = k.routing[problem].get("unknown_persona")
 
+        if problem == "sextortion" and not tells_of_images(tracker):
+            # Read as blackmail with images though no image or blackmail is named ("a barátnőm
+            # vagdossa a karját, megmutatta...": 0.99): not that advice, "not sure" (the gateway
+            # answers a disclosure with support instead).
+            dispatcher.utter_message(text=message(k, "fallback", lang, persona))
+            dispatcher.utter_message(json_message={"fallback": True})
+            return events
         if not problem or problem not in k.routing:
             dispatcher.utter_message(text=message(k, "ask_problem", lang, persona))
             return events
@@ -95,10 +109,18 @@ class ActionWhereToTurn(Action):
         if persona is None:
             # Answer first, in a voice that fits anyone; who writes is an optional refinement.
             dispatcher.utter_message(text=compose(k, problem, None, lang))
-            dispatcher.utter_message(text=message(k, "ask_persona_after", lang),
-                                     buttons=persona_buttons(k, lang))
+            if not queued_for_danger(tracker):
+                # Waiting in danger (an overdose, a knife at the door) is no time for "who is
+                # writing?": the person is on their way to an operator, who asks (sealed6).
+                dispatcher.utter_message(text=message(k, "ask_persona_after", lang),
+                                         buttons=persona_buttons(k, lang))
             return events
 
+        if professional_asks and asks_consultation(tracker):
+            # "Elakadtam az esetben, konzultálhatnék valakivel?": the answer, and the colleague
+            # asked for (the gateway queues the chat for a professional's consultation).
+            self._where_and_consult(dispatcher, k, problem, lang)
+            return events + [SlotSet("answered", f"{problem}:professional")]
         answered = f"{problem}:{persona}"
         if (intent or "").startswith("persona_") and tracker.get_slot("answered") == answered:
             # Already answered for this very persona: a word of thanks, not the same answer twice.
@@ -119,6 +141,38 @@ class ActionWhereToTurn(Action):
                 dispatcher.utter_message(text=message(k, "ask_settlement", lang, persona))
                 events.append(SlotSet("awaiting_settlement", True))
         return events
+
+
+    @staticmethod
+    def _where_and_consult(dispatcher: CollectingDispatcher, k: Knowledge, problem: str, lang: str) -> None:
+        dispatcher.utter_message(text=compose(k, problem, "professional", lang))
+        dispatcher.utter_message(text=message(k, "handoff_consultation", lang, "professional"))
+        dispatcher.utter_message(json_message={"handoff": {"reason": "consultation", "skill": "professional"}})
+
+
+# A professional asking in words to talk the case through with someone ("konzultálhatnék
+# valakivel?", "szeretnék egy szakemberrel egyeztetni", "could I consult someone?").
+_ASKS_CONSULT = re.compile(
+    r"\b(konzultal\w*|konzultaci\w*|egyeztet(ni|nek|hetnek|hetek)\b|atbeszel(ni|nem|hetnem|hetnenk|hetem)\b|"
+    r"beszelhetnek (valakivel|egy szakert\w*|egy kollega\w*|egy munkatars\w*)|"
+    r"consult\w*|talk (it|the case|this) through)"
+)
+
+
+# What blackmail with images names: a picture, a video, a nude, the blackmail itself.
+_IMAGES = re.compile(r"(kep|foto|fenykep|video|nudi|nude|meztelen|intim|zsarol|pic|photo|image|blackmail|leak|sextort)")
+
+
+def tells_of_images(tracker: Tracker) -> bool:
+    """True when the latest message or one of the last few names images or blackmail."""
+    from .persona import recent_user_texts
+    latest = (tracker.latest_message or {}).get("text") or ""
+    return any(_IMAGES.search(normalise(t)) for t in [latest, *recent_user_texts(tracker, 3)])
+
+
+def asks_consultation(tracker: Tracker) -> bool:
+    """True when the latest message asks for a consultation with a colleague in words."""
+    return bool(_ASKS_CONSULT.search(normalise((tracker.latest_message or {}).get("text") or "")))
 
 
 class ActionAskHelp(Action):

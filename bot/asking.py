@@ -153,10 +153,38 @@ _EARLIER_REPORT = re.compile(r"\b(?:tettem|tettunk|jeleztem|jelentettem|bejelent
                              r"i (?:made|reported|sent)|my (?:case )?code)\b")
 
 
+# The wish said as a question about this very channel or about making it without a name
+# ("Itt a chaten is megtehetem a jelzést?", "Akkor itt jelenteném be, név nélkül", "ezt be lehet
+# jelenteni úgy, hogy ne tudják meg, hogy én voltam?", "Can I also report this to you?", "Could I
+# file this with you?"): the person means to report here, so the form opens after the answer
+# (sealed6: four reports were lost after "yes, send it" to a form never opened). "Hova lehet
+# jelezni?", "Where can I report this?" ask for a place and stay questions.
+_HERE = (r"(?:itt|ide|itten|nalatok|naluk|onoknel|nalunk|nektek|onoknek|ezen a feluleten|ezen az oldalon|"
+         r"(?:a |ebben a |ezen a )?chat(?:en|ben)|csetben|a neten|online)")
+# First person or "lehet" ("can it be done"): never the teacher's "jelezni fogja".
+_REPORT_ACT = (r"(?:(?:be|fel)?jelent(?:enem|enenk|hetem|hetek|hetnem|hetnenk)|jelez(?:nem|nenk|hetek|hetem|hetnem)|"
+               r"(?:be |fel )?lehet(?:ne)? (?:itt |ezt |is |ide )*(?:be|fel)?jelenteni|"
+               r"lehet(?:ne)? (?:itt |ezt |is |ide )*jelezni|"
+               r"(?:megteh|lead|elkuld|benyujt)(?:etem|etnem|etjuk|atom|hatom|hetem|hatnam|hetnem) "
+               r"(?:a |egy |itt |is )*(?:jelzes\w*|bejelentes\w*))")
+_ANONYMOUSLY = r"(?:nev nelkul|nevtelen\w*|anonim\w*|ugy,? ?h(?:ogy)? (?:ne|senki)|ne tudjak meg|ne derulj)"
+_REPORT_HERE = re.compile(
+    rf"\b{_HERE}\b[^.;!?]{{0,40}}?\b{_REPORT_ACT}|\b{_REPORT_ACT}[^.;!?]{{0,30}}?\b{_HERE}\b"
+    rf"|\b{_REPORT_ACT}[^.;!?]{{0,30}}?{_ANONYMOUSLY}"
+    r"|\b(?:can|could|may|shall) (?:i|we) (?:also |just |still )?(?:report|file|submit|make)\b"
+    r"[^.;!?]{0,30}?\b(?:to you|with you|here|through you|through this|in this chat|via this chat|on this chat)\b"
+)
+_WHERE_ASKED = re.compile(r"\b(?:hova|hol|kinel|kinek|kihez|melyik|where|who|which)\b")
+
+
 def wants_to_report(text: str) -> bool:
-    """True when the message says the writer wants to make a report (Hungarian or English)."""
+    """True when the message says the writer wants to make a report (Hungarian or English),
+    also as a question about making it here or without a name."""
     folded = _fold(text)
-    return bool(_WANTS_REPORT.search(folded)) and not _EARLIER_REPORT.search(folded)
+    if _EARLIER_REPORT.search(folded):
+        return False
+    return bool(_WANTS_REPORT.search(folded)) or bool(
+        _REPORT_HERE.search(folded) and not _WHERE_ASKED.search(folded))
 
 
 def report_form_open(buttons: list[str]) -> bool:

@@ -28,6 +28,13 @@ _EN = frozenset(
 
 
 EN_OVER_ACCENTS = 3  # English words beyond the Hungarian ones that outweigh accented letters
+_SENTENCE_WORDS = 8  # a first message this long that reads English is English, names aside
+_ACCENTED_WORD = re.compile(r"[^\W\d_]*[őűáéíóöúüŐŰÁÉÍÓÖÚÜ][^\W\d_]*")
+
+
+def _accents_only_in_names(text: str) -> bool:
+    """True when every word with a Hungarian letter starts with a capital ("Győr", "Pécs")."""
+    return all(w[0].isupper() for w in _ACCENTED_WORD.findall(text))
 
 
 def detect(text: str, previous: str | None = None) -> str:
@@ -41,8 +48,13 @@ def detect(text: str, previous: str | None = None) -> str:
     en = sum(w in _EN for w in words)
     if any(ch in _HU_LETTERS for ch in lowered):
         # Accents usually mean Hungarian, but an English writer names Hungarian places
-        # ("It is in Pécs, on Kossuth street"): only a clearly English sentence stays English.
-        return "en" if previous == "en" and en >= hu + EN_OVER_ACCENTS else "hu"
+        # ("It is in Pécs, on Kossuth street"): only a clearly English sentence stays English;
+        # any message too when its accents are only in names ("Our neighbours in Győr often
+        # leave their toddler alone...": its 112 line was Hungarian) and it is a sentence.
+        clearly_en = en >= hu + EN_OVER_ACCENTS
+        if clearly_en and len(words) >= _SENTENCE_WORDS and _accents_only_in_names(text):
+            return "en"
+        return "en" if previous == "en" and clearly_en else "hu"
     if en > hu:
         return "en"
     if hu > en:

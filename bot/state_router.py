@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot import asking, metrics, texts
+from bot import asking, metrics, report_net, texts
 from bot.commands import DISTRESS, HANDOFF_INTENTS, NO_PHONE, fold, interpret_command
 from bot.deferred_answers import DeferredAnswers
 from bot.delivery import Reply
@@ -213,8 +213,22 @@ class StateRouter:
         # 7. "Ezt névtelenül szeretném bejelenteni": the answer above (where to turn, the queue)
         # and the report form too, unless it is open already; a message that tells of a worry
         # is kept as the form's "what happened" (issue 12: a report is never lost).
-        if asking.wants_to_report(text) and not asking.report_form_open(
-                [payload for reply in answer for _, payload in reply.buttons]):
+        form_open = asking.report_form_open([payload for reply in answer for _, payload in reply.buttons])
+        # 7a. "Igen, küldje el" that did not send a report, after a worry was told in this
+        # conversation and with no report made here yet: the report is made with what they told
+        # and the code shown (bot.report_net: a report is never lost once the person confirms).
+        if (self.reports is not None and report_net.sends_report(text)
+                and max(risk.level, result.level) >= Level.CONCERN and not report_net.has_case_code(answer)
+                and not await self.reports.made_here(conv.pid)):
+            entries = await self.store.read(conv.pid)
+            # A form open before this message kept the words as an answer: it is told "send it".
+            # One that opened on it (or none) gets what was told as "what happened" first.
+            was_open = report_net.form_was_open(entries, turn.seq)
+            what = None if was_open else report_net.worry_told(entries)
+            if was_open or what:
+                replies += await self.relay.file_report(conv, what, said=[*turn.told, *replies],
+                                                        restart=form_open and not was_open)
+        elif asking.wants_to_report(text) and not form_open:
             what = text if result.level >= Level.CONCERN else None
             replies += await self.relay.open_report(conv, what, said=[*turn.told, *replies])
         return replies

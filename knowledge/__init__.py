@@ -32,7 +32,7 @@ SERVICE_KEYS = {"name", "what", "when", "procedure", "contacts", "local", "via",
                 "facts_source", "facts_date", "aliases"}
 CONTACT_KEYS = {"kind", "value", "note", "source", "date", "beside"}
 ROUTING_KEYS = {"intent", "local", "services", "child", "adult", "professional",
-                "what_happens", "danger_now", "screen"}
+                "what_happens", "danger_now", "screen", "unknown_persona"}
 ROUTE_SERVICE_KEYS = {"id", "why"}
 OFFICE_KEYS = set(OFFICE_FIELDS) | {"sample"}
 

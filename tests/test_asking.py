@@ -46,6 +46,13 @@ def test_a_disclosure_is_not_asking(text: str) -> None:
     "Ezt szeretném jelezni valahol, de névtelenül.",
     "I want to report this anonymously",
     "Can I report it here in the chat without my name?",
+    # the wish asked as a question about this channel or without a name (sealed6)
+    "Akkor itt jelenteném be, név nélkül.",
+    "ezt be lehet jelenteni ugy h ne tudjak meg h en voltam?",
+    "Itt a chaten is megtehetem a jelzést? Mit kell megadnom?",
+    "Ezen a felületen is leadhatom a jelzést?",
+    "Can I also report this to you afterwards? I'd rather not give my name.",
+    "Could I file this with you? I don't want to give my name.",
 ])
 def test_a_wish_to_report_is_read(text: str) -> None:
     assert wants_to_report(text)
@@ -59,6 +66,9 @@ def test_a_wish_to_report_is_read(text: str) -> None:
     "Where can I report this?",
     "igen jelentem. 11 eves",  # an answer inside a form already open
     "nem akarom, hogy megtudják",
+    "Hol lehet névtelenül jelezni?",  # a place asked for
+    "És ha jelzem, megtudják a szülők, hogy én voltam?",  # a fear, answered
+    "az ofő jelezni fogja név nélkül?",  # someone else's report
 ])
 def test_no_wish_to_report_is_read_into_other_words(text: str) -> None:
     assert not wants_to_report(text)

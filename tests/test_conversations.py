@@ -38,6 +38,11 @@ FLOOR = [
     "flow_en_shelter_secret_cost",               # shelter secrecy, cost and travel in English
     "flow_near_miss_questions",                  # "What does this service do?" answered
     "flow_near_miss_teen_son",                   # "nem boldogulok a kamasz fiammal": the family welfare service
+    "o14_adult_report_here_anonymous",           # "itt is megtehetem a bejelentést?" opens the form: a code
+    "o14_adult_send_after_question_only",        # "küldje el" with no form open: the report is made
+    "o14_prof_paediatrician_pregnant_12",        # a pregnant 12-year-old: queued, the police, the duty to signal
+    "o14_adult_daughter_attacked_victim",        # a crime victim: the Victim Support Line and its number
+    "o14_child_sextortion_snap",                 # sextortion: do not pay, keep evidence, police; not your fault
 ]
 
 

@@ -26,6 +26,14 @@ from bot import language
     ("Budapest, a Dózsa György úton", "en", "hu"),
     ("Pécs", "en", "hu"),
     ("It is in Pécs", None, "hu"),
+    # A first message that is an English sentence with a Hungarian place name in it is English;
+    # a Hungarian one with a capitalised accented word stays Hungarian.
+    ("Our neighbours in Győr often leave their toddler alone in the flat for hours. Which office handles this?",
+     None, "en"),
+    ("Our neighbours in Győr often leave their toddler alone in the flat for hours. Which office handles this?",
+     "hu", "en"),
+    ("Éjjel egyedül hagyják a szomszéd gyerekeit a lakásban, hova forduljak?", None, "hu"),
+    ("Ma is egyedül van a szomszéd kisfiú, mit tegyek, ki segít?", None, "hu"),
     # Nothing telling: keep the previous language.
     ("ok", "en", "en"),
 ])

@@ -40,7 +40,8 @@ def test_formal_texts_use_on_and_fall_back_to_plain() -> None:
 
 @pytest.mark.parametrize("text", ["a 15 éves lányom tegnap óta nem jött haza", "a 6 eves fiam eltunt a plazaban",
                                   "A sógorom részegen megütötte a fiát", "A volt párom az ajtó előtt áll",
-                                  "A férjem megütött, most a húgomnál vagyunk"])
+                                  "A férjem megütött, most a húgomnál vagyunk",
+                                  "A húgom gyerekei napok óta nem esznek rendesen"])
 def test_an_adults_own_family_words_set_on_even_beside_a_sibling(text: str) -> None:
     assert register.detect(text) == register.FORMAL
     assert register.persona(text, register.detect(text)) == "adult"
@@ -151,3 +152,15 @@ def test_the_screens_topics_ride_the_message_metadata() -> None:
     conv = Conversation(pid="p", channel="web", risk=RiskState(level=Level.HIGH, categories=["physical_abuse"]))
     assert rasa_metadata(conv)[0]["topics"] == ["physical_abuse"]
     assert "topics" not in rasa_metadata(Conversation(pid="p", channel="web"))[0]
+
+
+@pytest.mark.parametrize("text", [
+    "We moved to Debrecen last year. The kids next door are often home alone until late at night.",
+    "Our neighbours in Győr often leave their toddler alone in the flat.",
+    "My 15-year-old son was mugged on the way home from school.",
+])
+def test_an_english_parent_or_neighbour_is_an_adult(text: str) -> None:
+    """A neighbour or a parent writing in English is an adult (sealed6: asked "who is writing?"
+    after the answer); a child's words still keep the child's register."""
+    assert register.persona(text, register.detect(text)) == "adult"
+    assert register.persona("my dad hits me", register.detect("my dad hits me")) != "adult"

@@ -60,3 +60,30 @@ async def test_a_real_doubt_still_asks(run_action) -> None:
     result = await run_action(ActionFallback(), make_tracker(intent="nlu_fallback", text=TEXT, ranking=unsure,
                                                              slots={"language": "en"}))
     assert {"fallback": True} in customs(result)
+
+
+async def test_nlu_torn_between_two_problems_gives_the_first(run_action) -> None:
+    """"A volt feleségem új párja meglökte a fiamat, hova fordulhatok?" (open set, after new
+    intents): a family struggle 0.45 and violence at home 0.45; either names fitting services."""
+    torn = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "where_family_struggle", "confidence": 0.45},
+            {"name": "where_domestic_violence_parent", "confidence": 0.45}]
+    result = await run_action(ActionFallback(), make_tracker(
+        intent="nlu_fallback", text="a volt feleségem új párja meglökte a fiamat", ranking=torn,
+        slots={"persona": "adult"}))
+    assert "gyermekjóléti" in texts(result) and {"fallback": True} not in customs(result)
+
+
+async def test_a_stuck_professional_is_a_second_problem_only_from_a_professional(run_action) -> None:
+    """A doctor's "hogyan jelezhetem?" (neglect 0.41, stuck 0.35) gets the neglect answer; a
+    child's (sexual abuse 0.40, stuck 0.29) still gets "not sure" (support, by the gateway)."""
+    doctor = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "where_neglect", "confidence": 0.41},
+              {"name": "where_professional_stuck", "confidence": 0.35}]
+    child = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "where_sexual_abuse", "confidence": 0.40},
+             {"name": "where_professional_stuck", "confidence": 0.29}]
+    result = await run_action(ActionFallback(), make_tracker(
+        intent="nlu_fallback", text="a child", ranking=child, slots={"persona": "child"}))
+    assert {"fallback": True} in customs(result)
+    result = await run_action(ActionFallback(), make_tracker(
+        intent="nlu_fallback", text="Gyermekorvos vagyok, hogyan jelezhetem?", ranking=doctor,
+        slots={"persona": "professional"}))
+    assert "jelzési kötelezettség" in texts(result)

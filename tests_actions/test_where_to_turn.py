@@ -3,7 +3,7 @@ second copy of the same answer when only the persona arrives afterwards."""
 from __future__ import annotations
 
 import pytest
-from conftest import make_tracker, payloads, slot_events, texts
+from conftest import customs, make_tracker, payloads, slot_events, texts
 
 from actions.where_to_turn import ActionAskHelp, ActionWhereToTurn
 
@@ -106,3 +106,82 @@ async def test_a_family_struggle_reading_yields_to_the_danger_the_screen_heard(r
     plain = make_tracker(intent="where_family_struggle", text="nem boldogulok a kamasz fiammal",
                          slots={"persona": "adult"})
     assert slot_events(await run_action(ActionWhereToTurn(), plain), "problem") == ["family_struggle"]
+
+
+async def test_a_professional_stuck_reading_yields_to_the_danger_the_screen_heard(run_action) -> None:
+    """"Háziorvos vagyok. Egy 13 éves betegemnél terhességet állapítottam meg" was read as a
+    professional stuck in a case (sealed6): the screen's sexual abuse is the problem answered,
+    in the professional's words (the police first, the duty to signal); with no danger heard the
+    stuck professional's answer stays."""
+    tracker = make_tracker(intent="where_professional_stuck", text="Háziorvos vagyok. Egy 13 éves betegem terhes.",
+                           metadata={"topics": ["sexual_abuse"]})
+    result = await run_action(ActionWhereToTurn(), tracker)
+    assert slot_events(result, "problem") == ["sexual_abuse"]
+    assert slot_events(result, "persona") == ["professional"]
+    body = texts(result)
+    assert "rendőrség" in body and "jelzési kötelezettség" in body
+    plain = make_tracker(intent="where_professional_stuck", text="Elakadtam egy esetben.")
+    assert slot_events(await run_action(ActionWhereToTurn(), plain), "problem") == ["professional_stuck"]
+
+
+async def test_a_crime_victim_is_told_of_victim_support(run_action) -> None:
+    """"Hol kaphat segítséget a fiam áldozatként?" (sealed6): the Victim Support Line and its
+    number (the seeds), whoever asks."""
+    for persona in (None, "adult", "child"):
+        tracker = make_tracker(intent="where_crime_victim", text="hol kaphat segítséget áldozatként?",
+                               slots={"persona": persona} if persona else {})
+        body = texts(await run_action(ActionWhereToTurn(), tracker))
+        assert "Áldozatsegítő" in body and "06 80 225 225" in body, persona
+
+
+async def test_sextortion_advice_says_do_not_pay_keep_the_evidence_and_the_police(run_action) -> None:
+    """A child blackmailed with images: not their fault, do not pay or send more, keep the
+    evidence, and the police (sealed6)."""
+    tracker = make_tracker(intent="where_sextortion", text="zsarol a képeimmel", slots={"persona": "child"})
+    body = texts(await run_action(ActionWhereToTurn(), tracker))
+    for said in ("Nem a te hibád", "ne fizess", "Ne küldj", "képernyőképpel", "rendőrség"):
+        assert said.lower() in body.lower(), said
+
+
+async def test_sextortion_from_an_unknown_writer_is_answered_as_to_the_child(run_action) -> None:
+    """Who writes is not said ("valaki snapen zsarol a képeimmel"): the child's advice, not a
+    neutral list with "who is writing?" (sealed6), and no persona is set from the guess."""
+    tracker = make_tracker(intent="where_sextortion", text="valaki zsarol a képeimmel, mit csináljak?")
+    result = await run_action(ActionWhereToTurn(), tracker)
+    body = texts(result)
+    assert "Nem a te hibád" in body and "ne fizess" in body
+    assert slot_events(result, "persona") == []
+
+
+async def test_a_stuck_professional_asking_to_consult_gets_the_colleague_too(run_action) -> None:
+    """"Elakadtam az esetben, konzultálhatnék valakivel?" (sealed6): the answer and the
+    consultation handoff (the gateway queues the chat for a professional); told the case only,
+    the answer alone."""
+    plain = make_tracker(intent="where_professional_stuck", text="Családsegítő vagyok, elakadtam az esetben.")
+    assert not [c for c in customs(await run_action(ActionWhereToTurn(), plain)) if "handoff" in c]
+    tracker = make_tracker(intent="where_professional_stuck",
+                           text="Családsegítő vagyok, elakadtam az esetben, konzultálhatnék valakivel?")
+    result = await run_action(ActionWhereToTurn(), tracker)
+    assert {"reason": "consultation", "skill": "professional"} in [c.get("handoff") for c in customs(result)]
+    assert "jelzési kötelezettség" in texts(result)
+
+
+async def test_no_who_is_writing_while_waiting_in_danger(run_action) -> None:
+    """Queued for danger (an overdose told in English, sealed6), the neutral answer comes
+    without "who is writing?"; not in danger, the persona buttons follow the answer."""
+    danger = make_tracker(intent="where_neglect", text="who handles neglected kids?", slots={"language": "en"},
+                          metadata={"queued": "immediate"})
+    result = await run_action(ActionWhereToTurn(), danger)
+    assert "Where to turn" in texts(result) and "who is writing" not in texts(result)
+    assert "/persona_adult" not in payloads(result)
+    calm = make_tracker(intent="where_neglect", text="who handles neglected kids?", slots={"language": "en"})
+    assert "/persona_adult" in payloads(await run_action(ActionWhereToTurn(), calm))
+
+
+async def test_sextortion_read_without_images_or_blackmail_is_not_answered_as_such(run_action) -> None:
+    """"A barátnőm vagdossa a karját, megmutatta, megígértem, hogy nem mondom el" was read as
+    sextortion (0.99): no image or blackmail is named, so "not sure" (support, by the gateway)."""
+    tracker = make_tracker(intent="where_sextortion", slots={"persona": "child"},
+                           text="a legjobb baratnom vagdossa a karjat, megmutatta de megigertem h nem mondom el")
+    result = await run_action(ActionWhereToTurn(), tracker)
+    assert {"fallback": True} in customs(result) and "ne fizess" not in texts(result)

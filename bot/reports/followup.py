@@ -115,6 +115,11 @@ class ReportDesk:
         self.guard: Any = guard  # bot.abuse.Guard: wrong codes per client address and overall
         self.mailer: Any = mailer  # bot.reports.mail.ReportMailer: written reports by e-mail
 
+    async def made_here(self, pid: str) -> bool:
+        """True when a report was made in this conversation (its link, ``keys.conv_reports``):
+        a later "send it" is not a new report (bot.report_net)."""
+        return bool(await self.redis.exists(keys.conv_reports(pid)))
+
     def _reply(self, text: str, buttons: tuple[tuple[str, str], ...] = ()) -> Reply:
         return Reply(text, buttons)
 
