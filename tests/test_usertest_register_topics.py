@@ -40,5 +40,6 @@ def test_the_gravest_latest_danger_goes_first_in_the_topics() -> None:
     assert state.top == ["physical_abuse"]
     assert RiskState.from_dict(state.to_dict()).top == ["physical_abuse"]
     meta = rasa_metadata(Conversation(pid="p", channel="web", risk=state), heard=("bullying",))[0]
-    assert meta["topics"][0] == "physical_abuse" and set(meta["topics"]) == {"sexual_abuse", "physical_abuse", "bullying"}
+    assert meta["topics"][0] == "physical_abuse"
+    assert set(meta["topics"]) == {"sexual_abuse", "physical_abuse", "bullying"}
     assert meta["heard"] == ["bullying"]
