@@ -44,3 +44,19 @@ async def test_quick_exit_still_withdraws_a_chat_without_such_a_flag(gateway_fac
     assert body == {"state": "closed"}
     pid = gw.app[GATEWAY].pid("web", session)
     assert all(w.pid != pid for w in await gw.app[HANDOFF].queue.waiting())
+
+
+async def test_the_place_told_is_in_the_chats_own_skill_queue(gateway_factory, http) -> None:
+    """Issue 12 (user test): the web page's queue position is the place in the operator queue
+    the chat is in (its skill), not in everyone waiting."""
+    gw = await gateway(gateway_factory)
+    await post(http, gw.url, {"session": "webchat-skill-adult-1", "text": "Jó napot, kérem"})
+    adult = await post(http, gw.url, {"session": "webchat-skill-adult-1", "payload": "/talk_to_human"})
+    await post(http, gw.url, {"session": "webchat-skill-child-1", "text": "12 éves vagyok"})
+    child = await post(http, gw.url, {"session": "webchat-skill-child-1", "payload": "/talk_to_human"})
+    rows = {w.pid: w for w in await gw.app[HANDOFF].queue.waiting()}
+    pid_adult = gw.app[GATEWAY].pid("web", "webchat-skill-adult-1")
+    pid_child = gw.app[GATEWAY].pid("web", "webchat-skill-child-1")
+    assert rows[pid_adult].skill != rows[pid_child].skill
+    assert rows[pid_adult].position == rows[pid_child].position == 1
+    assert "a helye most: 1" in str(adult["replies"]) and "a helyed most: 1" in str(child["replies"])
