@@ -76,6 +76,8 @@ class ActionFallback(Action):
         if (len(ranking) >= 2 and str(ranking[0].get("name", "")).startswith("where_")
                 and ranking[0].get("confidence", 0) >= CLEAR_ENOUGH
                 and (ranking[1].get("name") in WHERE_TWINS or two_problems(tracker, str(ranking[1].get("name"))))):
+            # Torn between two where-to-turn problems is still a where-to-turn question: the
+            # likelier one is answered (or the danger the screen heard in it, action_where_to_turn).
             return await ActionWhereToTurn().answer(dispatcher, tracker, ranking[0]["name"])
         if len(text.split()) <= MAX_SERVICE_WORDS:
             sids = named_services(k, text, tracker.latest_message.get("entities") or [])

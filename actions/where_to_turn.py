@@ -58,6 +58,50 @@ def compose(k: Knowledge, problem: str, persona: str | None, lang: str) -> str:
 # stuck in a case): a danger the screen heard in the conversation outranks them ("Háziorvos
 # vagyok, egy 13 éves betegem terhes": sexual abuse, the police and the welfare service).
 MILD_PROBLEMS = frozenset({"family_struggle", "professional_stuck"})
+# NLU at least this sure of its problem keeps it even when the screen heard another danger in
+# the message; below it, a problem that is not about what the screen heard ("a tourist saw a
+# child hit" read as a missing child at 0.54, "bezártak a pincébe" as sexual abuse at 0.41)
+# is NLU's confusion, and the screen's problem is answered (issue 12, the user test).
+SURE = 0.9
+SELF_HARM = "suicide_self_harm"
+# Which of several dangers heard in one message is answered when NLU's problem is about none:
+# a harm done to the child comes before a harm in the household around it ("a mother slapping
+# her kid" is screened as domestic violence too).
+HEARD_ORDER = ("sexual_abuse", "trafficking", "physical_abuse", "life_threat", "missing_child",
+               "runaway_homeless", "neglect", "bullying", "domestic_violence")
+
+
+def _strings(value: Any) -> list[str]:
+    return [v for v in value or [] if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def confidence(tracker: Tracker, intent: str | None) -> float:
+    """NLU's confidence in ``intent`` for the latest message (0 when it is not ranked)."""
+    for ranked in (tracker.latest_message or {}).get("intent_ranking") or []:
+        if ranked.get("name") == intent:
+            return float(ranked.get("confidence") or 0.0)
+    return 0.0
+
+
+def heard_problem(k: Knowledge, tracker: Tracker, problem: str | None, intent: str | None) -> str | None:
+    """The problem to answer for an NLU-named ``problem``: the screen's, when NLU was not sure
+    and its problem is about none of the dangers the screen heard in this very message
+    (metadata ``heard``); else ``problem``."""
+    heard = _strings(message_metadata(tracker).get("heard"))
+    if not problem or not heard or k.covers(problem, heard) or confidence(tracker, intent) >= SURE:
+        return problem
+    ranked = sorted(heard, key=lambda c: HEARD_ORDER.index(c) if c in HEARD_ORDER else len(HEARD_ORDER))
+    return k.problem_for_screen(ranked) or problem
+
+
+def next_steps_suicide(k: Knowledge, tracker: Tracker, dispatcher: CollectingDispatcher,
+                       persona: str | None) -> list[dict[str, Any]]:
+    """What to do now after a self-harm or suicide disclosure: 112, a trusted adult, 116 111,
+    a person here (no where-to-turn problem is that danger's)."""
+    lang = language(tracker)
+    dispatcher.utter_message(text=message(k, "next_steps_suicide", lang, persona),
+                             buttons=[{"title": message(k, "button_human", lang), "payload": "/talk_to_human"}])
+    return []
 
 
 class ActionWhereToTurn(Action):
@@ -75,8 +119,15 @@ class ActionWhereToTurn(Action):
         """The answer for ``intent`` (the fallback passes the intent NLU was torn on)."""
         k = await STORE.get()
         lang = language(tracker)
-        problem: str | None = k.problem_for_intent(intent) or tracker.get_slot("problem")
-        professional_asks = problem == "professional_stuck"
+        named = k.problem_for_intent(intent)
+        if named and SELF_HARM in _strings(message_metadata(tracker).get("heard")) \
+                and not k.covers(named, [SELF_HARM]) and confidence(tracker, intent) < SURE:
+            # "I cut myself and want to die" read as another problem: that danger's next steps.
+            return next_steps_suicide(k, tracker, dispatcher, infer_persona(tracker))
+        problem: str | None = heard_problem(k, tracker, named, intent) or tracker.get_slot("problem")
+        # Who asks, from NLU's own reading: a stuck professional whose case the screen heard as
+        # a danger is answered on that danger, still as a professional.
+        professional_asks = (named or tracker.get_slot("problem")) == "professional_stuck"
         if problem in MILD_PROBLEMS:
             # "A párom bántalmaz... hogyan kérhetek segítséget?" read as a family struggle: the
             # danger the screen heard (metadata ``topics``) is the problem to answer.
@@ -187,12 +238,39 @@ class ActionAskHelp(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
         k = await STORE.get()
-        if tracker.get_slot("problem") in k.routing:
-            return await ActionWhereToTurn().answer(dispatcher, tracker, None)
-        # No problem named by NLU yet, but the gateway's screen heard one (metadata ``topics``).
-        topics = message_metadata(tracker).get("topics") or []
-        problem = k.problem_for_screen([t for t in topics if isinstance(t, str)])
-        if problem:
-            return await ActionWhereToTurn().answer(dispatcher, tracker, k.routing[problem]["intent"])
+        # What the screen heard in the conversation, the gravest latest danger first.
+        topics = _strings(message_metadata(tracker).get("topics"))
+        if topics[:1] == [SELF_HARM]:
+            # The gravest latest danger is self-harm: its next steps first; then the services of
+            # another danger told (a child neglected and in despair needs both).
+            events = next_steps_suicide(k, tracker, dispatcher, infer_persona(tracker))
+            other = k.problem_for_screen(topics[1:])
+            if other:
+                events += await ActionWhereToTurn().answer(dispatcher, tracker, k.routing[other]["intent"])
+            return events
+        told = tracker.get_slot("problem")
+        screened = k.problem_for_screen(topics)
+        if told in k.routing and (not screened or k.covers(told, topics)):
+            return await self.answer_with_steps(k, dispatcher, tracker, None)
+        if screened:
+            # NLU named no problem, or one about none of the dangers the screen heard (a
+            # misreading): the screen's problem.
+            return await self.answer_with_steps(k, dispatcher, tracker, k.routing[screened]["intent"])
+        if told in k.routing:
+            return await self.answer_with_steps(k, dispatcher, tracker, None)
+        if SELF_HARM in topics:
+            return next_steps_suicide(k, tracker, dispatcher, infer_persona(tracker))
         dispatcher.utter_message(response="utter_ask_help")
         return []
+
+    @staticmethod
+    async def answer_with_steps(k: Knowledge, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                intent: str | None) -> list[dict[str, Any]]:
+        """The problem's answer; a child, whose answer is a few warm words, also hears what to
+        do now (112, a trusted adult, a person here): "mit csináljak?" asks for exactly that."""
+        events = await ActionWhereToTurn().answer(dispatcher, tracker, intent)
+        if infer_persona(tracker) == "child":
+            dispatcher.utter_message(text=message(k, "next_steps_child", language(tracker), "child"),
+                                     buttons=[{"title": message(k, "button_human", language(tracker)),
+                                               "payload": "/talk_to_human"}])
+        return events

@@ -45,6 +45,7 @@ class Conversation:
     emergency_told: float = 0.0  # when the person was last given the full emergency block
     register: str = ""  # "formal" for an adult writing in Hungarian ("Ön"), see bot.register
     persona: str = ""  # child | adult | professional, as far as the words tell (bot.register)
+    adult_self: bool = False  # said they are an adult by their own child or work (bot.register.adult_self)
     created: float = 0.0
     updated: float = 0.0
 

@@ -23,6 +23,7 @@ from redis.exceptions import RedisError
 
 from bot import language, metrics, register, replays, texts
 from bot.background import Background
+from bot.commands import NO_PHONE, fold
 from bot.conversation_lock import ConversationLocks
 from bot.deferred_answers import DeferredAnswers
 from bot.delivery import Delivery, Reply
@@ -131,6 +132,9 @@ class Gateway:
         urgent = result.level == Level.IMMEDIATE and not urgent_sent
         replies = [Reply(texts.text("emergency", lang), emergency=True)] if urgent else []
         replies.append(Reply(texts.text(name, lang)))
+        if NO_PHONE.search(fold(msg.text or "")):
+            # "I can't phone, he'd hear": what works without a call while nobody can read this yet
+            replies.append(Reply(texts.text("no_phone_outage", lang)))
         return Outcome(pid=pid, state=State.BOT, replies=replies, screening=result)
 
     async def _process(self, msg: Inbound, pid: str, result: ScreenResult, urgent_sent: bool = False) -> Outcome:
@@ -197,9 +201,12 @@ class Gateway:
         risk = self.screening.screener.escalate(conv.risk, result)
         lang = language.detect(text, conv.language) if text else conv.language
         said = intent_payload or text  # a persona button ("/persona_adult") tells who writes
-        reg = register.detect(said, conv.register, conv.persona) if said else conv.register
+        adult = register.adult_self(said, conv.adult_self) if said else conv.adult_self
+        reg = register.detect(said, conv.register, conv.persona, adult) if said else conv.register
         persona = register.persona(said, reg, conv.persona) if said else conv.persona
         fields.update(risk=risk, language=lang, register=reg, persona=persona)
+        if adult != conv.adult_self:
+            fields["adult_self"] = adult
         # A typed message reads the flood counter here; the router's flood step counts it.
         # Buttons never do.
         seq, counted, waiting, replay, answered = await self.store.record(

@@ -14,6 +14,7 @@ from typing import Any
 import wording
 from bot import metrics, report_net, texts
 from bot.background import Background
+from bot.commands import NO_PHONE, fold
 from bot.delivery import Reply
 from bot.rasa_client import BotMessage, RasaBusy, RasaPool, RasaUnavailable
 from bot.reply_composer import ReplyComposer
@@ -32,7 +33,7 @@ class RasaSlow(Exception):
         self.slot_change = slot_change
 
 
-def rasa_metadata(conv: Conversation) -> tuple[dict[str, Any], bool]:
+def rasa_metadata(conv: Conversation, heard: Sequence[str] = ()) -> tuple[dict[str, Any], bool]:
     """The REST metadata of a message to Rasa, and whether the language slot changes with it.
 
     Slots ride in ``metadata.slots`` (rasa_addons.metadata_slots turns them into entities the
@@ -42,18 +43,25 @@ def rasa_metadata(conv: Conversation) -> tuple[dict[str, Any], bool]:
     the slot otherwise in between, and the gateway's register is the one the person hears.
     ``queued``: the danger level while the chat waits for an operator (the report form is short
     then: an operator is on the way and asks the rest, actions/report_form.py). ``topics``: the
-    conversation's danger-screen categories (actions/where_to_turn.py ``action_ask_help``)."""
+    conversation's danger-screen categories (actions/where_to_turn.py ``action_ask_help``), the
+    gravest latest danger first (``RiskState.top``). ``heard``: this message's own categories,
+    so an answer NLU gave to another danger than the one told can follow the screen."""
     meta: dict[str, Any] = {"language": conv.language, "channel": conv.channel}
     if conv.state == State.QUEUED:
         meta["queued"] = conv.risk.level.value
     if conv.risk.categories:
         # what the screen heard so far (no text): "hová fordulhatok ezzel?" after a disclosure
         # NLU did not name is answered with that problem's services (actions/where_to_turn.py)
-        meta["topics"] = list(conv.risk.categories)
+        meta["topics"] = list(dict.fromkeys([*conv.risk.top, *conv.risk.categories]))
+    if heard:
+        meta["heard"] = list(heard)
     slots: dict[str, str] = {}
     if conv.persona:
         meta["persona"] = conv.persona  # the actions' own reading (actions/persona.py)
         slots["persona"] = conv.persona
+        if conv.adult_self and conv.persona in ("adult", "professional"):
+            # an adult by their own words: the child they quote is not who writes
+            meta["slots_sure"] = ["persona"]
     slot_change = (conv.rasa_language or "hu") != conv.language
     if slot_change:
         slots["language"] = conv.language
@@ -75,18 +83,19 @@ class RasaRelay:
 
     async def ask(self, conv: Conversation, text: str, distress: bool = False, *,
                   wait: float | None = None, within: float | None = None, rate: int = 0,
-                  answered: bool = False, said: Sequence[Reply] = ()) -> list[Reply]:
+                  answered: bool = False, said: Sequence[Reply] = (), heard: Sequence[str] = ()) -> list[Reply]:
         """The bot's answer to ``text``. ``wait``: seconds to wait for a Rasa slot (None: wait
         as needed); ``RasaBusy`` when none freed in time. ``within``: seconds to wait for the
         answer itself, else ``RasaSlow`` with the call still running (None: up to Rasa's
         timeout). ``answered``: this turn already has its answer (a "no need to phone"), so a
-        Rasa fallback adds nothing. ``said``: what this turn told the person before (its 112 block)."""
+        Rasa fallback adds nothing. ``said``: what this turn told the person before (its 112 block).
+        ``heard``: the danger-screen categories of this message (metadata, never text)."""
         if self.actions_up is not None and not self.actions_up():
             # Rasa without its actions gives half answers: say plainly it is unavailable.
             metrics.ERRORS.labels("actions_unavailable").inc()
             await self.store.append(conv.pid, SYSTEM, wording.staff("staff_actions_down"), audience=TO_STAFF)
-            return await self.replies.say(conv, [self.replies.unavailable(conv.voice)], rate=rate)
-        meta, slot_change = rasa_metadata(conv)
+            return await self.replies.say(conv, self._unavailable(conv, text, answered), rate=rate)
+        meta, slot_change = rasa_metadata(conv, heard)
         try:
             if wait == 0.0 and not self.rasa.has_room(conv.pid):
                 raise RasaBusy("no free rasa slot")
@@ -106,9 +115,17 @@ class RasaRelay:
             if text == "/greet":  # the page's own hello: nothing of the person's has "arrived"
                 return await self.replies.say(conv, [Reply(texts.text("greeting_offline", conv.voice), (
                     (texts.text("talk_to_person_button", conv.voice), "/talk_to_human"),))], rate=rate)
-            return await self.replies.say(conv, [self.replies.unavailable(conv.voice)], rate=rate)
+            return await self.replies.say(conv, self._unavailable(conv, text, answered), rate=rate)
         return await self.replies.use_answer(conv, answer, distress, slot_change, rate, answered=answered,
                                              said=said)
+
+    def _unavailable(self, conv: Conversation, text: str, answered: bool) -> list[Reply]:
+        """"The bot is unavailable" with the numbers; for someone who said they cannot phone
+        (and was not told yet this turn) also what works without a call (issue 12)."""
+        replies = [self.replies.unavailable(conv.voice)]
+        if not answered and NO_PHONE.search(fold(text)):
+            replies.append(Reply(texts.text("no_phone", conv.voice)))
+        return replies
 
     async def open_report(self, conv: Conversation, what: str | None,
                           said: Sequence[Reply] = ()) -> list[Reply]:

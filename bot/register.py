@@ -73,6 +73,19 @@ _CHILD = re.compile(
     r"a suliban|a suli|tanarno|tanar bacsi|ofo|"
     r"(?:[4-9]|1[0-7]) eves vagyok|nem vagyok meg 18|gyerek vagyok)"
 )
+# An adult's own child, grandchild or spouse ("a lányom 12 éves", "a férjem"), said of
+# themself: from then on the writer stays "Ön" when they quote the child ("azt mondja, apu
+# megveri", "a suliban"): the child's words are the child's, not the writer's (issue 12).
+_ADULT_SELF = re.compile(
+    r"\b(a lanyom|a fiam|lanyomat|fiamat|lanyommal|fiammal|lanyomnak|fiamnak|kamasz fiam|kamasz lanyom|"
+    r"(?:[0-9]{1,2}|kis|nagy|kisebbik|nagyobbik|legkisebb) (?:eves )?"
+    r"(?:fiam|lanyom|fiamat|lanyomat|gyerekem|gyermekem)|"
+    r"a gyermekem|a gyerekem|gyerekeim|gyermekeim|unokam|"
+    r"a ferjem|a volt ferjem|ferjem|a felesegem|a volt felesegem|menyem|vejem|felnott vagyok|"
+    r"my (daughter|son|kids|children|husband|wife|grandson|granddaughter))\b"
+)
+# What only a child says of themself: it outweighs even an adult's own words said before.
+_CHILD_SELF = re.compile(r"\b((?:[4-9]|1[0-7]) eves vagyok|nem vagyok meg 18|gyerek vagyok)")
 # Words a child uses more often than an adult ("a húgom", "a tesóm"): they count only when no
 # adult's strong word is there.
 _CHILD_WEAK = re.compile(r"\b(tesom|ocsem|hugom|batyam|noverem)")
@@ -85,15 +98,31 @@ def _fold(text: str) -> str:
     return f" {re.sub(r'[^a-z0-9]+', ' ', bare)} "
 
 
-def detect(text: str, current: str = "", persona: str = "") -> str:
+def adult_self(text: str, before: bool = False) -> bool:
+    """True once the writer has said they are an adult by their own family or profession ("a
+    lányom", "a férjem", "védőnő vagyok", the adult or professional button; ``before``: said
+    earlier); the child button or a child's own age ends it."""
+    folded = _fold(text)
+    button = _BUTTON.get(folded.strip())
+    if button:
+        return button != "child"
+    if _CHILD_SELF.search(folded) and not _ADULT_SELF.search(folded):
+        return False
+    return before or bool(_ADULT_SELF.search(folded) or _PROFESSION_SELF.search(folded))
+
+
+def detect(text: str, current: str = "", persona: str = "", adult: bool = False) -> str:
     """The register after this message: a child's words win, an adult's set "formal"; a
-    professional (said now, or ``persona`` earlier) keeps "formal" whatever child they quote."""
+    professional (said now, or ``persona`` earlier) keeps "formal" whatever child they quote,
+    and so does an adult who named their own child or spouse (``adult``: bot.register.adult_self)."""
     folded = _fold(text)
     button = _BUTTON.get(folded.strip())
     if button:
         return INFORMAL if button == "child" else FORMAL
     if _PROFESSION_SELF.search(folded) or (persona == "professional" and current == FORMAL):
         return FORMAL
+    if adult or _ADULT_SELF.search(folded):
+        return INFORMAL if _CHILD_SELF.search(folded) and not _ADULT_SELF.search(folded) else FORMAL
     if _CHILD.search(folded):
         return INFORMAL
     if current:

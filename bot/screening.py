@@ -79,6 +79,10 @@ class RiskState:
     categories: list[str] = field(default_factory=list)
     matches: list[str] = field(default_factory=list)
     concern_streak: int = 0
+    # The categories of the latest message at the conversation's highest level: the danger
+    # that matters most now ("hová forduljak?" after "bezártak a pincébe" is about that, not
+    # about a milder word said first; bot.rasa_turn sends them first in ``topics``).
+    top: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -86,6 +90,7 @@ class RiskState:
             "categories": list(self.categories),
             "matches": list(self.matches),
             "concern_streak": self.concern_streak,
+            "top": list(self.top),
         }
 
     @classmethod
@@ -96,6 +101,7 @@ class RiskState:
             categories=list(data.get("categories") or []),
             matches=list(data.get("matches") or []),
             concern_streak=int(data.get("concern_streak") or 0),
+            top=list(data.get("top") or []),
         )
 
 

@@ -198,7 +198,8 @@ class StateRouter:
         try:
             answer = await self.relay.ask(conv, value, distress=distress, wait=wait, rate=rate,
                                           within=self._busy_notice if danger else None,
-                                          answered=told_no_phone, said=[*turn.told, *replies])
+                                          answered=told_no_phone, said=[*turn.told, *replies],
+                                          heard=result.categories)
         except RasaBusy:
             return replies + await self.deferred.defer(conv, value, distress, rate)
         except RasaSlow as slow:

@@ -217,6 +217,7 @@ class ConversationStore:
             emergency_told=float(data.get("emergency_told", 0) or 0),
             register=data.get("register", ""),
             persona=data.get("persona", ""),
+            adult_self=data.get("adult_self") == "True",
             created=float(data.get("created", 0) or 0),
             updated=float(data.get("updated", 0) or 0),
         )

@@ -32,7 +32,7 @@ SERVICE_KEYS = {"name", "what", "when", "procedure", "contacts", "local", "via",
                 "facts_source", "facts_date", "aliases"}
 CONTACT_KEYS = {"kind", "value", "note", "source", "date", "beside"}
 ROUTING_KEYS = {"intent", "local", "services", "child", "adult", "professional",
-                "what_happens", "danger_now", "screen", "unknown_persona"}
+                 "what_happens", "danger_now", "screen", "unknown_persona", "near"}
 ROUTE_SERVICE_KEYS = {"id", "why"}
 OFFICE_KEYS = set(OFFICE_FIELDS) | {"sample"}
 
@@ -102,11 +102,18 @@ class Knowledge:
     def problem_for_screen(self, categories: list[str]) -> str | None:
         """The routing key of the first danger-screen category (bot/safety/lexicon.yml) that a
         problem lists under `screen`, if any: what the person told, when NLU named no problem."""
-        for category in categories:
-            for key, entry in self.routing.items():
-                if category in (entry.get("screen") or []):
-                    return key
+        for category in categories:  # in order: the gravest latest danger comes first
+            for listed in ("screen", "near"):  # a problem's own danger, else a kindred one
+                for key, entry in self.routing.items():
+                    if category in (entry.get(listed) or []):
+                        return key
         return None
+
+    def covers(self, problem: str, categories: list[str]) -> bool:
+        """True if the problem's answer is about one of these danger-screen categories (its
+        `screen` list, or `near`: a kindred danger it answers too, e.g. a child alone and neglect)."""
+        entry = self.routing.get(problem) or {}
+        return bool({*(entry.get("screen") or []), *(entry.get("near") or [])} & set(categories))
 
     def directory_phones(self) -> set[str]:
         """Digits of every phone number in services.yml and the office list."""

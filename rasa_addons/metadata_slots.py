@@ -14,6 +14,10 @@ gateway heard, bot/register.py) instead of a custom slot mapping that called the
 server on every message. What NLU itself read in the message comes first: an entity the
 extractors before this component found is never overridden, and the slot's ``from_intent``
 mappings (the persona buttons) stand before its ``from_entity`` mapping in the domain.
+One exception, ``metadata.slots_sure`` (a list of slot names): the gateway is sure of these
+(an adult who named their own child or spouse, bot/register.py ``adult_self``), so a persona
+word NLU read in the message ("a suliban", "my dad": the child they quote) is replaced by the
+gateway's value, and the adult is not answered with "te".
 """
 from __future__ import annotations
 
@@ -53,6 +57,12 @@ class MetadataSlots(GraphComponent, EntityExtractorMixin):
             wanted = metadata.get(METADATA_KEY) if isinstance(metadata, dict) else None
             if not isinstance(wanted, dict):
                 continue
+            sure = metadata.get("slots_sure")
+            sure = {str(n) for n in sure if str(wanted.get(n)) in self._allowed.get(str(n), ())} \
+                if isinstance(sure, list) else set()
+            if sure:  # the gateway's value stands over NLU's reading for these
+                message.set(ENTITIES, [e for e in message.get(ENTITIES, []) if e.get("entity") not in sure],
+                            add_to_output=True)
             read = {e.get("entity") for e in message.get(ENTITIES, [])}  # NLU's own come first
             found = [
                 {"entity": name, "value": str(value), "start": 0, "end": 0, "confidence_entity": 1.0}

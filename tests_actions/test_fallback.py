@@ -87,3 +87,15 @@ async def test_a_stuck_professional_is_a_second_problem_only_from_a_professional
         intent="nlu_fallback", text="Gyermekorvos vagyok, hogyan jelezhetem?", ranking=doctor,
         slots={"persona": "professional"}))
     assert "jelzési kötelezettség" in texts(result)
+
+
+async def test_nlu_torn_between_two_where_problems_answers_the_danger_heard(run_action) -> None:
+    """A paediatrician's injuries that do not fit the parents' story: NLU torn between a
+    professional's dilemma (0.49) and neglect (0.41) while the screen heard physical abuse in
+    the message: the answer names the police and the family and child welfare centre."""
+    torn = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "where_professional_stuck", "confidence": 0.49},
+            {"name": "where_neglect", "confidence": 0.41}]
+    tracker = make_tracker(intent="nlu_fallback", text="Gyermekorvos vagyok, a sérülések nem egyeznek.", ranking=torn,
+                           slots={"persona": "professional"}, metadata={"heard": ["physical_abuse"]})
+    result = await run_action(ActionFallback(), tracker)
+    assert "Rendőrség" in texts(result) and {"fallback": True} not in customs(result)

@@ -185,3 +185,54 @@ async def test_sextortion_read_without_images_or_blackmail_is_not_answered_as_su
                            text="a legjobb baratnom vagdossa a karjat, megmutatta de megigertem h nem mondom el")
     result = await run_action(ActionWhereToTurn(), tracker)
     assert {"fallback": True} in customs(result) and "ne fizess" not in texts(result)
+
+
+# -- the session-9 user test (issue 12) ------------------------------------------------------
+async def test_what_now_after_a_self_harm_disclosure_gives_its_next_steps(run_action) -> None:
+    """"Mit csináljak?" right after "már nem akarok élni": 112, a trusted adult, 116 111 and a
+    person here, never "write what happened"."""
+    tracker = make_tracker(intent="ask_help", text="mit csinaljak?", slots={"persona": "child"},
+                           metadata={"topics": ["suicide_self_harm"]})
+    result = await run_action(ActionAskHelp(), tracker)
+    said = texts(result)
+    assert "116 111" in said and "112" in said and "megbízol" in said and "munkatárs" in said
+    assert "utter_ask_help" not in [m.get("response") for m in result["messages"]]
+
+
+async def test_nlu_confusing_the_danger_told_is_overruled_by_the_screen(run_action) -> None:
+    """A tourist who saw a child slapped, read as a missing child (NLU 0.54): the screen heard
+    physical abuse in that very message (metadata ``heard``), so that is the answer."""
+    tracker = make_tracker(intent="where_runaway_missing", confidence=0.54, text="saw a mother slapping her kid",
+                           ranking=[{"name": "where_runaway_missing", "confidence": 0.54}],
+                           metadata={"heard": ["domestic_violence", "physical_abuse"], "language": "en"},
+                           slots={"language": "en"})
+    result = await run_action(ActionWhereToTurn(), tracker)
+    assert slot_events(result, "problem") == ["physical_abuse"]
+    assert "116 000" not in texts(result)
+
+
+async def test_a_sure_nlu_or_a_kindred_danger_keeps_its_problem(run_action) -> None:
+    sure = make_tracker(intent="where_divorce_contact", confidence=0.95, text="a válás után ki dönt?",
+                        ranking=[{"name": "where_divorce_contact", "confidence": 0.95}],
+                        metadata={"heard": ["physical_abuse"]}, slots={"persona": "adult"})
+    assert slot_events(await run_action(ActionWhereToTurn(), sure), "problem") == ["divorce_contact"]
+    kindred = make_tracker(intent="where_bullying", confidence=0.6, text="a suliban megvertek",
+                           ranking=[{"name": "where_bullying", "confidence": 0.6}],
+                           metadata={"heard": ["physical_abuse"]}, slots={"persona": "child"})
+    assert slot_events(await run_action(ActionWhereToTurn(), kindred), "problem") == ["bullying"]
+
+
+async def test_what_now_follows_the_gravest_latest_danger_over_a_misread_problem(run_action) -> None:
+    """The problem slot came from a misreading ("don't tell my parents" as neglect); the
+    screen's gravest latest danger (topics first) is physical abuse: that is answered."""
+    tracker = make_tracker(intent="ask_help", text="what should I do", slots={"problem": "neglect", "language": "en"},
+                           metadata={"topics": ["physical_abuse", "sexual_abuse"], "language": "en"})
+    result = await run_action(ActionAskHelp(), tracker)
+    assert slot_events(result, "problem") == ["physical_abuse"]
+
+
+async def test_what_now_from_a_child_adds_the_steps_to_the_warm_words(run_action) -> None:
+    tracker = make_tracker(intent="ask_help", text="mit csináljak most?", slots={"persona": "child"},
+                           metadata={"topics": ["physical_abuse"]})
+    said = texts(await run_action(ActionAskHelp(), tracker))
+    assert "112" in said and "megbízol" in said and "munkatárs" in said

@@ -40,6 +40,13 @@ def _staff_queued(prio: str, skill: str, reason: str) -> str:
                       reason=data.staff_word("reason", reason))
 
 
+def left_flagged(conv: Conversation) -> bool:
+    """A chat that must not vanish from the operators when the person quick-exits: flagged
+    immediate danger, or suicide or self-harm at high or above."""
+    risk = conv.risk
+    return risk.level == Level.IMMEDIATE or (risk.level >= Level.HIGH and "suicide_self_harm" in risk.categories)
+
+
 class HandoffService(OperatorActions):
     """Implements ``bot.inbound.Handoff``; the operator actions are ``OperatorActions``'.
 
@@ -160,13 +167,25 @@ class HandoffService(OperatorActions):
 
     async def person_left(self, pid: str) -> str:
         """The person used the quick exit: a waiting chat leaves the queue (nobody is
-        there to answer it), a live one stays with its operator, who is told once.
+        there to answer it), unless it is flagged (``left_flagged``: it stays, marked "left");
+        a live one stays with its operator, who is told once.
 
         Idempotent: a second call finds nothing queued and the live chat already marked.
         Returns the state afterwards."""
         if not await self.redis.exists(keys.conv(pid)):
             return State.BOT.value
         conv = await self.store.load(pid)
+        if conv.state == State.QUEUED and left_flagged(conv):
+            # Fled in danger (maybe the one hurting them came in): the chat stays visible to
+            # the operators, at its priority, marked "left", to be read and closed by a person.
+            if await self.redis.hsetnx(keys.handoff_ticket(pid), "left", "1"):
+                await self.redis.hset(keys.handoff_ticket(pid), "reason", "left")
+                seq = await self.store.append(pid, SYSTEM, wording.staff("staff_left_flagged"), audience=TO_STAFF,
+                                              meta={"kind": "left", "was": State.QUEUED.value, "kept": True})
+                await self.events.publish("message", pid, seq)
+                await self.events.publish("priority", pid, seq)  # the consoles redraw the queue row
+                log.info("person left a flagged chat; kept in the queue", extra={"conv": pid, "state": "queued"})
+            return State.QUEUED.value
         if conv.state == State.QUEUED:
             released = await self.queue.release(pid, State.CLOSED.value, (State.QUEUED.value,), operator="")
             if released is not None:

@@ -37,4 +37,6 @@ def escalate(state: RiskState, result: ScreenResult, streak_to_high: int = CONCE
         categories=_merge(state.categories, result.categories, MAX_CATEGORIES),
         matches=_merge(state.matches, result.matches, MAX_MATCHES),
         concern_streak=streak,
+        # a message at the highest level so far names the danger that matters most now
+        top=list(result.categories) if result.categories and result.level >= level else list(state.top),
     )

@@ -59,19 +59,45 @@ def _valid_session(session: object) -> TypeGuard[str]:
     return isinstance(session, str) and _SESSION.fullmatch(session) is not None
 
 
-PAGE_LANGUAGE = "hu"  # the page says lang="hu"; an English writer is answered in English by the bot
+PAGE_LANGUAGE = "hu"  # the page's language unless the visitor's browser prefers English
+PAGE_LANGUAGES = ("hu", "en")
 _MARK = re.compile(r"\{\{(web_\w+)\}\}")
+_ACCEPT = re.compile(r"\s*([a-zA-Z]{1,8})(?:-[a-zA-Z0-9]{1,8})*\s*(?:;\s*q\s*=\s*([0-9.]{1,5}))?\s*")
 
 
 @functools.cache
-def page() -> str:
-    """index.html with its {{web_*}} marks filled from the catalogue (read once, HTML-escaped)."""
+def page(lang: str = PAGE_LANGUAGE) -> str:
+    """index.html in ``lang`` with its {{web_*}} marks filled from the catalogue (read once per
+    language, HTML-escaped)."""
     raw = (STATIC / "index.html").read_text(encoding="utf-8")
-    return _MARK.sub(lambda m: html.escape(wording.text(m.group(1), PAGE_LANGUAGE)), raw)
+    return _MARK.sub(lambda m: html.escape(wording.text(m.group(1), lang)), raw)
+
+
+def page_language(request: web.Request) -> str:
+    """``?lang=en|hu`` (the page's own link), else the first of Hungarian and English the
+    browser's Accept-Language prefers, else Hungarian: an English speaker sees an English page."""
+    asked = request.query.get("lang", "")
+    if asked in PAGE_LANGUAGES:
+        return asked
+    best, best_q = PAGE_LANGUAGE, 0.0
+    for part in request.headers.get("Accept-Language", "")[:200].split(","):
+        m = _ACCEPT.fullmatch(part)
+        if not m:
+            continue
+        try:
+            q = float(m.group(2)) if m.group(2) else 1.0
+        except ValueError:
+            continue
+        code = m.group(1).lower()
+        if code in PAGE_LANGUAGES and q > best_q:
+            best, best_q = code, q
+    return best
 
 
 async def index(request: web.Request) -> web.StreamResponse:
-    return web.Response(text=page(), content_type="text/html", headers={"Cache-Control": "no-store"})
+    return web.Response(text=page(page_language(request)), content_type="text/html",
+                        headers={"Cache-Control": "no-store", "Vary": "Accept-Language",
+                                 "Content-Language": page_language(request)})
 
 
 def _own_origin(request: web.Request) -> bool:

@@ -82,6 +82,7 @@
     line.appendChild(el("span", "small", `${skill(c.skill)} · ${c.channel || "?"}`));
     li.appendChild(line);
     if (c.reason === "blocked_danger") li.appendChild(el("div", "small", w("console_blocked_before")));
+    if (c.reason === "left") li.appendChild(el("div", "small", w("console_left_flagged")));
     if (c.unreadable) li.appendChild(el("div", "small", w("console_unreadable")));
     if (c.categories && c.categories.length) li.appendChild(el("div", "small", categories(c.categories)));
     if (c.matches && c.matches.length) li.appendChild(el("div", "matches", matches(c.matches, 4)));
