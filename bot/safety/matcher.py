@@ -211,7 +211,7 @@ class Matcher(WordLookup):
                 ):
                     lowered = level > Level.CONCERN
                     level = _min(level, Level.CONCERN)
-                    negated = True
+                    negated = negated or entry.level is not Level.NONE
                 if joined:  # show "vert meg", not only "vert" (negation above looked before the verb itself)
                     ends = [joined[u] for u in used if u in joined]
                     first, last = min([first, *ends]), max([last, *ends])
@@ -221,7 +221,10 @@ class Matcher(WordLookup):
             return ScreenResult(), False
 
         self._suppress(hits, msg, present)
-        suppressed = negated or any(h.disarmed for h in hits)
+        # Only a guarded or negated *entry* vetoes the classifier's raise: a guard that covers a marker
+        # ("tegnap este", "last night" around "este"/"night") says nothing of the rest of the message
+        # (issue 13, session 10: two immediate messages of fresh13 were vetoed that way).
+        suppressed = negated or any(h.disarmed and not h.marker for h in hits)
         markers = [h for h in hits if h.marker and not h.fuzzy and not h.disarmed]
         hits = [h for h in hits if h.level is not Level.NONE]
         if not hits and len(markers) < 2:  # a combo needs two things at least
