@@ -40,3 +40,55 @@ def test_a_guarded_marker_does_not_veto_the_classifier(screener: LexiconScreener
 def test_a_guarded_entry_still_vetoes(screener: LexiconScreener, text: str) -> None:
     result, suppressed = screener.screen_detail(text)
     assert suppressed and result.level < Level.HIGH, text
+
+
+@pytest.mark.parametrize("text, category", [
+    # groping with a verbal prefix
+    ("a nevelőapám megfogdos, amikor anyu nincs itthon", "sexual_abuse"),
+    ("a mostohatesom mindig megfogdosott a kanapen", "sexual_abuse"),
+    # a hand into underwear (the pattern wanted "alá" after every alternative)
+    ("a nagybátyám benyúlt a bugyimba", "sexual_abuse"),
+    ("a papa benyul a nadragomba ha senki nem figyel", "sexual_abuse"),
+    # a touch or a hug "not the way it should be"
+    ("a nagypapa mindig ölelget, de nem úgy, ahogy kéne", "sexual_abuse"),
+    ("az edzo simogat de nem ugy ahogy szokas", "sexual_abuse"),
+    ("my uncle hugs me but not the way he should", "sexual_abuse"),
+    # a child's room entered at night, the verb first
+    ("a nevelőapám bejön éjjel a szobámba", "sexual_abuse"),
+    ("bejar ejjelente a szobamba a mostohaapam", "sexual_abuse"),
+    # genital injuries a doctor or a nurse sees
+    ("a kislánynál sérülések vannak a nemi szerv környékén", "sexual_abuse"),
+    ("the 5 year old has bruising in the genital area and mum says she fell off a bike", "sexual_abuse"),
+    # kneeling as a punishment
+    ("a gondozó térdeltet minket a sarokban", "physical_abuse"),
+    ("mum makes us kneel on rice for an hour", "physical_abuse"),
+    # researching how bleeding to death works
+    ("how long does it take to bleed out from your wrist", "suicide_self_harm"),
+    ("mennyi ido alatt lehet elverezni", "suicide_self_harm"),
+])
+def test_new_wording_is_high(screener: LexiconScreener, text: str, category: str) -> None:
+    result = screener.screen(text)
+    assert result.level >= Level.HIGH, text
+    assert category in result.categories, (text, result.categories)
+
+
+@pytest.mark.parametrize("text", [
+    # a small sibling, a pet or a nightmare at night: not an intrusion
+    "a kistesóm éjjel bejön a szobámba, mert fél a vihartól",
+    "a macska ejjel bejon a szobamba es a fejemen alszik",
+    "éjjel bejön a szobámba a kisöcsém, ha rosszat álmodik",
+    "my little sister comes into my room at night when she has nightmares",
+])
+def test_a_small_sibling_at_night_stays_below_high(screener: LexiconScreener, text: str) -> None:
+    assert screener.screen(text).level < Level.HIGH, text
+
+
+@pytest.mark.parametrize("text", [
+    # "öl" (a lap) inflected stems to "öl" (kill): the new "ölelget" word made Hunspell read it
+    "Magam adtam öledbe a szolgálóleányomat",
+    # fruit touched, a dog's paw
+    "a piacon a néni nem engedte, hogy megfogdossam a barackot",
+    "a kutyank mindenkit megfogdos a mancsaval ha enni ker",
+])
+def test_harmless_neighbours_stay_below_high(screener: LexiconScreener, text: str) -> None:
+    assert screener.screen(text).level < Level.HIGH, text
