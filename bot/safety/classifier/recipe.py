@@ -131,5 +131,9 @@ HALF_SEED = 13
 # Hand-written training text (helper data13, session 9: ~700 rows of new wording by someone who had not
 # read the lexicon or the eval sets; danger said in one sentence of a long story, long everyday
 # paragraphs, short hard negatives; written13b: urgency, immediate against high against concern, ~600
-# rows). Training only: not evaluation sets, each its own fold in the CV.
-TRAINING_ONLY = ("safety_train_written13", "safety_train_written13b")
+# rows; written14 (session 10): ~500 rows of indirect and implicit wording - a secret with an adult, a
+# night visit to a child's room, giving one's things away, "everyone would be better off without me",
+# violence at home seen by a child, days without food - with 45 % hard negatives and long ordinary
+# paragraphs that use the same strong words harmlessly). Training only: not evaluation sets, each its
+# own fold in the CV.
+TRAINING_ONLY = ("safety_train_written13", "safety_train_written13b", "safety_train_written14")
