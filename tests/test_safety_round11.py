@@ -65,6 +65,12 @@ def test_a_guarded_entry_still_vetoes(screener: LexiconScreener, text: str) -> N
     # researching how bleeding to death works
     ("how long does it take to bleed out from your wrist", "suicide_self_harm"),
     ("mennyi ido alatt lehet elverezni", "suicide_self_harm"),
+    # an adult's hand put on a child's thigh
+    ("the tutor put his hand on my thigh when we were alone", "sexual_abuse"),
+    ("a tanar ur mindig a combomra teszi a kezet ora utan", "sexual_abuse"),
+    # a video of the child and money demanded, or it goes to everyone
+    ("someone has a video of me and wants 300 pounds by friday", "sexual_abuse"),
+    ("pay by tonight or they send it to my whole school", "sexual_abuse"),
 ])
 def test_new_wording_is_high(screener: LexiconScreener, text: str, category: str) -> None:
     result = screener.screen(text)
@@ -89,6 +95,9 @@ def test_a_small_sibling_at_night_stays_below_high(screener: LexiconScreener, te
     # fruit touched, a dog's paw
     "a piacon a néni nem engedte, hogy megfogdossam a barackot",
     "a kutyank mindenkit megfogdos a mancsaval ha enni ker",
+    # money for one's own photos, a hand on a shoulder
+    "my mum wants money for the photos of me from the school trip",
+    "the coach put his hand on my shoulder and said well played",
 ])
 def test_harmless_neighbours_stay_below_high(screener: LexiconScreener, text: str) -> None:
     assert screener.screen(text).level < Level.HIGH, text
