@@ -101,3 +101,25 @@ def test_a_small_sibling_at_night_stays_below_high(screener: LexiconScreener, te
 ])
 def test_harmless_neighbours_stay_below_high(screener: LexiconScreener, text: str) -> None:
     assert screener.screen(text).level < Level.HIGH, text
+
+
+@pytest.mark.parametrize("text", [
+    # an illness, a hairdresser "killed" or "beat up" the writer
+    "szétvert az influenza, most fekszem egész nap",
+    "a nathu teljesen kikeszitett, most alszom",
+    "a fodrász majdnem kinyírt, olyan rövidre vágta a hajam",
+    # a first-aid lesson: choking and bleeding taught, not happening
+    "at the first aid course we learnt what to do if someone is choking or bleeding",
+    "az elsősegély tanfolyamon gyakoroltuk, mi a teendő, ha valaki fuldoklik és vérzik",
+])
+def test_figures_of_speech_and_lessons_stay_below_high(screener: LexiconScreener, text: str) -> None:
+    assert screener.screen(text).level < Level.HIGH, text
+
+
+@pytest.mark.parametrize("text", [
+    # the same words about a person doing it, happening now, keep their level
+    "apa szétvert, most fekszem a földön",
+    "my brother is choking and bleeding now",
+])
+def test_the_same_words_of_a_person_stay_high(screener: LexiconScreener, text: str) -> None:
+    assert screener.screen(text).level >= Level.HIGH, text
