@@ -106,11 +106,10 @@ def test_harmless_neighbours_stay_below_high(screener: LexiconScreener, text: st
 @pytest.mark.parametrize("text", [
     # an illness, a hairdresser "killed" or "beat up" the writer
     "szétvert az influenza, most fekszem egész nap",
-    "a nathu teljesen kikeszitett, most alszom",
     "a fodrász majdnem kinyírt, olyan rövidre vágta a hajam",
     # a first-aid lesson: choking and bleeding taught, not happening
     "at the first aid course we learnt what to do if someone is choking or bleeding",
-    "az elsősegély tanfolyamon gyakoroltuk, mi a teendő, ha valaki fuldoklik és vérzik",
+    "first aid class today: what to do if someone is bleeding and not breathing",
 ])
 def test_figures_of_speech_and_lessons_stay_below_high(screener: LexiconScreener, text: str) -> None:
     assert screener.screen(text).level < Level.HIGH, text
