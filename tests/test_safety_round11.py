@@ -119,6 +119,8 @@ def test_figures_of_speech_and_lessons_stay_below_high(screener: LexiconScreener
     # the same words about a person doing it, happening now, keep their level
     "apa szétvert, most fekszem a földön",
     "my brother is choking and bleeding now",
+    # a TV smashed in a rage is no film: the fiction guard does not cover the knife
+    "my stepdad smashed the TV and held a kitchen knife while screaming at mum",
 ])
 def test_the_same_words_of_a_person_stay_high(screener: LexiconScreener, text: str) -> None:
     assert screener.screen(text).level >= Level.HIGH, text
