@@ -124,3 +124,17 @@ def test_figures_of_speech_and_lessons_stay_below_high(screener: LexiconScreener
 ])
 def test_the_same_words_of_a_person_stay_high(screener: LexiconScreener, text: str) -> None:
     assert screener.screen(text).level >= Level.HIGH, text
+
+
+def test_threshold_rules_count_the_eval_sets_not_the_written_training_text() -> None:
+    """The hand-written training files' hard negatives are adversarial text, not a sample of what
+    people write: the eval-`none` and urgency rules that set the thresholds leave them out."""
+    from types import SimpleNamespace
+
+    from bot.safety.classifier import recipe
+    from bot.safety.classifier.training import rule_rows
+
+    rows = [("none", "-", "a"), ("none", "-", "b"), ("high", "neglect", "c"), ("none", recipe.ORDINARY, "d")]
+    groups = ["fresh9", recipe.TRAINING_ONLY[-1], "fresh10", "fresh9"]
+    data = SimpleNamespace(rows=rows, groups=groups)
+    assert rule_rows(data) == [0, 2]  # type: ignore[arg-type]
