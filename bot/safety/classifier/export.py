@@ -67,6 +67,7 @@ from bot.safety.classifier.training import (
     cross_validate,
     figures,
     held_out_figures,
+    rule_rows,
     scores,
     set_thresholds,
 )
@@ -197,8 +198,9 @@ def train_now(paths: list[Path], out: Path = NOW_PATH, verbose: bool = True, dat
     idx = np.arange(len(data.texts))
     clf = _fit_now(x, _labels(data, is_now), _danger_units(data), idx, data.idf)
     clf.sentence_shift = danger.sentence_shift  # scored on the danger model's units
-    high = [q for q, r in zip(cv.now, data.rows) if r[0] == "high"]
-    none = [i for i, r in enumerate(data.rows) if r[0] == "none" and r[1] != ORDINARY]
+    counted = set(rule_rows(data))  # the eval sets, not the hand-written training files (recipe)
+    high = [q for i, (q, r) in enumerate(zip(cv.now, data.rows)) if r[0] == "high" and i in counted]
+    none = [i for i, r in enumerate(data.rows) if r[0] == "none" and i in counted]
     p_danger = scores(cv.parts, danger.long_shift, danger.sentence_shift)
     raised = [cv.now[i] for i in none if combine_level(data.lex_levels[i], p_danger[i], data.lex_suppressed[i],
                                                        danger.t_high, danger.t_concern) == "high"]

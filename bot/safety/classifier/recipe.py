@@ -131,5 +131,16 @@ HALF_SEED = 13
 # Hand-written training text (helper data13, session 9: ~700 rows of new wording by someone who had not
 # read the lexicon or the eval sets; danger said in one sentence of a long story, long everyday
 # paragraphs, short hard negatives; written13b: urgency, immediate against high against concern, ~600
-# rows). Training only: not evaluation sets, each its own fold in the CV.
-TRAINING_ONLY = ("safety_train_written13", "safety_train_written13b")
+# rows; written14 (session 10): ~500 rows of indirect and implicit wording - a secret with an adult, a
+# night visit to a child's room, giving one's things away, "everyone would be better off without me",
+# violence at home seen by a child, days without food - with 45 % hard negatives and long ordinary
+# paragraphs that use the same strong words harmlessly). Training only: not evaluation sets, each its
+# own fold in the CV.
+TRAINING_ONLY = ("safety_train_written13", "safety_train_written13b", "safety_train_written14")
+# The threshold rules (eval `none` raised, `high` lifted to immediate) count the eval sets only, not the
+# TRAINING_ONLY files (session 10): their `none` rows are hard negatives written to sit next to danger
+# wording (written14's, out of fold: 16 % raised, against 3 % on the eval sets), not a sample of what
+# people write, so counting them set t_high by adversarial text (0.79 -> 0.86 with written14: fresh12
+# high+ 0.904 -> 0.885, fresh13's held half immediate 0.898 -> 0.857). They stay in training and in the
+# CV figures by set.
+RULES_ON_TRAINING_ONLY = False

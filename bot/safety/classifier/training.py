@@ -28,11 +28,20 @@ from bot.safety.classifier.recipe import (
     REAL_TO_HIGH_MAX,
     REDDIT_TO_HIGH_MAX,
     REDDIT_UNIT,
+    RULES_ON_TRAINING_ONLY,
     SEED,
     SENTENCE_SHIFT,
     SUPPORT_UNIT,
     SUPPORT_WEIGHT,
+    TRAINING_ONLY,
 )
+
+
+def rule_rows(data: Data) -> list[int]:
+    """The project rows the threshold rules count: every eval set's, without the hand-written
+    TRAINING_ONLY files unless RULES_ON_TRAINING_ONLY (recipe: why)."""
+    return [i for i, r in enumerate(data.rows) if r[1] != ORDINARY
+            and (RULES_ON_TRAINING_ONLY or i >= len(data.groups) or data.groups[i] not in TRAINING_ONLY)]
 
 
 def _design(counts, totals, idf):
@@ -248,8 +257,7 @@ def _rules(data: Data, probs: list[float], real_scores: list[float]) -> tuple[di
     """The lowest threshold each rule allows (eval `none`, ordinary chat, each real corpus), and the
     real `tune` scores by corpus that the classifier could raise, with each corpus' row count."""
     rows = data.rows
-    ev = [i for i, r in enumerate(rows) if r[1] != ORDINARY]
-    none_scores = [probs[i] for i in ev if rows[i][0] == "none"]
+    none_scores = [probs[i] for i in rule_rows(data) if rows[i][0] == "none"]
     rules = {"t_high_eval_none": _threshold(none_scores, len(none_scores), NONE_TO_HIGH_MAX)}
     ordinary = [probs[i] for i, r in enumerate(rows)
                 if r[1] == ORDINARY and data.lex_levels[i] in ("none", "concern") and not data.lex_suppressed[i]]
@@ -282,7 +290,7 @@ def set_thresholds(data: Data, cv: CV, clf: Classifier, long_shift: float = LONG
         real = real_parts(Classifier(clf.bias, clf.weights, 1.0, 1.0, sentence_shift=0.0), data.tune)
     real_scores = scores(real, long_shift, sentence_shift) if data.tune and real is not None else []
     rules, by, n_by = _rules(data, probs, real_scores)
-    none_scores = [probs[i] for i in ev if rows[i][0] == "none"]
+    none_scores = [probs[i] for i in rule_rows(data) if rows[i][0] == "none"]
     n_none = len(none_scores)
     ordinary = [probs[i] for i, r in enumerate(rows)
                 if r[1] == ORDINARY and data.lex_levels[i] in ("none", "concern") and not data.lex_suppressed[i]]
