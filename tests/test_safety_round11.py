@@ -126,15 +126,18 @@ def test_the_same_words_of_a_person_stay_high(screener: LexiconScreener, text: s
     assert screener.screen(text).level >= Level.HIGH, text
 
 
-def test_threshold_rules_count_the_eval_sets_not_the_written_training_text() -> None:
+def test_threshold_rules_can_leave_the_written_training_text_out(monkeypatch: pytest.MonkeyPatch) -> None:
     """The hand-written training files' hard negatives are adversarial text, not a sample of what
-    people write: the eval-`none` and urgency rules that set the thresholds leave them out."""
+    people write: with RULES_ON_TRAINING_ONLY off, the eval-`none` and urgency rules that set the
+    thresholds leave them out (on: every eval row counts, as the shipped weights were set)."""
     from types import SimpleNamespace
 
-    from bot.safety.classifier import recipe
-    from bot.safety.classifier.training import rule_rows
+    from bot.safety.classifier import recipe, training
 
     rows = [("none", "-", "a"), ("none", "-", "b"), ("high", "neglect", "c"), ("none", recipe.ORDINARY, "d")]
     groups = ["fresh9", recipe.TRAINING_ONLY[-1], "fresh10", "fresh9"]
     data = SimpleNamespace(rows=rows, groups=groups)
-    assert rule_rows(data) == [0, 2]  # type: ignore[arg-type]
+    monkeypatch.setattr(training, "RULES_ON_TRAINING_ONLY", False)
+    assert training.rule_rows(data) == [0, 2]  # type: ignore[arg-type]
+    monkeypatch.setattr(training, "RULES_ON_TRAINING_ONLY", True)
+    assert training.rule_rows(data) == [0, 1, 2]  # type: ignore[arg-type]

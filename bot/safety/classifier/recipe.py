@@ -135,12 +135,16 @@ HALF_SEED = 13
 # night visit to a child's room, giving one's things away, "everyone would be better off without me",
 # violence at home seen by a child, days without food - with 45 % hard negatives and long ordinary
 # paragraphs that use the same strong words harmlessly). Training only: not evaluation sets, each its
-# own fold in the CV.
-TRAINING_ONLY = ("safety_train_written13", "safety_train_written13b", "safety_train_written14")
+# own fold in the CV. written14 is NOT wired in yet (session 10): retrained with it, t_high went to 0.86
+# (its hard negatives counted in the eval-`none` rule: recall fell) or, without them in the rules, to 0.59
+# (fresh13 held half high+ 0.920 -> 0.938, fresh12 0.904 -> 0.928, but pooled real Hungarian 0.52 % high+
+# against the 0.5 % target and ordinary Reddit posts 2.7 %): bench/README.md, session 10. Add it here with
+# a threshold rule that keeps the real-text targets.
+TRAINING_ONLY = ("safety_train_written13", "safety_train_written13b")
 # The threshold rules (eval `none` raised, `high` lifted to immediate) count the eval sets only, not the
 # TRAINING_ONLY files (session 10): their `none` rows are hard negatives written to sit next to danger
 # wording (written14's, out of fold: 16 % raised, against 3 % on the eval sets), not a sample of what
 # people write, so counting them set t_high by adversarial text (0.79 -> 0.86 with written14: fresh12
 # high+ 0.904 -> 0.885, fresh13's held half immediate 0.898 -> 0.857). They stay in training and in the
 # CV figures by set.
-RULES_ON_TRAINING_ONLY = False
+RULES_ON_TRAINING_ONLY = True  # the shipped weights were set this way; False: see above
