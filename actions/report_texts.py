@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 import wording
 
 from .common import language
-from .persona import gateway_persona
+from .persona import gateway_persona, message_metadata
 
 # Buttons: (payload, the title's key) by kind of question.
 BUTTONS: dict[str, list[tuple[str, str]]] = {
@@ -38,6 +38,10 @@ def register(tracker: Tracker) -> str:
     if language(tracker) == "en":
         return "en"
     persona = tracker.get_slot("persona") or gateway_persona(tracker)
+    if "persona" in (message_metadata(tracker).get("slots_sure") or []) and gateway_persona(tracker):
+        # An adult by their own words (bot.register.adult_self): a bare "5 éves" answered to the
+        # form's age question may read as a child's persona button, not who writes (sealed7).
+        persona = gateway_persona(tracker)
     if persona is None:
         return "on" if wording.UNKNOWN_REGISTER == "ön" else "te"
     return "on" if persona in ("adult", "professional") else "te"

@@ -8,6 +8,7 @@ import pytest
 from conftest import make_tracker
 
 from actions.report_answers import classify
+from actions.report_texts import register
 
 pytestmark = pytest.mark.anyio  # async tests on asyncio (conftest.anyio_backend)
 
@@ -297,3 +298,15 @@ async def test_a_yes_right_after_the_report_says_whether_it_was_sent(executor, d
         assert "már elküldtük" in dispatcher.messages[0]["text"] and "kód" in dispatcher.messages[0]["text"]
     else:
         assert [m.get("response") for m in dispatcher.messages] == ["utter_anything_else"]
+
+
+def test_the_form_keeps_the_adult_register_when_an_age_answer_reads_as_a_child() -> None:
+    """A kindergarten teacher answers the age question with "5 éves": NLU may read it as the
+    child persona button (slot ``persona`` = child) but the gateway is sure an adult writes
+    (``slots_sure``): the next question says "Szeretne", not "Szeretnél" (sealed7)."""
+    meta = {"persona": "professional", "slots_sure": ["persona"]}
+    tracker = make_tracker(text="5 éves", intent="persona_child", slots={"persona": "child"}, metadata=meta)
+    assert register(tracker) == "on"
+    child = make_tracker(text="5 éves", intent="persona_child", slots={"persona": "child"},
+                         metadata={"persona": "professional"})
+    assert register(child) == "te"  # without the gateway's certainty the slot stands
