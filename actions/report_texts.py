@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 import wording
 
 from .common import language
-from .persona import gateway_persona, message_metadata
+from .persona import gateway_persona
 
 # Buttons: (payload, the title's key) by kind of question.
 BUTTONS: dict[str, list[tuple[str, str]]] = {
@@ -37,11 +37,10 @@ def register(tracker: Tracker) -> str:
     """"en", or the Hungarian register: "on" for adults and professionals, else "te"."""
     if language(tracker) == "en":
         return "en"
-    persona = tracker.get_slot("persona") or gateway_persona(tracker)
-    if "persona" in (message_metadata(tracker).get("slots_sure") or []) and gateway_persona(tracker):
-        # An adult by their own words (bot.register.adult_self): a bare "5 éves" answered to the
-        # form's age question may read as a child's persona button, not who writes (sealed7).
-        persona = gateway_persona(tracker)
+    # The gateway's reading of who writes comes first: inside the form a bare "4 éves" answered
+    # to the age question is the child's age, though NLU may read it as the child persona and
+    # set the slot (an adult was then asked "Szeretnél...?", sealed7).
+    persona = gateway_persona(tracker) or tracker.get_slot("persona")
     if persona is None:
         return "on" if wording.UNKNOWN_REGISTER == "ön" else "te"
     return "on" if persona in ("adult", "professional") else "te"

@@ -301,12 +301,11 @@ async def test_a_yes_right_after_the_report_says_whether_it_was_sent(executor, d
 
 
 def test_the_form_keeps_the_adult_register_when_an_age_answer_reads_as_a_child() -> None:
-    """A kindergarten teacher answers the age question with "5 éves": NLU may read it as the
-    child persona button (slot ``persona`` = child) but the gateway is sure an adult writes
-    (``slots_sure``): the next question says "Szeretne", not "Szeretnél" (sealed7)."""
-    meta = {"persona": "professional", "slots_sure": ["persona"]}
-    tracker = make_tracker(text="5 éves", intent="persona_child", slots={"persona": "child"}, metadata=meta)
-    assert register(tracker) == "on"
-    child = make_tracker(text="5 éves", intent="persona_child", slots={"persona": "child"},
-                         metadata={"persona": "professional"})
-    assert register(child) == "te"  # without the gateway's certainty the slot stands
+    """An adult answers the age question with "4 éves": NLU may read it as the child persona
+    button (slot ``persona`` = child), but the gateway heard an adult (metadata ``persona``):
+    the next question says "Szeretne", not "Szeretnél" (sealed7)."""
+    for meta in ({"persona": "adult"}, {"persona": "professional", "slots_sure": ["persona"]}):
+        tracker = make_tracker(text="4 éves", intent="persona_child", slots={"persona": "child"}, metadata=meta)
+        assert register(tracker) == "on"
+    child = make_tracker(text="13 vagyok", intent="persona_child", slots={"persona": "child"}, metadata={})
+    assert register(child) == "te"  # the gateway could not tell: the slot stands
