@@ -25,6 +25,9 @@ NO_PHONE = re.compile(
     r"|(meghallja|meghallanak|figyeli a telefonom)|nem akarok 112|nincs telefon"
     r"|(can'?t|cannot|can not|unable to|don'?t want to) (call|phone|talk)|no phone"
     r"|instead of (calling|phoning|a call)|(he|she|they)('d| would| will| might| could) hear"
+    # who cannot hear a call: the phone is no way for them ("hard of hearing", "siket vagyok")
+    r"|(can'?t|cannot|can not|unable to) use (the |a |my )?(tele)?phone|hard of hearing|\bdeaf\b"
+    r"|\bsiket|nagyothall|hallasserult"
 )
 # Feelings and hurt said in plain words: after one of these the bot never answers "write it
 # differently" (the screen may rightly score them below concern).

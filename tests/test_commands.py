@@ -44,12 +44,15 @@ def test_pseudonym_is_keyed_and_stable() -> None:
 
 @pytest.mark.parametrize("text", ["can i just chat here instead of calling? he would hear me",
                                   "nem tudok telefonalni mert meghallja", "I can't call, he'd hear me",
-                                  "Hallássérült vagyok, telefonálni nem tudok."])
+                                  "Hallássérült vagyok, telefonálni nem tudok.",
+                                  "I am hard of hearing and cannot use the phone.", "I'm deaf, is there an email?",
+                                  "Siket vagyok, hogyan kérhetek segítséget írásban?", "nagyothalló vagyok"])
 def test_cannot_phone_is_heard_in_english_too(text: str) -> None:
     """The emergency reply listens (issue 12, sealed4): "instead of calling, he would hear me"
     gets what works without a call, whatever NLU makes of it."""
     assert NO_PHONE.search(fold(text))
     assert not NO_PHONE.search(fold("can you call me back later?"))
+    assert not NO_PHONE.search(fold("my phone is on silent, the deafening music next door"))
 
 
 def test_the_number_list_is_not_said_right_after_cannot_phone() -> None:
