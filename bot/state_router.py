@@ -137,7 +137,11 @@ class StateRouter:
             replies += await say(conv, [Reply(texts.text("missing_child", voice))])
         told_no_phone = False
         if (max(risk.level, result.level) >= Level.CONCERN or conv.emergency_told) and NO_PHONE.search(fold(text)):
-            replies += await say(conv, [Reply(texts.text("no_phone", voice))])
+            if queued or danger:  # waiting for an operator: "a colleague will write here" holds
+                replies += await say(conv, [Reply(texts.text("no_phone", voice))])
+            else:  # nobody is on the way yet: offer one, promise none
+                replies += await say(conv, [Reply(texts.text("no_phone_offer", voice), (
+                    (texts.text("talk_to_person_button", voice), "/talk_to_human"),))])
             told_no_phone = True
 
         # 4a. A report form filled in a mail, or the missing part of one (bot.reports.followup).

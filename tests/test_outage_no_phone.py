@@ -48,3 +48,16 @@ async def test_redis_down_cannot_phone_gets_ways_without_a_call(gateway_factory,
     assert texts.text("store_unavailable", "hu") in text  # the message is kept
     assert OKIT_MAIL in text and "megbízol" in text
     assert "ebbe a chatbe ír" not in text  # no operator can see it until the store is back
+
+
+async def test_cannot_phone_with_a_worry_is_offered_a_person_not_promised_one(gateway_factory, http) -> None:
+    """A worry (concern, not queued) and "nem tudok telefonálni": nobody is on the way, so the
+    answer offers a colleague (with the button) instead of saying one will write here."""
+    dead = f"http://127.0.0.1:{free_port()}"
+    gw = await gateway_factory(RASA_URL=dead, ACTION_SERVER_URL=dead)
+    worry = "sokat veszekednek otthon, nem tudok telefonálni mert meghallják"  # concern
+    reply = await chat(http, gw.url, "nophone-offer-1", worry)
+    text = said(reply)
+    assert OKIT_MAIL in text and "ha szeretnéd, szólok" in text
+    assert "/talk_to_human" in [b["payload"] for r in reply["replies"] for b in r.get("buttons") or []]
+    assert texts.text("no_phone", "te") not in text  # no "a colleague writes here" promise

@@ -21,7 +21,7 @@ INFORMAL = re.compile(r"\b(neked|téged|hívd|írd|írhatsz|kérd|szeretnéd|sze
                       r"kihagyhatod|jóváhagyod|vagy)\b")
 WRONG = FORMAL if wording.UNKNOWN_REGISTER == "te" else INFORMAL
 # What an unknown writer hears from the gateway and the queue around a handoff.
-GATEWAY = ["emergency", "emergency_again", "handoff_started", "support", "no_phone", "missing_child"]
+GATEWAY = ["emergency", "emergency_again", "handoff_started", "support", "no_phone", "no_phone_offer", "missing_child"]
 QUEUE = ["queued", "estimate_unknown", "waiting_kind", "immediate_reminder", "message_received", "no_operator"]
 # The actions' texts for an unknown writer: tests_actions/test_register_unknown.py reads FORMAL,
 # INFORMAL and MESSAGES from here and runs the actions in-process in the Rasa environment.
