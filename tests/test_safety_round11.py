@@ -84,12 +84,6 @@ def test_new_wording_is_high(screener: LexiconScreener, text: str, category: str
     "a macska ejjel bejon a szobamba es a fejemen alszik",
     "éjjel bejön a szobámba a kisöcsém, ha rosszat álmodik",
     "my little sister comes into my room at night when she has nightmares",
-])
-def test_a_small_sibling_at_night_stays_below_high(screener: LexiconScreener, text: str) -> None:
-    assert screener.screen(text).level < Level.HIGH, text
-
-
-@pytest.mark.parametrize("text", [
     # "öl" (a lap) inflected stems to "öl" (kill): the new "ölelget" word made Hunspell read it
     "Magam adtam öledbe a szolgálóleányomat",
     # fruit touched, a dog's paw
@@ -98,12 +92,6 @@ def test_a_small_sibling_at_night_stays_below_high(screener: LexiconScreener, te
     # money for one's own photos, a hand on a shoulder
     "my mum wants money for the photos of me from the school trip",
     "the coach put his hand on my shoulder and said well played",
-])
-def test_harmless_neighbours_stay_below_high(screener: LexiconScreener, text: str) -> None:
-    assert screener.screen(text).level < Level.HIGH, text
-
-
-@pytest.mark.parametrize("text", [
     # an illness, a hairdresser "killed" or "beat up" the writer
     "szétvert az influenza, most fekszem egész nap",
     "a fodrász majdnem kinyírt, olyan rövidre vágta a hajam",
@@ -111,7 +99,8 @@ def test_harmless_neighbours_stay_below_high(screener: LexiconScreener, text: st
     "at the first aid course we learnt what to do if someone is choking or bleeding",
     "first aid class today: what to do if someone is bleeding and not breathing",
 ])
-def test_figures_of_speech_and_lessons_stay_below_high(screener: LexiconScreener, text: str) -> None:
+def test_harmless_neighbours_of_the_new_entries_stay_below_high(screener: LexiconScreener, text: str) -> None:
+    """A small sibling at night, fruit or a paw, one's own photos, figures of speech, lessons."""
     assert screener.screen(text).level < Level.HIGH, text
 
 
