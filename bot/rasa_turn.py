@@ -114,7 +114,7 @@ class RasaRelay:
                                     meta={"error": str(exc)})
             if text == "/greet":  # the page's own hello: nothing of the person's has "arrived"
                 return await self.replies.say(conv, [Reply(texts.text("greeting_offline", conv.voice), (
-                    (texts.text("talk_to_person_button", conv.voice), "/talk_to_human"),))], rate=rate)
+                    texts.talk_button(conv.voice),))], rate=rate)
             return await self.replies.say(conv, self._unavailable(conv, text, answered), rate=rate)
         return await self.replies.use_answer(conv, answer, distress, slot_change, rate, answered=answered,
                                              said=said)

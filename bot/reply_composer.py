@@ -63,7 +63,7 @@ class ReplyComposer:
     @staticmethod
     def unavailable(lang: str) -> Reply:
         """The bot cannot answer: say so, with the numbers and a way to a person."""
-        talk = (texts.text("talk_to_person_button", lang), "/talk_to_human")
+        talk = texts.talk_button(lang)
         return Reply(texts.text("bot_unavailable", lang), (talk,))
 
     async def hand_off(self, conv: Conversation, *, reason: str, skill: str | None, announce: bool) -> list[Reply]:
@@ -97,7 +97,7 @@ class ReplyComposer:
         elif distress and any(m.custom.get("fallback") for m in answer):
             # Never "write it differently" (nor "I can't help with that") to someone who may have
             # just disclosed harm; waiting in danger, they hear that a person is on the way.
-            talk = (texts.text("talk_to_person_button", conv.language), "/talk_to_human")
+            talk = texts.talk_button(conv.language)
             waiting = conv.state == State.QUEUED and conv.risk.level >= Level.HIGH
             support = (BotMessage(text=texts.text("support_waiting", conv.voice)) if waiting else
                        BotMessage(text=texts.text("support", conv.voice), buttons=(talk,)))

@@ -141,7 +141,7 @@ class StateRouter:
                 replies += await say(conv, [Reply(texts.text("no_phone", voice))])
             else:  # nobody is on the way yet: offer one, promise none
                 replies += await say(conv, [Reply(texts.text("no_phone_offer", voice), (
-                    (texts.text("talk_to_person_button", voice), "/talk_to_human"),))])
+                    texts.talk_button(voice),))])
             told_no_phone = True
 
         # 4a. A report form filled in a mail, or the missing part of one (bot.reports.followup).

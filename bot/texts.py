@@ -12,3 +12,8 @@ def text(name: str, language: str = "hu") -> str:
     ``language`` may name a register too (``hu_formal``, see bot.register); a text with one
     Hungarian wording serves both registers. Placeholders are left for the caller."""
     return wording.text(name, language)
+
+
+def talk_button(voice: str) -> tuple[str, str]:
+    """The "talk to a person" button (title in ``voice``, the handoff payload): one place for it."""
+    return text("talk_to_person_button", voice), "/talk_to_human"

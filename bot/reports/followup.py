@@ -126,7 +126,7 @@ class ReportDesk:
     @staticmethod
     def _talk(conv: Conversation) -> tuple[tuple[str, str], ...]:
         """The talk-to-a-person button: a colleague helps when the code is not at hand."""
-        return ((texts.text("talk_to_person_button", conv.voice), "/talk_to_human"),)
+        return (texts.talk_button(conv.voice),)
 
     # -- confirmed report from the form -------------------------------------------
     async def submit(self, conv: Conversation, fields: dict[str, Any]) -> list[Reply]:
@@ -134,7 +134,7 @@ class ReportDesk:
         if self.reports is None:
             log.error("report refused: no REPORT_ENCRYPTION_KEYS", extra={"conv": conv.pid})
             return [self._reply(texts.text("report_unavailable", conv.voice),
-                                ((texts.text("talk_to_person_button", lang), "/talk_to_human"),))]
+                                (texts.talk_button(lang),))]
         report = await self.reports.create(fields, language=lang, pid=conv.pid)
         await self.reports.audit(report.rid, "reporter", "created")
         log.info("report created", extra={"conv": conv.pid, "outcome": "immediate" if report.immediate else "normal"})
