@@ -23,6 +23,7 @@ import hmac
 import logging
 import os
 import socket
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -254,7 +255,8 @@ class TelegramChannel:
                 if await self.redis.exists(keys.telegram_done(update_id)):
                     await streams.done_in(self.redis, entry_id, None)
                     return
-                await self._process(data, prev, urgent_done=urgent_done)
+                if await self._process(data, prev, urgent_done=urgent_done, entry=(entry_id, update_id)):
+                    return  # acknowledged with its answer, in one transaction
             except Unstored as exc:
                 urgent = exc.urgent or urgent_done
             except (RedisError, OSError):
@@ -293,15 +295,19 @@ class TelegramChannel:
 
     # -- to the gateway --------------------------------------------------------------
     async def _process(self, data: dict[str, Any], prev: asyncio.Task[None] | None = None,
-                       urgent_done: bool = False, keep: bool = False) -> None:
+                       urgent_done: bool = False, keep: bool = False,
+                       entry: tuple[bytes, int] | None = None) -> bool:
         """Answer one update. Immediate danger gets 112 before waiting for the chat's turn.
 
         ``urgent_done``: its 112 was sent already (from the spool). ``keep``: on a Redis
-        failure the gateway keeps the message itself; otherwise ``Unstored`` is raised."""
+        failure the gateway keeps the message itself; otherwise ``Unstored`` is raised.
+        ``entry``: its inbox entry and update id, acknowledged in the transaction that queues
+        the answer (True returned then): a replica killed between the two would otherwise
+        leave an answer in the outbox and its update pending, answered twice by a takeover."""
         update = Update.de_json(data, self.app.bot)
         inbound = inbound_of(update)
         if inbound is None:
-            return
+            return False
         chat_id = int(inbound.chat_id)
         pid = self.gateway.pid(CHANNEL, chat_id)
         route = inbound.route or {}
@@ -319,18 +325,25 @@ class TelegramChannel:
             except (NetworkError, BadRequest):
                 log.warning("callback answer failed", extra={"component": "telegram"})
 
+        answer: list[Reply] = []
+
         async def deliver(replies: list[Reply]) -> None:
-            await self.deliver(pid, route, replies)
+            answer.extend(replies)  # the answer: queued below, with the acknowledgement
 
         try:
             await self.gateway.handle(inbound, deliver, screened=(result, urgent_sent), keep=keep)
         except (RedisError, OSError) as exc:
             raise Unstored(urgent_sent) from exc
+        acked = False
+        if answer or entry is not None:
+            also = None if entry is None else partial(streams.mark_in_done, entry_id=entry[0], update_id=entry[1])
+            acked = await self.outbox.queue(pid, route, answer, also) and entry is not None
         if inbound.message_id is not None:
             try:
                 await self.outbox.remember_id(chat_id, inbound.message_id)
             except (RedisError, OSError):
                 log.warning("message id not remembered", extra={"component": "telegram"})
+        return acked
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("telegram handler failed", exc_info=context.error, extra={"component": "telegram"})

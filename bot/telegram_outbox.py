@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 from redis.exceptions import RedisError
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
@@ -97,18 +98,30 @@ class TelegramOutbox:
             lease=lease, own_first=True, what="outbox")
 
     async def deliver(self, pid: str, route: dict[str, Any], replies: list[Reply]) -> None:
-        """Queue replies for sending, in order, sealed (they hold text and the chat id)."""
-        for reply in replies:
-            body = {"pid": pid, "chat_id": route["chat_id"], "text": reply.text,
-                    "buttons": [list(b) for b in reply.buttons], "urgent": reply.emergency}
-            try:
-                await self.redis.xadd(
-                    keys.telegram_outbox(), {"d": self.sealer.seal(body)}, maxlen=streams.OUTBOX_MAXLEN,
-                    approximate=True,
-                )
-            except (RedisError, OSError):
-                # No outbox without Redis: send now, so the person is not left waiting.
+        """Queue replies for sending (the push channel's deliverer)."""
+        await self.queue(pid, route, replies)
+
+    async def queue(self, pid: str, route: dict[str, Any], replies: list[Reply],
+                    also: Callable[[Pipeline], None] | None = None) -> bool:
+        """Queue replies for sending, in order, sealed (they hold text and the chat id), in one
+        transaction with ``also``'s commands (the inbox entry's acknowledgement). True when
+        they ran; without Redis the replies are sent at once instead and ``also`` did not run."""
+        bodies = [{"pid": pid, "chat_id": route["chat_id"], "text": reply.text,
+                   "buttons": [list(b) for b in reply.buttons], "urgent": reply.emergency} for reply in replies]
+        try:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                for body in bodies:
+                    pipe.xadd(keys.telegram_outbox(), {"d": self.sealer.seal(body)},
+                              maxlen=streams.OUTBOX_MAXLEN, approximate=True)
+                if also is not None:
+                    also(pipe)
+                await pipe.execute()
+            return True
+        except (RedisError, OSError):
+            # No outbox without Redis: send now, so the person is not left waiting.
+            for body in bodies:
                 await self.send_one(body, remember=False)
+            return False
 
     async def run(self) -> None:
         """Read the outbox, and entries a crashed sender left, into the chats' senders."""

@@ -84,6 +84,15 @@ async def done_in(redis: Redis, entry_id: bytes, update_id: int | None) -> None:
     await acknowledge(redis, keys.telegram_inbox(), keys.TELEGRAM_INBOX_GROUP, entry_id, mark)
 
 
+def mark_in_done(pipe: Pipeline, entry_id: bytes, update_id: int) -> None:
+    """``done_in``'s commands, queued on a caller's transaction: the outbox puts them in the
+    one that queues an update's answer, so a replica killed in between leaves either no
+    answer and a pending entry (answered by another replica) or both (answered once)."""
+    pipe.set(keys.telegram_done(update_id), "1", ex=SEEN_TTL)
+    pipe.xack(keys.telegram_inbox(), keys.TELEGRAM_INBOX_GROUP, entry_id)
+    pipe.xdel(keys.telegram_inbox(), entry_id)
+
+
 async def done_out(redis: Redis, entry_id: bytes) -> None:
     """An outbox entry sent (or refused for good)."""
     await acknowledge(redis, keys.telegram_outbox(), keys.TELEGRAM_OUTBOX_GROUP, entry_id)

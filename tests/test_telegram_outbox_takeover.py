@@ -178,3 +178,33 @@ async def test_a_restarted_gateway_of_the_same_name_sends_its_own_cut_short_repl
     up = time.monotonic()
     await fake_telegram.wait_for(chat, 1, timeout=10)
     assert time.monotonic() - up < 8.0  # not after the 30 s idle time (however slow the start was)
+
+
+async def test_an_updates_answer_is_queued_with_its_acknowledgement(
+        gateway_factory, fake_telegram: FakeBotAPI, redis: Redis, http: aiohttp.ClientSession) -> None:
+    """The answer enters the outbox in the transaction that marks its inbox entry done: once the
+    reply is being sent, a replica killed now leaves nothing for a takeover to answer again
+    (the first test's rare double: the kill landed between the two). The step after the
+    answer (remembering the message id for /torles) is held here, where the kill would land."""
+    gw = await gateway_factory(**tg_env(fake_telegram, **WEBHOOK))
+    channel = gw.app[TELEGRAM]
+    held = asyncio.Event()
+    remember = channel.outbox.remember_id
+
+    async def slow_remember(chat_id: int, message_id: int) -> None:
+        if chat_id == chat:
+            await held.wait()
+        await remember(chat_id, message_id)
+
+    channel.outbox.remember_id = slow_remember
+    chat = 741301
+    update = fake_telegram.update(chat, "szia")
+    try:
+        async with http.post(f"{gw.url}/telegram/webhook", json=update,
+                             headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}) as resp:
+            assert resp.status == 200
+        await fake_telegram.wait_for(chat, 1, timeout=10)  # the reply went out of the outbox
+        assert await redis.exists(keys.telegram_done(update["update_id"])) == 1
+        assert await redis.xlen(keys.telegram_inbox()) == 0  # acknowledged and deleted
+    finally:
+        held.set()
