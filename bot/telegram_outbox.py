@@ -168,11 +168,12 @@ class TelegramOutbox:
                 if ok is None:
                     continue  # retry later, in order: this chat only stays parked
                 queue.popleft()
-                self._inflight.discard(entry_id)
                 try:
                     await streams.done_out(self.redis, entry_id)
                 except (RedisError, OSError):
                     log.warning("outbox ack failed", extra={"component": "telegram"})
+                finally:  # not before: a claim landing mid-acknowledgement would send it again
+                    self._inflight.discard(entry_id)
         finally:
             self.workers.pop(chat, None)
             if not queue:
