@@ -110,3 +110,80 @@ def test_the_same_words_of_a_person_stay_high(screener: LexiconScreener, text: s
 def test_rather_die_than_home_is_not_vetoed(screener: LexiconScreener, text: str) -> None:
     result, suppressed = screener.screen_detail(text)
     assert result.level >= Level.CONCERN and not suppressed, text
+
+
+@pytest.mark.parametrize("text, category", [
+    # implicit suicide wording: a decision for today, silence meaning it is done, a promise of an end
+    ("eldöntöttem, hogy holnap lesz. már nem félek", "suicide_self_harm"),
+    ("i've decided tonight is the night", "suicide_self_harm"),
+    ("ha reggel nem jelentkezem, akkor sikerült", "suicide_self_harm"),
+    ("if i don't reply tomorrow it worked. thanks for everything", "suicide_self_harm"),
+    ("megfogadtam, hogy karácsony előtt vége lesz", "suicide_self_harm"),
+    ("nem fog már sokáig fájni semmi", "suicide_self_harm"),
+    ("nem akarok többé itt lenni", "suicide_self_harm"),
+    ("i just dont want to be here anymore", "suicide_self_harm"),
+    # command voices, pills counted, a painless death searched
+    ("the voice keeps telling me i should jump off the bridge", "suicide_self_harm"),
+    ("a hangok azt mondogatják, hogy ugorjak ki az ablakon", "suicide_self_harm"),
+    ("tegnap megszámoltam, hány szem altató van a szekrényben", "suicide_self_harm"),
+    ("azon gondolkodom, mi lenne, ha nem lennék", "suicide_self_harm"),
+    ("he searched for a painless way to die", "suicide_self_harm"),
+    ("a lányom azt kereste, hogyan lehet fájdalom nélkül meghalni", "suicide_self_harm"),
+    # a parent finds blades or a farewell list
+    ("we found razor blades hidden in our son's pencil case", "suicide_self_harm"),
+    ("véres zsepiket és pengéket találtam a fiam szobájában", "suicide_self_harm"),
+    ("she has been giving away her things to her friends all week", "suicide_self_harm"),
+    # abuse without its name
+    ("my tutor started doing things to me I didn't want", "sexual_abuse"),
+    ("az edző olyan dolgokat csinált velem, amiket nem akartam", "sexual_abuse"),
+    ("a tanár mindig a mellemhez ér, amikor segít", "sexual_abuse"),
+    ("the coach kissed me after practice and said to keep it between us", "sexual_abuse"),
+    ("my neighbour says I'm his special girl and I'm not supposed to tell my dad", "sexual_abuse"),
+    ("they edited my face onto a nude photo and sent it around", "bullying"),
+    ("nyáron is hosszú ujjút kell hordanom, különben észreveszik", "physical_abuse"),
+    # a baby not fed; a violent partner; hiding when he comes home
+    ("the mum keeps forgetting to feed the baby", "neglect"),
+    ("My partner is violent and my kids are scared", "domestic_violence"),
+    ("whenever dad comes home my sister hides under the table", "domestic_violence"),
+    # a child not back, not where she was to wait; trafficking offers abroad
+    ("my daughter went to buy bread 40 minutes ago and hasn't come back", "missing_child"),
+    ("he's not where he was supposed to wait for us and he is 6", "missing_child"),
+    ("15 éves lányoknak kínálnak munkát Dubajban ingyen repülőjeggyel", "trafficking"),
+    # a runaway offered a bed by a stranger; a shooting at school announced for tomorrow
+    ("elszöktem otthonról, és egy idegen férfi azt mondja, aludjak nála", "runaway_homeless"),
+    ("egy osztálytársam azt írta, holnap behozza a pisztolyt és lelövi a tanárt", "life_threat"),
+    # grooming: an adult in a game chat asking for the address; a minor and a hotel
+    ("someone in the roblox chat keeps asking for my address", "sexual_abuse"),
+    ("I'm 14 and a guy from the app wants to meet me in a hotel", "sexual_abuse"),
+])
+def test_missed_kinds_are_high(screener: LexiconScreener, text: str, category: str) -> None:
+    result = screener.screen(text)
+    assert result.level >= Level.HIGH, text
+    assert category in result.categories, (text, result.categories)
+
+
+@pytest.mark.parametrize("text", [
+    "ha holnap nem írok, akkor sikerült. köszi mindent",
+    "eldöntöttem, hogy ma lesz. egyedül vagyok itthon",
+    "my 5 year old is not where she was supposed to wait and it has been 20 minutes",
+    "14 vagyok, elszöktem, egy idegen azt mondja menjek vele aludni",
+])
+def test_missed_immediate_kinds_are_immediate(screener: LexiconScreener, text: str) -> None:
+    assert screener.screen(text).level is Level.IMMEDIATE, text
+
+
+@pytest.mark.parametrize("text", [
+    # the neighbours of the new families, harmless (over-firing guards)
+    "Mennyi idő alatt hal meg a kovász, ha elfelejtem megetetni?",
+    "i always forget to feed the cat when mum is away",
+    "úgy döntöttem, hogy ma lesz a nagytakarítás",
+    "ha holnap nem írok, akkor elfelejtettem, szólj rám",
+    "a nyáron hosszú ujjú pólót hord, mert fázós",
+    "I found new razor blades for dad's shaver in the shop",
+    "the teacher said we are not where we are supposed to be in the syllabus",
+    "mikor apa hazajön, mindig együtt vacsorázunk",
+    "a 17 éves unokatestvérem Dubajban nyaral a szüleivel",
+    "we stayed in a hotel for the wedding, I'm 15 and it was my first time abroad",
+])
+def test_neighbours_of_the_new_families_stay_below_high(screener: LexiconScreener, text: str) -> None:
+    assert screener.screen(text).level < Level.HIGH, text
