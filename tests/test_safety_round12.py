@@ -187,3 +187,31 @@ def test_missed_immediate_kinds_are_immediate(screener: LexiconScreener, text: s
 ])
 def test_neighbours_of_the_new_families_stay_below_high(screener: LexiconScreener, text: str) -> None:
     assert screener.screen(text).level < Level.HIGH, text
+
+
+@pytest.mark.parametrize("text", [
+    # happening now: a beating that does not stop, a door that does not lock, a child not where she
+    # was to wait, a runaway offered a bed by a stranger
+    "anya megint veri az öcsémet a fakanállal és nem hagyja abba",
+    "he hit me with the belt and is coming upstairs, my door doesnt lock",
+    "my little girl is 4 and she's not at the swings where she was supposed to wait",
+    "elszöktem, a pályaudvaron vagyok, egy ismeretlen bácsi azt mondja, menjek vele aludni hozzá",
+])
+def test_now_wording_is_immediate(screener: LexiconScreener, text: str) -> None:
+    assert screener.screen(text).level is Level.IMMEDIATE, text
+
+
+@pytest.mark.parametrize("text", [
+    # a kiss kept "between us" by an adult
+    "the coach kissed me in his office and said it has to stay between us",
+])
+def test_kiss_kept_between_us_is_high(screener: LexiconScreener, text: str) -> None:
+    assert screener.screen(text).level >= Level.HIGH, text
+
+
+@pytest.mark.parametrize("text", [
+    "the cake recipe stays between us, grandma said",
+    "the tap doesnt stop dripping and the door doesnt lock properly, can a landlord ignore that?",
+])
+def test_neighbours_of_the_now_wording_stay_below_high(screener: LexiconScreener, text: str) -> None:
+    assert screener.screen(text).level < Level.HIGH, text
