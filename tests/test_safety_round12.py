@@ -132,7 +132,7 @@ def test_rather_die_than_home_is_not_vetoed(screener: LexiconScreener, text: str
     # a parent finds blades or a farewell list
     ("we found razor blades hidden in our son's pencil case", "suicide_self_harm"),
     ("véres zsepiket és pengéket találtam a fiam szobájában", "suicide_self_harm"),
-    ("she has been giving away her things to her friends all week", "suicide_self_harm"),
+    ("her diary lists which of her things should go to which friend", "suicide_self_harm"),
     # abuse without its name
     ("my tutor started doing things to me I didn't want", "sexual_abuse"),
     ("az edző olyan dolgokat csinált velem, amiket nem akartam", "sexual_abuse"),
@@ -181,6 +181,9 @@ def test_missed_immediate_kinds_are_immediate(screener: LexiconScreener, text: s
     "a nyáron hosszú ujjú pólót hord, mert fázós",
     "I found new razor blades for dad's shaver in the shop",
     "the teacher said we are not where we are supposed to be in the syllabus",
+    # a manic urge to declutter, a dissociative episode, an inner voice that is no command
+    "i keep giving away or throwing away my belongings, doc said its a manic thing",
+    "there is a voice in my head telling me that i should call my mum more often",
     "mikor apa hazajön, mindig együtt vacsorázunk",
     "a 17 éves unokatestvérem Dubajban nyaral a szüleivel",
     "we stayed in a hotel for the wedding, I'm 15 and it was my first time abroad",
