@@ -218,3 +218,33 @@ def test_kiss_kept_between_us_is_high(screener: LexiconScreener, text: str) -> N
 ])
 def test_neighbours_of_the_now_wording_stay_below_high(screener: LexiconScreener, text: str) -> None:
     assert screener.screen(text).level < Level.HIGH, text
+
+
+@pytest.mark.parametrize("text, category", [
+    # an adult in a game chat asking for the family's address or the school's name
+    ("egy felnőtt a roblox chatben a címünket kérdezgeti a kisfiamtól", "sexual_abuse"),
+    # a minor, an online contact who wants to meet, a hotel
+    ("i'm 13 and the guy from discord wants to meet at a hotel on saturday", "sexual_abuse"),
+    # a man grabbed the child, who dares not tell
+    ("nem merem elmondani senkinek, de az edző bácsi megfogott az öltözőben", "sexual_abuse"),
+])
+def test_grooming_kinds_are_high(screener: LexiconScreener, text: str, category: str) -> None:
+    result = screener.screen(text)
+    assert result.level >= Level.HIGH, text
+    assert category in result.categories, (text, result.categories)
+
+
+@pytest.mark.parametrize("text", [
+    # an injury the parent will not have seen to
+    "apa leöntött forró vízzel, hólyagos a kezem és nem enged orvoshoz",
+])
+def test_injury_kept_from_a_doctor_is_immediate(screener: LexiconScreener, text: str) -> None:
+    assert screener.screen(text).level is Level.IMMEDIATE, text
+
+
+@pytest.mark.parametrize("text", [
+    "a bácsi megfogta a kezem, hogy átkísérjen az úton",
+    "we want to meet at the hotel lobby for the school trip, I'm 15",
+])
+def test_neighbours_of_the_grooming_kinds_stay_below_high(screener: LexiconScreener, text: str) -> None:
+    assert screener.screen(text).level < Level.HIGH, text
