@@ -248,3 +248,34 @@ def test_injury_kept_from_a_doctor_is_immediate(screener: LexiconScreener, text:
 ])
 def test_neighbours_of_the_grooming_kinds_stay_below_high(screener: LexiconScreener, text: str) -> None:
     assert screener.screen(text).level < Level.HIGH, text
+
+
+@pytest.mark.parametrize("text", [
+    # the same kinds in the older tuned sets' false alarms, reworded: the writer's own "I'll strangle
+    # him", a sports defeat, a bumped head, abuse as a topic, a missing child asked about in advance,
+    # a legend, a game won or lost
+    "a bátyám megint megette a csokimat, komolyan megfojtom 😤",
+    "nagyon elvertek minket röplabdában, még most is kínos",
+    "edzésen bevertem a térdem a padba, de már jobb",
+    "van olyan program, amivel visszaszorították a bántalmazást az iskolákban?",
+    "hova mehet egy bántalmazott anya, ha nincs pénze?",
+    "how do I report a missing child if we are on holiday abroad?",
+    "if one of the twins gets lost at the festival, what number do we call?",
+    "a vár pincéjében a monda szerint fogva tartották a királylányt",
+    "I got killed by the dragon boss five times, my sister beat the whole game last night",
+])
+def test_older_false_alarm_kinds_stay_below_high(screener: LexiconScreener, text: str) -> None:
+    assert screener.screen(text).level < Level.HIGH, text
+
+
+@pytest.mark.parametrize("text, category", [
+    # the same words aimed at an adult in the home, told of the writer, or a child missing now
+    ("egyszer megfojtom a nevelőapámat, annyit bántja anyát", "domestic_violence"),
+    ("a bátyám megfojt, ha elmondom, tegnap is fojtogatott", "domestic_violence"),
+    ("my stepdad beat me up after the game", "physical_abuse"),
+    ("i need to report a missing child, my son hasn't come back since 2 hours ago", "missing_child"),
+])
+def test_older_kinds_of_a_person_stay_high(screener: LexiconScreener, text: str, category: str) -> None:
+    result = screener.screen(text)
+    assert result.level >= Level.HIGH, text
+    assert category in result.categories, (text, result.categories)
