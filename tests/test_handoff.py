@@ -421,3 +421,19 @@ async def test_after_return_a_question_naming_abuse_is_answered_a_disclosure_que
     told = await say(http, gw.url, s, "a nevelőapám megint bántalmaz")
     assert told["state"] == "queued"
     assert [w["id"] for w in await queue(http, gw.url)] == [pid]
+
+
+async def test_asking_for_a_person_again_while_waiting_is_never_silence(gw: Any, http: aiohttp.ClientSession) -> None:
+    """A child who presses "talk to a person" a third time while queued got no answer at all
+    (only the first message while waiting was acknowledged): now the place and 112."""
+    s = "sess-ask-again-01"
+    first = await say(http, gw.url, s, "/munkatars")
+    assert first["state"] == "queued"
+    second = await say(http, gw.url, s, "/munkatars")
+    assert [r["text"] for r in second["replies"]] == [data.text("message_received", "hu")]
+    for _ in range(2):
+        again = await say(http, gw.url, s, "/munkatars")
+        assert again["state"] == "queued"
+        text = "\n".join(r["text"] for r in again["replies"])
+        assert data.text("no_operator", "hu", position=1).split("\n")[0] in text
+        assert "112" in text
