@@ -128,3 +128,39 @@ async def test_operator_takes_danger_chat_talks_transfers_and_closes(
     assert "anna" in sup and "bence" in sup and re.search(r"Várakozik: 1", sup)
     for ctx in (anna.context, bence.context, child_ctx):
         await ctx.close()
+
+
+async def test_a_live_chat_that_gets_a_message_while_another_is_open_is_marked_unread(
+    browser: Any, gateway_factory: Any, http: aiohttp.ClientSession, operator_account: Any
+) -> None:
+    """At 3 a.m. with two live chats, the operator reads one; the other person writes
+    "I took some of the pills". Nothing in the list showed it: now the chat is marked with a
+    count, the tab title says so, and opening it clears the mark."""
+    gw = await gateway_factory(RASA_URL=f"http://127.0.0.1:{free_port()}")
+    pw = await operator_account("cecil")
+    for session, text in (("unread-first-0001", DANGER), ("unread-second-001", "/operator")):
+        async with http.post(f"{gw.url}/api/chat", json={"session": session, "text": text}) as r:
+            assert r.status == 200
+    op = await login(browser, gw.url, "cecil", pw)
+    items = op.locator("[data-testid=queue-item]")
+    for _ in range(2):  # take both, the most urgent first
+        await items.first.wait_for(timeout=TIMEOUT)
+        before = await items.count()
+        await items.first.click()
+        await op.click("[data-testid=take]")
+        await op.locator("[data-testid=chat-state]", has_text="élő").wait_for(timeout=TIMEOUT)
+        await op.wait_for_function(f"document.querySelectorAll('[data-testid=queue-item]').length < {before}",
+                                   timeout=TIMEOUT)
+    urgent = op.locator("[data-testid=mine-item]", has_text="azonnali")
+    await urgent.wait_for(timeout=TIMEOUT)
+    assert "active" not in (await urgent.get_attribute("class") or "")  # the other chat is open
+    async with http.post(f"{gw.url}/api/chat", json={"session": "unread-first-0001",
+                                                     "text": "bevettem párat a gyógyszerből"}) as r:
+        assert r.status == 200
+    await urgent.locator(".badge.unread", has_text="1 új üzenet").wait_for(timeout=TIMEOUT)
+    assert (await op.title()).startswith("✉1 ")
+    await urgent.click()
+    await op.locator("[data-testid=entry-person]", has_text="bevettem").wait_for(timeout=TIMEOUT)
+    assert await urgent.locator(".badge.unread").count() == 0
+    assert not (await op.title()).startswith("✉")
+    await op.context.close()
