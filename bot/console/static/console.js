@@ -267,7 +267,8 @@
   function refreshHead() {
     const q = waitingById(current);
     const l = lastQueue.live.find((c) => c.id === current);
-    if (q) head = Object.assign({}, head, { state: "queued", level: q.level, categories: q.categories, matches: q.matches });
+    // Waiting means nobody has it: an operator who closed or lost it earlier is not named.
+    if (q) head = Object.assign({}, head, { state: "queued", operator: null, level: q.level, categories: q.categories, matches: q.matches });
     else if (l) head = Object.assign({}, head, { state: "live", operator: l.operator, level: l.level, categories: l.categories });
     else if (head && (head.state === "queued" || head.state === "live")) {
       // It left the lists: closed, returned, or someone else took it. Ask.
@@ -300,11 +301,17 @@
         $("bulk-form").dataset.for = current; resetBulk(); $("bulk-done").textContent = "";
       }
     }
-    if ($("verdict-form").dataset.for !== current && head.level) {
-      $("verdict-form").dataset.for = current;
-      $("verdict-level").value = has("staff_level_" + head.level) && head.level !== "requested" ? head.level : "none";
-      $("verdict-category").value = (head.categories || []).find((c) => CATEGORIES.includes(c)) || "unclassified_danger";
-      $("verdict-done").textContent = "";
+    // The preset follows the screen while the operator has not touched it: a level that rose
+    // after the chat was opened (a new message) is what a one-click confirmation confirms.
+    const form = $("verdict-form");
+    const preset = has("staff_level_" + head.level) && head.level !== "requested" ? head.level : "none";
+    const category = (head.categories || []).find((c) => CATEGORIES.includes(c)) || "unclassified_danger";
+    const untouched = $("verdict-level").value === form.dataset.level && $("verdict-category").value === form.dataset.category;
+    if (head.level && (form.dataset.for !== current || (untouched && (preset !== form.dataset.level || category !== form.dataset.category)))) {
+      if (form.dataset.for !== current) $("verdict-done").textContent = "";
+      form.dataset.for = current;
+      form.dataset.level = $("verdict-level").value = preset;
+      form.dataset.category = $("verdict-category").value = category;
     }
   }
 
