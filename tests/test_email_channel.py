@@ -573,3 +573,32 @@ async def _web_told(http: Any, url: str, session: str, cursor: int) -> bool:
     async with http.get(f"{url}/api/chat/{session}/messages", params={"after": cursor}) as r:
         got = await r.json()
     return any(data.text("position_update_first", "hu") in m["text"] for m in got.get("messages", []))
+
+
+async def test_a_mail_whose_answer_failed_is_retried_as_the_same_mail(mail_gw: Any, dovecot: Dovecot,
+                                                                      relay: SmtpRelay) -> None:
+    """SMTP refusing the answer kept the mail unseen (right), but every poll handled it anew:
+    the operator saw the mother's mail once per poll (34 copies in a minute), Rasa was asked
+    again, and each try counted against the sender's limit, so once SMTP was back the answer
+    was withheld as over the limit and she never heard from us. Now a retry is the same mail:
+    recorded once, counted once, answered with its first answer."""
+    gw = await mail_gw(EMAIL_ANSWERS_PER_SENDER="2", EMAIL_TIMEOUT="2")
+    sender = "anyuka.teszt@example.net"
+    refused: list[int] = []
+
+    def refuse(mail: EmailMessage) -> bool:
+        if sender in str(mail["To"]) and len(refused) < 4:
+            refused.append(1)
+            return True
+        return False
+
+    relay.refuse = refuse
+    dovecot.deliver(bytes(make_mail(sender, "Jó napot! Nem tudok telefonálni. Hova fordulhatok a fiam miatt?")))
+    mails = await relay.wait_for(sender, 1, timeout=30)
+    assert len(refused) == 4
+    assert "chatbotunk most nem tud válaszolni" in body(mails[0])  # Rasa is down here
+    await asyncio.sleep(1.0)
+    assert len(relay.to(sender)) == 1  # answered once
+    g = gw.app[GATEWAY]
+    entries = await g.store.read(g.pid("email", sender), 0, staff=True)
+    assert sum("Hova fordulhatok a fiam" in e.text for e in entries) == 1, [e.text[:40] for e in entries]
