@@ -175,7 +175,7 @@ async def test_where_to_turn_is_answered_in_the_same_thread(mail_gw: Any, doveco
     assert answer["Auto-Submitted"] == "auto-replied"
     assert OURS in answer["From"]
     text = body(answer)
-    assert texts.text("bot_unavailable", "hu_formal").splitlines()[0] in text  # "Jó napot": Ön
+    assert texts.text("mail_bot_unavailable", "hu_formal").splitlines()[0] in text  # "Jó napot": Ön, as a mail
     assert "112" in text and "116 111" in text
     # the button became what the person can write instead, and writing it counts
     assert "- " + texts.text("talk_to_person_button", "hu") in text
@@ -602,3 +602,17 @@ async def test_a_mail_whose_answer_failed_is_retried_as_the_same_mail(mail_gw: A
     g = gw.app[GATEWAY]
     entries = await g.store.read(g.pid("email", sender), 0, staff=True)
     assert sum("Hova fordulhatok a fiam" in e.text for e in entries) == 1, [e.text[:40] for e in entries]
+
+
+async def test_a_mail_answer_speaks_of_the_mail_not_of_the_chat_or_a_button(mail_gw: Any, dovecot: Dovecot,
+                                                                              relay: SmtpRelay) -> None:
+    """A mother who cannot phone was told by mail that "a colleague will write to you here,
+    in this chat", and with the bot down to "press the button": a mail has neither."""
+    await mail_gw()
+    sender = "nem.telefonal@example.net"
+    dovecot.deliver(bytes(make_mail(sender, "Jó napot! Nem tudok telefonálni, mert a férjem figyel. "
+                                            "A fiamat rendszeresen megveri.")))
+    text = body((await relay.wait_for(sender))[0])
+    for chat_words in ("chatbe", "nyomja meg a gombot", "nyomd meg a gombot"):
+        assert chat_words not in text, text
+    assert "ebben a levélváltásban" in text and "112" in text
