@@ -8,10 +8,10 @@ replies are written here.
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from functools import lru_cache
 from typing import Any
 
 import wording

@@ -161,7 +161,7 @@ async def test_a_live_chat_that_gets_a_message_while_another_is_open_is_marked_u
         await items.first.click()
         await op.click("[data-testid=take]")
         await op.locator("[data-testid=chat-state]", has_text="élő").wait_for(timeout=TIMEOUT)
-        await until(lambda: items.count(), lambda n: n < before)
+        await until(lambda: items.count(), lambda n, before=before: n < before)
     urgent = op.locator("[data-testid=mine-item]", has_text="azonnali")
     await urgent.wait_for(timeout=TIMEOUT)
     assert "active" not in (await urgent.get_attribute("class") or "")  # the other chat is open

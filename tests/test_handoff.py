@@ -440,7 +440,8 @@ async def test_asking_for_a_person_again_while_waiting_is_never_silence(gw: Any,
         assert "112" in text
 
 
-async def test_with_rasa_down_a_queued_child_is_not_offered_a_person_again(gw: Any, http: aiohttp.ClientSession) -> None:
+async def test_with_rasa_down_a_queued_child_is_not_offered_a_person_again(gw: Any,
+                                                                            http: aiohttp.ClientSession) -> None:
     """Rasa down: "I'm asking a colleague, your place: 1" was followed by "the bot cannot answer;
     if you want a colleague, press the button" (with the button), in the same answer."""
     reply = await say(http, gw.url, "sess-down-queued-1", DANGER_HIGH)
