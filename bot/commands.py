@@ -48,8 +48,15 @@ def fold(text: str) -> str:
 
 
 def clean_text(raw: str) -> str:
-    """Drop control characters (keep newlines and tabs) and surrounding blanks."""
-    return _CONTROL.sub("", raw).strip()
+    """Drop control characters (keep newlines and tabs) and surrounding blanks. Only
+    invisible characters (zero-width spaces, a byte-order mark) is nothing written: the
+    person sees an empty message and is told so, not "I did not understand"."""
+    import unicodedata
+
+    text = _CONTROL.sub("", raw).strip()
+    if all(c.isspace() or unicodedata.category(c) == "Cf" for c in text):
+        return ""
+    return text
 
 
 def interpret_command(text: str, intents: frozenset[str]) -> tuple[str, str]:

@@ -165,7 +165,7 @@ class DeferredAnswers:
         (never silence)."""
         if answer:
             return await self.replies.use_answer(conv, answer, distress, slot_change)
-        return await self.replies.say(conv, [self.replies.unavailable(conv.voice)])
+        return await self.replies.say(conv, [self.replies.unavailable(conv.voice, waiting=conv.with_human)])
 
     async def _report_form(self, conv: Conversation, item: Deferred, answer: list[BotMessage]) -> list[Reply]:
         """"Ezt névtelenül szeretném bejelenteni" waited for Rasa: after its answer, the report

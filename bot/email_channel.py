@@ -52,6 +52,15 @@ log = logging.getLogger(__name__)
 CHANNEL = "email"
 SEND_ATTEMPTS = 5         # later mails (operator replies): tries before giving up
 DONE_TTL = 7 * 86400      # the "answered" marker of a mail
+# KEYS: the mail's marker. ARGV: the claim's lifetime. "new", or "retry:0" / "retry:1" (an
+# earlier try's answer was not sent; 1: that try was over the sender's limit): this replica
+# answers it now. Else the marker's value ("done", "taken"): not ours.
+_CLAIM = """
+local v = redis.call('GET', KEYS[1])
+if v and string.sub(v, 1, 6) ~= 'retry:' then return v end
+redis.call('SET', KEYS[1], 'taken', 'EX', ARGV[1])
+return v or 'new'
+"""
 TAKEN_TTL = 600           # a replica's claim on a mail it is answering
 
 
@@ -84,6 +93,7 @@ class EmailChannel:
         # Answers per sender (pseudonym) and window: a flood, or mails forged in someone
         # else's name, must not make us send that address mail after mail.
         self.limiter = Limiter(redis)
+        self._claim = redis.register_script(_CLAIM)
         self.sender_limit = Limit("email_sender", settings.email_answers_per_sender, settings.email_sender_window)
         gateway.deliverers[CHANNEL] = self.deliver
 
@@ -122,9 +132,13 @@ class EmailChannel:
             raise
 
     # -- one mail
+    def _mail_id(self, mail: Mail, raw: bytes) -> str:
+        """The mail's own id, pseudonymised: its marker's name and its client id in the
+        conversation (so a retried mail is recorded once and answered with the first answer)."""
+        return self.gateway.pid("email-message", mail.message_id or hashlib.sha256(raw).hexdigest())
+
     def _marker(self, mail: Mail, raw: bytes) -> str:
-        ident = mail.message_id or hashlib.sha256(raw).hexdigest()
-        return f"{keys.PREFIX}:email:mail:{self.gateway.pid('email-message', ident)}"
+        return f"{keys.PREFIX}:email:mail:{self._mail_id(mail, raw)}"
 
     async def process(self, raw: bytes, *, headers_only: bool = False) -> str:
         """Answer one mail (or decide it gets no answer). Returns what happened."""
@@ -136,10 +150,12 @@ class EmailChannel:
             log.info("email not answered", extra={"channel": CHANNEL, "reason": mail.skip})
             return mail.skip
         marker = self._marker(mail, raw)
+        claim = b"new"
         try:
-            if not await self.redis.set(marker, "taken", nx=True, ex=TAKEN_TTL):
-                if await self.redis.get(marker) == b"done":
-                    return "duplicate"
+            claim = await self._claim(keys=[marker], args=[TAKEN_TTL])
+            if claim == b"done":
+                return "duplicate"
+            if claim not in (b"new", b"retry:0", b"retry:1"):
                 raise RuntimeError("another replica is answering this mail")
         except RedisError:
             marker = ""  # Redis down: the gateway keeps the message; answer anyway
@@ -152,15 +168,17 @@ class EmailChannel:
 
         pid = self.gateway.pid(CHANNEL, mail.sender)
         try:
-            over = await self.limiter.hit(self.sender_limit, pid)
+            # A retry (its answer was not sent: SMTP down) is the same mail: counted once.
+            over = claim == b"retry:1" if claim != b"new" else await self.limiter.hit(self.sender_limit, pid)
         except (RedisError, OSError):
             over = False  # cannot count: answer (a reply too many beats a danger unanswered)
         try:
-            await self._answer(mail, route, pid, collected, deliver, over_limit=over)
+            await self._answer(mail, route, pid, collected, deliver, over_limit=over,
+                               client_id=self._mail_id(mail, raw) if marker else None)
         except BaseException:
-            if marker:  # free the mail for the retry
+            if marker:  # free the mail for the retry, marked as one
                 try:
-                    await self.redis.delete(marker)
+                    await self.redis.set(marker, f"retry:{int(over)}", ex=DONE_TTL)
                 except RedisError:
                     pass
             raise
@@ -174,7 +192,7 @@ class EmailChannel:
         return "answered"
 
     async def _answer(self, mail: Mail, route: dict[str, Any], pid: str, collected: list[Reply],
-                      deliver: Any, *, over_limit: bool = False) -> None:
+                      deliver: Any, *, over_limit: bool = False, client_id: str | None = None) -> None:
         level = Level.NONE
         state = ""
         form = mail_report_form.parse(mail.full) if mail.full else None
@@ -185,12 +203,12 @@ class EmailChannel:
                 values = {k: mail_report_form.scrub(v, mail.sender) for k, v in form.values.items()}
                 form.values = values
                 inbound = Inbound(channel=CHANNEL, chat_id=mail.sender, text=form.as_text(), route=route,
-                                  report_form=values)
+                                  report_form=values, client_id=client_id)
             elif mail.text:
                 typed = mail_report_form.scrub(mail.text, mail.sender)
                 payload = await self._button_payload(pid, typed)
                 inbound = Inbound(channel=CHANNEL, chat_id=mail.sender, text=None if payload else typed,
-                                  payload=payload, route=route)
+                                  payload=payload, route=route, client_id=client_id)
             else:
                 inbound = Inbound(channel=CHANNEL, chat_id=mail.sender, kind="document" if mail.attachments
                                   else "text", text="", route=route)

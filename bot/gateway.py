@@ -23,7 +23,7 @@ from redis.exceptions import RedisError
 
 from bot import language, metrics, register, replays, texts
 from bot.background import Background
-from bot.commands import NO_PHONE, fold
+from bot.commands import NO_PHONE, clean_text, fold, interpret_command
 from bot.conversation_lock import ConversationLocks
 from bot.deferred_answers import DeferredAnswers
 from bot.delivery import Delivery, Reply
@@ -156,8 +156,13 @@ class Gateway:
                                                meta={"kind": msg.kind})).seq
                 outcome.replies = await self.router.non_text(conv, seq, pre)
             else:
+                if msg.attachment:  # the transcript shows the picture came, before its words
+                    await self.store.record(conv, f"[{msg.attachment}]", fields=fields, route=msg.route,
+                                            meta={"kind": msg.attachment})
                 async with self.replays.holding(pid, msg.client_id) as lease:
                     await self._text(conv, msg, outcome, result, urgent_sent, pre, fields, lease)
+                if msg.attachment:
+                    await self._attachment_note(conv, msg, outcome)
             outcome.state = conv.state
             if outcome.replayed:
                 outcome.cursor = outcome.replayed
@@ -228,6 +233,16 @@ class Gateway:
         # 2.-6. Who answers, by the conversation's state (bot.state_router).
         outcome.replies = await self.router.text(
             Turn(conv, msg, text, intent_payload, result, risk, persona, seq, counted, waiting, pre, told), replies)
+
+    async def _attachment_note(self, conv: Conversation, msg: Inbound, outcome: Outcome) -> None:
+        """Words sent with a picture were answered: say the picture itself was not opened
+        (a child who wrote "look at my arm" must not think we saw it). Not while an operator
+        is live (the bot is silent; the transcript shows the picture came) nor after /torles."""
+        if conv.state not in (State.BOT, State.QUEUED) or not outcome.replies:
+            return
+        if interpret_command(clean_text(msg.text or ""), self.screening.intents)[0] == "erase":
+            return
+        outcome.replies += await self.replies.say(conv, [Reply(texts.text("attachment_unseen", conv.voice))])
 
     async def _answered_before(self, conv: Conversation, msg: Inbound, outcome: Outcome, result: ScreenResult,
                                seq: int, replay: int, answered: int) -> bool:

@@ -37,6 +37,9 @@ class Inbound:
     # The web page's id for this message: a request replayed by a load balancer (its gateway
     # died with it) is answered, not recorded a second time.
     client_id: str | None = None
+    # A picture or file sent with words (Telegram's caption): its kind. The words are the
+    # message (screened, answered); the person is told the picture itself was not opened.
+    attachment: str | None = None
 
 
 @dataclass

@@ -11,6 +11,7 @@ from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from functools import lru_cache
 from typing import Any
 
 import wording
@@ -25,6 +26,23 @@ def reply_subject(subject: str, voice: str) -> str:
     return f"Re: {bare or wording.text('mail_subject', voice)}"
 
 
+# The chat's sentences that speak of "this chat" or "the button": a mail says them as a mail
+# ("in this thread", "reply with the option below"): ``mail_<name>`` in the same voice.
+MAIL_WORDING = ("no_phone", "no_phone_offer", "bot_unavailable")
+VOICES = ("hu", "hu_formal", "en")
+
+
+@lru_cache(maxsize=1)
+def _mail_wording() -> dict[str, str]:
+    return {wording.text(name, voice).strip(): wording.text("mail_" + name, voice)
+            for name in MAIL_WORDING for voice in VOICES}
+
+
+def as_mail(text: str) -> str:
+    """A reply's text as a mail says it (unchanged unless it is one of MAIL_WORDING)."""
+    return _mail_wording().get(text.strip(), text)
+
+
 def render(replies: list[Reply], voice: str, *, attachments: bool = False, public_url: str = "",
            footer: bool = True, form: str = "") -> str:
     """One plain-text mail body: every reply, buttons as what the person can write instead,
@@ -35,7 +53,7 @@ def render(replies: list[Reply], voice: str, *, attachments: bool = False, publi
     titles: list[str] = []
     for r in replies:
         if r.text:
-            parts.append(r.text.strip())
+            parts.append(as_mail(r.text).strip())
         titles += [t for t, _ in r.buttons if t and t not in titles]
     if titles:
         parts.append(wording.text("mail_options", voice) + "\n" + "\n".join(f"- {t}" for t in titles))

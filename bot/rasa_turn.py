@@ -122,7 +122,7 @@ class RasaRelay:
     def _unavailable(self, conv: Conversation, text: str, answered: bool) -> list[Reply]:
         """"The bot is unavailable" with the numbers; for someone who said they cannot phone
         (and was not told yet this turn) also what works without a call (issue 12)."""
-        replies = [self.replies.unavailable(conv.voice)]
+        replies = [self.replies.unavailable(conv.voice, waiting=conv.with_human)]
         if not answered and NO_PHONE.search(fold(text)):
             replies.append(Reply(texts.text("no_phone", conv.voice)))
         return replies

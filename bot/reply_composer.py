@@ -61,8 +61,12 @@ class ReplyComposer:
         return Reply(text=m.text, buttons=tuple(m.buttons))
 
     @staticmethod
-    def unavailable(lang: str) -> Reply:
-        """The bot cannot answer: say so, with the numbers and a way to a person."""
+    def unavailable(lang: str, waiting: bool = False) -> Reply:
+        """The bot cannot answer: say so, with the numbers and a way to a person. ``waiting``
+        (queued or live): a person is on the way already, so none is offered again (a child
+        told "a colleague will write" and then "press the button for a colleague" was lost)."""
+        if waiting:
+            return Reply(texts.text("bot_unavailable_waiting", lang))
         talk = texts.talk_button(lang)
         return Reply(texts.text("bot_unavailable", lang), (talk,))
 

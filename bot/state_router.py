@@ -111,10 +111,12 @@ class StateRouter:
             return replies
         wants_person = kind == "handoff" or (kind == "intent" and value[1:] in HANDOFF_INTENTS)
         queued = conv.state == State.QUEUED
+        acked: list[Reply] = []
         if queued and self.handoff:
             # Waiting is not silence: operators hear of the message (maybe at a higher
             # priority) and the bot goes on answering below.
-            replies += await self.handoff.person_wrote(conv, turn.seq, result, bot_answers=not wants_person)
+            acked = await self.handoff.person_wrote(conv, turn.seq, result, bot_answers=not wants_person)
+            replies += acked
             if not wants_person and result.level < Level.HIGH and asking.asks_wait(text):
                 # "How long until someone writes?" is the queue's question: its answer, not
                 # Rasa's "I'm asking a colleague" once more.
@@ -130,6 +132,10 @@ class StateRouter:
             if not queued:
                 reason = "danger" if danger else "requested"
                 replies += await hand_off(conv, reason=reason, skill=skill, announce=True)
+            elif not acked and self.handoff:
+                # Asked again while waiting (the first ask was acknowledged): the place in
+                # the queue and 112, never silence.
+                replies += await self.handoff.wait_answer(conv)
             return replies
         if danger and not queued:
             replies += await hand_off(conv, reason="danger", skill=skill, announce=result.level != Level.IMMEDIATE)

@@ -6,6 +6,7 @@ to a colleague, who closes it with an outcome. Saves docs/console.png on the way
 """
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import tempfile
@@ -21,6 +22,17 @@ from tests.conftest import free_port
 DANGER = "meg akarom ölni magam ma éjjel, megvannak a gyógyszerek"
 TIMEOUT = 15_000  # ms; the web chat polls every 2 s
 
+
+
+async def until(read: Any, ok: Any) -> Any:
+    """Poll ``await read()`` until ``ok(value)`` (the page's CSP forbids wait_for_function's eval)."""
+    deadline = asyncio.get_running_loop().time() + TIMEOUT / 1000
+    while True:
+        value = await read()
+        if ok(value) or asyncio.get_running_loop().time() > deadline:
+            assert ok(value), value
+            return value
+        await asyncio.sleep(0.1)
 
 
 async def login(browser: Any, url: str, name: str, password: str) -> Any:
@@ -128,3 +140,73 @@ async def test_operator_takes_danger_chat_talks_transfers_and_closes(
     assert "anna" in sup and "bence" in sup and re.search(r"Várakozik: 1", sup)
     for ctx in (anna.context, bence.context, child_ctx):
         await ctx.close()
+
+
+async def test_a_live_chat_that_gets_a_message_while_another_is_open_is_marked_unread(
+    browser: Any, gateway_factory: Any, http: aiohttp.ClientSession, operator_account: Any
+) -> None:
+    """At 3 a.m. with two live chats, the operator reads one; the other person writes
+    "I took some of the pills". Nothing in the list showed it: now the chat is marked with a
+    count, the tab title says so, and opening it clears the mark."""
+    gw = await gateway_factory(RASA_URL=f"http://127.0.0.1:{free_port()}")
+    pw = await operator_account("cecil")
+    for session, text in (("unread-first-0001", DANGER), ("unread-second-001", "/operator")):
+        async with http.post(f"{gw.url}/api/chat", json={"session": session, "text": text}) as r:
+            assert r.status == 200
+    op = await login(browser, gw.url, "cecil", pw)
+    items = op.locator("[data-testid=queue-item]")
+    for _ in range(2):  # take both, the most urgent first
+        await items.first.wait_for(timeout=TIMEOUT)
+        before = await items.count()
+        await items.first.click()
+        await op.click("[data-testid=take]")
+        await op.locator("[data-testid=chat-state]", has_text="élő").wait_for(timeout=TIMEOUT)
+        await until(lambda: items.count(), lambda n, before=before: n < before)
+    urgent = op.locator("[data-testid=mine-item]", has_text="azonnali")
+    await urgent.wait_for(timeout=TIMEOUT)
+    assert "active" not in (await urgent.get_attribute("class") or "")  # the other chat is open
+    async with http.post(f"{gw.url}/api/chat", json={"session": "unread-first-0001",
+                                                     "text": "bevettem párat a gyógyszerből"}) as r:
+        assert r.status == 200
+    await urgent.locator(".badge.unread", has_text="1 új üzenet").wait_for(timeout=TIMEOUT)
+    assert (await op.title()).startswith("✉1 ")
+    await urgent.click()
+    await op.locator("[data-testid=entry-person]", has_text="bevettem").wait_for(timeout=TIMEOUT)
+    assert await urgent.locator(".badge.unread").count() == 0
+    assert not (await op.title()).startswith("✉")
+    await op.context.close()
+
+
+async def test_the_open_chat_head_follows_the_queue_verdict_preset_and_no_stale_operator(
+    browser: Any, gateway_factory: Any, http: aiohttp.ClientSession, operator_account: Any
+) -> None:
+    """Two things a tired operator misread: the verdict preset stayed at the level the chat had
+    when opened (one click "confirmed" high for a chat now immediate), and a chat closed and
+    queued again still said "operator: dora" in its head, as if someone had it."""
+    gw = await gateway_factory(RASA_URL=f"http://127.0.0.1:{free_port()}")
+    pw = await operator_account("dora")
+    session = "verdict-follow-001"
+
+    async def person(text: str) -> None:
+        async with http.post(f"{gw.url}/api/chat", json={"session": session, "text": text}) as r:
+            assert r.status == 200
+
+    await person("azt mondta hogy megöl ha elmondom")
+    op = await login(browser, gw.url, "dora", pw)
+    await op.locator("[data-testid=queue-item]").first.click()
+    await op.locator("[data-testid=chat-state]", has_text="sorban").wait_for(timeout=TIMEOUT)
+    assert await op.input_value("[data-testid=verdict-level]") == "high"
+    await person(DANGER)  # now immediate, while the chat is open
+    await op.locator("[data-testid=queue-item]", has_text="azonnali").wait_for(timeout=TIMEOUT)
+    await until(lambda: op.input_value("[data-testid=verdict-level]"), lambda v: v == "immediate")
+    await op.select_option("[data-testid=verdict-level]", "concern")  # the operator's own choice...
+    await op.click("[data-testid=take]")
+    await op.locator("[data-testid=chat-state]", has_text="élő").wait_for(timeout=TIMEOUT)
+    assert await op.input_value("[data-testid=verdict-level]") == "concern"  # ...stays when the head redraws
+    await op.select_option("[data-testid=outcome]", index=1)
+    await op.click("[data-testid=close]")
+    await op.locator("[data-testid=chat-state]", has_text="lezárva").wait_for(timeout=TIMEOUT)
+    await person("megint itt van és kiabál, megöl")  # queued again after the close
+    await op.locator("[data-testid=chat-state]", has_text="sorban").wait_for(timeout=TIMEOUT)
+    assert "dora" not in await op.locator("#chat-meta").inner_text()
+    await op.context.close()

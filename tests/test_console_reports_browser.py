@@ -173,3 +173,24 @@ async def test_the_audit_list_shows_the_export_however_long_the_pdf_takes(
         await page.click("[data-testid=report-pdf]")
     assert (await info.value).suggested_filename.endswith(".pdf")
     await page.locator("[data-testid=report-audit]", has_text="PDF-et exportált").wait_for(timeout=TIMEOUT)
+
+
+async def test_the_report_list_says_the_age_once(
+    browser: Any, gateway_factory: Any, http: aiohttp.ClientSession, operator_account: Any, rasa: FakeRasa,
+) -> None:
+    """The form's own example answer is "kb. 10 éves": the list said "kb. 6 éves éves"."""
+    rasa.fields["child_age"] = "kb. 6 éves"
+    gw = await gateway_factory(**env(rasa))
+    await web_say(http, gw, "websession-age-0001", "bejelentést tennék")
+    await web_say(http, gw, "websession-age-0001", SUBMIT)
+    rasa.fields["child_age"] = "9"
+    await web_say(http, gw, "websession-age-0002", "bejelentést tennék")
+    await web_say(http, gw, "websession-age-0002", SUBMIT)
+    page = await login(browser, gw.url, "lili", await operator_account("lili"))
+    await page.goto(f"{gw.url}/console/reports")
+    items = page.locator("[data-testid=report-item]")
+    await items.nth(1).wait_for(timeout=TIMEOUT)
+    texts = await items.all_inner_texts()
+    assert any("kb. 6 éves ·" in t for t in texts) and not any("éves éves" in t for t in texts), texts
+    assert any("9 éves ·" in t for t in texts), texts
+    await page.context.close()

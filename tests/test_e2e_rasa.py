@@ -10,7 +10,8 @@ from bot import language, texts
 from tests.conftest import RasaStack, free_port
 from tests.fake_telegram import FakeBotAPI
 
-FALLBACKS = {texts.text("bot_unavailable", lang) for lang in texts.LANGUAGES}
+FALLBACKS = {texts.text(name, lang) for lang in texts.LANGUAGES
+             for name in ("bot_unavailable", "bot_unavailable_waiting")}
 
 
 def rasa_env(stack: RasaStack) -> dict[str, str]:

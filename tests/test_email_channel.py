@@ -175,7 +175,7 @@ async def test_where_to_turn_is_answered_in_the_same_thread(mail_gw: Any, doveco
     assert answer["Auto-Submitted"] == "auto-replied"
     assert OURS in answer["From"]
     text = body(answer)
-    assert texts.text("bot_unavailable", "hu_formal").splitlines()[0] in text  # "Jó napot": Ön
+    assert texts.text("mail_bot_unavailable", "hu_formal").splitlines()[0] in text  # "Jó napot": Ön, as a mail
     assert "112" in text and "116 111" in text
     # the button became what the person can write instead, and writing it counts
     assert "- " + texts.text("talk_to_person_button", "hu") in text
@@ -573,3 +573,46 @@ async def _web_told(http: Any, url: str, session: str, cursor: int) -> bool:
     async with http.get(f"{url}/api/chat/{session}/messages", params={"after": cursor}) as r:
         got = await r.json()
     return any(data.text("position_update_first", "hu") in m["text"] for m in got.get("messages", []))
+
+
+async def test_a_mail_whose_answer_failed_is_retried_as_the_same_mail(mail_gw: Any, dovecot: Dovecot,
+                                                                      relay: SmtpRelay) -> None:
+    """SMTP refusing the answer kept the mail unseen (right), but every poll handled it anew:
+    the operator saw the mother's mail once per poll (34 copies in a minute), Rasa was asked
+    again, and each try counted against the sender's limit, so once SMTP was back the answer
+    was withheld as over the limit and she never heard from us. Now a retry is the same mail:
+    recorded once, counted once, answered with its first answer."""
+    gw = await mail_gw(EMAIL_ANSWERS_PER_SENDER="2", EMAIL_TIMEOUT="2")
+    sender = "anyuka.teszt@example.net"
+    refused: list[int] = []
+
+    def refuse(mail: EmailMessage) -> bool:
+        if sender in str(mail["To"]) and len(refused) < 4:
+            refused.append(1)
+            return True
+        return False
+
+    relay.refuse = refuse
+    dovecot.deliver(bytes(make_mail(sender, "Jó napot! Nem tudok telefonálni. Hova fordulhatok a fiam miatt?")))
+    mails = await relay.wait_for(sender, 1, timeout=30)
+    assert len(refused) == 4
+    assert "chatbotunk most nem tud válaszolni" in body(mails[0])  # Rasa is down here
+    await asyncio.sleep(1.0)
+    assert len(relay.to(sender)) == 1  # answered once
+    g = gw.app[GATEWAY]
+    entries = await g.store.read(g.pid("email", sender), 0, staff=True)
+    assert sum("Hova fordulhatok a fiam" in e.text for e in entries) == 1, [e.text[:40] for e in entries]
+
+
+async def test_a_mail_answer_speaks_of_the_mail_not_of_the_chat_or_a_button(mail_gw: Any, dovecot: Dovecot,
+                                                                              relay: SmtpRelay) -> None:
+    """A mother who cannot phone was told by mail that "a colleague will write to you here,
+    in this chat", and with the bot down to "press the button": a mail has neither."""
+    await mail_gw()
+    sender = "nem.telefonal@example.net"
+    dovecot.deliver(bytes(make_mail(sender, "Jó napot! Nem tudok telefonálni, mert a férjem figyel. "
+                                            "A fiamat rendszeresen megveri.")))
+    text = body((await relay.wait_for(sender))[0])
+    for chat_words in ("chatbe", "nyomja meg a gombot", "nyomd meg a gombot"):
+        assert chat_words not in text, text
+    assert "ebben a levélváltásban" in text and "112" in text

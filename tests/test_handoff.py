@@ -138,8 +138,9 @@ async def test_web_chat_relay_both_ways_and_bot_silent(gw: Any, http: aiohttp.Cl
     # silence; Rasa is down in this test, so its answer is the "bot unavailable" text).
     while_queued = await say(http, gw.url, s, "itt vagy?")
     again = await say(http, gw.url, s, "hahó")
-    assert [r["text"] for r in while_queued["replies"]] == [BOT_DOWN]
-    assert [r["text"] for r in again["replies"]] == [BOT_DOWN]
+    waiting_down = texts.text("bot_unavailable_waiting", "hu")  # no person offered: one is on the way
+    assert [r["text"] for r in while_queued["replies"]] == [waiting_down]
+    assert [r["text"] for r in again["replies"]] == [waiting_down]
     assert again["state"] == "queued"
     status, claimed = await api(http, "POST", gw.url, f"/api/operator/chats/{pid}/claim")
     assert status == 200 and claimed["state"] == "live"
@@ -162,10 +163,10 @@ async def test_web_chat_relay_both_ways_and_bot_silent(gw: Any, http: aiohttp.Cl
     assert person_lines == ["szia", "/operator", "itt vagy?", "hahó", "köszönöm, hogy írtál"]
     # The whole conversation is there, the bot part included; once live, no bot text.
     assert [e["text"] for e in chat["entries"] if e["from"] == "bot"] == [
-        BOT_DOWN, texts.text("handoff_started", "hu"), BOT_DOWN, BOT_DOWN]
+        BOT_DOWN, texts.text("handoff_started", "hu"), waiting_down, waiting_down]
     after_claim = chat["entries"][[e.get("kind") for e in chat["entries"]].index("claimed"):]
     assert not [e for e in after_claim if e["from"] == "bot"]
-    assert all(BOT_DOWN not in e["text"] for e in after_claim)
+    assert all(BOT_DOWN not in e["text"] and waiting_down not in e["text"] for e in after_claim)
 
 
 async def test_no_raw_ids_and_no_internal_events_reach_the_person(gw: Any, http: aiohttp.ClientSession) -> None:
@@ -421,3 +422,30 @@ async def test_after_return_a_question_naming_abuse_is_answered_a_disclosure_que
     told = await say(http, gw.url, s, "a nevelőapám megint bántalmaz")
     assert told["state"] == "queued"
     assert [w["id"] for w in await queue(http, gw.url)] == [pid]
+
+
+async def test_asking_for_a_person_again_while_waiting_is_never_silence(gw: Any, http: aiohttp.ClientSession) -> None:
+    """A child who presses "talk to a person" a third time while queued got no answer at all
+    (only the first message while waiting was acknowledged): now the place and 112."""
+    s = "sess-ask-again-01"
+    first = await say(http, gw.url, s, "/munkatars")
+    assert first["state"] == "queued"
+    second = await say(http, gw.url, s, "/munkatars")
+    assert [r["text"] for r in second["replies"]] == [data.text("message_received", "hu")]
+    for _ in range(2):
+        again = await say(http, gw.url, s, "/munkatars")
+        assert again["state"] == "queued"
+        text = "\n".join(r["text"] for r in again["replies"])
+        assert data.text("no_operator", "hu", position=1).split("\n")[0] in text
+        assert "112" in text
+
+
+async def test_with_rasa_down_a_queued_child_is_not_offered_a_person_again(gw: Any,
+                                                                            http: aiohttp.ClientSession) -> None:
+    """Rasa down: "I'm asking a colleague, your place: 1" was followed by "the bot cannot answer;
+    if you want a colleague, press the button" (with the button), in the same answer."""
+    reply = await say(http, gw.url, "sess-down-queued-1", DANGER_HIGH)
+    assert reply["state"] == "queued"
+    texts_ = [r["text"] for r in reply["replies"]]
+    assert BOT_DOWN not in texts_ and texts.text("bot_unavailable_waiting", "hu") in texts_
+    assert not [b for r in reply["replies"] for b in r.get("buttons", []) if b["payload"] == "/talk_to_human"]

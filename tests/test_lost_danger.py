@@ -349,7 +349,7 @@ async def test_a_flood_while_waiting_for_an_operator_is_answered_too(gateway_fac
     gw = await gateway_factory(RASA_URL=dead, ACTION_SERVER_URL=dead, RATE_LIMIT_MESSAGES="3", RATE_LIMIT_WINDOW="2")
     session = "flood-queued-000001"
     assert (await chat(http, gw.url, session, "/operator"))["state"] == "queued"
-    unavailable = texts.text("bot_unavailable", "hu")
+    unavailable = texts.text("bot_unavailable_waiting", "hu")  # queued: no person offered again
     for i in range(3):
         await chat(http, gw.url, session, f"kérdés {i}")
     held = await chat(http, gw.url, session, "még egy kérdés")

@@ -33,7 +33,8 @@ from bot.config import ROOT
 from bot.inbound import Inbound
 from tests.conftest import KEYS, LIMITS_OFF, RasaStack, free_port, wait_port
 
-FALLBACKS = {texts.text("bot_unavailable", lang) for lang in texts.LANGUAGES}
+FALLBACKS = {texts.text(name, lang) for lang in texts.LANGUAGES
+             for name in ("bot_unavailable", "bot_unavailable_waiting")}
 
 
 def busy_texts() -> set[str]:

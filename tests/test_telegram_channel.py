@@ -91,3 +91,37 @@ async def test_one_chat_keeps_its_order_while_chats_run_concurrently(gateway_fac
     entries = await gateway.store.read(gateway.pid("telegram", 700100), staff=True)
     person = [e.text for e in entries if e.sender == "person"]
     assert person == [f"uzenet {i}" for i in range(5)]
+
+
+PHOTO = [{"file_id": "p", "file_unique_id": "pu", "width": 90, "height": 90}]
+
+
+async def test_a_photo_with_an_immediate_danger_caption_gets_112_first(gateway_factory, fake_telegram: FakeBotAPI,
+                                                                       redis) -> None:
+    """A caption was never read: "he is hitting me now" under a photo got only "I cannot see
+    pictures", no 112 and no queue. The words are the message now; the picture is named."""
+    gw = await gateway_factory(**tg_env(fake_telegram))
+    fake_telegram.user_message(700011, None, photo=PHOTO,
+                               caption="meg akarom ölni magam ma éjjel, megvannak a gyógyszerek")
+    sent = await fake_telegram.wait_for(700011, 3)
+    assert "112" in sent[0] and sent[0] == texts.text("emergency", "hu")
+    assert texts.text("non_text", "hu") not in sent
+    await asyncio.sleep(0.5)
+    sent = fake_telegram.texts_to(700011)
+    assert sent[-1] == texts.text("attachment_unseen", "hu")  # the picture itself was not opened
+    from bot.appkeys import GATEWAY
+
+    pid = gw.app[GATEWAY].pid("telegram", 700011)
+    ticket = {k.decode(): v.decode() for k, v in (await redis.hgetall(f"chv:conv:{pid}:ho")).items()}
+    assert ticket, "the chat is queued for an operator"
+
+
+async def test_a_photo_with_words_is_answered_like_the_words(gateway_factory, fake_telegram: FakeBotAPI) -> None:
+    await gateway_factory(**tg_env(fake_telegram))
+    fake_telegram.user_message(700012, None, photo=PHOTO, caption="szia")
+    sent = await fake_telegram.wait_for(700012, 2)
+    assert sent[0] == texts.text("bot_unavailable", "hu")  # what "szia" gets with Rasa down
+    assert sent[1] == texts.text("attachment_unseen", "hu")
+    fake_telegram.user_message(700012, None, photo=PHOTO, caption="   ")  # blank: as a photo alone
+    sent = await fake_telegram.wait_for(700012, 3)
+    assert sent[2] == texts.text("non_text", "hu")

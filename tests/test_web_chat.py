@@ -224,3 +224,15 @@ async def test_later_messages_of_a_conversation_skip_the_new_conversation_check(
     stats = await redis.info("commandstats")
     # Left: the block check inside the prefetch's pipelined read, one per message.
     assert int(stats.get("cmdstat_exists", {}).get("calls", 0)) == 3
+
+
+async def test_invisible_characters_alone_are_an_empty_message(gateway_factory, http) -> None:
+    """Zero-width spaces or a byte-order mark alone look empty to the person; the bot said
+    "I'm not sure I understood, write it differently" (whitespace got "I see no text")."""
+    gw = await gateway(gateway_factory)
+    for i, blank in enumerate(("\u200b", "\u200b\u200b \ufeff", "\u2060\u200e")):
+        reply = await post(http, gw.url, {"session": f"webchat-blank-{i:04d}", "text": blank})
+        assert [r["text"] for r in reply["replies"]] == [texts.text("empty", "hu")]
+    # Not a blank: a zero-width joiner inside an emoji is part of what was written.
+    reply = await post(http, gw.url, {"session": "webchat-blank-flag", "text": "🏳️\u200d🌈"})
+    assert [r["text"] for r in reply["replies"]] != [texts.text("empty", "hu")]

@@ -157,11 +157,14 @@ class Hub:
     async def _dispatch(self, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> None:
         queue_changed = False
         touched: set[str] = set()
+        wrote: set[str] = set()
         for _, fields in entries:
             kind = fields.get(b"k", b"").decode()
             pid = fields.get(b"p", b"").decode()
             if kind in QUEUE_KINDS:
                 queue_changed = True
+            if kind == "person" and pid:
+                wrote.add(pid)
             if kind == "presence":
                 self.service.presence.forget()  # someone logged in or out, maybe on another replica
             if pid:
@@ -173,6 +176,17 @@ class Hub:
             for sock in list(self.sockets):
                 if pid in sock.cursors:
                     await self.catch_up(sock, pid)
+        for pid in wrote:
+            await self._tell_unread(pid)
+
+    async def _tell_unread(self, pid: str) -> None:
+        """The person of a live chat wrote: its operator's consoles (and supervisors') mark it
+        unread unless it is the chat open there. Without this an operator reading another chat
+        never saw "I took some of the pills" arrive (ids only; never text)."""
+        owner = (await self.service.queue.ticket(pid)).get("operator") or ""
+        for sock in list(self.sockets):
+            if pid not in sock.cursors and (sock.operator.supervisor or sock.operator.name == owner):
+                await sock.send({"type": "wrote", "id": pid})
 
     def update_positions(self, everyone: bool = False) -> None:
         """Tell waiting people their new place (in the background; coalesced). A queue event

@@ -148,7 +148,10 @@ class HandoffService(OperatorActions):
         elif result.level >= Level.HIGH:
             log.info("danger in a live chat", extra={"conv": conv.pid, "risk": result.level.value})
             await self.events.publish("priority", conv.pid, seq)  # consoles redraw the level
-        await self.events.publish("message", conv.pid, await self.store.last_seq(conv.pid))
+        # "person" in a live chat: the owner's console marks it unread when another chat is open
+        # (bot.console.hub); any other kind only updates the consoles showing it.
+        kind = "person" if conv.state == State.LIVE else "message"
+        await self.events.publish(kind, conv.pid, await self.store.last_seq(conv.pid))
         return replies
 
     async def wait_answer(self, conv: Conversation) -> list[Reply]:
@@ -198,7 +201,7 @@ class HandoffService(OperatorActions):
             if await self.redis.hsetnx(keys.handoff_ticket(pid), "left", "1"):
                 seq = await self.store.append(pid, SYSTEM, wording.staff("staff_left_live"),
                                               audience=TO_STAFF, meta={"kind": "left", "was": State.LIVE.value})
-                await self.events.publish("message", pid, seq)
+                await self.events.publish("person", pid, seq)  # unread for its operator
                 log.info("person left a live chat", extra={"conv": pid, "state": "live"})
         return (await self.store.load(pid)).state.value
 

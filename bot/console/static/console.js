@@ -60,6 +60,7 @@
       const msg = JSON.parse(ev.data);
       if (msg.type === "queue") renderQueue(msg);
       else if (msg.type === "entries" && msg.id === current) addEntries(msg.entries);
+      else if (msg.type === "wrote" && msg.id !== current) markUnread(msg.id);
     };
     ws.onclose = () => {
       $("conn").textContent = w("console_offline"); $("conn").classList.add("off");
@@ -84,6 +85,10 @@
     if (c.reason === "blocked_danger") li.appendChild(el("div", "small", w("console_blocked_before")));
     if (c.reason === "left") li.appendChild(el("div", "small", w("console_left_flagged")));
     if (c.unreadable) li.appendChild(el("div", "small", w("console_unreadable")));
+    if (!waiting && unread.get(c.id)) {
+      li.classList.add("unread");
+      line.appendChild(el("span", "badge unread", w("console_unread", { n: unread.get(c.id) })));
+    }
     if (c.categories && c.categories.length) li.appendChild(el("div", "small", categories(c.categories)));
     if (c.matches && c.matches.length) li.appendChild(el("div", "matches", matches(c.matches, 4)));
     const info = el("div", "small");
@@ -96,6 +101,21 @@
     li.appendChild(info);
     li.addEventListener("click", () => open(c.id));
     return li;
+  }
+
+  // A person of a live chat who writes while the operator reads another chat: the chat is
+  // marked in the list (a count), the tab title says so and the tone plays; opening it clears it.
+  const unread = new Map();
+  function markUnread(id) {
+    if (!lastQueue.live.some((c) => c.id === id)) return;
+    unread.set(id, (unread.get(id) || 0) + 1);
+    drawMine();
+    alertUrgent(lastQueue.waiting);
+    tone();
+  }
+  function drawMine() {
+    for (const id of [...unread.keys()]) if (!lastQueue.live.some((c) => c.id === id)) unread.delete(id);
+    $("mine").replaceChildren(...lastQueue.live.map((c) => item(c, false)));
   }
 
   // A new immediate-danger chat must be noticed even when the console is in a background tab
@@ -115,7 +135,9 @@
   function alertUrgent(waiting) {
     const urgent = waiting.filter((c) => c.level === "immediate" || c.priority === "immediate");
     const total = lastQueue.waiting_total ?? waiting.length;
-    document.title = (total ? `(${total}${urgent.length ? "!" : ""}) ` : "") + w("console_title");
+    const unreadTotal = [...unread.values()].reduce((a, b) => a + b, 0);
+    document.title = (unreadTotal ? w("console_unread_title", { n: unreadTotal }) + " " : "") +
+      (total ? `(${total}${urgent.length ? "!" : ""}) ` : "") + w("console_title");
     let fresh = false;
     for (const c of urgent) if (!seenUrgent.has(c.id)) { seenUrgent.add(c.id); fresh = true; }
     if (fresh) tone();
@@ -213,7 +235,7 @@
     alertUrgent(msg.waiting);
     if (extraWanted) { extraStale = true; scheduleRefresh(); }
     drawWaiting();
-    $("mine").replaceChildren(...msg.live.map((c) => item(c, false)));
+    drawMine();
     const sel = $("transfer-to");
     const keep = sel.value;
     sel.replaceChildren(el("option", "", w("console_transfer_to")));
@@ -245,7 +267,8 @@
   function refreshHead() {
     const q = waitingById(current);
     const l = lastQueue.live.find((c) => c.id === current);
-    if (q) head = Object.assign({}, head, { state: "queued", level: q.level, categories: q.categories, matches: q.matches });
+    // Waiting means nobody has it: an operator who closed or lost it earlier is not named.
+    if (q) head = Object.assign({}, head, { state: "queued", operator: null, level: q.level, categories: q.categories, matches: q.matches });
     else if (l) head = Object.assign({}, head, { state: "live", operator: l.operator, level: l.level, categories: l.categories });
     else if (head && (head.state === "queued" || head.state === "live")) {
       // It left the lists: closed, returned, or someone else took it. Ask.
@@ -278,11 +301,17 @@
         $("bulk-form").dataset.for = current; resetBulk(); $("bulk-done").textContent = "";
       }
     }
-    if ($("verdict-form").dataset.for !== current && head.level) {
-      $("verdict-form").dataset.for = current;
-      $("verdict-level").value = has("staff_level_" + head.level) && head.level !== "requested" ? head.level : "none";
-      $("verdict-category").value = (head.categories || []).find((c) => CATEGORIES.includes(c)) || "unclassified_danger";
-      $("verdict-done").textContent = "";
+    // The preset follows the screen while the operator has not touched it: a level that rose
+    // after the chat was opened (a new message) is what a one-click confirmation confirms.
+    const form = $("verdict-form");
+    const preset = has("staff_level_" + head.level) && head.level !== "requested" ? head.level : "none";
+    const category = (head.categories || []).find((c) => CATEGORIES.includes(c)) || "unclassified_danger";
+    const untouched = $("verdict-level").value === form.dataset.level && $("verdict-category").value === form.dataset.category;
+    if (head.level && (form.dataset.for !== current || (untouched && (preset !== form.dataset.level || category !== form.dataset.category)))) {
+      if (form.dataset.for !== current) $("verdict-done").textContent = "";
+      form.dataset.for = current;
+      form.dataset.level = $("verdict-level").value = preset;
+      form.dataset.category = $("verdict-category").value = category;
     }
   }
 
@@ -315,6 +344,7 @@
   async function open(id) {
     if (ws && ws.readyState === 1 && current && current !== id) ws.send(JSON.stringify({ type: "unsubscribe", id: current }));
     current = id; cursor = 0; head = null;
+    if (unread.delete(id)) { drawMine(); alertUrgent(lastQueue.waiting); }
     $("transcript").replaceChildren();
     showError("");
     $("placeholder").classList.add("hidden");

@@ -55,7 +55,7 @@
       line.appendChild(el("strong", "", r.ref));
       line.appendChild(el("span", "badge", statusName(r.status)));
       li.appendChild(line);
-      const bits = [r.settlement, r.child_age ? w("console_child_age", { age: r.child_age }) : "", when(r.created)];
+      const bits = [r.settlement, ageText(r.child_age), when(r.created)];
       li.appendChild(el("div", "small", bits.filter(Boolean).join(" · ")));
       if (r.additions) li.appendChild(el("div", "small", w("console_additions_count", { n: r.additions })));
       if (r.authority) li.appendChild(el("div", "small", "→ " + r.authority));
@@ -73,6 +73,9 @@
     const d = await api("GET", `${BASE}/${rid}`);
     show(d);
   }
+
+  // The age as the reporter typed it ("kb. 6 éves", "9"): the unit is added only when missing.
+  const ageText = (age) => !age ? "" : /\d\s*$/.test(age) ? w("console_child_age", { age }) : age;
 
   function show(d) {
     const switched = d.rid !== current;
