@@ -24,6 +24,7 @@ from telegram import Bot, Update
 
 from bot import keys, metrics, texts
 from bot import telegram_streams as streams
+from bot.commands import NO_PHONE, fold
 from bot.crypto import Sealer
 from bot.gateway import Gateway
 from bot.screening import Level
@@ -175,8 +176,12 @@ class TelegramSpool:
                     await asyncio.to_thread(self._replace, name, record)
                 if not notice:
                     return
-                if await self._send_one({"pid": pid, "chat_id": chat_id,
-                                         "text": texts.text("store_unavailable", lang)}, remember=False) is None:
+                kept = texts.text("store_unavailable", lang)
+                if NO_PHONE.search(fold(inbound.text or "")):
+                    # "I can't phone": what works without a call while nobody can read this yet
+                    # (one message: one step of the spool)
+                    kept += "\n\n" + texts.text("no_phone_outage", lang)
+                if await self._send_one({"pid": pid, "chat_id": chat_id, "text": kept}, remember=False) is None:
                     return
             record["answered"] = True
             await asyncio.to_thread(self._replace, name, record)

@@ -29,7 +29,7 @@ from tests.email_servers import Dovecot, SmtpRelay
 
 OURS = "segitseg@hotline.test"
 DANGER = "meg akarok halni ma éjjel, megvannak a gyógyszerek"
-WHERE = "Jó napot! Hova fordulhatok, ha a szomszédban egy gyereket rendszeresen bántanak?"
+WHERE = "Jó napot! Hova fordulhatok, ha a volt férjem nem fizeti a gyerektartást?"  # no danger: with the bot
 
 
 def closed_rasa() -> str:

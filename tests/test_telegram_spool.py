@@ -223,3 +223,19 @@ async def test_update_in_work_when_redis_dies_is_answered_once(
         assert sent.count(texts.text("store_unavailable", "hu")) == 1, sent
     finally:
         await rasa.stop()
+
+
+async def test_cannot_phone_while_redis_is_down_on_telegram_hears_what_works_without_a_call(
+        gateway_factory, fake_telegram: FakeBotAPI, redis_server: RedisServer, tmp_path) -> None:
+    """The web chat's "kept" answer adds what works without a call (okit@ncsszi.hu, a trusted
+    adult) to "I can't phone"; Telegram's spool said only "kept" until Redis came back."""
+    await gateway_factory(**tg_env(fake_telegram), SPOOL_DIR=str(tmp_path / "spool"))
+    chat = 730009
+    kill_redis(redis_server)
+    try:
+        fake_telegram.user_message(chat, "nem tudok telefonálni, apa itt van")
+        sent = await fake_telegram.wait_for(chat, 1, timeout=20)
+        assert texts.text("store_unavailable", "hu") in sent[0]
+        assert texts.text("no_phone_outage", "hu") in sent[0], sent
+    finally:
+        redis_server.start()
