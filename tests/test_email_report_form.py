@@ -228,3 +228,28 @@ async def test_a_senders_limit_never_withholds_the_case_code(mail_gw: Any, dovec
                                             f"{labels['child_age']}: 10\n{labels['danger_now']}: nem")))
     answers = await relay.wait_for(sender, 2)  # over the limit of 1, and still answered: the code
     assert (await report_of(gw, answers[1])).fields["settlement"] == "Sopron"
+
+
+async def test_a_form_whose_answer_failed_makes_one_report_not_one_per_try(
+        mail_gw: Any, dovecot: Dovecot, relay: SmtpRelay, redis: Redis) -> None:
+    """SMTP refusing the answer keeps the mail for a retry; each try made the report again (a
+    new case code each time, one report to the authority per poll). One report, one code."""
+    await mail_gw(EMAIL_TIMEOUT="2")
+    sender = "ismetelt.urlap@example.org"
+    refused: list[int] = []
+
+    def refuse(mail: EmailMessage) -> bool:
+        if sender in str(mail["To"]) and len(refused) < 3:
+            refused.append(1)
+            return True
+        return False
+
+    relay.refuse = refuse
+    labels = mail_report_form.labels("hu_formal")
+    form = "\n".join([f"{labels['what']}: {NEIGHBOUR}", f"{labels['settlement']}: Kecskemét",
+                      f"{labels['child_age']}: kb. 8", f"{labels['danger_now']}: nem"])
+    dovecot.deliver(bytes(make_mail(sender, form)))
+    [answer] = await relay.wait_for(sender, 1, timeout=30)
+    assert len(refused) == 3
+    assert CODE_RE.search(body(answer)), body(answer)
+    assert await redis.zcard(keys.reports_index()) == 1
