@@ -76,8 +76,10 @@ _CANCEL = re.compile(
     r"inkabb ne|hagyjuk|felejtsuk el|"
     r"inkabb nem jelentem|inkabb nem teszek|torold|torolje|vond vissza|vonja vissza|visszavonom|ne kuld\w* el|"
     r"nem akarom (el)?kuld\w*|nem akarom bejelenteni|megsem (akarom|szeretnem|jelentem|teszek))\b|"
-    r"^(actually |ok |okay |oh |no |sorry )?(never ?mind|forget it|scrap that|cancel|don t send|do not send)\b|"
+    r"^((actually|ok|okay|oh|no|sorry|please|wait) ){0,3}(never ?mind|forget it|scrap that|cancel|stop|don t send|"
+    r"do not send)\b|"
     r"\b(cancel (it|this|the report|that)|please cancel|i don t want to report (it|this)|i changed my mind|"
+    r"i don t want to send (it|this|the report)|"
     r"i ve changed my mind)\b"
 )
 YES_WORDS = frozenset({"igen", "ige", "aha", "persze", "yes", "yeah", "yep"})

@@ -24,8 +24,8 @@ FORMAL, INFORMAL = "formal", "informal"
 # Speaking for an institution or working in one ("az iskola nevében jeleztünk", "gyermekotthonban
 # dolgozom"): a professional, though no profession is named (sealed7).
 _INSTITUTION = (r"(?:iskola|ovoda|bolcsode|intezmeny|intezet|szolgalat|gyermekotthon|otthon|korhaz|rendelo)\w* neveben|"
-                r"intezmenyunk\w*|(?:iskola|ovoda|bolcsode|intezmeny|intezet|gyermekotthon|nevelotthon|lakasotthon|"
-                r"korhaz|rendelo|gyermekjoleti|csaladsegito|gyamhivatal)\w* dolgozom")
+                r"intezmenyunk\w*|\w*(?:iskola|ovoda|bolcsode|intezmeny|intezet|otthon|korhaz|osztaly|rendelo|"
+                r"gyermekjoleti|csaladsegito|hivatal|kozpont|szolgalat)\w* dolgozom")
 # Words only an adult writes (a partner, "my 6-year-old son", a profession): they outweigh a
 # child's weaker words below, since an adult also has a "húgom".
 _ADULT_STRONG = re.compile(

@@ -169,6 +169,7 @@ def test_an_english_parent_or_neighbour_is_an_adult(text: str) -> None:
 @pytest.mark.parametrize("text,who", [
     ("Az óvoda nevében jeleztük a gyanút a családsegítőnek, de nem válaszoltak. Mit tehetünk még?", "professional"),
     ("Egy lakásotthonban dolgozom, és aggódom az egyik fiú miatt.", "professional"),
+    ("Szülészeti osztályon dolgozom, egy anya itt hagyta az újszülöttjét.", "professional"),
     ("A munkahelyemen az egyik kollégám durván bánik a gyerekekkel.", "adult"),
     ("Bejelentést szeretnék tenni, mert a lépcsőházban mindig ordít egy kisgyerek.", "adult"),
     ("Szeretnék tájékoztatást kérni arról, hogyan működik a gyermekvédelmi jelzés.", "adult"),

@@ -40,6 +40,7 @@ CLASSIFY = {
     "Inkább ne küldje el, nem vagyok benne biztos.": "cancel",
     "oh never mind, cancel it, I might be wrong": "cancel",
     "Please cancel the report, I'm not sure.": "cancel",
+    "Wait, please stop, I don't want to send it now, let me think.": "cancel",
     "Anyu mégse jött haza tegnap este.": "text",
     "mégse": "stop",
 }
