@@ -45,7 +45,7 @@ FLOOR = [
     "o14_child_sextortion_snap",                 # sextortion: do not pay, keep evidence, police; not your fault
     "o15_adult_letter_report_register",          # a letter-like first message ("Bejelentést szeretnék tenni"): "Ön"
     "o15_child_report_taken_back",               # "na jó mégsem, hagyjuk" in the form: nothing sent, and said so
-    "o15_adult_restraining_order_queued",        # queued: a restraining order answered (police, court), not the waiting line
+    "o15_adult_restraining_order_queued",        # queued: a restraining order answered, not the waiting line
     "o15_prof_shelter_travel_no_phone",          # travel to the crisis home: own cost, no transport, no phone: a number
 ]
 
