@@ -13,7 +13,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from knowledge import Knowledge
+import wording
+from knowledge import Knowledge, normalise
 
 from .common import STORE, format_offices, language, message, standard_buttons
 
@@ -37,9 +38,18 @@ def local_office_reply(k: Knowledge, tracker: Tracker, dispatcher: CollectingDis
                                  buttons=standard_buttons(k, lang))
         return [SlotSet("awaiting_settlement", False),
                 SlotSet("settlement", offices[0]["settlement"])]
-    dispatcher.utter_message(text=message(k, "office_not_found", lang),
-                             buttons=standard_buttons(k, lang))
+    said = "\n\n".join(message(k, key, lang) for key in (*_offices_named(k, text), "office_not_found"))
+    dispatcher.utter_message(text=said, buttons=standard_buttons(k, lang))
     return [SlotSet("awaiting_settlement", False)]
+
+
+def _offices_named(k: Knowledge, text: str | None) -> list[str]:
+    """The catalogue keys saying where a named local office sits ("hol találom a gyámhatóságot?"),
+    for the offices that have one: the question asked is answered even with no directory row."""
+    norm = f" {normalise(text or '')} "
+    return [f"office_where_{sid}" for sid, service in k.services.items()
+            if wording.has(f"office_where_{sid}")
+            and any(f" {alias}" in norm for alias in service.get("aliases") or [])]
 
 
 class ActionLocalOffice(Action):

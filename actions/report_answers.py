@@ -68,6 +68,20 @@ _REFUSE = re.compile(
     r"valaszolni)\b|^(ezt |azt )?inkabb nem( mondom| irom| adom meg)?$|^(ezt |azt )?nem mondom meg\b|"
     r"^(i d|i would|i) (rather|prefer) not\b|^i don t want to (say|tell|give|answer)\b"
 )
+# "Mégse, inkább hagyjuk", "never mind, please cancel it": the reporter takes the report back, so
+# nothing is sent and they are told so (sealed7: the form asked the next question instead). Only
+# at the start of the answer or said of the report: "anyu mégse jött haza" is an account.
+_CANCEL = re.compile(
+    r"^((de|na|jo|ok|oke|akkor|bocs|bocsi) ){0,3}(megse|megsem|inkabb megse\w*|inkabb hagyjuk|"
+    r"inkabb ne|hagyjuk|felejtsuk el|"
+    r"inkabb nem jelentem|inkabb nem teszek|torold|torolje|vond vissza|vonja vissza|visszavonom|ne kuld\w* el|"
+    r"nem akarom (el)?kuld\w*|nem akarom bejelenteni|megsem (akarom|szeretnem|jelentem|teszek))\b|"
+    r"^((actually|ok|okay|oh|no|sorry|please|wait) ){0,3}(never ?mind|forget it|scrap that|cancel|stop|don t send|"
+    r"do not send)\b|"
+    r"\b(cancel (it|this|the report|that)|please cancel|i don t want to report (it|this)|i changed my mind|"
+    r"i don t want to send (it|this|the report)|"
+    r"i ve changed my mind)\b"
+)
 YES_WORDS = frozenset({"igen", "ige", "aha", "persze", "yes", "yeah", "yep"})
 NO_WORDS = frozenset({"nem", "ne", "no", "nope", "nincs"})
 # "Send it?" answered in words rather than with yes/no: "Küldje el, kérem", "mehet", "send it".
@@ -112,8 +126,8 @@ def text_of(value: Any) -> str:
 
 
 def classify(tracker: Tracker, value: Any) -> str:
-    """What an answer is: "skip", "unknown", "stop", "send" ("send it" now), "payload" (another
-    button) or "text"."""
+    """What an answer is: "skip", "unknown", "stop", "cancel" (take the report back), "send"
+    ("send it" now), "payload" (another button) or "text"."""
     text = text_of(value)
     norm = normalise(text)
     if text.startswith("/"):
@@ -124,6 +138,8 @@ def classify(tracker: Tracker, value: Any) -> str:
     for kind_intent, kind in KIND.items():
         if norm in PHRASES[kind_intent]:
             return kind
+    if _CANCEL.search(norm):
+        return "cancel"
     if send_now(text):
         return "send"
     if send_as_is(text):

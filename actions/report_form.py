@@ -132,6 +132,15 @@ class ValidateReportForm(FormValidationAction):
         return out
 
     @classmethod
+    def _cancel(cls, slot: str, tracker: Tracker) -> dict[str, Any]:
+        """"Mégse, hagyjuk": the report is taken back, so no "send it?" follows; the submit action
+        says nothing was sent and that they can start again any time."""
+        out = cls._stop(slot, tracker)
+        out["report_confirm"] = "no"
+        logger.info("report form: taken back")
+        return out
+
+    @classmethod
     def _send(cls, slot: str, tracker: Tracker) -> dict[str, Any]:
         """"Igen, küldje el" at any question: the reporter's yes, so the report goes now with
         what was given (the submit action shows what was sent). Nothing given: nothing to send."""
@@ -168,6 +177,8 @@ class ValidateReportForm(FormValidationAction):
             return {slot: UNKNOWN}
         if kind == "stop":
             return self._stop(slot, tracker)
+        if kind == "cancel":
+            return self._cancel(slot, tracker)
         if kind == "send":
             return self._send(slot, tracker)
         if kind == "payload":
@@ -249,6 +260,8 @@ class ValidateReportForm(FormValidationAction):
         kind = classify(tracker, value)
         if kind == "stop":
             return self._stop("report_wants_address", tracker)
+        if kind == "cancel":
+            return self._cancel("report_wants_address", tracker)
         if kind in ("skip", "unknown") or (kind == "text" and dont_know(value)):
             return {"report_wants_address": "no"}
         text = text_of(value)
@@ -275,6 +288,8 @@ class ValidateReportForm(FormValidationAction):
         kind = classify(tracker, value)
         if kind == "stop":
             return self._stop("report_danger_now", tracker)
+        if kind == "cancel":
+            return self._cancel("report_danger_now", tracker)
         if kind == "skip":
             return {"report_danger_now": SKIPPED}
         if kind == "unknown" or (kind == "text" and dont_know(value)):
@@ -289,6 +304,6 @@ class ValidateReportForm(FormValidationAction):
         """Send on a clear yes or "send it as it is"; stop or skip mean no; else asked again."""
         if self._answered_question(dispatcher, tracker):
             return {"report_confirm": None}
-        if classify(tracker, value) in ("stop", "skip") and not send_as_is(value):
+        if classify(tracker, value) in ("stop", "skip", "cancel") and not send_as_is(value):
             return {"report_confirm": "no"}
         return {"report_confirm": send_or_not(tracker, value)}

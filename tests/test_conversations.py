@@ -43,6 +43,10 @@ FLOOR = [
     "o14_prof_paediatrician_pregnant_12",        # a pregnant 12-year-old: queued, the police, the duty to signal
     "o14_adult_daughter_attacked_victim",        # a crime victim: the Victim Support Line and its number
     "o14_child_sextortion_snap",                 # sextortion: do not pay, keep evidence, police; not your fault
+    "o15_adult_letter_report_register",          # a letter-like first message ("Bejelentést szeretnék tenni"): "Ön"
+    "o15_child_report_taken_back",               # "na jó mégsem, hagyjuk" in the form: nothing sent, and said so
+    "o15_adult_restraining_order_queued",        # queued: a restraining order answered, not the waiting line
+    "o15_prof_shelter_travel_no_phone",          # travel to the crisis home: own cost, no transport, no phone: a number
 ]
 
 

@@ -164,3 +164,26 @@ def test_an_english_parent_or_neighbour_is_an_adult(text: str) -> None:
     after the answer); a child's words still keep the child's register."""
     assert register.persona(text, register.detect(text)) == "adult"
     assert register.persona("my dad hits me", register.detect("my dad hits me")) != "adult"
+
+
+@pytest.mark.parametrize("text,who", [
+    ("Az óvoda nevében jeleztük a gyanút a családsegítőnek, de nem válaszoltak. Mit tehetünk még?", "professional"),
+    ("Egy lakásotthonban dolgozom, és aggódom az egyik fiú miatt.", "professional"),
+    ("Szülészeti osztályon dolgozom, egy anya itt hagyta az újszülöttjét.", "professional"),
+    ("A munkahelyemen az egyik kollégám durván bánik a gyerekekkel.", "adult"),
+    ("Bejelentést szeretnék tenni, mert a lépcsőházban mindig ordít egy kisgyerek.", "adult"),
+    ("Szeretnék tájékoztatást kérni arról, hogyan működik a gyermekvédelmi jelzés.", "adult"),
+])
+def test_an_adults_letter_or_workplace_sets_on_from_the_first_message(text: str, who: str) -> None:
+    """An adult who writes like to an office, speaks for an institution or of their workplace is
+    answered with "Ön" from the first reply (sealed7: "szeretnél", "mondd el" to a children's home
+    worker and to a neighbour reporting); a child's plain "szeretnek" stays unknown."""
+    reg = register.detect(text)
+    assert reg == register.FORMAL
+    assert register.persona(text, reg) == who
+
+
+@pytest.mark.parametrize("text", ["szeretnek beszelni valakivel", "szeretnék egy emberrel beszélni",
+                                  "Szeretnék beszélni valakivel, mert anyu kiabál."])
+def test_a_childs_szeretnek_is_not_a_letter(text: str) -> None:
+    assert register.detect(text) != register.FORMAL

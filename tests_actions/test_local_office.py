@@ -8,7 +8,7 @@ import pytest
 from conftest import ROOT, make_tracker, slot_events, texts
 
 import knowledge
-from actions.local_office import ActionLocalOffice
+from actions.local_office import ActionLocalOffice, _offices_named
 
 pytestmark = pytest.mark.anyio  # async tests on asyncio (conftest.anyio_backend)
 
@@ -33,3 +33,16 @@ async def test_sample_offices_are_shown_only_with_the_setting_and_marked(run_act
     body = texts(result)
     assert "SAMPLE" in body and "MINTAADAT" in body and "forrás" in body
     assert slot_events(result, "settlement") == ["Mintafalva"]
+
+
+async def test_a_named_office_without_a_directory_row_says_where_it_sits(run_action) -> None:
+    """"Where is the guardianship authority?" for a district with no verified row: the office's
+    place in general (the district office; in Budapest the kerületi hivatal), then the usual
+    "no verified local contact" (sealed7: only the family welfare service was named)."""
+    result = await run_action(ActionLocalOffice(), make_tracker(
+        intent="inform_settlement", text="A IX. kerületben lakunk, hol találom a gyámhatóságot?"))
+    body = texts(result)
+    assert "gyámhatóság" in body and "kerületi hivatal" in body and "polgármesteri hivatal" in body
+    k = knowledge.load()
+    assert _offices_named(k, "Kaposváron lakunk") == []
+    assert _offices_named(k, "where is the guardianship office in Pécs?") == ["office_where_guardianship_authority"]

@@ -35,6 +35,14 @@ CLASSIFY = {
     "a tanára tudja": "text",
     "kihagyom": "skip",
     "nem tudom": "unknown",
+    # taken back in more words than "mégse" (issue 12, sealed7): cancel, not the answer
+    "na jó, mégsem, hagyjuk, biztos csak képzelődöm": "cancel",
+    "Inkább ne küldje el, nem vagyok benne biztos.": "cancel",
+    "oh never mind, cancel it, I might be wrong": "cancel",
+    "Please cancel the report, I'm not sure.": "cancel",
+    "Wait, please stop, I don't want to send it now, let me think.": "cancel",
+    "Anyu mégse jött haza tegnap este.": "text",
+    "mégse": "stop",
 }
 STOP = "Ennél többet nem tudok, kérem, küldjék el így."
 
@@ -74,6 +82,22 @@ async def test_send_it_at_a_later_question_sends_what_was_given(executor, dispat
     assert len(said) == 1 and "elküldtem" in said[0] and "Debrecen" in said[0] and "kihagyva" not in said[0]
     reports = [m["custom"]["report"] for m in dispatcher.messages if (m.get("custom") or {}).get("report")]
     assert len(reports) == 1 and reports[0]["settlement"] == "Debrecen" and reports[0]["relation"] == "skipped"
+
+
+@pytest.mark.parametrize("slot,text", [("report_child_age", "na jó, mégsem, hagyjuk, biztos csak képzelődöm"),
+                                       ("report_settlement", "oh never mind, cancel it, I might be wrong"),
+                                       ("report_danger_now", "Inkább ne küldje el, nem vagyok benne biztos.")])
+async def test_a_report_taken_back_is_not_sent_and_says_so(executor, dispatcher, domain, slot, text) -> None:
+    """"Mégse, hagyjuk" half-way: no next question and no "send it?"; the reply says nothing was
+    sent (sealed7: the form asked "which town?" as if nothing had been said)."""
+    given = {"report_what": GIVEN["report_what"]}
+    got = await validate(executor, dispatcher, slot, text, "inform", given)
+    assert got["report_confirm"] == "no" and got[slot] == "skipped"
+    await executor.actions["action_report_submit"](dispatcher, tracker(text, "inform", {**given, **got}, "adult"),
+                                                   domain)
+    said = " ".join(m.get("text") or "" for m in dispatcher.messages)
+    assert "nem küldtem el" in said
+    assert not [m for m in dispatcher.messages if (m.get("custom") or {}).get("report")]
 
 
 async def test_send_it_with_nothing_given_sends_nothing(executor, dispatcher) -> None:
