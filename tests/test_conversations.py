@@ -47,6 +47,7 @@ FLOOR = [
     "o15_child_report_taken_back",               # "na jó mégsem, hagyjuk" in the form: nothing sent, and said so
     "o15_adult_restraining_order_queued",        # queued: a restraining order answered, not the waiting line
     "o15_prof_shelter_travel_no_phone",          # travel to the crisis home: own cost, no transport, no phone: a number
+    "live_child_knife_while_operator_there",     # live: 112 first, no "I'm asking a colleague now"
 ]
 
 
