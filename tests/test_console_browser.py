@@ -127,6 +127,11 @@ async def test_operator_takes_danger_chat_talks_transfers_and_closes(
 
     # Close with an outcome (CHI category); the child is told kindly, with the numbers.
     await bence.select_option("[data-testid=outcome]", "mental_health")
+    bence.once("dialog", lambda d: asyncio.ensure_future(d.dismiss()))  # "close?" - no: still live
+    await bence.click("[data-testid=close]")
+    await asyncio.sleep(0.5)
+    assert "lezárva" not in await bence.locator("[data-testid=chat-state]").inner_text()
+    bence.once("dialog", lambda d: asyncio.ensure_future(d.accept()))
     await bence.click("[data-testid=close]")
     await bence.locator("[data-testid=chat-state]", has_text="lezárva").wait_for(timeout=TIMEOUT)
     await child.locator("#log .msg", has_text="Köszönjük, hogy írtál nekünk").wait_for(timeout=TIMEOUT)
@@ -204,6 +209,7 @@ async def test_the_open_chat_head_follows_the_queue_verdict_preset_and_no_stale_
     await op.locator("[data-testid=chat-state]", has_text="élő").wait_for(timeout=TIMEOUT)
     assert await op.input_value("[data-testid=verdict-level]") == "concern"  # ...stays when the head redraws
     await op.select_option("[data-testid=outcome]", index=1)
+    op.once("dialog", lambda d: asyncio.ensure_future(d.accept()))
     await op.click("[data-testid=close]")
     await op.locator("[data-testid=chat-state]", has_text="lezárva").wait_for(timeout=TIMEOUT)
     await person("megint itt van és kiabál, megöl")  # queued again after the close

@@ -460,6 +460,9 @@
     ev.preventDefault();
     const outcome = $("outcome").value;
     if (!outcome) { showError(w("console_close_pick")); return; }
+    // A close says goodbye to the person and cannot be undone: one click at 3 a.m. on the
+    // wrong chat must not do it.
+    if (!window.confirm(w("console_close_confirm"))) return;
     act(async () => {
       await api("POST", `/api/operator/chats/${current}/close`, { outcome });
       head = Object.assign({}, head, { state: "closed" }); drawHead();
