@@ -228,6 +228,13 @@ class TelegramOutbox:
                 log.warning("telegram refused: bot blocked by the person", extra={"conv": body["pid"]})
                 return False
             except BadRequest as exc:
+                if buttons and first == len(parts) - 1:
+                    # Refused with its buttons (a button Telegram will not take): the words
+                    # still go, plain; a reply is never dropped for its keyboard.
+                    log.error("telegram bad request; sent again without buttons",
+                              extra={"conv": body["pid"], "error": type(exc).__name__})
+                    buttons = ()
+                    continue
                 log.error("telegram bad request", extra={"conv": body["pid"], "error": type(exc).__name__})
                 return False
             except (TimedOut, NetworkError) as exc:

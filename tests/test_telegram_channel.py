@@ -49,6 +49,17 @@ async def test_flood_control_429_is_retried_not_lost(gateway_factory, fake_teleg
     assert fake_telegram.fail_next == []
 
 
+async def test_a_reply_refused_for_its_buttons_is_sent_without_them(gateway_factory, fake_telegram: FakeBotAPI) -> None:
+    """A 400 (a button Telegram will not take) dropped the whole reply: the words still go."""
+    await gateway_factory(**tg_env(fake_telegram))
+    fake_telegram.fail_chat[700006] = [(400, {"description": "Bad Request: BUTTON_DATA_INVALID"})]
+    fake_telegram.user_message(700006, "szia")  # Rasa down: the answer carries a "person" button
+    sent = await fake_telegram.wait_for(700006, 1, timeout=10)
+    assert "112" in sent[0]
+    msg = [m for m in fake_telegram.sent if int(m["chat_id"]) == 700006][0]
+    assert not msg.get("reply_markup")
+
+
 async def test_webhook_without_secret_is_refused(gateway_factory, fake_telegram: FakeBotAPI, http) -> None:
     gw = await gateway_factory(**tg_env(fake_telegram, TELEGRAM_WEBHOOK_URL="https://example.invalid/telegram/webhook",
                                          TELEGRAM_WEBHOOK_SECRET="s3cret-s3cret-s3cret"))
