@@ -76,8 +76,8 @@ class Gateway:
         return self.screening.screen(msg)
 
     @staticmethod
-    def guess_language(msg: Inbound) -> str:
-        return ScreeningStep.guess_language(msg)
+    def guess_voice(msg: Inbound) -> str:
+        return ScreeningStep.guess_voice(msg)
 
     @contextlib.asynccontextmanager
     async def conversation_lock(self, pid: str) -> AsyncIterator[None]:
@@ -101,7 +101,7 @@ class Gateway:
         result, urgent_sent = screened if screened is not None else (self.screening.screen(msg), False)
         if deliver is not None and result.level == Level.IMMEDIATE and not urgent_sent:
             try:
-                await deliver([Reply(texts.text("emergency", self.guess_language(msg)), emergency=True)])
+                await deliver([Reply(texts.text("emergency", self.guess_voice(msg)), emergency=True)])
                 urgent_sent = True
             except Exception as exc:  # noqa: BLE001 - the full path below still says it
                 log.error("emergency reply not delivered", extra={"conv": pid, "error": type(exc).__name__})
@@ -127,7 +127,7 @@ class Gateway:
         metrics.ERRORS.labels("redis_unavailable").inc()
         log.error("redis unavailable; message kept for retry", extra={"conv": pid, "error": type(exc).__name__})
         kept = self.kept.keep(msg, pid)
-        lang = self.guess_language(msg)
+        lang = self.guess_voice(msg)
         name = "store_unavailable" if kept else "store_unavailable_lost"
         urgent = result.level == Level.IMMEDIATE and not urgent_sent
         replies = [Reply(texts.text("emergency", lang), emergency=True)] if urgent else []

@@ -5,7 +5,7 @@ even when Redis, Rasa and the action server are all down) reads on its own: CPU 
 """
 from __future__ import annotations
 
-from bot import language
+from bot import language, register
 from bot.commands import effective_text
 from bot.inbound import Inbound
 from bot.screening import Screener, ScreenResult
@@ -30,6 +30,8 @@ class ScreeningStep:
         return self.screener.screen(text) if text else ScreenResult()
 
     @staticmethod
-    def guess_language(msg: Inbound) -> str:
-        """The language of the message itself, for a reply sent before the conversation is read."""
-        return language.detect(msg.text or "", "hu")
+    def guess_voice(msg: Inbound) -> str:
+        """The language and register of the message itself, for a reply sent before the
+        conversation is read (an adult's "Jó napot, ..." gets the 112 block in "Ön")."""
+        text = msg.text or ""
+        return register.voice(language.detect(text, "hu"), register.detect(text))

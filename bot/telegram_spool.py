@@ -167,7 +167,7 @@ class TelegramSpool:
             if inbound is not None:
                 chat_id = int(inbound.chat_id)
                 pid = self.gateway.pid(CHANNEL, chat_id)
-                lang = self.gateway.guess_language(inbound)
+                lang = self.gateway.guess_voice(inbound)
                 if not record.get("urgent") and self._level(record) == Level.IMMEDIATE:
                     if await self._send_one({"pid": pid, "chat_id": chat_id, "text": texts.text("emergency", lang),
                                              "urgent": True}, remember=False) is None:

@@ -31,6 +31,16 @@ async def test_immediate_danger_gets_112_first(gateway_factory, fake_telegram: F
     assert "112" in sent[0] and "116 111" in sent[0]
 
 
+async def test_an_adults_first_message_gets_the_112_block_in_the_formal_register(
+        gateway_factory, fake_telegram: FakeBotAPI) -> None:
+    """The 112 block goes out before the conversation is read: its register comes from the
+    message itself ("Jó napot, ..." got "hívd" while every later answer said "Ön")."""
+    await gateway_factory(**tg_env(fake_telegram))
+    fake_telegram.user_message(700007, "Jó napot, a szomszédban most veri az apa a gyereket, azt mondja megöli")
+    sent = await fake_telegram.wait_for(700007, 1)
+    assert "112" in sent[0] and "hívja azonnal" in sent[0] and "hívd" not in sent[0]
+
+
 async def test_rasa_down_answer_offers_a_person_button(gateway_factory, fake_telegram: FakeBotAPI) -> None:
     await gateway_factory(**tg_env(fake_telegram))
     fake_telegram.user_message(700003, "szia")

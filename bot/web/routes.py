@@ -136,7 +136,7 @@ async def _over_new_chat_limit(request: web.Request, inbound: Inbound, client: s
         return None
     if gateway.screen(inbound).level >= Level.HIGH:
         return None  # safety over limits: the conversation is made and queued as any other
-    lang = gateway.guess_language(inbound)
+    lang = gateway.guess_voice(inbound)
     replies = [Reply(texts.text("too_many_chats", lang))]
     return web.json_response(
         {"error": "too many new conversations", "replies": [_reply_json(r) for r in replies], "state": "bot",
