@@ -35,6 +35,8 @@ def screener(lexicon_screener: LexiconScreener) -> LexiconScreener:
     "a vágás túl mélyre sikerült és nem áll el a vér",
     "apu mindig hasba vág, hogy ne látsszon a nyoma",
     "our swimming coach slaps the kids who are too slow",
+    # a literal form in a new pattern must not cost a word its stem ("megpofoz" keeps "pofoz")
+    "apa néha megpofoz, ha feleselek",
     "a parkban három fiú rugdossa a fejét egy kisfiúnak",
     "a lépcsőházban egy nő segítségért kiabál és egy gyerek sír",
     "upstairs someone yelled at a kid, then I heard a thud and the child stopped crying suddenly",
