@@ -68,7 +68,7 @@ def test_missed_kinds_reach_high(screener: LexiconScreener, text: str) -> None:
     "a parkban alszom, fázom, nem érzem a lábujjaimat",
     "sorry for all the trouble. im not coming back from there",
 ])
-def test_now_kinds_are_immediate(screener: LexiconScreener, text: str) -> None:
+def test_now_kinds_are_immediate_first(screener: LexiconScreener, text: str) -> None:
     assert screener.screen(text).level is Level.IMMEDIATE, text
 
 
@@ -110,4 +110,54 @@ def test_now_kinds_are_immediate(screener: LexiconScreener, text: str) -> None:
     "síelés után nem éreztem a lábujjaimat, de otthon felmelegedtem",
 ])
 def test_harmless_neighbours_stay_below_high(screener: LexiconScreener, text: str) -> None:
+    assert screener.screen(text).level < Level.HIGH, text
+
+
+# Second pass over fresh12/13 (the same round): children gone to someone met online or with a note
+# "you will never see us", a gas smell with headaches, a weapon and "today" at school, pills gathered
+# and "only the courage", a parent's "better if you were never born", a knife and "what happens to
+# women who", cuts found on a child's arm ("I saw it by accident" is no accidental cut).
+@pytest.mark.parametrize("text", [
+    "a 14 éves fiunk este elment valakihez, akit a neten ismert meg, azóta nem jött haza",
+    "my son left a note that we will never find him again and took his passport",
+    "elment otthonról a lányunk, azt írta, soha többé nem látjuk",
+    "gázszag van mindenhol a lakásban, és fáj a fejünk, egyedül vagyunk a húgommal",
+    "a szomszéd fiú azt mondta, megvan az apja puskája, és ma délután elintézi azokat, akik bántják",
+    "összeszedtem apu összes gyógyszerét, már csak a bátorság kell",
+])
+def test_now_kinds_are_immediate(screener: LexiconScreener, text: str) -> None:
+    assert screener.screen(text).level is Level.IMMEDIATE, text
+
+
+@pytest.mark.parametrize("text", [
+    "apa minden nap azt mondja, jobb lett volna, ha meg sem születek",
+    "he put the knife on the table and told me what happens to girls who lie",
+    "véletlenül megláttam a lánya karját, tele van párhuzamos vágásokkal",
+    "két 15 éves lánynak egy barát munkát intéz Zürichben, ő szervezi az utat",
+])
+def test_second_pass_kinds_reach_high(screener: LexiconScreener, text: str) -> None:
+    assert screener.screen(text).level >= Level.HIGH, text
+
+
+@pytest.mark.parametrize("text", [
+    # a fire drill announced over the loudspeaker, told by a child at home
+    "a lányom mesélte, hogy tűzriadó volt, és a hangosbemondóban mondták, hogy mindenki menjen ki",
+    # a loudspeaker at a match
+    "a meccsen a hangosbemondó bemondta a gólszerzőt, a fiam nagyon örült",
+    # a grown-up child moved out
+    "a fiam elment otthonról, Pesten kezdett egyetemet, nagyon hiányzik",
+    # a smell of gas from a cooker checked by the gas company, no one ill
+    "gázszerelő jött megnézni a tűzhelyet, minden rendben",
+    # "only the courage" for a speech
+    "megírtam a beszédet a ballagásra, már csak a bátorság kell hozzá",
+    # someone's own "better if I had not been born" is not a parent's words
+    "a kutya megette a leckémet, jobb ma nem menni iskolába",
+    # a knife in the kitchen
+    "he held the knife like a pro while explaining how to dice onions",
+    # an accidental cut while peeling
+    "véletlenül megvágtam az ujjam krumplihámozás közben",
+    # a grown-up working in Zurich
+    "a bátyám 28 éves, Zürichben dolgozik mérnökként",
+])
+def test_second_pass_neighbours_stay_below_high(screener: LexiconScreener, text: str) -> None:
     assert screener.screen(text).level < Level.HIGH, text
