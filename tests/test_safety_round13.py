@@ -124,6 +124,8 @@ def test_harmless_neighbours_stay_below_high(screener: LexiconScreener, text: st
     "gázszag van mindenhol a lakásban, és fáj a fejünk, egyedül vagyunk a húgommal",
     "a szomszéd fiú azt mondta, megvan az apja puskája, és ma délután elintézi azokat, akik bántják",
     "összeszedtem apu összes gyógyszerét, már csak a bátorság kell",
+    # neglect already high, with nothing to eat in the house
+    "anyu napok óta nem kel fel az ágyból, a 4 éves öcsémmel egyedül vagyunk, semmi kaja nincs",
 ])
 def test_now_kinds_are_immediate(screener: LexiconScreener, text: str) -> None:
     assert screener.screen(text).level is Level.IMMEDIATE, text
@@ -156,6 +158,8 @@ def test_second_pass_kinds_reach_high(screener: LexiconScreener, text: str) -> N
     "he held the knife like a pro while explaining how to dice onions",
     # an accidental cut while peeling
     "véletlenül megvágtam az ujjam krumplihámozás közben",
+    # no food at home, dinner on its way
+    "nincs itthon semmi kaja, de anyu mindjárt hoz pizzát",
     # a grown-up working in Zurich
     "a bátyám 28 éves, Zürichben dolgozik mérnökként",
 ])
