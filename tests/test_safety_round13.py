@@ -165,3 +165,46 @@ def test_second_pass_kinds_reach_high(screener: LexiconScreener, text: str) -> N
 ])
 def test_second_pass_neighbours_stay_below_high(screener: LexiconScreener, text: str) -> None:
     assert screener.screen(text).level < Level.HIGH, text
+
+
+# The same kinds in fresh10/11 (tuned): "sorry, we love you" and then unreachable, a gun shown and
+# "tomorrow the teacher is the first", a runaway followed by a man, "I'm only a burden", a bottom
+# stroked under the blanket, a drunk friend taken upstairs, a child sleeping in an abandoned building,
+# a girl driven to clients, a child's empty bed after a man said to meet.
+@pytest.mark.parametrize("text", [
+    "a lányunk azt írta, bocsánat és hogy szeret minket, azóta nem elérhető",
+    "a padtársam mutatta a pisztolyt, azt mondta holnap az első órán az igazgató lesz az első",
+    "elszöktem otthonról, a pályaudvaron vagyok és egy férfi követ, 13 vagyok",
+    "the man said to meet him behind the school at night and now my daughter's bed is empty",
+    "the girl said a man drives her to clients and is waiting outside right now",
+])
+def test_older_sets_kinds_are_immediate(screener: LexiconScreener, text: str) -> None:
+    assert screener.screen(text).level is Level.IMMEDIATE, text
+
+
+@pytest.mark.parametrize("text", [
+    "minek vagyok egyáltalán, csak teher vagyok mindenkinek",
+    "the boy sleeps in an abandoned building with some older guys",
+    "a barátnőm sokat ivott, alig tudott járni, és egy idegen fiú felvitte a szobájába",
+    "egész nap azon gondolkodom, milyen lenne, ha egyszer elmennék messzire és nem jönnék vissza",
+])
+def test_older_sets_kinds_reach_high(screener: LexiconScreener, text: str) -> None:
+    assert screener.screen(text).level >= Level.HIGH, text
+
+
+@pytest.mark.parametrize("text", [
+    # others feel like a burden (a question, not the writer)
+    "does anyone else feel like they're just a burden to everyone?",
+    # a boy late from a bike ride: worry, not yet danger
+    "our 12yo hasn't come back from his bike ride, he's 40 minutes late",
+    # an abandoned building visited on a school trip
+    "we visited an abandoned factory on a school photography trip",
+    # a teacher showing a gun in history class
+    "a történelemtanár mutatta a régi pisztolyt a múzeumban",
+    # carried upstairs asleep
+    "apa felvitte a kistesómat a szobájába, mert elaludt a kanapén",
+    # sorry and love on a birthday
+    "bocsánat, hogy késtem, szeretlek titeket, boldog szülinapot!",
+])
+def test_older_sets_neighbours_stay_below_high(screener: LexiconScreener, text: str) -> None:
+    assert screener.screen(text).level < Level.HIGH, text
