@@ -22,19 +22,31 @@ _OFFER = re.compile(
 )
 
 
-def without_offer(reply: Reply) -> Reply | None:
-    """``reply`` without its offers of a person (None when nothing is left of it)."""
+def without_offer(reply: Reply, instead: str = "") -> tuple[Reply | None, bool]:
+    """``reply`` without its offers of a person (None when nothing is left of it), the first
+    one replaced by ``instead`` (a person is on the way), and whether an offer was there."""
     if reply.emergency:
-        return reply
-    text = _OFFER.sub("", reply.text).strip()
-    if text.endswith(";"):
-        text = text[:-1].rstrip() + "."
+        return reply, False
+    found = [m.group(0) for m in _OFFER.finditer(reply.text)]
+    text = reply.text
+    for i, offer in enumerate(found):
+        text = text.replace(offer, f" {instead}" if i == 0 and instead else "", 1)
+    text = text.strip()
     buttons = tuple(b for b in reply.buttons if b[1] != TALK_PAYLOAD)
     if not text and not buttons:
-        return None
-    return Reply(text, buttons, reply.emergency)
+        return None, bool(found)
+    return Reply(text, buttons, reply.emergency), bool(found)
 
 
-def drop_offers(replies: list[Reply]) -> list[Reply]:
-    """The replies of a queued or live chat, with no person offered again."""
-    return [r for r in (without_offer(r) for r in replies) if r is not None]
+def drop_offers(replies: list[Reply], instead: str = "") -> tuple[list[Reply], bool]:
+    """The replies of a queued or live chat, with no person offered again: the first offer
+    becomes ``instead`` ("a colleague will write to you here soon"), the others go. Also
+    whether there was one."""
+    kept: list[Reply] = []
+    any_found = False
+    for reply in replies:
+        new, found = without_offer(reply, "" if any_found else instead)
+        any_found = any_found or found
+        if new is not None:
+            kept.append(new)
+    return kept, any_found

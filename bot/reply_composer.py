@@ -133,7 +133,9 @@ class ReplyComposer:
             told = replies[danger_line]
             replies[danger_line] = Reply(texts.text("report_danger_go_on", conv.voice), told.buttons)
         if conv.with_human:  # a person is on the way or writing: none is offered again
-            replies, after = drop_offers(replies), drop_offers(after)
+            coming = texts.text("colleague_coming", conv.voice)
+            replies, replaced = drop_offers(replies, coming)
+            after, _ = drop_offers(after, "" if replaced else coming)
         replies = await self.say(conv, replies, rate=rate,
                                  **({"rasa_language": conv.language} if slot_change else {}))
         if report is not None and self.reports is not None:
