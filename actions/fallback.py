@@ -8,6 +8,7 @@ handed to a human by a rule (nlu_data/handoff/rules.yml), not here.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -15,11 +16,14 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from knowledge import normalise
+
 from .common import STORE, language, message
 from .local_office import local_office_reply
 from .persona import infer_persona
 from .service_info import named_services, service_reply
-from .where_to_turn import ActionWhereToTurn
+from .specific import answer_situation
+from .where_to_turn import ActionWhereToTurn, message_metadata
 
 MAX_SETTLEMENT_WORDS = 4
 MAX_SERVICE_WORDS = 6
@@ -28,6 +32,9 @@ MAX_SERVICE_WORDS = 6
 # 0.41): the answer comes first (the report stays one button away). Only when the problem's
 # own confidence passed the fallback threshold, i.e. the fallback was for ambiguity alone.
 CLEAR_ENOUGH = 0.4  # config.yml, FallbackClassifier threshold
+# A where-to-turn question in words ("Hogyan jelezhetem?", "hova fordulhatok?", "where can I turn?").
+_ASKS_WHERE = re.compile(r"\b(hova|hol|kihez|kinek|hogyan|hogy|where|who|how)\b.*\b(fordul\w*|jelez\w*|jelent\w*|"
+                         r"bejelent\w*|szol\w*|turn|report\w*)\b")
 # "Áldozatsegítő Szolgálat?": a short message naming a service asks about it
 WHERE_TWINS = frozenset({"report_start", "ask_help", "talk_to_human"})
 # Words that make a short answer a sentence, not a place name ("anyu mindig alszik").
@@ -71,6 +78,9 @@ class ActionFallback(Action):
         text = tracker.latest_message.get("text") or ""
         if tracker.get_slot("awaiting_settlement") and looks_like_a_place(text):
             return local_office_reply(k, tracker, dispatcher, text)
+        said = answer_situation(tracker, dispatcher)
+        if said is not None:
+            return said + [SlotSet("awaiting_settlement", False)]
         lang = language(tracker)
         ranking = [r for r in tracker.latest_message.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
         if (len(ranking) >= 2 and str(ranking[0].get("name", "")).startswith("where_")
@@ -78,6 +88,12 @@ class ActionFallback(Action):
                 and (ranking[1].get("name") in WHERE_TWINS or two_problems(tracker, str(ranking[1].get("name"))))):
             # Torn between two where-to-turn problems is still a where-to-turn question: the
             # likelier one is answered (or the danger the screen heard in it, action_where_to_turn).
+            return await ActionWhereToTurn().answer(dispatcher, tracker, ranking[0]["name"])
+        if (ranking and str(ranking[0].get("name", "")).startswith("where_") and message_metadata(tracker).get("heard")
+                and _ASKS_WHERE.search(normalise(text))):
+            # A where-to-turn question in which the screen heard a danger ("Gyermekorvos vagyok...
+            # a sérülések nem egyeznek... Hogyan jelezhetem?": NLU unsure, 0.22): the danger
+            # heard is answered (action_where_to_turn follows the screen), never "not sure".
             return await ActionWhereToTurn().answer(dispatcher, tracker, ranking[0]["name"])
         if len(text.split()) <= MAX_SERVICE_WORDS:
             sids = named_services(k, text, tracker.latest_message.get("entities") or [])

@@ -19,6 +19,7 @@ from knowledge import Knowledge, normalise
 
 from .common import STORE, format_offices, language, latest_intent, message, persona_buttons, standard_buttons
 from .persona import infer_persona, message_metadata, queued_for_danger
+from .specific import answer_situation
 
 
 def service_line(k: Knowledge, route: dict[str, Any], lang: str) -> str:
@@ -117,6 +118,9 @@ class ActionWhereToTurn(Action):
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                      intent: str | None) -> list[dict[str, Any]]:
         """The answer for ``intent`` (the fallback passes the intent NLU was torn on)."""
+        said = answer_situation(tracker, dispatcher)
+        if said is not None:  # a teacher who hurts, a child put out of home: their own answer
+            return said
         k = await STORE.get()
         lang = language(tracker)
         named = k.problem_for_intent(intent)

@@ -86,3 +86,22 @@ def effective_text(msg: Inbound, intents: frozenset[str]) -> tuple[str, str | No
         # interpret_command() still strips it from anything unknown.
         return clean_text(payload), None
     return text, None
+
+
+# Emoji alone with a weapon or a blow and tears or fear ("🔪😭"): a gentle "are you safe?",
+# not "not sure I understood" (issue 12). Only the pair: a lone knife is a kitchen, a lone
+# crying face a sad film; neither raises the danger level (the screen reads words).
+_WEAPON_EMOJI = frozenset("🔪🗡🔫🪓💣🩸👊🤛🤜⚔")
+_TEARS_EMOJI = frozenset("😭😢😥😰😨😱😓😖😫😩💔😿🥺😞😣😟")
+_EMOJI_GLUE = frozenset("\ufe0f\ufe0e\u200d")  # variation selectors, zero-width joiner
+
+
+def alarm_emoji(text: str) -> bool:
+    """True when the message is emoji only, with a weapon or blow and tears or fear."""
+    import unicodedata
+
+    chars = [c for c in text if not c.isspace() and c not in _EMOJI_GLUE
+             and not ("\U0001f3fb" <= c <= "\U0001f3ff")]  # skin tones
+    if not chars or any(unicodedata.category(c) != "So" for c in chars):
+        return False
+    return any(c in _WEAPON_EMOJI for c in chars) and any(c in _TEARS_EMOJI for c in chars)

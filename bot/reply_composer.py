@@ -16,6 +16,7 @@ from typing import Any
 from bot import metrics, texts
 from bot.delivery import Reply
 from bot.inbound import Handoff
+from bot.person_offer import drop_offers
 from bot.rasa_client import BotMessage
 from bot.screening import Level
 from bot.store import BOT, Conversation, ConversationStore, State
@@ -131,6 +132,10 @@ class ReplyComposer:
             # twice. Known by its place and the mark, never by its words.
             told = replies[danger_line]
             replies[danger_line] = Reply(texts.text("report_danger_go_on", conv.voice), told.buttons)
+        if conv.with_human:  # a person is on the way or writing: none is offered again
+            coming = texts.text("colleague_coming", conv.voice)
+            replies, replaced = drop_offers(replies, coming)
+            after, _ = drop_offers(after, "" if replaced else coming)
         replies = await self.say(conv, replies, rate=rate,
                                  **({"rasa_language": conv.language} if slot_change else {}))
         if report is not None and self.reports is not None:

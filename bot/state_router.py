@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import asking, metrics, report_net, texts
-from bot.commands import DISTRESS, HANDOFF_INTENTS, NO_PHONE, fold, interpret_command
+from bot.commands import DISTRESS, HANDOFF_INTENTS, NO_PHONE, alarm_emoji, fold, interpret_command
 from bot.deferred_answers import DeferredAnswers
 from bot.delivery import Reply
 from bot.inbound import Handoff, Inbound
@@ -193,6 +193,12 @@ class StateRouter:
                         [Reply(texts.text("bot_busy", voice))] if not over else [])
                 return replies + await say(conv, slow)
             rate = self._rate_window
+
+        # 5a. "🔪😭" and nothing else: are you safe, 112, a person here (never "not sure I
+        # understood"); the danger level stays as the screen read it.
+        if kind == "text" and alarm_emoji(value):
+            talk = () if conv.with_human else (texts.talk_button(voice),)
+            return replies + await say(conv, [Reply(texts.text("emoji_check_in", voice), talk)], rate=rate)
 
         # 6. Otherwise the bot answers. Under overload a message waits for Rasa only briefly
         # (a danger message not at all: its 112 and queue entry are already in ``replies``),

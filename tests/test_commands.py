@@ -68,3 +68,10 @@ def test_the_number_list_is_not_said_right_after_cannot_phone() -> None:
     domain = yaml.safe_load((Path(__file__).resolve().parent.parent / "domain" / "danger.yml").read_text("utf-8"))
     variants = domain["responses"]["utter_emergency_numbers"]
     assert len(variants) >= 3 and all(_CALL_FIRST.match(v["text"]) for v in variants)
+
+
+def test_a_weapon_and_tears_in_emoji_alone_is_an_alarm_but_ordinary_emoji_are_not() -> None:
+    from bot.commands import alarm_emoji
+    assert alarm_emoji("🔪😭") and alarm_emoji(" 🗡️ 😢 ") and alarm_emoji("👊🏻😭")
+    assert not alarm_emoji("😂👍") and not alarm_emoji("🔪") and not alarm_emoji("😭")
+    assert not alarm_emoji("🔪😭 vacsora")  # words: the screen and Rasa read it
