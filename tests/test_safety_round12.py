@@ -27,7 +27,7 @@ def screener(lexicon_screener: LexiconScreener) -> LexiconScreener:
     return lexicon_screener
 
 
-@pytest.mark.parametrize("text", [
+HARMLESS_KINDS_STAY_BELOW_HIGH = [
     # a body-safety rule taught: "nobody may touch you there"
     "hogyan tanítsam meg a fiamnak, hogy senki nem érhet hozzá ott, ahol az alsónadrág takarja?",
     "how do I teach my son that nobody may touch him where his swimsuit covers",
@@ -67,9 +67,7 @@ def screener(lexicon_screener: LexiconScreener) -> LexiconScreener:
     # a dog mistreated in the street: animal cruelty
     "hova lehet bejelenteni, ha a szomszéd rugdossa a kutyáját?",
     "what can I do if someone in our street is abusing their dog",
-])
-def test_harmless_kinds_stay_below_high(screener: LexiconScreener, text: str) -> None:
-    assert screener.screen(text).level < Level.HIGH, text
+]
 
 
 @pytest.mark.parametrize("text", [
@@ -83,7 +81,7 @@ def test_figures_of_speech_stay_below_high_on_the_default_screen(default_screen:
     assert default_screen.screen(text).level < Level.HIGH, text
 
 
-@pytest.mark.parametrize("text, category", [
+THE_SAME_WORDS_OF_A_PERSON_STAY_HIGH = [
     # the same words of a person, happening, keep their level (over-firing guards)
     ("a nevelőapám hozzám nyúlt ott, ahol a fürdőruha takar", "sexual_abuse"),
     ("két hete sátorban alszunk a parkban, mert anyu kidobott", "runaway_homeless"),
@@ -96,11 +94,7 @@ def test_figures_of_speech_stay_below_high_on_the_default_screen(default_screen:
     ("apa bezárt a pincébe és nem enged ki", "physical_abuse"),
     ("a bátyám megfojt, ha meglátja a jegyeimet, már egyszer fojtogatott", "domestic_violence"),
     ("apa rugdossa a kutyát és engem is", "physical_abuse"),
-])
-def test_the_same_words_of_a_person_stay_high(screener: LexiconScreener, text: str, category: str) -> None:
-    result = screener.screen(text)
-    assert result.level >= Level.HIGH, text
-    assert category in result.categories, (text, result.categories)
+]
 
 
 @pytest.mark.parametrize("text", [
@@ -112,7 +106,7 @@ def test_rather_die_than_home_is_not_vetoed(screener: LexiconScreener, text: str
     assert result.level >= Level.CONCERN and not suppressed, text
 
 
-@pytest.mark.parametrize("text, category", [
+MISSED_KINDS_ARE_HIGH = [
     # implicit suicide wording: a decision for today, silence meaning it is done, a promise of an end
     ("eldöntöttem, hogy holnap lesz. már nem félek", "suicide_self_harm"),
     ("i've decided tonight is the night", "suicide_self_harm"),
@@ -155,24 +149,18 @@ def test_rather_die_than_home_is_not_vetoed(screener: LexiconScreener, text: str
     # grooming: an adult in a game chat asking for the address; a minor and a hotel
     ("someone in the roblox chat keeps asking for my address", "sexual_abuse"),
     ("I'm 14 and a guy from the app wants to meet me in a hotel", "sexual_abuse"),
-])
-def test_missed_kinds_are_high(screener: LexiconScreener, text: str, category: str) -> None:
-    result = screener.screen(text)
-    assert result.level >= Level.HIGH, text
-    assert category in result.categories, (text, result.categories)
+]
 
 
-@pytest.mark.parametrize("text", [
+MISSED_IMMEDIATE_KINDS_ARE_IMMEDIATE = [
     "ha holnap nem írok, akkor sikerült. köszi mindent",
     "eldöntöttem, hogy ma lesz. egyedül vagyok itthon",
     "my 5 year old is not where she was supposed to wait and it has been 20 minutes",
     "14 vagyok, elszöktem, egy idegen azt mondja menjek vele aludni",
-])
-def test_missed_immediate_kinds_are_immediate(screener: LexiconScreener, text: str) -> None:
-    assert screener.screen(text).level is Level.IMMEDIATE, text
+]
 
 
-@pytest.mark.parametrize("text", [
+NEIGHBOURS_OF_THE_NEW_FAMILIES_STAY_BELOW_HIGH = [
     # the neighbours of the new families, harmless (over-firing guards)
     "Mennyi idő alatt hal meg a kovász, ha elfelejtem megetetni?",
     "i always forget to feed the cat when mum is away",
@@ -187,21 +175,17 @@ def test_missed_immediate_kinds_are_immediate(screener: LexiconScreener, text: s
     "mikor apa hazajön, mindig együtt vacsorázunk",
     "a 17 éves unokatestvérem Dubajban nyaral a szüleivel",
     "we stayed in a hotel for the wedding, I'm 15 and it was my first time abroad",
-])
-def test_neighbours_of_the_new_families_stay_below_high(screener: LexiconScreener, text: str) -> None:
-    assert screener.screen(text).level < Level.HIGH, text
+]
 
 
-@pytest.mark.parametrize("text", [
+NOW_WORDING_IS_IMMEDIATE = [
     # happening now: a beating that does not stop, a door that does not lock, a child not where she
     # was to wait, a runaway offered a bed by a stranger
     "anya megint veri az öcsémet a fakanállal és nem hagyja abba",
     "he hit me with the belt and is coming upstairs, my door doesnt lock",
     "my little girl is 4 and she's not at the swings where she was supposed to wait",
     "elszöktem, a pályaudvaron vagyok, egy ismeretlen bácsi azt mondja, menjek vele aludni hozzá",
-])
-def test_now_wording_is_immediate(screener: LexiconScreener, text: str) -> None:
-    assert screener.screen(text).level is Level.IMMEDIATE, text
+]
 
 
 @pytest.mark.parametrize("text", [
@@ -212,45 +196,44 @@ def test_kiss_kept_between_us_is_high(screener: LexiconScreener, text: str) -> N
     assert screener.screen(text).level >= Level.HIGH, text
 
 
-@pytest.mark.parametrize("text", [
+NEIGHBOURS_OF_THE_NOW_WORDING_STAY_BELOW_HIGH = [
     "the cake recipe stays between us, grandma said",
     "the tap doesnt stop dripping and the door doesnt lock properly, can a landlord ignore that?",
-])
-def test_neighbours_of_the_now_wording_stay_below_high(screener: LexiconScreener, text: str) -> None:
-    assert screener.screen(text).level < Level.HIGH, text
+]
 
 
-@pytest.mark.parametrize("text, category", [
+GROOMING_KINDS_ARE_HIGH = [
     # an adult in a game chat asking for the family's address or the school's name
     ("egy felnőtt a roblox chatben a címünket kérdezgeti a kisfiamtól", "sexual_abuse"),
     # a minor, an online contact who wants to meet, a hotel
     ("i'm 13 and the guy from discord wants to meet at a hotel on saturday", "sexual_abuse"),
     # a man grabbed the child, who dares not tell
     ("nem merem elmondani senkinek, de az edző bácsi megfogott az öltözőben", "sexual_abuse"),
-])
-def test_grooming_kinds_are_high(screener: LexiconScreener, text: str, category: str) -> None:
-    result = screener.screen(text)
-    assert result.level >= Level.HIGH, text
-    assert category in result.categories, (text, result.categories)
+]
+
+
+INJURY_KEPT_FROM_A_DOCTOR_IS_IMMEDIATE = [
+    # an injury the parent will not have seen to
+    "apa leöntött forró vízzel, hólyagos a kezem és nem enged orvoshoz",
+]
 
 
 @pytest.mark.parametrize("text", [
-    # an injury the parent will not have seen to
-    "apa leöntött forró vízzel, hólyagos a kezem és nem enged orvoshoz",
+    *MISSED_IMMEDIATE_KINDS_ARE_IMMEDIATE,
+    *NOW_WORDING_IS_IMMEDIATE,
+    *INJURY_KEPT_FROM_A_DOCTOR_IS_IMMEDIATE,
 ])
-def test_injury_kept_from_a_doctor_is_immediate(screener: LexiconScreener, text: str) -> None:
+def test_missed_immediate_kinds_are_immediate(screener: LexiconScreener, text: str) -> None:
     assert screener.screen(text).level is Level.IMMEDIATE, text
 
 
-@pytest.mark.parametrize("text", [
+NEIGHBOURS_OF_THE_GROOMING_KINDS_STAY_BELOW_HIGH = [
     "a bácsi megfogta a kezem, hogy átkísérjen az úton",
     "we want to meet at the hotel lobby for the school trip, I'm 15",
-])
-def test_neighbours_of_the_grooming_kinds_stay_below_high(screener: LexiconScreener, text: str) -> None:
-    assert screener.screen(text).level < Level.HIGH, text
+]
 
 
-@pytest.mark.parametrize("text", [
+OLDER_FALSE_ALARM_KINDS_STAY_BELOW_HIGH = [
     # the same kinds in the older tuned sets' false alarms, reworded: the writer's own "I'll strangle
     # him", a sports defeat, a bumped head, abuse as a topic, a missing child asked about in advance,
     # a legend, a game won or lost
@@ -263,19 +246,36 @@ def test_neighbours_of_the_grooming_kinds_stay_below_high(screener: LexiconScree
     "if one of the twins gets lost at the festival, what number do we call?",
     "a vár pincéjében a monda szerint fogva tartották a királylányt",
     "I got killed by the dragon boss five times, my sister beat the whole game last night",
+]
+
+
+@pytest.mark.parametrize("text", [
+    *HARMLESS_KINDS_STAY_BELOW_HIGH,
+    *NEIGHBOURS_OF_THE_NEW_FAMILIES_STAY_BELOW_HIGH,
+    *NEIGHBOURS_OF_THE_NOW_WORDING_STAY_BELOW_HIGH,
+    *NEIGHBOURS_OF_THE_GROOMING_KINDS_STAY_BELOW_HIGH,
+    *OLDER_FALSE_ALARM_KINDS_STAY_BELOW_HIGH,
 ])
-def test_older_false_alarm_kinds_stay_below_high(screener: LexiconScreener, text: str) -> None:
+def test_harmless_kinds_stay_below_high(screener: LexiconScreener, text: str) -> None:
     assert screener.screen(text).level < Level.HIGH, text
 
 
-@pytest.mark.parametrize("text, category", [
+OLDER_KINDS_OF_A_PERSON_STAY_HIGH = [
     # the same words aimed at an adult in the home, told of the writer, or a child missing now
     ("egyszer megfojtom a nevelőapámat, annyit bántja anyát", "domestic_violence"),
     ("a bátyám megfojt, ha elmondom, tegnap is fojtogatott", "domestic_violence"),
     ("my stepdad beat me up after the game", "physical_abuse"),
     ("i need to report a missing child, my son hasn't come back since 2 hours ago", "missing_child"),
+]
+
+
+@pytest.mark.parametrize("text, category", [
+    *THE_SAME_WORDS_OF_A_PERSON_STAY_HIGH,
+    *MISSED_KINDS_ARE_HIGH,
+    *GROOMING_KINDS_ARE_HIGH,
+    *OLDER_KINDS_OF_A_PERSON_STAY_HIGH,
 ])
-def test_older_kinds_of_a_person_stay_high(screener: LexiconScreener, text: str, category: str) -> None:
+def test_kinds_of_a_person_are_high_in_their_category(screener: LexiconScreener, text: str, category: str) -> None:
     result = screener.screen(text)
     assert result.level >= Level.HIGH, text
     assert category in result.categories, (text, result.categories)

@@ -25,7 +25,7 @@ def screener(lexicon_screener: LexiconScreener) -> LexiconScreener:
     return lexicon_screener
 
 
-@pytest.mark.parametrize("text", [
+MISSED_KINDS_REACH_HIGH = [
     "I parked at the old quarry with a hose and some tape, the car is running",
     "every evening I stand on the roof and wonder how easy it would be",
     "egész nap azon járt az eszem, milyen lenne, ha egyszerűen nem lennék",
@@ -55,24 +55,20 @@ def screener(lexicon_screener: LexiconScreener) -> LexiconScreener:
     "a férjem elment a puskáért, azt mondta senki nem marad életben",
     "a parkban alszom, fázom, nem érzem a lábujjaimat",
     "the girls held her down and cut off her hair",
-])
-def test_missed_kinds_reach_high(screener: LexiconScreener, text: str) -> None:
-    assert screener.screen(text).level >= Level.HIGH, text
+]
 
 
-@pytest.mark.parametrize("text", [
+NOW_KINDS_ARE_IMMEDIATE_FIRST = [
     "a vágás túl mélyre sikerült és nem áll el a vér",
     "upstairs someone yelled at a kid, then I heard a thud and the child stopped crying suddenly",
     "the man has both their passports and the girl whispered he is not my father",
     "my toddler swallowed two batteries from the remote",
     "a parkban alszom, fázom, nem érzem a lábujjaimat",
     "sorry for all the trouble. im not coming back from there",
-])
-def test_now_kinds_are_immediate_first(screener: LexiconScreener, text: str) -> None:
-    assert screener.screen(text).level is Level.IMMEDIATE, text
+]
 
 
-@pytest.mark.parametrize("text", [
+HARMLESS_NEIGHBOURS_STAY_BELOW_HIGH = [
     # a haircut gone wrong at the hairdresser's
     "tegnap a fodrász úgy levágta a hajam, hogy fiúnak nézek ki",
     "the barber cut off all my hair and now I look like an egg",
@@ -108,16 +104,14 @@ def test_now_kinds_are_immediate_first(screener: LexiconScreener, text: str) -> 
     "a kéthetes baba jól eszik, sokat alszik",
     # cold toes after skiing, at home
     "síelés után nem éreztem a lábujjaimat, de otthon felmelegedtem",
-])
-def test_harmless_neighbours_stay_below_high(screener: LexiconScreener, text: str) -> None:
-    assert screener.screen(text).level < Level.HIGH, text
+]
 
 
 # Second pass over fresh12/13 (the same round): children gone to someone met online or with a note
 # "you will never see us", a gas smell with headaches, a weapon and "today" at school, pills gathered
 # and "only the courage", a parent's "better if you were never born", a knife and "what happens to
 # women who", cuts found on a child's arm ("I saw it by accident" is no accidental cut).
-@pytest.mark.parametrize("text", [
+NOW_KINDS_ARE_IMMEDIATE = [
     "a 14 éves fiunk este elment valakihez, akit a neten ismert meg, azóta nem jött haza",
     "my son left a note that we will never find him again and took his passport",
     "elment otthonról a lányunk, azt írta, soha többé nem látjuk",
@@ -126,22 +120,18 @@ def test_harmless_neighbours_stay_below_high(screener: LexiconScreener, text: st
     "összeszedtem apu összes gyógyszerét, már csak a bátorság kell",
     # neglect already high, with nothing to eat in the house
     "anyu napok óta nem kel fel az ágyból, a 4 éves öcsémmel egyedül vagyunk, semmi kaja nincs",
-])
-def test_now_kinds_are_immediate(screener: LexiconScreener, text: str) -> None:
-    assert screener.screen(text).level is Level.IMMEDIATE, text
+]
 
 
-@pytest.mark.parametrize("text", [
+SECOND_PASS_KINDS_REACH_HIGH = [
     "apa minden nap azt mondja, jobb lett volna, ha meg sem születek",
     "he put the knife on the table and told me what happens to girls who lie",
     "véletlenül megláttam a lánya karját, tele van párhuzamos vágásokkal",
     "két 15 éves lánynak egy barát munkát intéz Zürichben, ő szervezi az utat",
-])
-def test_second_pass_kinds_reach_high(screener: LexiconScreener, text: str) -> None:
-    assert screener.screen(text).level >= Level.HIGH, text
+]
 
 
-@pytest.mark.parametrize("text", [
+SECOND_PASS_NEIGHBOURS_STAY_BELOW_HIGH = [
     # a fire drill announced over the loudspeaker, told by a child at home
     "a lányom mesélte, hogy tűzriadó volt, és a hangosbemondóban mondták, hogy mindenki menjen ki",
     # a loudspeaker at a match
@@ -162,37 +152,49 @@ def test_second_pass_kinds_reach_high(screener: LexiconScreener, text: str) -> N
     "nincs itthon semmi kaja, de anyu mindjárt hoz pizzát",
     # a grown-up working in Zurich
     "a bátyám 28 éves, Zürichben dolgozik mérnökként",
-])
-def test_second_pass_neighbours_stay_below_high(screener: LexiconScreener, text: str) -> None:
-    assert screener.screen(text).level < Level.HIGH, text
+]
 
 
 # The same kinds in fresh10/11 (tuned): "sorry, we love you" and then unreachable, a gun shown and
 # "tomorrow the teacher is the first", a runaway followed by a man, "I'm only a burden", a bottom
 # stroked under the blanket, a drunk friend taken upstairs, a child sleeping in an abandoned building,
 # a girl driven to clients, a child's empty bed after a man said to meet.
-@pytest.mark.parametrize("text", [
+OLDER_SETS_KINDS_ARE_IMMEDIATE = [
     "a lányunk azt írta, bocsánat és hogy szeret minket, azóta nem elérhető",
     "a padtársam mutatta a pisztolyt, azt mondta holnap az első órán az igazgató lesz az első",
     "elszöktem otthonról, a pályaudvaron vagyok és egy férfi követ, 13 vagyok",
     "the man said to meet him behind the school at night and now my daughter's bed is empty",
     "the girl said a man drives her to clients and is waiting outside right now",
-])
-def test_older_sets_kinds_are_immediate(screener: LexiconScreener, text: str) -> None:
-    assert screener.screen(text).level is Level.IMMEDIATE, text
+]
 
 
 @pytest.mark.parametrize("text", [
+    *NOW_KINDS_ARE_IMMEDIATE_FIRST,
+    *NOW_KINDS_ARE_IMMEDIATE,
+    *OLDER_SETS_KINDS_ARE_IMMEDIATE,
+])
+def test_now_kinds_are_immediate(screener: LexiconScreener, text: str) -> None:
+    assert screener.screen(text).level is Level.IMMEDIATE, text
+
+
+OLDER_SETS_KINDS_REACH_HIGH = [
     "minek vagyok egyáltalán, csak teher vagyok mindenkinek",
     "the boy sleeps in an abandoned building with some older guys",
     "a barátnőm sokat ivott, alig tudott járni, és egy idegen fiú felvitte a szobájába",
     "egész nap azon gondolkodom, milyen lenne, ha egyszer elmennék messzire és nem jönnék vissza",
-])
-def test_older_sets_kinds_reach_high(screener: LexiconScreener, text: str) -> None:
-    assert screener.screen(text).level >= Level.HIGH, text
+]
 
 
 @pytest.mark.parametrize("text", [
+    *MISSED_KINDS_REACH_HIGH,
+    *SECOND_PASS_KINDS_REACH_HIGH,
+    *OLDER_SETS_KINDS_REACH_HIGH,
+])
+def test_missed_kinds_reach_high(screener: LexiconScreener, text: str) -> None:
+    assert screener.screen(text).level >= Level.HIGH, text
+
+
+OLDER_SETS_NEIGHBOURS_STAY_BELOW_HIGH = [
     # others feel like a burden (a question, not the writer)
     "does anyone else feel like they're just a burden to everyone?",
     # a boy late from a bike ride: worry, not yet danger
@@ -205,6 +207,13 @@ def test_older_sets_kinds_reach_high(screener: LexiconScreener, text: str) -> No
     "apa felvitte a kistesómat a szobájába, mert elaludt a kanapén",
     # sorry and love on a birthday
     "bocsánat, hogy késtem, szeretlek titeket, boldog szülinapot!",
+]
+
+
+@pytest.mark.parametrize("text", [
+    *HARMLESS_NEIGHBOURS_STAY_BELOW_HIGH,
+    *SECOND_PASS_NEIGHBOURS_STAY_BELOW_HIGH,
+    *OLDER_SETS_NEIGHBOURS_STAY_BELOW_HIGH,
 ])
-def test_older_sets_neighbours_stay_below_high(screener: LexiconScreener, text: str) -> None:
+def test_harmless_neighbours_stay_below_high(screener: LexiconScreener, text: str) -> None:
     assert screener.screen(text).level < Level.HIGH, text
