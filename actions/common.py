@@ -74,10 +74,15 @@ def message(k: Knowledge | None, key: str, lang: str, persona: str | None = None
     return wording.text(key, lang, register)
 
 
+def human_button(lang: str) -> dict[str, str]:
+    """The "talk to a person" button (the handoff intent): one place for it in the actions."""
+    return {"title": message(None, "button_human", lang), "payload": "/talk_to_human"}
+
+
 def standard_buttons(k: Knowledge, lang: str, consultation: bool = False) -> list[dict[str, str]]:
     """Next steps offered after an answer (payloads: plain /intent only)."""
     buttons = [
-        {"title": message(k, "button_human", lang), "payload": "/talk_to_human"},
+        human_button(lang),
         {"title": message(k, "button_report", lang), "payload": "/report_start"},
         {"title": message(k, "button_numbers", lang), "payload": "/emergency_numbers"},
     ]

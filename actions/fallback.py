@@ -18,7 +18,7 @@ from rasa_sdk.types import DomainDict
 
 from knowledge import normalise
 
-from .common import STORE, language, message
+from .common import STORE, human_button, language, message
 from .local_office import local_office_reply
 from .persona import infer_persona
 from .service_info import named_services, service_reply
@@ -103,7 +103,7 @@ class ActionFallback(Action):
         dispatcher.utter_message(
             text=message(k, "fallback", lang, infer_persona(tracker)),
             buttons=[
-                {"title": message(k, "button_human", lang), "payload": "/talk_to_human"},
+                human_button(lang),
                 {"title": message(k, "button_numbers", lang), "payload": "/emergency_numbers"},
             ],
         )

@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from knowledge import normalise
 
-from .common import language, message
+from .common import human_button, language, message
 from .persona import infer_persona
 
 # Put out of home: the act and a word of home or parents (not "kidobtak a suliból").
@@ -48,5 +48,5 @@ def answer_situation(tracker: Tracker, dispatcher: CollectingDispatcher) -> list
     lang = language(tracker)
     persona = infer_persona(tracker)
     dispatcher.utter_message(text=message(None, key, lang, persona),
-                             buttons=[{"title": message(None, "button_human", lang), "payload": "/talk_to_human"}])
+                             buttons=[human_button(lang)])
     return []

@@ -17,7 +17,16 @@ from rasa_sdk.types import DomainDict
 
 from knowledge import Knowledge, normalise
 
-from .common import STORE, format_offices, language, latest_intent, message, persona_buttons, standard_buttons
+from .common import (
+    STORE,
+    format_offices,
+    human_button,
+    language,
+    latest_intent,
+    message,
+    persona_buttons,
+    standard_buttons,
+)
 from .persona import infer_persona, message_metadata, queued_for_danger
 from .specific import answer_situation
 
@@ -101,7 +110,7 @@ def next_steps_suicide(k: Knowledge, tracker: Tracker, dispatcher: CollectingDis
     a person here (no where-to-turn problem is that danger's)."""
     lang = language(tracker)
     dispatcher.utter_message(text=message(k, "next_steps_suicide", lang, persona),
-                             buttons=[{"title": message(k, "button_human", lang), "payload": "/talk_to_human"}])
+                             buttons=[human_button(lang)])
     return []
 
 
@@ -275,6 +284,5 @@ class ActionAskHelp(Action):
         events = await ActionWhereToTurn().answer(dispatcher, tracker, intent)
         if infer_persona(tracker) == "child":
             dispatcher.utter_message(text=message(k, "next_steps_child", language(tracker), "child"),
-                                     buttons=[{"title": message(k, "button_human", language(tracker)),
-                                               "payload": "/talk_to_human"}])
+                                     buttons=[human_button(language(tracker))])
         return events

@@ -7,6 +7,7 @@ tested without a gateway, Redis or Rasa.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import wording
 from bot.inbound import Inbound
@@ -42,8 +43,6 @@ DISTRESS = re.compile(
 
 def fold(text: str) -> str:
     """Lower case without accents, for the gateway's own few phrase checks."""
-    import unicodedata
-
     return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
 
 
@@ -51,8 +50,6 @@ def clean_text(raw: str) -> str:
     """Drop control characters (keep newlines and tabs) and surrounding blanks. Only
     invisible characters (zero-width spaces, a byte-order mark) is nothing written: the
     person sees an empty message and is told so, not "I did not understand"."""
-    import unicodedata
-
     text = _CONTROL.sub("", raw).strip()
     if all(c.isspace() or unicodedata.category(c) == "Cf" for c in text):
         return ""
@@ -98,8 +95,6 @@ _EMOJI_GLUE = frozenset("\ufe0f\ufe0e\u200d")  # variation selectors, zero-width
 
 def alarm_emoji(text: str) -> bool:
     """True when the message is emoji only, with a weapon or blow and tears or fear."""
-    import unicodedata
-
     chars = [c for c in text if not c.isspace() and c not in _EMOJI_GLUE
              and not ("\U0001f3fb" <= c <= "\U0001f3ff")]  # skin tones
     if not chars or any(unicodedata.category(c) != "So" for c in chars):

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 
 from bot.delivery import Reply
+from bot.texts import TALK_PAYLOAD
 
-TALK_PAYLOAD = "/talk_to_human"
 # One sentence (up to . ! or ?) offering a person "if you like": "Ha szeretnéd, egy munkatársunk
 # itt, írásban beszélget veled.", "If you like, a colleague can chat with you here in writing;".
 _OFFER = re.compile(

@@ -14,6 +14,9 @@ def text(name: str, language: str = "hu") -> str:
     return wording.text(name, language)
 
 
+TALK_PAYLOAD = "/talk_to_human"  # the handoff intent a "talk to a person" button sends
+
+
 def talk_button(voice: str) -> tuple[str, str]:
     """The "talk to a person" button (title in ``voice``, the handoff payload): one place for it."""
-    return text("talk_to_person_button", voice), "/talk_to_human"
+    return text("talk_to_person_button", voice), TALK_PAYLOAD
