@@ -137,9 +137,6 @@ class EmailChannel:
         conversation (so a retried mail is recorded once and answered with the first answer)."""
         return self.gateway.pid("email-message", mail.message_id or hashlib.sha256(raw).hexdigest())
 
-    def _marker(self, mail: Mail, raw: bytes) -> str:
-        return f"{keys.PREFIX}:email:mail:{self._mail_id(mail, raw)}"
-
     async def process(self, raw: bytes, *, headers_only: bool = False) -> str:
         """Answer one mail (or decide it gets no answer). Returns what happened."""
         self.stats.received += 1
@@ -149,7 +146,8 @@ class EmailChannel:
             metrics.MESSAGES.labels(CHANNEL, "skipped").inc()
             log.info("email not answered", extra={"channel": CHANNEL, "reason": mail.skip})
             return mail.skip
-        marker = self._marker(mail, raw)
+        mail_id = self._mail_id(mail, raw)
+        marker = f"{keys.PREFIX}:email:mail:{mail_id}"
         claim = b"new"
         try:
             claim = await self._claim(keys=[marker], args=[TAKEN_TTL])
@@ -174,7 +172,7 @@ class EmailChannel:
             over = False  # cannot count: answer (a reply too many beats a danger unanswered)
         try:
             await self._answer(mail, route, pid, collected, deliver, over_limit=over,
-                               client_id=self._mail_id(mail, raw) if marker else None)
+                               client_id=mail_id if marker else None)
         except BaseException:
             if marker:  # free the mail for the retry, marked as one
                 try:
