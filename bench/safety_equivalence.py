@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SEALED_NAMES = ("fresh15", "sealed8")  # never opened: sealed sets for the lead to measure once
+SEALED_NAMES = ("fresh16", "sealed9")  # never opened: sealed sets for the lead to measure once
 
 _WORKER = r"""
 import json, sys, time
