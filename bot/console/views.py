@@ -18,7 +18,8 @@ from bot.handoff.operators import API_OPERATOR, NotFound, Operator, TooMany
 from bot.handoff.presence import Presence
 from bot.handoff.queue import DEFAULT_SKILL, Page, Queue, priority_name, short_id
 from bot.screening import RiskState
-from bot.store import TO_STAFF, Conversation, ConversationStore, Entry
+from bot.redis_values import as_text
+from bot.store import TO_STAFF, Conversation, ConversationStore, Entry, State
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,18 @@ class ConsoleViews:
             **self._summary(conv, ticket),
             "entries": [self.entry_json(e) for e in entries],
             "cursor": entries[-1].seq if entries else after,
+            "reopen_seconds": await self._reopen_left(pid, op) if conv.state in (State.CLOSED, State.BOT, State.QUEUED) else 0,
         }
+
+    async def _reopen_left(self, pid: str, op: Operator) -> int:
+        """Seconds ``op`` may still undo this chat's close (bot.handoff.queue_scripts.REOPEN)."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hget(keys.reopenable(pid), "operator")
+            pipe.ttl(keys.reopenable(pid))
+            closer, ttl = await pipe.execute()
+        if closer is None or (as_text(closer) != op.name and not op.supervisor):
+            return 0
+        return max(0, int(ttl))
 
     @staticmethod
     def _summary(conv: Conversation, ticket: dict[str, str]) -> dict[str, Any]:

@@ -272,7 +272,9 @@
     else if (l) head = Object.assign({}, head, { state: "live", operator: l.operator, level: l.level, categories: l.categories });
     else if (head && (head.state === "queued" || head.state === "live")) {
       // It left the lists: closed, returned, or someone else took it. Ask.
-      api("GET", `/api/operator/chats/${current}?after=${cursor}`).then((d) => { head = d; drawHead(); }).catch(() => {});
+      api("GET", `/api/operator/chats/${current}?after=${cursor}`).then((d) => {
+        head = Object.assign(d, { reopen_until: reopenUntil(d) }); drawHead();
+      }).catch(() => {});
     }
     drawHead();
   }
@@ -290,6 +292,7 @@
     $("take").classList.toggle("hidden", head.state !== "queued");
     for (const id of ["send-form", "transfer-form"]) $(id).classList.toggle("hidden", !mine);
     $("close-form").classList.toggle("hidden", !(mine || (SUPERVISOR && head.state === "queued")));
+    drawReopen();
     $("note-form").classList.toggle("hidden", !(head.state === "queued" || head.state === "live"));
     // The operator's verdict on the screen (a label for retraining): preset to the screen's
     // level and first category once per opened chat, so a confirmation is one click.
@@ -314,6 +317,16 @@
       form.dataset.category = $("verdict-category").value = category;
     }
   }
+
+  // A close made by mistake (the wrong chat at 3 a.m.): its operator may reopen it for a few
+  // minutes (REOPEN_MINUTES); the button counts down and goes when the time is up.
+  function drawReopen() {
+    const left = head && ["closed", "bot", "queued"].includes(head.state) && head.reopen_until
+      ? Math.floor(head.reopen_until - Date.now() / 1000) : 0;
+    $("reopen").classList.toggle("hidden", left <= 0);
+    if (left > 0) $("reopen").textContent = w("console_reopen", { time: fmtWait(left) });
+  }
+  const reopenUntil = (d) => (d.reopen_seconds > 0 ? Date.now() / 1000 + d.reopen_seconds : 0);
 
   function addEntries(entries) {
     const t = $("transcript");
@@ -353,7 +366,7 @@
     try {
       const d = await api("GET", `/api/operator/chats/${id}`);
       if (current !== id) return;
-      head = d; addEntries(d.entries); drawHead();
+      head = Object.assign(d, { reopen_until: reopenUntil(d) }); addEntries(d.entries); drawHead();
     } catch (e) { showError(e.message); }
     if (ws && ws.readyState === 1) ws.send(JSON.stringify({ type: "subscribe", id, after: cursor }));
   }
@@ -462,12 +475,17 @@
     if (!outcome) { showError(w("console_close_pick")); return; }
     // A close says goodbye to the person and cannot be undone: one click at 3 a.m. on the
     // wrong chat must not do it.
-    if (!window.confirm(w("console_close_confirm"))) return;
+    const m = lists.reopen_minutes || 0;
+    if (!window.confirm(m > 0 ? w("console_close_confirm", { m }) : w("console_close_confirm_final"))) return;
     act(async () => {
-      await api("POST", `/api/operator/chats/${current}/close`, { outcome });
-      head = Object.assign({}, head, { state: "closed" }); drawHead();
+      const d = await api("POST", `/api/operator/chats/${current}/close`, { outcome });
+      head = Object.assign({}, head, { state: "closed", reopen_until: reopenUntil(d) }); drawHead();
     });
   });
+  $("reopen").addEventListener("click", () => act(async () => {
+    const d = await api("POST", `/api/operator/chats/${current}/reopen`);
+    head = Object.assign({}, head, { state: "live", operator: d.operator, reopen_until: 0 }); drawHead();
+  }));
   $("return").addEventListener("click", () => act(async () => {
     await api("POST", `/api/operator/chats/${current}/return`);
     head = Object.assign({}, head, { state: "bot" }); drawHead();
@@ -482,6 +500,7 @@
       const info = li.lastChild;
       if (c && info) info.textContent = waitLine(c, c.waiting_seconds + (now - c.at));
     }
+    if (head) drawReopen();
   }, 1000);
 
   api("GET", "/api/operator/lists").then((d) => {
