@@ -222,3 +222,29 @@ async def test_the_open_chat_head_follows_the_queue_verdict_preset_and_no_stale_
     assert await op.locator("[data-testid=reopen]").is_hidden()
     await op.locator("[data-testid=entry-staff]", has_text="visszanyitotta").wait_for(timeout=TIMEOUT)
     await op.context.close()
+
+
+async def test_the_queue_names_the_skill_queue_of_each_place(
+    browser: Any, gateway_factory: Any, http: aiohttp.ClientSession, operator_account: Any
+) -> None:
+    """The list read "1. a sorban, 2., 1." (the children's and the adults' queues counted
+    apart): a tired operator read it as one order. Each place now names its queue."""
+    gw = await gateway_factory(RASA_URL=f"http://127.0.0.1:{free_port()}")
+    auth = {"Authorization": "Bearer test-operator-token-0123456789"}
+    for session in ("places-child-0001", "places-child-0002", "places-adult-0001"):
+        async with http.post(f"{gw.url}/api/chat", json={"session": session, "text": "/operator"}) as r:
+            assert r.status == 200
+    async with http.get(f"{gw.url}/api/operator/queue", headers=auth) as r:
+        adult = (await r.json())["waiting"][-1]["id"]
+    for step, body in (("claim", None), ("transfer", {"skill": "adult"})):
+        async with http.post(f"{gw.url}/api/operator/chats/{adult}/{step}", json=body, headers=auth) as r:
+            assert r.status == 200, await r.text()
+    op = await login(browser, gw.url, "gizi", await operator_account("gizi"))
+    items = op.locator("[data-testid=queue-item]")
+    await until(lambda: items.count(), lambda n: n == 3)
+    lines = [await items.nth(i).inner_text() for i in range(3)]
+    assert sum("gyermek sor: 1. hely" in t for t in lines) == 1, lines
+    assert sum("gyermek sor: 2. hely" in t for t in lines) == 1, lines
+    assert sum("felnőtt bejelentő sor: 1. hely" in t for t in lines) == 1, lines
+    assert not any("a sorban" in t for t in lines), lines
+    await op.context.close()

@@ -44,7 +44,9 @@
     if (s < 3600) return w("console_wait_ms", { m: Math.floor(s / 60), s: s % 60 });
     return w("console_wait_hm", { h: Math.floor(s / 3600), m: Math.floor((s % 3600) / 60) });
   }
-  const waitLine = (c, s) => w("console_queue_wait", { wait: fmtWait(s), position: c.position });
+  // The place is in the person's own skill queue (what they were told), so it is named with
+  // that queue: "1., 2., 1., 3." read as one order at 3 a.m. The list's order is the order.
+  const waitLine = (c, s) => w("console_queue_wait", { wait: fmtWait(s), position: c.position, skill: skill(c.skill) });
 
 
   // -- websocket ----------------------------------------------------------------
