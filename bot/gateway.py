@@ -217,7 +217,8 @@ class Gateway:
         seq, counted, waiting, replay, answered = await self.store.record(
             conv, text or intent_payload or "", fields=fields, route=msg.route,
             meta={"level": result.level.value, "categories": list(result.categories),
-                  "matches": list(result.matches), **({"payload": intent_payload} if intent_payload else {})},
+                  "matches": list(result.matches), **({"payload": intent_payload} if intent_payload else {}),
+                  **({"edited": True} if msg.edited else {})},
             count=not msg.payload, once=msg.client_id, lease=self.replays.lease,
         )
         if replay and await self._answered_before(conv, msg, outcome, result, seq, replay, answered):

@@ -40,6 +40,9 @@ class Inbound:
     # A picture or file sent with words (Telegram's caption): its kind. The words are the
     # message (screened, answered); the person is told the picture itself was not opened.
     attachment: str | None = None
+    # An edit of a message sent earlier (Telegram's edited_message): answered as a new message
+    # (an edit can turn "ok" into "he is here now"), marked for the operator as an edit.
+    edited: bool = False
 
 
 @dataclass

@@ -101,3 +101,26 @@ async def test_gateway_restart_mid_chat_loses_nothing(
     texts = [e["text"] for e in chat["entries"] if not e["staff"]]
     assert texts.index("Első üzenet.") < texts.index("Még itt vagy?") < texts.index("Igen, itt vagyok.")
     await ws2.close()
+
+
+async def test_an_edited_telegram_message_is_marked_for_the_operator(
+        gateway_factory: Any, fake_telegram: Any, http: aiohttp.ClientSession) -> None:
+    """A child in a live chat edits "minden oké" into "nem oké, most is itt van": the operator
+    saw a second message as if newly written. It is marked as an edit (the original stays)."""
+    gw = await gateway_factory(RASA_URL=f"http://127.0.0.1:{free_port()}", TELEGRAM_BOT_TOKEN="123:abc",
+                               TELEGRAM_API_BASE_URL=fake_telegram.url)
+    chat = 555_000_222
+    fake_telegram.user_message(chat, "/operator")
+    await fake_telegram.wait_for(chat, 2)
+    pid = gw.app[GATEWAY].pid("telegram", chat)
+    assert (await api(http, "POST", gw.url, f"/api/operator/chats/{pid}/claim"))[0] == 200
+    mid = fake_telegram.user_message(chat, "minden oké")
+    fake_telegram.edit_message(chat, mid, "nem oké, most is itt van")
+    deadline = time.monotonic() + 10
+    entries: list[dict[str, Any]] = []
+    while time.monotonic() < deadline and not any(e["text"] == "nem oké, most is itt van" for e in entries):
+        entries = (await api(http, "GET", gw.url, f"/api/operator/chats/{pid}"))[1]["entries"]
+        await asyncio.sleep(0.05)
+    person = {e["text"]: e for e in entries if e["from"] == "person"}
+    assert person["nem oké, most is itt van"].get("edited") is True
+    assert "edited" not in person["minden oké"]

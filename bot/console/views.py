@@ -42,7 +42,8 @@ class ConsoleViews:
         m = e.meta or {}
         out: dict[str, Any] = {"seq": e.seq, "from": e.sender, "text": e.text, "staff": e.audience == TO_STAFF,
                                "ts": e.ts, "buttons": [t for t, _ in e.buttons]}
-        for k in ("level", "categories", "matches", "kind", "operator", "outcome", "to", "to_skill", "from"):
+        for k in ("level", "categories", "matches", "kind", "operator", "outcome", "to", "to_skill", "from",
+                  "edited"):
             if k in m and m[k] not in (None, "", []):
                 out["by" if k == "from" else k] = m[k]
         return out

@@ -347,6 +347,7 @@
           : w("console_who_internal");
       } else if (e.from === "operator" && e.operator) who += " · " + e.operator;
       if (e.from === "person" && e.level && e.level !== "none") who += " · " + level(e.level);
+      if (e.from === "person" && e.edited) who += " · " + w("console_edited");
       const span = el("span", "who", who + " · " + new Date(e.ts * 1000).toLocaleTimeString(LOCALE));
       div.appendChild(span);
       div.appendChild(document.createTextNode(e.text + (e.buttons.length ? `  [${e.buttons.join(" | ")}]` : "")));
