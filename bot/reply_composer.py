@@ -29,14 +29,21 @@ _CALL_FIRST = re.compile(r"^(Ha valaki most veszélyben van, (hívd|hívja) a 11
 log = logging.getLogger(__name__)
 
 EMERGENCY_REPEAT_AFTER = 3600.0  # seconds: within this, a new danger message gets the short line
+# Within this, the greeting again ("szia" x 12 in a minute, /start again) is one short line:
+# the person has the full greeting and its buttons just above.
+GREETING_REPEAT_AFTER = 600.0
 
 
 class ReplyComposer:
     """Records the bot's replies and turns Rasa's answer into them."""
 
-    def __init__(self, store: ConversationStore, handoff: Handoff | None = None, reports: Any = None) -> None:
+    def __init__(self, store: ConversationStore, handoff: Handoff | None = None, reports: Any = None,
+                 greetings: frozenset[str] = frozenset()) -> None:
         self.store = store
         self.handoff = handoff
+        # The texts of Rasa's greeting (domain utter_greet, every variant): known by its words,
+        # whichever path its answer took (at once or late, bot.deferred_answers).
+        self.greetings = greetings
         # Anonymous reports and follow-up by case code (bot.reports.followup.ReportDesk).
         self.reports: Any = reports
 
@@ -81,6 +88,17 @@ class ReplyComposer:
         if announce and conv.state == State.QUEUED:  # never "I'm asking a colleague" when refused
             replies = await self.say(conv, [Reply(texts.text("handoff_started", conv.voice))]) + replies
         return replies
+
+    def _greeting_once(self, conv: Conversation, replies: list[Reply]) -> tuple[list[Reply], bool]:
+        """The full greeting once; again within GREETING_REPEAT_AFTER, one short line (a flood
+        of "szia" got it twelve times). True when the full greeting is given now."""
+        at = [i for i, r in enumerate(replies) if r.text.strip() in self.greetings]
+        if not at:
+            return replies, False
+        if time.time() - conv.greeted >= GREETING_REPEAT_AFTER:
+            return replies, True
+        short = Reply(texts.text("greeting_again", conv.voice))
+        return [short if i == at[0] else r for i, r in enumerate(replies) if i == at[0] or i not in at], False
 
     async def use_answer(self, conv: Conversation, answer: list[BotMessage], distress: bool,
                          slot_change: bool, rate: int = 0, answered: bool = False,
@@ -136,8 +154,11 @@ class ReplyComposer:
             coming = texts.text("colleague_coming", conv.voice)
             replies, replaced = drop_offers(replies, coming)
             after, _ = drop_offers(after, "" if replaced else coming)
-        replies = await self.say(conv, replies, rate=rate,
-                                 **({"rasa_language": conv.language} if slot_change else {}))
+        replies, greeted = self._greeting_once(conv, replies)
+        fields: dict[str, Any] = {"rasa_language": conv.language} if slot_change else {}
+        if greeted:
+            fields["greeted"] = time.time()
+        replies = await self.say(conv, replies, rate=rate, **fields)
         if report is not None and self.reports is not None:
             replies += await self.say(conv, await self.reports.submit(conv, report))
         if handoff is not None:

@@ -215,6 +215,7 @@ class ConversationStore:
             risk=self._risk(pid, raw.get(b"risk")),
             handled=Level.parse(data.get("handled")),
             emergency_told=float(data.get("emergency_told", 0) or 0),
+            greeted=float(data.get("greeted", 0) or 0),
             register=data.get("register", ""),
             persona=data.get("persona", ""),
             adult_self=data.get("adult_self") == "True",
