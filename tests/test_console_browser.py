@@ -213,7 +213,8 @@ async def test_the_open_chat_head_follows_the_queue_verdict_preset_and_no_stale_
     await op.click("[data-testid=close]")
     await op.locator("[data-testid=chat-state]", has_text="lezárva").wait_for(timeout=TIMEOUT)
     # The close was the wrong chat: a countdown button takes it back (REOPEN_MINUTES, 10).
-    await op.locator("[data-testid=reopen]", has_text=re.compile(r"Visszanyitás \(még 9 perc")).wait_for(timeout=TIMEOUT)
+    reopen = op.locator("[data-testid=reopen]", has_text=re.compile(r"Visszanyitás \(még 9 perc"))
+    await reopen.wait_for(timeout=TIMEOUT)
     await person("megint itt van és kiabál, megöl")  # queued again after the close
     await op.locator("[data-testid=chat-state]", has_text="sorban").wait_for(timeout=TIMEOUT)
     assert "dora" not in await op.locator("#chat-meta").inner_text()

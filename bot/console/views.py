@@ -17,8 +17,8 @@ from bot.handoff.audit import AuditLog
 from bot.handoff.operators import API_OPERATOR, NotFound, Operator, TooMany
 from bot.handoff.presence import Presence
 from bot.handoff.queue import DEFAULT_SKILL, Page, Queue, priority_name, short_id
-from bot.screening import RiskState
 from bot.redis_values import as_text
+from bot.screening import RiskState
 from bot.store import TO_STAFF, Conversation, ConversationStore, Entry, State
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ class ConsoleViews:
             **self._summary(conv, ticket),
             "entries": [self.entry_json(e) for e in entries],
             "cursor": entries[-1].seq if entries else after,
-            "reopen_seconds": await self._reopen_left(pid, op) if conv.state in (State.CLOSED, State.BOT, State.QUEUED) else 0,
+            "reopen_seconds": await self._reopen_left(pid, op) if conv.state != State.LIVE else 0,
         }
 
     async def _reopen_left(self, pid: str, op: Operator) -> int:

@@ -274,9 +274,9 @@ class OperatorActions:
         if reopen_for > 0:
             # A misclick at 3 a.m. on the wrong chat: whoever closed it may take it back for a
             # few minutes (bot.handoff.queue_scripts.REOPEN), its place and level kept.
-            mark = {"operator": op.name, "closed": f"{time.time():.3f}", "skill": released.get("skill") or DEFAULT_SKILL,
-                    "rank": ticket.get("rank", ""), "enqueued": released.get("enqueued") or "",
-                    "reason": ticket.get("reason", "")}
+            mark = {"operator": op.name, "closed": f"{time.time():.3f}",
+                    "skill": released.get("skill") or DEFAULT_SKILL, "rank": ticket.get("rank", ""),
+                    "enqueued": released.get("enqueued") or "", "reason": ticket.get("reason", "")}
             async with self.redis.pipeline(transaction=True) as pipe:
                 pipe.delete(keys.reopenable(pid))
                 pipe.hset(keys.reopenable(pid), mapping={k: v for k, v in mark.items() if v})

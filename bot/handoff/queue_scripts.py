@@ -6,7 +6,8 @@ whether the bot may answer) together with the queue and the ticket, in one step:
 two operators clicking "take" at once cannot both win, and a crash cannot leave a
 conversation ``queued`` but absent from the queue. Each checks the state it moves from:
 ``ENQUEUE`` bot/closed -> queued, ``CLAIM`` queued -> live, ``RELEASE`` queued/live ->
-bot/closed, ``REQUEUE`` live -> queued, ``REOPEN`` closed/bot/queued -> live (a close undone). ``REASSIGN`` only reads it. ``bot.handoff.queue``
+bot/closed, ``REQUEUE`` live -> queued, ``REOPEN`` closed/bot/queued -> live (a close
+undone). ``REASSIGN`` only reads it. ``bot.handoff.queue``
 runs them (``Queue``); its callers set ``conv.state`` in memory after a script succeeds, to
 match what the script wrote. Apart from the queue's reads (bot.handoff.queue_rows) so every
 write of the state is in one short module.
