@@ -315,6 +315,29 @@ async def test_return_to_bot_and_close_with_outcome(gw: Any, http: aiohttp.Clien
     assert again["state"] == "bot"
 
 
+async def test_an_adult_waiting_hears_of_their_place_in_their_own_register(
+    gw: Any, http: aiohttp.ClientSession, operator_account: Any, console_login: Any
+) -> None:
+    """A grandmother who wrote "Jó napot kívánok... kérem" was told "Te következel: ... neked
+    ír" when her turn came: the place updates were written in "te" only, and read without the
+    conversation's register."""
+    console = await console_login(gw.url, "bori", await operator_account("bori"))
+    ws = await console.ws()
+    await ws.receive(timeout=5)
+    for s in ("sess-formal-pos-a", "sess-formal-pos-b"):
+        await say(http, gw.url, s, "Jó napot kívánok! Kérem, hadd beszéljek egy munkatárssal.")
+        b = await say(http, gw.url, s, "/operator")
+    assert (await console.call("POST", f"/api/operator/chats/{pid_of(gw, 'sess-formal-pos-a')}/claim"))[0] == 200
+    deadline = time.monotonic() + 5
+    news: list[str] = []
+    while time.monotonic() < deadline and not news:
+        news = [m["text"] for m in await person_inbox(http, gw.url, "sess-formal-pos-b", b["cursor"])]
+        await asyncio.sleep(0.05)
+    assert news == [data.text("position_update_first", "hu_formal")]
+    assert news[0].startswith("Ön következik")
+    await ws.close()
+
+
 async def test_a_close_by_mistake_can_be_reopened_by_its_operator_for_a_while(
     gw: Any, http: aiohttp.ClientSession, operator_account: Any, console_login: Any
 ) -> None:
