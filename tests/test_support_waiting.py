@@ -65,3 +65,13 @@ async def test_the_fallback_handoff_after_a_disclosure_is_support_and_still_queu
               BotMessage(custom={"fallback": True})]
     replies = await composer(redis).use_answer(conv, answer, distress=True, slot_change=False)
     assert [r.text for r in replies] == [texts.text("support_waiting", "hu")]
+
+
+def test_waiting_texts_never_promise_soon_when_nobody_may_be_logged_in() -> None:
+    """At 3 a.m. with nobody logged in, a child heard "nincs bejelentkezett munkatársunk" and, in
+    the next bubble, "egy munkatársunk hamarosan ide ír neked". The texts a waiting person gets
+    from the composer promise a turn, not a time."""
+    for name in ("support_waiting", "colleague_coming"):
+        for voice in ("hu", "hu_formal", "en"):
+            said = texts.text(name, voice)
+            assert "hamarosan" not in said and "soon" not in said, (name, voice)
