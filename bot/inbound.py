@@ -67,3 +67,9 @@ class Handoff(Protocol):
 
     async def wait_answer(self, conv: Conversation) -> list[Reply]:
         """While queued, "how long until someone writes?": the place, the estimate, 112."""
+
+    async def erasing(self, conv: Conversation) -> bool:
+        """/torles: out of the queue and its operator's list before the data goes (True: it was)."""
+
+    async def erased(self, pid: str) -> None:
+        """/torles done: the consoles redraw (the chat is gone for its operator too)."""

@@ -253,9 +253,12 @@ class StateRouter:
     async def erase(self, conv: Conversation) -> None:
         """/torles: the conversation's keys, the channel's copies (the hook), the AOF's."""
         route = await self.store.get_route(conv.pid)
+        handed = await self.handoff.erasing(conv) if self.handoff else False
         if self._erase_hook:
             await self._erase_hook(conv.pid, route)
         await self.store.erase(conv.pid)
+        if handed and self.handoff:
+            await self.handoff.erased(conv.pid)
         if self.aof is not None:
             self.aof.request()  # the erased data leaves the append-only file too (bot.aof)
         log.info("conversation erased", extra={"conv": conv.pid})

@@ -249,3 +249,31 @@ async def test_the_queue_names_the_skill_queue_of_each_place(
     assert sum("felnőtt bejelentő sor: 1. hely" in t for t in lines) == 1, lines
     assert not any("a sorban" in t for t in lines), lines
     await op.context.close()
+
+
+async def test_a_live_chat_the_person_erases_leaves_the_console_and_says_why(
+    browser: Any, gateway_factory: Any, http: aiohttp.ClientSession, operator_account: Any
+) -> None:
+    """A child in a live chat typed /torles. The operator kept the chat in the list, its
+    transcript on screen, and typing into it got "no such conversation" in English."""
+    gw = await gateway_factory(RASA_URL=f"http://127.0.0.1:{free_port()}")
+    session = "erase-live-000001"
+
+    async def person(text: str) -> None:
+        async with http.post(f"{gw.url}/api/chat", json={"session": session, "text": text}) as r:
+            assert r.status == 200
+
+    await person("/operator")
+    op = await login(browser, gw.url, "hedi", await operator_account("hedi"))
+    await op.locator("[data-testid=queue-item]").first.click()
+    await op.click("[data-testid=take]")
+    await op.locator("[data-testid=chat-state]", has_text="élő").wait_for(timeout=TIMEOUT)
+    await person("a nevelőapám bántja a húgomat")
+    await op.locator("[data-testid=entry-person]", has_text="nevelőapám").wait_for(timeout=TIMEOUT)
+    await person("/torles")
+    await op.locator("[data-testid=erased-note]").wait_for(timeout=TIMEOUT)
+    assert "törölve" in await op.locator("[data-testid=chat-state]").inner_text()
+    assert "nevelőapám" not in await op.locator("[data-testid=transcript]").inner_text()
+    await until(lambda: op.locator("[data-testid=mine-item]").count(), lambda n: n == 0)
+    assert await op.locator("[data-testid=send-form]").is_hidden()
+    await op.context.close()

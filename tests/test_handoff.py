@@ -408,6 +408,20 @@ async def test_erasure_while_queued_leaves_no_ghost(gw: Any, http: aiohttp.Clien
     assert not await redis.exists(keys.handoff_ticket(pid_of(gw, s)))
 
 
+async def test_erasure_while_live_leaves_no_ghost_with_the_operator(
+    gw: Any, http: aiohttp.ClientSession, redis: Redis, operator_account: Any, console_login: Any
+) -> None:
+    s = "sess-erase-live-1"
+    await say(http, gw.url, s, "/operator")
+    pid = pid_of(gw, s)
+    console = await console_login(gw.url, "ida", await operator_account("ida"))
+    assert (await console.call("POST", f"/api/operator/chats/{pid}/claim"))[0] == 200
+    assert await redis.sismember(keys.operator_chats("ida"), pid)
+    await say(http, gw.url, s, "/torles")
+    assert not await redis.sismember(keys.operator_chats("ida"), pid)
+    assert not await redis.exists(keys.handoff_ticket(pid))
+
+
 async def test_console_on_another_replica_sees_the_queue_at_once(
     gateway_factory: Any, http: aiohttp.ClientSession, operator_account: Any, console_login: Any
 ) -> None:

@@ -63,6 +63,7 @@
       if (msg.type === "queue") renderQueue(msg);
       else if (msg.type === "entries" && msg.id === current) addEntries(msg.entries);
       else if (msg.type === "wrote" && msg.id !== current) markUnread(msg.id);
+      else if (msg.type === "erased" && msg.id === current) showErased();
     };
     ws.onclose = () => {
       $("conn").textContent = w("console_offline"); $("conn").classList.add("off");
@@ -274,10 +275,20 @@
     else if (l) head = Object.assign({}, head, { state: "live", operator: l.operator, level: l.level, categories: l.categories });
     else if (head && (head.state === "queued" || head.state === "live")) {
       // It left the lists: closed, returned, or someone else took it. Ask.
-      api("GET", `/api/operator/chats/${current}?after=${cursor}`).then((d) => {
+      const id = current;
+      api("GET", `/api/operator/chats/${id}?after=${cursor}`).then((d) => {
         head = Object.assign(d, { reopen_until: reopenUntil(d) }); drawHead();
-      }).catch(() => {});
+      }).catch((e) => { if (e.status === 404 && id === current) showErased(); });
     }
+    drawHead();
+  }
+
+  // The person used /torles: what the console shows of the chat goes too, and the operator is
+  // told why (they typed into a ghost chat and got "no such conversation").
+  function showErased() {
+    head = Object.assign({}, head, { state: "erased", operator: null, reopen_until: 0 });
+    $("transcript").replaceChildren(el("div", "entry staff", w("console_erased_note")));
+    $("transcript").lastChild.setAttribute("data-testid", "erased-note");
     drawHead();
   }
 
@@ -388,7 +399,11 @@
     $("text").value = "";
     act(async () => {
       try { await api("POST", `/api/operator/chats/${current}/messages`, { text }); }
-      catch (e) { if (!$("text").value) $("text").value = text; throw e; }
+      catch (e) {
+        if (!$("text").value) $("text").value = text;
+        if (e.status === 404) { showErased(); return; }
+        throw e;
+      }
     });
   });
   $("text").addEventListener("keydown", (ev) => {
