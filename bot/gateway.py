@@ -237,8 +237,11 @@ class Gateway:
 
     async def _attachment_note(self, conv: Conversation, msg: Inbound, outcome: Outcome) -> None:
         """Words sent with a picture were answered: say the picture itself was not opened
-        (a child who wrote "look at my arm" must not think we saw it). Not while an operator
-        is live (the bot is silent; the transcript shows the picture came) nor after /torles."""
+        (a child who wrote "look at my arm" must not think we saw it). While an operator is
+        live, that the colleague cannot open it (once a while); never after /torles."""
+        if conv.state == State.LIVE:  # the colleague sees "[photo]" and the words only
+            outcome.replies += await self.replies.media_unseen(conv)
+            return
         if conv.state not in (State.BOT, State.QUEUED) or not outcome.replies:
             return
         if interpret_command(clean_text(msg.text or ""), self.screening.intents)[0] == "erase":

@@ -32,6 +32,9 @@ EMERGENCY_REPEAT_AFTER = 3600.0  # seconds: within this, a new danger message ge
 # Within this, the greeting again ("szia" x 12 in a minute, /start again) is one short line:
 # the person has the full greeting and its buttons just above.
 GREETING_REPEAT_AFTER = 600.0
+# A live chat's person who sends a picture or a voice message hears once in this long that the
+# colleague sees only words (they thought the operator had listened to it).
+MEDIA_REPEAT_AFTER = 600.0
 
 
 class ReplyComposer:
@@ -63,6 +66,14 @@ class ReplyComposer:
                                             emergency=True)])
         await self.store.save(conv, emergency_told=time.time())
         return said
+
+    async def media_unseen(self, conv: Conversation) -> list[Reply]:
+        """In a live chat the bot is silent, but a picture, a voice message or a file cannot
+        reach the colleague (the console shows "[voice]"): the person is told so, once a while."""
+        now = time.time()
+        if now - conv.media_told < MEDIA_REPEAT_AFTER:
+            return []
+        return await self.say(conv, [Reply(texts.text("media_unseen_live", conv.voice))], media_told=now)
 
     @staticmethod
     def _reply(m: BotMessage) -> Reply:

@@ -74,10 +74,12 @@ class StateRouter:
         if pre.blocked:
             return []
         if conv.with_human:
-            # The operator sees that something arrived; the bot stays silent.
-            if self.handoff:
-                return await self.handoff.person_wrote(conv, seq, ScreenResult())
-            return []
+            # The operator sees that something arrived; the bot stays silent, but in a live
+            # chat the person hears (once a while) that the colleague cannot open it.
+            told = await self.handoff.person_wrote(conv, seq, ScreenResult()) if self.handoff else []
+            if conv.state == State.LIVE:
+                told += await self.replies.media_unseen(conv)
+            return told
         return await self.replies.say(conv, [Reply(texts.text("non_text", conv.voice))])
 
     async def text(self, turn: Turn, replies: list[Reply]) -> list[Reply]:
