@@ -101,12 +101,14 @@ class ReplyComposer:
         return replies
 
     def _greeting_once(self, conv: Conversation, replies: list[Reply]) -> tuple[list[Reply], bool]:
-        """The full greeting once; again within GREETING_REPEAT_AFTER, one short line (a flood
-        of "szia" got it twelve times). True when the full greeting is given now."""
+        """The full greeting once; again within GREETING_REPEAT_AFTER in the same voice, one
+        short line (a flood of "szia" got it twelve times). True when the full greeting is given now."""
         at = [i for i, r in enumerate(replies) if r.text.strip() in self.greetings]
         if not at:
             return replies, False
-        if time.time() - conv.greeted >= GREETING_REPEAT_AFTER:
+        if time.time() - conv.greeted >= GREETING_REPEAT_AFTER or conv.greeted_in != conv.voice:
+            # Not a repeat: none lately, or in another language or register (the page greets in
+            # Hungarian before anyone typed; "hi" then gets the English greeting and buttons).
             return replies, True
         short = Reply(texts.text("greeting_again", conv.voice))
         return [short if i == at[0] else r for i, r in enumerate(replies) if i == at[0] or i not in at], False
@@ -168,7 +170,7 @@ class ReplyComposer:
         replies, greeted = self._greeting_once(conv, replies)
         fields: dict[str, Any] = {"rasa_language": conv.language} if slot_change else {}
         if greeted:
-            fields["greeted"] = time.time()
+            fields.update(greeted=time.time(), greeted_in=conv.voice)
         replies = await self.say(conv, replies, rate=rate, **fields)
         if report is not None and self.reports is not None:
             replies += await self.say(conv, await self.reports.submit(conv, report))

@@ -216,6 +216,7 @@ class ConversationStore:
             handled=Level.parse(data.get("handled")),
             emergency_told=float(data.get("emergency_told", 0) or 0),
             greeted=float(data.get("greeted", 0) or 0),
+            greeted_in=data.get("greeted_in", ""),
             media_told=float(data.get("media_told", 0) or 0),
             register=data.get("register", ""),
             persona=data.get("persona", ""),

@@ -22,6 +22,7 @@ from tests.conftest import free_port
 GREETINGS = load_response_texts(ROOT / "domain.yml", "utter_greet")  # as Settings.domain_dir
 HU = next(t for t in GREETINGS if t.startswith("Szia!"))
 FORMAL = next(t for t in GREETINGS if t.startswith("Jó napot"))
+ENGLISH = next(t for t in GREETINGS if t.startswith("Hi!"))
 BUTTONS = (("Hova fordulhatok?", "/ask_help"), ("Emberrel beszélnék", "/talk_to_human"))
 
 
@@ -45,12 +46,17 @@ async def test_the_greeting_again_within_minutes_is_one_short_line(redis: Redis)
     assert await answer("flood-1", other) == [(other, 2)]
     assert await answer("flood-1", HU) == [(texts.text("greeting_again", "hu"), 0)]
     # Another conversation, and the same one after the window: the full greeting.
-    assert await answer("flood-2", FORMAL) == [(FORMAL, 2)]
+    assert await answer("flood-2", HU) == [(HU, 2)]
     await redis.hset(keys.conv("flood-1"), "greeted", str(time.time() - GREETING_REPEAT_AFTER - 1))
     assert await answer("flood-1", HU) == [(HU, 2)]
     # The short line in the register the conversation is in.
     await redis.hset(keys.conv("flood-2"), "register", "formal")
+    assert await answer("flood-2", FORMAL) == [(FORMAL, 2)]  # greeted as "te" before: now the "Ön" one
     assert (await answer("flood-2", FORMAL))[0][0] == texts.text("greeting_again", "hu_formal")
+    # The page greets in Hungarian before anyone typed; "hi" gets the English greeting, once.
+    await redis.hset(keys.conv("flood-2"), "language", "en")
+    assert await answer("flood-2", ENGLISH) == [(ENGLISH, 2)]
+    assert await answer("flood-2", ENGLISH) == [(texts.text("greeting_again", "en"), 0)]
 
 
 async def test_a_flood_of_szia_through_the_gateway_gets_the_greeting_once(
