@@ -277,3 +277,27 @@ async def test_a_live_chat_the_person_erases_leaves_the_console_and_says_why(
     await until(lambda: op.locator("[data-testid=mine-item]").count(), lambda n: n == 0)
     assert await op.locator("[data-testid=send-form]").is_hidden()
     await op.context.close()
+
+
+async def test_a_voice_message_is_named_for_the_operator_and_a_returned_chat_names_nobody(
+    browser: Any, gateway_factory: Any, http: aiohttp.ClientSession, operator_account: Any, fake_telegram: Any
+) -> None:
+    """At 3 a.m. the transcript said "[voice]" (a code, and the operator tried to find a play
+    button); after "Vissza a botnak" the head still said "operátor: juli" as if she had it."""
+    gw = await gateway_factory(RASA_URL=f"http://127.0.0.1:{free_port()}", TELEGRAM_BOT_TOKEN="123:abc",
+                               TELEGRAM_API_BASE_URL=fake_telegram.url)
+    chat = 555_000_444
+    fake_telegram.user_message(chat, "/operator")
+    await fake_telegram.wait_for(chat, 2)
+    op = await login(browser, gw.url, "juli", await operator_account("juli"))
+    await op.locator("[data-testid=queue-item]").first.click()
+    await op.click("[data-testid=take]")
+    await op.locator("[data-testid=chat-state]", has_text="élő").wait_for(timeout=TIMEOUT)
+    fake_telegram.user_message(chat, voice={"file_id": "v1", "file_unique_id": "u1", "duration": 12})
+    voice = op.locator("[data-testid=entry-person]", has_text="hangüzenet: a konzolban nem nyitható meg")
+    await voice.wait_for(timeout=TIMEOUT)
+    assert "[voice]" not in await op.locator("[data-testid=transcript]").inner_text()
+    await op.click("[data-testid=return]")
+    await op.locator("[data-testid=chat-state]", has_text="bot").wait_for(timeout=TIMEOUT)
+    assert "juli" not in await op.locator("#chat-meta").inner_text()
+    await op.context.close()

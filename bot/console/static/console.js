@@ -361,7 +361,10 @@
       if (e.from === "person" && e.edited) who += " · " + w("console_edited");
       const span = el("span", "who", who + " · " + new Date(e.ts * 1000).toLocaleTimeString(LOCALE));
       div.appendChild(span);
-      div.appendChild(document.createTextNode(e.text + (e.buttons.length ? `  [${e.buttons.join(" | ")}]` : "")));
+      // "[voice]" as the transcript keeps it: named, and said that it cannot be opened here.
+      const media = e.from === "person" && e.kind && e.text === `[${e.kind}]` && has("console_kind_" + e.kind);
+      const said = media ? w("console_media", { what: named("console_kind_", e.kind) }) : e.text;
+      div.appendChild(document.createTextNode(said + (e.buttons.length ? `  [${e.buttons.join(" | ")}]` : "")));
       if (e.matches && e.matches.length) div.appendChild(el("span", "matches", "  (" + quoted(e.matches) + ")"));
       t.appendChild(div);
     }
@@ -497,7 +500,7 @@
     if (!window.confirm(m > 0 ? w("console_close_confirm", { m }) : w("console_close_confirm_final"))) return;
     act(async () => {
       const d = await api("POST", `/api/operator/chats/${current}/close`, { outcome });
-      head = Object.assign({}, head, { state: "closed", reopen_until: reopenUntil(d) }); drawHead();
+      head = Object.assign({}, head, { state: "closed", operator: null, reopen_until: reopenUntil(d) }); drawHead();
     });
   });
   $("reopen").addEventListener("click", () => act(async () => {
@@ -506,7 +509,7 @@
   }));
   $("return").addEventListener("click", () => act(async () => {
     await api("POST", `/api/operator/chats/${current}/return`);
-    head = Object.assign({}, head, { state: "bot" }); drawHead();
+    head = Object.assign({}, head, { state: "bot", operator: null }); drawHead();  // nobody has it now
   }));
 
   // Waiting times tick locally between snapshots.
