@@ -163,11 +163,11 @@ class ReplyComposer:
             # twice. Known by its place and the mark, never by its words.
             told = replies[danger_line]
             replies[danger_line] = Reply(texts.text("report_danger_go_on", conv.voice), told.buttons)
+        replies, greeted = self._greeting_once(conv, replies)  # known by Rasa's own words: first
         if conv.with_human:  # a person is on the way or writing: none is offered again
             coming = texts.text("colleague_coming", conv.voice)
             replies, replaced = drop_offers(replies, coming)
             after, _ = drop_offers(after, "" if replaced else coming)
-        replies, greeted = self._greeting_once(conv, replies)
         fields: dict[str, Any] = {"rasa_language": conv.language} if slot_change else {}
         if greeted:
             fields.update(greeted=time.time(), greeted_in=conv.voice)

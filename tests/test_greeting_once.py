@@ -45,6 +45,10 @@ async def test_the_greeting_again_within_minutes_is_one_short_line(redis: Redis)
     other = "Ide fordulhatsz: a család- és gyermekjóléti szolgálathoz."  # any other answer stays whole
     assert await answer("flood-1", other) == [(other, 2)]
     assert await answer("flood-1", HU) == [(texts.text("greeting_again", "hu"), 0)]
+    # Waiting for a colleague (the greeting's "talk to a person" button goes): once too.
+    await redis.hset(keys.conv("flood-3"), mapping={"state": "queued"})
+    assert (await answer("flood-3", HU))[0][0] == HU
+    assert await answer("flood-3", HU) == [(texts.text("greeting_again", "hu"), 0)]
     # Another conversation, and the same one after the window: the full greeting.
     assert await answer("flood-2", HU) == [(HU, 2)]
     await redis.hset(keys.conv("flood-1"), "greeted", str(time.time() - GREETING_REPEAT_AFTER - 1))
