@@ -39,7 +39,10 @@ def build_gateway(settings: Settings, *, store: ConversationStore, screener: Scr
     locks = ConversationLocks()  # one per conversation, for every channel and the late answers
     background = Background()
     replies = ReplyComposer(store, handoff, reports,
-                            greetings=load_response_texts(settings.domain_dir, "utter_greet"))
+                            greetings=load_response_texts(settings.domain_dir, "utter_greet"),
+                            small_talk=frozenset().union(*(load_response_texts(settings.domain_dir, name) for name in
+                                                           ("utter_anything_else", "utter_youre_welcome",
+                                                            "utter_goodbye"))))
     relay = RasaRelay(rasa, replies, background, actions_up=actions_up)
     deferred = DeferredAnswers(relay, delivery, locks, rasa_queue=settings.rasa_queue,
                                wait_claim=settings.rasa_wait_claim, rate_limit=rate_limit)

@@ -41,12 +41,16 @@ class ReplyComposer:
     """Records the bot's replies and turns Rasa's answer into them."""
 
     def __init__(self, store: ConversationStore, handoff: Handoff | None = None, reports: Any = None,
-                 greetings: frozenset[str] = frozenset()) -> None:
+                 greetings: frozenset[str] = frozenset(), small_talk: frozenset[str] = frozenset()) -> None:
         self.store = store
         self.handoff = handoff
         # The texts of Rasa's greeting (domain utter_greet, every variant): known by its words,
         # whichever path its answer took (at once or late, bot.deferred_answers).
         self.greetings = greetings
+        # Rasa's courtesies ("Rendben. Ha bármi más felmerül...", "Szívesen!", "Minden jót!"): the
+        # NLU read "nem akarok már élni" as a "no" and the child heard "All right". To a message
+        # the screen rated high or immediate they are a fallback: support, never a courtesy.
+        self.small_talk = small_talk
         # Anonymous reports and follow-up by case code (bot.reports.followup.ReportDesk).
         self.reports: Any = reports
 
@@ -115,7 +119,7 @@ class ReplyComposer:
 
     async def use_answer(self, conv: Conversation, answer: list[BotMessage], distress: bool,
                          slot_change: bool, rate: int = 0, answered: bool = False,
-                         said: Sequence[Reply] = ()) -> list[Reply]:
+                         said: Sequence[Reply] = (), danger: bool = False) -> list[Reply]:
         """Record Rasa's answer as replies; act on its handoff and report payloads.
 
         ``said``: what this turn told the person before Rasa's answer (its 112 block carries
@@ -123,6 +127,10 @@ class ReplyComposer:
         replies: list[Reply] = []
         handoff: dict[str, Any] | None = None
         report: dict[str, Any] | None = None
+        if danger and any(m.text.strip() in self.small_talk for m in answer):
+            answer = [BotMessage(custom={"fallback": True}) if m.text.strip() in self.small_talk else m
+                      for m in answer]
+            distress = True
         if answered and any(m.custom.get("fallback") for m in answer):
             # "I can't phone, he'd hear me" was just answered with ways to get help without a
             # call; a "not sure I understood" or a support text ending in "call 112" after it

@@ -217,7 +217,7 @@ class StateRouter:
             answer = await self.relay.ask(conv, value, distress=distress, wait=wait, rate=rate,
                                           within=self._busy_notice if danger else None,
                                           answered=told_no_phone, said=[*turn.told, *replies],
-                                          heard=result.categories)
+                                          heard=result.categories, danger=danger)
         except RasaBusy:
             return replies + await self.deferred.defer(conv, value, distress, rate)
         except RasaSlow as slow:
