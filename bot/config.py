@@ -86,6 +86,7 @@ class Settings:
     audit_retention_days: int = 180  # audit streams (blocks, operator reads): older entries trimmed
     operator_reads_per_10min: int = 60  # distinct conversations one operator may open per 10 minutes
     operator_grace_seconds: int = 45
+    reopen_minutes: int = 10  # a chat closed by mistake: its operator may reopen it this long
     retention_days: int = 30
     report_retention_days: int = 365
     # Reports (bot.reports) are sealed under their own Fernet key ring, newest first;
@@ -270,6 +271,7 @@ class Settings:
             audit_retention_days=_int(env, "AUDIT_RETENTION_DAYS", 180),
             operator_reads_per_10min=_int(env, "OPERATOR_READS_PER_10MIN", 60),
             operator_grace_seconds=_int(env, "OPERATOR_GRACE_SECONDS", 45),
+            reopen_minutes=_int(env, "REOPEN_MINUTES", 10),
             retention_days=_int(env, "RETENTION_DAYS", 30),
             report_retention_days=_int(env, "REPORT_RETENTION_DAYS", 365),
             report_keys=report_keys,

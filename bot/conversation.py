@@ -43,6 +43,9 @@ class Conversation:
     # only a new signal queues the conversation again.
     handled: Level = Level.NONE
     emergency_told: float = 0.0  # when the person was last given the full emergency block
+    greeted: float = 0.0  # when the bot last gave its full greeting (bot.reply_composer)
+    greeted_in: str = ""  # ...and in which voice (a greeting in another language is not a repeat)
+    media_told: float = 0.0  # when a live chat's person was told the colleague sees no pictures
     register: str = ""  # "formal" for an adult writing in Hungarian ("Ön"), see bot.register
     persona: str = ""  # child | adult | professional, as far as the words tell (bot.register)
     adult_self: bool = False  # said they are an adult by their own child or work (bot.register.adult_self)

@@ -66,12 +66,13 @@ class DeferredAnswers:
                     slot_change: bool) -> None:
         """Rasa's answer to a danger message that took longer than a moment: the person has
         112 and their queue place already; the answer is recorded and pushed when it comes."""
-        task = asyncio.create_task(self._late_answer(pid, call, distress, slot_change), name="answer-late")
+        task = asyncio.create_task(self._late_answer(pid, call, distress, slot_change, danger=True),
+                                   name="answer-late")
         self._late.add(task)
         task.add_done_callback(self._late.discard)
 
     async def _late_answer(self, pid: str, call: asyncio.Future[list[BotMessage]], distress: bool,
-                           slot_change: bool) -> None:
+                           slot_change: bool, danger: bool = False) -> None:
         try:
             try:
                 answer = await call
@@ -83,7 +84,7 @@ class DeferredAnswers:
                 conv = await self.store.load(pid)
                 if not self._bot_answers(conv):
                     return  # erased, or an operator has it: they read the transcript
-                replies = await self._replies(conv, answer, distress, slot_change)
+                replies = await self._replies(conv, answer, distress, slot_change, danger)
             await self.delivery.push(pid, replies)
         except asyncio.CancelledError:
             call.cancel()
@@ -160,11 +161,11 @@ class DeferredAnswers:
                 self._drainers.pop(pid, None)
 
     async def _replies(self, conv: Conversation, answer: list[BotMessage], distress: bool,
-                       slot_change: bool) -> list[Reply]:
+                       slot_change: bool, danger: bool = False) -> list[Reply]:
         """A late answer as the person's replies: Rasa's, or "unavailable" when it gave none
         (never silence)."""
         if answer:
-            return await self.replies.use_answer(conv, answer, distress, slot_change)
+            return await self.replies.use_answer(conv, answer, distress, slot_change, danger=danger)
         return await self.replies.say(conv, [self.replies.unavailable(conv.voice, waiting=conv.with_human)])
 
     async def _report_form(self, conv: Conversation, item: Deferred, answer: list[BotMessage]) -> list[Reply]:

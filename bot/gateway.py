@@ -217,7 +217,8 @@ class Gateway:
         seq, counted, waiting, replay, answered = await self.store.record(
             conv, text or intent_payload or "", fields=fields, route=msg.route,
             meta={"level": result.level.value, "categories": list(result.categories),
-                  "matches": list(result.matches), **({"payload": intent_payload} if intent_payload else {})},
+                  "matches": list(result.matches), **({"payload": intent_payload} if intent_payload else {}),
+                  **({"edited": True} if msg.edited else {})},
             count=not msg.payload, once=msg.client_id, lease=self.replays.lease,
         )
         if replay and await self._answered_before(conv, msg, outcome, result, seq, replay, answered):
@@ -236,8 +237,11 @@ class Gateway:
 
     async def _attachment_note(self, conv: Conversation, msg: Inbound, outcome: Outcome) -> None:
         """Words sent with a picture were answered: say the picture itself was not opened
-        (a child who wrote "look at my arm" must not think we saw it). Not while an operator
-        is live (the bot is silent; the transcript shows the picture came) nor after /torles."""
+        (a child who wrote "look at my arm" must not think we saw it). While an operator is
+        live, that the colleague cannot open it (once a while); never after /torles."""
+        if conv.state == State.LIVE:  # the colleague sees "[photo]" and the words only
+            outcome.replies += await self.replies.media_unseen(conv)
+            return
         if conv.state not in (State.BOT, State.QUEUED) or not outcome.replies:
             return
         if interpret_command(clean_text(msg.text or ""), self.screening.intents)[0] == "erase":

@@ -16,7 +16,7 @@ from bot.deferred_answers import DeferredAnswers
 from bot.delivery import Delivery
 from bot.gateway import Gateway
 from bot.inbound import Handoff
-from bot.intents import load_intents
+from bot.intents import load_intents, load_response_texts
 from bot.kept_messages import KeptMessages
 from bot.rasa_client import RasaPool
 from bot.rasa_turn import RasaRelay
@@ -38,7 +38,11 @@ def build_gateway(settings: Settings, *, store: ConversationStore, screener: Scr
     rate_limit = (settings.rate_limit_messages, settings.rate_limit_window)
     locks = ConversationLocks()  # one per conversation, for every channel and the late answers
     background = Background()
-    replies = ReplyComposer(store, handoff, reports)
+    replies = ReplyComposer(store, handoff, reports,
+                            greetings=load_response_texts(settings.domain_dir, "utter_greet"),
+                            small_talk=frozenset().union(*(load_response_texts(settings.domain_dir, name) for name in
+                                                           ("utter_anything_else", "utter_youre_welcome",
+                                                            "utter_goodbye"))))
     relay = RasaRelay(rasa, replies, background, actions_up=actions_up)
     deferred = DeferredAnswers(relay, delivery, locks, rasa_queue=settings.rasa_queue,
                                wait_claim=settings.rasa_wait_claim, rate_limit=rate_limit)

@@ -40,6 +40,9 @@ class Inbound:
     # A picture or file sent with words (Telegram's caption): its kind. The words are the
     # message (screened, answered); the person is told the picture itself was not opened.
     attachment: str | None = None
+    # An edit of a message sent earlier (Telegram's edited_message): answered as a new message
+    # (an edit can turn "ok" into "he is here now"), marked for the operator as an edit.
+    edited: bool = False
 
 
 @dataclass
@@ -64,3 +67,9 @@ class Handoff(Protocol):
 
     async def wait_answer(self, conv: Conversation) -> list[Reply]:
         """While queued, "how long until someone writes?": the place, the estimate, 112."""
+
+    async def erasing(self, conv: Conversation) -> bool:
+        """/torles: out of the queue and its operator's list before the data goes (True: it was)."""
+
+    async def erased(self, pid: str) -> None:
+        """/torles done: the consoles redraw (the chat is gone for its operator too)."""

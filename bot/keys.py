@@ -230,7 +230,7 @@ def conversation_keys(pid: str) -> list[str]:
     """All keys that hold one conversation's data, for erasure."""
     return [conv(pid), log(pid), log_seq(pid), route(pid), telegram_ids(pid), blocked(pid), handoff_ticket(pid),
             conv_reports(pid), conv_followup(pid), conv_code_failures(pid), rasa_tracker(pid), rasa_lock(pid),
-            rate(pid), deferred(pid), conv_verdicts(pid), conv_seen(pid)]
+            rate(pid), deferred(pid), conv_verdicts(pid), conv_seen(pid), reopenable(pid)]
 
 
 def conv_seen(pid: str) -> str:
@@ -266,6 +266,13 @@ def deferred_due() -> str:
     """Sorted set of conversations with deferred messages, score = when to answer them.
     No TTL: members leave when drained."""
     return f"{PREFIX}:deferred"
+
+
+def reopenable(pid: str) -> str:
+    """Hash: who closed the conversation and its ticket (skill, rank, times), so that operator
+    can reopen a close made by mistake. TTL: ``REOPEN_MINUTES``; deleted when it is reopened
+    or someone claims it from the queue."""
+    return f"{PREFIX}:conv:{pid}:reopen"
 
 
 def blocked(pid: str) -> str:

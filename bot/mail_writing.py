@@ -26,9 +26,9 @@ def reply_subject(subject: str, voice: str) -> str:
     return f"Re: {bare or wording.text('mail_subject', voice)}"
 
 
-# The chat's sentences that speak of "this chat" or "the button": a mail says them as a mail
-# ("in this thread", "reply with the option below"): ``mail_<name>`` in the same voice.
-MAIL_WORDING = ("no_phone", "no_phone_offer", "bot_unavailable")
+# The chat's sentences that speak of "this chat", "the chatbot" or "the button": a mail says them
+# as a mail ("in this thread", "reply with the option below"): ``mail_<name>`` in the same voice.
+MAIL_WORDING = ("no_phone", "no_phone_offer", "bot_unavailable", "returned_to_bot")
 VOICES = ("hu", "hu_formal", "en")
 
 

@@ -29,14 +29,28 @@ _CALL_FIRST = re.compile(r"^(Ha valaki most veszélyben van, (hívd|hívja) a 11
 log = logging.getLogger(__name__)
 
 EMERGENCY_REPEAT_AFTER = 3600.0  # seconds: within this, a new danger message gets the short line
+# Within this, the greeting again ("szia" x 12 in a minute, /start again) is one short line:
+# the person has the full greeting and its buttons just above.
+GREETING_REPEAT_AFTER = 600.0
+# A live chat's person who sends a picture or a voice message hears once in this long that the
+# colleague sees only words (they thought the operator had listened to it).
+MEDIA_REPEAT_AFTER = 600.0
 
 
 class ReplyComposer:
     """Records the bot's replies and turns Rasa's answer into them."""
 
-    def __init__(self, store: ConversationStore, handoff: Handoff | None = None, reports: Any = None) -> None:
+    def __init__(self, store: ConversationStore, handoff: Handoff | None = None, reports: Any = None,
+                 greetings: frozenset[str] = frozenset(), small_talk: frozenset[str] = frozenset()) -> None:
         self.store = store
         self.handoff = handoff
+        # The texts of Rasa's greeting (domain utter_greet, every variant): known by its words,
+        # whichever path its answer took (at once or late, bot.deferred_answers).
+        self.greetings = greetings
+        # Rasa's courtesies ("Rendben. Ha bármi más felmerül...", "Szívesen!", "Minden jót!"): the
+        # NLU read "nem akarok már élni" as a "no" and the child heard "All right". To a message
+        # the screen rated high or immediate they are a fallback: support, never a courtesy.
+        self.small_talk = small_talk
         # Anonymous reports and follow-up by case code (bot.reports.followup.ReportDesk).
         self.reports: Any = reports
 
@@ -56,6 +70,14 @@ class ReplyComposer:
                                             emergency=True)])
         await self.store.save(conv, emergency_told=time.time())
         return said
+
+    async def media_unseen(self, conv: Conversation) -> list[Reply]:
+        """In a live chat the bot is silent, but a picture, a voice message or a file cannot
+        reach the colleague (the console shows "[voice]"): the person is told so, once a while."""
+        now = time.time()
+        if now - conv.media_told < MEDIA_REPEAT_AFTER:
+            return []
+        return await self.say(conv, [Reply(texts.text("media_unseen_live", conv.voice))], media_told=now)
 
     @staticmethod
     def _reply(m: BotMessage) -> Reply:
@@ -82,9 +104,22 @@ class ReplyComposer:
             replies = await self.say(conv, [Reply(texts.text("handoff_started", conv.voice))]) + replies
         return replies
 
+    def _greeting_once(self, conv: Conversation, replies: list[Reply]) -> tuple[list[Reply], bool]:
+        """The full greeting once; again within GREETING_REPEAT_AFTER in the same voice, one
+        short line (a flood of "szia" got it twelve times). True when the full greeting is given now."""
+        at = [i for i, r in enumerate(replies) if r.text.strip() in self.greetings]
+        if not at:
+            return replies, False
+        if time.time() - conv.greeted >= GREETING_REPEAT_AFTER or conv.greeted_in != conv.voice:
+            # Not a repeat: none lately, or in another language or register (the page greets in
+            # Hungarian before anyone typed; "hi" then gets the English greeting and buttons).
+            return replies, True
+        short = Reply(texts.text("greeting_again", conv.voice))
+        return [short if i == at[0] else r for i, r in enumerate(replies) if i == at[0] or i not in at], False
+
     async def use_answer(self, conv: Conversation, answer: list[BotMessage], distress: bool,
                          slot_change: bool, rate: int = 0, answered: bool = False,
-                         said: Sequence[Reply] = ()) -> list[Reply]:
+                         said: Sequence[Reply] = (), danger: bool = False) -> list[Reply]:
         """Record Rasa's answer as replies; act on its handoff and report payloads.
 
         ``said``: what this turn told the person before Rasa's answer (its 112 block carries
@@ -92,6 +127,10 @@ class ReplyComposer:
         replies: list[Reply] = []
         handoff: dict[str, Any] | None = None
         report: dict[str, Any] | None = None
+        if danger and any(m.text.strip() in self.small_talk for m in answer):
+            answer = [BotMessage(custom={"fallback": True}) if m.text.strip() in self.small_talk else m
+                      for m in answer]
+            distress = True
         if answered and any(m.custom.get("fallback") for m in answer):
             # "I can't phone, he'd hear me" was just answered with ways to get help without a
             # call; a "not sure I understood" or a support text ending in "call 112" after it
@@ -132,12 +171,15 @@ class ReplyComposer:
             # twice. Known by its place and the mark, never by its words.
             told = replies[danger_line]
             replies[danger_line] = Reply(texts.text("report_danger_go_on", conv.voice), told.buttons)
+        replies, greeted = self._greeting_once(conv, replies)  # known by Rasa's own words: first
         if conv.with_human:  # a person is on the way or writing: none is offered again
             coming = texts.text("colleague_coming", conv.voice)
             replies, replaced = drop_offers(replies, coming)
             after, _ = drop_offers(after, "" if replaced else coming)
-        replies = await self.say(conv, replies, rate=rate,
-                                 **({"rasa_language": conv.language} if slot_change else {}))
+        fields: dict[str, Any] = {"rasa_language": conv.language} if slot_change else {}
+        if greeted:
+            fields.update(greeted=time.time(), greeted_in=conv.voice)
+        replies = await self.say(conv, replies, rate=rate, **fields)
         if report is not None and self.reports is not None:
             replies += await self.say(conv, await self.reports.submit(conv, report))
         if handoff is not None:

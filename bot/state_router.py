@@ -74,10 +74,12 @@ class StateRouter:
         if pre.blocked:
             return []
         if conv.with_human:
-            # The operator sees that something arrived; the bot stays silent.
-            if self.handoff:
-                return await self.handoff.person_wrote(conv, seq, ScreenResult())
-            return []
+            # The operator sees that something arrived; the bot stays silent, but in a live
+            # chat the person hears (once a while) that the colleague cannot open it.
+            told = await self.handoff.person_wrote(conv, seq, ScreenResult()) if self.handoff else []
+            if conv.state == State.LIVE:
+                told += await self.replies.media_unseen(conv)
+            return told
         return await self.replies.say(conv, [Reply(texts.text("non_text", conv.voice))])
 
     async def text(self, turn: Turn, replies: list[Reply]) -> list[Reply]:
@@ -215,7 +217,7 @@ class StateRouter:
             answer = await self.relay.ask(conv, value, distress=distress, wait=wait, rate=rate,
                                           within=self._busy_notice if danger else None,
                                           answered=told_no_phone, said=[*turn.told, *replies],
-                                          heard=result.categories)
+                                          heard=result.categories, danger=danger)
         except RasaBusy:
             return replies + await self.deferred.defer(conv, value, distress, rate)
         except RasaSlow as slow:
@@ -253,9 +255,12 @@ class StateRouter:
     async def erase(self, conv: Conversation) -> None:
         """/torles: the conversation's keys, the channel's copies (the hook), the AOF's."""
         route = await self.store.get_route(conv.pid)
+        handed = await self.handoff.erasing(conv) if self.handoff else False
         if self._erase_hook:
             await self._erase_hook(conv.pid, route)
         await self.store.erase(conv.pid)
+        if handed and self.handoff:
+            await self.handoff.erased(conv.pid)
         if self.aof is not None:
             self.aof.request()  # the erased data leaves the append-only file too (bot.aof)
         log.info("conversation erased", extra={"conv": conv.pid})

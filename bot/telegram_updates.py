@@ -60,11 +60,12 @@ def inbound(update: Update) -> Inbound | None:
     if msg is None:
         return None
     kind = message_kind(update)
+    edited = update.edited_message is not None
     if kind != "text" and msg.caption and msg.caption.strip():
         # A photo sent with words ("this is what he sent me", "he is hitting me now"): the
         # words are read, screened and answered like any message, 112 first.
         return Inbound(channel=CHANNEL, chat_id=str(chat.id), text=msg.caption, kind="text", route=route,
-                       message_id=msg.message_id, attachment=kind)
+                       message_id=msg.message_id, attachment=kind, edited=edited)
     text = msg.text if kind == "text" else None
     return Inbound(channel=CHANNEL, chat_id=str(chat.id), text=text, kind=kind, route=route,
-                   message_id=msg.message_id)
+                   message_id=msg.message_id, edited=edited)

@@ -44,6 +44,13 @@ class FakeBotAPI:
         self._push({"message": msg})
         return message_id
 
+    def edit_message(self, chat_id: int, message_id: int, text: str) -> None:
+        """The person edits a message they sent (Telegram's ``edited_message`` update)."""
+        self._push({"edited_message": {
+            "message_id": message_id, "date": int(time.time()) - 5, "edit_date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private", "first_name": "Teszt"},
+            "from": {"id": chat_id, "is_bot": False, "first_name": "Teszt"}, "text": text}})
+
     def button_press(self, chat_id: int, data: str) -> None:
         self._push({"callback_query": {
             "id": str(next(self._message_ids)), "chat_instance": "1", "data": data,

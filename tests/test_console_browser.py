@@ -212,7 +212,92 @@ async def test_the_open_chat_head_follows_the_queue_verdict_preset_and_no_stale_
     op.once("dialog", lambda d: asyncio.ensure_future(d.accept()))
     await op.click("[data-testid=close]")
     await op.locator("[data-testid=chat-state]", has_text="lezárva").wait_for(timeout=TIMEOUT)
+    # The close was the wrong chat: a countdown button takes it back (REOPEN_MINUTES, 10).
+    reopen = op.locator("[data-testid=reopen]", has_text=re.compile(r"Visszanyitás \(még 9 perc"))
+    await reopen.wait_for(timeout=TIMEOUT)
     await person("megint itt van és kiabál, megöl")  # queued again after the close
     await op.locator("[data-testid=chat-state]", has_text="sorban").wait_for(timeout=TIMEOUT)
     assert "dora" not in await op.locator("#chat-meta").inner_text()
+    await op.click("[data-testid=reopen]")
+    await op.locator("[data-testid=chat-state]", has_text="élő").wait_for(timeout=TIMEOUT)
+    assert await op.locator("[data-testid=reopen]").is_hidden()
+    await op.locator("[data-testid=entry-staff]", has_text="visszanyitotta").wait_for(timeout=TIMEOUT)
+    await op.context.close()
+
+
+async def test_the_queue_names_the_skill_queue_of_each_place(
+    browser: Any, gateway_factory: Any, http: aiohttp.ClientSession, operator_account: Any
+) -> None:
+    """The list read "1. a sorban, 2., 1." (the children's and the adults' queues counted
+    apart): a tired operator read it as one order. Each place now names its queue."""
+    gw = await gateway_factory(RASA_URL=f"http://127.0.0.1:{free_port()}")
+    auth = {"Authorization": "Bearer test-operator-token-0123456789"}
+    for session in ("places-child-0001", "places-child-0002", "places-adult-0001"):
+        async with http.post(f"{gw.url}/api/chat", json={"session": session, "text": "/operator"}) as r:
+            assert r.status == 200
+    async with http.get(f"{gw.url}/api/operator/queue", headers=auth) as r:
+        adult = (await r.json())["waiting"][-1]["id"]
+    for step, body in (("claim", None), ("transfer", {"skill": "adult"})):
+        async with http.post(f"{gw.url}/api/operator/chats/{adult}/{step}", json=body, headers=auth) as r:
+            assert r.status == 200, await r.text()
+    op = await login(browser, gw.url, "gizi", await operator_account("gizi"))
+    items = op.locator("[data-testid=queue-item]")
+    await until(lambda: items.count(), lambda n: n == 3)
+    lines = [await items.nth(i).inner_text() for i in range(3)]
+    assert sum("gyermek sor: 1. hely" in t for t in lines) == 1, lines
+    assert sum("gyermek sor: 2. hely" in t for t in lines) == 1, lines
+    assert sum("felnőtt bejelentő sor: 1. hely" in t for t in lines) == 1, lines
+    assert not any("a sorban" in t for t in lines), lines
+    await op.context.close()
+
+
+async def test_a_live_chat_the_person_erases_leaves_the_console_and_says_why(
+    browser: Any, gateway_factory: Any, http: aiohttp.ClientSession, operator_account: Any
+) -> None:
+    """A child in a live chat typed /torles. The operator kept the chat in the list, its
+    transcript on screen, and typing into it got "no such conversation" in English."""
+    gw = await gateway_factory(RASA_URL=f"http://127.0.0.1:{free_port()}")
+    session = "erase-live-000001"
+
+    async def person(text: str) -> None:
+        async with http.post(f"{gw.url}/api/chat", json={"session": session, "text": text}) as r:
+            assert r.status == 200
+
+    await person("/operator")
+    op = await login(browser, gw.url, "hedi", await operator_account("hedi"))
+    await op.locator("[data-testid=queue-item]").first.click()
+    await op.click("[data-testid=take]")
+    await op.locator("[data-testid=chat-state]", has_text="élő").wait_for(timeout=TIMEOUT)
+    await person("a nevelőapám bántja a húgomat")
+    await op.locator("[data-testid=entry-person]", has_text="nevelőapám").wait_for(timeout=TIMEOUT)
+    await person("/torles")
+    await op.locator("[data-testid=erased-note]").wait_for(timeout=TIMEOUT)
+    assert "törölve" in await op.locator("[data-testid=chat-state]").inner_text()
+    assert "nevelőapám" not in await op.locator("[data-testid=transcript]").inner_text()
+    await until(lambda: op.locator("[data-testid=mine-item]").count(), lambda n: n == 0)
+    assert await op.locator("[data-testid=send-form]").is_hidden()
+    await op.context.close()
+
+
+async def test_a_voice_message_is_named_for_the_operator_and_a_returned_chat_names_nobody(
+    browser: Any, gateway_factory: Any, http: aiohttp.ClientSession, operator_account: Any, fake_telegram: Any
+) -> None:
+    """At 3 a.m. the transcript said "[voice]" (a code, and the operator tried to find a play
+    button); after "Vissza a botnak" the head still said "operátor: juli" as if she had it."""
+    gw = await gateway_factory(RASA_URL=f"http://127.0.0.1:{free_port()}", TELEGRAM_BOT_TOKEN="123:abc",
+                               TELEGRAM_API_BASE_URL=fake_telegram.url)
+    chat = 555_000_444
+    fake_telegram.user_message(chat, "/operator")
+    await fake_telegram.wait_for(chat, 2)
+    op = await login(browser, gw.url, "juli", await operator_account("juli"))
+    await op.locator("[data-testid=queue-item]").first.click()
+    await op.click("[data-testid=take]")
+    await op.locator("[data-testid=chat-state]", has_text="élő").wait_for(timeout=TIMEOUT)
+    fake_telegram.user_message(chat, voice={"file_id": "v1", "file_unique_id": "u1", "duration": 12})
+    voice = op.locator("[data-testid=entry-person]", has_text="hangüzenet: a konzolban nem nyitható meg")
+    await voice.wait_for(timeout=TIMEOUT)
+    assert "[voice]" not in await op.locator("[data-testid=transcript]").inner_text()
+    await op.click("[data-testid=return]")
+    await op.locator("[data-testid=chat-state]", has_text="bot").wait_for(timeout=TIMEOUT)
+    assert "juli" not in await op.locator("#chat-meta").inner_text()
     await op.context.close()

@@ -110,3 +110,12 @@ async def test_more_of_the_queue_on_request_in_priority_order(
     await page.locator("[data-testid=chat-state]", has_text="sorban").wait_for(timeout=TIMEOUT)
     assert await page.locator("[data-testid=error]").inner_text() == ""
     await page.context.close()
+
+
+def test_every_queue_band_has_a_staff_word() -> None:
+    """A request queued for another reason (a professional's consultation) showed "OTHER" in
+    the operator's list: the band had no word."""
+    import wording
+    from bot.handoff.queue_rows import PRIORITIES
+
+    assert all(wording.has(f"staff_level_{p}") for p in PRIORITIES)

@@ -616,3 +616,30 @@ async def test_a_mail_answer_speaks_of_the_mail_not_of_the_chat_or_a_button(mail
     for chat_words in ("chatbe", "nyomja meg a gombot", "nyomd meg a gombot"):
         assert chat_words not in text, text
     assert "ebben a levélváltásban" in text and "112" in text
+
+
+async def test_a_mail_returned_to_the_bot_says_how_to_reach_a_person_again_by_mail(
+        mail_gw: Any, dovecot: Dovecot, relay: SmtpRelay) -> None:
+    """An operator returned a mother's mail conversation to the bot: her mail said "the chatbot
+    answers you again... write: /munkatars" as in a chat. Now it speaks of the exchange by
+    mail, and replying with just that word does bring a person back."""
+    gw = await mail_gw()
+    sender = "visszaadott.level@example.net"
+    dovecot.deliver(bytes(make_mail(sender, "Jó napot kívánok! Kérem, segítsenek, a fiam miatt írok.")))
+    await relay.wait_for(sender)
+    pid = gw.app[GATEWAY].pid("email", sender)
+    handoff = gw.app[HANDOFF]
+    dovecot.deliver(bytes(make_mail(sender, "/munkatars", subject="Re: Kérdés")))
+    await until(lambda: _state_is(gw, pid, "queued"), what="queued")
+    op = Operator("anna")
+    await handoff.claim(pid, op)
+    await handoff.return_to_bot(pid, op)
+    returned = body((await relay.wait_for(sender, 4))[-1])
+    assert returned.startswith(texts.text("mail_returned_to_bot", "hu_formal")), returned
+    assert "chatbot" not in returned and "levélváltás" in returned
+    dovecot.deliver(bytes(make_mail(sender, "/munkatars", subject="Re: Kérdés")))
+    await until(lambda: _state_is(gw, pid, "queued"), what="queued again by the word the mail named")
+
+
+async def _state_is(gw: Any, pid: str, state: str) -> bool:
+    return (await gw.app[GATEWAY].store.load(pid)).state.value == state

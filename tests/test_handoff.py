@@ -315,6 +315,81 @@ async def test_return_to_bot_and_close_with_outcome(gw: Any, http: aiohttp.Clien
     assert again["state"] == "bot"
 
 
+async def test_an_adult_waiting_hears_of_their_place_in_their_own_register(
+    gw: Any, http: aiohttp.ClientSession, operator_account: Any, console_login: Any
+) -> None:
+    """A grandmother who wrote "Jó napot kívánok... kérem" was told "Te következel: ... neked
+    ír" when her turn came: the place updates were written in "te" only, and read without the
+    conversation's register."""
+    console = await console_login(gw.url, "bori", await operator_account("bori"))
+    ws = await console.ws()
+    await ws.receive(timeout=5)
+    for s in ("sess-formal-pos-a", "sess-formal-pos-b"):
+        await say(http, gw.url, s, "Jó napot kívánok! Kérem, hadd beszéljek egy munkatárssal.")
+        b = await say(http, gw.url, s, "/operator")
+    assert (await console.call("POST", f"/api/operator/chats/{pid_of(gw, 'sess-formal-pos-a')}/claim"))[0] == 200
+    deadline = time.monotonic() + 5
+    news: list[str] = []
+    while time.monotonic() < deadline and not news:
+        news = [m["text"] for m in await person_inbox(http, gw.url, "sess-formal-pos-b", b["cursor"])]
+        await asyncio.sleep(0.05)
+    assert news == [data.text("position_update_first", "hu_formal")]
+    assert news[0].startswith("Ön következik")
+    await ws.close()
+
+
+async def test_a_close_by_mistake_can_be_reopened_by_its_operator_for_a_while(
+    gw: Any, http: aiohttp.ClientSession, operator_account: Any, console_login: Any
+) -> None:
+    """3 a.m., five chats, the close lands on the wrong one: the child got a goodbye, and the
+    bot (or the queue) for the next message. Its operator (not a colleague) reopens it within
+    REOPEN_MINUTES: live again with them, its level kept, the bot silent, the child told the
+    same colleague is still there. Once a colleague took it from the queue, it is theirs."""
+    dora = await console_login(gw.url, "dora", await operator_account("dora"))
+    emil = await console_login(gw.url, "emil", await operator_account("emil"))
+
+    async def close(console: Any, pid: str) -> dict[str, Any]:
+        status, body = await console.call("POST", f"/api/operator/chats/{pid}/close", {"outcome": "other"})
+        assert status == 200, body
+        return dict(body)
+
+    # A request (no danger): after the close the bot answers; reopened, the bot is silent.
+    s = "sess-reopen-0001"
+    await say(http, gw.url, s, "/operator")
+    pid = pid_of(gw, s)
+    assert (await dora.call("POST", f"/api/operator/chats/{pid}/claim"))[0] == 200
+    assert (await close(dora, pid))["reopen_seconds"] == 600
+    assert (await dora.call("GET", f"/api/operator/chats/{pid}"))[1]["reopen_seconds"] > 590
+    assert (await emil.call("GET", f"/api/operator/chats/{pid}"))[1]["reopen_seconds"] == 0
+    assert (await say(http, gw.url, s, "oké, köszi"))["state"] == "bot"
+    assert (await emil.call("POST", f"/api/operator/chats/{pid}/reopen"))[0] == 409  # not emil's close
+    status, body = await dora.call("POST", f"/api/operator/chats/{pid}/reopen")
+    assert status == 200 and body == {"id": pid, "state": "live", "operator": "dora"}
+    assert (await person_inbox(http, gw.url, s))[-1]["text"] == data.text("reopened", "hu")
+    silent = await say(http, gw.url, s, "jó, akkor itt vagy")
+    assert silent["state"] == "live" and silent["replies"] == []  # the operator answers, not the bot
+    assert (await dora.call("POST", f"/api/operator/chats/{pid}/messages", {"text": "Itt vagyok."}))[0] == 200
+    assert (await dora.call("POST", f"/api/operator/chats/{pid}/reopen"))[0] == 409  # once
+
+    # A danger chat: the child's next message queued it again; its closer takes it straight back.
+    s = "sess-reopen-0002"
+    await say(http, gw.url, s, DANGER_HIGH)
+    pid = pid_of(gw, s)
+    assert (await dora.call("POST", f"/api/operator/chats/{pid}/claim"))[0] == 200
+    await close(dora, pid)
+    assert (await say(http, gw.url, s, "hahó? itt vagy még?"))["state"] == "queued"
+    assert (await dora.call("POST", f"/api/operator/chats/{pid}/reopen"))[0] == 200
+    assert await queue(http, gw.url) == []
+    chat = (await dora.call("GET", f"/api/operator/chats/{pid}"))[1]
+    assert (chat["state"], chat["operator"], chat["priority"]) == ("live", "dora", "high")
+    # Closed again, queued again, and a colleague took it: no longer the closer's to reopen.
+    await close(dora, pid)
+    assert (await say(http, gw.url, s, DANGER_IMMEDIATE))["state"] == "queued"
+    assert (await emil.call("POST", f"/api/operator/chats/{pid}/claim"))[0] == 200
+    assert (await emil.call("POST", f"/api/operator/chats/{pid}/return"))[0] == 200
+    assert (await dora.call("POST", f"/api/operator/chats/{pid}/reopen"))[0] == 409
+
+
 async def test_api_needs_the_token(gw: Any, http: aiohttp.ClientSession) -> None:
     assert (await api(http, "GET", gw.url, "/api/operator/queue", headers={}))[0] == 401
     assert (await api(http, "GET", gw.url, "/api/operator/queue", headers={"Authorization": "Bearer nope"}))[0] == 401
@@ -331,6 +406,20 @@ async def test_erasure_while_queued_leaves_no_ghost(gw: Any, http: aiohttp.Clien
     await say(http, gw.url, s, "/torles")
     assert await queue(http, gw.url) == []
     assert not await redis.exists(keys.handoff_ticket(pid_of(gw, s)))
+
+
+async def test_erasure_while_live_leaves_no_ghost_with_the_operator(
+    gw: Any, http: aiohttp.ClientSession, redis: Redis, operator_account: Any, console_login: Any
+) -> None:
+    s = "sess-erase-live-1"
+    await say(http, gw.url, s, "/operator")
+    pid = pid_of(gw, s)
+    console = await console_login(gw.url, "ida", await operator_account("ida"))
+    assert (await console.call("POST", f"/api/operator/chats/{pid}/claim"))[0] == 200
+    assert await redis.sismember(keys.operator_chats("ida"), pid)
+    await say(http, gw.url, s, "/torles")
+    assert not await redis.sismember(keys.operator_chats("ida"), pid)
+    assert not await redis.exists(keys.handoff_ticket(pid))
 
 
 async def test_console_on_another_replica_sees_the_queue_at_once(

@@ -9,6 +9,7 @@ from typing import Any
 
 import aiohttp
 
+from bot import texts
 from bot.appkeys import GATEWAY
 from bot.handoff import data
 from tests.conftest import free_port
@@ -101,3 +102,54 @@ async def test_gateway_restart_mid_chat_loses_nothing(
     texts = [e["text"] for e in chat["entries"] if not e["staff"]]
     assert texts.index("Első üzenet.") < texts.index("Még itt vagy?") < texts.index("Igen, itt vagyok.")
     await ws2.close()
+
+
+async def test_an_edited_telegram_message_is_marked_for_the_operator(
+        gateway_factory: Any, fake_telegram: Any, http: aiohttp.ClientSession) -> None:
+    """A child in a live chat edits "minden oké" into "nem oké, most is itt van": the operator
+    saw a second message as if newly written. It is marked as an edit (the original stays)."""
+    gw = await gateway_factory(RASA_URL=f"http://127.0.0.1:{free_port()}", TELEGRAM_BOT_TOKEN="123:abc",
+                               TELEGRAM_API_BASE_URL=fake_telegram.url)
+    chat = 555_000_222
+    fake_telegram.user_message(chat, "/operator")
+    await fake_telegram.wait_for(chat, 2)
+    pid = gw.app[GATEWAY].pid("telegram", chat)
+    assert (await api(http, "POST", gw.url, f"/api/operator/chats/{pid}/claim"))[0] == 200
+    mid = fake_telegram.user_message(chat, "minden oké")
+    fake_telegram.edit_message(chat, mid, "nem oké, most is itt van")
+    deadline = time.monotonic() + 10
+    entries: list[dict[str, Any]] = []
+    while time.monotonic() < deadline and not any(e["text"] == "nem oké, most is itt van" for e in entries):
+        entries = (await api(http, "GET", gw.url, f"/api/operator/chats/{pid}"))[1]["entries"]
+        await asyncio.sleep(0.05)
+    person = {e["text"]: e for e in entries if e["from"] == "person"}
+    assert person["nem oké, most is itt van"].get("edited") is True
+    assert "edited" not in person["minden oké"]
+
+
+async def test_a_voice_message_in_a_live_chat_tells_the_person_the_colleague_cannot_hear_it(
+        gateway_factory: Any, fake_telegram: Any, http: aiohttp.ClientSession) -> None:
+    """Live with an operator, a child sent a voice message, then a photo: the console showed
+    "[voice]", "[photo]", the bot stayed silent, and the child thought the colleague had heard
+    it. Now the child is told once (not for every picture) that only words reach the colleague."""
+    gw = await gateway_factory(RASA_URL=f"http://127.0.0.1:{free_port()}", TELEGRAM_BOT_TOKEN="123:abc",
+                               TELEGRAM_API_BASE_URL=fake_telegram.url)
+    chat = 555_000_333
+    fake_telegram.user_message(chat, "/operator")
+    await fake_telegram.wait_for(chat, 2)
+    pid = gw.app[GATEWAY].pid("telegram", chat)
+    assert (await api(http, "POST", gw.url, f"/api/operator/chats/{pid}/claim"))[0] == 200
+    await fake_telegram.wait_for(chat, 3)
+    fake_telegram.user_message(chat, voice={"file_id": "v1", "file_unique_id": "u1", "duration": 12})
+    told = await fake_telegram.wait_for(chat, 4)
+    assert told[-1] == texts.text("media_unseen_live", "hu")
+    fake_telegram.user_message(chat, photo=[{"file_id": "p1", "file_unique_id": "q1", "width": 9, "height": 9}],
+                               caption="ezt nézd meg")
+    deadline = time.monotonic() + 10
+    lines: list[str] = []
+    while time.monotonic() < deadline and "ezt nézd meg" not in lines:
+        lines = [e["text"] for e in (await api(http, "GET", gw.url, f"/api/operator/chats/{pid}"))[1]["entries"]]
+        await asyncio.sleep(0.05)
+    assert "[voice]" in lines and "[photo]" in lines and "ezt nézd meg" in lines
+    await asyncio.sleep(0.5)
+    assert len(fake_telegram.texts_to(chat)) == 4  # said once, not for every picture

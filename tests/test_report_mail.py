@@ -269,3 +269,31 @@ def test_report_mails_need_smtp_and_a_sender_and_work_without_the_channel() -> N
     with pytest.raises(ConfigError, match="both"):
         make_settings(EMAIL_IMAP_URL="imap://u:p@127.0.0.1/INBOX", EMAIL_ADDRESS=FROM)
     assert not make_settings().report_mail_enabled
+
+
+async def test_the_report_list_follows_a_mail_sent_from_the_console(
+        browser: Any, gateway_factory: Any, http: Any, operator_account: Any, rasa: FakeRasa,
+        relay: SmtpRelay) -> None:
+    """The report was sent to the authority ("továbbítva" in its view) but the list, filtered on
+    the reports still to handle, kept it there as "beérkezett" until its 30 s refresh."""
+    from tests.test_console_browser import TIMEOUT, login  # the browser fixture needs Chromium
+    relay.start()
+    gw = await gateway_factory(**env(rasa, relay))
+    await web_report(http, gw, "websession-mail-0005")
+    page = await login(browser, gw.url, "vera", await operator_account("vera"))
+    await page.goto(f"{gw.url}/console/reports")
+    await page.locator("[data-testid=report-item]", has_text="beérkezett").first.click()
+    await page.locator("[data-testid=authority-select] option[value='dir:kecskemet-gyam']").wait_for(
+        state="attached", timeout=TIMEOUT)
+    await page.select_option("[data-testid=authority-select]", "dir:kecskemet-gyam")
+    await page.click("[data-testid=set-authority]")
+    await page.click("[data-testid=pii-review]")
+    await page.locator("[data-testid=report-mail]:enabled").wait_for(timeout=TIMEOUT)
+    await page.click("[data-testid=report-mail]")
+    await page.locator("[data-testid=report-mail-item]", has_text="elküldve").wait_for(timeout=TIMEOUT)
+    await page.locator("[data-testid=report-status]", has_text="továbbítva").wait_for(timeout=TIMEOUT)
+    # Sent: it leaves the list of those to handle (the default filter) within seconds...
+    await page.locator("[data-testid=report-item]").first.wait_for(state="detached", timeout=5000)
+    # ...and is listed as forwarded.
+    await page.select_option("[data-testid=status-filter]", "forwarded")
+    await page.locator("[data-testid=report-item].active", has_text="továbbítva").wait_for(timeout=TIMEOUT)

@@ -178,7 +178,7 @@ def test_only_the_named_scripts_write_the_conversation_state() -> None:
         assert not re.search(r"hset\([^)]*[\"']state[\"']", path.read_text(encoding="utf-8")), path
     scripts = "bot/handoff/queue_scripts.py"
     assert writers == {"bot/store.py:_SET_STATE", f"{scripts}:ENQUEUE", f"{scripts}:CLAIM",
-                       f"{scripts}:RELEASE", f"{scripts}:REQUEUE"}
+                       f"{scripts}:RELEASE", f"{scripts}:REQUEUE", f"{scripts}:REOPEN"}
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ colleague in danger, with "I'm here, a colleague is on the way, 112 if you can".
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
 from cryptography.fernet import Fernet
@@ -17,6 +18,7 @@ from redis.asyncio import Redis
 from bot import texts
 from bot.conversation import Conversation
 from bot.crypto import Sealer
+from bot.intents import load_response_texts
 from bot.rasa_client import BotMessage
 from bot.reply_composer import ReplyComposer
 from bot.screening import Level, RiskState
@@ -65,3 +67,45 @@ async def test_the_fallback_handoff_after_a_disclosure_is_support_and_still_queu
               BotMessage(custom={"fallback": True})]
     replies = await composer(redis).use_answer(conv, answer, distress=True, slot_change=False)
     assert [r.text for r in replies] == [texts.text("support_waiting", "hu")]
+
+
+def test_waiting_texts_never_promise_soon_when_nobody_may_be_logged_in() -> None:
+    """At 3 a.m. with nobody logged in, a child heard "nincs bejelentkezett munkatársunk" and, in
+    the next bubble, "egy munkatársunk hamarosan ide ír neked" (and a transfer to a queue whose
+    colleagues may all be away, "hamarosan csatlakozik"). Waiting texts promise a turn, not a time."""
+    for name in ("support_waiting", "colleague_coming", "transfer_waiting"):
+        for voice in ("hu", "hu_formal", "en"):
+            said = texts.text(name, voice)
+            assert "hamarosan" not in said.lower() and "soon" not in said.lower(), (name, voice)
+
+
+SMALL_TALK = frozenset().union(*(load_response_texts(ROOT / "domain.yml", n)
+                                 for n in ("utter_anything_else", "utter_youre_welcome", "utter_goodbye")))
+ANYTHING_ELSE = next(t for t in SMALL_TALK if t.startswith("Rendben."))
+
+
+async def test_a_danger_message_read_as_no_gets_support_not_all_right(redis: Redis) -> None:
+    """Tried as a child at 3 a.m.: "nem akarok már élni" was queued (the screen heard it) and
+    Rasa, reading "nem akarok" as a "no", answered "Rendben. Ha bármi más felmerül, itt vagyok"."""
+    store = ConversationStore(redis, Sealer([Fernet.generate_key().decode()]), 3600)
+    composer = ReplyComposer(store, small_talk=SMALL_TALK)
+    conv = Conversation(pid="no-to-life", language="hu", state=State.QUEUED, risk=RiskState(level=Level.HIGH))
+    said = await composer.use_answer(conv, [BotMessage(text=ANYTHING_ELSE)], distress=False, slot_change=False,
+                                     danger=True)
+    assert [r.text for r in said] == [texts.text("support_waiting", "hu")]
+    # Not queued yet (the queue refused, say): support with a way to a person.
+    conv = Conversation(pid="no-to-life-2", language="hu", risk=RiskState(level=Level.HIGH))
+    said = await composer.use_answer(conv, [BotMessage(text=ANYTHING_ELSE)], distress=False, slot_change=False,
+                                     danger=True)
+    assert [r.text for r in said] == [texts.text("support", "hu")] and said[0].buttons
+    # A plain "no" to "anything else?" keeps the courtesy.
+    conv = Conversation(pid="plain-no", language="hu", risk=RiskState(level=Level.HIGH))
+    said = await composer.use_answer(conv, [BotMessage(text=ANYTHING_ELSE)], distress=True, slot_change=False)
+    assert [r.text for r in said] == [ANYTHING_ELSE]
+
+
+async def test_the_gateway_knows_the_courtesies_from_the_domain(gateway_factory: Any) -> None:
+    from bot.appkeys import GATEWAY
+
+    gw = await gateway_factory(RASA_URL="http://127.0.0.1:9")
+    assert gw.app[GATEWAY].replies.small_talk == SMALL_TALK and len(SMALL_TALK) >= 6

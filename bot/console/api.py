@@ -8,7 +8,8 @@
 
 The console uses the same routes (session cookie + CSRF header), plus the chat view,
 notes, transfer, return-to-bot and ``POST /api/operator/chats/{id}/verdict``
-``{"level", "category"[, "seq"]}`` (the operator's verdict on the screen, bot.safety.verdicts), and for
+``{"level", "category"[, "seq"]}`` (the operator's verdict on the screen, bot.safety.verdicts),
+``POST /api/operator/chats/{id}/reopen`` (a close undone by its operator, ``REOPEN_MINUTES``), and for
 supervisors ``POST /api/operator/bulk-block/preview`` / ``POST /api/operator/bulk-block``
 (bot.handoff.bulk_block). Bearer token: ``OPERATOR_API_TOKEN``.
 """
@@ -21,7 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.appkeys import HANDOFF, VIEWS
+from bot.appkeys import HANDOFF, SETTINGS, VIEWS
 from bot.console.auth import operator_for_api
 from bot.console.views import QUEUE_PAGE
 from bot.handoff import bulk_block, data
@@ -96,6 +97,10 @@ async def _close(request: web.Request, svc: HandoffService, op: Operator, pid: s
     return await svc.close(pid, op, outcome)
 
 
+async def _reopen(request: web.Request, svc: HandoffService, op: Operator, pid: str) -> Any:
+    return await svc.reopen(pid, op)
+
+
 async def _block(request: web.Request, svc: HandoffService, op: Operator, pid: str) -> Any:
     body = await _body(request)
     reason = body.get("reason", "")
@@ -134,10 +139,12 @@ async def _verdict(request: web.Request, svc: HandoffService, op: Operator, pid:
 
 
 async def get_lists(request: web.Request) -> web.Response:
-    """Outcome categories and canned replies for the console's menus."""
+    """Outcome categories and canned replies for the console's menus (and how long a close
+    may be undone, for its confirmation)."""
     await operator_for_api(request)
     return web.json_response({"outcomes": data.outcomes(), "canned": data.canned(),
-                              "skills": list(HANDOFF_SKILLS)})
+                              "skills": list(HANDOFF_SKILLS),
+                              "reopen_minutes": request.app[SETTINGS].reopen_minutes})
 
 
 async def get_operators(request: web.Request) -> web.Response:
@@ -191,6 +198,7 @@ def setup(app: web.Application) -> None:
     r.add_post("/api/operator/chats/{id}/notes", _chat_route(_note))
     r.add_post("/api/operator/chats/{id}/transfer", _chat_route(_transfer))
     r.add_post("/api/operator/chats/{id}/return", _chat_route(_return))
+    r.add_post("/api/operator/chats/{id}/reopen", _chat_route(_reopen))
     r.add_post("/api/operator/chats/{id}/block", _chat_route(_block))
     r.add_post("/api/operator/chats/{id}/verdict", _chat_route(_verdict))
     r.add_get("/api/operator/lists", get_lists)

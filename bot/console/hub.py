@@ -31,7 +31,8 @@ from bot.redis_values import stream_batches, stream_entries
 log = logging.getLogger(__name__)
 POSITIONS_DEBOUNCE = 0.5  # seconds
 STOP_WAIT_SECONDS = 1.5  # stop(): a guard only; the loops end as soon as they are cancelled
-QUEUE_KINDS = frozenset({"queued", "claimed", "transferred", "returned", "closed", "presence", "priority"})
+QUEUE_KINDS = frozenset({"queued", "claimed", "transferred", "returned", "closed", "presence", "priority",
+                         "erased"})
 
 
 class ConsoleSocket:
@@ -158,6 +159,7 @@ class Hub:
         queue_changed = False
         touched: set[str] = set()
         wrote: set[str] = set()
+        erased: set[str] = set()
         for _, fields in entries:
             kind = fields.get(b"k", b"").decode()
             pid = fields.get(b"p", b"").decode()
@@ -165,6 +167,8 @@ class Hub:
                 queue_changed = True
             if kind == "person" and pid:
                 wrote.add(pid)
+            if kind == "erased" and pid:
+                erased.add(pid)
             if kind == "presence":
                 self.service.presence.forget()  # someone logged in or out, maybe on another replica
             if pid:
@@ -172,7 +176,13 @@ class Hub:
         if queue_changed:
             await self.push_snapshot()
             self.update_positions()
-        for pid in touched:
+        for pid in erased:
+            # /torles: the consoles that show it say so and drop what they show of it.
+            for sock in list(self.sockets):
+                if pid in sock.cursors:
+                    sock.cursors.pop(pid, None)
+                    await sock.send({"type": "erased", "id": pid})
+        for pid in touched - erased:
             for sock in list(self.sockets):
                 if pid in sock.cursors:
                     await self.catch_up(sock, pid)

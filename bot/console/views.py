@@ -17,8 +17,9 @@ from bot.handoff.audit import AuditLog
 from bot.handoff.operators import API_OPERATOR, NotFound, Operator, TooMany
 from bot.handoff.presence import Presence
 from bot.handoff.queue import DEFAULT_SKILL, Page, Queue, priority_name, short_id
+from bot.redis_values import as_text
 from bot.screening import RiskState
-from bot.store import TO_STAFF, Conversation, ConversationStore, Entry
+from bot.store import TO_STAFF, Conversation, ConversationStore, Entry, State
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,8 @@ class ConsoleViews:
         m = e.meta or {}
         out: dict[str, Any] = {"seq": e.seq, "from": e.sender, "text": e.text, "staff": e.audience == TO_STAFF,
                                "ts": e.ts, "buttons": [t for t, _ in e.buttons]}
-        for k in ("level", "categories", "matches", "kind", "operator", "outcome", "to", "to_skill", "from"):
+        for k in ("level", "categories", "matches", "kind", "operator", "outcome", "to", "to_skill", "from",
+                  "edited"):
             if k in m and m[k] not in (None, "", []):
                 out["by" if k == "from" else k] = m[k]
         return out
@@ -82,7 +84,18 @@ class ConsoleViews:
             **self._summary(conv, ticket),
             "entries": [self.entry_json(e) for e in entries],
             "cursor": entries[-1].seq if entries else after,
+            "reopen_seconds": await self._reopen_left(pid, op) if conv.state != State.LIVE else 0,
         }
+
+    async def _reopen_left(self, pid: str, op: Operator) -> int:
+        """Seconds ``op`` may still undo this chat's close (bot.handoff.queue_scripts.REOPEN)."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hget(keys.reopenable(pid), "operator")
+            pipe.ttl(keys.reopenable(pid))
+            closer, ttl = await pipe.execute()
+        if closer is None or (as_text(closer) != op.name and not op.supervisor):
+            return 0
+        return max(0, int(ttl))
 
     @staticmethod
     def _summary(conv: Conversation, ticket: dict[str, str]) -> dict[str, Any]:

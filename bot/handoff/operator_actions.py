@@ -22,6 +22,7 @@ from redis.asyncio import Redis
 import wording
 from bot import keys, metrics
 from bot.commands import clean_text
+from bot.config import Settings
 from bot.delivery import Delivery
 from bot.handoff import data
 from bot.handoff.audit import AuditLog
@@ -57,6 +58,7 @@ class OperatorActions:
     delivery: Delivery
     rasa: RasaPool | None
     http: aiohttp.ClientSession | None
+    settings: Settings
     _background: set[asyncio.Task[Any]]
 
     async def _tell(self, pid: str, text: str) -> int:
@@ -266,7 +268,20 @@ class OperatorActions:
         outcome = outcome or "other"
         if outcome not in data.outcome_ids():
             raise HandoffError(f"unknown outcome {outcome!r}")
+        ticket = await self.queue.ticket(pid)
         conv, released = await self._end(pid, op, State.CLOSED)
+        reopen_for = self.settings.reopen_minutes * 60
+        if reopen_for > 0:
+            # A misclick at 3 a.m. on the wrong chat: whoever closed it may take it back for a
+            # few minutes (bot.handoff.queue_scripts.REOPEN), its place and level kept.
+            mark = {"operator": op.name, "closed": f"{time.time():.3f}",
+                    "skill": released.get("skill") or DEFAULT_SKILL, "rank": ticket.get("rank", ""),
+                    "enqueued": released.get("enqueued") or "", "reason": ticket.get("reason", "")}
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.delete(keys.reopenable(pid))
+                pipe.hset(keys.reopenable(pid), mapping={k: v for k, v in mark.items() if v})
+                pipe.expire(keys.reopenable(pid), reopen_for)
+                await pipe.execute()
         handled = time.time() - float(released.get("claimed") or released.get("enqueued") or time.time())
         closed = wording.staff("staff_closed", name=op.name, outcome=_outcome_hu().get(outcome, outcome))
         await self.store.append(pid, SYSTEM, closed, audience=TO_STAFF,
@@ -275,7 +290,24 @@ class OperatorActions:
         await self._tell(pid, data.text("closed", conv.voice))
         await self.events.publish("closed", pid)
         log.info("handoff closed", extra={"conv": pid, "operator": op.name, "outcome": outcome})
-        return {"id": pid, "state": State.CLOSED.value, "outcome": outcome}
+        return {"id": pid, "state": State.CLOSED.value, "outcome": outcome,
+                "reopen_seconds": self.settings.reopen_minutes * 60}
+
+    async def reopen(self, pid: str, op: Operator) -> dict[str, Any]:
+        """Undo a close made by mistake: live with this operator again, the person told the
+        colleague is back (they may have had the bot's answers meanwhile: the bot stops)."""
+        conv = await self._conv(pid)
+        if not await self.queue.reopen(pid, op.name, op.supervisor):
+            state = (await self.store.load(pid)).state.value
+            raise Conflict(f"the conversation cannot be reopened (it is {state}, or the time is up)")
+        conv.state = State.LIVE
+        await self.store.append(pid, SYSTEM, wording.staff("staff_reopened", name=op.name), audience=TO_STAFF,
+                                meta={"kind": "reopened", "operator": op.name})
+        await self._tell(pid, data.text("reopened", conv.voice))
+        self._rasa_event(pid, "pause")
+        await self.events.publish("claimed", pid)
+        log.info("handoff reopened", extra={"conv": pid, "operator": op.name})
+        return {"id": pid, "state": State.LIVE.value, "operator": op.name}
 
     # -- Rasa, second guard ------------------------------------------------------------
     def _rasa_event(self, pid: str, event: str) -> None:

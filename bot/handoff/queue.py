@@ -36,7 +36,7 @@ from bot.handoff.queue_rows import (
     build_row,
     short_id,
 )
-from bot.handoff.queue_scripts import CLAIM, ENQUEUE, REASSIGN, RELEASE, REQUEUE
+from bot.handoff.queue_scripts import CLAIM, ENQUEUE, REASSIGN, RELEASE, REOPEN, REQUEUE
 from bot.redis_values import hash_fields
 from bot.screening import Level
 
@@ -82,6 +82,7 @@ class Queue:
         self._release = redis.register_script(RELEASE)
         self._reassign = redis.register_script(REASSIGN)
         self._requeue = redis.register_script(REQUEUE)
+        self._reopen = redis.register_script(REOPEN)
         self._waiting = redis.register_script(WAITING)
         self._tell_range = redis.register_script(TELL_RANGE)
         self._page = redis.register_script(PAGE)
@@ -126,6 +127,8 @@ class Queue:
                   *self._queues()],
             args=[pid, operator, f"{time.time():.3f}", self.ttl],
         )
+        if ok:  # someone has it now: a close made earlier is no longer undone by its closer
+            await self.redis.delete(keys.reopenable(pid))
         return bool(ok)
 
     async def release(
@@ -153,6 +156,15 @@ class Queue:
         ok = await self._requeue(
             keys=[keys.conv(pid), keys.handoff_ticket(pid), keys.operator_chats(from_op), *self._queues()],
             args=[pid, from_op, skill, BAND, *SKILLS],
+        )
+        return bool(ok)
+
+    async def reopen(self, pid: str, operator: str, any_closer: bool) -> bool:
+        """Undo a close: live with ``operator`` again (``any_closer``: a supervisor)."""
+        ok = await self._reopen(
+            keys=[keys.conv(pid), keys.handoff_ticket(pid), keys.reopenable(pid), keys.operator_chats(operator),
+                  keys.handoff_owners(), *self._queues()],
+            args=[pid, operator, f"{time.time():.3f}", self.ttl, "1" if any_closer else "0"],
         )
         return bool(ok)
 

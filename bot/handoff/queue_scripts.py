@@ -1,12 +1,13 @@
 """The Lua scripts that move a conversation through the handoff: the only writers of its
 ``state`` besides ``ConversationStore.move`` (bot.store).
 
-Four scripts change the conversation's ``state`` field (the gateway's authority on
+Five scripts change the conversation's ``state`` field (the gateway's authority on
 whether the bot may answer) together with the queue and the ticket, in one step:
 two operators clicking "take" at once cannot both win, and a crash cannot leave a
 conversation ``queued`` but absent from the queue. Each checks the state it moves from:
 ``ENQUEUE`` bot/closed -> queued, ``CLAIM`` queued -> live, ``RELEASE`` queued/live ->
-bot/closed, ``REQUEUE`` live -> queued. ``REASSIGN`` only reads it. ``bot.handoff.queue``
+bot/closed, ``REQUEUE`` live -> queued, ``REOPEN`` closed/bot/queued -> live (a close
+undone). ``REASSIGN`` only reads it. ``bot.handoff.queue``
 runs them (``Queue``); its callers set ``conv.state`` in memory after a script succeeds, to
 match what the script wrote. Apart from the queue's reads (bot.handoff.queue_rows) so every
 write of the state is in one short module.
@@ -113,5 +114,37 @@ for i = 5, #ARGV do
   if ARGV[i] == ARGV[3] then redis.call('ZADD', KEYS[i - 1], rank * tonumber(ARGV[4]) + enq, ARGV[1]) end
 end
 redis.call('HSET', KEYS[1], 'state', 'queued')
+return 1
+"""
+
+# KEYS: conv, ticket, reopen, operator_chats(op), owners, queue:<skill>...
+# ARGV: pid, operator, now, ttl, any ('1': a supervisor may reopen whoever closed it)
+# A close made by mistake, undone by whoever made it while the reopen record lives (claiming
+# the chat deletes it): the chat is live with them again. Closed, or back with the bot: its
+# ticket as it was at the close. Queued again meanwhile (the person's next message carried
+# the conversation's danger) and nobody took it: out of the queue, its ticket as it is now.
+# Returns 1, or 0 when there is nothing to reopen (too late, someone else's, live again).
+REOPEN = """
+if redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
+local state = redis.call('HGET', KEYS[1], 'state') or 'bot'
+if state ~= 'closed' and state ~= 'bot' and state ~= 'queued' then return 0 end
+local closer = redis.call('HGET', KEYS[3], 'operator') or ''
+if ARGV[5] ~= '1' and closer ~= ARGV[2] then return 0 end
+if state == 'queued' then
+  for i = 6, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end
+  redis.call('HDEL', KEYS[2], 'told_pos', 'told_at')
+  redis.call('HSET', KEYS[2], 'operator', ARGV[2], 'claimed', ARGV[3])
+else
+  local t = redis.call('HMGET', KEYS[3], 'skill', 'rank', 'enqueued', 'reason')
+  redis.call('DEL', KEYS[2])
+  redis.call('HSET', KEYS[2], 'operator', ARGV[2], 'claimed', ARGV[3], 'skill', t[1] or 'child',
+             'rank', t[2] or '3', 'enqueued', t[3] or ARGV[3], 'reason', t[4] or 'reopened')
+end
+redis.call('HSET', KEYS[1], 'state', 'live')
+redis.call('SADD', KEYS[4], ARGV[1])
+redis.call('SADD', KEYS[5], ARGV[2])
+redis.call('DEL', KEYS[3])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
 return 1
 """

@@ -168,6 +168,20 @@ class HandoffService(OperatorActions):
         log.info("queue wait asked", extra={"conv": conv.pid, "skill": skill})
         return replies
 
+    async def erasing(self, conv: Conversation) -> bool:
+        """/torles while waiting or live: the chat leaves the queue and its operator's list
+        first (an operator at 3 a.m. kept a ghost chat and got "no such conversation")."""
+        if conv.state not in (State.QUEUED, State.LIVE):
+            return False
+        ticket = await self.queue.ticket(conv.pid)
+        await self.queue.release(conv.pid, State.CLOSED.value, (State.LIVE.value, State.QUEUED.value),
+                                 operator=ticket.get("operator", ""))
+        return True
+
+    async def erased(self, pid: str) -> None:
+        await self.events.publish("erased", pid)
+        log.info("handoff chat erased by the person", extra={"conv": pid})
+
     async def person_left(self, pid: str) -> str:
         """The person used the quick exit: a waiting chat leaves the queue (nobody is
         there to answer it), unless it is flagged (``left_flagged``: it stays, marked "left");

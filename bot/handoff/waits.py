@@ -16,6 +16,8 @@ from bot import keys
 from bot.handoff import data
 from bot.handoff.presence import Presence
 from bot.handoff.queue import SKILLS, Queue, Waiting
+from bot.redis_values import as_text
+from bot.register import voice
 
 ESTIMATE_WINDOW = 1800  # seconds of recent claims the wait estimate looks at
 ESTIMATE_MIN_CLAIMS = 3  # fewer than this: we say we cannot estimate
@@ -108,8 +110,14 @@ class Waits:
                 start, stop = stop + 1, stop + POSITION_PAGE
         recent: dict[str, int] = {}  # claims per skill, read once per pass
         out: list[tuple[str, str]] = []
-        for w, kind in told:
-            lang = w.language
+        # The register of each (an adult who wrote "Ön" is never told "te következel"): one round
+        # trip for the few told, apart from the queue's rows.
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for w, _ in told:
+                pipe.hget(keys.conv(w.pid), "register")
+            registers = [as_text(r) if r is not None else "" for r in await pipe.execute()] if told else []
+        for (w, kind), reg in zip(told, registers, strict=True):
+            lang = voice(w.language, reg)
             if kind == "first":
                 parts = [data.text("position_update_first", lang)]
             elif kind == "online":

@@ -39,7 +39,11 @@ window.ConsoleCommon = (function () {
     });
     if (resp.status === 401) { window.location.assign("/console/login"); throw new Error("login"); }
     const data = await resp.json().catch(() => ({}));
-    if (!resp.ok) throw new Error(data.error || ("HTTP " + resp.status));
+    if (!resp.ok) {
+      const err = new Error(data.error || ("HTTP " + resp.status));
+      err.status = resp.status;  // the caller may know what a 404 or 409 means here
+      throw err;
+    }
     return data;
   }
   async function act(fn) {

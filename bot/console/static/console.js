@@ -44,7 +44,9 @@
     if (s < 3600) return w("console_wait_ms", { m: Math.floor(s / 60), s: s % 60 });
     return w("console_wait_hm", { h: Math.floor(s / 3600), m: Math.floor((s % 3600) / 60) });
   }
-  const waitLine = (c, s) => w("console_queue_wait", { wait: fmtWait(s), position: c.position });
+  // The place is in the person's own skill queue (what they were told), so it is named with
+  // that queue: "1., 2., 1., 3." read as one order at 3 a.m. The list's order is the order.
+  const waitLine = (c, s) => w("console_queue_wait", { wait: fmtWait(s), position: c.position, skill: skill(c.skill) });
 
 
   // -- websocket ----------------------------------------------------------------
@@ -61,6 +63,7 @@
       if (msg.type === "queue") renderQueue(msg);
       else if (msg.type === "entries" && msg.id === current) addEntries(msg.entries);
       else if (msg.type === "wrote" && msg.id !== current) markUnread(msg.id);
+      else if (msg.type === "erased" && msg.id === current) showErased();
     };
     ws.onclose = () => {
       $("conn").textContent = w("console_offline"); $("conn").classList.add("off");
@@ -272,8 +275,20 @@
     else if (l) head = Object.assign({}, head, { state: "live", operator: l.operator, level: l.level, categories: l.categories });
     else if (head && (head.state === "queued" || head.state === "live")) {
       // It left the lists: closed, returned, or someone else took it. Ask.
-      api("GET", `/api/operator/chats/${current}?after=${cursor}`).then((d) => { head = d; drawHead(); }).catch(() => {});
+      const id = current;
+      api("GET", `/api/operator/chats/${id}?after=${cursor}`).then((d) => {
+        head = Object.assign(d, { reopen_until: reopenUntil(d) }); drawHead();
+      }).catch((e) => { if (e.status === 404 && id === current) showErased(); });
     }
+    drawHead();
+  }
+
+  // The person used /torles: what the console shows of the chat goes too, and the operator is
+  // told why (they typed into a ghost chat and got "no such conversation").
+  function showErased() {
+    head = Object.assign({}, head, { state: "erased", operator: null, reopen_until: 0 });
+    $("transcript").replaceChildren(el("div", "entry staff", w("console_erased_note")));
+    $("transcript").lastChild.setAttribute("data-testid", "erased-note");
     drawHead();
   }
 
@@ -290,6 +305,7 @@
     $("take").classList.toggle("hidden", head.state !== "queued");
     for (const id of ["send-form", "transfer-form"]) $(id).classList.toggle("hidden", !mine);
     $("close-form").classList.toggle("hidden", !(mine || (SUPERVISOR && head.state === "queued")));
+    drawReopen();
     $("note-form").classList.toggle("hidden", !(head.state === "queued" || head.state === "live"));
     // The operator's verdict on the screen (a label for retraining): preset to the screen's
     // level and first category once per opened chat, so a confirmation is one click.
@@ -315,6 +331,16 @@
     }
   }
 
+  // A close made by mistake (the wrong chat at 3 a.m.): its operator may reopen it for a few
+  // minutes (REOPEN_MINUTES); the button counts down and goes when the time is up.
+  function drawReopen() {
+    const left = head && ["closed", "bot", "queued"].includes(head.state) && head.reopen_until
+      ? Math.floor(head.reopen_until - Date.now() / 1000) : 0;
+    $("reopen").classList.toggle("hidden", left <= 0);
+    if (left > 0) $("reopen").textContent = w("console_reopen", { time: fmtWait(left) });
+  }
+  const reopenUntil = (d) => (d.reopen_seconds > 0 ? Date.now() / 1000 + d.reopen_seconds : 0);
+
   function addEntries(entries) {
     const t = $("transcript");
     for (const e of entries) {
@@ -332,9 +358,13 @@
           : w("console_who_internal");
       } else if (e.from === "operator" && e.operator) who += " · " + e.operator;
       if (e.from === "person" && e.level && e.level !== "none") who += " · " + level(e.level);
+      if (e.from === "person" && e.edited) who += " · " + w("console_edited");
       const span = el("span", "who", who + " · " + new Date(e.ts * 1000).toLocaleTimeString(LOCALE));
       div.appendChild(span);
-      div.appendChild(document.createTextNode(e.text + (e.buttons.length ? `  [${e.buttons.join(" | ")}]` : "")));
+      // "[voice]" as the transcript keeps it: named, and said that it cannot be opened here.
+      const media = e.from === "person" && e.kind && e.text === `[${e.kind}]` && has("console_kind_" + e.kind);
+      const said = media ? w("console_media", { what: named("console_kind_", e.kind) }) : e.text;
+      div.appendChild(document.createTextNode(said + (e.buttons.length ? `  [${e.buttons.join(" | ")}]` : "")));
       if (e.matches && e.matches.length) div.appendChild(el("span", "matches", "  (" + quoted(e.matches) + ")"));
       t.appendChild(div);
     }
@@ -353,7 +383,7 @@
     try {
       const d = await api("GET", `/api/operator/chats/${id}`);
       if (current !== id) return;
-      head = d; addEntries(d.entries); drawHead();
+      head = Object.assign(d, { reopen_until: reopenUntil(d) }); addEntries(d.entries); drawHead();
     } catch (e) { showError(e.message); }
     if (ws && ws.readyState === 1) ws.send(JSON.stringify({ type: "subscribe", id, after: cursor }));
   }
@@ -372,7 +402,11 @@
     $("text").value = "";
     act(async () => {
       try { await api("POST", `/api/operator/chats/${current}/messages`, { text }); }
-      catch (e) { if (!$("text").value) $("text").value = text; throw e; }
+      catch (e) {
+        if (!$("text").value) $("text").value = text;
+        if (e.status === 404) { showErased(); return; }
+        throw e;
+      }
     });
   });
   $("text").addEventListener("keydown", (ev) => {
@@ -462,15 +496,20 @@
     if (!outcome) { showError(w("console_close_pick")); return; }
     // A close says goodbye to the person and cannot be undone: one click at 3 a.m. on the
     // wrong chat must not do it.
-    if (!window.confirm(w("console_close_confirm"))) return;
+    const m = lists.reopen_minutes || 0;
+    if (!window.confirm(m > 0 ? w("console_close_confirm", { m }) : w("console_close_confirm_final"))) return;
     act(async () => {
-      await api("POST", `/api/operator/chats/${current}/close`, { outcome });
-      head = Object.assign({}, head, { state: "closed" }); drawHead();
+      const d = await api("POST", `/api/operator/chats/${current}/close`, { outcome });
+      head = Object.assign({}, head, { state: "closed", operator: null, reopen_until: reopenUntil(d) }); drawHead();
     });
   });
+  $("reopen").addEventListener("click", () => act(async () => {
+    const d = await api("POST", `/api/operator/chats/${current}/reopen`);
+    head = Object.assign({}, head, { state: "live", operator: d.operator, reopen_until: 0 }); drawHead();
+  }));
   $("return").addEventListener("click", () => act(async () => {
     await api("POST", `/api/operator/chats/${current}/return`);
-    head = Object.assign({}, head, { state: "bot" }); drawHead();
+    head = Object.assign({}, head, { state: "bot", operator: null }); drawHead();  // nobody has it now
   }));
 
   // Waiting times tick locally between snapshots.
@@ -482,6 +521,7 @@
       const info = li.lastChild;
       if (c && info) info.textContent = waitLine(c, c.waiting_seconds + (now - c.at));
     }
+    if (head) drawReopen();
   }, 1000);
 
   api("GET", "/api/operator/lists").then((d) => {

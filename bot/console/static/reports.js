@@ -42,9 +42,14 @@
 
 
   // -- the list -------------------------------------------------------------------
+  // What the list shows of each report's status: a report seen changed in its own view (the
+  // mail to the authority went out: "forwarded") reloads the list, so the badge never lags.
+  const listed = new Map();
   async function loadList() {
     const status = $("status-filter").value;
     const d = await api("GET", BASE + (status ? "?status=" + encodeURIComponent(status) : ""));
+    listed.clear();
+    for (const r of d.reports) listed.set(r.rid, r.status);
     const items = d.reports.map((r) => {
       const li = el("li", r.immediate ? "immediate" : "");
       li.dataset.rid = r.rid;
@@ -86,6 +91,7 @@
     for (const li of document.querySelectorAll("#reports li")) li.classList.toggle("active", li.dataset.rid === current);
     $("r-ref").textContent = w("console_report_ref", { ref: d.ref });
     $("r-status").textContent = statusName(d.status);
+    if (listed.has(d.rid) && listed.get(d.rid) !== d.status) loadList().catch(() => {});
     $("r-immediate").classList.toggle("hidden", !d.immediate);
     const meta = [w("console_received_at", { when: when(d.created) }),
       w(d.language === "en" ? "console_in_english" : "console_in_hungarian"),
