@@ -7,17 +7,18 @@ happened, the settlement and the child's age (each only if not already said: a p
 inside "what happened" is kept, actions/report_facts.py), then shows a summary and asks
 "send it?" -> ``action_report_submit``. "Kiegészítem" there asks the details (danger right now,
 an address, who causes the harm, since when, whether others know) and then "send it?" again.
-"Mennem kell, majd befejezem" keeps the answers as a draft: "Folytatom" goes on where it stopped. The answers are read in
-actions/report_answers.py, validated in actions/report_form.py.
+"Mennem kell, majd befejezem" keeps the answers as a draft: "Folytatom" goes on where it stopped.
+The answers are read in actions/report_answers.py, validated in actions/report_form.py.
 
 A report is never lost (issue 12): "in danger right now: yes" says 112 first and queues the
-chat for an operator, and the form goes on to a confirmed report with its case code; while an
-operator is on the way for danger the form is short (no who / since when / who else knows:
-:func:`short_form`). "Igen, küldje el" at any question sends what was given at once (the reply
+chat for an operator, and the form goes on to a confirmed report with its case code; after it
+who / since when / who else knows are not asked, and while an operator is on the way for danger
+the summary says why (:func:`short_form`). "Igen, küldje el" at any question sends what was given at once (the reply
 shows what was sent); "that's all I know" jumps to the summary and "send it?". Stop keeps what
 was given only if the reporter then says yes.
 
-Privacy: slots are reset as soon as the report is sent or discarded; nothing here
+Privacy: slots are reset as soon as the report is sent or discarded (a draft left half-way stays
+in the conversation's tracker until it is taken up, sent or discarded); nothing here
 logs answers, slot values or ids, only outcomes and counts.
 """
 from __future__ import annotations

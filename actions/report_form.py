@@ -10,8 +10,8 @@ report is never lost).
 The form asks what a report needs: what happened, where, how old (a place or an age already said
 is kept where it belongs, actions/report_facts.py), then "send it?". The details (danger right
 now, an address, who, since when, who else knows) only when the reporter chooses "Kiegészítem";
-after "in danger right now: yes" among them, who / since when / who else knows are not asked:
-the operator asks them, and the reporter can add them with the case code. "Mennem kell, majd
+after "in danger right now: yes" among them no more is asked: the operator asks, and the reporter
+can add the rest with the case code. "Mennem kell, majd
 befejezem" ends the form with the answers kept as a draft ("Folytatom" goes on).
 A short FAQ question typed instead of an answer is answered and the question asked again.
 """
@@ -29,7 +29,7 @@ from rasa_sdk.types import DomainDict
 from knowledge import normalise
 
 from .common import language
-from .report import DETAIL_SLOTS, FIELD_SLOTS, OPTIONAL_SLOTS, danger_now, facts_in, short_form
+from .report import DETAIL_SLOTS, FIELD_SLOTS, danger_now, facts_in
 from .report_answers import (
     SKIPPED,
     UNKNOWN,
@@ -103,8 +103,8 @@ class ValidateReportForm(FormValidationAction):
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> list[str]:
         """What a report needs (what, where, how old), the details only when the reporter chose
-        "Kiegészítem" (the address only if they want to give one; who / since when / who else knows
-        not after "in danger right now: yes": an operator is on the way); nothing while a draft is
+        "Kiegészítem" (the address only if they want to give one; none after "in danger right now:
+        yes": an operator is on the way, the code comes first); nothing while a draft is
         left half-way (the form ends, the answers are kept); no "send it?" when every question was
         skipped."""
         if tracker.get_slot("report_paused"):
@@ -116,8 +116,9 @@ class ValidateReportForm(FormValidationAction):
         if tracker.get_slot("report_more") != "yes":
             slots = [n for n in slots if n not in DETAIL_SLOTS or n == asking or tracker.get_slot(n) is not None]
         elif tracker.get_slot("report_danger_now") == "yes":
-            # "In danger right now: yes" among the details: an operator is on the way; the code now.
-            slots = [n for n in slots if n not in OPTIONAL_SLOTS or n == asking or tracker.get_slot(n) is not None]
+            # "In danger right now: yes" among the details: 112, an operator is on the way, and the
+            # reply said "check what you gave and send it": the summary next, no more questions.
+            slots = [n for n in slots if n not in DETAIL_SLOTS or n == asking or tracker.get_slot(n) is not None]
         asked = [n for n in slots if n in FIELD_SLOTS.values()]
         if "report_confirm" in slots and all(tracker.get_slot(n) is not None for n in asked) \
                 and all(tracker.get_slot(n) == SKIPPED for n in asked):
@@ -219,7 +220,8 @@ class ValidateReportForm(FormValidationAction):
             return {"report_what": None, **await self.validate_report_child_age(value, dispatcher, tracker, domain)}
         if what and what not in (SKIPPED, UNKNOWN):
             # "Debrecenben a szomszéd 5 éves kisfiút...": where and how old are not asked again.
-            out.update({slot: found for slot, found in facts_in(text_of(what)).items() if tracker.get_slot(slot) is None})
+            found = facts_in(text_of(what))
+            out.update({slot: value for slot, value in found.items() if tracker.get_slot(slot) is None})
         return out
 
     async def validate_report_child_age(self, value: Any, dispatcher: CollectingDispatcher,
@@ -242,9 +244,9 @@ class ValidateReportForm(FormValidationAction):
         in it is the address too, so "an exact address?" is not asked."""
         out = self._free("report_settlement", value, tracker, dispatcher)
         place = out.get("report_settlement")
-        if place and place not in (SKIPPED, UNKNOWN) and tracker.get_slot("report_child_age") is None \
-                and age_answer(text_of(place)):
-            # "7 éves" at "which town?": the age, one question early; the town is asked again.
+        if place and place not in (SKIPPED, UNKNOWN) and age_answer(text_of(place)):
+            # "7 éves" at "which town?": the age (one question early, or again after the account
+            # named it); never a town. The town is asked again.
             age = await self.validate_report_child_age(value, dispatcher, tracker, domain)
             return {**age, "report_settlement": None}
         return {**out, **self._address_in(place, tracker)}

@@ -133,8 +133,7 @@ async def test_the_details_are_asked_only_on_request_and_short_after_danger_now(
                                                                               level) -> None:
     """Issue 12 (sealed8): what, where and how old, then "send it?"; the details (danger now, address,
     who, since when, who else knows) only after "Kiegészítem", whatever the queue; after "in danger
-    right now: yes" among them, who / since when / who else knows are not asked (an operator is on
-    the way)."""
+    right now: yes" among them no more (an operator is on the way, the code first)."""
     form = executor.actions["validate_report_form"].__self__
     essentials = {k: v for k, v in GIVEN.items() if k != "report_wants_address"}
     required = await form.required_slots(FORM, dispatcher, queued("x", essentials, level), domain)
@@ -144,8 +143,9 @@ async def test_the_details_are_asked_only_on_request_and_short_after_danger_now(
     assert {"report_danger_now", "report_wants_address"} | OPTIONAL <= set(required)
     danger = {**more, "report_danger_now": "yes", "report_since": "régóta"}
     required = await form.required_slots(FORM, dispatcher, queued("az apja", danger, level, "report_relation"), domain)
-    # never the question being answered, nor one answered already
-    assert "report_relation" in required and "report_since" in required and "report_others_know" not in required
+    # never the question being answered, nor one answered already; nothing else after "danger now: yes"
+    assert "report_relation" in required and "report_since" in required
+    assert "report_others_know" not in required and "report_wants_address" not in required
 
 
 async def test_the_short_forms_summary_says_why_and_leaves_out_what_was_not_asked(executor, dispatcher, domain) -> None:

@@ -135,3 +135,10 @@ async def test_folytatom_goes_on_where_it_stopped(executor, dispatcher, domain) 
 async def test_an_account_or_an_answer_is_no_leaving(executor, dispatcher, text: str) -> None:
     got = await form(executor).validate_report_settlement(text, dispatcher, adult(text, {"report_what": "x"}), {})
     assert "report_paused" not in got
+
+
+async def test_an_age_at_the_place_question_after_the_account_named_one_is_still_the_age(executor,
+                                                                                       dispatcher) -> None:
+    slots = {"report_what": "Egy 9 éves tanulóm fél hazamenni.", "report_child_age": "9 éves"}
+    got = await form(executor).validate_report_settlement("9 éves", dispatcher, adult("9 éves", slots), {})
+    assert got == {"report_child_age": "9 éves", "report_settlement": None}
