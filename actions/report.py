@@ -27,7 +27,7 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -283,10 +283,11 @@ class ActionReportReset(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
         if tracker.get_slot("report_paused"):
-            # A draft left half-way: go on where it stopped, with every answer kept.
+            # A draft left half-way: go on where it stopped, with every answer kept; the form next,
+            # not the whole introduction again (the rule's utter_report_intro is skipped).
             say(dispatcher, tracker, "report_resumed")
             logger.info("report form: draft resumed")
-            return [SlotSet("report_paused", False), SlotSet("report_outcome", None)]
+            return [SlotSet("report_paused", False), SlotSet("report_outcome", None), FollowupAction("report_form")]
         events = reset_events()
         # The gateway opened the form after a message that asked to report and told what
         # happened (bot.state_router): that message is the "what happened" answer, and a place or

@@ -124,6 +124,7 @@ async def test_folytatom_goes_on_where_it_stopped(executor, dispatcher, domain) 
     draft = {"report_what": GIVEN["report_what"], "report_paused": True}
     events = await executor.actions["action_report_reset"](dispatcher, adult("/report_start", draft), domain)
     assert slots_set(events) == {"report_paused": False, "report_outcome": None}  # the answers stay
+    assert [e["name"] for e in events if e["event"] == "followup"] == ["report_form"]  # no second introduction
     assert "ahol abbahagytuk" in dispatcher.messages[-1]["text"]
     resumed = adult("x", {**draft, "report_paused": False})
     required = await form(executor).required_slots(FORM, dispatcher, resumed, domain)
