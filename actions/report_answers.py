@@ -246,9 +246,10 @@ def leaving(value: Any) -> bool:
     """"Most mennem kell, majd befejezem": the reporter leaves half-way and will come back."""
     norm = normalise(text_of(value))
     match = _LEAVING.search(norm)
+    if match is None or len(norm.split()) > LEAVING_MAX_WORDS:
+        return False
     # "azt mondja, hogy mennem kell": said of someone else, an account
-    return bool(match) and len(norm.split()) <= LEAVING_MAX_WORDS and not re.search(
-        r"\b(hogy|that|says|said|mondja|mondta)\b", norm[: match.start()])
+    return not re.search(r"\b(hogy|that|says|said|mondja|mondta)\b", norm[: match.start()])
 
 
 def more_details(value: Any) -> bool:

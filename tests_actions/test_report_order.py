@@ -4,15 +4,17 @@ asked again; the details only on "Kiegészítem"; leaving half-way keeps the dra
 goes on where it stopped."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import yaml
 from conftest import make_tracker
-from test_report_form import ROOT
 
 from actions.report_facts import age_answer, age_in, place_in
 
 pytestmark = pytest.mark.anyio
 
+ROOT = Path(__file__).resolve().parent.parent
 FORM = yaml.safe_load((ROOT / "domain" / "report.yml").read_text(encoding="utf-8"))["forms"]["report_form"][
     "required_slots"]
 
