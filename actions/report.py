@@ -287,7 +287,14 @@ class ActionReportReset(Action):
             # not the whole introduction again (the rule's utter_report_intro is skipped).
             say(dispatcher, tracker, "report_resumed")
             logger.info("report form: draft resumed")
-            return [SlotSet("report_paused", False), SlotSet("report_outcome", None), FollowupAction("report_form")]
+            events = [SlotSet("report_paused", False), SlotSet("report_outcome", None)]
+            # Taken up with a new account ("folytatnám: azóta is egyedül van"): added, never lost.
+            what = message_metadata(tracker).get("report_what")
+            if isinstance(what, str) and what.strip():
+                kept = tracker.get_slot("report_what")
+                both = f"{kept}\n{what.strip()}" if kept not in (None, SKIPPED, UNKNOWN) else what.strip()
+                events.append(SlotSet("report_what", both[:MAX_WHAT]))
+            return events + [FollowupAction("report_form")]
         events = reset_events()
         # The gateway opened the form after a message that asked to report and told what
         # happened (bot.state_router): that message is the "what happened" answer, and a place or

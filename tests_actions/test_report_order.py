@@ -145,3 +145,12 @@ async def test_an_age_at_the_place_question_after_the_account_named_one_is_still
     slots = {"report_what": "Egy 9 éves tanulóm fél hazamenni.", "report_child_age": "9 éves"}
     got = await form(executor).validate_report_settlement("9 éves", dispatcher, adult("9 éves", slots), {})
     assert got == {"report_child_age": "9 éves", "report_settlement": None}
+
+
+async def test_a_draft_taken_up_with_a_new_account_keeps_both(executor, dispatcher, domain) -> None:
+    draft = {"report_what": GIVEN["report_what"], "report_paused": True}
+    tracker = make_tracker(text="folytatnám, azóta is egyedül van", intent="report_start",
+                           slots={"persona": "adult", "language": "hu", **draft},
+                           metadata={"report_what": "Azóta is egyedül van esténként."})
+    events = await executor.actions["action_report_reset"](dispatcher, tracker, domain)
+    assert slots_set(events)["report_what"] == f"{GIVEN['report_what']}\nAzóta is egyedül van esténként."
