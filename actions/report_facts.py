@@ -43,6 +43,9 @@ _DISTRICT = re.compile(r"\b([IVXivx]{1,5}|[0-9]{1,2})\.? ?(th|st|nd|rd)? ?(kerü
 # and inflected the same way but are no town.
 _PLACE_IN = re.compile(r"\b([A-ZÁÉÍÓÖŐÚÜŰ][a-záéíóöőúüű]{2,}?)(ben|ban|en|on|ön|an|n)\b")
 _SENTENCE_END = re.compile(r"(^|[.!?:;]\s*)$")
+# A town takes no article ("Debrecenben"); a shop, a school or a landmark does ("a Tescóban",
+# "a Petőfiben tanul", "az Arénában"): those are no settlement.
+_ARTICLE = re.compile(r"\b(a|az|the)\s+$", re.IGNORECASE)
 _NOT_PLACES = frozenset({
     "magyarorszag", "facebook", "instagram", "messenger", "tiktok", "snapchat", "viber", "whatsapp",
     "discord", "youtube", "google", "interneten", "karacsony", "husvet", "hetfo", "kedd", "szerda",
@@ -87,7 +90,8 @@ def place_in(text: str) -> str | None:
             return f"Budapest, {number}{suffix or ''} district"
         return f"Budapest, {number.upper()}. kerület"
     for match in _PLACE_IN.finditer(text):
-        if _SENTENCE_END.search(text[: match.start()]):
+        before = text[: match.start()]
+        if _SENTENCE_END.search(before) or _ARTICLE.search(before):
             continue
         stem = match.group(1)
         if normalise(stem) in _NOT_PLACES or normalise(match.group(0)) in _NOT_PLACES:

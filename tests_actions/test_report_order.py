@@ -69,6 +69,7 @@ async def test_a_place_and_an_age_inside_what_happened_are_not_asked_again(execu
     ("A 6 éves és a 9 éves testvért is veri.", None, None),                       # two ages: asked
     ("Otthon nincs kaja, és a Facebookon is csúfolják.", None, None),             # no town in it
     ("Debrecenben a szomszéd fiút verik.", None, None),                            # first word: asked, not guessed
+    ("Az osztálytársam a Petőfiben tanul, és a Tescóban kéreget.", None, None),    # a school, a shop: "a X-ben"
 ])
 def test_the_facts_read_from_an_account(text: str, age: str | None, place: str | None) -> None:
     assert age_in(text) == age and place_in(text) == place
