@@ -107,6 +107,9 @@ def test_the_danger_beside_them_is_still_caught(screener, text, at_least) -> Non
     # papers asked for, a child lost, a parent down for days, a weapon and revenge
     ("a főnök elkérte az irataimat, és nem adja vissza", "trafficking"),
     ("our daughter (4) got lost at the market, we can't find her", "missing_child"),
+    # tourists' words (sealed8): "got separated from us" is a child lost, not a divorce
+    ("Our 9-year-old son got separated from us at the Christmas market an hour ago. Who do we contact?",
+     "missing_child"),
     ("anya hetek óta nem kel fel, én etetem a tesóimat", "neglect"),
     ("megvan apám pisztolya, mindenki megfizet az osztályban", "life_threat"),
 ])
@@ -125,6 +128,7 @@ def test_general_wording_is_high(screener, text, category) -> None:
     "holnap nem leszek suliban, fogorvoshoz megyek",
     "nem leszek gond, megígérem, szépen elpakolok",
     "my daughter is lost in her books all summer",
+    "my husband and I separated last year, our son lives with me",
     "anyu kiabál, hogy ne bántsd a tesódat",
 ])
 def test_everyday_reason_stays_below_high(screener, text) -> None:
