@@ -3,20 +3,22 @@
 Flow (rules in nlu_data/report/rules.yml, words in wording/report_form.yml, which text and
 buttons go with which question in actions/report_texts.py):
 ``report_start`` -> ``action_report_reset`` -> intro -> ``report_form`` asks what
-happened, the child's age, the settlement, whether they want to give an address
-(and then the address), whether the child is in danger right now, who causes the
-harm, since when, whether others know, and finally shows a summary and asks
-"send it?" -> ``action_report_submit``. The answers are read in
-actions/report_answers.py, validated in actions/report_form.py.
+happened, the settlement and the child's age (each only if not already said: a place or an age
+inside "what happened" is kept, actions/report_facts.py), then shows a summary and asks
+"send it?" -> ``action_report_submit``. "Kiegészítem" there asks the details (danger right now,
+an address, who causes the harm, since when, whether others know) and then "send it?" again.
+"Mennem kell, majd befejezem" keeps the answers as a draft: "Folytatom" goes on where it stopped.
+The answers are read in actions/report_answers.py, validated in actions/report_form.py.
 
 A report is never lost (issue 12): "in danger right now: yes" says 112 first and queues the
-chat for an operator, and the form goes on to a confirmed report with its case code; while an
-operator is on the way for danger the form is short (no who / since when / who else knows:
-:func:`short_form`). "Igen, küldje el" at any question sends what was given at once (the reply
+chat for an operator, and the form goes on to a confirmed report with its case code; after it
+who / since when / who else knows are not asked, and while an operator is on the way for danger
+the summary says why (:func:`short_form`). "Igen, küldje el" at any question sends what was given at once (the reply
 shows what was sent); "that's all I know" jumps to the summary and "send it?". Stop keeps what
 was given only if the reporter then says yes.
 
-Privacy: slots are reset as soon as the report is sent or discarded; nothing here
+Privacy: slots are reset as soon as the report is sent or discarded (a draft left half-way stays
+in the conversation's tracker until it is taken up, sent or discarded); nothing here
 logs answers, slot values or ids, only outcomes and counts.
 """
 from __future__ import annotations
@@ -25,13 +27,14 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from .common import language
 from .persona import handoff_skill, message_metadata, queued_for_danger
 from .report_answers import SKIPPED, UNKNOWN
+from .report_facts import age_in, place_in
 from .report_texts import BUTTON_KIND, label, pii_listed, say, shown
 
 logger = logging.getLogger(__name__)
@@ -45,19 +48,23 @@ except ImportError:  # pragma: no cover - a deployment without bot/reports/pii.p
 # Gateway field name (bot/reports/store.py FIELDS) -> slot, in the form's order.
 FIELD_SLOTS: dict[str, str] = {
     "what": "report_what",
-    "child_age": "report_child_age",
     "settlement": "report_settlement",
-    "address": "report_address",
+    "child_age": "report_child_age",
     "danger_now": "report_danger_now",
+    "address": "report_address",
     "relation": "report_relation",
     "since": "report_since",
     "others_know": "report_others_know",
 }
 ALL_SLOTS: list[str] = [
-    "report_what", "report_child_age", "report_settlement", "report_wants_address",
-    "report_address", "report_danger_now", "report_relation", "report_since",
-    "report_others_know", "report_confirm", "report_stopped", "report_send_now",
+    "report_what", "report_settlement", "report_child_age", "report_danger_now", "report_wants_address",
+    "report_address", "report_relation", "report_since", "report_others_know", "report_confirm",
+    "report_stopped", "report_send_now", "report_more", "report_paused",
 ]
+# Asked only when the reporter chooses "Kiegészítem" at "send it?" (issue 12): what happened, where
+# and how old are what a report needs; the rest is detail the reporter may add, or an operator asks.
+DETAIL_SLOTS = frozenset({"report_danger_now", "report_wants_address", "report_address", "report_relation",
+                          "report_since", "report_others_know"})
 # Not asked while an operator is on the way for danger: the operator asks them in person,
 # and the reporter can add them later with the case code.
 OPTIONAL_SLOTS = frozenset({"report_relation", "report_since", "report_others_know"})
@@ -75,6 +82,12 @@ def short_form(tracker: Tracker) -> bool:
 def given(tracker: Tracker) -> int:
     """How many report fields hold something other than "skipped" (not logged as values)."""
     return sum(1 for slot in FIELD_SLOTS.values() if tracker.get_slot(slot) not in (None, SKIPPED))
+
+
+def facts_in(what: str) -> dict[str, str]:
+    """The settlement and the child's age said inside "what happened", as slot values."""
+    found = {"report_settlement": place_in(what), "report_child_age": age_in(what)}
+    return {slot: value for slot, value in found.items() if value}
 
 
 def reset_events() -> list[EventType]:
@@ -162,8 +175,8 @@ def summary(tracker: Tracker, lang: str, given_only: bool = False) -> str:
         if field == "address" and tracker.get_slot("report_wants_address") != "yes":
             continue
         value = tracker.get_slot(slot)
-        if value is None and slot in OPTIONAL_SLOTS and short_form(tracker):
-            continue
+        if value is None and slot in DETAIL_SLOTS:
+            continue  # a detail never asked (not chosen, or the short form): not "skipped"
         if given_only and value in (None, SKIPPED):
             continue
         lines.append(f"• {label(field, lang)}: {shown(SKIPPED if value is None else value, lang)}")
@@ -196,15 +209,21 @@ class ActionAskReportConfirm(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
-        if tracker.get_slot("report_stopped"):
+        stopped = bool(tracker.get_slot("report_stopped"))
+        more = tracker.get_slot("report_more") == "yes"
+        short = short_form(tracker) and any(tracker.get_slot(n) is None for n in OPTIONAL_SLOTS)
+        if stopped:
             say(dispatcher, tracker, "report_stopped")
-        elif short_form(tracker) and any(tracker.get_slot(n) is None for n in OPTIONAL_SLOTS):
+        elif short:
             say(dispatcher, tracker, "report_short")
         kinds = pii_found(tracker)
         if kinds:
             say(dispatcher, tracker, "report_pii", found=pii_listed(kinds, language(tracker)))
             logger.info("report form: personal data in the answers (%s)", ",".join(kinds))
-        say(dispatcher, tracker, "report_confirm", "confirm", summary=summary(tracker, language(tracker)))
+        offer = not stopped and not more  # "Kiegészítem": the details, once (said why unless short)
+        say(dispatcher, tracker, "report_confirm", "confirm_more" if offer else "confirm",
+            extra="report_confirm_more" if offer and not short else None,
+            summary=summary(tracker, language(tracker)))
         return []
 
 
@@ -216,6 +235,12 @@ class ActionReportSubmit(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
+        if tracker.get_slot("report_paused"):
+            # Left half-way: the answers stay in the conversation as a draft, nothing is sent yet;
+            # "Folytatom" (/report_start) goes on where it stopped (ActionReportReset).
+            say(dispatcher, tracker, "report_paused", "paused")
+            logger.info("report form: left half-way, draft kept, %d fields given", given(tracker))
+            return [SlotSet("report_outcome", "paused")]
         count = given(tracker)
         sent = tracker.get_slot("report_confirm") == "yes" and count
         if sent:
@@ -257,10 +282,25 @@ class ActionReportReset(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
+        if tracker.get_slot("report_paused"):
+            # A draft left half-way: go on where it stopped, with every answer kept; the form next,
+            # not the whole introduction again (the rule's utter_report_intro is skipped).
+            say(dispatcher, tracker, "report_resumed")
+            logger.info("report form: draft resumed")
+            events = [SlotSet("report_paused", False), SlotSet("report_outcome", None)]
+            # Taken up with a new account ("folytatnám: azóta is egyedül van"): added, never lost.
+            what = message_metadata(tracker).get("report_what")
+            if isinstance(what, str) and what.strip():
+                kept = tracker.get_slot("report_what")
+                both = f"{kept}\n{what.strip()}" if kept not in (None, SKIPPED, UNKNOWN) else what.strip()
+                events.append(SlotSet("report_what", both[:MAX_WHAT]))
+            return events + [FollowupAction("report_form")]
         events = reset_events()
         # The gateway opened the form after a message that asked to report and told what
-        # happened (bot.state_router): that message is the "what happened" answer.
+        # happened (bot.state_router): that message is the "what happened" answer, and a place or
+        # an age said in it is not asked again.
         what = message_metadata(tracker).get("report_what")
         if isinstance(what, str) and what.strip():
             events.append(SlotSet("report_what", what.strip()[:MAX_WHAT]))
+            events += [SlotSet(slot, value) for slot, value in facts_in(what).items()]
         return events

@@ -82,6 +82,24 @@ _CANCEL = re.compile(
     r"i don t want to send (it|this|the report)|"
     r"i ve changed my mind)\b"
 )
+# "Most nem tudom folytatni, mennem kell", "majd befejezem", "I have to go, I'll finish later": the
+# reporter leaves half-way and means to come back; the draft is kept (sealed8: it was taken as the
+# next answer). Only a short message that says so: "anyu mindig azt mondja, mennem kell" is an account.
+_LEAVING = re.compile(
+    r"\b((most )?nem tudom (most )?folytatni|nem tudom most befejezni|(most )?(mennem|indulnom|lepnem) kell|"
+    r"el kell (mennem|mennunk|indulnom)|majd (be)?fejezem|majd folytatom|kesobb (folytatom|befejezem|visszajovok|"
+    r"jovok vissza|irok|visszaterek)|visszajovok kesobb|majd visszajovok|majd jovok|majd irok|"
+    r"i (have|ve got|need|must) to go|gotta go|i ll (come back|finish|continue|be back)( to this| it)? later|"
+    r"(can t|cannot) (continue|finish)( this)? (now|right now))\b"
+)
+LEAVING_MAX_WORDS = 20
+# "Kiegészítem", "még hozzátennék valamit", "add more details": at "send it?" the reporter wants to
+# give the optional details (address, danger now, who, since when, who else knows) first.
+_MORE = re.compile(
+    r"^(igen,? )?(kiegeszitem|kiegeszitenem|kiegeszitenek|meg (hozza)?(tennek|irnek|irnam|tennem)|"
+    r"hozza(tennek|irnek|irnam)|tobbet is (irnek|megadnek|elmondanek)|megadnam a cimet|megadom a cimet|"
+    r"add (more )?details|i d like to add|i want to add|add more|more details)\b"
+)
 YES_WORDS = frozenset({"igen", "ige", "aha", "persze", "yes", "yeah", "yep"})
 NO_WORDS = frozenset({"nem", "ne", "no", "nope", "nincs"})
 # "Send it?" answered in words rather than with yes/no: "Küldje el, kérem", "mehet", "send it".
@@ -222,3 +240,18 @@ def faq_question(tracker: Tracker) -> str | None:
         return None
     key = selected.get("intent_response_key")
     return f"utter_{key}" if key else None
+
+
+def leaving(value: Any) -> bool:
+    """"Most mennem kell, majd befejezem": the reporter leaves half-way and will come back."""
+    norm = normalise(text_of(value))
+    match = _LEAVING.search(norm)
+    if match is None or len(norm.split()) > LEAVING_MAX_WORDS:
+        return False
+    # "azt mondja, hogy mennem kell": said of someone else, an account
+    return not re.search(r"\b(hogy|that|says|said|mondja|mondta)\b", norm[: match.start()])
+
+
+def more_details(value: Any) -> bool:
+    """"Kiegészítem", "add details": at "send it?", the reporter wants to add the optional details."""
+    return bool(_MORE.search(normalise(text_of(value))))

@@ -7,10 +7,12 @@ question is the reporter's yes: the report goes with what was given, at once. St
 yes). "In danger right now: yes" says 112 first and asks an operator in parallel (issue 12: a
 report is never lost).
 
-The form is short while an operator is on the way because of danger (the chat was queued at
-high or immediate, or "in danger right now: yes"): who causes it, since when and who else
-knows are not asked; the operator asks them, and the reporter can add them with the case
-code. A person in that moment needs the code and the human, not three more questions.
+The form asks what a report needs: what happened, where, how old (a place or an age already said
+is kept where it belongs, actions/report_facts.py), then "send it?". The details (danger right
+now, an address, who, since when, who else knows) only when the reporter chooses "Kiegészítem";
+after "in danger right now: yes" among them no more is asked: the operator asks, and the reporter
+can add the rest with the case code. "Mennem kell, majd
+befejezem" ends the form with the answers kept as a draft ("Folytatom" goes on).
 A short FAQ question typed instead of an answer is answered and the question asked again.
 """
 from __future__ import annotations
@@ -27,19 +29,22 @@ from rasa_sdk.types import DomainDict
 from knowledge import normalise
 
 from .common import language
-from .report import FIELD_SLOTS, OPTIONAL_SLOTS, danger_now, short_form
+from .report import DETAIL_SLOTS, FIELD_SLOTS, danger_now, facts_in
 from .report_answers import (
     SKIPPED,
     UNKNOWN,
     classify,
     dont_know,
     faq_question,
+    leaving,
+    more_details,
     send_as_is,
     send_now,
     send_or_not,
     text_of,
     yes_no,
 )
+from .report_facts import age_answer
 
 logger = logging.getLogger(__name__)
 
@@ -97,14 +102,23 @@ class ValidateReportForm(FormValidationAction):
 
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> list[str]:
-        """The address only if they want to give one; the optional questions not while an
-        operator is on the way for danger; no "send it?" when every question was skipped."""
+        """What a report needs (what, where, how old), the details only when the reporter chose
+        "Kiegészítem" (the address only if they want to give one; none after "in danger right now:
+        yes": an operator is on the way, the code comes first); nothing while a draft is
+        left half-way (the form ends, the answers are kept); no "send it?" when every question was
+        skipped."""
+        if tracker.get_slot("report_paused"):
+            return []
         slots = list(domain_slots)
         if tracker.get_slot("report_wants_address") != "yes" and "report_address" in slots:
             slots.remove("report_address")
-        if short_form(tracker):
-            asking = tracker.get_slot("requested_slot")  # never drop the question being answered
-            slots = [n for n in slots if n not in OPTIONAL_SLOTS or n == asking or tracker.get_slot(n) is not None]
+        asking = tracker.get_slot("requested_slot")  # never drop the question being answered
+        if tracker.get_slot("report_more") != "yes":
+            slots = [n for n in slots if n not in DETAIL_SLOTS or n == asking or tracker.get_slot(n) is not None]
+        elif tracker.get_slot("report_danger_now") == "yes":
+            # "In danger right now: yes" among the details: 112, an operator is on the way, and the
+            # reply said "check what you gave and send it": the summary next, no more questions.
+            slots = [n for n in slots if n not in DETAIL_SLOTS or n == asking or tracker.get_slot(n) is not None]
         asked = [n for n in slots if n in FIELD_SLOTS.values()]
         if "report_confirm" in slots and all(tracker.get_slot(n) is not None for n in asked) \
                 and all(tracker.get_slot(n) == SKIPPED for n in asked):
@@ -152,6 +166,13 @@ class ValidateReportForm(FormValidationAction):
         return out
 
     @staticmethod
+    def _pause(slot: str) -> dict[str, Any]:
+        """"Mennem kell, majd befejezem": the form ends with every answer kept as a draft (the
+        question being asked stays open, asked again on "Folytatom"); nothing is sent."""
+        logger.info("report form: left half-way")
+        return {slot: None, "report_paused": True}
+
+    @staticmethod
     def _latest_text(tracker: Tracker) -> str:
         """The person's own words (a yes/no slot holds "yes" when NLU read an affirm)."""
         return text_of((tracker.latest_message or {}).get("text"))
@@ -170,6 +191,8 @@ class ValidateReportForm(FormValidationAction):
               dispatcher: CollectingDispatcher | None = None) -> dict[str, Any]:
         if dispatcher is not None and self._answered_question(dispatcher, tracker):
             return {slot: None}
+        if leaving(value):
+            return self._pause(slot)
         kind = classify(tracker, value)
         if kind == "skip":
             return {slot: SKIPPED}
@@ -195,6 +218,10 @@ class ValidateReportForm(FormValidationAction):
         if what and what not in (SKIPPED, UNKNOWN) and tracker.get_slot("report_child_age") is None \
                 and _AGE_ONLY.fullmatch(normalise(text_of(what)).strip()):
             return {"report_what": None, **await self.validate_report_child_age(value, dispatcher, tracker, domain)}
+        if what and what not in (SKIPPED, UNKNOWN):
+            # "Debrecenben a szomszéd 5 éves kisfiút...": where and how old are not asked again.
+            found = facts_in(text_of(what))
+            out.update({slot: value for slot, value in found.items() if tracker.get_slot(slot) is None})
         return out
 
     async def validate_report_child_age(self, value: Any, dispatcher: CollectingDispatcher,
@@ -216,7 +243,13 @@ class ValidateReportForm(FormValidationAction):
         """Settlement: free text, capped (operators look it up in the office directory); a street
         in it is the address too, so "an exact address?" is not asked."""
         out = self._free("report_settlement", value, tracker, dispatcher)
-        return {**out, **self._address_in(out.get("report_settlement"), tracker)}
+        place = out.get("report_settlement")
+        if place and place not in (SKIPPED, UNKNOWN) and age_answer(text_of(place)):
+            # "7 éves" at "which town?": the age (one question early, or again after the account
+            # named it); never a town. The town is asked again.
+            age = await self.validate_report_child_age(value, dispatcher, tracker, domain)
+            return {**age, "report_settlement": None}
+        return {**out, **self._address_in(place, tracker)}
 
     @staticmethod
     def _address_in(place: Any, tracker: Tracker) -> dict[str, Any]:
@@ -255,6 +288,8 @@ class ValidateReportForm(FormValidationAction):
         so the form moves on instead of asking again or reading them as a yes."""
         if self._answered_question(dispatcher, tracker):
             return {"report_wants_address": None}
+        if leaving(self._latest_text(tracker)):
+            return self._pause("report_wants_address")
         if send_now(self._latest_text(tracker)):
             return self._send("report_wants_address", tracker)
         kind = classify(tracker, value)
@@ -283,6 +318,8 @@ class ValidateReportForm(FormValidationAction):
         here is no "yes, in danger": it is "send it" (NLU may read it as an affirm)."""
         if self._answered_question(dispatcher, tracker):
             return {"report_danger_now": None}
+        if leaving(self._latest_text(tracker)):
+            return self._pause("report_danger_now")
         if send_now(self._latest_text(tracker)):
             return self._send("report_danger_now", tracker)
         kind = classify(tracker, value)
@@ -304,6 +341,13 @@ class ValidateReportForm(FormValidationAction):
         """Send on a clear yes or "send it as it is"; stop or skip mean no; else asked again."""
         if self._answered_question(dispatcher, tracker):
             return {"report_confirm": None}
+        text = self._latest_text(tracker)
+        if leaving(text):
+            return self._pause("report_confirm")
+        if tracker.get_slot("report_more") != "yes" and more_details(text):
+            # "Kiegészítem" (its button sends the words; NLU may read them as a yes): the details
+            # first, then "send it?" again.
+            return {"report_confirm": None, "report_more": "yes"}
         if classify(tracker, value) in ("stop", "skip", "cancel") and not send_as_is(value):
             return {"report_confirm": "no"}
         return {"report_confirm": send_or_not(tracker, value)}

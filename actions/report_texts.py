@@ -25,6 +25,10 @@ BUTTONS: dict[str, list[tuple[str, str]]] = {
                ("/report_dont_know", "report_button_dont_know"), ("/report_skip", "report_button_skip"),
                ("/report_stop", "report_button_stop")],
     "confirm": [("/affirm", "report_button_send"), ("/deny", "report_button_dont_send")],
+    # "Kiegészítem" is sent as its words (no intent of its own): validate_report_form reads them.
+    "confirm_more": [("/affirm", "report_button_send"), ("@report_button_more", "report_button_more"),
+                     ("/deny", "report_button_dont_send")],
+    "paused": [("/report_start", "report_button_continue"), ("/talk_to_human", "button_human")],
     "after": [("/talk_to_human", "button_human"), ("/emergency_numbers", "button_numbers")],
 }
 BUTTON_KIND = {"report_wants_address": "yesno", "report_danger_now": "danger"}
@@ -47,15 +51,19 @@ def register(tracker: Tracker) -> str:
 
 
 def say(dispatcher: CollectingDispatcher, tracker: Tracker, key: str, buttons: str | None = None,
-        **values: str) -> None:
-    """Utter a report-form text in the person's language and register, with its buttons."""
+        extra: str | None = None, **values: str) -> None:
+    """Utter a report-form text in the person's language and register, with its buttons
+    (``extra``: a second text's key, said in the same message after a blank line). A payload
+    "@key" is the words of that text: a button that answers in words, with no intent of its own."""
     reg = register(tracker)
     lang, voice = ("en", "te") if reg == "en" else ("hu", reg)
     text = wording.text(key, lang, voice, **values)
-    rows = [{"title": wording.text(title, lang, voice), "payload": payload}
+    if extra:
+        text = f"{text}\n\n{wording.text(extra, lang, voice)}"
+    rows = [{"title": wording.text(title, lang, voice),
+             "payload": wording.text(payload[1:], lang, voice) if payload.startswith("@") else payload}
             for payload, title in BUTTONS[buttons]] if buttons else []
     dispatcher.utter_message(text=text, buttons=rows)
-
 
 
 

@@ -215,11 +215,16 @@ class ActionWhereToTurn(Action):
 
 
 # A professional asking in words to talk the case through with someone ("konzultálhatnék
-# valakivel?", "szeretnék egy szakemberrel egyeztetni", "could I consult someone?").
+# valakivel?", "szeretnék egy szakemberrel egyeztetni", "megbeszélhetném valakivel?", "could I
+# consult someone?", "can I discuss it with someone?").
 _ASKS_CONSULT = re.compile(
     r"\b(konzultal\w*|konzultaci\w*|egyeztet(ni|nek|hetnek|hetek)\b|atbeszel(ni|nem|hetnem|hetnenk|hetem)\b|"
     r"beszelhetnek (valakivel|egy szakert\w*|egy kollega\w*|egy munkatars\w*)|"
-    r"consult\w*|talk (it|the case|this) through)"
+    r"megbeszel(ni|nem|hetnem|hetnenk|hetem|hetjuk)\b( \w+)? (valakivel|egy szakert\w*|egy kollega\w*|"
+    r"egy munkatars\w*|veletek|onokkel)|"
+    # "Can I discuss it with someone?" (sealed8): the consultation asked for in other words
+    r"discuss (it|this|the case|a case|my case)( \w+)? with (someone|somebody|a colleague|an expert|a specialist|you)|"
+    r"consult\w*|talk (it|the case|this) (through|over))"
 )
 
 

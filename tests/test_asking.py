@@ -107,3 +107,11 @@ async def test_the_gateway_sends_rasa_the_question_not_the_thank_you(gateway_fac
     pid = gw.app[GATEWAY].pid("web", "websession-thanks-01")
     seen = json.loads(await redis.get(keys.rasa_tracker(pid)))["events"][-1]["text"]
     assert seen == "who can I talk to at school tomorrow?"
+
+
+@pytest.mark.parametrize("text", ["Visszajöttem, folytatom a bejelentést.", "folytatnám a jelzést",
+                                  "I'm back, I'd like to continue the report"])
+def test_taking_up_a_draft_report_again_opens_the_form(text: str) -> None:
+    """Issue 12 (sealed8): a report left half-way is kept; said in words, going on opens the form
+    (actions.report.ActionReportReset then goes on where it stopped)."""
+    assert wants_to_report(text)

@@ -39,6 +39,8 @@ FLOOR = [
     "flow_near_miss_questions",                  # "What does this service do?" answered
     "flow_near_miss_teen_son",                   # "nem boldogulok a kamasz fiammal": the family welfare service
     "o14_adult_report_here_anonymous",           # "itt is megtehetem a bejelentést?" opens the form: a code
+    "o17_adult_report_where_then_age_then_summary",  # what, where, how old, the summary with the town
+    "o17_adult_report_leave_half_way_and_continue",  # leaving half-way keeps the draft; "Folytatom" goes on
     "o14_adult_send_after_question_only",        # "küldje el" with no form open: the report is made
     "o14_prof_paediatrician_pregnant_12",        # a pregnant 12-year-old: queued, the police, the duty to signal
     "o14_adult_daughter_attacked_victim",        # a crime victim: the Victim Support Line and its number

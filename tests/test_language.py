@@ -32,6 +32,10 @@ from bot import language
      None, "en"),
     ("Our neighbours in Győr often leave their toddler alone in the flat for hours. Which office handles this?",
      "hu", "en"),
+    # ... also with the lowercase place word of a Budapest name (sealed8: answered in Hungarian)
+    ("We're tourists from Ireland. Our 9-year-old son got separated from us at the Christmas market on "
+     "Vörösmarty tér about an hour ago. Who do we contact?", None, "en"),
+    ("A Vörösmarty téren sír egy kisfiú egyedül, nem találja a szüleit, mit tegyek?", None, "hu"),
     ("Éjjel egyedül hagyják a szomszéd gyerekeit a lakásban, hova forduljak?", None, "hu"),
     ("Ma is egyedül van a szomszéd kisfiú, mit tegyek, ki segít?", None, "hu"),
     # Nothing telling: keep the previous language.

@@ -62,7 +62,9 @@ async def test_the_report_form_asks_an_adult_with_on_all_the_way(rasa_stack: Ras
     first = await say(http, rasa_stack, sender, "Névtelen bejelentést szeretnék tenni", persona="adult")
     assert "írja le" in first and "Írd le" not in first
     second = await say(http, rasa_stack, sender, "A szomszéd gyerekek egész nap egyedül vannak.", persona="adult")
-    assert "gyermek" in second and "Ha rólad van szó" not in second
+    assert "Kérem, adja meg" in second and "is jó" not in second  # where (session 12: before the age)
+    third = await say(http, rasa_stack, sender, "Szeged", persona="adult")
+    assert "gyermek" in third and "Ha rólad van szó" not in third
 
 
 async def test_english_keeps_its_one_register_for_an_adult(rasa_stack: RasaStack,

@@ -187,3 +187,29 @@ def test_an_adults_letter_or_workplace_sets_on_from_the_first_message(text: str,
                                   "Szeretnék beszélni valakivel, mert anyu kiabál."])
 def test_a_childs_szeretnek_is_not_a_letter(text: str) -> None:
     assert register.detect(text) != register.FORMAL
+
+
+@pytest.mark.parametrize("text,want", [
+    ("Iskolai szociális segítő vagyok. Az egyik tanár rendszeresen megalázza a gyerekeket.", "professional"),
+    ("Névtelenül szeretnék jelezni egy családot.", "adult"),
+    ("Jelenteni szeretnék egy elhanyagolt, mozgássérült gyereket.", "adult"),
+    ("Siket vagyok. Az ablakomból látom, hogy a szomszéd apuka rendszeresen üti a kisfiát.", "adult"),
+    ("The American family upstairs often leaves their 5-year-old alone for whole evenings.", "adult"),
+])
+def test_an_adult_reporting_a_family_or_naming_their_work_gets_on(text: str, want: str) -> None:
+    """Issue 12 (sealed8): a social helper, a report about "a family" or "a neglected child", and "a
+    szomszéd apuka" (the neighbour's dad, no child's "apu") were addressed with "te"."""
+    reg = register.detect(text)
+    assert reg == register.FORMAL and register.persona(text, reg) == want
+
+
+def test_a_question_about_reporting_a_child_says_nothing_of_who_asks() -> None:
+    """ "Hova lehet jelezni, ha egy gyereket bántalmaznak?": the child is the question's, not the
+    report's object; anyone may ask it (the unknown register stays)."""
+    assert register.detect("Hova lehet jelezni, ha egy gyereket bántalmaznak?") == ""
+
+
+@pytest.mark.parametrize("text", ["apu megint kiabalt", "anyukam nem enged", "anyut megverte", "apuval veszekedtek"])
+def test_a_childs_own_mum_and_dad_still_keep_te(text: str) -> None:
+    """The narrower "anyu" / "apu" (not "a szomszéd apuka") still hears a child's own parents."""
+    assert register.detect(text, register.FORMAL) == register.INFORMAL

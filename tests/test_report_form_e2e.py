@@ -69,19 +69,25 @@ async def test_report_through_the_real_form_is_stored_without_identifiers(
     assert "névtelen bejelentés" in joined(replies) and "Mi történt?" in joined(replies), replies
     assert {"/report_skip", "/report_dont_know", "/report_stop"} <= payloads(replies)
 
+    # What, where, how old (issue 12: the order a reporter expects), then the summary.
     replies = await say(http, gw, session, WHAT)
-    assert "hány éves" in joined(replies), replies
+    assert "településen" in joined(replies), replies
     # A question about the service instead of an answer is answered, and the form asks again.
     replies = await say(http, gw, session, "kiderül, hogy én jelentettem?")
-    assert "nem derülhet ki" in joined(replies) and "hány éves" in joined(replies), replies
-    assert (await report_slots(http, rasa_stack, pid))["report_child_age"] is None
-    replies = await say(http, gw, session, "kb 8")
-    assert "településen" in joined(replies), replies
+    assert "nem derülhet ki" in joined(replies) and "településen" in joined(replies), replies
+    assert (await report_slots(http, rasa_stack, pid))["report_settlement"] is None
     replies = await say(http, gw, session, "Szeged")
-    assert "címet" in joined(replies), replies
-    replies = await say(http, gw, session, payload="/deny")  # no address
+    assert "hány éves" in joined(replies), replies
+    replies = await say(http, gw, session, "kb 8")
+    first = joined(replies)
+    assert "Elküldjem" in first and "Település: Szeged" in first and "Kiegészítem" in payloads(replies), replies
+    assert "Ki bántja" not in first and "címet is megadni" not in first  # the details only on request
+    # "Kiegészítem" (its button sends the words): the details, then "send it?" again.
+    replies = await say(http, gw, session, payload="Kiegészítem")
     assert "veszélyben" in joined(replies) and "/affirm" in payloads(replies), replies
     replies = await say(http, gw, session, payload="/deny")  # not in danger right now
+    assert "címet" in joined(replies), replies
+    replies = await say(http, gw, session, payload="/deny")  # no address
     assert "Ki bántja" in joined(replies), replies
     replies = await say(http, gw, session, "nem tudom")  # typed "I don't know"
     assert "Mióta" in joined(replies), replies
@@ -126,13 +132,13 @@ async def test_stop_in_the_middle_and_no_stores_nothing(rasa_stack: RasaStack, g
 
     await say(http, gw, session, payload="/report_start")
     await say(http, gw, session, WHAT)
-    replies = await say(http, gw, session, payload="/report_dont_know")  # age
-    assert "településen" in joined(replies), replies
+    replies = await say(http, gw, session, payload="/report_dont_know")  # where
+    assert "hány éves" in joined(replies), replies
     replies = await say(http, gw, session, "megállok")  # typed stop
     text = joined(replies)
     # What was given so far is shown and kept only if they say yes.
     assert "megállunk" in text and "Elküldjem" in text and WHAT in text, replies
-    assert "Település: (kihagyva)" in text and "Életkor: nem tudom" in text, text
+    assert "Település: nem tudom" in text and "Életkor: (kihagyva)" in text, text
 
     replies = await say(http, gw, session, payload="/deny")
     assert "nem küldtem el semmit" in joined(replies), replies
@@ -146,7 +152,7 @@ async def test_danger_right_now_gives_112_first_then_an_operator(
     gw = await gateway_factory(**rasa_env(rasa_stack))
     session = "report-form-e2e-web-0003"
     await say(http, gw, session, payload="/report_start")
-    for answer in ({"text": WHAT}, {"payload": "/report_skip"}, {"text": "Szeged"}, {"payload": "/deny"}):
+    for answer in ({"text": WHAT}, {"text": "Szeged"}, {"payload": "/report_skip"}, {"payload": "Kiegészítem"}):
         await say(http, gw, session, **answer)
     async with http.post(f"{gw.url}/api/chat", json={"session": session, "text": "igen"}) as resp:
         data = await resp.json()

@@ -107,6 +107,12 @@ def test_the_danger_beside_them_is_still_caught(screener, text, at_least) -> Non
     # papers asked for, a child lost, a parent down for days, a weapon and revenge
     ("a főnök elkérte az irataimat, és nem adja vissza", "trafficking"),
     ("our daughter (4) got lost at the market, we can't find her", "missing_child"),
+    # tourists' words (sealed8): "got separated from us" is a child lost, not a divorce
+    ("Our 9-year-old son got separated from us at the Christmas market an hour ago. Who do we contact?",
+     "missing_child"),
+    # a small child alone at a dangerous place, in English as "kislány ... erkélyen ... egyedül" is
+    ("a little girl is standing alone on the balcony railing", "neglect"),
+    ("the little boy is alone on the road", "neglect"),
     ("anya hetek óta nem kel fel, én etetem a tesóimat", "neglect"),
     ("megvan apám pisztolya, mindenki megfizet az osztályban", "life_threat"),
 ])
@@ -125,6 +131,8 @@ def test_general_wording_is_high(screener, text, category) -> None:
     "holnap nem leszek suliban, fogorvoshoz megyek",
     "nem leszek gond, megígérem, szépen elpakolok",
     "my daughter is lost in her books all summer",
+    "my husband and I separated last year, our son lives with me",
+    "we have a small balcony and a little girl, is it safe for her to play there alone while I cook?",
     "anyu kiabál, hogy ne bántsd a tesódat",
 ])
 def test_everyday_reason_stays_below_high(screener, text) -> None:

@@ -128,22 +128,24 @@ FORM = ["report_what", "report_child_age", "report_settlement", "report_wants_ad
 OPTIONAL = {"report_relation", "report_since", "report_others_know"}
 
 
-@pytest.mark.parametrize("level,danger,short", [("high", "no", True), ("immediate", "unknown", True),
-                                                (None, "yes", True), ("concern", "no", False),
-                                                (None, "no", False), ("none", "no", False)])
-async def test_the_form_is_short_while_an_operator_is_on_the_way_for_danger(executor, dispatcher, domain, level,
-                                                                           danger, short) -> None:
-    """Issue 12 (sealed4): queued for danger (or "in danger right now: yes"), who / since when /
-    who else knows are not asked: the summary and the code come next; otherwise all are asked."""
+@pytest.mark.parametrize("level", ["high", "immediate", "concern", "none", None])
+async def test_the_details_are_asked_only_on_request_and_short_after_danger_now(executor, dispatcher, domain,
+                                                                              level) -> None:
+    """Issue 12 (sealed8): what, where and how old, then "send it?"; the details (danger now, address,
+    who, since when, who else knows) only after "Kiegészítem", whatever the queue; after "in danger
+    right now: yes" among them no more (an operator is on the way, the code first)."""
     form = executor.actions["validate_report_form"].__self__
-    t = queued("x", {**GIVEN, "report_danger_now": danger}, level)
-    required = await form.required_slots(FORM, dispatcher, t, domain)
-    assert bool(OPTIONAL & set(required)) is not short and "report_confirm" in required
-    # never the question being answered, nor one answered already
-    t = queued("az apja", {**GIVEN, "report_danger_now": danger, "report_since": "régóta"}, level, "report_relation")
-    required = await form.required_slots(FORM, dispatcher, t, domain)
+    essentials = {k: v for k, v in GIVEN.items() if k != "report_wants_address"}
+    required = await form.required_slots(FORM, dispatcher, queued("x", essentials, level), domain)
+    assert required == ["report_what", "report_child_age", "report_settlement", "report_confirm"]
+    more = {**essentials, "report_more": "yes"}
+    required = await form.required_slots(FORM, dispatcher, queued("x", more, level), domain)
+    assert {"report_danger_now", "report_wants_address"} | OPTIONAL <= set(required)
+    danger = {**more, "report_danger_now": "yes", "report_since": "régóta"}
+    required = await form.required_slots(FORM, dispatcher, queued("az apja", danger, level, "report_relation"), domain)
+    # never the question being answered, nor one answered already; nothing else after "danger now: yes"
     assert "report_relation" in required and "report_since" in required
-    assert ("report_others_know" in required) is not short
+    assert "report_others_know" not in required and "report_wants_address" not in required
 
 
 async def test_the_short_forms_summary_says_why_and_leaves_out_what_was_not_asked(executor, dispatcher, domain) -> None:
@@ -218,7 +220,8 @@ async def test_an_age_alone_at_the_what_question_is_the_age_and_what_is_asked_ag
     got = await validate(executor, dispatcher, "report_what", age, "inform", {})
     assert got["report_what"] is None and got["report_child_age"]
     story = "A szomszéd 6 éves fiát minden este veri az apja."
-    assert await validate(executor, dispatcher, "report_what", story, "inform", {}) == {"report_what": story}
+    assert await validate(executor, dispatcher, "report_what", story, "inform", {}) == {
+        "report_what": story, "report_child_age": "6 éves"}  # the age said in it is kept (issue 12)
 
 # -- issue 12: the address inside the place's answer, yes/no questions answered in other words ----------
 PLACE = {"report_what": "x", "report_child_age": "7"}

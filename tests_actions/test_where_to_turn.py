@@ -236,3 +236,16 @@ async def test_what_now_from_a_child_adds_the_steps_to_the_warm_words(run_action
                            metadata={"topics": ["physical_abuse"]})
     said = texts(await run_action(ActionAskHelp(), tracker))
     assert "112" in said and "megbízol" in said and "munkatárs" in said
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("I'm a paediatrician. I'm not sure whether a case I have reaches the threshold for a signal. "
+     "Can I discuss it with someone?", "en"),
+    ("Védőnő vagyok, elakadtam egy esetben. Megbeszélhetném valakivel?", "hu"),
+])
+async def test_a_professional_asking_to_discuss_the_case_is_queued_for_consultation(run_action, text, lang) -> None:
+    """Issue 12 (sealed8): "Can I discuss it with someone?" asks for the consultation as plainly as
+    "could I consult someone?": the answer and the colleague (the chat is queued)."""
+    tracker = make_tracker(intent="where_professional_stuck", text=text, slots={"language": lang})
+    result = await run_action(ActionWhereToTurn(), tracker)
+    assert {"reason": "consultation", "skill": "professional"} in [c.get("handoff") for c in customs(result)]
