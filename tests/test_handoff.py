@@ -371,13 +371,14 @@ async def test_a_close_by_mistake_can_be_reopened_by_its_operator_for_a_while(
     assert (await dora.call("POST", f"/api/operator/chats/{pid}/messages", {"text": "Itt vagyok."}))[0] == 200
     assert (await dora.call("POST", f"/api/operator/chats/{pid}/reopen"))[0] == 409  # once
 
-    # A danger chat: the child's next message queued it again; its closer takes it straight back.
+    # A danger chat: the child's next message (a new disclosure) queued it again; its closer
+    # takes it straight back.
     s = "sess-reopen-0002"
     await say(http, gw.url, s, DANGER_HIGH)
     pid = pid_of(gw, s)
     assert (await dora.call("POST", f"/api/operator/chats/{pid}/claim"))[0] == 200
     await close(dora, pid)
-    assert (await say(http, gw.url, s, "hahó? itt vagy még?"))["state"] == "queued"
+    assert (await say(http, gw.url, s, "a nevelőapám megint bántalmaz"))["state"] == "queued"
     assert (await dora.call("POST", f"/api/operator/chats/{pid}/reopen"))[0] == 200
     assert await queue(http, gw.url) == []
     chat = (await dora.call("GET", f"/api/operator/chats/{pid}"))[1]
@@ -507,6 +508,25 @@ async def test_after_return_a_question_naming_abuse_is_answered_a_disclosure_que
         assert answer["state"] == "bot", question
         bot_path = {BOT_DOWN, texts.text("bot_unavailable", "en")}  # the bot path, not the queue
         assert bot_path & {r["text"] for r in answer["replies"]}, question
+    assert await queue(http, gw.url) == []
+    told = await say(http, gw.url, s, "a nevelőapám megint bántalmaz")
+    assert told["state"] == "queued"
+    assert [w["id"] for w in await queue(http, gw.url)] == [pid]
+
+
+async def test_after_a_close_thanks_go_to_the_bot_a_new_disclosure_queues(
+        gw: Any, http: aiohttp.ClientSession) -> None:
+    """A chat an operator closed has been dealt with, as one returned to the bot: the
+    person's "oké, köszi" afterwards went back to the top of the queue on the old level
+    (try12); a new disclosure still queues."""
+    s = "sess-close-thanks-01"
+    assert (await say(http, gw.url, s, DANGER_HIGH))["state"] == "queued"
+    pid = pid_of(gw, s)
+    await api(http, "POST", gw.url, f"/api/operator/chats/{pid}/claim")
+    closed = await api(http, "POST", gw.url, f"/api/operator/chats/{pid}/close", {"outcome": "other"})
+    assert closed[1]["state"] == "closed"
+    thanks = await say(http, gw.url, s, "oké, köszi")
+    assert thanks["state"] == "bot"
     assert await queue(http, gw.url) == []
     told = await say(http, gw.url, s, "a nevelőapám megint bántalmaz")
     assert told["state"] == "queued"

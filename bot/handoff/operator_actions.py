@@ -270,6 +270,9 @@ class OperatorActions:
             raise HandoffError(f"unknown outcome {outcome!r}")
         ticket = await self.queue.ticket(pid)
         conv, released = await self._end(pid, op, State.CLOSED)
+        # Dealt with, as a chat returned to the bot: "oké, köszi" afterwards is the bot's, and
+        # only a new signal queues again (a closed chat came back as MAGAS on a thank-you).
+        await self.store.save(conv, handled=conv.risk.level)
         reopen_for = self.settings.reopen_minutes * 60
         if reopen_for > 0:
             # A misclick at 3 a.m. on the wrong chat: whoever closed it may take it back for a
