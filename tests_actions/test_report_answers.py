@@ -152,7 +152,7 @@ async def test_the_short_forms_summary_says_why_and_leaves_out_what_was_not_aske
     t = queued("nem", {**GIVEN, "report_danger_now": "no"}, "high", "report_confirm")
     await executor.actions["action_ask_report_confirm"](dispatcher, t, domain)
     said = [m["text"] for m in dispatcher.messages if m.get("text")]
-    assert len(said) == 2 and "munkatársunk hamarosan ír Önnek" in said[0]
+    assert len(said) == 2 and "munkatársunk ír Önnek, amint sorra kerül" in said[0]
     assert "Debrecen" in said[1] and "Ki okozza" not in said[1] and "Elküldjem" in said[1]
 
 
