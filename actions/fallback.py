@@ -18,7 +18,7 @@ from rasa_sdk.types import DomainDict
 
 from knowledge import normalise
 
-from .common import STORE, human_button, language, message
+from .common import STORE, language, message, person_buttons, waiting
 from .local_office import local_office_reply
 from .persona import infer_persona
 from .service_info import named_services, service_reply
@@ -98,12 +98,11 @@ class ActionFallback(Action):
         if len(text.split()) <= MAX_SERVICE_WORDS:
             sids = named_services(k, text, tracker.latest_message.get("entities") or [])
             if sids:
-                service_reply(k, sids, infer_persona(tracker), lang, dispatcher)
-                return [SlotSet("awaiting_settlement", False)]
+                return service_reply(k, sids, tracker, dispatcher) + [SlotSet("awaiting_settlement", False)]
         dispatcher.utter_message(
-            text=message(k, "fallback", lang, infer_persona(tracker)),
+            text=message(k, "fallback", lang, infer_persona(tracker), waiting(tracker)),
             buttons=[
-                human_button(lang),
+                *person_buttons(tracker, lang),
                 {"title": message(k, "button_numbers", lang), "payload": "/emergency_numbers"},
             ],
         )
