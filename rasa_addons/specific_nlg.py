@@ -12,6 +12,7 @@ Rasa's own choice. Configured in endpoints*.yml as ``nlg: type: rasa_addons.spec
 """
 from __future__ import annotations
 
+import random
 from typing import Any
 
 from rasa.core.nlg.generator import ResponseVariationFilter
@@ -35,13 +36,10 @@ class SpecificNLG(TemplatedNaturalLanguageGenerator):
 
     def _random_response_for(self, utter_action: str, output_channel: str,
                              filled_slots: dict[str, Any]) -> dict[str, Any] | None:
-        import numpy as np  # as Rasa's own generator does
-
         if utter_action not in self.responses:
             return None
         suitable = ResponseVariationFilter(self.responses).responses_for_utter_action(
             utter_action, output_channel, filled_slots)
         if not suitable:
             return None
-        chosen: dict[str, Any] = np.random.choice(most_specific(suitable))
-        return chosen
+        return random.choice(most_specific(suitable))

@@ -7,22 +7,18 @@ from __future__ import annotations
 
 import itertools
 import re
-import sys
 from typing import Any
 
 import pytest
 from conftest import ROOT, make_tracker, payloads, slot_events, texts
+from rasa.core.nlg.generator import ResponseVariationFilter
+from rasa.shared.core.domain import Domain
 
 from actions.fallback import ActionFallback
 from actions.service_info import ActionServiceInfo
 from actions.specific import ActionSituation
 from actions.where_to_turn import ActionWhereToTurn
-
-sys.path.insert(0, str(ROOT))
-from rasa.core.nlg.generator import ResponseVariationFilter  # noqa: E402
-from rasa.shared.core.domain import Domain  # noqa: E402
-
-from rasa_addons.specific_nlg import SpecificNLG, most_specific  # noqa: E402
+from rasa_addons.specific_nlg import SpecificNLG, most_specific
 
 pytestmark = pytest.mark.anyio
 
