@@ -123,3 +123,13 @@ async def test_the_where_to_turn_answer_names_the_service_a_follow_up_is_about(r
     result = await run_action(ActionWhereToTurn(), make_tracker(intent="where_neglect", text="elhanyagolják",
                                                                 slots={"language": "hu", "persona": "adult"}))
     assert slot_events(result, "last_service") == ["family_welfare_service"]
+
+
+async def test_teacher_hurts_without_a_teacher_named_is_answered_as_the_next_reading(run_action) -> None:
+    """A teacher telling of their class ("Az osztályomban egy tanulót a többiek bántanak"), read
+    as teacher_hurts (0.87 in the held-out set), gets the bullying answer, not "a teacher hurts"."""
+    ranking = [{"name": "teacher_hurts", "confidence": 0.87}, {"name": "where_bullying", "confidence": 0.1}]
+    result = await run_action(ActionSituation(), make_tracker(
+        intent="teacher_hurts", ranking=ranking, text="Az osztályomban egy tanulót a többiek rendszeresen bántanak",
+        slots={"language": "hu", "persona": "professional"}))
+    assert slot_events(result, "problem") == ["bullying"] and "tanárod" not in texts(result)
