@@ -30,7 +30,6 @@ from .common import (
 )
 from .persona import infer_persona, message_metadata, queued_for_danger
 from .service_info import LAST_SERVICE
-from .specific import answer_situation
 
 
 def service_line(k: Knowledge, route: dict[str, Any], lang: str) -> str:
@@ -129,9 +128,6 @@ class ActionWhereToTurn(Action):
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                      intent: str | None) -> list[dict[str, Any]]:
         """The answer for ``intent`` (the fallback passes the intent NLU was torn on)."""
-        said = answer_situation(tracker, dispatcher)
-        if said is not None:  # a teacher who hurts, a child put out of home: their own answer
-            return said
         k = await STORE.get()
         lang = language(tracker)
         named = k.problem_for_intent(intent)
