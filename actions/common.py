@@ -61,13 +61,23 @@ def language(tracker: Tracker) -> str:
     return "en" if tracker.get_slot("language") == "en" else "hu"
 
 
-def message(k: Knowledge | None, key: str, lang: str, persona: str | None = None) -> str:
+def waiting(tracker: Tracker) -> bool:
+    """A person is on the way or writing (the gateway's ``queued`` slot, sent with every
+    message): the answers then offer no person again ("if you like, a colleague can chat with
+    you" beside "you are number 2" tells a child nobody was asked)."""
+    return tracker.get_slot("queued") == "yes"
+
+
+def message(k: Knowledge | None, key: str, lang: str, persona: str | None = None, queued: bool = False) -> str:
     """A text from the catalogue (``wording/actions.yml``) in the person's language and register.
 
     A child gets "te", an adult or a professional "Ön"; a writer whose persona is not known
     yet gets the register chosen once for everyone unknown (``wording.UNKNOWN_REGISTER``), as
     the gateway's and the queue's texts do. A ``<key>_professional`` entry replaces the text
-    for a professional. ``k`` is unused: the texts are no longer part of the knowledge."""
+    for a professional; ``queued`` (``waiting``): a ``<key>_queued`` entry, the text without its
+    offer of a person, replaces it. ``k`` is unused: the texts are no longer part of the knowledge."""
+    if queued and wording.has(f"{key}_queued"):
+        key = f"{key}_queued"
     if persona and wording.has(f"{key}_{persona}"):
         return wording.text(f"{key}_{persona}", lang)
     register = {"child": "te", "adult": "ön", "professional": "ön"}.get(persona or "", wording.UNKNOWN_REGISTER)
@@ -79,10 +89,17 @@ def human_button(lang: str) -> dict[str, str]:
     return {"title": message(None, "button_human", lang), "payload": "/talk_to_human"}
 
 
-def standard_buttons(k: Knowledge, lang: str, consultation: bool = False) -> list[dict[str, str]]:
-    """Next steps offered after an answer (payloads: plain /intent only)."""
-    buttons = [
-        human_button(lang),
+def person_buttons(tracker: Tracker, lang: str) -> list[dict[str, str]]:
+    """The "talk to a person" button, unless a person is on the way or writing already."""
+    return [] if waiting(tracker) else [human_button(lang)]
+
+
+def standard_buttons(k: Knowledge, lang: str, consultation: bool = False,
+                     queued: bool = False) -> list[dict[str, str]]:
+    """Next steps offered after an answer (payloads: plain /intent only); ``queued``
+    (``waiting``): no "talk to a person", one is on the way."""
+    buttons = [] if queued else [human_button(lang)]
+    buttons += [
         {"title": message(k, "button_report", lang), "payload": "/report_start"},
         {"title": message(k, "button_numbers", lang), "payload": "/emergency_numbers"},
     ]

@@ -18,11 +18,11 @@ from rasa_sdk.types import DomainDict
 
 from knowledge import normalise
 
-from .common import STORE, human_button, language, message
+from .common import STORE, language, message, person_buttons, waiting
 from .local_office import local_office_reply
 from .persona import infer_persona
 from .service_info import named_services, service_reply
-from .specific import answer_situation
+from .specific import SITUATIONS, say_situation
 from .where_to_turn import ActionWhereToTurn, message_metadata
 
 MAX_SETTLEMENT_WORDS = 4
@@ -78,11 +78,11 @@ class ActionFallback(Action):
         text = tracker.latest_message.get("text") or ""
         if tracker.get_slot("awaiting_settlement") and looks_like_a_place(text):
             return local_office_reply(k, tracker, dispatcher, text)
-        said = answer_situation(tracker, dispatcher)
-        if said is not None:
-            return said + [SlotSet("awaiting_settlement", False)]
         lang = language(tracker)
         ranking = [r for r in tracker.latest_message.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
+        if ranking and ranking[0].get("name") in SITUATIONS and ranking[0].get("confidence", 0) >= CLEAR_ENOUGH:
+            # Put out of home, a teacher who hurts, unsure only for a close second reading: its answer.
+            return say_situation(str(ranking[0]["name"]), tracker, dispatcher) + [SlotSet("awaiting_settlement", False)]
         if (len(ranking) >= 2 and str(ranking[0].get("name", "")).startswith("where_")
                 and ranking[0].get("confidence", 0) >= CLEAR_ENOUGH
                 and (ranking[1].get("name") in WHERE_TWINS or two_problems(tracker, str(ranking[1].get("name"))))):
@@ -98,12 +98,11 @@ class ActionFallback(Action):
         if len(text.split()) <= MAX_SERVICE_WORDS:
             sids = named_services(k, text, tracker.latest_message.get("entities") or [])
             if sids:
-                service_reply(k, sids, infer_persona(tracker), lang, dispatcher)
-                return [SlotSet("awaiting_settlement", False)]
+                return service_reply(k, sids, tracker, dispatcher) + [SlotSet("awaiting_settlement", False)]
         dispatcher.utter_message(
-            text=message(k, "fallback", lang, infer_persona(tracker)),
+            text=message(k, "fallback", lang, infer_persona(tracker), waiting(tracker)),
             buttons=[
-                human_button(lang),
+                *person_buttons(tracker, lang),
                 {"title": message(k, "button_numbers", lang), "payload": "/emergency_numbers"},
             ],
         )

@@ -16,7 +16,7 @@ from rasa_sdk.types import DomainDict
 import wording
 from knowledge import Knowledge, normalise
 
-from .common import STORE, format_offices, language, message, standard_buttons
+from .common import STORE, format_offices, language, message, standard_buttons, waiting
 
 
 def local_office_reply(k: Knowledge, tracker: Tracker, dispatcher: CollectingDispatcher,
@@ -35,11 +35,11 @@ def local_office_reply(k: Knowledge, tracker: Tracker, dispatcher: CollectingDis
             break
     if offices:
         dispatcher.utter_message(text=format_offices(k, offices, lang),
-                                 buttons=standard_buttons(k, lang))
+                                 buttons=standard_buttons(k, lang, queued=waiting(tracker)))
         return [SlotSet("awaiting_settlement", False),
                 SlotSet("settlement", offices[0]["settlement"])]
     said = "\n\n".join(message(k, key, lang) for key in (*_offices_named(k, text), "office_not_found"))
-    dispatcher.utter_message(text=said, buttons=standard_buttons(k, lang))
+    dispatcher.utter_message(text=said, buttons=standard_buttons(k, lang, queued=waiting(tracker)))
     return [SlotSet("awaiting_settlement", False)]
 
 

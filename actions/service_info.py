@@ -6,7 +6,9 @@ notes, how it goes), so a number or address the seeds do not give can never appe
 service is read from the ``service_type`` entity, and from the services' ``aliases`` (a word
 that starts with one), since a Hungarian ending ("áldozatsegítőt") hides a name from the
 lookup table. The fallback uses the same reading for a short message that only names a service.
-With no name ("és ők miben segítenek?") it is the first service of the last where-to-turn answer.
+With no name ("és ők miben segítenek?", "Az hol van?", "How do I reach them?") it is the service
+the last answer named (the ``last_service`` slot, set by every answer that names one), else the
+first service of the last where-to-turn answer.
 """
 from __future__ import annotations
 
@@ -15,13 +17,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 import knowledge
 from knowledge import Knowledge
 
-from .common import STORE, language, message, standard_buttons
+from .common import STORE, language, message, standard_buttons, waiting
 from .persona import infer_persona
 
 MAX_SERVICES = 2  # more than two named: the where-to-turn answer fits better than a list of cards
@@ -65,12 +68,32 @@ def describe(k: Knowledge, sid: str, lang: str) -> str:
     return "\n".join(lines)
 
 
-def service_reply(k: Knowledge, sids: list[str], persona: str | None, lang: str,
-                  dispatcher: CollectingDispatcher) -> None:
+def service_reply(k: Knowledge, sids: list[str], tracker: Tracker,
+                  dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:
+    """The services' cards; the first becomes the one a follow-up ("Az hol van?") is about."""
+    lang = language(tracker)
+    persona = infer_persona(tracker)
     cards = [describe(k, sid, lang) for sid in sids[:MAX_SERVICES]]
     cards.append(message(k, "service_info_more", lang, persona))
     dispatcher.utter_message(text="\n\n".join(cards),
-                             buttons=standard_buttons(k, lang, consultation=persona == "professional"))
+                             buttons=standard_buttons(k, lang, consultation=persona == "professional",
+                                                      queued=waiting(tracker)))
+    return [SlotSet(LAST_SERVICE, sids[0])]
+
+
+LAST_SERVICE = "last_service"  # the slot: the service the last answer named
+
+
+def named_before(k: Knowledge, tracker: Tracker) -> list[str]:
+    """The service a follow-up without a name is about: the one the last answer named, else
+    the first of the last where-to-turn answer's."""
+    last = tracker.get_slot(LAST_SERVICE)
+    if last in k.services:
+        return [str(last)]
+    problem = tracker.get_slot("problem")
+    if problem in k.routing:
+        return [k.routing[problem]["services"][0]["id"]]
+    return []
 
 
 class ActionServiceInfo(Action):
@@ -82,15 +105,10 @@ class ActionServiceInfo(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
         k = await STORE.get()
-        lang = language(tracker)
         latest = tracker.latest_message or {}
-        sids = named_services(k, latest.get("text") or "", latest.get("entities") or [])
-        problem = tracker.get_slot("problem")
-        if not sids and problem in k.routing:
-            # "és ők miben segítenek?": the first service of the last where-to-turn answer
-            sids = [k.routing[problem]["services"][0]["id"]]
+        sids = named_services(k, latest.get("text") or "", latest.get("entities") or []) or named_before(k, tracker)
         if not sids:
-            dispatcher.utter_message(text=message(k, "fallback", lang, infer_persona(tracker)))
+            dispatcher.utter_message(text=message(k, "fallback", language(tracker), infer_persona(tracker),
+                                                  waiting(tracker)))
             return []
-        service_reply(k, sids, infer_persona(tracker), lang, dispatcher)
-        return []
+        return service_reply(k, sids, tracker, dispatcher)

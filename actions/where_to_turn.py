@@ -20,15 +20,16 @@ from knowledge import Knowledge, normalise
 from .common import (
     STORE,
     format_offices,
-    human_button,
     language,
     latest_intent,
     message,
+    person_buttons,
     persona_buttons,
     standard_buttons,
+    waiting,
 )
 from .persona import infer_persona, message_metadata, queued_for_danger
-from .specific import answer_situation
+from .service_info import LAST_SERVICE
 
 
 def service_line(k: Knowledge, route: dict[str, Any], lang: str) -> str:
@@ -110,7 +111,7 @@ def next_steps_suicide(k: Knowledge, tracker: Tracker, dispatcher: CollectingDis
     a person here (no where-to-turn problem is that danger's)."""
     lang = language(tracker)
     dispatcher.utter_message(text=message(k, "next_steps_suicide", lang, persona),
-                             buttons=[human_button(lang)])
+                             buttons=person_buttons(tracker, lang))
     return []
 
 
@@ -127,9 +128,6 @@ class ActionWhereToTurn(Action):
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                      intent: str | None) -> list[dict[str, Any]]:
         """The answer for ``intent`` (the fallback passes the intent NLU was torn on)."""
-        said = answer_situation(tracker, dispatcher)
-        if said is not None:  # a teacher who hurts, a child put out of home: their own answer
-            return said
         k = await STORE.get()
         lang = language(tracker)
         named = k.problem_for_intent(intent)
@@ -162,13 +160,14 @@ class ActionWhereToTurn(Action):
             # Read as blackmail with images though no image or blackmail is named ("a barátnőm
             # vagdossa a karját, megmutatta...": 0.99): not that advice, "not sure" (the gateway
             # answers a disclosure with support instead).
-            dispatcher.utter_message(text=message(k, "fallback", lang, persona))
+            dispatcher.utter_message(text=message(k, "fallback", lang, persona, waiting(tracker)))
             dispatcher.utter_message(json_message={"fallback": True})
             return events
         if not problem or problem not in k.routing:
             dispatcher.utter_message(text=message(k, "ask_problem", lang, persona))
             return events
-        events.append(SlotSet("problem", problem))
+        # the problem's first service is what "Az hol van?", "Is it free?" are about next
+        events += [SlotSet("problem", problem), SlotSet(LAST_SERVICE, k.routing[problem]["services"][0]["id"])]
 
         if persona is None:
             # Answer first, in a voice that fits anyone; who writes is an optional refinement.
@@ -188,13 +187,14 @@ class ActionWhereToTurn(Action):
         answered = f"{problem}:{persona}"
         if (intent or "").startswith("persona_") and tracker.get_slot("answered") == answered:
             # Already answered for this very persona: a word of thanks, not the same answer twice.
-            dispatcher.utter_message(text=message(k, "persona_noted", lang, persona),
-                                     buttons=standard_buttons(k, lang, consultation=persona == "professional"))
+            dispatcher.utter_message(text=message(k, "persona_noted", lang, persona, waiting(tracker)),
+                                     buttons=standard_buttons(k, lang, consultation=persona == "professional",
+                                                              queued=waiting(tracker)))
             return events
         events.append(SlotSet("answered", answered))
         dispatcher.utter_message(
             text=compose(k, problem, persona, lang),
-            buttons=standard_buttons(k, lang, consultation=persona == "professional"),
+            buttons=standard_buttons(k, lang, consultation=persona == "professional", queued=waiting(tracker)),
         )
         if k.routing[problem].get("local"):
             settlement = tracker.get_slot("settlement")
@@ -289,5 +289,5 @@ class ActionAskHelp(Action):
         events = await ActionWhereToTurn().answer(dispatcher, tracker, intent)
         if infer_persona(tracker) == "child":
             dispatcher.utter_message(text=message(k, "next_steps_child", language(tracker), "child"),
-                                     buttons=[human_button(language(tracker))])
+                                     buttons=person_buttons(tracker, language(tracker)))
         return events

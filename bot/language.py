@@ -6,6 +6,7 @@ clearly in the other one), so a word list and the Hungarian letters serve.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # A word is letters not glued to digits: "5MY" in a case code is not the English "my".
 _WORD = re.compile(r"(?<![\w])[a-záéíóöőúüű']+(?![\w])")
@@ -47,12 +48,29 @@ def _accents_only_in_names(text: str) -> bool:
     return all(m.group(0)[0].isupper() or in_name(m) for m in _ACCENTED_WORD.finditer(text))
 
 
+def _latin(ch: str) -> bool:
+    """A Latin letter, however styled ("𝕞", "ｍ" fold to "m"; "ő" is LATIN SMALL LETTER O ...)."""
+    return unicodedata.normalize("NFKC", ch).isascii() or "LATIN" in unicodedata.name(ch, "")
+
+
+def foreign(text: str) -> bool:
+    """Written mostly in another script than the Latin one (Arabic, Hebrew, Cyrillic, Greek, ...):
+    neither Hungarian nor English, which the bot answers in. Emoji, digits and punctuation
+    count for nothing; a Hungarian message with one foreign word is not foreign."""
+    letters = [ch for ch in text if ch.isalpha()]
+    other = sum(not _latin(ch) for ch in letters)
+    return other >= 2 and other > len(letters) - other
+
+
 def detect(text: str, previous: str | None = None) -> str:
-    """``hu`` or ``en``; keeps ``previous`` when the message does not say clearly."""
+    """``hu`` or ``en``; keeps ``previous`` when the message does not say clearly. A message in
+    another script is answered in English (``foreign``)."""
     lowered = text.lower()
     if lowered.startswith("/"):
         # A bot command and its argument (a case code) say nothing about the language.
         return previous or "hu"
+    if foreign(text):
+        return "en"
     words = _WORD.findall(lowered)
     hu = sum(w in _HU for w in words)
     en = sum(w in _EN for w in words)

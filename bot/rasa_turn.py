@@ -55,7 +55,10 @@ def rasa_metadata(conv: Conversation, heard: Sequence[str] = ()) -> tuple[dict[s
         meta["topics"] = list(dict.fromkeys([*conv.risk.top, *conv.risk.categories]))
     if heard:
         meta["heard"] = list(heard)
-    slots: dict[str, str] = {}
+    # Rasa's own answers never offer a person while one is on the way or writing (the domain's
+    # "queued" variations, actions/common.py ``waiting``): sent with every message, since the
+    # state changes outside Rasa (an operator takes, returns or closes the chat).
+    slots: dict[str, str] = {"queued": "yes" if conv.with_human else "no"}
     if conv.persona:
         meta["persona"] = conv.persona  # the actions' own reading (actions/persona.py)
         slots["persona"] = conv.persona
@@ -65,8 +68,7 @@ def rasa_metadata(conv: Conversation, heard: Sequence[str] = ()) -> tuple[dict[s
     slot_change = (conv.rasa_language or "hu") != conv.language
     if slot_change:
         slots["language"] = conv.language
-    if slots:
-        meta["slots"] = slots
+    meta["slots"] = slots
     return meta, slot_change
 
 

@@ -16,9 +16,7 @@ from typing import Any
 from bot import metrics, texts
 from bot.delivery import Reply
 from bot.inbound import Handoff
-from bot.person_offer import drop_offers
 from bot.rasa_client import BotMessage
-from bot.screening import Level
 from bot.store import BOT, Conversation, ConversationStore, State
 
 # The bot's phone-number list opens with "call 112" (domain/danger.yml utter_emergency_numbers):
@@ -141,9 +139,9 @@ class ReplyComposer:
         elif distress and any(m.custom.get("fallback") for m in answer):
             # Never "write it differently" (nor "I can't help with that") to someone who may have
             # just disclosed harm; waiting in danger, they hear that a person is on the way.
+            # A person on the way or writing is not offered again ("a colleague will write").
             talk = texts.talk_button(conv.language)
-            waiting = conv.state == State.QUEUED and conv.risk.level >= Level.HIGH
-            support = (BotMessage(text=texts.text("support_waiting", conv.voice)) if waiting else
+            support = (BotMessage(text=texts.text("support_waiting", conv.voice)) if conv.with_human else
                        BotMessage(text=texts.text("support", conv.voice), buttons=(talk,)))
             answer = [m for m in answer if not m.custom.get("fallback") and not (m.text or m.buttons)] + [support]
         after: list[Reply] = []  # what Rasa said after its handoff (the report form's next question)
@@ -172,10 +170,6 @@ class ReplyComposer:
             told = replies[danger_line]
             replies[danger_line] = Reply(texts.text("report_danger_go_on", conv.voice), told.buttons)
         replies, greeted = self._greeting_once(conv, replies)  # known by Rasa's own words: first
-        if conv.with_human:  # a person is on the way or writing: none is offered again
-            coming = texts.text("colleague_coming", conv.voice)
-            replies, replaced = drop_offers(replies, coming)
-            after, _ = drop_offers(after, "" if replaced else coming)
         fields: dict[str, Any] = {"rasa_language": conv.language} if slot_change else {}
         if greeted:
             fields.update(greeted=time.time(), greeted_in=conv.voice)

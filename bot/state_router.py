@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot import asking, metrics, report_net, texts
+from bot import asking, language, metrics, report_net, texts
 from bot.commands import DISTRESS, HANDOFF_INTENTS, NO_PHONE, alarm_emoji, fold, interpret_command
 from bot.deferred_answers import DeferredAnswers
 from bot.delivery import Reply
@@ -201,6 +201,12 @@ class StateRouter:
         if kind == "text" and alarm_emoji(value):
             talk = () if conv.with_human else (texts.talk_button(voice),)
             return replies + await say(conv, [Reply(texts.text("emoji_check_in", voice), talk)], rate=rate)
+
+        # 5b. A message in another script (Arabic, Hebrew, Russian, ...): the bot cannot read it;
+        # in English, that we answer in Hungarian and English, with 112 and a person at hand.
+        if kind == "text" and language.foreign(value):
+            talk = () if conv.with_human else (texts.talk_button(voice),)
+            return replies + await say(conv, [Reply(texts.text("other_language", voice), talk)], rate=rate)
 
         # 6. Otherwise the bot answers. Under overload a message waits for Rasa only briefly
         # (a danger message not at all: its 112 and queue entry are already in ``replies``),

@@ -314,7 +314,7 @@ class TelegramChannel:
         result = self.gateway.screen(inbound)
         urgent_sent = urgent_done
         if result.level == Level.IMMEDIATE and not urgent_sent:
-            await self.deliver(pid, route, [Reply(texts.text("emergency", self.gateway.guess_voice(inbound)),
+            await self.deliver(pid, route, [Reply(texts.text("emergency", await self.gateway.early_voice(inbound, pid)),
                                                   emergency=True)])
             urgent_sent = True
         if prev is not None:

@@ -14,6 +14,8 @@ gateway heard, bot/register.py) instead of a custom slot mapping that called the
 server on every message. What NLU itself read in the message comes first: an entity the
 extractors before this component found is never overridden, and the slot's ``from_intent``
 mappings (the persona buttons) stand before its ``from_entity`` mapping in the domain.
+The ``queued`` slot rides with every message too (``"yes"`` while a person is on the way or
+writing): the responses' queued variations and the actions never offer a person then.
 One exception, ``metadata.slots_sure`` (a list of slot names): the gateway is sure of these
 (an adult who named their own child or spouse, bot/register.py ``adult_self``), so a persona
 word NLU read in the message ("a suliban", "my dad": the child they quote) is replaced by the
@@ -41,7 +43,8 @@ class MetadataSlots(GraphComponent, EntityExtractorMixin):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         # slot name -> allowed values (anything else in the metadata is ignored)
-        return {"slots": {"language": ["hu", "en"], "persona": ["child", "adult", "professional"]}}
+        return {"slots": {"language": ["hu", "en"], "persona": ["child", "adult", "professional"],
+                          "queued": ["yes", "no"]}}
 
     def __init__(self, config: dict[str, Any]) -> None:
         self._allowed = {str(k): {str(v) for v in vals} for k, vals in (config.get("slots") or {}).items()}

@@ -88,11 +88,11 @@ def test_the_persona_rides_the_message_metadata_as_a_slot() -> None:
     from bot.store import Conversation
 
     meta, changed = rasa_metadata(Conversation(pid="p", channel="web", persona="adult", rasa_language="hu"))
-    assert meta["slots"] == {"persona": "adult"} and not changed
+    assert meta["slots"] == {"persona": "adult", "queued": "no"} and not changed
     meta, changed = rasa_metadata(Conversation(pid="p", channel="web", language="en", rasa_language="hu"))
-    assert meta["slots"] == {"language": "en"} and changed
+    assert meta["slots"] == {"language": "en", "queued": "no"} and changed
     meta, _ = rasa_metadata(Conversation(pid="p", channel="web"))
-    assert "slots" not in meta
+    assert meta["slots"] == {"queued": "no"}
 
 
 def test_the_danger_level_of_a_queued_chat_rides_the_metadata() -> None:
@@ -105,6 +105,17 @@ def test_the_danger_level_of_a_queued_chat_rides_the_metadata() -> None:
     queued = Conversation(pid="p", channel="web", state=State.QUEUED, risk=RiskState(level=Level.HIGH))
     assert rasa_metadata(queued)[0]["queued"] == "high"
     assert "queued" not in rasa_metadata(Conversation(pid="p", channel="web", risk=RiskState(level=Level.HIGH)))[0]
+
+
+def test_rasa_hears_with_every_message_whether_a_person_is_on_the_way() -> None:
+    """Issue 12 (session 12b): the ``queued`` slot is "yes" while queued or live, "no" otherwise,
+    with every message (the state changes outside Rasa), so Rasa's answers never offer a person
+    while one is on the way (the domain's queued variations, actions/common.py ``waiting``)."""
+    from bot.rasa_turn import rasa_metadata
+    from bot.store import Conversation, State
+
+    for state, said in ((State.QUEUED, "yes"), (State.LIVE, "yes"), (State.BOT, "no"), (State.CLOSED, "no")):
+        assert rasa_metadata(Conversation(pid="p", channel="web", state=state))[0]["slots"]["queued"] == said
 
 
 def test_a_pupils_classmate_told_by_a_teacher_keeps_on() -> None:

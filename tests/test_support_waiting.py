@@ -73,7 +73,7 @@ def test_waiting_texts_never_promise_soon_when_nobody_may_be_logged_in() -> None
     """At 3 a.m. with nobody logged in, a child heard "nincs bejelentkezett munkatársunk" and, in
     the next bubble, "egy munkatársunk hamarosan ide ír neked" (and a transfer to a queue whose
     colleagues may all be away, "hamarosan csatlakozik"). Waiting texts promise a turn, not a time."""
-    for name in ("support_waiting", "colleague_coming", "transfer_waiting"):
+    for name in ("support_waiting", "transfer_waiting"):
         for voice in ("hu", "hu_formal", "en"):
             said = texts.text(name, voice)
             assert "hamarosan" not in said.lower() and "soon" not in said.lower(), (name, voice)

@@ -1,41 +1,32 @@
-"""Situations with an answer of their own (actions/specific.py): a child put out of home gets
-where to sleep tonight, a teacher who hurts gets the school head, the welfare service, the
-police and 116 111; the paediatrician's unsure "hogyan jelezhetem?" follows the screen."""
+"""Situations with an answer of their own (actions/specific.py, by NLU's intent): a child put out
+of home gets where to sleep tonight, a teacher who hurts gets the school head, the welfare
+service, the police and 116 111; the paediatrician's unsure "hogyan jelezhetem?" follows the screen."""
 from __future__ import annotations
 
 import pytest
 from conftest import customs, make_tracker, payloads, texts
 
 from actions.fallback import ActionFallback
-from actions.specific import situation
-from actions.where_to_turn import ActionWhereToTurn
+from actions.specific import ActionSituation
 
 pytestmark = pytest.mark.anyio
 
 
-def test_situations_are_read_from_the_words_and_not_from_near_misses() -> None:
-    assert situation("meleg vagyok és a szüleim kidobtak") == "thrown_out"
-    assert situation("my parents kicked me out") == "thrown_out"
-    assert situation("hova fordulhatok, ha a tanárom bánt?") == "teacher_hurts"
-    assert situation("megütött az osztályfőnök") == "teacher_hurts"
-    assert situation("kidobtak a suliból") is None           # no home, no parents
-    assert situation("a tanárom szerint apu ver") is None    # the teacher is not who hurts
-    assert situation("szia, segítség kéne") is None
-
-
 async def test_a_child_put_out_of_home_hears_where_to_sleep_not_what_happened(run_action) -> None:
-    """NLU reads "meleg vagyok és a szüleim kidobtak" as a child saying who they are (0.84)."""
-    tracker = make_tracker(intent="persona_child", text="meleg vagyok és a szüleim kidobtak",
+    """"meleg vagyok és a szüleim kidobtak" (read as a child saying who they are in session 11)
+    is NLU's thrown_out now: a place to sleep tonight, the numbers, a person."""
+    tracker = make_tracker(intent="thrown_out", text="meleg vagyok és a szüleim kidobtak",
                            slots={"language": "hu", "persona": "child"})
-    result = await run_action(ActionWhereToTurn(), tracker)
+    result = await run_action(ActionSituation(), tracker)
     said = texts(result)
     assert "06 80 20 55 20" in said and "krízisotthon" in said and "116 111" in said and "112" in said
     assert "Miben segíthetek" not in said and "/talk_to_human" in payloads(result)
 
 
-async def test_a_teacher_who_hurts_is_answered_in_the_fallback_too(run_action) -> None:
-    torn = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "where_physical_abuse", "confidence": 0.45},
-            {"name": "faq", "confidence": 0.36}]
+async def test_a_teacher_who_hurts_is_answered_in_the_fallback_when_unsure_only_of_a_second_reading(
+        run_action) -> None:
+    torn = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "teacher_hurts", "confidence": 0.45},
+            {"name": "where_physical_abuse", "confidence": 0.38}]
     result = await run_action(ActionFallback(), make_tracker(
         intent="nlu_fallback", text="hova fordulhatok, ha a tanárom bánt?", ranking=torn,
         slots={"language": "hu", "persona": "child"}))
@@ -43,6 +34,14 @@ async def test_a_teacher_who_hurts_is_answered_in_the_fallback_too(run_action) -
     for part in ("igazgató", "gyermekjóléti", "rendőrség", "116 111", "112"):
         assert part in said
     assert {"fallback": True} not in customs(result)
+
+
+async def test_a_situation_read_under_the_threshold_stays_a_fallback(run_action) -> None:
+    unsure = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "thrown_out", "confidence": 0.24},
+              {"name": "out_of_scope", "confidence": 0.2}]
+    result = await run_action(ActionFallback(), make_tracker(intent="nlu_fallback", text="x", ranking=unsure,
+                                                             slots={"language": "hu"}))
+    assert {"fallback": True} in customs(result)
 
 
 DOCTOR = ("Gyermekorvos vagyok. Egy 4 éves betegemnél a sérülések nem egyeznek a szülők "
