@@ -82,6 +82,9 @@ def test_committed_weights_are_compact_and_held_out(model) -> None:
     rules = meta["training"]["thresholds_by_rule"]
     assert meta["t_high"] == max(rules.values())
     assert "t_high_screen_eval_none" in rules and "t_high_screen_real:reddit_rmhd" in rules
+    recorded = meta["training"]["rules"]  # the recipe the weights were set with
+    assert recorded["SCREEN_NONE_RULE"] == C.SCREEN_NONE_RULE and recorded["LONG_SHIFT"] == C.LONG_SHIFT
+    assert recorded["SCREEN_CORPUS_TO_HIGH_MAX"] == C.SCREEN_CORPUS_TO_HIGH_MAX
     assert model.t_concern <= model.t_high
     assert all(abs(w) >= C.PRUNE * 0.999 for w in model.weights.values())
 
