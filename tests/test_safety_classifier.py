@@ -71,14 +71,20 @@ def test_default_training_leaves_the_sealed_set_out() -> None:
 def test_committed_weights_are_compact_and_held_out(model) -> None:
     path = C.DEFAULT_PATH
     # 2.0 MB until session 6; fresh8 and fresh9 in training keep ~191,000 weights (2.05 MB, load ~0.8 s);
-    # session 8's support-group negatives and fresh11 ~221,000 (2.36 MB)
-    assert path.stat().st_size < 2_600_000
+    # session 8's support-group negatives and fresh11 ~221,000 (2.36 MB); session 12's fresh12-15 and
+    # written14 ~254,000 (2.71 MB; load time in bench/safety_bench.py unchanged within noise)
+    assert path.stat().st_size < 2_900_000
     meta = json.loads(path.read_text())
     sources = meta["training"]["sources"]
     assert "safety_eval_fresh7.tsv" not in sources["eval_sets"] and "safety_eval_fresh7.tsv" in sources["held_out"]
     assert "ORDINARY_INTENTS" in sources["ordinary_chat"]
     assert meta["training"]["cv"]["ordinary_chat"] > 2000
-    assert meta["t_high"] >= meta["training"]["thresholds_by_rule"]["t_high_eval_none"]
+    rules = meta["training"]["thresholds_by_rule"]
+    assert meta["t_high"] == max(rules.values())
+    assert "t_high_screen_eval_none" in rules and "t_high_screen_real:reddit_rmhd" in rules
+    recorded = meta["training"]["rules"]  # the recipe the weights were set with
+    assert recorded["SCREEN_NONE_RULE"] == C.SCREEN_NONE_RULE and recorded["LONG_SHIFT"] == C.LONG_SHIFT
+    assert recorded["SCREEN_CORPUS_TO_HIGH_MAX"] == C.SCREEN_CORPUS_TO_HIGH_MAX
     assert model.t_concern <= model.t_high
     assert all(abs(w) >= C.PRUNE * 0.999 for w in model.weights.values())
 

@@ -84,19 +84,18 @@ def test_held_out_high_messages_are_rarely_lifted(screens) -> None:
 
 
 def test_weights_record_the_training_data_of_this_checkout() -> None:
-    """Both files name the eval sets they were trained on (fresh8 to fresh11 from the sealed
-    folder, fresh7 held out) and the NLU examples (count and SHA-256): after a change to the
+    """Both files name the eval sets they were trained on (fresh8 to fresh15 from the sealed
+    folder since session 12, fresh7 held out) and the NLU examples (count and SHA-256): after a change to the
     ordinary intents' examples, retrain (`python -m bot.safety.classifier train`)."""
     chat = C.ordinary_texts()
     expected = [p.name for p in C.default_paths()]
-    assert {"safety_eval_fresh8.tsv", "safety_eval_fresh9.tsv", "safety_eval_fresh10.tsv",
-            "safety_eval_fresh11.tsv"} <= set(expected)
+    assert {f"safety_eval_fresh{n}.tsv" for n in range(8, 16)} <= set(expected)
+    assert "safety_train_written14.tsv" in expected
     assert "safety_eval_fresh7.tsv" not in expected
     for path in (C.DEFAULT_PATH, C.NOW_PATH):
         sources = json.loads(path.read_text(encoding="utf-8"))["training"]["sources"]
         assert sources["eval_sets"] == expected
-        assert sources["from_sealed_folder"] == ["safety_eval_fresh8.tsv", "safety_eval_fresh9.tsv",
-                                                 "safety_eval_fresh10.tsv", "safety_eval_fresh11.tsv"]
+        assert sources["from_sealed_folder"] == [f"safety_eval_{name}.tsv" for name in C.SEALED_TRAINING]
         assert sources["ordinary_intents"] == list(C.ORDINARY_INTENTS)
         assert sources["ordinary_chat_examples"] == len(chat), "NLU data changed: retrain the screen's models"
         assert sources["ordinary_chat_sha256"] == C.ordinary_digest(chat), "NLU data changed: retrain"

@@ -61,9 +61,10 @@ inference is a few dictionary look-ups per word.
 Thresholds (``train``; figures and rules recorded in the file's "training" field):
 ``t_high`` is the lowest value that raises, among real `tune` rows the lexicon leaves below
 high, at most REAL_TO_HIGH_MAX of the pooled Hungarian text and at most CORPUS_TO_HIGH_MAX of
-any one corpus (Reddit's ordinary groups count as one, REDDIT_TO_HIGH_MAX), and at most NONE_TO_HIGH_MAX of the eval
-sets' `none` rows and ORDINARY_TO_HIGH_MAX of the ordinary chat examples out of fold. The held-out
-eval sets (HELD_OUT) are never read.
+any one corpus (Reddit's ordinary groups count as one, REDDIT_TO_HIGH_MAX), and at most ORDINARY_TO_HIGH_MAX
+of the ordinary chat examples out of fold; and, on the whole screen (session 12: the lexicon's own raises
+count first), at most NONE_TO_HIGH_MAX of the eval sets' `none` rows out of fold (SCREEN_NONE_RULE) and
+SCREEN_CORPUS_TO_HIGH_MAX of any one real corpus. The held-out eval sets (HELD_OUT) are never read.
 
 The package, by concern: ``features`` (hashing, windows), ``inference`` (the pure-Python
 ``Classifier``), ``recipe`` (the data, weights and rules of training, with why), ``data``
@@ -152,6 +153,8 @@ from bot.safety.classifier.recipe import (
     REDDIT_TO_HIGH_MAX,
     REDDIT_UNIT,
     ROOT,
+    SCREEN_CORPUS_TO_HIGH_MAX,
+    SCREEN_NONE_RULE,
     SEALED,
     SEALED_HALF,
     SEALED_TRAINING,
@@ -185,6 +188,7 @@ from bot.safety.classifier.training import (
     real_parts,
     row_windows,
     scores,
+    screen_threshold,
     set_thresholds,
     tune_windows,
 )
@@ -209,4 +213,6 @@ __all__ = [  # the names other code and the tests read, as before the split
     # session 9: sentence units, trained halves
     "_units", "clauses", "sentence_texts", "sentences", "shifted", "Unit", "combine_parts", "half", "HALF_SEED",
     "SEALED_HALF", "SENTENCE_SHIFT", "SENTENCE_UNITS", "TRAINING_ONLY", "real_parts", "scores",
+    # session 12: threshold rules on the whole screen
+    "SCREEN_CORPUS_TO_HIGH_MAX", "SCREEN_NONE_RULE", "screen_threshold",
 ]

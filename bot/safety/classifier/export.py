@@ -43,6 +43,9 @@ from bot.safety.classifier.recipe import (
     REAL_TO_HIGH_MAX,
     REAL_TO_NOW_MAX,
     REDDIT_TO_HIGH_MAX,
+    RULES_ON_TRAINING_ONLY,
+    SCREEN_CORPUS_TO_HIGH_MAX,
+    SCREEN_NONE_RULE,
     SEALED,
     SEALED_HALF,
     SEED,
@@ -149,9 +152,12 @@ def train(paths: list[Path], out: Path = DEFAULT_PATH, verbose: bool = True, ord
                           "NONE_TO_CONCERN_MAX": NONE_TO_CONCERN_MAX, "ORDINARY_TO_HIGH_MAX": ORDINARY_TO_HIGH_MAX,
                           "how": "each threshold is the lowest value meeting every rule; t_high = max of "
                                  "thresholds_by_rule, every score of a message of several windows lowered by "
-                                 "long_shift (logit) first, a sentence alone by sentence_shift too",
+                                 "long_shift (logit) first, a sentence alone by sentence_shift too; t_high_screen_* "
+                                 "rules bound the whole screen (the lexicon's own raises count first)",
                           "LONG_SHIFT": LONG_SHIFT,
-                          "SENTENCE_UNITS": SENTENCE_UNITS, "SENTENCE_SHIFT": SENTENCE_SHIFT},
+                          "SENTENCE_UNITS": SENTENCE_UNITS, "SENTENCE_SHIFT": SENTENCE_SHIFT,
+                          "SCREEN_NONE_RULE": SCREEN_NONE_RULE, "SCREEN_CORPUS_TO_HIGH_MAX": SCREEN_CORPUS_TO_HIGH_MAX,
+                          "RULES_ON_TRAINING_ONLY": RULES_ON_TRAINING_ONLY},
                 "halves_trained": {k: f"{v} (seed {HALF_SEED}, bench/safety_sealed.py --half)"
                                    for k, v in SEALED_HALF.items()},
                 "thresholds_by_rule": th["rules"], "cv": th["cv"],

@@ -31,7 +31,12 @@ HELD_OUT = ("fresh7",)  # the sets the classifier is never trained or tuned on (
 # fresh11 joined in session 8: leave-one-set-out high+ (none->high+) of the other new sets without / with
 # it: fresh6 0.860 (0.129) / 0.888 (0.113), fresh8 0.983 (0.035) / 0.988 (0.052), fresh9 0.825 (0.047) /
 # 0.831 (0.047), fresh10 0.920 (0.038) / 0.945 (0.043); fresh7 (held out) 0.905 (0.050) both.
-SEALED_TRAINING = ("fresh8", "fresh9", "fresh10", "fresh11")  # fresh10 joined in session 7
+# fresh12-15 joined in session 12 (four more blind writers, ~1,950 rows; the lexicon had been tuned on
+# fresh12-14, so their screen figures flatter: the classifier's own out-of-fold figures are the measure).
+# Leave-one-set-out, classifier alone high+ (none->high+), shipped weights of session 11 (never trained on
+# them) -> with them, at each model's t_high: fresh13 0.911 (0.005) -> 0.938 (0.005), fresh14 0.827 (0.021)
+# -> 0.858 (0.027), fresh15 0.854 (0.011) -> 0.888 (0.016); fresh7 (held out) screen high+ 0.933 -> 0.952.
+SEALED_TRAINING = ("fresh8", "fresh9", "fresh10", "fresh11", "fresh12", "fresh13", "fresh14", "fresh15")
 SEALED = DATA / "sealed"
 # Sets that test a mechanism, not wording: the disguise rows normalise to their plain twins,
 # so training on them would only count those examples twice.
@@ -75,7 +80,7 @@ DISTRESS_CUES = frozenset((
 # out) high+ 0.895 / 0.905, pooled Hungarian high+ 0.51 % / 0.49 %: 3 kept, for the held-out set and
 # the Hungarian target (the differences are one or two messages).
 DISTRESS_WINDOWS_PER_POST = 3
-REAL_TO_HIGH_MAX = 0.003  # pooled real Hungarian tune text the classifier may add to high+
+REAL_TO_HIGH_MAX = 0.001  # pooled real Hungarian tune text the classifier may add (0.003 until session 12)
 CORPUS_TO_HIGH_MAX = 0.012  # any one corpus (the lexicon's own false alarms come on top)
 # Reddit's ordinary groups (330 tune posts: one post is 0.3 %) are help-seeking English posts
 # about divorce, debt, a minor paying their own way, "my mom said she's leaving ... I'm already
@@ -100,7 +105,12 @@ SPLIT_LONG_NEGATIVES = True
 # Session 8, leave-one-set-out with the support-group negatives, shift 0 / 0.5 / 1.0 / 1.5: ordinary Reddit
 # `tune` posts the classifier adds to the lexicon's 13 of 330: 2 / 1 / 1 / 0; r/SuicideWatch added: 2 / 2 /
 # 2 / 1; fresh11 high+ 0.817 / 0.817 / 0.808 / 0.788 (long rows 36 / 36 / 34 / 30 of 45).
-LONG_SHIFT = 1.0  # session 9: 1.0 with SENTENCE_SHIFT 1.5 (the grid in bench/README.md)
+# Session 12 (fresh12-15 and written14 in training, the rules on the whole screen): t_high is set by the
+# ordinary Reddit posts (2 % on the screen), so a larger shift for long messages lets short ones be raised
+# at a lower t_high. Leave-one-set-out on fresh8-15 pooled, screen high+ / none->high+ (t_high): shift 1.0:
+# 0.963 / 0.017 (0.79); 1.5: 0.967 / 0.019 (0.70); 2.0: 0.970 / 0.022 (0.59); fresh15 0.910 / 0.918 / 0.923,
+# none->high+ 0.043 all three. 1.5: the middle step (bench/README.md, session 12).
+LONG_SHIFT = 1.5  # session 9-11: 1.0 with SENTENCE_SHIFT 1.5 (the grid in bench/README.md)
 # Windows of posts in Reddit's support groups (anxiety, ADHD, autism, addiction ...; `train` split)
 # that name neither dying nor a method (no DISTRESS_CUES) in posts the lexicon leaves below high:
 # the personal, troubled register of a help-seeking post without danger. Without them the model
@@ -135,16 +145,27 @@ HALF_SEED = 13
 # night visit to a child's room, giving one's things away, "everyone would be better off without me",
 # violence at home seen by a child, days without food - with 45 % hard negatives and long ordinary
 # paragraphs that use the same strong words harmlessly). Training only: not evaluation sets, each its
-# own fold in the CV. written14 is NOT wired in yet (session 10): retrained with it, t_high went to 0.86
-# (its hard negatives counted in the eval-`none` rule: recall fell) or, without them in the rules, to 0.59
-# (fresh13 held half high+ 0.920 -> 0.938, fresh12 0.904 -> 0.928, but pooled real Hungarian 0.52 % high+
-# against the 0.5 % target and ordinary Reddit posts 2.7 %): bench/README.md, session 10. Add it here with
-# a threshold rule that keeps the real-text targets.
-TRAINING_ONLY = ("safety_train_written13", "safety_train_written13b")
+# own fold in the CV. written14 was left out in session 10: retrained with it, t_high went to 0.86 (its
+# hard negatives counted in the eval-`none` rule: recall fell) or, without them in the rules, to 0.59
+# (pooled real Hungarian 0.52 % high+ against the 0.5 % target, ordinary Reddit posts 2.7 %). Wired in in
+# session 12 with the rules on the whole screen below, which keep the real-text targets (bench/README.md).
+TRAINING_ONLY = ("safety_train_written13", "safety_train_written13b", "safety_train_written14")
 # The threshold rules (eval `none` raised, `high` lifted to immediate) count the eval sets only, not the
 # TRAINING_ONLY files (session 10): their `none` rows are hard negatives written to sit next to danger
 # wording (written14's, out of fold: 16 % raised, against 3 % on the eval sets), not a sample of what
 # people write, so counting them set t_high by adversarial text (0.79 -> 0.86 with written14: fresh12
 # high+ 0.904 -> 0.885, fresh13's held half immediate 0.898 -> 0.857). They stay in training and in the
 # CV figures by set.
-RULES_ON_TRAINING_ONLY = True  # the shipped weights were set this way; False: see above
+RULES_ON_TRAINING_ONLY = False  # True until session 12 (then the whole-screen rules below came)
+# Rules on the whole screen (issue 13, session 12, helper rec16): the issue's targets bound what the
+# screen raises, lexicon OR classifier, not the classifier alone. SCREEN_NONE_RULE: the eval sets' `none`
+# rows raised by the screen (the lexicon's own false alarms count first) at most NONE_TO_HIGH_MAX; off:
+# the classifier alone at NONE_TO_HIGH_MAX, the lexicon ignored (never looser: the screen raises a superset).
+# SCREEN_CORPUS_TO_HIGH_MAX: the issue's "no corpus above 2 %" on the screen, every real corpus and Reddit's
+# ordinary groups (the lexicon alone raises 4 of those 330 posts: the classifier may add 2), beside the
+# caps on what the classifier adds. Pooled Hungarian text has no rule on the screen: the lexicon alone
+# raises 0.50 % of the whole `tune` split (bible_ruf 1.13 %; bench/safety_real.py's sample of at most 3,000
+# rows a corpus: 0.40 %), so such a rule would leave the classifier nothing; REAL_TO_HIGH_MAX bounds what
+# the classifier adds instead (0.1 %: the issue's 0.5 % above the lexicon's 0.40 % in the bench).
+SCREEN_NONE_RULE = True
+SCREEN_CORPUS_TO_HIGH_MAX = 0.02

@@ -29,6 +29,8 @@ from bot.safety.classifier.recipe import (
     REDDIT_TO_HIGH_MAX,
     REDDIT_UNIT,
     RULES_ON_TRAINING_ONLY,
+    SCREEN_CORPUS_TO_HIGH_MAX,
+    SCREEN_NONE_RULE,
     SEED,
     SENTENCE_SHIFT,
     SUPPORT_UNIT,
@@ -81,6 +83,15 @@ def _threshold(scores: list[float], n_total: int, share: float) -> float:
     if t <= s[allowed]:  # ties, or rounding: stay strictly above the first score not allowed
         t = round(s[allowed] + 10 ** -DIGITS, DIGITS)
     return max(t, 0.5)
+
+
+def screen_threshold(scores: list[float], n_total: int, n_lexicon: int, share: float) -> float:
+    """The lowest threshold at which the whole screen raises at most ``share`` of ``n_total``: the
+    lexicon's own ``n_lexicon`` raises count first, ``scores`` are those of the rows the lexicon left
+    below high (and did not veto), the only ones the classifier can add. When the lexicon alone
+    spends the budget the classifier may add none (threshold above its highest score)."""
+    allowed = int(math.floor(share * n_total + 1e-9)) - n_lexicon
+    return _threshold(scores, n_total, max(allowed, 0) / n_total if n_total else 0.0)
 
 
 def figures(rows: list[tuple[str, str, str]], got: list[str]) -> dict:
@@ -257,23 +268,34 @@ def _rules(data: Data, probs: list[float], real_scores: list[float]) -> tuple[di
     """The lowest threshold each rule allows (eval `none`, ordinary chat, each real corpus), and the
     real `tune` scores by corpus that the classifier could raise, with each corpus' row count."""
     rows = data.rows
-    none_scores = [probs[i] for i in rule_rows(data) if rows[i][0] == "none"]
-    rules = {"t_high_eval_none": _threshold(none_scores, len(none_scores), NONE_TO_HIGH_MAX)}
+    none_rows = [i for i in rule_rows(data) if rows[i][0] == "none"]
+    none_scores = [probs[i] for i in none_rows]
+    if SCREEN_NONE_RULE:  # the whole screen's none->high+ (recipe: why)
+        lex_hi = [i for i in none_rows if data.lex_levels[i] in ("high", "immediate")]
+        below = [probs[i] for i in none_rows if data.lex_levels[i] not in ("high", "immediate")
+                 and not data.lex_suppressed[i]]
+        rules = {"t_high_screen_eval_none": screen_threshold(below, len(none_rows), len(lex_hi), NONE_TO_HIGH_MAX)}
+    else:
+        rules = {"t_high_eval_none": _threshold(none_scores, len(none_scores), NONE_TO_HIGH_MAX)}
     ordinary = [probs[i] for i, r in enumerate(rows)
                 if r[1] == ORDINARY and data.lex_levels[i] in ("none", "concern") and not data.lex_suppressed[i]]
     if ordinary:
         rules["t_high_ordinary_chat"] = _threshold(ordinary, len(ordinary), ORDINARY_TO_HIGH_MAX)
     by: dict[str, list[float]] = {}
     n_by: dict[str, int] = {}
+    lex_by: dict[str, int] = {}
     for (key, lang, _t, hi, sup), p in zip(data.tune, real_scores):
         for k in (key, "POOLED hu") if lang == "hu" else (key,):
             n_by[k] = n_by.get(k, 0) + 1
+            lex_by[k] = lex_by.get(k, 0) + bool(hi)
             if not hi and not sup:  # the classifier can raise only what the lexicon left below high
                 by.setdefault(k, []).append(p)
     for k, scores in sorted(by.items()):
         share = (REAL_TO_HIGH_MAX if k == "POOLED hu" else REDDIT_TO_HIGH_MAX if k == "reddit_rmhd"
                  else CORPUS_TO_HIGH_MAX)
         rules[f"t_high_real:{k}"] = _threshold(scores, n_by[k], share)
+        if k != "POOLED hu":  # the issue's 2 % a corpus on the whole screen: the lexicon's raises count first
+            rules[f"t_high_screen_real:{k}"] = screen_threshold(scores, n_by[k], lex_by[k], SCREEN_CORPUS_TO_HIGH_MAX)
     return rules, by, n_by
 
 
