@@ -104,17 +104,24 @@ async def test_gateway_restart_mid_chat_loses_nothing(
     await ws2.close()
 
 
-async def test_an_edited_telegram_message_is_marked_for_the_operator(
-        gateway_factory: Any, fake_telegram: Any, http: aiohttp.ClientSession) -> None:
-    """A child in a live chat edits "minden oké" into "nem oké, most is itt van": the operator
-    saw a second message as if newly written. It is marked as an edit (the original stays)."""
+async def _live_telegram_chat(gateway_factory: Any, fake_telegram: Any, http: aiohttp.ClientSession,
+                              chat: int) -> tuple[Any, str]:
+    """A Telegram chat (Rasa down) that asked for a person and was taken by an operator."""
     gw = await gateway_factory(RASA_URL=f"http://127.0.0.1:{free_port()}", TELEGRAM_BOT_TOKEN="123:abc",
                                TELEGRAM_API_BASE_URL=fake_telegram.url)
-    chat = 555_000_222
     fake_telegram.user_message(chat, "/operator")
     await fake_telegram.wait_for(chat, 2)
     pid = gw.app[GATEWAY].pid("telegram", chat)
     assert (await api(http, "POST", gw.url, f"/api/operator/chats/{pid}/claim"))[0] == 200
+    return gw, pid
+
+
+async def test_an_edited_telegram_message_is_marked_for_the_operator(
+        gateway_factory: Any, fake_telegram: Any, http: aiohttp.ClientSession) -> None:
+    """A child in a live chat edits "minden oké" into "nem oké, most is itt van": the operator
+    saw a second message as if newly written. It is marked as an edit (the original stays)."""
+    chat = 555_000_222
+    gw, pid = await _live_telegram_chat(gateway_factory, fake_telegram, http, chat)
     mid = fake_telegram.user_message(chat, "minden oké")
     fake_telegram.edit_message(chat, mid, "nem oké, most is itt van")
     deadline = time.monotonic() + 10
@@ -132,13 +139,8 @@ async def test_a_voice_message_in_a_live_chat_tells_the_person_the_colleague_can
     """Live with an operator, a child sent a voice message, then a photo: the console showed
     "[voice]", "[photo]", the bot stayed silent, and the child thought the colleague had heard
     it. Now the child is told once (not for every picture) that only words reach the colleague."""
-    gw = await gateway_factory(RASA_URL=f"http://127.0.0.1:{free_port()}", TELEGRAM_BOT_TOKEN="123:abc",
-                               TELEGRAM_API_BASE_URL=fake_telegram.url)
     chat = 555_000_333
-    fake_telegram.user_message(chat, "/operator")
-    await fake_telegram.wait_for(chat, 2)
-    pid = gw.app[GATEWAY].pid("telegram", chat)
-    assert (await api(http, "POST", gw.url, f"/api/operator/chats/{pid}/claim"))[0] == 200
+    gw, pid = await _live_telegram_chat(gateway_factory, fake_telegram, http, chat)
     await fake_telegram.wait_for(chat, 3)
     fake_telegram.user_message(chat, voice={"file_id": "v1", "file_unique_id": "u1", "duration": 12})
     told = await fake_telegram.wait_for(chat, 4)
