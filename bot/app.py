@@ -175,11 +175,10 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
         rasa_watch = asyncio.create_task(rasa.watch(), name="rasa-health")
         rewriting = asyncio.create_task(rewriter.run(), name="aof-rewrite-after-erase")
         yield
-        rewriting.cancel()
-        warming.cancel()
-        watching.cancel()
-        rasa_watch.cancel()
-        replay.cancel()
+        periodic = [rewriting, warming, watching, rasa_watch, replay]
+        for task in periodic:
+            task.cancel()
+        await asyncio.wait(periodic, timeout=2)
         await app[GATEWAY].stop()
         await hub.stop()
         await handoff.stop()
@@ -189,6 +188,8 @@ def init_app(settings: Settings, *, screener: Screener | None = None) -> web.App
             await email.stop()
         if outbox is not None:
             await outbox.stop()
+        # what the channels' last messages started after the gateway stopped
+        await app[GATEWAY].background.cancel()
         await http.close()
         await redis.aclose()
 

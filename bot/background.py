@@ -52,6 +52,14 @@ class Background:
 
         self.start(run())
 
-    def cancel(self) -> None:
-        for task in list(self.tasks):
-            task.cancel()
+    async def cancel(self) -> None:
+        """Cancel what is left and wait until it has ended: a task cancelled and not awaited
+        can still open a Redis connection after the pool is closed (a ResourceWarning)."""
+        for _ in range(5):  # again if a cancellation was swallowed (see stop_requested)
+            pending = list(self.tasks)
+            if not pending:
+                return
+            for task in pending:
+                task.cancel()
+            await asyncio.wait(pending, timeout=1)
+        log.warning("background tasks still running at stop", extra={"count": len(self.tasks)})

@@ -112,6 +112,8 @@ class EmailChannel:
             await asyncio.wait(list(self._tasks), timeout=10)
         for t in list(self._tasks):
             t.cancel()
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=1)
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.create_task(coro)

@@ -296,5 +296,5 @@ class Gateway:
         pending = self.deferred.tasks() | self.background.tasks
         if pending:
             await asyncio.wait(pending, timeout=5)
-        self.background.cancel()
+        await self.background.cancel()
         await self.deferred.hand_back()
