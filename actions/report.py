@@ -59,7 +59,8 @@ FIELD_SLOTS: dict[str, str] = {
 ALL_SLOTS: list[str] = [
     "report_what", "report_settlement", "report_child_age", "report_danger_now", "report_wants_address",
     "report_address", "report_relation", "report_since", "report_others_know", "report_confirm",
-    "report_stopped", "report_send_now", "report_more", "report_paused",
+    "report_stopped", "report_send_now", "report_more", "report_paused", "report_discard_check",
+    "report_confirm_asked",
 ]
 # Asked only when the reporter chooses "Kiegészítem" at "send it?" (issue 12): what happened, where
 # and how old are what a report needs; the rest is detail the reporter may add, or an operator asks.
@@ -209,22 +210,26 @@ class ActionAskReportConfirm(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
+        if tracker.get_slot("report_discard_check"):
+            say(dispatcher, tracker, "report_discard_check", "discard_check")
+            return []
         stopped = bool(tracker.get_slot("report_stopped"))
         more = tracker.get_slot("report_more") == "yes"
+        again = bool(tracker.get_slot("report_confirm_asked"))  # the notes were said the first time
         short = short_form(tracker) and any(tracker.get_slot(n) is None for n in OPTIONAL_SLOTS)
-        if stopped:
+        if stopped and not again:
             say(dispatcher, tracker, "report_stopped")
-        elif short:
+        elif short and not again:
             say(dispatcher, tracker, "report_short")
         kinds = pii_found(tracker)
-        if kinds:
+        if kinds and not again:
             say(dispatcher, tracker, "report_pii", found=pii_listed(kinds, language(tracker)))
             logger.info("report form: personal data in the answers (%s)", ",".join(kinds))
         offer = not stopped and not more  # "Kiegészítem": the details, once (said why unless short)
         say(dispatcher, tracker, "report_confirm", "confirm_more" if offer else "confirm",
             extra="report_confirm_more" if offer and not short else None,
             summary=summary(tracker, language(tracker)))
-        return []
+        return [SlotSet("report_confirm_asked", True)]
 
 
 class ActionReportSubmit(Action):
@@ -238,7 +243,7 @@ class ActionReportSubmit(Action):
         if tracker.get_slot("report_paused"):
             # Left half-way: the answers stay in the conversation as a draft, nothing is sent yet;
             # "Folytatom" (/report_start) goes on where it stopped (ActionReportReset).
-            say(dispatcher, tracker, "report_paused", "paused")
+            say(dispatcher, tracker, "report_paused" if given(tracker) else "report_paused_empty", "paused")
             logger.info("report form: left half-way, draft kept, %d fields given", given(tracker))
             return [SlotSet("report_outcome", "paused")]
         count = given(tracker)
@@ -282,7 +287,7 @@ class ActionReportReset(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
-        if tracker.get_slot("report_paused"):
+        if tracker.get_slot("report_paused") and given(tracker):
             # A draft left half-way: go on where it stopped, with every answer kept; the form next,
             # not the whole introduction again (the rule's utter_report_intro is skipped).
             say(dispatcher, tracker, "report_resumed")

@@ -89,6 +89,8 @@ _LEAVING = re.compile(
     r"\b((most )?nem tudom (most )?folytatni|nem tudom most befejezni|(most )?(mennem|indulnom|lepnem) kell|"
     r"el kell (mennem|mennunk|indulnom)|majd (be)?fejezem|majd folytatom|kesobb (folytatom|befejezem|visszajovok|"
     r"jovok vissza|irok|visszaterek)|visszajovok kesobb|majd visszajovok|majd jovok|majd irok|"
+    r"(inkabb |akkor )?(este|holnap|kesobb|majd|otthonrol|otthon) (irok|irom|irom meg|folytatom|jelentkezem)|"
+    r"(inkabb|akkor) (kesobb|majd|holnap|este)\b.{0,20}\b(irok|irom|folytatom|jelentkezem)|"
     r"i (have|ve got|need|must) to go|gotta go|i ll (come back|finish|continue|be back)( to this| it)? later|"
     r"(can t|cannot) (continue|finish)( this)? (now|right now))\b"
 )

@@ -54,10 +54,28 @@ _NOT_PLACES = frozenset({
 })
 
 
+# Words around an age that say how sure the reporter is ("Olyan 10 éves lehet", "szerintem 7",
+# "I think about 6"): dropped before the age is read.
+_HEDGES = frozenset({
+    "olyan", "lehet", "lehetett", "szerintem", "gondolom", "asszem", "azt", "hiszem", "talan", "kb",
+    "korulbelul", "nagyjabol", "valahol", "is", "van", "mar", "hat", "ugy", "ugyanugy", "kb.",
+    "i", "think", "guess", "probably", "like", "maybe", "perhaps", "or", "so",
+})
+
+
 def age_answer(text: str) -> bool:
-    """True for an answer that is only an age ("7 éves", "about two years old", "tinédzser")."""
-    norm = normalise(text)
-    return bool(norm) and len(norm.split()) <= 6 and bool(_AGE_ANSWER.fullmatch(norm))
+    """True for an answer that is only an age ("7 éves", "about two years old", "tinédzser",
+    "olyan 10 éves lehet")."""
+    words = normalise(text).split()
+    if not words or len(words) > 6:
+        return False
+    if _AGE_ANSWER.fullmatch(" ".join(words)):
+        return True
+    while words and words[0] in _HEDGES:
+        words = words[1:]
+    while words and words[-1] in _HEDGES:
+        words = words[:-1]
+    return bool(words) and bool(_AGE_ANSWER.fullmatch(" ".join(words)))
 
 
 def age_in(text: str) -> str | None:

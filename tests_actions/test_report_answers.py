@@ -298,8 +298,10 @@ async def test_a_sure_selector_alone_does_not_make_an_answer_a_question(executor
     text = "Who else can help?"  # ask_help 0.95: not an FAQ, whatever the selector says
     ranking = [{"name": "ask_help", "confidence": 0.95}, {"name": "faq", "confidence": 0.01}]
     t = question(text, "ask_help", 0.95, ranking, "faq/after_report", 0.99)
-    assert await form.validate_report_settlement(text, dispatcher, t, {}) == {"report_settlement": text}
-    assert not dispatcher.messages
+    # no FAQ answer; and a question is no town either (sealed9): said so, and asked again
+    assert await form.validate_report_settlement(text, dispatcher, t, {}) == {"report_settlement": None}
+    assert [m.get("response") for m in dispatcher.messages] == [None]
+    assert "question, not an answer" in dispatcher.messages[0]["text"]
 
 
 async def test_a_long_hungarian_question_in_a_slot_is_answered(executor, dispatcher) -> None:

@@ -108,7 +108,8 @@ async def test_kiegeszitem_at_send_it_asks_the_details_never_sends(executor, dis
 # -- leaving half-way ---------------------------------------------------------------------------
 @pytest.mark.parametrize("text", ["Elnézést, most nem tudom folytatni, indulnom kell a munkába. Később visszajövök.",
                                   "Bocsi, most mennem kell, anya hív vacsizni. Majd befejezem.",
-                                  "Sorry, I have to go, I'll finish it later."])
+                                  "Sorry, I have to go, I'll finish it later.",
+                                  "Köszönöm, akkor inkább este írok részletesen."])
 async def test_leaving_half_way_keeps_the_draft(executor, dispatcher, domain, text: str) -> None:
     slots = {"report_what": GIVEN["report_what"]}
     got = await form(executor).validate_report_settlement(text, dispatcher, adult(text, slots), {})
@@ -155,3 +156,98 @@ async def test_a_draft_taken_up_with_a_new_account_keeps_both(executor, dispatch
                            metadata={"report_what": "Azóta is egyedül van esténként."})
     events = await executor.actions["action_report_reset"](dispatcher, tracker, domain)
     assert slots_set(events)["report_what"] == f"{GIVEN['report_what']}\nAzóta is egyedül van esténként."
+
+
+@pytest.mark.parametrize("text,age", [("Olyan 10 éves lehet.", "Olyan 10 éves lehet."),
+                                      ("szerintem 7 éves", "szerintem 7 éves"),
+                                      ("I think about 6", "I think about 6")])
+async def test_a_hedged_age_at_the_place_question_is_the_age_not_a_town(
+        executor, dispatcher, text: str, age: str) -> None:
+    """sealed9: "Olyan 10 éves lehet." was kept as the town, and the town typed next as the age."""
+    got = await form(executor).validate_report_settlement(text, dispatcher, adult(text, {"report_what": "x"}), {})
+    assert got == {"report_child_age": age, "report_settlement": None}
+
+
+FILLED = {"report_what": "A szomszéd most is veri a kisfiát.", "report_settlement": "Miskolc",
+          "report_child_age": "10 év"}
+
+
+@pytest.mark.parametrize("text", ["Nem, a címet nem adnám meg.", "nem akarom megadni a nevem"])
+async def test_a_no_to_giving_an_address_at_send_it_is_not_a_discard(executor, dispatcher, text: str) -> None:
+    """sealed9: the neighbour hearing a beating refused the address at "send it?" and the report
+    was thrown away. Now they are told no address is needed, and asked again."""
+    got = await form(executor).validate_report_confirm(
+        text, dispatcher, adult(text, FILLED, intent="deny", requested="report_confirm"), {})
+    assert got == {"report_confirm": None}
+    assert "Nem kell megadnia" in dispatcher.messages[-1]["text"]
+
+
+@pytest.mark.parametrize("text", ["Nem, ne küldje el, töröljük a címet is", "nem, mégse", "Vesse el"])
+async def test_a_clear_discard_at_send_it_discards(executor, dispatcher, text: str) -> None:
+    got = await form(executor).validate_report_confirm(
+        text, dispatcher, adult(text, FILLED, intent="deny", requested="report_confirm"), {})
+    assert got == {"report_confirm": "no"}
+
+
+async def test_a_bare_no_at_send_it_is_asked_once_more(executor, dispatcher, domain) -> None:
+    """sealed9: "No, not right now." (meant for "is the child in danger now?") dropped a report
+    on neglect. A no that names no discard asks "Biztosan elvessem?" first."""
+    confirm = form(executor).validate_report_confirm
+    got = await confirm("No, not right now.", dispatcher,
+                        adult("No, not right now.", FILLED, intent="deny", requested="report_confirm"), {})
+    assert got == {"report_confirm": None, "report_discard_check": True}
+    checking = {**FILLED, **got}
+    await executor.actions["action_ask_report_confirm"](dispatcher, adult("x", checking), domain)
+    asked = dispatcher.messages[-1]
+    assert "Biztosan elvessem" in asked["text"] and [b["title"] for b in asked["buttons"]] == [
+        "Elvetem", "Igen, küldje el"]
+    # the answers to the check: the buttons' words, a yes, a no, and words about something else
+    for text, want in [("Elvetem", {"report_confirm": "no", "report_discard_check": False}),
+                       ("Igen, küldje el", {"report_confirm": "yes", "report_discard_check": False}),
+                       ("igen", {"report_confirm": "no", "report_discard_check": False}),
+                       ("nem", {"report_confirm": None, "report_discard_check": False}),
+                       ("Szomszéd vagyok.", {"report_confirm": None})]:
+        intent = {"igen": "affirm", "nem": "deny"}.get(text, "inform")
+        assert await confirm(text, dispatcher, adult(text, checking, intent=intent, requested="report_confirm"),
+                             {}) == want, text
+
+
+async def test_send_it_asked_again_says_only_the_summary(executor, dispatcher, domain) -> None:
+    """The short form's "I'll skip the other questions" is said once, not on every re-ask."""
+    short = {**FILLED, "report_danger_now": "yes"}
+    first = await executor.actions["action_ask_report_confirm"](dispatcher, adult("x", short), domain)
+    assert {"event": "slot", "name": "report_confirm_asked", "value": True} in [
+        {k: e.get(k) for k in ("event", "name", "value")} for e in first]
+    said_first = len(dispatcher.messages)
+    await executor.actions["action_ask_report_confirm"](
+        dispatcher, adult("x", {**short, "report_confirm_asked": True}), domain)
+    again = dispatcher.messages[said_first:]
+    assert len(again) == 1 and "Elküldjem" in again[0]["text"]
+
+
+async def test_leaving_before_anything_was_given_keeps_no_empty_draft(executor, dispatcher, domain) -> None:
+    """sealed9: "Köszönöm, akkor inkább este írok részletesen." at "what happened?" was kept as
+    the account, and the town was asked next."""
+    text = "Köszönöm, akkor inkább este írok részletesen."
+    got = await form(executor).validate_report_what(text, dispatcher, adult(text), {})
+    assert got == {"report_what": None, "report_paused": True}
+    await executor.actions["action_report_submit"](dispatcher, adult(text, got), domain)
+    assert "írjon nyugodtan később" in dispatcher.messages[-1]["text"]
+
+
+@pytest.mark.parametrize("slot", ["report_settlement", "report_child_age"])
+async def test_a_question_at_where_or_how_old_is_no_answer(executor, dispatcher, slot: str) -> None:
+    """sealed9: "A rendőrséget hívjam vagy a 112-t?" at "which town?" was kept as the town."""
+    text = "A rendőrséget hívjam vagy a 112-t?"
+    validate = getattr(form(executor), f"validate_{slot}")
+    got = await validate(text, dispatcher, adult(text, {"report_what": "x"}, requested=slot), {})
+    assert got == {slot: None}
+    assert "hívja most a 112-t" in dispatcher.messages[-1]["text"]
+    other = "Ez mennyi ideig tart?"
+    got = await validate(other, dispatcher, adult(other, {"report_what": "x"}, requested=slot), {})
+    assert got == {slot: None} and "kérdésnek vettem" in dispatcher.messages[-1]["text"]
+    # an age said unsure, with a question mark, is still the age
+    unsure = "kb. 7?"
+    got = await form(executor).validate_report_child_age(
+        unsure, dispatcher, adult(unsure, {"report_what": "x", "report_settlement": "Pécs"}), {})
+    assert got["report_child_age"] == unsure
