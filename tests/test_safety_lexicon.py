@@ -147,3 +147,16 @@ def test_context_markers_carry_tags() -> None:
     ids = {e.id: e for e in LEX.entries}
     for marker in ("m_pretend_sleep", "m_clients", "m_earnings_taken", "m_meeting_alone", "m_tried", "m_means_place"):
         assert ids[marker].level is Level.NONE and ids[marker].tags, marker
+
+
+@pytest.mark.parametrize("text", ["A barátom drogozott és nagyon rosszul van, alig kap levegőt!!",
+                                  "a haverom túladagolta magát", "my friend overdosed", "she can't breathe"])
+def test_an_overdose_or_someone_else_fighting_for_breath_is_immediate(text: str) -> None:
+    """sealed9: a child whose friend took drugs and "alig kap levegőt" got no 112 and no operator."""
+    assert default_screener().screen(text).level == Level.IMMEDIATE
+
+
+@pytest.mark.parametrize("text", ["nem kapok levegőt, annyira izgulok a vizsga miatt",
+                                  "I can't breathe when I think about the exam"])
+def test_ones_own_breathlessness_from_nerves_is_not_immediate(text: str) -> None:
+    assert LexiconScreener().screen(text).level < Level.IMMEDIATE
