@@ -24,6 +24,8 @@ NO_PHONE = re.compile(
     r"nem (tudok|merek|akarok|birok|lehet) (telefonalni|hivni|felhivni|telefonon|beszelni)"
     r"|(telefonalni|telefonon beszelni|hivni) nem (tudok|merek|akarok|birok|lehet)"
     r"|(meghallja|meghallanak|figyeli a telefonom)|nem akarok 112|nincs telefon"
+    r"|nem (tudok|merek) (senkit|senkinek|senkit sem|senkinek sem) (felhivni|hivni|telefonalni)"
+    r"|figyeli,? (ha|amikor|hogy) (telefonal|hiv)|(ha|amikor) telefonalok,? (figyel|hallja|meghallja)"
     r"|(can'?t|cannot|can not|unable to|don'?t want to) (call|phone|talk)|no phone"
     r"|instead of (calling|phoning|a call)|(he|she|they)('d| would| will| might| could) hear"
     # who cannot hear a call: the phone is no way for them ("hard of hearing", "siket vagyok")

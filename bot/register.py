@@ -80,7 +80,8 @@ _PROFESSIONAL = re.compile(
 # professional however a child is quoted beside it ("a kisfiú azt mondta, anyu megüti").
 _PROFESSION_SELF = re.compile(
     r"\b(\w*(pedagogus|tanar|orvos|pszichologus|vedono|ovono|csaladsegito|csaladgondozo|szocialis munkas|"
-    r"szocialis segito|iskolai segito|osztalyfonok|igazgato|tanito|nevelo|apolo|rendor|szakember)\w{0,3} vagyok|"
+    r"szocialis segito|iskolai segito|osztalyfonok|igazgato|tanito|nevelo|apolo|rendor|szakember|vezeto|edzo|"
+    r"elnok|jegyzo|ugyved|ugyesz|mentos|lelkesz)\w{0,3} vagyok|"
     r"\w*(pedagogus|tanar|orvos|pszichologus|vedono|ovono|csaladsegito|szocialis munkas|osztalyfonok|szakember)"
     r"\w{0,2}kent)\b"
     # in English: "I'm a teacher", "as a GP", "I work as a school nurse", "I teach"
@@ -104,13 +105,14 @@ _ADULT_SELF = re.compile(
     r"(?:fiam|lanyom|fiamat|lanyomat|gyerekem|gyermekem)|"
     r"a gyermekem|a gyerekem|gyerekeim|gyermekeim|unokam|"
     r"a ferjem|a volt ferjem|ferjem|a felesegem|a volt felesegem|menyem|vejem|felnott vagyok|"
-    r"my (daughter|son|kids|children|husband|wife|grandson|granddaughter))\b"
+    r"(my|our) (?:(?:[0-9]{1,2}|little|baby|teenage|eldest|youngest|older|younger)[ -](?:year[ -]old |month[ -]old )?)?"
+    r"(daughter|son|kids|children|husband|wife|grandson|granddaughter|child|baby|boy|girl)s?)\b"
 )
 # What only a child says of themself: it outweighs even an adult's own words said before.
 _CHILD_SELF = re.compile(r"\b((?:[4-9]|1[0-7]) eves vagyok|nem vagyok meg 18|gyerek vagyok)")
 # Words a child uses more often than an adult ("a húgom", "a tesóm"): they count only when no
 # adult's strong word is there.
-_CHILD_WEAK = re.compile(r"\b(tesom|ocsem|hugom|batyam|noverem)")
+_CHILD_WEAK = re.compile(r"\b(tesom|ocsem|hugom|batyam|noverem|osztalytars)")
 # The persona buttons (their payloads reach the gateway as "/persona_adult").
 _BUTTON = {"persona child": "child", "persona adult": "adult", "persona professional": "professional"}
 

@@ -29,6 +29,17 @@ log = logging.getLogger(__name__)
 EraseHook = Callable[[str, dict[str, Any] | None], Awaitable[None]]
 
 
+def maybe_disclosure(earlier: Level, now: Level, text: str) -> bool:
+    """Whether an answer Rasa could not give should be support instead of "not sure I
+    understood": the message tells of danger or feelings, or an earlier one did. An earlier danger
+    does not make a plain question a disclosure ("Van éjjel-nappal hívható vonaluk?" while queued
+    got "I'm here, I'm listening", sealed9): that one hears it was not understood, and that a
+    colleague will write."""
+    if now >= Level.CONCERN or DISTRESS.search(fold(text)):
+        return True
+    return earlier >= Level.CONCERN and not text.rstrip().endswith("?")
+
+
 @dataclass
 class Turn:
     """One recorded text message and what the gateway read from it."""
@@ -214,7 +225,7 @@ class StateRouter:
         # an earlier message of theirs still waiting means this one queues behind it.
         # A danger message does not wait on a stalled Rasa either: past a moment its 112 and
         # queue place go out, with "a moment", and Rasa's answer follows (answer_late).
-        distress = max(risk.level, result.level) >= Level.CONCERN or bool(DISTRESS.search(fold(text)))
+        distress = maybe_disclosure(risk.level, result.level, text)
         danger = result.level >= Level.HIGH
         wait = 0.0 if danger or self.deferred.answering(conv.pid) else self._busy_notice
         # "thanks. who can I talk to at school?": the question is what the bot answers.

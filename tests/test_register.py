@@ -41,7 +41,8 @@ def test_formal_texts_use_on_and_fall_back_to_plain() -> None:
 @pytest.mark.parametrize("text", ["a 15 éves lányom tegnap óta nem jött haza", "a 6 eves fiam eltunt a plazaban",
                                   "A sógorom részegen megütötte a fiát", "A volt párom az ajtó előtt áll",
                                   "A férjem megütött, most a húgomnál vagyunk",
-                                  "A húgom gyerekei napok óta nem esznek rendesen"])
+                                  "A húgom gyerekei napok óta nem esznek rendesen",
+                                  "My 14-year-old son was assaulted by older boys", "our little girl is missing"])
 def test_an_adults_own_family_words_set_on_even_beside_a_sibling(text: str) -> None:
     assert register.detect(text) == register.FORMAL
     assert register.persona(text, register.detect(text)) == "adult"
@@ -50,7 +51,8 @@ def test_an_adults_own_family_words_set_on_even_beside_a_sibling(text: str) -> N
 @pytest.mark.parametrize("text", ["Háziorvos vagyok, egy kamasz betegem", "Családsegítő vagyok, egy családnál",
                                   "Iskolapszichológus vagyok", "szakemberként kérdezném",
                                   "Óvodapedagógus vagyok. Egy 5 éves kisfiúért ma nem jöttek el a szülei",
-                                  "gyogypedagoguskent dolgozom egy iskolaban"])
+                                  "gyogypedagoguskent dolgozom egy iskolaban",
+                                  "Sportegyesületi vezető vagyok. Több gyerek elmondta, hogy az edzőnk megüti őket."])
 def test_professions_in_compounds_are_professionals(text: str) -> None:
     assert register.persona(text, register.detect(text)) == "professional"
 
@@ -71,6 +73,8 @@ def test_a_profession_named_of_someone_else_is_not_the_writers(text: str) -> Non
 
 def test_a_sibling_alone_still_reads_as_a_child() -> None:
     assert register.detect("a hugom mindig sir") == register.INFORMAL
+    assert register.detect("az osztálytársa és a barátnője vagyok") == register.INFORMAL  # sealed9
+    assert register.detect("my boyfriend hits me") == ""  # "my boy..." is no parent's word
 
 
 def test_the_persona_buttons_set_register_and_persona_over_an_earlier_guess() -> None:

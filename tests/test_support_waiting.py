@@ -109,3 +109,15 @@ async def test_the_gateway_knows_the_courtesies_from_the_domain(gateway_factory:
 
     gw = await gateway_factory(RASA_URL="http://127.0.0.1:9")
     assert gw.app[GATEWAY].replies.small_talk == SMALL_TALK and len(SMALL_TALK) >= 6
+
+
+def test_a_plain_question_after_a_disclosure_is_no_disclosure_itself() -> None:
+    """sealed9: queued after a disclosure, "Van éjjel-nappal hívható vonaluk?" (NLU unsure) got
+    "I'm here, I'm listening" instead of "not sure I understood, a colleague will write"."""
+    from bot.state_router import maybe_disclosure
+
+    assert not maybe_disclosure(Level.HIGH, Level.NONE, "Van éjjel-nappal hívható vonaluk?")
+    assert maybe_disclosure(Level.HIGH, Level.NONE, "és most is itt van a szobában")  # no question: maybe more
+    assert maybe_disclosure(Level.NONE, Level.NONE, "nagyon félek, mit csináljak?")  # feelings, asked
+    assert maybe_disclosure(Level.HIGH, Level.CONCERN, "megint megütött?")  # the message itself
+    assert not maybe_disclosure(Level.NONE, Level.NONE, "hol van a legközelebbi posta")
