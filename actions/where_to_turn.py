@@ -43,8 +43,14 @@ def service_line(k: Knowledge, route: dict[str, Any], lang: str) -> str:
     if contacts:
         first = contacts[0]
         note = (first.get("note") or {}).get(lang)
-        detail = f" ({first['value']}{', ' + note if note else ''})"
+        if first["value"] in service["name"][lang]:  # "116 111 – ..." names its number already
+            detail = f" ({note})" if note else ""
+        else:
+            detail = f" ({first['value']}{', ' + note if note else ''})"
     return f"• {service['name'][lang]}{detail}: {route['why'][lang]}"
+
+
+CHILD_LINE = "child_helpline_116111"
 
 
 def compose(k: Knowledge, problem: str, persona: str | None, lang: str) -> str:
@@ -57,7 +63,15 @@ def compose(k: Knowledge, problem: str, persona: str | None, lang: str) -> str:
         parts += ["", entry["what_happens"][lang], entry["danger_now"][lang]]
         return "\n".join(parts)
     if persona == "child":
-        return f"{entry['child'][lang]}\n\n{entry['danger_now'][lang]}"
+        # A few warm words, then where a child can turn (sealed9: "Kihez fordulhatok?" got the
+        # warm words and no service): the child line first, then the problem's own first
+        # service other than the police (112 is in the danger line below).
+        routes = [r for r in entry["services"] if r["id"] == CHILD_LINE] or [
+            {"id": CHILD_LINE, "why": {lang: message(k, "child_line_why", lang, "child")}}]
+        routes += [r for r in entry["services"] if r["id"] not in (CHILD_LINE, "police")][:1]
+        lines = [service_line(k, route, lang) for route in routes]
+        return "\n".join([entry["child"][lang], "", message(k, "services_heading_child", lang, "child"),
+                          *lines, "", entry["danger_now"][lang]])
     parts = [entry[persona][lang], "", message(k, "services_heading", lang)]
     parts += [service_line(k, route, lang) for route in entry["services"]]
     parts += ["", entry["what_happens"][lang], entry["danger_now"][lang]]
