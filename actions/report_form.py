@@ -396,13 +396,11 @@ class ValidateReportForm(FormValidationAction):
 
     @staticmethod
     def _discard_checked(tracker: Tracker, value: Any, norm: str) -> dict[str, Any]:
-        """The answer to "Biztosan elvessem?": a discard word or a yes drops the report; a send
-        word sends it; a no goes back to "send it?"; anything else asks again."""
+        """The answer to "Elvessem, vagy elküldjem?": a send word sends, a discard word drops the
+        report; anything else, a bare yes or no too, asks again (sealed9: "Yes, that's correct."
+        meant the summary, not "yes, discard it")."""
         if _SEND_WORDS.search(norm) and not _DONT_SEND_WORDS.search(norm):
             return {"report_confirm": "yes", "report_discard_check": False}
-        answer = yes_no(tracker, value)
-        if _DISCARD.search(norm) or answer == "yes":
+        if _DISCARD.search(norm) or _DONT_SEND_WORDS.search(norm):
             return {"report_confirm": "no", "report_discard_check": False}
-        if answer == "no":
-            return {"report_confirm": None, "report_discard_check": False}
         return {"report_confirm": None}

@@ -28,7 +28,7 @@ BUTTONS: dict[str, list[tuple[str, str]]] = {
     # "Kiegészítem" is sent as its words (no intent of its own): validate_report_form reads them.
     "confirm_more": [("/affirm", "report_button_send"), ("@report_button_more", "report_button_more"),
                      ("/deny", "report_button_dont_send")],
-    # "Biztosan elvessem?": both buttons answer in words (a yes/no intent would read either way)
+    # "Elvessem, vagy elküldjem?": both buttons answer in words (a yes/no intent would read either way)
     "discard_check": [("@report_button_discard", "report_button_discard"),
                       ("@report_button_send", "report_button_send")],
     "paused": [("/report_start", "report_button_continue"), ("/talk_to_human", "button_human")],

@@ -191,7 +191,8 @@ async def test_a_clear_discard_at_send_it_discards(executor, dispatcher, text: s
 
 async def test_a_bare_no_at_send_it_is_asked_once_more(executor, dispatcher, domain) -> None:
     """sealed9: "No, not right now." (meant for "is the child in danger now?") dropped a report
-    on neglect. A no that names no discard asks "Biztosan elvessem?" first."""
+    on neglect. A no that names no discard asks "discard or send?" first, and only a word
+    decides ("Yes, that's correct." answered the check and would have dropped it)."""
     confirm = form(executor).validate_report_confirm
     got = await confirm("No, not right now.", dispatcher,
                         adult("No, not right now.", FILLED, intent="deny", requested="report_confirm"), {})
@@ -199,13 +200,14 @@ async def test_a_bare_no_at_send_it_is_asked_once_more(executor, dispatcher, dom
     checking = {**FILLED, **got}
     await executor.actions["action_ask_report_confirm"](dispatcher, adult("x", checking), domain)
     asked = dispatcher.messages[-1]
-    assert "Biztosan elvessem" in asked["text"] and [b["title"] for b in asked["buttons"]] == [
+    assert "Elvessem a bejelentést, vagy elküldjem" in asked["text"] and [b["title"] for b in asked["buttons"]] == [
         "Elvetem", "Igen, küldje el"]
     # the answers to the check: the buttons' words, a yes, a no, and words about something else
     for text, want in [("Elvetem", {"report_confirm": "no", "report_discard_check": False}),
                        ("Igen, küldje el", {"report_confirm": "yes", "report_discard_check": False}),
-                       ("igen", {"report_confirm": "no", "report_discard_check": False}),
-                       ("nem", {"report_confirm": None, "report_discard_check": False}),
+                       ("ne küldje el", {"report_confirm": "no", "report_discard_check": False}),
+                       ("igen", {"report_confirm": None}), ("nem", {"report_confirm": None}),
+                       ("Yes, that's correct.", {"report_confirm": None}),
                        ("Szomszéd vagyok.", {"report_confirm": None})]:
         intent = {"igen": "affirm", "nem": "deny"}.get(text, "inform")
         assert await confirm(text, dispatcher, adult(text, checking, intent=intent, requested="report_confirm"),
