@@ -30,6 +30,7 @@ NO_PHONE = re.compile(
     r"|instead of (calling|phoning|a call)|(he|she|they)('d| would| will| might| could) hear"
     # who cannot hear a call: the phone is no way for them ("hard of hearing", "siket vagyok")
     r"|(can'?t|cannot|can not|unable to) use (the |a |my )?(tele)?phone|hard of hearing|\bdeaf\b"
+    r"|(can'?t|cannot|can not|unable to) (make|take) (any )?(phone )?calls?"
     r"|\bsiket|nagyothall|hallasserult"
 )
 # Feelings and hurt said in plain words: after one of these the bot never answers "write it

@@ -47,7 +47,8 @@ def test_pseudonym_is_keyed_and_stable() -> None:
                                   "Hallássérült vagyok, telefonálni nem tudok.",
                                   "I am hard of hearing and cannot use the phone.", "I'm deaf, is there an email?",
                                   "Siket vagyok, hogyan kérhetek segítséget írásban?", "nagyothalló vagyok",
-                                  "A férjem figyeli, ha telefonálok. Nem tudok senkit felhívni."])
+                                  "A férjem figyeli, ha telefonálok. Nem tudok senkit felhívni.",
+                                  "I can't make phone calls"])
 def test_cannot_phone_is_heard_in_english_too(text: str) -> None:
     """The emergency reply listens (issue 12, sealed4): "instead of calling, he would hear me"
     gets what works without a call, whatever NLU makes of it."""
