@@ -38,14 +38,12 @@ from .report_answers import (
     faq_question,
     leaving,
     more_details,
-    send_as_is,
     send_now,
-    send_or_not,
     text_of,
     yes_no,
 )
+from .report_confirm import confirm_answer, question_not_answer
 from .report_facts import age_answer
-from .report_texts import say
 
 logger = logging.getLogger(__name__)
 
@@ -71,16 +69,6 @@ _STREET = re.compile(r"\b(?!(a|az|egy|the|a mi)\b)\w+ (utca\w*|ut|uton|ter|teren
 # about the address; "igen asszem most is egyedul van" answers another question.
 _ADDRESS_YES_WORDS = 3
 _ADDRESS_TALK = re.compile(r"\b(cim\w*|megad\w*|leir\w*|address|give|sure|please|szivesen)\b")
-# At "send it?", a no that is about the reporter's or the family's data, not about the report.
-_OWN_DATA = re.compile(r"\b(cim\w*|lakcim\w*|nev\w*|nevem\w*|telefon\w*|szam\w*|adat\w*|elerhetoseg\w*|"
-                       r"address|name|phone|number|details)\b")
-# A question about whom to call ("a rendőrséget hívjam vagy a 112-t?", "should I call the police?").
-_CALL_ASKED = re.compile(r"\b(112|rendorseg\w*|rendort|mentot|mentok\w*|police|ambulance|hivj\w*|hivn\w*|call)\b")
-_SEND_WORDS = re.compile(r"\b(kuld\w*|elkuld\w*|send)\b")
-_DONT_SEND_WORDS = re.compile(r"\b(ne|dont|don t|not) (el)?(kuld\w*|send)\b")
-_DISCARD = re.compile(r"\b(ne kuld\w*|ne kuldd|elvet\w*|vess\w* el|vesd el|dobd el|dobja el|torol\w*|toroljuk|megse|"
-                      r"dont send|don t send|do not send|"
-                      r"discard\w*|delete|cancel)\b")
 _ADDRESS_HINT = re.compile(r"\d|\b(utca|u|ut|ter|korut|koz|sor|street|st|road|rd|avenue)\b")
 # At "how old is the child?", where they live told first ("Győrben laknak, egy panelház második
 # emeletén"): that is the settlement's answer, and the age is asked again; an age word or a
@@ -239,7 +227,7 @@ class ValidateReportForm(FormValidationAction):
                                         tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         """Age: kept as the short raw text ("kb 10", "tinédzser"); a bare number gets "év"/"years"."""
         out = self._free("report_child_age", value, tracker, dispatcher)
-        if self._question_not_answer("report_child_age", out, dispatcher, tracker):
+        if question_not_answer("report_child_age", out, dispatcher, tracker):
             return {"report_child_age": None}
         age = out.get("report_child_age")
         norm = normalise(text_of(age))
@@ -256,7 +244,7 @@ class ValidateReportForm(FormValidationAction):
         """Settlement: free text, capped (operators look it up in the office directory); a street
         in it is the address too, so "an exact address?" is not asked."""
         out = self._free("report_settlement", value, tracker, dispatcher)
-        if self._question_not_answer("report_settlement", out, dispatcher, tracker):
+        if question_not_answer("report_settlement", out, dispatcher, tracker):
             return {"report_settlement": None}
         place = out.get("report_settlement")
         if place and place not in (SKIPPED, UNKNOWN) and age_answer(text_of(place)):
@@ -265,20 +253,6 @@ class ValidateReportForm(FormValidationAction):
             age = await self.validate_report_child_age(value, dispatcher, tracker, domain)
             return {**age, "report_settlement": None}
         return {**out, **self._address_in(place, tracker)}
-
-    @staticmethod
-    def _question_not_answer(slot: str, out: dict[str, Any], dispatcher: CollectingDispatcher,
-                             tracker: Tracker) -> bool:
-        """A question typed at "which town?" or "how old?" is no town or age ("A rendőrséget
-        hívjam vagy a 112-t?" was kept as the town, sealed9): a call question is answered (112
-        first), any other is said to be for a colleague; the question is then asked again."""
-        given = out.get(slot)
-        if not isinstance(given, str) or not given.rstrip().endswith("?") or age_answer(given):
-            return False
-        norm = normalise(given)
-        say(dispatcher, tracker, "report_call_question" if _CALL_ASKED.search(norm) else "report_question_later")
-        logger.info("report form: a question at %s, asked again", slot)
-        return True
 
     @staticmethod
     def _address_in(place: Any, tracker: Tracker) -> dict[str, Any]:
@@ -377,30 +351,4 @@ class ValidateReportForm(FormValidationAction):
             # "Kiegészítem" (its button sends the words; NLU may read them as a yes): the details
             # first, then "send it?" again.
             return {"report_confirm": None, "report_more": "yes"}
-        norm = normalise(text)
-        if tracker.get_slot("report_discard_check"):
-            return self._discard_checked(tracker, value, norm)
-        answer = send_or_not(tracker, value)
-        if answer != "yes" and _OWN_DATA.search(norm) and not _DISCARD.search(norm):
-            # "Nem, a címet nem adnám meg": a no to giving an address or a name, not to sending the
-            # report (a report describing danger is never dropped on a misread no). Asked again.
-            say(dispatcher, tracker, "report_no_data_needed")
-            return {"report_confirm": None}
-        if classify(tracker, value) in ("stop", "skip", "cancel") and not send_as_is(value):
-            return {"report_confirm": "no"}
-        if answer == "no" and not _DISCARD.search(norm):
-            # "Nem", "No, not right now": maybe meant for a question the reporter expected (is
-            # the child in danger now?); a report is dropped only on a second, clear word.
-            return {"report_confirm": None, "report_discard_check": True}
-        return {"report_confirm": answer}
-
-    @staticmethod
-    def _discard_checked(tracker: Tracker, value: Any, norm: str) -> dict[str, Any]:
-        """The answer to "Elvessem, vagy elküldjem?": a send word sends, a discard word drops the
-        report; anything else, a bare yes or no too, asks again (sealed9: "Yes, that's correct."
-        meant the summary, not "yes, discard it")."""
-        if _SEND_WORDS.search(norm) and not _DONT_SEND_WORDS.search(norm):
-            return {"report_confirm": "yes", "report_discard_check": False}
-        if _DISCARD.search(norm) or _DONT_SEND_WORDS.search(norm):
-            return {"report_confirm": "no", "report_discard_check": False}
-        return {"report_confirm": None}
+        return confirm_answer(tracker, value, normalise(text), dispatcher)
