@@ -26,6 +26,7 @@ from knowledge import Knowledge
 
 from .common import STORE, language, message, standard_buttons, waiting
 from .persona import infer_persona
+from .report_answers import faq_question
 
 MAX_SERVICES = 2  # more than two named: the where-to-turn answer fits better than a list of cards
 
@@ -108,6 +109,12 @@ class ActionServiceInfo(Action):
         latest = tracker.latest_message or {}
         sids = named_services(k, latest.get("text") or "", latest.get("entities") or []) or named_before(k, tracker)
         if not sids:
+            # "Do they have a website too?" after an FAQ answer (no service card before it): the
+            # FAQ the response selector is sure of answers it, rather than "put it another way".
+            response = faq_question(tracker)
+            if response:
+                dispatcher.utter_message(response=response)
+                return []
             dispatcher.utter_message(text=message(k, "fallback", language(tracker), infer_persona(tracker),
                                                   waiting(tracker)))
             return []

@@ -44,3 +44,26 @@ async def test_a_follow_up_without_a_name_is_about_the_last_answers_first_servic
                                                                 text="és ők miben segítenek?"))
     said = texts(result)
     assert said.startswith("Család- és gyermekjóléti szolgálat") and "polgármesteri hivatal" in said
+
+
+def _no_name_question(selector_confidence: float | None):
+    tracker = make_tracker(intent="ask_service", confidence=0.62, text="Do they have a website too?",
+                           ranking=[{"name": "ask_service", "confidence": 0.62}, {"name": "faq", "confidence": 0.3}],
+                           slots={"language": "en"})
+    if selector_confidence is not None:
+        tracker.latest_message["response_selector"] = {"faq": {"response": {
+            "intent_response_key": "faq/email_channel", "confidence": selector_confidence}}}
+    return tracker
+
+
+async def test_a_question_naming_no_service_after_an_faq_answer_gets_that_faq(run_action) -> None:
+    """"Do they have a website too?" after the e-mail answer (no service card, no last service):
+    the FAQ the response selector is sure of answers it, not "put it another way"."""
+    result = await run_action(ActionServiceInfo(), _no_name_question(0.99))
+    assert [m.get("response") for m in result["messages"]] == ["utter_faq/email_channel"]
+
+
+async def test_with_no_sure_faq_it_is_still_the_fallback(run_action) -> None:
+    result = await run_action(ActionServiceInfo(), _no_name_question(0.5))
+    assert not any(m.get("response") for m in result["messages"])
+    assert "another way" in texts(result)

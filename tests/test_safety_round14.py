@@ -1,0 +1,67 @@
+"""Round 14 (session 13, issue 13): kinds of "now" that fresh16 (tuned since its measurement) still
+scored below immediate: a named child of a given age who did not come home, a door being broken in,
+a gun being loaded, a head held under water, petrol brought to burn the house, a head struck against
+the wall heard as it happens, farewell messages written with an end set, a window ledge high up,
+someone known only from the internet met tonight, and a cigarette burn "to be continued tonight".
+Each has harmless neighbours below (a swimming lesson, firefighters, loading the car, a farewell card).
+
+Sentences written for these tests in the shape of what was missed, never copied from an evaluation set.
+"""
+from __future__ import annotations
+
+import pytest
+
+from bot.safety import LexiconScreener
+from bot.screening import Level
+
+
+@pytest.fixture(scope="module")
+def screener(lexicon_screener: LexiconScreener) -> LexiconScreener:
+    return lexicon_screener
+
+
+NOW_KINDS_ARE_IMMEDIATE = [
+    "a 6 éves Dani reggel elment a focipályára és azóta nem jött haza",
+    "our 5 year old went out to the garden after lunch and never came back",
+    "a nevelőapám most rugdossa be az ajtót, a fürdőszobába bújtunk",
+    "my stepdad is kicking down the door right now, we are hiding in the bathroom",
+    "apu a konyhában tölti a puskát és azt kiabálja, hogy ennek vége",
+    "the babysitter is holding my brother's head under water in the bath",
+    "a nagybátyám a víz alá nyomja a fejemet a medencében, ha nem fogadok szót",
+    "benzint locsolt a lépcsőházban és azt mondja, felgyújtja",
+    "hallom, ahogy a mostohaapám nekiveri anyu fejét a falnak",
+    "elküldtem a búcsúüzeneteket, ma éjjel vége",
+    "kimásztam a párkányra a hetediken, lóg a lábam",
+    "ma este találkozom valakivel, akit csak a neten ismerek, elvisz kocsival",
+    "égő cigit nyomott a karomba és azt mondta, este folytatja",
+]
+
+
+@pytest.mark.parametrize("text", NOW_KINDS_ARE_IMMEDIATE)
+def test_now_kinds_are_immediate(screener: LexiconScreener, text: str) -> None:
+    assert screener.screen(text).level is Level.IMMEDIATE, text
+
+
+HARMLESS_NEIGHBOURS_STAY_BELOW_HIGH = [
+    # a swimming lesson: a child puts his own head under water
+    "a kisfiam már a fejét is a víz alá dugja az úszásórán",
+    # loading the car for a holiday
+    "we are loading the car for the holiday right now",
+    # a farewell card for a colleague
+    "búcsúüzenetet írtunk a kolléganőnek a nyugdíjba vonulása alkalmából",
+    # a window cleaner on a ledge at work
+    "a szemközti házon egy ablakmosó dolgozik a párkányon",
+    # an online friend met with parents present
+    "a neten megismert barátnőmmel szombaton találkozunk, anyu is jön",
+    # banging one's head against the wall, the idiom
+    "I've been banging my head against the wall over this tax form all day",
+    # a cigarette put out in an ashtray
+    "apa elnyomta a cigit a hamutálban",
+    # petrol in the lawnmower
+    "tankoltam benzint a fűnyíróba, holnap levágom a füvet",
+]
+
+
+@pytest.mark.parametrize("text", HARMLESS_NEIGHBOURS_STAY_BELOW_HIGH)
+def test_harmless_neighbours_stay_below_high(screener: LexiconScreener, text: str) -> None:
+    assert screener.screen(text).level < Level.HIGH, text
