@@ -79,6 +79,10 @@ def detect(text: str, previous: str | None = None) -> str:
         # ("It is in Pécs, on Kossuth street"): only a clearly English sentence stays English;
         # any message too when its accents are only in names ("Our neighbours in Győr often
         # leave their toddler alone...": its 112 line was Hungarian) and it is a sentence.
+        if previous and hu == 0 and _accents_only_in_names(text):
+            # "Pécs" or "Győr, around 10" answered to an English question: a name, not a switch
+            # (sealed10: an English report went on in Hungarian after the town's name).
+            return "en" if en > 0 else previous
         clearly_en = en >= hu + EN_OVER_ACCENTS
         if clearly_en and len(words) >= _SENTENCE_WORDS and _accents_only_in_names(text):
             return "en"

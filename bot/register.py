@@ -52,14 +52,15 @@ _ADULT = re.compile(
     r"szivesked\w*|elnezest kerek|kerdeznem|kerdezhetnem|"
     # a report in an adult's words: "bejelentést tenni" (a child says "szólni", "elmondani"), about
     # "egy gyerek" in the house (sealed7: "Szeretnék névtelenül bejelentést tenni egy gyerekről a házunkban")
-    r"bejelentest (?:szeretnek |szeretnenk |kivanok |akarok )?tenni|bejelentest tennek|egy gyerekrol|"
-    r"egy gyermekrol|egy gyerek miatt|egy gyermek miatt|a hazunkban|"
+    r"(?:be)?jelentest (?:szeretnek |szeretnenk |kivanok |akarok )?tenni|(?:be)?jelentest tennek|egy gyerekrol|"
+    r"egy gyermekrol|egy kisgyerekrol|egy kisgyermekrol|egy kisfiurol|egy kislanyrol|egy csaladrol|egy babarol|"
+    r"egy csecsemorol|egy gyerek miatt|egy gyermek miatt|a hazunkban|"
     # reporting "a family" or "a (neglected) child" from outside (sealed8: "Névtelenül szeretnék jelezni
     # egy családot", "Jelenteni szeretnék egy elhanyagolt, mozgássérült gyereket"); a child tells of
     # "a barátom", "az osztálytársam"
     # (the child or family is what is reported: "jelezni, ha egy gyereket bántalmaznak" asks a question)
     r"(?:jelez|jelent|bejelent)\w* (?:szeretn\w+ |akar\w+ |kivan\w+ )?egy (?:\w+ ){0,3}"
-    r"(?:gyereket|gyermeket|csaladot|kisfiut|kislanyt)|"
+    r"(?:gyereket|gyermeket|kisgyereket|kisgyermeket|csaladot|kisfiut|kislanyt|babat|csecsemot)|"
     # English: a parent, a neighbour ("the kids next door", "our neighbours", "my son"), so the
     # where-to-turn answer is not followed by "who is writing?" (sealed6)
     # "the family upstairs leaves their 5-year-old alone" (sealed8)

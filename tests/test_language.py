@@ -24,7 +24,11 @@ from bot import language
     # An English writer naming a Hungarian place keeps English; a Hungarian answer does not flip.
     ("It is in Pécs, on Kossuth street, the house with number 9", "en", "en"),
     ("Budapest, a Dózsa György úton", "en", "hu"),
-    ("Pécs", "en", "hu"),
+    # A bare town name answered to the English form's "In which town?" is a name, not a switch
+    # (sealed10: the report went on in Hungarian after "Pécs"); with no language yet it is Hungarian.
+    ("Pécs", "en", "en"),
+    ("Győr", None, "hu"),
+    ("Pécs", "hu", "hu"),
     ("It is in Pécs", None, "hu"),
     # A first message that is an English sentence with a Hungarian place name in it is English;
     # a Hungarian one with a capitalised accented word stays Hungarian.

@@ -8,7 +8,10 @@ from bot.handoff import data
 
 
 @pytest.mark.parametrize("text", ["Jó napot, szeretnék érdeklődni", "A lányom nem akar iskolába menni",
-                                  "kérem segítsenek", "A szomszédban sír egy kisgyerek", "Tanár vagyok"])
+                                  "kérem segítsenek", "A szomszédban sír egy kisgyerek", "Tanár vagyok",
+                                  # a report about "a small child" or "a baby" (sealed10: answered "te")
+                                  "Jelentést szeretnék tenni egy kisgyerekről.",
+                                  "jelezni szeretnék egy elhanyagolt babát"])
 def test_adult_words_set_the_formal_register(text: str) -> None:
     assert register.detect(text) == register.FORMAL
 
