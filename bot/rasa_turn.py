@@ -86,14 +86,16 @@ class RasaRelay:
     async def ask(self, conv: Conversation, text: str, distress: bool = False, *,
                   wait: float | None = None, within: float | None = None, rate: int = 0,
                   answered: bool = False, said: Sequence[Reply] = (), heard: Sequence[str] = (),
-                  danger: bool = False) -> list[Reply]:
+                  danger: bool = False, form_follows: bool = False) -> list[Reply]:
         """The bot's answer to ``text``. ``wait``: seconds to wait for a Rasa slot (None: wait
         as needed); ``RasaBusy`` when none freed in time. ``within``: seconds to wait for the
         answer itself, else ``RasaSlow`` with the call still running (None: up to Rasa's
         timeout). ``answered``: this turn already has its answer (a "no need to phone"), so a
         Rasa fallback adds nothing. ``said``: what this turn told the person before (its 112 block).
         ``heard``: the danger-screen categories of this message (metadata, never text). ``danger``:
-        the message itself screened high or immediate (no small talk answers it)."""
+        the message itself screened high or immediate (no small talk answers it). ``form_follows``:
+        the gateway opens the report form after this answer ("folytathatjuk a bejelentést?"), so a
+        Rasa fallback before it ("not sure I understood") would contradict it."""
         if self.actions_up is not None and not self.actions_up():
             # Rasa without its actions gives half answers: say plainly it is unavailable.
             metrics.ERRORS.labels("actions_unavailable").inc()
@@ -121,7 +123,7 @@ class RasaRelay:
                     texts.talk_button(conv.voice),))], rate=rate)
             return await self.replies.say(conv, self._unavailable(conv, text, answered), rate=rate)
         return await self.replies.use_answer(conv, answer, distress, slot_change, rate, answered=answered,
-                                             said=said, danger=danger)
+                                             said=said, danger=danger, form_follows=form_follows)
 
     def _unavailable(self, conv: Conversation, text: str, answered: bool) -> list[Reply]:
         """"The bot is unavailable" with the numbers; for someone who said they cannot phone

@@ -117,7 +117,7 @@ class ReplyComposer:
 
     async def use_answer(self, conv: Conversation, answer: list[BotMessage], distress: bool,
                          slot_change: bool, rate: int = 0, answered: bool = False,
-                         said: Sequence[Reply] = (), danger: bool = False) -> list[Reply]:
+                         said: Sequence[Reply] = (), danger: bool = False, form_follows: bool = False) -> list[Reply]:
         """Record Rasa's answer as replies; act on its handoff and report payloads.
 
         ``said``: what this turn told the person before Rasa's answer (its 112 block carries
@@ -129,10 +129,11 @@ class ReplyComposer:
             answer = [BotMessage(custom={"fallback": True}) if m.text.strip() in self.small_talk else m
                       for m in answer]
             distress = True
-        if answered and any(m.custom.get("fallback") for m in answer):
+        if (answered or form_follows) and any(m.custom.get("fallback") for m in answer):
             # "I can't phone, he'd hear me" was just answered with ways to get help without a
             # call; a "not sure I understood" or a support text ending in "call 112" after it
-            # would say the opposite.
+            # would say the opposite. So would it before the report form the gateway opens next
+            # ("visszajöttem, folytathatjuk a bejelentést?": sealed10).
             answer = [m for m in answer if not m.custom.get("fallback") and not (m.text or m.buttons)]
         elif answered:
             answer = [m for m in answer if not _CALL_FIRST.match(m.text or "")]  # nor the number list

@@ -230,11 +230,14 @@ class StateRouter:
         wait = 0.0 if danger or self.deferred.answering(conv.pid) else self._busy_notice
         # "thanks. who can I talk to at school?": the question is what the bot answers.
         value = asking.question_after_courtesy(value)
+        # Step 7 opens the report form after the answer when the wish is said (and no "send it").
+        report_wish = asking.wants_to_report(text) and not report_net.sends_report(text)
         try:
             answer = await self.relay.ask(conv, value, distress=distress, wait=wait, rate=rate,
                                           within=self._busy_notice if danger else None,
                                           answered=told_no_phone, said=[*turn.told, *replies],
-                                          heard=result.categories, danger=danger)
+                                          heard=result.categories, danger=danger,
+                                          form_follows=report_wish)
         except RasaBusy:
             return replies + await self.deferred.defer(conv, value, distress, rate)
         except RasaSlow as slow:
