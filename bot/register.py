@@ -82,7 +82,7 @@ _PROFESSIONAL = re.compile(
 _PROFESSION_SELF = re.compile(
     r"\b(\w*(pedagogus|tanar|orvos|pszichologus|vedono|ovono|csaladsegito|csaladgondozo|szocialis munkas|"
     r"szocialis segito|iskolai segito|osztalyfonok|igazgato|tanito|nevelo|apolo|rendor|szakember|vezeto|edzo|"
-    r"elnok|jegyzo|ugyved|ugyesz|mentos|lelkesz)\w{0,3} vagyok|"
+    r"elnok|jegyzo|ugyved|ugyesz|mentos|lelkesz)(?:helyettes)?\w{0,3} vagyok|"
     r"\w*(pedagogus|tanar|orvos|pszichologus|vedono|ovono|csaladsegito|szocialis munkas|osztalyfonok|szakember)"
     r"\w{0,2}kent)\b"
     # in English: "I'm a teacher", "as a GP", "I work as a school nurse", "I teach"
