@@ -51,7 +51,7 @@ def test_an_adults_own_family_words_set_on_even_beside_a_sibling(text: str) -> N
     assert register.persona(text, register.detect(text)) == "adult"
 
 
-@pytest.mark.parametrize("text", ["Igazgatóhelyettes vagyok. Ma az udvaron két diák megvert egy harmadikat.",  # sealed10
+@pytest.mark.parametrize("text", ["Igazgatóhelyettes vagyok. Ma az udvaron két diák megvert egy harmadikat.",
                                   "Háziorvos vagyok, egy kamasz betegem", "Családsegítő vagyok, egy családnál",
                                   "Iskolapszichológus vagyok", "szakemberként kérdezném",
                                   "Óvodapedagógus vagyok. Egy 5 éves kisfiúért ma nem jöttek el a szülei",
