@@ -43,6 +43,8 @@ NOW_KINDS_ARE_IMMEDIATE = [
 
 
 SECOND_PASS_IMMEDIATE = [
+    # a suspicion said of a real child, happening now, is not a procedure question
+    "gyanítom, hogy a nevelőapja bántalmazza, és most is veri",
     "he came home drunk and is smashing everything, the kids are hiding under the bed",
     "apu péntek este elment és azóta sincs itthon, a kistesómnak elfogyott a tápszere",
     "my mum left on saturday and hasn't come back, I'm feeding my baby brother with water",
@@ -96,6 +98,9 @@ HARMLESS_NEIGHBOURS_STAY_BELOW_HIGH = [
     "anyu tegnap elutazott Bécsbe, a mamával vagyunk itthon",
     # recycling from the bins at school
     "a gyerekekkel a szelektív kukákból válogattuk ki a palackokat",
+    # a professional's question about procedure, with "if I suspect"
+    "Ha súlyos bántalmazást gyanítok, a rendőrséget is értesítenem kell?",
+    "bántalmazás gyanújakor kit kell értesítenünk az óvodában?",
     # petrol in the lawnmower
     "tankoltam benzint a fűnyíróba, holnap levágom a füvet",
 ]
