@@ -45,6 +45,7 @@ NOW_KINDS_ARE_IMMEDIATE = [
 SECOND_PASS_IMMEDIATE = [
     # a suspicion said of a real child, happening now, is not a procedure question
     "gyanítom, hogy a nevelőapja bántalmazza, és most is veri",
+    "a barátnőm bántalmazásról beszélt nekem, és most is veri az apja",
     "he came home drunk and is smashing everything, the kids are hiding under the bed",
     "apu péntek este elment és azóta sincs itthon, a kistesómnak elfogyott a tápszere",
     "my mum left on saturday and hasn't come back, I'm feeding my baby brother with water",
@@ -101,6 +102,8 @@ HARMLESS_NEIGHBOURS_STAY_BELOW_HIGH = [
     # a professional's question about procedure, with "if I suspect"
     "Ha súlyos bántalmazást gyanítok, a rendőrséget is értesítenem kell?",
     "bántalmazás gyanújakor kit kell értesítenünk az óvodában?",
+    # a school essay about what one would do "if a friend told me about abuse" (a conditional)
+    "házit írok arról, mit tennék, ha egy osztálytársam bántalmazásról mesélne",
     # petrol in the lawnmower
     "tankoltam benzint a fűnyíróba, holnap levágom a füvet",
 ]
