@@ -231,7 +231,8 @@ class StateRouter:
         # "thanks. who can I talk to at school?": the question is what the bot answers.
         value = asking.question_after_courtesy(value)
         # Step 7 opens the report form after the answer when the wish is said (and no "send it").
-        report_wish = asking.wants_to_report(text) and not report_net.sends_report(text)
+        wants_report = asking.wants_to_report(text)
+        report_wish = wants_report and not report_net.sends_report(text)
         try:
             answer = await self.relay.ask(conv, value, distress=distress, wait=wait, rate=rate,
                                           within=self._busy_notice if danger else None,
@@ -267,7 +268,7 @@ class StateRouter:
             if was_open or what:
                 replies += await self.relay.file_report(conv, what, said=[*turn.told, *replies],
                                                         restart=form_open and not was_open)
-        elif asking.wants_to_report(text) and not form_open:
+        elif wants_report and not form_open:
             what = text if result.level >= Level.CONCERN else None
             replies += await self.relay.open_report(conv, what, said=[*turn.told, *replies])
         return replies

@@ -36,8 +36,7 @@ class FormRasa:
         self.texts.append(body["message"])
         await asyncio.sleep(self.delay)
         if body["message"] == "/report_start":
-            return web.json_response([{"recipient_id": body["sender"], "text": FORM_QUESTION, "buttons": [
-                {"title": "Kihagyom", "payload": "/report_skip"}, {"title": "Befejezem", "payload": "/report_stop"}]}])
+            return form_opened(body["sender"])
         return web.json_response([{"recipient_id": body["sender"], "text": "Szívesen segítek."}])
 
     async def ok(self, request: web.Request) -> web.Response:
@@ -56,6 +55,12 @@ class FormRasa:
     async def stop(self) -> None:
         if self.runner is not None:
             await self.runner.cleanup()
+
+
+def form_opened(sender: str) -> web.Response:
+    """The form's first question; its skip/stop buttons mark the form as open (bot.asking)."""
+    return web.json_response([{"recipient_id": sender, "text": FORM_QUESTION, "buttons": [
+        {"title": "Kihagyom", "payload": "/report_skip"}, {"title": "Befejezem", "payload": "/report_stop"}]}])
 
 
 async def chat(http: aiohttp.ClientSession, url: str, session: str, text: str) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from tests.test_deferred_report import FORM_QUESTION, FormRasa, chat
+from tests.test_deferred_report import FORM_QUESTION, FormRasa, chat, form_opened
 
 NOT_UNDERSTOOD = "Ezt nem biztos, hogy jól értettem. Leírnád másképp?"
 
@@ -19,8 +19,7 @@ class FallbackRasa(FormRasa):
         body = await request.json()
         self.texts.append(body["message"])
         if body["message"] == "/report_start":
-            return web.json_response([{"recipient_id": body["sender"], "text": FORM_QUESTION, "buttons": [
-                {"title": "Kihagyom", "payload": "/report_skip"}, {"title": "Befejezem", "payload": "/report_stop"}]}])
+            return form_opened(body["sender"])
         return web.json_response([{"recipient_id": body["sender"], "text": NOT_UNDERSTOOD},
                                   {"recipient_id": body["sender"], "custom": {"fallback": True}}])
 
