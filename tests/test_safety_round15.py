@@ -2,6 +2,11 @@
 immediate - a jump announced in a misspelt form ("ugram le"), a baby who does not drink and only
 sleeps (dehydration), a young child who does not answer when the family calls out during a search -
 each with harmless neighbours. Sentences written for these tests, never copied from an evaluation set.
+
+Disclosures a story word used to disarm: "mesélte, hogy ..." (told me that) read as "mese" (a fairy
+tale), "makes me play a game where he touches me", "I was reading when he came in", "a történet az,
+hogy ..." (the thing is that); and a child's parent named in the third person ("az apja veri") as an
+adult who can hurt a child, as "apám" always was.
 """
 from __future__ import annotations
 
@@ -23,7 +28,22 @@ IMMEDIATE = [
     "a kisöcsém elbújt a nádasban, már egy órája keressük, kiabálunk de nem válaszol",
 ]
 
+DISCLOSURES_REACH_HIGH = [
+    "a lányom mesélte, hogy az edző fogdossa a zuhanyzóban",
+    "mesélt arról, hogy a nevelőapja éjjel bebújik mellé az ágyba",
+    "my uncle makes me play a game where he touches me under my clothes",
+    "I was reading when he came in and started touching me",
+    "a történet az, hogy a nevelőapám fogdos éjjelente",
+    "az osztályfőnöknek elmondta, hogy az apja veri",
+    "a szomszéd kisfiút az anyja veri, minden este hallom",
+]
+
 BELOW_HIGH = [
+    # fiction still disarms: a fairy tale, a book read in class
+    "a mesében a farkas megöli a nagymamát",
+    "we were reading a book where the girl is raped",
+    # war history told by a grandparent
+    "a nagyapám mesélt a háborúról, hogy a dédapámat a fronton lelőtték",
     # a jump into the pool, a jump to the shop
     "ugram egyet a medencébe, aztán jövök",
     # a baby sleeping well; a toddler not drinking milk but water
@@ -36,6 +56,11 @@ BELOW_HIGH = [
 @pytest.mark.parametrize("text", IMMEDIATE)
 def test_round15_kinds_are_immediate(screener: LexiconScreener, text: str) -> None:
     assert screener.screen(text).level is Level.IMMEDIATE, text
+
+
+@pytest.mark.parametrize("text", DISCLOSURES_REACH_HIGH)
+def test_round15_disclosures_reach_high(screener: LexiconScreener, text: str) -> None:
+    assert screener.screen(text).level >= Level.HIGH, text
 
 
 @pytest.mark.parametrize("text", BELOW_HIGH)
