@@ -7,6 +7,11 @@ Disclosures a story word used to disarm: "mesélte, hogy ..." (told me that) rea
 tale), "makes me play a game where he touches me", "I was reading when he came in", "a történet az,
 hogy ..." (the thing is that); and a child's parent named in the third person ("az apja veri") as an
 adult who can hurt a child, as "apám" always was.
+
+A witness's words, in the third person, where the lexicon knew only the first: "felvágta az ereit",
+"vagdossa a karját", "végez magával", "elajándékozta a dolgait", "cigarettával égeti", "he cuts
+himself", "he is being sold to men". A worried adult reports what they saw; the lexicon had mostly
+learned how a child says it of themself.
 """
 from __future__ import annotations
 
@@ -36,12 +41,25 @@ DISCLOSURES_REACH_HIGH = [
     "a történet az, hogy a nevelőapám fogdos éjjelente",
     "az osztályfőnöknek elmondta, hogy az apja veri",
     "a szomszéd kisfiút az anyja veri, minden este hallom",
+    "a tanítványom elmondta, hogy tegnap felvágta az ereit",
+    "a barátnőm vagdossa a karját a mosdóban",
+    "a fiam barátja azt írta, hogy végezni akar magával",
+    "a bátyám elajándékozta a dolgait és furcsán búcsúzkodik",
+    "a szomszéd kislányt az anyja cigarettával égeti",
+    "my friend cuts himself every night",
+    "the boy upstairs is being sold to men by his uncle",
 ]
 
 BELOW_HIGH = [
     # fiction still disarms: a fairy tale, a book read in class
     "a mesében a farkas megöli a nagymamát",
     "we were reading a book where the girl is raped",
+    # a cut while cooking or shaving, scissors, hair, homework finished, old clothes given away
+    "megvágta a kezét a késsel főzés közben",
+    "a fodrász vágta a haját",
+    "he cut himself shaving this morning",
+    "végzett a házi feladatával, mehet játszani",
+    "elajándékozta a régi ruháit a szomszédnak",
     # war history told by a grandparent
     "a nagyapám mesélt a háborúról, hogy a dédapámat a fronton lelőtték",
     # a jump into the pool, a jump to the shop
