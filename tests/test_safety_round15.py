@@ -12,6 +12,9 @@ A witness's words, in the third person, where the lexicon knew only the first: "
 "vagdossa a karját", "végez magával", "elajándékozta a dolgait", "cigarettával égeti", "he cuts
 himself", "he is being sold to men". A worried adult reports what they saw; the lexicon had mostly
 learned how a child says it of themself.
+
+And a professional's observation: "touches her inappropriately", a parent intoxicated at pickup,
+a child who has not eaten since yesterday with a drunk parent, bruises nobody will explain.
 """
 from __future__ import annotations
 
@@ -48,6 +51,13 @@ DISCLOSURES_REACH_HIGH = [
     "a szomszéd kislányt az anyja cigarettával égeti",
     "my friend cuts himself every night",
     "the boy upstairs is being sold to men by his uncle",
+    "The pupil told me her stepfather touches her inappropriately.",
+    "Dad was intoxicated again at nursery pickup today.",
+    "the mum was drunk when I dropped by and the kids haven't eaten since yesterday",
+    "A kisfiú hátán zúzódások vannak, és nem tud magyarázatot adni rájuk.",
+    "he comes to class with bruises he won't explain",
+    "a stranger online asked my 11yo son for pics and told him to keep it secret",
+    "egy 4 éves kisfiú egyedül sétált ki az utcára, a szülei sehol",
 ]
 
 BELOW_HIGH = [
@@ -60,6 +70,13 @@ BELOW_HIGH = [
     "he cut himself shaving this morning",
     "végzett a házi feladatával, mehet játszani",
     "elajándékozta a régi ruháit a szomszédnak",
+    # touching without harm, a fall that explains a bruise, flowers, a lost explanation
+    "the coach touched her arm to show the technique",
+    "she won't explain how she got the bruise but says she fell off her bike",
+    "friss vágású virágot vettem anyának",
+    "nem tud magyarázatot adni arra, miért késett",
+    # a surprise kept secret
+    "keep it secret, it's a surprise party for mum",
     # war history told by a grandparent
     "a nagyapám mesélt a háborúról, hogy a dédapámat a fronton lelőtték",
     # a jump into the pool, a jump to the shop
