@@ -58,6 +58,12 @@ DISCLOSURES_REACH_HIGH = [
     "he comes to class with bruises he won't explain",
     "a stranger online asked my 11yo son for pics and told him to keep it secret",
     "egy 4 éves kisfiú egyedül sétált ki az utcára, a szülei sehol",
+    # a farewell said as an apology and love to everyone
+    "irtam mindenkinek egy uzenetet hogy sajnalom es hogy szeretem oket",
+    "I sent everyone a message saying I'm sorry and that I love them",
+    # haunted by what an adult did: an indirect disclosure
+    "I keep having nightmares about what my uncle did to me",
+    "nem tudom kiverni a fejemből, amit a nevelőapám csinált velem",
 ]
 
 BELOW_HIGH = [
@@ -75,6 +81,12 @@ BELOW_HIGH = [
     "she won't explain how she got the bruise but says she fell off her bike",
     "friss vágású virágot vettem anyának",
     "nem tud magyarázatot adni arra, miért késett",
+    # a Christmas card, an apology for missing a party
+    "mindenkinek írtam karácsonyi képeslapot, hogy szeretem őket",
+    # a friend's prank remembered, a dream of a stranger, a first-aid lesson
+    "I can't stop thinking about what she did to me at the party, she spilled juice on my dress",
+    "my daughter had a nightmare that a burglar broke into our house and hurt us",
+    "we're planning a first aid workshop: what to do if someone is bleeding, choking or unconscious",
     # a surprise kept secret
     "keep it secret, it's a surprise party for mum",
     # war history told by a grandparent
