@@ -64,6 +64,7 @@ DISCLOSURES_REACH_HIGH = [
     # haunted by what an adult did: an indirect disclosure
     "I keep having nightmares about what my uncle did to me",
     "nem tudom kiverni a fejemből, amit a nevelőapám csinált velem",
+    "last week he pushed my mum down the stairs and she said she fell",
 ]
 
 BELOW_HIGH = [
@@ -87,6 +88,8 @@ BELOW_HIGH = [
     "I can't stop thinking about what she did to me at the party, she spilled juice on my dress",
     "my daughter had a nightmare that a burglar broke into our house and hurt us",
     "we're planning a first aid workshop: what to do if someone is bleeding, choking or unconscious",
+    # a bike pushed down the stairs
+    "she pushed her bike down the stairs to the street",
     # a surprise kept secret
     "keep it secret, it's a surprise party for mum",
     # war history told by a grandparent
