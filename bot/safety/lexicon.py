@@ -29,8 +29,9 @@ An entry with ``level: none`` and ``tags`` is a context marker: it never raises 
 message by itself, it only lets a combo fire ("a baby" + "for two days").
 
 Suppressors disarm matches in their ``scope``: ``span`` (the words they cover),
-``near`` (their words and ``window`` words either side, same clause) or
-``clause``. Suppressors and boosters may list ``unless`` patterns: a match that
+``near`` (their words and ``window`` words either side, same clause),
+``clause``, or ``message`` (a story told as over: "she was hiding in the wardrobe, she's
+fine" disarms a missing child said three sentences before; keep such guards narrow). Suppressors and boosters may list ``unless`` patterns: a match that
 shares a word with an ``unless`` match does not count ("a játék miatt megvert"
 is a reason, not a game; "most mit csináljak" is a question, not "now").
 """
@@ -135,8 +136,8 @@ def compile_data(data: Any) -> Lexicon:
         where = f"suppressors[{n}]"
         check_fields(where, item, _SUPP_FIELDS, {"id", "match", "example"})
         scope = item.get("scope", "span")
-        if scope not in ("span", "near", "clause"):
-            raise LexiconError(f"{where}: scope must be 'span', 'near' or 'clause'")
+        if scope not in ("span", "near", "clause", "message"):
+            raise LexiconError(f"{where}: scope must be 'span', 'near', 'clause' or 'message'")
         window = item.get("window", 3 if scope == "near" else 0)
         if not isinstance(window, int) or isinstance(window, bool) or not 0 <= window <= 20:
             raise LexiconError(f"{where}: window must be a whole number from 0 to 20")

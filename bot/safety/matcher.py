@@ -261,6 +261,7 @@ class Matcher(WordLookup):
         toks = msg.toks
         at_word: dict[int, list[tuple[Level, tuple[str, ...]]]] = {}
         at_clause: dict[int, list[tuple[Level, tuple[str, ...]]]] = {}
+        at_message: list[tuple[Level, tuple[str, ...]]] = []
         for sup, firsts, pats in self._sups:
             if present.isdisjoint(firsts):  # no pattern of it can start here
                 continue
@@ -275,6 +276,10 @@ class Matcher(WordLookup):
                             unless = self._unless_words(sup.unless, msg, present)
                         if unless.intersection(used):
                             continue  # "a játék miatt": the context word is a reason, not the setting
+                    if sup.scope == "message":
+                        if rule not in at_message:
+                            at_message.append(rule)
+                        continue
                     if sup.scope == "clause":
                         lst = at_clause.setdefault(toks[first].clause, [])
                         if rule not in lst:
@@ -290,10 +295,10 @@ class Matcher(WordLookup):
                         lst = at_word.setdefault(i, [])
                         if rule not in lst:
                             lst.append(rule)
-        if not at_word and not at_clause:
+        if not at_word and not at_clause and not at_message:
             return
         for h in hits:
-            rules = [r for u in h.used for r in at_word.get(u, ())]
+            rules = [r for u in h.used for r in at_word.get(u, ())] + at_message
             rules += [r for c in {toks[u].clause for u in h.used} for r in at_clause.get(c, ())]
             for cap, cats in rules:
                 if not cats or h.category in cats:
