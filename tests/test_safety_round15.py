@@ -97,8 +97,10 @@ BELOW_HIGH = [
     # a bike pushed down the stairs
     "she pushed her bike down the stairs to the street",
     # a child lost for minutes and found, told as over (the whole message is read)
-    "Ma délután a lányom eltűnt a szemem elől a strandon pár percre, de kiderült, hogy a büfénél játszott. Mindenki jól van.",
-    "My 6 year old wandered off at the mall for five minutes today, she was just at the pet shop. She's fine, just wondering how to teach her what to do.",
+    "Ma délután a lányom eltűnt a szemem elől a strandon pár percre, de kiderült, hogy a büfénél "
+    "játszott. Mindenki jól van.",
+    "My 6 year old wandered off at the mall for five minutes today, she was just at the pet shop. "
+    "She's fine, just wondering how to teach her what to do.",
     # injuries told with their accident
     "my son broke his leg on the trampoline yesterday, he's very proud of the cast",
     "a bátyám megégette az ujját a szalonnasütésnél, de utána ő ette a legtöbbet",

@@ -30,10 +30,11 @@ message by itself, it only lets a combo fire ("a baby" + "for two days").
 
 Suppressors disarm matches in their ``scope``: ``span`` (the words they cover),
 ``near`` (their words and ``window`` words either side, same clause),
-``clause``, or ``message`` (a story told as over: "she was hiding in the wardrobe, she's
-fine" disarms a missing child said three sentences before; keep such guards narrow). Suppressors and boosters may list ``unless`` patterns: a match that
-shares a word with an ``unless`` match does not count ("a játék miatt megvert"
-is a reason, not a game; "most mit csináljak" is a question, not "now").
+``clause``, or ``message`` (a story told as over: "a staff member found him, he's fine"
+disarms a missing child said three sentences before; keep such guards narrow).
+Suppressors and boosters may list ``unless`` patterns: a match that shares a word
+with an ``unless`` match does not count ("a játék miatt megvert" is a reason, not a
+game; "most mit csináljak" is a question, not "now").
 """
 from __future__ import annotations
 

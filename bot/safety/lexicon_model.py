@@ -72,7 +72,9 @@ class Suppressor:
 
     id: str
     patterns: tuple[tuple[Element | Gap, ...], ...]
-    scope: str  # "span": only the words it covers; "near": plus `window` words around; "clause": the whole clause; "message": all of it
+    # "span": only the words it covers; "near": plus `window` words around; "clause": the whole clause;
+    # "message": all of it
+    scope: str
     cap: Level
     categories: tuple[str, ...]  # empty: all
     example: str
