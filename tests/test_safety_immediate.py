@@ -84,7 +84,7 @@ def test_held_out_high_messages_are_rarely_lifted(screens) -> None:
 
 
 def test_weights_record_the_training_data_of_this_checkout() -> None:
-    """Both files name the eval sets they were trained on (fresh8 to fresh15 from the sealed
+    """Both files name the eval sets they were trained on (fresh8 to fresh17 from the sealed
     folder since session 12, fresh7 held out) and the NLU examples (count and SHA-256): after a change to the
     ordinary intents' examples, retrain (`python -m bot.safety.classifier train`)."""
     chat = C.ordinary_texts()

@@ -36,7 +36,8 @@ HELD_OUT = ("fresh7",)  # the sets the classifier is never trained or tuned on (
 # Leave-one-set-out, classifier alone high+ (none->high+), shipped weights of session 11 (never trained on
 # them) -> with them, at each model's t_high: fresh13 0.911 (0.005) -> 0.938 (0.005), fresh14 0.827 (0.021)
 # -> 0.858 (0.027), fresh15 0.854 (0.011) -> 0.888 (0.016); fresh7 (held out) screen high+ 0.933 -> 0.952.
-SEALED_TRAINING = ("fresh8", "fresh9", "fresh10", "fresh11", "fresh12", "fresh13", "fresh14", "fresh15")
+SEALED_TRAINING = ("fresh8", "fresh9", "fresh10", "fresh11", "fresh12", "fresh13", "fresh14", "fresh15",
+                   "fresh16", "fresh17")
 SEALED = DATA / "sealed"
 # Sets that test a mechanism, not wording: the disguise rows normalise to their plain twins,
 # so training on them would only count those examples twice.
@@ -149,7 +150,8 @@ HALF_SEED = 13
 # hard negatives counted in the eval-`none` rule: recall fell) or, without them in the rules, to 0.59
 # (pooled real Hungarian 0.52 % high+ against the 0.5 % target, ordinary Reddit posts 2.7 %). Wired in in
 # session 12 with the rules on the whole screen below, which keep the real-text targets (bench/README.md).
-TRAINING_ONLY = ("safety_train_written13", "safety_train_written13b", "safety_train_written14")
+TRAINING_ONLY = ("safety_train_written13", "safety_train_written13b", "safety_train_written14",
+                 "safety_train_written15a", "safety_train_written15b")
 # The threshold rules (eval `none` raised, `high` lifted to immediate) count the eval sets only, not the
 # TRAINING_ONLY files (session 10): their `none` rows are hard negatives written to sit next to danger
 # wording (written14's, out of fold: 16 % raised, against 3 % on the eval sets), not a sample of what
@@ -168,4 +170,11 @@ RULES_ON_TRAINING_ONLY = False  # True until session 12 (then the whole-screen r
 # rows a corpus: 0.40 %), so such a rule would leave the classifier nothing; REAL_TO_HIGH_MAX bounds what
 # the classifier adds instead (0.1 %: the issue's 0.5 % above the lexicon's 0.40 % in the bench).
 SCREEN_NONE_RULE = True
+# A floor under t_high (session 15). With fresh16-17 and written15a/b in training the rules above set t_high
+# 0.708 -> 0.605 (bound by pooled Hungarian text); at 0.605 the held-out fresh7 lost a `none` row to high (a
+# sister's threat to tell mum who ate the cake, 3 -> 4 of 60) with no recall gain, while adding a blind set
+# to training at an unchanged threshold helped the next blind set: trained with fresh16, classifier alone on
+# fresh17 (never trained on) at t 0.70 high+ 0.882 -> 0.890, none->high 0.022 -> 0.011; at 0.80 0.848 -> 0.878.
+# More data, the same threshold: t_high is never set below the last shipped value.
+T_HIGH_FLOOR = 0.7
 SCREEN_CORPUS_TO_HIGH_MAX = 0.02

@@ -35,6 +35,7 @@ from bot.safety.classifier.recipe import (
     SENTENCE_SHIFT,
     SUPPORT_UNIT,
     SUPPORT_WEIGHT,
+    T_HIGH_FLOOR,
     TRAINING_ONLY,
 )
 
@@ -316,6 +317,7 @@ def set_thresholds(data: Data, cv: CV, clf: Classifier, long_shift: float = LONG
     n_none = len(none_scores)
     ordinary = [probs[i] for i, r in enumerate(rows)
                 if r[1] == ORDINARY and data.lex_levels[i] in ("none", "concern") and not data.lex_suppressed[i]]
+    rules["t_high_floor"] = T_HIGH_FLOOR  # recipe: why
     t_high = max(rules.values())
     t_concern = _threshold(none_scores, n_none, NONE_TO_CONCERN_MAX)
     if "POOLED hu" in by:
