@@ -92,6 +92,25 @@ DISCLOSURES_REACH_HIGH = [
     "i've been saving my meds instead of taking them",
     "she leaves the baby in his cot all day",
     "i gave away my games today. i've decided, it'll be after everyone goes to sleep",
+    # fresh18, after its one measurement (tuned): paraphrased kinds
+    "my stepdad said when he gets home he'll finish what he started last night",
+    "a 7 éves kisfiam lement a boltba tíz perce, a barátja hazajött, ő nem",
+    "camp leader: one of our 8-year-olds is not in his bunk, we've searched the woods for an hour",
+    "a 12 éves fiunk tegnap este óta nincs otthon, a telefonja ki van kapcsolva",
+    "my kids 5 and 8 are alone at home and I'm stuck in hospital tonight",
+    "nem tudok felállni, a nevelőapám belerúgott a hasamba, hányok és véres",
+    "apa üvölt anyuval a konyhában, valami nagyot csattant, anyu sír",
+    "néha arra gondolok, milyen lenne, ha reggel nem kelnék fel",
+    "az új hűtőzárat csak apa nyitja, én egyszer egy nap eszem a menzán",
+    "a kisfiú minden nap kenyeret dug a zsebébe az oviban",
+    "a girl in my youth group said her uncle touches her at night",
+    "she is left to look after her baby brother overnight while her mum works",
+    "they forced him to eat dirt at break and filmed it",
+    "a 7 éves szomszéd kislány estig egyedül van, az anyja a kocsmában ül",
+    "he showed me his back and said it was dad's belt",
+    "the marks are always where his clothes cover them",
+    "leaves her 2-year-old alone in the flat while she goes to work",
+    "her boyfriend has been coming to my bed every night and said not to tell mum",
 ]
 
 BELOW_HIGH = [
@@ -143,6 +162,12 @@ BELOW_HIGH = [
     "a hűtőn lakat van, mert a kutya kinyitja",
     "we left our 3 year old with grandma for a few hours",
     "my 5 year old is at the neighbours, I can't find her shoes",
+    # fresh18's harmless neighbours (paraphrased): a cook's dough, a fish for the soup, curiosity, a helpline essay
+    "a tésztát jól meg kell verni, hogy levegős legyen",
+    "a szakkörön megtanultuk, hogyan kell egy pontyot megölni és kibelezni",
+    "Megöl a kíváncsiság, mikor lesz a nyílt nap?",
+    "I'm writing an essay: 116 000 is the number for missing children in the EU",
+    "a taxisunk kérdezte, van-e bejelentési lehetőség gyerekek bántalmazására",
     # my gran's joke
     'a mama azt mondta, hogy "agyonüt", ha nem eszem meg a levest, aztán nevetett',
     # a surprise kept secret
