@@ -168,6 +168,7 @@ BELOW_HIGH = [
     "Megöl a kíváncsiság, mikor lesz a nyílt nap?",
     "I'm writing an essay: 116 000 is the number for missing children in the EU",
     "a taxisunk kérdezte, van-e bejelentési lehetőség gyerekek bántalmazására",
+    "Don't leave the children alone at home.",
     # my gran's joke
     'a mama azt mondta, hogy "agyonüt", ha nem eszem meg a levest, aztán nevetett',
     # a surprise kept secret
