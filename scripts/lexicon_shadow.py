@@ -22,9 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.safety import LexiconScreener  # noqa: E402
-from bot.safety.lexicon import load  # noqa: E402
-from bot.safety.normalize import Token, tokenize  # noqa: E402
+from bot.safety import LexiconScreener
+from bot.safety.lexicon import load
+from bot.safety.normalize import Token, tokenize
 
 UNLIMITED = 10**9  # no slow-look-up budget: every word is looked up in full
 
@@ -41,7 +41,7 @@ def _words() -> dict[str, Token]:
 
 
 def _keys(screener: LexiconScreener, tok: Token) -> set[str]:
-    matcher = screener._matcher  # noqa: SLF001 - a developer tool reads the matcher's look-up
+    matcher = screener._matcher  # a developer tool reads the matcher's look-up
     return {matcher.elements[i].key for i in matcher.word(tok, [UNLIMITED]).elements}
 
 
