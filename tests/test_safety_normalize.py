@@ -83,7 +83,9 @@ def test_ordinary_text_only_loses_invisible_characters(text) -> None:
 @pytest.mark.parametrize("text, expect", [
     ("112", ["112"]),
     ("06 80 20 55 20", ["06", "80", "20", "55", "20"]),
-    ("okit@ncsszi.hu", ["okit", "ncsszi", "hu"]),
+    # an address is a name, not words: "www.bantalmazas.hu" tells of no abuse
+    ("okit@ncsszi.hu", []),
+    ("írj a www.bantalmazas.hu oldalra", ["irj", "a", "oldalra"]),
     ("a 4 éves öcsém", ["a", "4", "eves", "ocsem"]),
     ("3 0ra nyertünk", ["3", "0ra", "nyertunk"]),  # a score: no letter is hidden in "0ra"
     ("s a b c", ["sabc"]),  # three single letters are joined (harmless for a list of letters)

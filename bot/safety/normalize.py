@@ -278,7 +278,11 @@ def tokenize(text: str) -> list[Token]:
     append = tokens.append
     cache = _FOLD_CACHE
     part = 0
-    for clause_no, clause in enumerate(_CLAUSE_BREAK.split(clean(text))):
+    text = clean(text)
+    if "@" in text or "www" in text or "://" in text:
+        # An address is a name, not words: "www.bantalmazas.hu" names the site, it tells of no abuse.
+        text = _ADDRESS.sub(" ", text)
+    for clause_no, clause in enumerate(_CLAUSE_BREAK.split(text)):
         commas = clause.count(",")
         end = 0
         for m in _WORD.finditer(clause):
