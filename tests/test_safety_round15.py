@@ -23,12 +23,6 @@ import pytest
 from bot.safety import LexiconScreener
 from bot.screening import Level
 
-
-@pytest.fixture(scope="module")
-def screener(lexicon_screener: LexiconScreener) -> LexiconScreener:
-    return lexicon_screener
-
-
 IMMEDIATE = [
     "ma éjjel ugram le a hídról, senki nem fog hiányolni",
     "a kisbabánk tegnap óta nem iszik, csak alszik egész nap",
@@ -210,15 +204,15 @@ BELOW_HIGH = [
 
 
 @pytest.mark.parametrize("text", IMMEDIATE)
-def test_round15_kinds_are_immediate(screener: LexiconScreener, text: str) -> None:
-    assert screener.screen(text).level is Level.IMMEDIATE, text
+def test_round15_kinds_are_immediate(lexicon_screener: LexiconScreener, text: str) -> None:
+    assert lexicon_screener.screen(text).level is Level.IMMEDIATE, text
 
 
 @pytest.mark.parametrize("text", DISCLOSURES_REACH_HIGH)
-def test_round15_disclosures_reach_high(screener: LexiconScreener, text: str) -> None:
-    assert screener.screen(text).level >= Level.HIGH, text
+def test_round15_disclosures_reach_high(lexicon_screener: LexiconScreener, text: str) -> None:
+    assert lexicon_screener.screen(text).level >= Level.HIGH, text
 
 
 @pytest.mark.parametrize("text", BELOW_HIGH)
-def test_round15_neighbours_stay_below_high(screener: LexiconScreener, text: str) -> None:
-    assert screener.screen(text).level < Level.HIGH, text
+def test_round15_neighbours_stay_below_high(lexicon_screener: LexiconScreener, text: str) -> None:
+    assert lexicon_screener.screen(text).level < Level.HIGH, text
